@@ -1,0 +1,112 @@
+// Package audit records who did what, when, and how it ended: every request,
+// including denied, invalid and pending ones, and every approval decision.
+// Entries live in the embedded database (for /ops audit) and are mirrored to
+// an append-only JSON-lines file for log shippers.
+package audit
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+const schema = `
+CREATE TABLE IF NOT EXISTS audit (
+	id    INTEGER PRIMARY KEY AUTOINCREMENT,
+	time  INTEGER NOT NULL, -- unix nanoseconds
+	entry TEXT NOT NULL     -- JSON of ops.AuditEntry
+);
+`
+
+// Log is an ops.AuditLog.
+type Log struct {
+	db       *sql.DB
+	jsonPath string
+	mu       sync.Mutex // serialises appends from this process; O_APPEND covers others
+}
+
+var _ ops.AuditLog = (*Log)(nil)
+
+// New prepares the audit table in db and mirrors entries to jsonPath
+// (no mirror when it is empty).
+func New(ctx context.Context, db *sql.DB, jsonPath string) (*Log, error) {
+	if _, err := db.ExecContext(ctx, schema); err != nil {
+		return nil, fmt.Errorf("create audit table: %w", err)
+	}
+	return &Log{db: db, jsonPath: jsonPath}, nil
+}
+
+// Record implements ops.AuditLog.
+func (l *Log) Record(ctx context.Context, e ops.AuditEntry) error {
+	if e.Time.IsZero() {
+		e.Time = time.Now().UTC()
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode audit entry: %w", err)
+	}
+	res, err := l.db.ExecContext(ctx, `INSERT INTO audit (time, entry) VALUES (?, ?)`, e.Time.UnixNano(), string(body))
+	if err != nil {
+		return fmt.Errorf("insert audit entry: %w", err)
+	}
+	if l.jsonPath == "" {
+		return nil
+	}
+	if id, err := res.LastInsertId(); err == nil {
+		e.ID = id
+		body, _ = json.Marshal(e) // the same value encoded a moment ago
+	}
+	return l.appendLine(append(body, '\n'))
+}
+
+func (l *Log) appendLine(line []byte) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f, err := os.OpenFile(l.jsonPath, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open audit file: %w", err)
+	}
+	if _, err := f.Write(line); err != nil {
+		f.Close()
+		return fmt.Errorf("append to audit file: %w", err)
+	}
+	return f.Close()
+}
+
+// Recent implements ops.AuditLog: the last n entries, oldest first.
+func (l *Log) Recent(ctx context.Context, n int) ([]ops.AuditEntry, error) {
+	rows, err := l.db.QueryContext(ctx, `SELECT id, entry FROM audit ORDER BY id DESC LIMIT ?`, n)
+	if err != nil {
+		return nil, fmt.Errorf("read audit trail: %w", err)
+	}
+	defer rows.Close()
+	var out []ops.AuditEntry
+	for rows.Next() {
+		var (
+			id   int64
+			body string
+			e    ops.AuditEntry
+		)
+		if err := rows.Scan(&id, &body); err != nil {
+			return nil, fmt.Errorf("read audit entry: %w", err)
+		}
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			return nil, fmt.Errorf("decode audit entry %d: %w", id, err)
+		}
+		e.ID = id
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out, nil
+}

@@ -1,0 +1,116 @@
+// Package authz decides who may run which operation: roles are sets of
+// permissions (operation names, `*` and `prefix.*` wildcards, or other role
+// names, which include that role), and bindings give roles to immutable
+// platform IDs. Anything not granted is denied.
+package authz
+
+import (
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// Binding gives Role to the listed immutable IDs.
+type Binding struct {
+	Role            string
+	SlackUsers      []string
+	SlackUsergroups []string
+	DiscordUsers    []string
+	DiscordRoles    []string
+	LocalUsers      []string
+}
+
+// Policy is a compiled RBAC configuration. It is immutable and safe for
+// concurrent use.
+type Policy struct {
+	perms    map[string][]string // role -> expanded permission patterns
+	bindings []Binding
+}
+
+var _ ops.Authorizer = (*Policy)(nil)
+
+// New compiles roles (with role inclusion expanded) and bindings. Config
+// validation has already refused unknown roles and inclusion cycles; a cycle
+// that reaches here is cut, never followed forever.
+func New(roles map[string][]string, bindings []Binding) *Policy {
+	p := &Policy{perms: make(map[string][]string, len(roles)), bindings: bindings}
+	for name := range roles {
+		seen := map[string]bool{}
+		p.perms[name] = expand(name, roles, seen)
+	}
+	return p
+}
+
+func expand(role string, roles map[string][]string, seen map[string]bool) []string {
+	if seen[role] {
+		return nil
+	}
+	seen[role] = true
+	var out []string
+	for _, entry := range roles[role] {
+		if _, isRole := roles[entry]; isRole {
+			out = append(out, expand(entry, roles, seen)...)
+			continue
+		}
+		out = append(out, entry)
+	}
+	return out
+}
+
+// Roles returns the roles bound to actor, sorted.
+func (p *Policy) Roles(a ops.Actor) []string {
+	var roles []string
+	for _, b := range p.bindings {
+		if bound(b, a) && !slices.Contains(roles, b.Role) {
+			roles = append(roles, b.Role)
+		}
+	}
+	sort.Strings(roles)
+	return roles
+}
+
+func bound(b Binding, a ops.Actor) bool {
+	switch a.Platform {
+	case "local":
+		return slices.Contains(b.LocalUsers, a.ID)
+	case "slack":
+		return slices.Contains(b.SlackUsers, a.ID) || intersects(b.SlackUsergroups, a.Groups)
+	case "discord":
+		return slices.Contains(b.DiscordUsers, a.ID) || intersects(b.DiscordRoles, a.Groups)
+	}
+	return false
+}
+
+func intersects(a, b []string) bool {
+	for _, x := range a {
+		if slices.Contains(b, x) {
+			return true
+		}
+	}
+	return false
+}
+
+// Allowed reports whether actor holds the permission for operation op.
+func (p *Policy) Allowed(a ops.Actor, op string) bool {
+	for _, role := range p.Roles(a) {
+		for _, pattern := range p.perms[role] {
+			if Match(pattern, op) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Match reports whether a permission pattern grants operation op.
+func Match(pattern, op string) bool {
+	if pattern == "*" || pattern == op {
+		return true
+	}
+	if prefix, ok := strings.CutSuffix(pattern, "*"); ok && strings.HasSuffix(prefix, ".") {
+		return strings.HasPrefix(op, prefix)
+	}
+	return false
+}

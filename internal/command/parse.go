@@ -1,0 +1,239 @@
+package command
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// Parser implements ops.Parser for the grammar of SPEC §1.
+type Parser struct{}
+
+var _ ops.Parser = Parser{}
+
+// nameRE is SPEC §1's rule for pool and program names.
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// ValidName reports whether s is a valid pool or program name.
+func ValidName(s string) bool { return nameRE.MatchString(s) }
+
+// Parse implements ops.Parser. The text may start with the slash command
+// (`/supervisor status`) or without the slash (`supervisor status`).
+func (Parser) Parse(text string) (ops.Operation, error) {
+	words, err := tokenize(strings.TrimSpace(text))
+	if err != nil {
+		return ops.Operation{}, ops.Invalidf("%s", err)
+	}
+	if len(words) == 0 {
+		return ops.Operation{}, ops.Invalidf("empty command; try /ops help")
+	}
+	words[0] = strings.TrimPrefix(words[0], "/")
+	sp, n := lookup(words)
+	if sp == nil {
+		return ops.Operation{}, unknown(words)
+	}
+	op := ops.Operation{Name: sp.op}
+	op.Args = append(op.Args, sp.fixed...)
+	if err := parseRest(sp, words[n:], &op); err != nil {
+		return ops.Operation{Name: sp.op}, err
+	}
+	return op, nil
+}
+
+// lookup finds the spec whose words (or alias words) are the longest prefix
+// of words, and how many words it took.
+func lookup(words []string) (*spec, int) {
+	var best *spec
+	bestN := 0
+	for i := range specs {
+		for _, path := range append([][]string{specs[i].path}, specs[i].aliases...) {
+			if len(path) > bestN && len(path) <= len(words) && slices.Equal(path, words[:len(path)]) {
+				best, bestN = &specs[i], len(path)
+			}
+		}
+	}
+	return best, bestN
+}
+
+func unknown(words []string) error {
+	top := words[0]
+	if top != "fpm" && top != "supervisor" && top != "ops" {
+		return ops.Invalidf("unknown command %q: commands start with /fpm, /supervisor or /ops (try /ops help)", top)
+	}
+	if len(words) == 1 {
+		return ops.Invalidf("/%s needs a subcommand; try /%s help", top, top)
+	}
+	attempt := strings.Join(words[1:min(len(words), 3)], " ")
+	var best string
+	bestD := 3 // suggest only close matches
+	for _, sp := range specs {
+		if sp.path[0] != top {
+			continue
+		}
+		cand := strings.Join(sp.path[1:], " ")
+		if d := distance(words[1], sp.path[1]); d < bestD {
+			best, bestD = cand, d
+		}
+	}
+	msg := fmt.Sprintf("unknown command %q", "/"+top+" "+attempt)
+	if best != "" {
+		msg += fmt.Sprintf("; did you mean /%s %s?", top, best)
+	}
+	return ops.Invalidf("%s (try /%s help)", msg, top)
+}
+
+func parseRest(sp *spec, words []string, op *ops.Operation) error {
+	var positional []string
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		if !strings.HasPrefix(w, "--") || len(w) == 2 {
+			positional = append(positional, w)
+			continue
+		}
+		name, value, hasValue := strings.Cut(w[2:], "=")
+		if name == "json" {
+			return ops.Invalidf("--json is an option of `poolvisor exec`, before the --")
+		}
+		fs, ok := flags[name]
+		if !ok || !(slices.Contains(sp.flags, name) || name == "host" || (name == "plan" && ops.KindOf(sp.op) == ops.Write)) {
+			return ops.Invalidf("%s does not take --%s (usage: %s)", strings.Join(sp.path, " "), name, sp.usage)
+		}
+		if fs.kind == flagSwitch {
+			if hasValue {
+				return ops.Invalidf("--%s takes no value", name)
+			}
+			switch name {
+			case "plan":
+				op.DryRun = true
+			default:
+				op.Args = append(op.Args, ops.Arg{Key: name, Value: "true"})
+			}
+			continue
+		}
+		if !hasValue {
+			if i+1 >= len(words) {
+				return ops.Invalidf("--%s needs a value (usage: %s)", name, sp.usage)
+			}
+			i++
+			value = words[i]
+		}
+		if err := checkFlag(name, fs, value); err != nil {
+			return err
+		}
+		if name == "host" {
+			op.Host = value
+			continue
+		}
+		if fs.kind != flagRepeat && op.Has(name) {
+			return ops.Invalidf("--%s is given twice", name)
+		}
+		op.Args = append(op.Args, ops.Arg{Key: name, Value: value})
+	}
+	return bindArgs(sp, positional, op)
+}
+
+func checkFlag(name string, fs flagSpec, value string) error {
+	switch fs.kind {
+	case flagInt:
+		if _, err := strconv.ParseUint(value, 10, 31); err != nil {
+			return ops.Invalidf("--%s must be a whole number, not %q", name, value)
+		}
+	case flagChoice:
+		if !slices.Contains(fs.choices, value) {
+			return ops.Invalidf("--%s must be one of %s, not %q", name, strings.Join(fs.choices, ", "), value)
+		}
+	case flagRepeat:
+		if k, _, ok := strings.Cut(value, "="); !ok || k == "" {
+			return ops.Invalidf("--%s takes KEY=VALUE, not %q", name, value)
+		}
+	}
+	if name == "host" && !ValidName(value) {
+		return ops.Invalidf("--host must be a host name, a host group or all, not %q", value)
+	}
+	return nil
+}
+
+func bindArgs(sp *spec, positional []string, op *ops.Operation) error {
+	for i, a := range sp.args {
+		if i >= len(positional) {
+			if a.optional {
+				return nil
+			}
+			return ops.Invalidf("missing %s (usage: %s)", a.name, sp.usage)
+		}
+		v := positional[i]
+		if a.kind == argRest {
+			op.Args = append(op.Args, ops.Arg{Key: "reason", Value: strings.Join(positional[i:], " ")})
+			return nil
+		}
+		if err := checkArg(a, v); err != nil {
+			return err
+		}
+		if i == 0 {
+			op.Target = v
+		} else {
+			op.Args = append(op.Args, ops.Arg{Key: strings.ToLower(a.name), Value: v})
+		}
+	}
+	if len(positional) > len(sp.args) {
+		return ops.Invalidf("unexpected %q (usage: %s)", positional[len(sp.args)], sp.usage)
+	}
+	return nil
+}
+
+func checkArg(a argSpec, v string) error {
+	switch a.kind {
+	case argPool, argProgram:
+		if !ValidName(v) {
+			return ops.Invalidf("%q is not a valid name: use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit", v)
+		}
+	case argProcess:
+		if v == "all" {
+			return nil
+		}
+		group, name, grouped := strings.Cut(v, ":")
+		if !ValidName(group) || (grouped && name != "*" && !ValidName(name)) {
+			return ops.Invalidf("%q is not a program: use NAME, GROUP:NAME, GROUP:* or all", v)
+		}
+	case argApproval:
+		if len(v) > 32 || strings.ContainsFunc(v, func(r rune) bool { return !strings.ContainsRune(idChars, r) }) {
+			return ops.Invalidf("%q is not an approval ID (see /ops approvals)", v)
+		}
+	case argCount:
+		if n, err := strconv.Atoi(v); err != nil || n < 1 {
+			return ops.Invalidf("%s must be a whole number of at least 1, not %q", a.name, v)
+		}
+	case argChoice:
+		if !slices.Contains(a.choices, v) {
+			return ops.Invalidf("expected %s, not %q", strings.Join(a.choices, " or "), v)
+		}
+	}
+	return nil
+}
+
+const idChars = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// distance is the Levenshtein distance, for "did you mean" hints.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

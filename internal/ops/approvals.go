@@ -1,0 +1,178 @@
+package ops
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// idAlphabet leaves out letters and digits that are easy to confuse when
+// an ID is read aloud or typed (0/o, 1/l/i).
+const idAlphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+
+func newApprovalID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b) // never fails (crypto/rand panics rather than return an error)
+	for i := range b {
+		b[i] = idAlphabet[int(b[i])%len(idAlphabet)]
+	}
+	return string(b)
+}
+
+// hold stores a planned write as pending and answers pending_approval.
+func (p *Pipeline) hold(ctx context.Context, actor Actor, op Operation, plan *Plan) Result {
+	now := p.cfg.Now()
+	a := Approval{
+		ID: newApprovalID(), Op: op, Requester: actor,
+		Summary: plan.Summary, Fingerprint: plan.Fingerprint,
+		Created: now, Expires: now.Add(p.cfg.Policy.TTL), State: ApprovalPending,
+	}
+	res := Result{Operation: op.Name}
+	if err := p.cfg.Approvals.Create(ctx, a); err != nil {
+		return p.fail(res, Fail(err, "could not record the approval request"))
+	}
+	res.Status = StatusPending
+	res.ApprovalID = a.ID
+	res.Message = fmt.Sprintf("Approval required for %s (request %s, expires in %s).\n%s\nAn approver decides with: /ops approve %s  or  /ops deny %s [reason]",
+		op.Describe(), a.ID, p.cfg.Policy.TTL, plan.Summary, a.ID, a.ID)
+	res.Data = map[string]any{"approval": a}
+	return res
+}
+
+// decide handles /ops approve and /ops deny. It audits the decision itself,
+// and the applied operation as a second entry carrying the approver.
+func (p *Pipeline) decide(ctx context.Context, actor Actor, op Operation) Result {
+	res := p.decideOnce(ctx, actor, op)
+	if res.Data == nil {
+		res.Data = map[string]any{}
+	}
+	p.audit(ctx, AuditEntry{
+		Actor: actor.String(), ActorName: actor.Name, Operation: op.Name, Target: op.Target,
+		Args: RedactArgs(op.Args), Status: res.Status, Message: firstLine(res.Message),
+		ApprovalID: op.Target, Approver: actor.String(),
+	}, op)
+	return res
+}
+
+func (p *Pipeline) decideOnce(ctx context.Context, actor Actor, op Operation) Result {
+	res := Result{Operation: op.Name}
+	approve := true
+	if d, _ := op.Get("decision"); d == "deny" {
+		approve = false
+	}
+	reason, _ := op.Get("reason")
+
+	a, err := p.cfg.Approvals.Get(ctx, op.Target)
+	if errors.Is(err, ErrNotFound) {
+		return p.fail(res, Invalidf("there is no approval request %q (see /ops approvals)", op.Target))
+	} else if err != nil {
+		return p.fail(res, Fail(err, "could not read the approval request"))
+	}
+	own := a.Requester.Same(actor)
+	// A requester may always withdraw their own request; otherwise deciding
+	// takes an approver role.
+	if !(own && !approve) && !p.isApprover(actor) {
+		return p.fail(res, Deniedf("only holders of the role %s may decide approval requests",
+			strings.Join(p.cfg.Policy.ApproverRoles, " or ")))
+	}
+	if approve && own && !p.cfg.Policy.AllowSelf {
+		return p.fail(res, Conflictf("you cannot approve your own request %s: another approver must", a.ID))
+	}
+
+	state := ApprovalApproved
+	if !approve {
+		state = ApprovalDenied
+	}
+	a, err = p.cfg.Approvals.Decide(ctx, a.ID, state, actor, reason, p.cfg.Now())
+	switch {
+	case errors.Is(err, ErrExpired):
+		return p.fail(res, Conflictf("approval request %s expired at %s; request it again", a.ID, a.Expires.UTC().Format(time.RFC3339)))
+	case errors.Is(err, ErrDecided):
+		who := "someone"
+		if a.Decider != nil {
+			who = a.Decider.String()
+		}
+		return p.fail(res, Conflictf("approval request %s was already %s by %s", a.ID, a.State, who))
+	case err != nil:
+		return p.fail(res, Fail(err, "could not record the decision"))
+	}
+	if !approve {
+		res.Status = StatusOK
+		res.Message = fmt.Sprintf("Denied %s (%s, requested by %s).", a.ID, a.Op.Describe(), a.Requester)
+		if reason != "" {
+			res.Message += " Reason: " + reason
+		}
+		res.Data = map[string]any{"approval": a}
+		return res
+	}
+	applied := p.applyApproved(ctx, actor, a)
+	if err := p.cfg.Approvals.Finish(ctx, a.ID, applied.Status); err != nil {
+		p.cfg.Log.Error("could not record approval outcome", "approval", a.ID, "err", err)
+	}
+	applied.Operation = op.Name
+	applied.ApprovalID = a.ID
+	applied.Message = fmt.Sprintf("Approved %s by %s: %s\n%s", a.ID, actor, a.Op.Describe(), applied.Message)
+	return applied
+}
+
+// applyApproved plans the stored operation again and applies it only when the
+// world still looks as it did when it was requested.
+func (p *Pipeline) applyApproved(ctx context.Context, approver Actor, a Approval) Result {
+	res := Result{Operation: a.Op.Name}
+	defer func() {
+		if res.Data == nil {
+			res.Data = map[string]any{}
+		}
+		p.audit(ctx, AuditEntry{
+			Actor: a.Requester.String(), ActorName: a.Requester.Name, Operation: a.Op.Name,
+			Target: a.Op.Target, Args: RedactArgs(a.Op.Args), Status: res.Status,
+			Message: firstLine(res.Message), ApprovalID: a.ID, Approver: approver.String(),
+		}, a.Op)
+	}()
+	h, ok := p.handlers[a.Op.Name]
+	if !ok {
+		res = p.fail(res, Failedf("%s is not available on %s", a.Op.Name, p.cfg.Host))
+		return res
+	}
+	plan, err := h.Plan(ctx, Request{Actor: a.Requester, Op: a.Op})
+	if err != nil {
+		res = p.fail(res, err)
+		return res
+	}
+	if plan.Fingerprint != a.Fingerprint {
+		res = p.fail(res, Conflictf("what %s would change has changed since it was requested; nothing was done. Now:\n%s", a.ID, plan.Summary))
+		return res
+	}
+	res = p.apply(ctx, res, plan)
+	return res
+}
+
+func (p *Pipeline) isApprover(a Actor) bool {
+	for _, r := range p.cfg.Authz.Roles(a) {
+		if slices.Contains(p.cfg.Policy.ApproverRoles, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *Pipeline) listApprovals(ctx context.Context, _ Request) (Outcome, error) {
+	list, err := p.cfg.Approvals.Pending(ctx, p.cfg.Now())
+	if err != nil {
+		return Outcome{}, Fail(err, "could not read approval requests")
+	}
+	if len(list) == 0 {
+		return Outcome{Message: "No pending approval requests.", Data: map[string]any{"approvals": []Approval{}}}, nil
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d pending approval request(s):\n", len(list))
+	for _, a := range list {
+		fmt.Fprintf(&b, "  %s  %s  requested by %s, expires %s\n", a.ID, a.Op.Describe(), a.Requester,
+			a.Expires.UTC().Format("15:04:05 UTC"))
+	}
+	return Outcome{Message: strings.TrimRight(b.String(), "\n"), Data: map[string]any{"approvals": list}}, nil
+}

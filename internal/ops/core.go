@@ -1,0 +1,102 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+func (p *Pipeline) whoami(_ context.Context, req Request) (Outcome, error) {
+	roles := p.cfg.Authz.Roles(req.Actor)
+	if roles == nil {
+		roles = []string{}
+	}
+	msg := fmt.Sprintf("You are %s", req.Actor)
+	if req.Actor.Name != "" && req.Actor.Name != req.Actor.ID {
+		msg += " (" + req.Actor.Name + ")"
+	}
+	if len(roles) == 0 {
+		msg += " with no roles."
+	} else {
+		msg += " with roles: " + strings.Join(roles, ", ") + "."
+	}
+	return Outcome{Message: msg, Data: map[string]any{"actor": req.Actor, "roles": roles}}, nil
+}
+
+// defaultAuditLines is how many entries /ops audit shows without N.
+const defaultAuditLines = 20
+
+// maxAuditLines bounds /ops audit N so one request cannot dump the whole trail.
+const maxAuditLines = 500
+
+func (p *Pipeline) readAudit(ctx context.Context, req Request) (Outcome, error) {
+	n := defaultAuditLines
+	if req.Op.Target != "" {
+		v, err := strconv.Atoi(req.Op.Target)
+		if err != nil || v < 1 || v > maxAuditLines {
+			return Outcome{}, Invalidf("N must be a number from 1 to %d", maxAuditLines)
+		}
+		n = v
+	}
+	entries, err := p.cfg.Audit.Recent(ctx, n)
+	if err != nil {
+		return Outcome{}, Fail(err, "could not read the audit trail")
+	}
+	if entries == nil {
+		entries = []AuditEntry{}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "Last %d audit entries (oldest first):\n", len(entries))
+	for _, e := range entries {
+		line := fmt.Sprintf("  %s  %-8s %-16s %s", e.Time.UTC().Format("2006-01-02 15:04:05"), e.Status, e.Actor, e.Operation)
+		if e.Target != "" {
+			line += " " + e.Target
+		}
+		if e.ApprovalID != "" {
+			line += "  [approval " + e.ApprovalID
+			if e.Approver != "" && e.Approver != e.Actor {
+				line += ", approved by " + e.Approver
+			}
+			line += "]"
+		}
+		b.WriteString(line + "\n")
+	}
+	return Outcome{Message: strings.TrimRight(b.String(), "\n"), Data: map[string]any{"entries": entries}}, nil
+}
+
+// HostInfo is one host as /ops hosts shows it.
+type HostInfo struct {
+	Name       string      `json:"name"`
+	Healthy    bool        `json:"healthy"`
+	Components []Component `json:"components"`
+}
+
+func (p *Pipeline) hosts(ctx context.Context, _ Request) (Outcome, error) {
+	h := HostInfo{Name: p.cfg.Host, Healthy: true, Components: []Component{}}
+	if p.cfg.Health != nil {
+		h.Components = p.cfg.Health(ctx)
+	}
+	var parts []string
+	for _, c := range h.Components {
+		mark := "ok"
+		if !c.OK {
+			mark = "DOWN"
+			h.Healthy = false
+		}
+		part := c.Name + " " + mark
+		if c.Info != "" {
+			part += " (" + c.Info + ")"
+		}
+		parts = append(parts, part)
+	}
+	state := "healthy"
+	if !h.Healthy {
+		state = "unhealthy"
+	}
+	msg := fmt.Sprintf("%s: %s", h.Name, state)
+	if len(parts) > 0 {
+		msg += " — " + strings.Join(parts, "; ")
+	}
+	return Outcome{Message: msg, Data: map[string]any{"hosts": []HostInfo{h}}}, nil
+}

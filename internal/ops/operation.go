@@ -1,0 +1,112 @@
+// Package ops is poolvisor's platform-neutral core: the Operation a user asks
+// for, the Actor who asks, the Result they get back, and the one Pipeline that
+// every surface (shell, Slack, Discord, buttons and forms) goes through:
+// authorize, plan, approval gate, apply, audit.
+//
+// Nothing in this package knows about a chat platform.
+package ops
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Actor is the person (or script) behind a request, identified by an
+// immutable platform ID. Name is for display only and never decides access.
+type Actor struct {
+	Platform string   `json:"platform"`         // "local", "slack", "discord"
+	ID       string   `json:"id"`               // OS user name, Slack user ID, Discord snowflake
+	Name     string   `json:"name,omitempty"`   // display name
+	Groups   []string `json:"groups,omitempty"` // Slack user group IDs, Discord role IDs
+}
+
+// String returns the actor's stable identity, like "slack:U012ABCDEF".
+func (a Actor) String() string { return a.Platform + ":" + a.ID }
+
+// Same reports whether a and b are the same identity.
+func (a Actor) Same(b Actor) bool { return a.Platform == b.Platform && a.ID == b.ID }
+
+// Arg is one flag of an operation, in the order the user gave it. Flags that
+// may repeat (--set) appear once per occurrence.
+type Arg struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Operation is one parsed request: what to do, to which target, on which host.
+type Operation struct {
+	Name   string `json:"name"`             // dotted name, also the RBAC permission
+	Host   string `json:"host,omitempty"`   // target host; empty means the default host
+	Target string `json:"target,omitempty"` // pool, program, GROUP:*, all, approval ID, ...
+	Args   []Arg  `json:"args,omitempty"`
+	DryRun bool   `json:"dry_run,omitempty"` // --plan: validate and show, apply nothing
+	Text   string `json:"text,omitempty"`    // the request as typed, for the audit trail
+}
+
+// Get returns the last value given for key.
+func (o Operation) Get(key string) (string, bool) {
+	for i := len(o.Args) - 1; i >= 0; i-- {
+		if o.Args[i].Key == key {
+			return o.Args[i].Value, true
+		}
+	}
+	return "", false
+}
+
+// All returns every value given for key, in order.
+func (o Operation) All(key string) []string {
+	var vs []string
+	for _, a := range o.Args {
+		if a.Key == key {
+			vs = append(vs, a.Value)
+		}
+	}
+	return vs
+}
+
+// Has reports whether key was given.
+func (o Operation) Has(key string) bool {
+	_, ok := o.Get(key)
+	return ok
+}
+
+// Describe returns a short human form of the operation, like
+// "supervisor.program.restart queue".
+func (o Operation) Describe() string {
+	var b strings.Builder
+	b.WriteString(o.Name)
+	if o.Target != "" {
+		b.WriteString(" " + o.Target)
+	}
+	for _, a := range RedactArgs(o.Args) {
+		fmt.Fprintf(&b, " --%s %s", a.Key, a.Value)
+	}
+	return b.String()
+}
+
+// secretWords mark argument keys whose values never reach logs or the audit trail.
+var secretWords = []string{"password", "secret", "token", "key"}
+
+// RedactArgs returns args with the values of secret-looking keys replaced.
+func RedactArgs(args []Arg) []Arg {
+	out := make([]Arg, len(args))
+	for i, a := range args {
+		out[i] = a
+		k := strings.ToLower(a.Key)
+		if a.Key == "set" {
+			k, _, _ = strings.Cut(strings.ToLower(a.Value), "=")
+		}
+		for _, w := range secretWords {
+			if strings.Contains(k, w) {
+				if a.Key == "set" {
+					name, _, _ := strings.Cut(a.Value, "=")
+					out[i].Value = name + "=[redacted]"
+				} else {
+					out[i].Value = "[redacted]"
+				}
+				break
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,202 @@
+package ops
+
+import (
+	"errors"
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// ApprovalPolicy says which operations wait for a second person, and who may decide.
+type ApprovalPolicy struct {
+	Required      []string
+	ApproverRoles []string
+	AllowSelf     bool
+	TTL           time.Duration
+}
+
+func (p ApprovalPolicy) requires(op string) bool {
+	for _, r := range p.Required {
+		if r == op {
+			return true
+		}
+	}
+	return false
+}
+
+// Config holds what a Pipeline is built from.
+type Config struct {
+	Host      string // this host's name
+	Parser    Parser
+	Authz     Authorizer
+	Approvals ApprovalStore
+	Audit     AuditLog
+	Policy    ApprovalPolicy
+	Handlers  map[string]Handler // by operation name
+	Health    HealthFunc
+	Log       *slog.Logger
+	Now       func() time.Time // nil: time.Now
+}
+
+// Pipeline is the one path every request takes: parse, authorize, plan,
+// approval gate, apply, audit.
+type Pipeline struct {
+	cfg      Config
+	handlers map[string]Handler
+}
+
+// New builds a Pipeline. The core operations (whoami, approvals, approve, audit,
+// hosts) are its own; everything else comes from cfg.Handlers.
+func New(cfg Config) *Pipeline {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	p := &Pipeline{cfg: cfg, handlers: make(map[string]Handler, len(cfg.Handlers)+5)}
+	for name, h := range cfg.Handlers {
+		p.handlers[name] = h
+	}
+	p.handlers["ops.whoami"] = ReadFunc(p.whoami)
+	p.handlers["ops.approvals"] = ReadFunc(p.listApprovals)
+	p.handlers["ops.audit"] = ReadFunc(p.readAudit)
+	p.handlers["ops.hosts"] = ReadFunc(p.hosts)
+	return p
+}
+
+// Host returns the name of the host this pipeline serves.
+func (p *Pipeline) Host() string { return p.cfg.Host }
+
+// Run parses text as the grammar's command line and runs it for actor.
+func (p *Pipeline) Run(ctx context.Context, actor Actor, text string) Result {
+	op, err := p.cfg.Parser.Parse(text)
+	if err != nil {
+		status, msg := UserError(err)
+		res := Result{Status: status, Operation: op.Name, Message: msg, Data: map[string]any{}}
+		p.record(ctx, actor, Operation{Name: op.Name, Text: text}, res, "")
+		return res
+	}
+	op.Text = text
+	return p.Execute(ctx, actor, op)
+}
+
+// Execute runs an already parsed operation (from a button or a form) for actor.
+func (p *Pipeline) Execute(ctx context.Context, actor Actor, op Operation) Result {
+	res := p.execute(ctx, actor, op)
+	if res.Data == nil {
+		res.Data = map[string]any{}
+	}
+	if op.Name != "ops.approve" { // decisions audit themselves, with the approver
+		p.record(ctx, actor, op, res, res.ApprovalID)
+	}
+	return res
+}
+
+func (p *Pipeline) execute(ctx context.Context, actor Actor, op Operation) Result {
+	res := Result{Operation: op.Name}
+	// Authorization comes before any lookup, so that a denied user learns
+	// nothing about what exists.
+	if !p.cfg.Authz.Allowed(actor, op.Name) {
+		res.Status = StatusDenied
+		res.Message = fmt.Sprintf("%s may not run %s", actor, op.Name)
+		return res
+	}
+	if op.Host != "" && op.Host != p.cfg.Host {
+		return p.fail(res, Invalidf("unknown host %q: this bot serves %s", op.Host, p.cfg.Host))
+	}
+	if op.Name == "ops.approve" {
+		return p.decide(ctx, actor, op)
+	}
+	h, ok := p.handlers[op.Name]
+	if !ok {
+		return p.fail(res, Failedf("%s is not available on %s", op.Name, p.cfg.Host))
+	}
+	plan, err := h.Plan(ctx, Request{Actor: actor, Op: op})
+	if err != nil {
+		return p.fail(res, err)
+	}
+	if op.DryRun {
+		res.Status = StatusOK
+		res.Message = "Plan only, nothing applied:\n" + plan.Summary
+		res.Data = map[string]any{"plan": plan.Summary}
+		return res
+	}
+	if p.cfg.Policy.requires(op.Name) {
+		return p.hold(ctx, actor, op, plan)
+	}
+	return p.apply(ctx, res, plan)
+}
+
+func (p *Pipeline) apply(ctx context.Context, res Result, plan *Plan) Result {
+	out, err := plan.Apply(ctx)
+	if err != nil {
+		return p.fail(res, err)
+	}
+	res.Status = StatusOK
+	res.Message = out.Message
+	res.Data = out.Data
+	return res
+}
+
+// fail turns err into the result; internal detail goes to the log only.
+func (p *Pipeline) fail(res Result, err error) Result {
+	res.Status, res.Message = UserError(err)
+	var e *Error
+	if errors.As(err, &e) && e.Data != nil {
+		res.Data = e.Data
+	}
+	p.cfg.Log.Warn("operation did not succeed", "operation", res.Operation, "status", res.Status, "err", err)
+	return res
+}
+
+func (p *Pipeline) record(ctx context.Context, actor Actor, op Operation, res Result, approvalID string) {
+	p.audit(ctx, AuditEntry{
+		Actor: actor.String(), ActorName: actor.Name,
+		Operation: op.Name, Target: op.Target, Args: RedactArgs(op.Args),
+		Status: res.Status, Message: firstLine(res.Message), ApprovalID: approvalID,
+	}, op)
+}
+
+func (p *Pipeline) audit(ctx context.Context, e AuditEntry, op Operation) {
+	e.Time = p.cfg.Now().UTC()
+	e.Host = p.cfg.Host
+	if e.Operation == "" {
+		e.Operation = "(unparsed)"
+		e.Target = redactText(op.Text)
+	}
+	if err := p.cfg.Audit.Record(ctx, e); err != nil {
+		p.cfg.Log.Error("audit record failed", "operation", e.Operation, "err", err)
+	}
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	const max = 300
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
+}
+
+// redactText keeps an unparsable request readable in the audit trail without
+// keeping a secret that may follow a word like "password".
+func redactText(text string) string {
+	words := strings.Fields(text)
+	for i := range words {
+		w := strings.ToLower(words[i])
+		for _, s := range secretWords {
+			if !strings.Contains(w, s) {
+				continue
+			}
+			if k, _, ok := strings.Cut(words[i], "="); ok {
+				words[i] = k + "=[redacted]"
+			} else if i+1 < len(words) {
+				words[i+1] = "[redacted]"
+			}
+		}
+	}
+	return firstLine(strings.Join(words, " "))
+}

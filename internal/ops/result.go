@@ -1,0 +1,108 @@
+package ops
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Status is how an operation ended; exactly one per request (SPEC §2).
+type Status string
+
+// The statuses of SPEC §2.
+const (
+	StatusOK       Status = "ok"
+	StatusFailed   Status = "failed"
+	StatusInvalid  Status = "invalid"
+	StatusDenied   Status = "denied"
+	StatusPending  Status = "pending_approval"
+	StatusConflict Status = "conflict"
+)
+
+// ExitCode returns the exit code of `poolvisor exec` for s.
+func (s Status) ExitCode() int {
+	switch s {
+	case StatusOK:
+		return 0
+	case StatusFailed:
+		return 1
+	case StatusInvalid:
+		return 2
+	case StatusDenied:
+		return 3
+	case StatusPending:
+		return 4
+	case StatusConflict:
+		return 5
+	}
+	return 1
+}
+
+// Result is what a request produces, whatever the surface. Message is plain
+// human text (complete on its own, so the shell prints it as is); Data is the
+// structured form that --json prints and chat renderers draw from.
+type Result struct {
+	Status     Status `json:"status"`
+	Operation  string `json:"operation"`
+	Message    string `json:"message"`
+	ApprovalID string `json:"approval_id,omitempty"`
+	Data       any    `json:"data"`
+}
+
+// Outcome is what a handler returns on success.
+type Outcome struct {
+	Message string
+	Data    any
+}
+
+// Error is an error whose message is safe to show to the user. Its Status says
+// how the request ended; the wrapped Err, if any, is internal detail for the log.
+type Error struct {
+	Status Status
+	Msg    string
+	Err    error
+	Data   any // optional structured data for the result, like the states a failed start left
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Msg + ": " + e.Err.Error()
+	}
+	return e.Msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Invalidf returns a user-facing error for bad input.
+func Invalidf(format string, args ...any) error {
+	return &Error{Status: StatusInvalid, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Failedf returns a user-facing error for an attempt that failed.
+func Failedf(format string, args ...any) error {
+	return &Error{Status: StatusFailed, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Conflictf returns a user-facing error for a request overtaken by events.
+func Conflictf(format string, args ...any) error {
+	return &Error{Status: StatusConflict, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Deniedf returns a user-facing error for a missing permission.
+func Deniedf(format string, args ...any) error {
+	return &Error{Status: StatusDenied, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Fail wraps an internal error with a message that is safe to show.
+func Fail(err error, format string, args ...any) error {
+	return &Error{Status: StatusFailed, Msg: fmt.Sprintf(format, args...), Err: err}
+}
+
+// UserError splits err into the status and the text a user may see. Errors
+// that are not *Error are internal: the user gets a generic message.
+func UserError(err error) (Status, string) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status, e.Msg
+	}
+	return StatusFailed, "internal error (details are in poolvisor's log)"
+}
