@@ -1,0 +1,41 @@
+# poolvisor — see README.md. `make demo` and `make test` do all set-up.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+export PATH := $(PATH):/usr/local/go/bin
+
+.PHONY: all build deps test lint fmt vet demo demo-down bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/poolvisor ./cmd/poolvisor
+	$(GO) build -trimpath -o bin/poolvisor-sandbox ./cmd/poolvisor-sandbox
+
+# System packages the demo and the tests run for real (supervisor, php-fpm).
+deps:
+	@scripts/install-deps.sh
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test: deps lint
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+# A sandboxed supervisord with sample programs in ./.sandbox, and a console on it.
+demo: deps build
+	@scripts/demo.sh
+
+demo-down:
+	@bin/poolvisor-sandbox down --dir .sandbox 2>/dev/null || true
+
+bench: deps build
+	$(GO) run ./cmd/poolvisor-bench
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/command/
+
+clean:
+	rm -rf bin .sandbox

@@ -1,0 +1,104 @@
+// Package shell is the local adapter: `poolvisor exec` runs one command and
+// `poolvisor console` one command per line, both as a local user, both through
+// the same pipeline as every chat surface. It is what the end-to-end tests drive.
+package shell
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os/user"
+	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// Runner is the part of the core pipeline this adapter uses.
+type Runner interface {
+	Run(ctx context.Context, actor ops.Actor, text string) ops.Result
+	Host() string
+}
+
+// Actor returns the local actor: `local:<os user>`, or `local:<as>` when as is
+// set, which only a config with local.allow_impersonation permits.
+func Actor(as string, allowImpersonation bool) (ops.Actor, error) {
+	if as != "" {
+		if !allowImpersonation {
+			return ops.Actor{}, fmt.Errorf("--as needs local.allow_impersonation: true in the config")
+		}
+		return ops.Actor{Platform: "local", ID: as, Name: as}, nil
+	}
+	u, err := user.Current()
+	if err != nil {
+		return ops.Actor{}, fmt.Errorf("who is running poolvisor: %w", err)
+	}
+	return ops.Actor{Platform: "local", ID: u.Username, Name: u.Username}, nil
+}
+
+// Exec runs text once and writes the result to out, as text or as one JSON
+// object. It returns the exit code of SPEC §2.
+func Exec(ctx context.Context, r Runner, actor ops.Actor, text string, asJSON bool, out io.Writer) int {
+	res := r.Run(ctx, actor, text)
+	if asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(res); err != nil {
+			fmt.Fprintf(out, `{"status":"failed","operation":%q,"message":"could not encode the result","data":{}}`+"\n", res.Operation)
+			return ops.StatusFailed.ExitCode()
+		}
+	} else {
+		fmt.Fprintln(out, Render(res))
+	}
+	return res.Status.ExitCode()
+}
+
+// Render returns a result as plain text: the message, marked with the status
+// unless it is ok.
+func Render(res ops.Result) string {
+	if res.Status == ops.StatusOK {
+		return res.Message
+	}
+	return fmt.Sprintf("[%s] %s", res.Status, res.Message)
+}
+
+// Console reads one command per line from in until EOF, `exit` or `quit`,
+// and returns the exit code of the last command.
+func Console(ctx context.Context, r Runner, actor ops.Actor, in io.Reader, out io.Writer, interactive bool) int {
+	prompt := func() {
+		if interactive {
+			fmt.Fprintf(out, "%s@%s> ", actor.ID, r.Host())
+		}
+	}
+	if interactive {
+		fmt.Fprintf(out, "poolvisor console on %s as %s. Type `help` for what you may run, `exit` to leave.\n", r.Host(), actor)
+	}
+	code := 0
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	prompt()
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		switch line {
+		case "":
+			prompt()
+			continue
+		case "exit", "quit":
+			return code
+		case "help", "?":
+			line = "ops help"
+		}
+		if ctx.Err() != nil {
+			return code
+		}
+		res := r.Run(ctx, actor, line)
+		fmt.Fprintln(out, Render(res))
+		code = res.Status.ExitCode()
+		prompt()
+	}
+	if interactive {
+		fmt.Fprintln(out)
+	}
+	return code
+}

@@ -1,0 +1,121 @@
+// Command poolvisor is a ChatOps bot for PHP hosts: it runs PHP-FPM pools and
+// Supervisor programs from Slack, Discord and the local shell. This file only
+// reads the command line; internal/app does the rest.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/poolvisor/poolvisor/internal/app"
+	"github.com/poolvisor/poolvisor/internal/config"
+	"golang.org/x/term"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `poolvisor runs the PHP-FPM pools and Supervisor programs of a host from chat.
+
+Usage:
+  poolvisor serve   --config FILE        run the bot: HTTP endpoints and/or socket connections
+  poolvisor exec    --config FILE [--as USER] [--json] -- TEXT
+                                         run one command as a local user and print the result
+  poolvisor console --config FILE [--as USER]
+                                         an interactive shell (one command per line)
+  poolvisor check-config --config FILE   load, validate, print the effective config (secrets redacted)
+  poolvisor keygen  --out FILE           write an Ed25519 key pair for fleet signing
+  poolvisor version
+
+--config defaults to $POOLVISOR_CONFIG, then /etc/poolvisor/poolvisor.yaml.
+Try: poolvisor exec -- ops help
+`
+
+func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return app.ExitUsage
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	cmd, args := args[0], args[1:]
+	fs := flag.NewFlagSet("poolvisor "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", config.DefaultPath(), "config file")
+	var o app.LocalOptions
+	switch cmd {
+	case "exec", "console":
+		fs.StringVar(&o.As, "as", "", "act as this local user (needs local.allow_impersonation)")
+		if cmd == "exec" {
+			fs.BoolVar(&o.JSON, "json", false, "print the result as one JSON object")
+		}
+	case "keygen":
+		fs.String("out", "", "file for the private key; the public key goes to FILE.pub")
+	case "serve", "check-config":
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "poolvisor", version)
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "poolvisor: unknown command %q\n\n%s", cmd, usage)
+		return app.ExitUsage
+	}
+	if err := fs.Parse(args); err != nil {
+		return app.ExitUsage
+	}
+	o.ConfigPath = *configPath
+
+	switch cmd {
+	case "serve":
+		return app.Serve(ctx, *configPath, stderr)
+	case "check-config":
+		return app.CheckConfig(*configPath, stdout, stderr)
+	case "keygen":
+		out := fs.Lookup("out").Value.String()
+		if out == "" {
+			fmt.Fprintln(stderr, "poolvisor keygen: --out FILE is required")
+			return app.ExitUsage
+		}
+		return app.Keygen(out, stdout, stderr)
+	case "exec":
+		text := strings.Join(fs.Args(), " ")
+		if strings.TrimSpace(text) == "" {
+			fmt.Fprintln(stderr, "poolvisor exec: give the command after --, like: poolvisor exec -- supervisor status")
+			return app.ExitUsage
+		}
+		if len(fs.Args()) > 1 {
+			text = shellJoin(fs.Args())
+		}
+		return app.Exec(ctx, o, text, stdout, stderr)
+	default: // console
+		f, isFile := stdin.(*os.File)
+		o.Interactive = isFile && term.IsTerminal(int(f.Fd()))
+		return app.Console(ctx, o, stdin, stdout, stderr)
+	}
+}
+
+// shellJoin re-quotes words the shell already split, so that
+// `poolvisor exec -- supervisor add w --command "php artisan queue:work"`
+// reaches the grammar with the command as one word.
+func shellJoin(words []string) string {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		if w != "" && !strings.ContainsAny(w, " \t'\"\\") {
+			quoted[i] = w
+			continue
+		}
+		quoted[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+	}
+	return strings.Join(quoted, " ")
+}

@@ -1,0 +1,153 @@
+package app
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/poolvisor/poolvisor/adapters/shell"
+	"github.com/poolvisor/poolvisor/internal/config"
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// Exit codes for failures before any operation runs.
+const (
+	ExitFailed = 1 // config or start-up failure
+	ExitUsage  = 2 // bad command line
+)
+
+// LocalOptions are the options of exec and console.
+type LocalOptions struct {
+	ConfigPath  string
+	As          string
+	JSON        bool
+	Interactive bool // console: print a banner and prompts
+}
+
+func loadAndBuild(ctx context.Context, path string, stderr io.Writer, minLevel slog.Level) (*App, error) {
+	cfg, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	a, err := New(ctx, cfg, NewLogger(cfg.Log, stderr, minLevel))
+	if err != nil {
+		return nil, fmt.Errorf("start: %w", err)
+	}
+	return a, nil
+}
+
+// Exec runs `poolvisor exec`: one command, its result on stdout, and the exit
+// code of SPEC §2.
+func Exec(ctx context.Context, o LocalOptions, text string, stdout, stderr io.Writer) int {
+	a, err := loadAndBuild(ctx, o.ConfigPath, stderr, slog.LevelError)
+	if err != nil {
+		return reportStartup(o, err, stdout, stderr)
+	}
+	defer a.Close()
+	actor, err := shell.Actor(o.As, a.Config.Local.AllowImpersonation)
+	if err != nil {
+		return reportStartup(o, err, stdout, stderr)
+	}
+	return shell.Exec(ctx, a.Pipeline, actor, text, o.JSON, stdout)
+}
+
+// reportStartup tells why exec could not run; with --json as a failed result,
+// so scripts always get one JSON object.
+func reportStartup(o LocalOptions, err error, stdout, stderr io.Writer) int {
+	if o.JSON {
+		shell.Exec(context.Background(), failing{err}, ops.Actor{}, "", true, stdout)
+	}
+	fmt.Fprintln(stderr, "poolvisor:", err)
+	return ExitFailed
+}
+
+// failing is a shell.Runner that answers every request with one error.
+type failing struct{ err error }
+
+func (f failing) Run(context.Context, ops.Actor, string) ops.Result {
+	return ops.Result{Status: ops.StatusFailed, Message: f.err.Error(), Data: map[string]any{}}
+}
+func (f failing) Host() string { return "" }
+
+// Console runs `poolvisor console` on stdin and stdout.
+func Console(ctx context.Context, o LocalOptions, stdin io.Reader, stdout, stderr io.Writer) int {
+	a, err := loadAndBuild(ctx, o.ConfigPath, stderr, slog.LevelError)
+	if err != nil {
+		fmt.Fprintln(stderr, "poolvisor:", err)
+		return ExitFailed
+	}
+	defer a.Close()
+	actor, err := shell.Actor(o.As, a.Config.Local.AllowImpersonation)
+	if err != nil {
+		fmt.Fprintln(stderr, "poolvisor:", err)
+		return ExitFailed
+	}
+	return shell.Console(ctx, a.Pipeline, actor, stdin, stdout, o.Interactive)
+}
+
+// Serve runs the bot until ctx ends.
+func Serve(ctx context.Context, configPath string, stderr io.Writer) int {
+	a, err := loadAndBuild(ctx, configPath, stderr, slog.LevelDebug-4)
+	if err != nil {
+		fmt.Fprintln(stderr, "poolvisor:", err)
+		return ExitFailed
+	}
+	defer a.Close()
+	if err := a.Serve(ctx); err != nil {
+		a.Log.Error("serve failed", "err", err)
+		return ExitFailed
+	}
+	return 0
+}
+
+// CheckConfig loads and validates the config and prints it with secrets redacted.
+func CheckConfig(configPath string, stdout, stderr io.Writer) int {
+	cfg, err := config.Load(configPath)
+	if err != nil {
+		fmt.Fprintln(stderr, "poolvisor:", err)
+		return ExitFailed
+	}
+	out, err := cfg.Redacted()
+	if err != nil {
+		fmt.Fprintln(stderr, "poolvisor:", err)
+		return ExitFailed
+	}
+	fmt.Fprintf(stdout, "# %s: valid. Effective configuration, secrets redacted:\n", configPath)
+	stdout.Write(out)
+	return 0
+}
+
+// Keygen writes an Ed25519 key pair for fleet signing: the private key (hex
+// seed) to path with mode 0600, the public key to path.pub, and prints the
+// public key.
+func Keygen(path string, stdout, stderr io.Writer) int {
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		fmt.Fprintln(stderr, "poolvisor: generate key:", err)
+		return ExitFailed
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		fmt.Fprintln(stderr, "poolvisor: write key:", err)
+		return ExitFailed
+	}
+	_, werr := fmt.Fprintln(f, hex.EncodeToString(priv.Seed()))
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.WriteFile(path+".pub", []byte(hex.EncodeToString(pub)+"\n"), 0o644)
+	}
+	if werr != nil {
+		os.Remove(path)
+		fmt.Fprintln(stderr, "poolvisor: write key:", werr)
+		return ExitFailed
+	}
+	fmt.Fprintln(stdout, hex.EncodeToString(pub))
+	return 0
+}

@@ -1,0 +1,176 @@
+// Package config reads poolvisor's configuration (SPEC §5): a YAML file,
+// overridden key by key by POOLVISOR_* environment variables, with secrets
+// optionally read from *_file keys. Decoding is strict: an unknown key or a
+// value of the wrong type is an error that names the key. Validate checks the
+// values themselves, and Redacted prints the effective configuration with
+// every secret hidden.
+//
+// Key names come from the mapstructure tags below; the yaml tags repeat them so
+// that a Config marshals back to the same keys. Fields tagged secret:"true"
+// are hidden by Redacted and may be given as <key>_file instead.
+package config
+
+import (
+	"os"
+	"time"
+)
+
+// DefaultConfigPath is where the config lives when $POOLVISOR_CONFIG is unset.
+const DefaultConfigPath = "/etc/poolvisor/poolvisor.yaml"
+
+// DefaultPath returns $POOLVISOR_CONFIG, or DefaultConfigPath when it is unset.
+func DefaultPath() string {
+	if p := os.Getenv("POOLVISOR_CONFIG"); p != "" {
+		return p
+	}
+	return DefaultConfigPath
+}
+
+// Config is poolvisor's whole configuration.
+type Config struct {
+	Host       string     `mapstructure:"host" yaml:"host"`
+	Log        Log        `mapstructure:"log" yaml:"log"`
+	DataDir    string     `mapstructure:"data_dir" yaml:"data_dir"`
+	Listen     string     `mapstructure:"listen" yaml:"listen"`
+	Mode       string     `mapstructure:"mode" yaml:"mode"`
+	PHPFPM     PHPFPM     `mapstructure:"phpfpm" yaml:"phpfpm"`
+	Supervisor Supervisor `mapstructure:"supervisor" yaml:"supervisor"`
+	Slack      Slack      `mapstructure:"slack" yaml:"slack"`
+	Discord    Discord    `mapstructure:"discord" yaml:"discord"`
+	Local      Local      `mapstructure:"local" yaml:"local"`
+	RBAC       RBAC       `mapstructure:"rbac" yaml:"rbac"`
+	Approvals  Approvals  `mapstructure:"approvals" yaml:"approvals"`
+	NATS       NATS       `mapstructure:"nats" yaml:"nats"`
+	Fleet      Fleet      `mapstructure:"fleet" yaml:"fleet"`
+
+	DefaultHost string              `mapstructure:"default_host" yaml:"default_host"`
+	HostGroups  map[string][]string `mapstructure:"host_groups" yaml:"host_groups"`
+	Channels    map[string]string   `mapstructure:"channels" yaml:"channels"` // chat channel ID -> host or group
+}
+
+// Log configures poolvisor's own log.
+type Log struct {
+	Level  string `mapstructure:"level" yaml:"level"`   // debug | info | warn | error
+	Format string `mapstructure:"format" yaml:"format"` // text | json
+}
+
+// PHPFPM configures the PHP-FPM backend. "auto" values are resolved by the
+// backend from the installed PHP version.
+type PHPFPM struct {
+	Enabled        bool         `mapstructure:"enabled" yaml:"enabled"`
+	Version        string       `mapstructure:"version" yaml:"version"`
+	Binary         string       `mapstructure:"binary" yaml:"binary"`
+	MainConfig     string       `mapstructure:"main_config" yaml:"main_config"`
+	PoolDir        string       `mapstructure:"pool_dir" yaml:"pool_dir"`
+	SocketDir      string       `mapstructure:"socket_dir" yaml:"socket_dir"`
+	ProtectedPools []string     `mapstructure:"protected_pools" yaml:"protected_pools"`
+	Defaults       PoolDefaults `mapstructure:"defaults" yaml:"defaults"`
+	Service        FPMService   `mapstructure:"service" yaml:"service"`
+}
+
+// PoolDefaults are the values a new pool gets unless the request sets them.
+type PoolDefaults struct {
+	User  string `mapstructure:"user" yaml:"user"`
+	Group string `mapstructure:"group" yaml:"group"`
+}
+
+// FPMService says how php-fpm is reloaded, restarted and queried.
+type FPMService struct {
+	Mode           string `mapstructure:"mode" yaml:"mode"` // systemd | signal | command
+	Unit           string `mapstructure:"unit" yaml:"unit"`
+	PIDFile        string `mapstructure:"pid_file" yaml:"pid_file"`
+	ReloadCommand  string `mapstructure:"reload_command" yaml:"reload_command"`
+	RestartCommand string `mapstructure:"restart_command" yaml:"restart_command"`
+	StatusCommand  string `mapstructure:"status_command" yaml:"status_command"`
+}
+
+// Supervisor configures the Supervisor backend.
+type Supervisor struct {
+	Enabled      bool   `mapstructure:"enabled" yaml:"enabled"`
+	URL          string `mapstructure:"url" yaml:"url"` // unix:///path or http://host:port
+	Username     string `mapstructure:"username" yaml:"username"`
+	Password     string `mapstructure:"password" yaml:"password" secret:"true"`
+	PasswordFile string `mapstructure:"password_file" yaml:"password_file"`
+	ConfigFile   string `mapstructure:"config_file" yaml:"config_file"`
+	ProgramDir   string `mapstructure:"program_dir" yaml:"program_dir"`
+	LogDir       string `mapstructure:"log_dir" yaml:"log_dir"`
+}
+
+// Slack configures the Slack adapter.
+type Slack struct {
+	Enabled           bool   `mapstructure:"enabled" yaml:"enabled"`
+	Mode              string `mapstructure:"mode" yaml:"mode"` // socket | http
+	BotToken          string `mapstructure:"bot_token" yaml:"bot_token" secret:"true"`
+	BotTokenFile      string `mapstructure:"bot_token_file" yaml:"bot_token_file"`
+	AppToken          string `mapstructure:"app_token" yaml:"app_token" secret:"true"`
+	AppTokenFile      string `mapstructure:"app_token_file" yaml:"app_token_file"`
+	SigningSecret     string `mapstructure:"signing_secret" yaml:"signing_secret" secret:"true"`
+	SigningSecretFile string `mapstructure:"signing_secret_file" yaml:"signing_secret_file"`
+	APIURL            string `mapstructure:"api_url" yaml:"api_url"`
+	NotifyChannel     string `mapstructure:"notify_channel" yaml:"notify_channel"`
+}
+
+// Discord configures the Discord adapter.
+type Discord struct {
+	Enabled         bool     `mapstructure:"enabled" yaml:"enabled"`
+	Mode            string   `mapstructure:"mode" yaml:"mode"` // gateway | http
+	BotToken        string   `mapstructure:"bot_token" yaml:"bot_token" secret:"true"`
+	BotTokenFile    string   `mapstructure:"bot_token_file" yaml:"bot_token_file"`
+	ApplicationID   string   `mapstructure:"application_id" yaml:"application_id"`
+	PublicKey       string   `mapstructure:"public_key" yaml:"public_key"` // hex Ed25519 key
+	GuildIDs        []string `mapstructure:"guild_ids" yaml:"guild_ids"`
+	APIURL          string   `mapstructure:"api_url" yaml:"api_url"`
+	NotifyChannelID string   `mapstructure:"notify_channel_id" yaml:"notify_channel_id"`
+}
+
+// Local configures the local adapter (exec and console).
+type Local struct {
+	AllowImpersonation bool `mapstructure:"allow_impersonation" yaml:"allow_impersonation"`
+}
+
+// RBAC maps roles to permissions and people to roles.
+type RBAC struct {
+	// Roles maps a role name to its permissions: operation names, "*",
+	// "prefix.*" wildcards, or names of other roles it includes.
+	Roles    map[string][]string `mapstructure:"roles" yaml:"roles"`
+	Bindings []Binding           `mapstructure:"bindings" yaml:"bindings"`
+}
+
+// Binding grants Role to everyone it lists, by immutable platform ID.
+type Binding struct {
+	Role            string   `mapstructure:"role" yaml:"role"`
+	SlackUsers      []string `mapstructure:"slack_users" yaml:"slack_users"`
+	SlackUsergroups []string `mapstructure:"slack_usergroups" yaml:"slack_usergroups"`
+	DiscordUsers    []string `mapstructure:"discord_users" yaml:"discord_users"`
+	DiscordRoles    []string `mapstructure:"discord_roles" yaml:"discord_roles"`
+	LocalUsers      []string `mapstructure:"local_users" yaml:"local_users"`
+}
+
+// Approvals is the approval policy.
+type Approvals struct {
+	Required          []string      `mapstructure:"required" yaml:"required"` // operations that wait for a second person
+	ApproverRoles     []string      `mapstructure:"approver_roles" yaml:"approver_roles"`
+	AllowSelfApproval bool          `mapstructure:"allow_self_approval" yaml:"allow_self_approval"`
+	TTL               time.Duration `mapstructure:"ttl" yaml:"ttl"`
+}
+
+// NATS is the fleet transport.
+type NATS struct {
+	URL             string `mapstructure:"url" yaml:"url"`
+	CredentialsFile string `mapstructure:"credentials_file" yaml:"credentials_file"`
+	TLS             TLS    `mapstructure:"tls" yaml:"tls"`
+}
+
+// TLS holds the files for a TLS client.
+type TLS struct {
+	CAFile   string `mapstructure:"ca_file" yaml:"ca_file"`
+	CertFile string `mapstructure:"cert_file" yaml:"cert_file"`
+	KeyFile  string `mapstructure:"key_file" yaml:"key_file"`
+}
+
+// Fleet configures request signing between hub and agents.
+type Fleet struct {
+	HubKeyFile     string        `mapstructure:"hub_key_file" yaml:"hub_key_file"`
+	HubPublicKey   string        `mapstructure:"hub_public_key" yaml:"hub_public_key"`
+	RequestTimeout time.Duration `mapstructure:"request_timeout" yaml:"request_timeout"`
+}

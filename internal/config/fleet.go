@@ -1,0 +1,79 @@
+package config
+
+import (
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+)
+
+// validateFleet checks the fleet keys and what hub and agent modes need.
+func (c *Config) validateFleet(p *problems) {
+	if c.NATS.URL != "" {
+		for part := range strings.SplitSeq(c.NATS.URL, ",") {
+			// The URL may hold a token, so the message does not quote it.
+			u, err := url.Parse(strings.TrimSpace(part))
+			if err != nil || !isNATSScheme(u.Scheme) || u.Host == "" {
+				p.add("nats.url", "is not a NATS URL; use nats://host:port (or tls://, ws://, wss://), comma-separated for several servers")
+				break
+			}
+		}
+	}
+	t := c.NATS.TLS
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		p.add("nats.tls", "cert_file and key_file go together; set both or neither")
+	}
+	absPath(p, "nats.credentials_file", c.NATS.CredentialsFile, false)
+	absPath(p, "nats.tls.ca_file", t.CAFile, false)
+	absPath(p, "nats.tls.cert_file", t.CertFile, false)
+	absPath(p, "nats.tls.key_file", t.KeyFile, false)
+
+	f := c.Fleet
+	absPath(p, "fleet.hub_key_file", f.HubKeyFile, false)
+	if f.HubPublicKey != "" && !isHexKey(f.HubPublicKey) {
+		p.add("fleet.hub_public_key", "must be 64 hexadecimal characters (as printed by poolvisor keygen)")
+	}
+	if f.RequestTimeout <= 0 {
+		p.add("fleet.request_timeout", "must be more than zero, like 2s")
+	}
+	switch c.Mode {
+	case "hub":
+		if f.HubKeyFile == "" {
+			p.add("fleet.hub_key_file", "is required in hub mode: the hub signs every request")
+		}
+	case "agent":
+		if f.HubPublicKey == "" {
+			p.add("fleet.hub_public_key", "is required in agent mode: the agent refuses unsigned requests")
+		}
+	}
+	if (c.Mode == "hub" || c.Mode == "agent") && c.NATS.URL == "" {
+		p.add("nats.url", "is required in %s mode", c.Mode)
+	}
+
+	if c.DefaultHost == "" {
+		p.add("default_host", "is required")
+	}
+	for _, group := range slices.Sorted(maps.Keys(c.HostGroups)) {
+		key, hosts := "host_groups."+group, c.HostGroups[group]
+		if group == "all" {
+			p.add(key, `"all" is reserved for every host`)
+		}
+		if len(hosts) == 0 {
+			p.add(key, "lists no host")
+		}
+		for i, h := range hosts {
+			if h == "" {
+				p.add(indexKey(key, i), "is empty")
+			}
+		}
+	}
+	for _, channel := range slices.Sorted(maps.Keys(c.Channels)) {
+		if c.Channels[channel] == "" {
+			p.add("channels."+channel, "names no host")
+		}
+	}
+}
+
+func isNATSScheme(s string) bool {
+	return s == "nats" || s == "tls" || s == "ws" || s == "wss"
+}

@@ -1,0 +1,130 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+	"time"
+)
+
+var (
+	configType   = reflect.TypeFor[Config]()
+	durationType = reflect.TypeFor[time.Duration]()
+)
+
+// leaf is one settable key: a field that is not a nested section. Free-form
+// maps and lists of structs are leaves too; they are set as a whole.
+type leaf struct {
+	key   string // dotted path, like "approvals.ttl"
+	index []int  // field index path from Config
+	typ   reflect.Type
+}
+
+// keyName returns the config key of a struct field.
+func keyName(f reflect.StructField) string {
+	name, _, _ := strings.Cut(f.Tag.Get("mapstructure"), ",")
+	return name
+}
+
+// isSection reports whether t is a nested section of keys rather than a value.
+func isSection(t reflect.Type) bool {
+	return t.Kind() == reflect.Struct && t != durationType
+}
+
+// leaves lists every settable key of Config, in field order.
+func leaves() []leaf {
+	var out []leaf
+	var walk func(t reflect.Type, prefix string, index []int)
+	walk = func(t reflect.Type, prefix string, index []int) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			key := prefix + keyName(f)
+			idx := append(append([]int(nil), index...), i)
+			if isSection(f.Type) {
+				walk(f.Type, key+".", idx)
+				continue
+			}
+			out = append(out, leaf{key: key, index: idx, typ: f.Type})
+		}
+	}
+	walk(configType, "", nil)
+	return out
+}
+
+// envName returns the environment variable that overrides key.
+func envName(key string) string {
+	return "POOLVISOR_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+// field returns the struct field of section t whose key is name.
+func field(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		if f := t.Field(i); keyName(f) == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// defaultRoles are SPEC §5's roles. A file that sets rbac.roles replaces
+// them as a whole.
+func defaultRoles() map[string][]string {
+	return map[string][]string{
+		"viewer": {
+			"fpm.pool.list", "fpm.pool.show", "fpm.service.status", "fpm.tune",
+			"supervisor.program.list", "supervisor.program.show", "supervisor.program.logs",
+			"supervisor.service.reread", "supervisor.service.status", "supervisor.xmlrpc.show",
+			"supervisor.program.history", "fpm.pool.history",
+			"ops.help", "ops.whoami", "ops.approvals", "ops.audit", "ops.hosts",
+		},
+		"operator": {
+			"viewer", "fpm.service.reload", "supervisor.program.start",
+			"supervisor.program.stop", "supervisor.program.restart", "supervisor.service.update",
+		},
+		"admin": {"*"},
+	}
+}
+
+// defaults returns the configuration that applies when nothing is set.
+// default_host is derived later, from the effective host.
+func defaults(hostname string) Config {
+	return Config{
+		Host:    hostname,
+		Log:     Log{Level: "info", Format: "text"},
+		DataDir: "/var/lib/poolvisor",
+		Listen:  "127.0.0.1:8080",
+		Mode:    "standalone",
+		PHPFPM: PHPFPM{
+			Enabled:        true,
+			Version:        "auto",
+			Binary:         "auto",
+			MainConfig:     "auto",
+			PoolDir:        "auto",
+			SocketDir:      "/run/php",
+			ProtectedPools: []string{"www"},
+			Defaults:       PoolDefaults{User: "www-data", Group: "www-data"},
+			Service:        FPMService{Mode: "systemd", Unit: "auto", PIDFile: "auto"},
+		},
+		Supervisor: Supervisor{
+			Enabled:    true,
+			URL:        "unix:///var/run/supervisor.sock",
+			ConfigFile: "/etc/supervisor/supervisord.conf",
+			ProgramDir: "/etc/supervisor/conf.d",
+			LogDir:     "/var/log/supervisor",
+		},
+		Slack:   Slack{Mode: "socket"},
+		Discord: Discord{Mode: "gateway", GuildIDs: []string{}},
+		RBAC:    RBAC{Roles: defaultRoles(), Bindings: []Binding{}},
+		Approvals: Approvals{
+			Required: []string{
+				"fpm.pool.delete", "fpm.service.restart", "supervisor.program.delete",
+				"supervisor.program.restart", "supervisor.service.restart",
+			},
+			ApproverRoles: []string{"admin"},
+			TTL:           15 * time.Minute,
+		},
+		NATS:       NATS{URL: "nats://127.0.0.1:4222"},
+		Fleet:      Fleet{RequestTimeout: 2 * time.Second},
+		HostGroups: map[string][]string{},
+		Channels:   map[string]string{},
+	}
+}

@@ -1,0 +1,174 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// cleanEnv hides any POOLVISOR_* variable of the environment the tests run
+// in, and restores it afterwards.
+func cleanEnv(t *testing.T) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		name, value, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "POOLVISOR_") {
+			t.Setenv(name, value)
+			os.Unsetenv(name)
+		}
+	}
+}
+
+// writeFile writes content to a new file in a temporary directory.
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// load loads yaml as a config file.
+func load(t *testing.T, yaml string) (*Config, error) {
+	t.Helper()
+	return Load(writeFile(t, "poolvisor.yaml", yaml))
+}
+
+func mustLoad(t *testing.T, yaml string) *Config {
+	t.Helper()
+	c, err := load(t, yaml)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	return c
+}
+
+func TestDefaults(t *testing.T) {
+	cleanEnv(t)
+	hostname, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := defaults(hostname)
+	want.DefaultHost = hostname
+
+	for name, load := range map[string]func() (*Config, error){
+		"no file":    func() (*Config, error) { return Load("") },
+		"empty file": func() (*Config, error) { return Load(writeFile(t, "empty.yaml", "")) },
+		"comments":   func() (*Config, error) { return Load(writeFile(t, "c.yaml", "# nothing set\n")) },
+		"empty sections": func() (*Config, error) {
+			return Load(writeFile(t, "s.yaml", "phpfpm: {}\nsupervisor:\nrbac: {}\n"))
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := load()
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if !reflect.DeepEqual(*got, want) {
+				t.Errorf("got  %+v\nwant %+v", *got, want)
+			}
+		})
+	}
+}
+
+func TestDefaultPath(t *testing.T) {
+	t.Setenv("POOLVISOR_CONFIG", "")
+	if got := DefaultPath(); got != "/etc/poolvisor/poolvisor.yaml" {
+		t.Errorf("DefaultPath() = %q without $POOLVISOR_CONFIG", got)
+	}
+	t.Setenv("POOLVISOR_CONFIG", "/tmp/p.yaml")
+	if got := DefaultPath(); got != "/tmp/p.yaml" {
+		t.Errorf("DefaultPath() = %q, want $POOLVISOR_CONFIG", got)
+	}
+}
+
+func TestFileValues(t *testing.T) {
+	cleanEnv(t)
+	c, err := Load(filepath.Join("testdata", "full.yaml"))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	want := Config{
+		Host: "web-07", Log: Log{Level: "debug", Format: "json"}, DataDir: "/srv/poolvisor",
+		Listen: "0.0.0.0:9090", Mode: "hub",
+		PHPFPM: PHPFPM{
+			Version: "8.10", Binary: "/opt/php/sbin/php-fpm", MainConfig: "/opt/php/etc/php-fpm.conf",
+			PoolDir: "/opt/php/etc/pool.d", SocketDir: "/var/run/php-fpm", ProtectedPools: []string{"www", "admin"},
+			Defaults: PoolDefaults{User: "app", Group: "app"},
+			Service: FPMService{Mode: "command", Unit: "php-custom", PIDFile: "/run/php-fpm.pid",
+				ReloadCommand: "/usr/local/bin/fpm-reload", RestartCommand: "/usr/local/bin/fpm-restart",
+				StatusCommand: "/usr/local/bin/fpm-status"},
+		},
+		Supervisor: Supervisor{URL: "http://127.0.0.1:9001", Username: "admin", Password: "hunter2",
+			ConfigFile: "/opt/supervisor/supervisord.conf", ProgramDir: "/opt/supervisor/programs",
+			LogDir: "/opt/supervisor/logs"},
+		Slack: Slack{Enabled: true, Mode: "http", BotToken: "xoxb-file-bot", SigningSecret: "file-signing",
+			APIURL: "http://127.0.0.1:3000/api/", NotifyChannel: "C0NOTIFY"},
+		Discord: Discord{Enabled: true, Mode: "http", BotToken: "discord-file-bot",
+			ApplicationID: "123456789012345678",
+			PublicKey:     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+			GuildIDs:      []string{"111111111111111111", "222222222222222222"},
+			APIURL:        "http://127.0.0.1:3001/api/v10/", NotifyChannelID: "333333333333333333"},
+		Local: Local{AllowImpersonation: true},
+		RBAC: RBAC{
+			Roles: map[string][]string{
+				"Deployer": {"supervisor.*", "fpm.pool.*", "ops.help"},
+				"lead":     {"Deployer", "fpm.service.restart"},
+				"root":     {"*"},
+			},
+			Bindings: []Binding{{Role: "lead", SlackUsers: []string{"U012ABCDEF", "W0ABC12345"},
+				SlackUsergroups: []string{"S0614TZR7"}, DiscordUsers: []string{"80351110224678912"},
+				DiscordRoles: []string{"41771983423143936"}, LocalUsers: []string{"deploy"}}},
+		},
+		Approvals: Approvals{Required: []string{"fpm.pool.delete"}, ApproverRoles: []string{"root", "lead"},
+			AllowSelfApproval: true, TTL: 90 * time.Minute},
+		NATS: NATS{URL: "tls://nats.internal:4222", CredentialsFile: "/etc/poolvisor/nats.creds",
+			TLS: TLS{CAFile: "/etc/poolvisor/ca.pem", CertFile: "/etc/poolvisor/cert.pem", KeyFile: "/etc/poolvisor/key.pem"}},
+		Fleet:       Fleet{HubKeyFile: "/etc/poolvisor/hub.key", RequestTimeout: 5 * time.Second},
+		DefaultHost: "web-01",
+		HostGroups:  map[string][]string{"Web": {"web-01", "web-02"}, "db": {"db-01"}},
+		Channels:    map[string]string{"C0123ABC": "Web", "C0456DEF": "db-01"},
+	}
+	if !reflect.DeepEqual(*c, want) {
+		t.Errorf("got  %+v\nwant %+v", *c, want)
+	}
+}
+
+func TestRolesReplaceDefaults(t *testing.T) {
+	cleanEnv(t)
+	tests := []struct {
+		name string
+		yaml string
+		want map[string][]string
+	}{
+		{"file roles replace the defaults", "rbac:\n  roles:\n    deployer: [supervisor.*]\napprovals: {approver_roles: [deployer]}\n",
+			map[string][]string{"deployer": {"supervisor.*"}}},
+		{"redefining a default role keeps only the file", "rbac:\n  roles:\n    admin: [ops.help]\n",
+			map[string][]string{"admin": {"ops.help"}}},
+		{"unset roles keep the defaults", "log: {level: warn}\n", defaultRoles()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustLoad(t, tt.yaml)
+			if !reflect.DeepEqual(c.RBAC.Roles, tt.want) {
+				t.Errorf("roles = %v, want %v", c.RBAC.Roles, tt.want)
+			}
+		})
+	}
+}
+
+func TestNullMeansEmpty(t *testing.T) {
+	cleanEnv(t)
+	c := mustLoad(t, "phpfpm:\n  protected_pools:\nlisten:\napprovals: {required: ~}\n")
+	if c.PHPFPM.ProtectedPools == nil || len(c.PHPFPM.ProtectedPools) != 0 {
+		t.Errorf("protected_pools = %#v, want empty", c.PHPFPM.ProtectedPools)
+	}
+	if c.Listen != "" || len(c.Approvals.Required) != 0 {
+		t.Errorf("listen = %q, approvals.required = %v; want both empty", c.Listen, c.Approvals.Required)
+	}
+}

@@ -1,0 +1,163 @@
+package config
+
+import (
+	"maps"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+var (
+	roleNameRE       = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	slackUserRE      = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
+	slackUsergroupRE = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
+	localUserRE      = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$`)
+)
+
+// validateRBAC checks that every permission names an operation, a wildcard
+// that matches one, or another role; that role inclusion has no cycle; and
+// that bindings name existing roles and immutable IDs only.
+func (c *Config) validateRBAC(p *problems) {
+	roles := c.RBAC.Roles
+	names := slices.Sorted(maps.Keys(roles)) // stable error order
+
+	includes := map[string][]string{}
+	for _, name := range names {
+		key := "rbac.roles." + name
+		if !roleNameRE.MatchString(name) {
+			p.add(key, "role names use letters, digits, _ and - only")
+		}
+		for i, perm := range roles[name] {
+			switch {
+			case perm == "*":
+			case strings.HasSuffix(perm, ".*"):
+				if !wildcardMatches(strings.TrimSuffix(perm, ".*")) {
+					p.add(indexKey(key, i), "wildcard %q matches no operation", perm)
+				}
+			case strings.Contains(perm, "."):
+				if !ops.Known(perm) {
+					p.add(indexKey(key, i), "unknown operation %q", perm)
+				}
+			default:
+				if _, ok := roles[perm]; !ok {
+					p.add(indexKey(key, i), "%q is neither an operation nor a role of rbac.roles", perm)
+					continue
+				}
+				includes[name] = append(includes[name], perm)
+			}
+		}
+	}
+	for _, cycle := range findCycles(names, includes) {
+		p.add("rbac.roles."+cycle[0], "roles include each other in a cycle: %s", strings.Join(cycle, " -> "))
+	}
+
+	for i, b := range c.RBAC.Bindings {
+		c.validateBinding(p, indexKey("rbac.bindings", i), b)
+	}
+}
+
+// wildcardMatches reports whether prefix.* matches at least one operation.
+func wildcardMatches(prefix string) bool {
+	for _, name := range ops.Names() {
+		if strings.HasPrefix(name, prefix+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// findCycles returns each cycle of role inclusion once, as the path of role
+// names that closes it, like [a b a].
+func findCycles(names []string, includes map[string][]string) [][]string {
+	const (
+		unseen = iota
+		active
+		done
+	)
+	state := map[string]int{}
+	var cycles [][]string
+	var stack []string
+	var visit func(string)
+	visit = func(name string) {
+		state[name] = active
+		stack = append(stack, name)
+		for _, inc := range includes[name] {
+			switch state[inc] {
+			case unseen:
+				visit(inc)
+			case active:
+				start := slices.Index(stack, inc)
+				cycles = append(cycles, append(slices.Clone(stack[start:]), inc))
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[name] = done
+	}
+	for _, name := range names {
+		if state[name] == unseen {
+			visit(name)
+		}
+	}
+	return cycles
+}
+
+func (c *Config) validateBinding(p *problems, key string, b Binding) {
+	if _, ok := c.RBAC.Roles[b.Role]; b.Role == "" {
+		p.add(key+".role", "is required")
+	} else if !ok {
+		p.add(key+".role", "unknown role %q; define it under rbac.roles", b.Role)
+	}
+	if len(b.SlackUsers)+len(b.SlackUsergroups)+len(b.DiscordUsers)+len(b.DiscordRoles)+len(b.LocalUsers) == 0 {
+		p.add(key, "binds nobody; list slack_users, slack_usergroups, discord_users, discord_roles or local_users")
+	}
+	checkIDs(p, key+".slack_users", b.SlackUsers, func(id string) bool { return slackUserRE.MatchString(id) },
+		"a Slack user ID (like U012ABCDEF)")
+	checkIDs(p, key+".slack_usergroups", b.SlackUsergroups, func(id string) bool { return slackUsergroupRE.MatchString(id) },
+		"a Slack user group ID (like S0614TZR7)")
+	checkIDs(p, key+".discord_users", b.DiscordUsers, isSnowflake, "a Discord user ID (a number like 80351110224678912)")
+	checkIDs(p, key+".discord_roles", b.DiscordRoles, isSnowflake, "a Discord role ID (a number like 41771983423143936)")
+	checkIDs(p, key+".local_users", b.LocalUsers, func(id string) bool { return localUserRE.MatchString(id) },
+		"a local user name (like root)")
+}
+
+// checkIDs refuses anything that is not an immutable ID: display names can
+// be changed by their owner, so granting by name would grant to anyone who
+// takes the name.
+func checkIDs(p *problems, key string, ids []string, ok func(string) bool, want string) {
+	for i, id := range ids {
+		if !ok(id) {
+			p.add(indexKey(key, i), "%q is not %s; bindings need immutable IDs, not display names", id, want)
+		}
+	}
+}
+
+func isSnowflake(s string) bool {
+	_, err := strconv.ParseUint(s, 10, 64)
+	return err == nil
+}
+
+func snowflake(p *problems, key, s string) {
+	if !isSnowflake(s) {
+		p.add(key, "%q is not a Discord ID (a number like 80351110224678912)", s)
+	}
+}
+
+func (c *Config) validateApprovals(p *problems) {
+	a := c.Approvals
+	for i, name := range a.Required {
+		if !ops.Known(name) {
+			p.add(indexKey("approvals.required", i), "unknown operation %q", name)
+		}
+	}
+	for i, role := range a.ApproverRoles {
+		if _, ok := c.RBAC.Roles[role]; !ok {
+			p.add(indexKey("approvals.approver_roles", i), "unknown role %q; define it under rbac.roles", role)
+		}
+	}
+	if a.TTL <= 0 {
+		p.add("approvals.ttl", "must be more than zero, like 15m")
+	}
+}

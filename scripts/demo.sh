@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `make demo`: start a sandboxed supervisord with sample programs in ./.sandbox,
+# write a poolvisor config for it, and open `poolvisor console` on it.
+# Everything stays inside ./.sandbox; nothing on the host is touched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir="$PWD/.sandbox"
+mkdir -p "$dir"
+
+bin/poolvisor-sandbox down --dir "$dir" >/dev/null 2>&1 || true
+url=$(bin/poolvisor-sandbox up --dir "$dir")
+trap 'bin/poolvisor-sandbox down --dir "$dir" >/dev/null 2>&1 || true' EXIT
+
+me=$(id -un)
+cat > "$dir/poolvisor.yaml" <<YAML
+# Written by scripts/demo.sh for the sandbox in $dir.
+host: demo
+data_dir: $dir/data
+listen: ""
+phpfpm:
+  enabled: false
+supervisor:
+  url: $url
+  config_file: $dir/supervisord.conf
+  program_dir: $dir/conf.d
+  log_dir: $dir/log
+local:
+  allow_impersonation: true   # so you can try approvals as several people
+rbac:
+  bindings:
+    - role: admin
+      local_users: [$me, bob]
+    - role: operator
+      local_users: [olga]
+    - role: viewer
+      local_users: [vic]
+YAML
+
+cat <<MSG
+
+poolvisor demo: supervisord sandbox at $url
+Config: $dir/poolvisor.yaml  (you are "$me", an admin; bob is another admin, olga an operator, vic a viewer)
+
+Try:  supervisor status
+      supervisor logs queue:queue_00
+      supervisor start flaky            (fails, and says why)
+      supervisor restart queue:*        (needs a second person's approval)
+Then, in another terminal:
+      bin/poolvisor exec --config $dir/poolvisor.yaml --as bob -- ops approvals
+      bin/poolvisor exec --config $dir/poolvisor.yaml --as bob -- ops approve ID
+Type exit to leave; the sandbox stops with the console.
+
+MSG
+bin/poolvisor console --config "$dir/poolvisor.yaml"

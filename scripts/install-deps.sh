@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the system packages that poolvisor's demo and tests run for real:
+# supervisord (Debian package "supervisor") and php-fpm. As root it installs
+# what is missing; otherwise it prints the exact command to run.
+set -euo pipefail
+
+need=()
+command -v supervisord >/dev/null 2>&1 || need+=(supervisor)
+compgen -G "/usr/sbin/php-fpm*" >/dev/null || need+=(php-fpm)
+
+if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
+  echo "poolvisor needs Go 1.26 or newer (https://go.dev/doc/install); it is not on PATH." >&2
+  exit 1
+fi
+
+[ ${#need[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "Missing system packages: ${need[*]}" >&2
+  echo "Install them with:  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${need[*]}" >&2
+  echo "(or run this make target as root, which installs them itself)" >&2
+  exit 1
+fi
+
+echo "Installing ${need[*]} ..."
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+echo "Installed ${need[*]}."
