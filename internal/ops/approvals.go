@@ -43,22 +43,9 @@ func (p *Pipeline) hold(ctx context.Context, actor Actor, op Operation, plan *Pl
 	return res
 }
 
-// decide handles /ops approve and /ops deny. It audits the decision itself,
-// and the applied operation as a second entry carrying the approver.
+// decide handles /ops approve and /ops deny. Execute audits the decision;
+// an approved operation is audited as a second entry carrying the approver.
 func (p *Pipeline) decide(ctx context.Context, actor Actor, op Operation) Result {
-	res := p.decideOnce(ctx, actor, op)
-	if res.Data == nil {
-		res.Data = map[string]any{}
-	}
-	p.audit(ctx, AuditEntry{
-		Actor: actor.String(), ActorName: actor.Name, Operation: op.Name, Target: op.Target,
-		Args: RedactArgs(op.Args), Status: res.Status, Message: firstLine(res.Message),
-		ApprovalID: op.Target, Approver: actor.String(),
-	}, op)
-	return res
-}
-
-func (p *Pipeline) decideOnce(ctx context.Context, actor Actor, op Operation) Result {
 	res := Result{Operation: op.Name}
 	approve := true
 	if d, _ := op.Get("decision"); d == "deny" {

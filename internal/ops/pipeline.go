@@ -76,7 +76,7 @@ func (p *Pipeline) Run(ctx context.Context, actor Actor, text string) Result {
 	if err != nil {
 		status, msg := UserError(err)
 		res := Result{Status: status, Operation: op.Name, Message: msg, Data: map[string]any{}}
-		p.record(ctx, actor, Operation{Name: op.Name, Text: text}, res, "")
+		p.record(ctx, actor, Operation{Name: op.Name, Text: text}, res)
 		return res
 	}
 	op.Text = text
@@ -89,9 +89,7 @@ func (p *Pipeline) Execute(ctx context.Context, actor Actor, op Operation) Resul
 	if res.Data == nil {
 		res.Data = map[string]any{}
 	}
-	if op.Name != "ops.approve" { // decisions audit themselves, with the approver
-		p.record(ctx, actor, op, res, res.ApprovalID)
-	}
+	p.record(ctx, actor, op, res)
 	return res
 }
 
@@ -152,12 +150,16 @@ func (p *Pipeline) fail(res Result, err error) Result {
 	return res
 }
 
-func (p *Pipeline) record(ctx context.Context, actor Actor, op Operation, res Result, approvalID string) {
-	p.audit(ctx, AuditEntry{
+func (p *Pipeline) record(ctx context.Context, actor Actor, op Operation, res Result) {
+	e := AuditEntry{
 		Actor: actor.String(), ActorName: actor.Name,
 		Operation: op.Name, Target: op.Target, Args: RedactArgs(op.Args),
-		Status: res.Status, Message: firstLine(res.Message), ApprovalID: approvalID,
-	}, op)
+		Status: res.Status, Message: firstLine(res.Message), ApprovalID: res.ApprovalID,
+	}
+	if op.Name == "ops.approve" { // a decision: the actor is the approver
+		e.ApprovalID, e.Approver = op.Target, actor.String()
+	}
+	p.audit(ctx, e, op)
 }
 
 func (p *Pipeline) audit(ctx context.Context, e AuditEntry, op Operation) {
