@@ -1,0 +1,80 @@
+// Command poolvisor-sandbox starts and stops the sandboxed supervisord that
+// `make demo` runs poolvisor against.
+//
+//	poolvisor-sandbox up --dir DIR      start it detached, print its URL
+//	poolvisor-sandbox status --dir DIR  show its processes
+//	poolvisor-sandbox down --dir DIR    stop it
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/poolvisor/poolvisor/internal/sandbox"
+)
+
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: poolvisor-sandbox up|status|down --dir DIR")
+		return 2
+	}
+	fs := flag.NewFlagSet("poolvisor-sandbox "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "", "sandbox directory (required)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if *dir == "" {
+		fmt.Fprintln(stderr, "poolvisor-sandbox: --dir is required")
+		return 2
+	}
+	if err := command(args[0], *dir, stdout); err != nil {
+		fmt.Fprintf(stderr, "poolvisor-sandbox %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+func command(name, dir string, stdout io.Writer) error {
+	switch name {
+	case "up":
+		s, err := sandbox.StartSupervisordDetached(dir, sandbox.DemoPrograms()...)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, s.URL)
+		return nil
+	case "down":
+		s, err := sandbox.Attach(dir)
+		if err != nil {
+			return err
+		}
+		return s.Stop()
+	case "status":
+		s, err := sandbox.Attach(dir)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		states, err := s.ProcessStates(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "supervisord pid %d at %s\n", s.PID, s.URL)
+		for _, name := range slices.Sorted(maps.Keys(states)) {
+			fmt.Fprintf(stdout, "%-24s %s\n", name, states[name])
+		}
+		return nil
+	}
+	return errors.New("unknown command (want up, status or down)")
+}

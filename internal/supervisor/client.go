@@ -1,0 +1,121 @@
+// Package supervisor is poolvisor's backend for supervisord: an XML-RPC
+// client for its API and the operations built on it.
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/kolo/xmlrpc"
+)
+
+// DefaultTimeout bounds a call when NewClient is given no timeout.
+const DefaultTimeout = 5 * time.Second
+
+// Client calls supervisord's XML-RPC API. Each call is one HTTP POST bounded
+// by its context and the client's timeout, so one failed call never affects
+// the next. A Client is safe for concurrent use.
+//
+// kolo/xmlrpc is used only to encode and decode: its net/rpc based client
+// has no context support and stops working after one decoding error.
+type Client struct {
+	url      string // as configured, without credentials
+	endpoint string // the URL POSTed to
+	username string
+	password string
+	timeout  time.Duration
+	http     *http.Client
+}
+
+// NewClient returns a client for supervisord at rawURL: "unix:///abs/x.sock"
+// or "http(s)://host:port[/RPC2]" (/RPC2 is added when the path is empty).
+// Basic auth is sent when username is not empty; credentials in an HTTP URL
+// are used when username is empty. timeout bounds each call unless its
+// context ends earlier; 0 means DefaultTimeout.
+func NewClient(rawURL, username, password string, timeout time.Duration) (*Client, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("parse supervisord URL: %w", err)
+	}
+	if timeout < 0 {
+		return nil, fmt.Errorf("supervisord timeout %s is negative", timeout)
+	}
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	c := &Client{username: username, password: password, timeout: timeout}
+	switch u.Scheme {
+	case "unix":
+		if u.Host != "" || !strings.HasPrefix(u.Path, "/") {
+			return nil, fmt.Errorf("supervisord URL %q: want unix:///absolute/path.sock", rawURL)
+		}
+		c.url = rawURL
+		// The host only shows in the Host header; supervisord ignores it.
+		c.endpoint = "http://supervisord/RPC2"
+	case "http", "https":
+		if u.Host == "" {
+			return nil, fmt.Errorf("supervisord URL %q has no host", rawURL)
+		}
+		if u.User != nil {
+			if c.username == "" {
+				c.username = u.User.Username()
+				c.password, _ = u.User.Password()
+			}
+			u.User = nil
+		}
+		c.url = u.String()
+		if u.Path == "" || u.Path == "/" {
+			u.Path = "/RPC2"
+		}
+		c.endpoint = u.String()
+	default:
+		return nil, fmt.Errorf("supervisord URL %q: scheme must be unix, http or https", rawURL)
+	}
+	c.http = newHTTPClient(u)
+	return c, nil
+}
+
+// URL returns the URL the client was configured with, without credentials.
+func (c *Client) URL() string { return c.url }
+
+// Call calls method with args and decodes the result into reply (a pointer,
+// or nil to discard it). Errors are a *Fault when supervisord refused the
+// call, an *UnreachableError when no usable answer came, and otherwise a
+// plain error (encoding, decoding into reply, or ctx cancelled by the
+// caller).
+func (c *Client) Call(ctx context.Context, method string, reply any, args ...any) error {
+	body, err := xmlrpc.EncodeMethodCall(method, args...)
+	if err != nil {
+		return fmt.Errorf("encode %s call: %w", method, err)
+	}
+	callCtx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	data, err := c.post(callCtx, body)
+	if err != nil {
+		// A caller giving up is not the daemon's fault; a deadline is.
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return fmt.Errorf("%s: %w", method, ctx.Err())
+		}
+		return err
+	}
+	resp := xmlrpc.Response(data)
+	if err := resp.Err(); err != nil {
+		var fe xmlrpc.FaultError
+		if errors.As(err, &fe) {
+			return &Fault{Code: fe.Code, Name: FaultName(fe.Code), Text: fe.String}
+		}
+		return fmt.Errorf("decode %s fault: %w", method, err)
+	}
+	if reply == nil {
+		return nil
+	}
+	if err := resp.Unmarshal(reply); err != nil {
+		return fmt.Errorf("decode %s reply into %T: %w", method, reply, err)
+	}
+	return nil
+}

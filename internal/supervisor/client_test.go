@@ -1,0 +1,213 @@
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/poolvisor/poolvisor/internal/sandbox"
+)
+
+// Helpers here are prefixed rpc so they do not collide with the test
+// helpers of the backend files of this package.
+
+const rpcSleeperCmd = `/bin/sh -c "while true; do sleep 600; done"`
+
+// rpcClient returns a client for the sandboxed daemon.
+func rpcClient(t *testing.T, s *sandbox.Supervisord, timeout time.Duration) *Client {
+	t.Helper()
+	c, err := NewClient(s.URL, "", "", timeout)
+	if err != nil {
+		t.Fatalf("NewClient(%q): %v", s.URL, err)
+	}
+	return c
+}
+
+// rpcScript writes a shell script and returns the command that runs it,
+// which keeps quoting out of supervisord's command line.
+func rpcScript(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "script.sh")
+	if err := os.WriteFile(path, []byte(body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return "/bin/sh " + path
+}
+
+// rpcWaitState polls until the process has the wanted state name.
+func rpcWaitState(t *testing.T, c *Client, name, want string) ProcessInfo {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		info, err := c.GetProcessInfo(context.Background(), name)
+		if err == nil && info.StateName == want {
+			return info
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: state %q (err %v), want %s", name, info.StateName, err, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// rpcWaitUp polls until supervisord answers RUNNING, e.g. after a restart.
+func rpcWaitUp(t *testing.T, c *Client) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, name, err := c.GetState(context.Background())
+		if err == nil && name == "RUNNING" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("supervisord not back: state %q, err %v", name, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func assertUnreachable(t *testing.T, err error, url string) *UnreachableError {
+	t.Helper()
+	var ue *UnreachableError
+	if !errors.As(err, &ue) {
+		t.Fatalf("got %T %v, want *UnreachableError", err, err)
+	}
+	if ue.URL != url || !strings.Contains(err.Error(), url) {
+		t.Errorf("error %q does not name %s", err, url)
+	}
+	return ue
+}
+
+func TestClientUnreachableSocket(t *testing.T) {
+	t.Parallel()
+	url := "unix://" + filepath.Join(t.TempDir(), "missing.sock")
+	c, err := NewClient(url, "", "", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, _, err = c.GetState(context.Background())
+	ue := assertUnreachable(t, err, url)
+	if !errors.Is(ue, syscall.ENOENT) {
+		t.Errorf("cause %v, want ENOENT", ue.Err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %s to report a missing socket", d)
+	}
+}
+
+func TestClientAfterKillAndRestart(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	c := rpcClient(t, s, 2*time.Second)
+	ctx := context.Background()
+	if _, _, err := c.GetState(ctx); err != nil {
+		t.Fatalf("GetState: %v", err)
+	}
+	if err := s.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, _, err := c.GetState(ctx)
+	assertUnreachable(t, err, s.URL)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %s to report a dead daemon", d)
+	}
+
+	again, err := sandbox.StartSupervisord(s.Dir)
+	if err != nil {
+		t.Fatalf("restart supervisord: %v", err)
+	}
+	t.Cleanup(func() { _ = again.Stop() })
+	pid, err := c.GetPID(ctx)
+	if err != nil || pid != again.PID {
+		t.Fatalf("GetPID after restart = %d, %v; want %d", pid, err, again.PID)
+	}
+}
+
+func TestClientHungDaemon(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t)
+	const timeout = 500 * time.Millisecond
+	c := rpcClient(t, s, timeout)
+	ctx := context.Background()
+	if err := syscall.Kill(s.PID, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	resume := func() {
+		if !resumed {
+			resumed = true
+			_ = syscall.Kill(s.PID, syscall.SIGCONT)
+		}
+	}
+	defer resume()
+
+	start := time.Now()
+	_, _, err := c.GetState(ctx)
+	elapsed := time.Since(start)
+	ue := assertUnreachable(t, err, s.URL)
+	if !errors.Is(ue, context.DeadlineExceeded) {
+		t.Errorf("cause %v, want a deadline", ue.Err)
+	}
+	if elapsed < timeout || elapsed > timeout+time.Second {
+		t.Errorf("hung call returned after %s, want about %s", elapsed, timeout)
+	}
+
+	// A caller's earlier deadline wins over the client's timeout.
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	_, _, err = c.GetState(short)
+	assertUnreachable(t, err, s.URL)
+	if d := time.Since(start); d > 400*time.Millisecond {
+		t.Errorf("call ignored the caller's deadline: %s", d)
+	}
+
+	resume()
+	rpcWaitUp(t, c)
+}
+
+func TestClientCallerCancel(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t)
+	c := rpcClient(t, s, 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, _, err := c.GetState(ctx)
+	var ue *UnreachableError
+	if !errors.Is(err, context.Canceled) || errors.As(err, &ue) {
+		t.Errorf("got %v, want context.Canceled and not unreachable", err)
+	}
+	rpcWaitUp(t, c)
+}
+
+func TestClientDaemonDiesMidRequest(t *testing.T) {
+	t.Parallel()
+	// The program ignores SIGTERM, so a waiting stopProcess call blocks for
+	// stopwaitsecs; the daemon is killed meanwhile.
+	s := sandbox.Supervisor(t, sandbox.Program{
+		Name:    "stubborn",
+		Command: `/bin/sh -c "trap '' TERM; while true; do sleep 1; done"`,
+		Extra:   map[string]string{"stopwaitsecs": "30", "stopasgroup": "false", "killasgroup": "false"},
+	})
+	c := rpcClient(t, s, 10*time.Second)
+	rpcWaitState(t, c, "stubborn", "RUNNING")
+	errc := make(chan error, 1)
+	go func() { errc <- c.StopProcess(context.Background(), "stubborn", true) }()
+	rpcWaitState(t, c, "stubborn", "STOPPING")
+	if err := s.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-errc:
+		assertUnreachable(t, err, s.URL)
+	case <-time.After(5 * time.Second):
+		t.Fatal("call did not return after the daemon died")
+	}
+}

@@ -1,0 +1,122 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+const (
+	defaultLogBytes = 4 << 10
+	// maxLogBytes bounds one logs request: more is unreadable in chat and
+	// would only slow supervisord down.
+	maxLogBytes = 256 << 10
+)
+
+// Log is the data of supervisor.program.logs.
+type Log struct {
+	Name      string `json:"name"`
+	Stream    string `json:"stream"` // stdout or stderr
+	Bytes     int    `json:"bytes"`
+	Truncated bool   `json:"truncated"` // the log holds more than was read
+	Text      string `json:"text"`
+}
+
+func (b *Backend) logs(ctx context.Context, req ops.Request) (ops.Outcome, error) {
+	n := defaultLogBytes
+	if v, ok := req.Op.Get("bytes"); ok {
+		var err error
+		if n, err = strconv.Atoi(v); err != nil || n < 1 || n > maxLogBytes {
+			return ops.Outcome{}, ops.Invalidf("--bytes must be from 1 to %d", maxLogBytes)
+		}
+	}
+	stderr := req.Op.Has("stderr")
+	name, err := b.logTarget(ctx, req.Op.Target)
+	if err != nil {
+		return ops.Outcome{}, err
+	}
+	data, overflow, err := b.client.TailProcessLog(ctx, name, stderr, n)
+	if err != nil {
+		return ops.Outcome{}, b.userError(err, req.Op.Target)
+	}
+	text, cut := cleanLog(data, overflow)
+	l := Log{Name: req.Op.Target, Stream: "stdout", Bytes: len(text), Truncated: cut, Text: text}
+	if stderr {
+		l.Stream = "stderr"
+	}
+	head := fmt.Sprintf("Last %d bytes of %s's %s log on %s", l.Bytes, l.Name, l.Stream, b.cfg.Host)
+	if text == "" {
+		head = fmt.Sprintf("%s's %s log on %s is empty", l.Name, l.Stream, b.cfg.Host)
+	}
+	return ops.Outcome{Message: head + ":\n" + text, Data: map[string]any{"log": l}}, nil
+}
+
+// logTarget maps what the user typed to a process supervisord can read a log
+// of. A group of several processes has no single log: say which to name.
+func (b *Backend) logTarget(ctx context.Context, target string) (string, error) {
+	all, err := b.client.GetAllProcessInfo(ctx)
+	if err != nil {
+		return "", b.userError(err, target)
+	}
+	sel, err := b.resolve(all, target)
+	if err != nil {
+		return "", err
+	}
+	if len(sel.procs) != 1 {
+		var names []string
+		for _, p := range processes(sel.procs).Programs {
+			names = append(names, p.Name)
+		}
+		return "", ops.Invalidf("%s has %d processes; name one of: %s", target, len(sel.procs), strings.Join(names, ", "))
+	}
+	return fullName(sel.procs[0]), nil
+}
+
+// lastLines returns up to n cleaned lines from the end of a process's stdout
+// log, or "" when there is none to read.
+func (b *Backend) lastLines(ctx context.Context, name string, n int) string {
+	data, overflow, err := b.client.TailProcessLog(ctx, name, false, 2048)
+	if err != nil {
+		return ""
+	}
+	text, _ := cleanLog(data, overflow)
+	lines := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// ansiRE matches terminal escape sequences: CSI (colours, cursor moves), OSC
+// (titles, hyperlinks) ended by BEL or ST, and two-character escapes.
+var ansiRE = regexp.MustCompile(`\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])`)
+
+// cleanLog makes log text safe to show anywhere: control bytes that the
+// transport carried as private-use runes come back, terminal escapes go, and
+// so does any other control character but newline and tab. When the read
+// started mid-log, the first partial line is dropped.
+func cleanLog(data string, overflow bool) (string, bool) {
+	s := RestoreControls(data)
+	s = ansiRE.ReplaceAllString(s, "")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return r
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return -1
+		}
+		return r
+	}, s)
+	if overflow {
+		if i := strings.IndexByte(s, '\n'); i >= 0 && i < len(s)-1 {
+			s = s[i+1:]
+		}
+	}
+	return s, overflow
+}

@@ -1,0 +1,211 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// process converts supervisord's process info to the neutral model.
+func process(p ProcessInfo) ops.Process {
+	out := ops.Process{
+		Name: displayName(p), Group: p.Group, State: p.StateName, PID: p.PID,
+		Description: p.Description, SpawnErr: p.SpawnErr, ExitStatus: p.ExitStatus,
+	}
+	if p.StateName == "RUNNING" && p.Start > 0 && p.Now >= p.Start {
+		out.Uptime = p.Now - p.Start
+	}
+	return out
+}
+
+// displayName is group:process when the process is one of a group's several
+// (or is named apart from its group), else the bare name (SPEC §2).
+func displayName(p ProcessInfo) string {
+	if p.Name == p.Group {
+		return p.Name
+	}
+	return p.Group + ":" + p.Name
+}
+
+// selection is the processes one target (NAME, GROUP:NAME, GROUP:*, all) means.
+type selection struct {
+	target string
+	kind   string // "all", "group", "process"
+	group  string // for kind group
+	procs  []ProcessInfo
+}
+
+// resolve finds the processes target names. A bare NAME that is a group
+// means the whole group, as supervisorctl does.
+func (b *Backend) resolve(all []ProcessInfo, target string) (selection, error) {
+	sel := selection{target: target}
+	switch {
+	case target == "" || target == "all":
+		sel.kind, sel.procs = "all", all
+		return sel, nil
+	case strings.HasSuffix(target, ":*"):
+		sel.kind, sel.group = "group", strings.TrimSuffix(target, ":*")
+	case strings.Contains(target, ":"):
+		group, name, _ := strings.Cut(target, ":")
+		for _, p := range all {
+			if p.Group == group && p.Name == name {
+				sel.kind, sel.procs = "process", []ProcessInfo{p}
+				return sel, nil
+			}
+		}
+		return sel, ops.Invalidf("no process named %s on %s (see /supervisor status)", target, b.cfg.Host)
+	default:
+		sel.kind, sel.group = "group", target
+	}
+	for _, p := range all {
+		if p.Group == sel.group {
+			sel.procs = append(sel.procs, p)
+		}
+	}
+	if len(sel.procs) == 0 {
+		return sel, ops.Invalidf("no program named %s on %s (see /supervisor status)", sel.group, b.cfg.Host)
+	}
+	if len(sel.procs) == 1 && sel.procs[0].Name == sel.group {
+		sel.kind = "process"
+	}
+	return sel, nil
+}
+
+func (b *Backend) list(ctx context.Context, req ops.Request) (ops.Outcome, error) {
+	all, err := b.client.GetAllProcessInfo(ctx)
+	if err != nil {
+		return ops.Outcome{}, b.userError(err, "status")
+	}
+	sel, err := b.resolve(all, req.Op.Target)
+	if err != nil {
+		return ops.Outcome{}, err
+	}
+	list := processes(sel.procs)
+	title := fmt.Sprintf("%d process(es) on %s:", len(list.Programs), b.cfg.Host)
+	if len(list.Programs) == 0 {
+		title = "No programs are configured on " + b.cfg.Host + "."
+	}
+	return ops.Outcome{Message: title + "\n" + table(list.Programs), Data: list}, nil
+}
+
+func processes(infos []ProcessInfo) ops.ProgramList {
+	list := ops.ProgramList{Programs: make([]ops.Process, 0, len(infos))}
+	for _, p := range infos {
+		list.Programs = append(list.Programs, process(p))
+	}
+	sort.SliceStable(list.Programs, func(i, j int) bool { return list.Programs[i].Name < list.Programs[j].Name })
+	return list
+}
+
+// table renders processes as aligned plain text.
+func table(procs []ops.Process) string {
+	if len(procs) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "  NAME\tSTATE\tPID\tUPTIME\tINFO")
+	for _, p := range procs {
+		pid, up, info := "-", "-", p.Description
+		if p.PID > 0 {
+			pid = fmt.Sprint(p.PID)
+		}
+		if p.State == "RUNNING" {
+			up, info = Uptime(p.Uptime), ""
+		}
+		if p.SpawnErr != "" {
+			info = p.SpawnErr
+		}
+		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\n", p.Name, p.State, pid, up, info)
+	}
+	w.Flush()
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// Uptime formats seconds the way an operator reads them: 45s, 12m, 3h04m, 2d05h.
+func Uptime(sec int64) string {
+	d := time.Duration(sec) * time.Second
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", sec)
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+	return fmt.Sprintf("%dd%02dh", int(d.Hours())/24, int(d.Hours())%24)
+}
+
+func (b *Backend) show(ctx context.Context, req ops.Request) (ops.Outcome, error) {
+	name := req.Op.Target
+	all, err := b.client.GetAllProcessInfo(ctx)
+	if err != nil {
+		return ops.Outcome{}, b.userError(err, name)
+	}
+	sel, err := b.resolve(all, name)
+	if err != nil {
+		return ops.Outcome{}, err
+	}
+	configs, err := b.client.GetAllConfigInfo(ctx)
+	if err != nil {
+		return ops.Outcome{}, b.userError(err, name)
+	}
+	prog := ops.Program{Name: name, Directives: map[string]string{}, Processes: processes(sel.procs).Programs}
+	for _, c := range configs {
+		if fmt.Sprint(c["group"]) == name {
+			for k, v := range c {
+				prog.Directives[k] = fmt.Sprint(v)
+			}
+			break
+		}
+	}
+	prog.File, _ = findProgramFile(b.cfg.ConfigFile, b.cfg.ProgramDir, name)
+
+	var out strings.Builder
+	fmt.Fprintf(&out, "Program %s on %s", name, b.cfg.Host)
+	if prog.File != "" {
+		fmt.Fprintf(&out, " (%s)", prog.File)
+	}
+	out.WriteString(":\n")
+	keys := make([]string, 0, len(prog.Directives))
+	for k := range prog.Directives {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&out, "  %s = %s\n", k, prog.Directives[k])
+	}
+	out.WriteString(table(prog.Processes))
+	return ops.Outcome{Message: out.String(), Data: map[string]any{"program": prog}}, nil
+}
+
+// Info is the data of supervisor.service.status.
+type Info struct {
+	State      string `json:"state"`
+	Version    string `json:"version"`
+	PID        int    `json:"pid"`
+	ConfigFile string `json:"config_file"`
+	URL        string `json:"url"`
+}
+
+func (b *Backend) info(ctx context.Context, _ ops.Request) (ops.Outcome, error) {
+	_, state, err := b.client.GetState(ctx)
+	if err != nil {
+		return ops.Outcome{}, b.userError(err, "info")
+	}
+	in := Info{State: state, ConfigFile: b.cfg.ConfigFile, URL: b.client.URL()}
+	if in.Version, err = b.client.GetSupervisorVersion(ctx); err != nil {
+		return ops.Outcome{}, b.userError(err, "info")
+	}
+	if in.PID, err = b.client.GetPID(ctx); err != nil {
+		return ops.Outcome{}, b.userError(err, "info")
+	}
+	msg := fmt.Sprintf("supervisord on %s: %s, version %s, pid %d\n  config: %s\n  url: %s",
+		b.cfg.Host, in.State, in.Version, in.PID, in.ConfigFile, in.URL)
+	return ops.Outcome{Message: msg, Data: map[string]any{"supervisord": in}}, nil
+}
