@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -34,6 +35,7 @@ type Backend struct {
 	cfg    Config
 	client *Client
 	log    *slog.Logger
+	local  bool // supervisord listens on a unix socket, so its log files are on this host
 }
 
 // New returns a Backend. It does not contact supervisord: the bot starts and
@@ -52,7 +54,7 @@ func New(cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
-	return &Backend{cfg: cfg, client: c, log: log}, nil
+	return &Backend{cfg: cfg, client: c, log: log, local: strings.HasPrefix(cfg.URL, "unix://")}, nil
 }
 
 // Client returns the backend's XML-RPC client.

@@ -2,7 +2,11 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -36,11 +40,14 @@ func (b *Backend) logs(ctx context.Context, req ops.Request) (ops.Outcome, error
 		}
 	}
 	stderr := req.Op.Has("stderr")
-	name, err := b.logTarget(ctx, req.Op.Target)
+	proc, err := b.logTarget(ctx, req.Op.Target)
 	if err != nil {
 		return ops.Outcome{}, err
 	}
-	data, overflow, err := b.client.TailProcessLog(ctx, name, stderr, n)
+	if stderr && proc.StderrLogfile == "" {
+		return ops.Outcome{}, ops.Invalidf("%s has no separate stderr log (redirect_stderr sends it to stdout): leave out --stderr", req.Op.Target)
+	}
+	data, overflow, err := b.tail(ctx, proc, stderr, n)
 	if err != nil {
 		return ops.Outcome{}, b.userError(err, req.Op.Target)
 	}
@@ -58,29 +65,70 @@ func (b *Backend) logs(ctx context.Context, req ops.Request) (ops.Outcome, error
 
 // logTarget maps what the user typed to a process supervisord can read a log
 // of. A group of several processes has no single log: say which to name.
-func (b *Backend) logTarget(ctx context.Context, target string) (string, error) {
+func (b *Backend) logTarget(ctx context.Context, target string) (ProcessInfo, error) {
 	all, err := b.client.GetAllProcessInfo(ctx)
 	if err != nil {
-		return "", b.userError(err, target)
+		return ProcessInfo{}, b.userError(err, target)
 	}
 	sel, err := b.resolve(all, target)
 	if err != nil {
-		return "", err
+		return ProcessInfo{}, err
 	}
 	if len(sel.procs) != 1 {
 		var names []string
 		for _, p := range processes(sel.procs).Programs {
 			names = append(names, p.Name)
 		}
-		return "", ops.Invalidf("%s has %d processes; name one of: %s", target, len(sel.procs), strings.Join(names, ", "))
+		return ProcessInfo{}, ops.Invalidf("%s has %d processes; name one of: %s", target, len(sel.procs), strings.Join(names, ", "))
 	}
-	return fullName(sel.procs[0]), nil
+	return sel.procs[0], nil
+}
+
+// tail reads the last n bytes of a process's log. When supervisord runs on
+// this host (a unix socket) the file is read directly: supervisord 4.2 cannot
+// send log data that is not valid UTF-8 over XML-RPC, which a byte window
+// cut mid-character or a binary line would be. Otherwise it asks supervisord.
+func (b *Backend) tail(ctx context.Context, p ProcessInfo, stderr bool, n int) (string, bool, error) {
+	path := p.StdoutLogfile
+	if stderr {
+		path = p.StderrLogfile
+	}
+	if b.local && path != "" && filepath.IsAbs(path) {
+		if data, overflow, err := tailFile(path, n); err == nil {
+			return strings.ToValidUTF8(data, "\uFFFD"), overflow, nil
+		}
+	}
+	return b.client.TailProcessLog(ctx, fullName(p), stderr, n)
+}
+
+// tailFile returns the last n bytes of the file at path, and whether the
+// file holds more.
+func tailFile(path string, n int) (string, bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", false, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return "", false, fmt.Errorf("%s is not a regular file", path)
+	}
+	off := max(st.Size()-int64(n), 0)
+	buf := make([]byte, st.Size()-off)
+	if _, err := f.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
+		return "", false, err
+	}
+	return string(buf), off > 0, nil
 }
 
 // lastLines returns up to n cleaned lines from the end of a process's stdout
 // log, or "" when there is none to read.
 func (b *Backend) lastLines(ctx context.Context, name string, n int) string {
-	data, overflow, err := b.client.TailProcessLog(ctx, name, false, 2048)
+	p, err := b.client.GetProcessInfo(ctx, name)
+	if err != nil {
+		return ""
+	}
+	data, overflow, err := b.tail(ctx, p, false, 2048)
 	if err != nil {
 		return ""
 	}
