@@ -2,7 +2,6 @@ package command
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -15,11 +14,8 @@ type Parser struct{}
 
 var _ ops.Parser = Parser{}
 
-// nameRE is SPEC §1's rule for pool and program names.
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
-
-// ValidName reports whether s is a valid pool or program name.
-func ValidName(s string) bool { return nameRE.MatchString(s) }
+// ValidName reports whether s is a valid pool, program or host name.
+func ValidName(s string) bool { return ops.ValidName(s) }
 
 // Parse implements ops.Parser. The text may start with the slash command
 // (`/supervisor status`) or without the slash (`supervisor status`).
