@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -320,9 +323,38 @@ func TestEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("check-config redacts secrets", func(t *testing.T) {
+		secret := filepath.Join(t.TempDir(), "pw")
+		os.WriteFile(secret, []byte("s3cr3t-pw\n"), 0o600)
+		cmd := exec.Command(binary, "check-config", "--config", e.config)
+		cmd.Env = append(os.Environ(), "POOLVISOR_SUPERVISOR_PASSWORD_FILE="+secret, "POOLVISOR_SUPERVISOR_USERNAME=admin")
+		out, err := cmd.CombinedOutput()
+		if err != nil || strings.Contains(string(out), "s3cr3t-pw") || !strings.Contains(string(out), "[redacted]") {
+			t.Errorf("check-config: %v\n%s", err, out)
+		}
+		bad := filepath.Join(t.TempDir(), "bad.yaml")
+		os.WriteFile(bad, []byte("supervisor:\n  urll: x\n"), 0o600)
+		out, err = exec.Command(binary, "check-config", "--config", bad).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "supervisor.urll") {
+			t.Errorf("unknown key: %v\n%s", err, out)
+		}
+	})
+
+	var healthURL string
+	t.Run("serve answers healthz", func(t *testing.T) {
+		healthURL = e.serve(t)
+		code, body := get(t, healthURL)
+		if code != 200 || !strings.Contains(body, `"supervisord"`) {
+			t.Errorf("healthz %d %s", code, body)
+		}
+	})
+
 	t.Run("supervisord down answers failed naming the URL", func(t *testing.T) {
 		if err := e.sv.Kill(); err != nil {
 			t.Fatal(err)
+		}
+		if code, body := get(t, healthURL); code != 503 || !strings.Contains(body, `"ok":false`) {
+			t.Errorf("healthz with supervisord down: %d %s", code, body)
 		}
 		r := e.want("vic", "supervisor status", "failed", 1)
 		if !strings.Contains(r.Message, e.sv.URL) {
@@ -330,4 +362,46 @@ func TestEndToEnd(t *testing.T) {
 		}
 		e.want("vic", "ops whoami", "ok", 0) // the rest keeps working
 	})
+}
+
+// serve starts `poolvisor serve` on a free port and returns its /healthz URL.
+func (e *env) serve(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cmd := exec.Command(binary, "serve", "--config", e.config)
+	cmd.Env = append(os.Environ(), "POOLVISOR_LISTEN="+addr)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	e.t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+	})
+	url := "http://" + addr + "/healthz"
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(url); err == nil {
+			resp.Body.Close()
+			return url
+		}
+	}
+	t.Fatalf("serve did not come up on %s:\n%s", addr, logs.String())
+	return ""
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
