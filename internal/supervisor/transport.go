@@ -86,7 +86,7 @@ func (c *Client) unreachable(err error) error {
 	return &UnreachableError{URL: c.url, Err: err}
 }
 
-// checkEnvelope verifies that body is well-formed XML whose root is an XML-RPC
+// checkEnvelope verifies that body starts as XML whose root is an XML-RPC
 // methodResponse holding params or a fault, so that a later decoding error
 // can only be a mismatch with the reply type.
 func checkEnvelope(body []byte) error {
@@ -112,6 +112,12 @@ func checkEnvelope(body []byte) error {
 				}
 			case depth == 2 && kind == "":
 				kind = t.Name.Local
+				// The envelope is all this checks; the decoder that follows
+				// reads the rest, and a second full pass would double the
+				// cost of a 200-process status.
+				if kind == "params" || kind == "fault" {
+					return checkComplete(body)
+				}
 			}
 		case xml.EndElement:
 			depth--
@@ -119,6 +125,15 @@ func checkEnvelope(body []byte) error {
 	}
 	if kind != "params" && kind != "fault" {
 		return fmt.Errorf("response is not XML-RPC: no methodResponse with params or fault")
+	}
+	return nil
+}
+
+// checkComplete catches a response cut short (supervisord dying mid-answer)
+// without parsing it a second time: a whole one ends with its root's end tag.
+func checkComplete(body []byte) error {
+	if !bytes.HasSuffix(bytes.TrimSpace(body), []byte("</methodResponse>")) {
+		return fmt.Errorf("response is not XML-RPC: it ends before </methodResponse>")
 	}
 	return nil
 }

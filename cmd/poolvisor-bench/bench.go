@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+)
+
+// options are the command line.
+type options struct {
+	programs    int
+	samples     int // in-process samples of each side
+	warmup      int
+	procSamples int // whole-process samples of each side
+	procWarmup  int
+	poolvisor   string // "" means <repository root>/bin/poolvisor
+	cpuProfile  string
+}
+
+// bench sets up the sandbox, measures both pairs and prints the report. The
+// sandbox is stopped whatever happens.
+func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
+	bin, err := poolvisorBinary(o.poolvisor)
+	if err != nil {
+		return err
+	}
+	ctl, err := supervisorctlPath()
+	if err != nil {
+		return err
+	}
+
+	e, err := newEnv(ctx, o.programs, stderr)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := e.close(stderr); err == nil {
+			err = cerr
+		}
+	}()
+	m, err := describeMachine(ctx, e)
+	if err != nil {
+		return err
+	}
+
+	inProc, closeApp, err := inProcessPair(ctx, e, o, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeApp()
+	fmt.Fprintf(stderr, "measuring in-process: %d warm-up pairs, %d samples each...\n", o.warmup, o.samples)
+	stopProfile, err := startProfile(o.cpuProfile)
+	if err != nil {
+		return err
+	}
+	r1, err := measure(ctx, inProc)
+	stopProfile()
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(stderr, "measuring whole processes: %d warm-up pairs, %d samples each...\n", o.procWarmup, o.procSamples)
+	r2, err := measure(ctx, processPair(e, o, bin, ctl))
+	if err != nil {
+		return err
+	}
+
+	report(stdout, m, o.programs, []result{r1, r2})
+	return nil
+}
+
+// startProfile starts a CPU profile into path, when one is asked for, and
+// returns what ends it.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
+}
