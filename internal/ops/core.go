@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"text/tabwriter"
 )
 
 func (p *Pipeline) whoami(_ context.Context, req Request) (Outcome, error) {
@@ -48,8 +49,9 @@ func (p *Pipeline) readAudit(ctx context.Context, req Request) (Outcome, error) 
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Last %d audit entries (oldest first):\n", len(entries))
+	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, e := range entries {
-		line := fmt.Sprintf("  %s  %-8s %-16s %s", e.Time.UTC().Format("2006-01-02 15:04:05"), e.Status, e.Actor, e.Operation)
+		line := fmt.Sprintf("  %s\t%s\t%s\t%s", e.Time.UTC().Format("2006-01-02 15:04:05"), e.Status, e.Actor, e.Operation)
 		if e.Target != "" {
 			line += " " + e.Target
 		}
@@ -60,8 +62,9 @@ func (p *Pipeline) readAudit(ctx context.Context, req Request) (Outcome, error) 
 			}
 			line += "]"
 		}
-		b.WriteString(line + "\n")
+		fmt.Fprintln(w, line)
 	}
+	w.Flush()
 	return Outcome{Message: strings.TrimRight(b.String(), "\n"), Data: map[string]any{"entries": entries}}, nil
 }
 

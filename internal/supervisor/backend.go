@@ -71,7 +71,12 @@ func (b *Backend) Handlers() map[string]ops.Handler {
 		"supervisor.program.start":   control{b, actionStart},
 		"supervisor.program.stop":    control{b, actionStop},
 		"supervisor.program.restart": control{b, actionRestart},
+		"supervisor.program.add":     programWrite{b, true},
+		"supervisor.program.edit":    programWrite{b, false},
+		"supervisor.program.delete":  programDelete{b},
 		"supervisor.service.update":  updateHandler{b},
+		"supervisor.xmlrpc.show":     ops.ReadFunc(b.xmlrpcShow),
+		"supervisor.xmlrpc.set":      xmlrpcSet{b},
 		"supervisor.service.restart": restartService{b},
 	}
 }

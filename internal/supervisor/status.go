@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -151,20 +152,30 @@ func (b *Backend) show(ctx context.Context, req ops.Request) (ops.Outcome, error
 	if err != nil {
 		return ops.Outcome{}, err
 	}
-	configs, err := b.client.GetAllConfigInfo(ctx)
-	if err != nil {
-		return ops.Outcome{}, b.userError(err, name)
-	}
 	prog := ops.Program{Name: name, Directives: map[string]string{}, Processes: processes(sel.procs).Programs}
-	for _, c := range configs {
-		if fmt.Sprint(c["group"]) == name {
-			for k, v := range c {
-				prog.Directives[k] = fmt.Sprint(v)
-			}
-			break
+	prog.File, _ = findProgramFile(b.cfg.ConfigFile, b.cfg.ProgramDir, name)
+	// The directives as written in the file (what an edit changes); what
+	// supervisord reports, with its defaults filled in, when the file
+	// cannot be read.
+	if raw, err := os.ReadFile(prog.File); err == nil {
+		if f, err := ParseProgramFile(name, raw); err == nil {
+			prog.Directives = f.Directives()
 		}
 	}
-	prog.File, _ = findProgramFile(b.cfg.ConfigFile, b.cfg.ProgramDir, name)
+	if len(prog.Directives) == 0 {
+		configs, err := b.client.GetAllConfigInfo(ctx)
+		if err != nil {
+			return ops.Outcome{}, b.userError(err, name)
+		}
+		for _, c := range configs {
+			if fmt.Sprint(c["group"]) == name {
+				for k, v := range c {
+					prog.Directives[k] = fmt.Sprint(v)
+				}
+				break
+			}
+		}
+	}
 
 	var out strings.Builder
 	fmt.Fprintf(&out, "Program %s on %s", name, b.cfg.Host)

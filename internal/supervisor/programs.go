@@ -1,0 +1,295 @@
+package supervisor
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// flagKeys maps the program flags of SPEC §1 to supervisord keys.
+var flagKeys = map[string]string{
+	"command": "command", "directory": "directory", "user": "user",
+	"autostart": "autostart", "autorestart": "autorestart", "numprocs": "numprocs",
+}
+
+// programWrite handles add and edit: one file per program in program_dir.
+type programWrite struct {
+	b   *Backend
+	add bool
+}
+
+func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
+	b, name := h.b, req.Op.Target
+	if !ops.ValidName(name) {
+		return nil, ops.Invalidf("%q is not a valid program name", name)
+	}
+	if req.Op.Has("raw") {
+		return nil, ops.Invalidf("--raw opens the whole file in a chat form; from the shell, change keys with flags or --set KEY=VALUE")
+	}
+	path := b.programPath(name)
+	old, err := readIfExists(path)
+	if err != nil {
+		return nil, ops.Fail(err, "could not read %s", path)
+	}
+	var f *ProgramFile
+	if h.add {
+		if f, err = b.newProgram(ctx, name, old, req.Op); err != nil {
+			return nil, err
+		}
+	} else {
+		if f, err = b.existingProgram(name, old); err != nil {
+			return nil, err
+		}
+		if len(req.Op.Args) == 0 {
+			return nil, ops.Invalidf("nothing to change: give flags such as --command or --set KEY=VALUE (in chat, edit without flags opens a form)")
+		}
+	}
+	if err := b.setFlags(ctx, f, req.Op); err != nil {
+		return nil, err
+	}
+	if err := ValidateProgram(f, b.hostChecks(ctx)); err != nil {
+		return nil, err
+	}
+	if err := checkCommand(f); err != nil {
+		return nil, err
+	}
+	next := f.Bytes()
+	verb := "Added"
+	if !h.add {
+		verb = "Updated"
+	}
+	plan := &ops.Plan{
+		Summary:     describeChange(h.add, name, path, old, f),
+		Fingerprint: digest(old),
+	}
+	if bytes.Equal(old, next) {
+		plan.Summary = fmt.Sprintf("%s: nothing would change", path)
+		plan.Apply = func(context.Context) (ops.Outcome, error) {
+			return ops.Outcome{Message: fmt.Sprintf("%s already says that; nothing changed.", path)}, nil
+		}
+		return plan, nil
+	}
+	autostart := true
+	if v, ok := f.Get("autostart"); ok {
+		autostart, _ = parseBool(v)
+	}
+	plan.Apply = func(ctx context.Context) (ops.Outcome, error) {
+		if err := b.applyFile(ctx, fileChange{path: path, old: old, new: next}, name); err != nil {
+			return ops.Outcome{}, err
+		}
+		return b.settle(ctx, verb, name, autostart)
+	}
+	return plan, nil
+}
+
+func (b *Backend) programPath(name string) string {
+	return filepath.Join(b.cfg.ProgramDir, name+".conf")
+}
+
+// newProgram checks that name is free everywhere supervisord looks, since
+// supervisord silently merges sections of the same name across files.
+func (b *Backend) newProgram(ctx context.Context, name string, old []byte, op ops.Operation) (*ProgramFile, error) {
+	if old != nil {
+		return nil, ops.Invalidf("program %s already exists (%s); change it with /supervisor edit", name, b.programPath(name))
+	}
+	if file, _ := findProgramFile(b.cfg.ConfigFile, "", name); file != "" {
+		return nil, ops.Invalidf("program %s is already defined in %s", name, file)
+	}
+	all, err := b.client.GetAllProcessInfo(ctx)
+	if err != nil {
+		return nil, b.userError(err, name)
+	}
+	for _, p := range all {
+		if p.Group == name {
+			return nil, ops.Invalidf("supervisord already runs a group named %s", name)
+		}
+	}
+	command, ok := op.Get("command")
+	if !ok {
+		return nil, ops.Invalidf("add needs --command, the program to run (e.g. --command \"/usr/bin/php /var/www/app/artisan queue:work\")")
+	}
+	numprocs := 1
+	if v, ok := op.Get("numprocs"); ok {
+		numprocs, _ = strconv.Atoi(v)
+	}
+	return DefaultProgram(name, command, b.cfg.LogDir, numprocs, b.expansionEnv(ctx))
+}
+
+// existingProgram loads a program poolvisor manages (one in program_dir).
+func (b *Backend) existingProgram(name string, old []byte) (*ProgramFile, error) {
+	if old == nil {
+		if file, _ := findProgramFile(b.cfg.ConfigFile, "", name); file != "" {
+			return nil, ops.Invalidf("program %s is defined in %s, outside %s, which poolvisor does not edit", name, file, b.cfg.ProgramDir)
+		}
+		return nil, ops.Invalidf("no program named %s in %s (see /supervisor status)", name, b.cfg.ProgramDir)
+	}
+	f, err := ParseProgramFile(name, old)
+	if err != nil {
+		return nil, ops.Invalidf("%s cannot be edited safely: %v", b.programPath(name), err)
+	}
+	return f, nil
+}
+
+// setFlags applies the request's flags in the order given.
+func (b *Backend) setFlags(ctx context.Context, f *ProgramFile, op ops.Operation) error {
+	env := b.expansionEnv(ctx)
+	namedProcesses := false
+	for _, v := range op.All("set") {
+		namedProcesses = namedProcesses || strings.HasPrefix(strings.ToLower(v), "process_name=")
+	}
+	for _, a := range op.Args {
+		key, value := flagKeys[a.Key], a.Value
+		if a.Key == "set" {
+			key, value, _ = strings.Cut(a.Value, "=")
+		}
+		if key == "" {
+			return ops.Invalidf("--%s does not apply to programs", a.Key)
+		}
+		if err := f.Set(key, value, env); err != nil {
+			return err
+		}
+		// More than one process needs distinct names; give them the usual
+		// ones unless the request names them itself.
+		if strings.EqualFold(key, "numprocs") && value != "1" && !namedProcesses {
+			if pn, _ := f.Get("process_name"); !strings.Contains(pn, "%(process_num)") {
+				if err := f.Set("process_name", "%(program_name)s_%(process_num)02d", env); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// expansionEnv looks names up in supervisord's own environment when it runs
+// on this host (that is what %(ENV_X)s expands from), else in poolvisor's.
+func (b *Backend) expansionEnv(ctx context.Context) ExpansionEnv {
+	env := map[string]string{}
+	if b.local {
+		if pid, err := b.client.GetPID(ctx); err == nil {
+			if raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid)); err == nil {
+				for _, kv := range strings.Split(string(raw), "\x00") {
+					if k, v, ok := strings.Cut(kv, "="); ok {
+						env[k] = v
+					}
+				}
+			}
+		}
+	}
+	return func(name string) (string, bool) {
+		if len(env) > 0 {
+			v, ok := env[name]
+			return v, ok
+		}
+		return os.LookupEnv(name)
+	}
+}
+
+func (b *Backend) hostChecks(ctx context.Context) HostChecks {
+	return HostChecks{
+		Env: b.expansionEnv(ctx),
+		UserExists: func(name string) bool {
+			if _, err := user.Lookup(name); err == nil {
+				return true
+			}
+			_, err := user.LookupId(name)
+			return err == nil
+		},
+		DirExists: func(path string) bool {
+			st, err := os.Stat(path)
+			return err == nil && st.IsDir()
+		},
+	}
+}
+
+// checkCommand refuses a command whose program does not exist: supervisord
+// would accept the file and then fail to spawn it.
+func checkCommand(f *ProgramFile) error {
+	cmd, _ := f.Get("command")
+	prog := strings.Fields(cmd)
+	if len(prog) == 0 || strings.Contains(prog[0], "%(") {
+		return nil
+	}
+	p := strings.Trim(prog[0], `"'`)
+	if filepath.IsAbs(p) {
+		st, err := os.Stat(p)
+		if err != nil || st.IsDir() || st.Mode().Perm()&0o111 == 0 {
+			return ops.Invalidf("command: %s does not exist or is not executable", p)
+		}
+		return nil
+	}
+	if _, err := exec.LookPath(p); err != nil {
+		return ops.Invalidf("command: %s is not found on the PATH; give its full path", p)
+	}
+	return nil
+}
+
+func parseBool(v string) (bool, error) {
+	switch strings.ToLower(v) {
+	case "true", "yes", "on", "1":
+		return true, nil
+	case "false", "no", "off", "0":
+		return false, nil
+	}
+	return false, fmt.Errorf("not a boolean: %q", v)
+}
+
+func readIfExists(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return b, err
+}
+
+// digest identifies file content for plan fingerprints; a missing file has its own.
+func digest(b []byte) string {
+	if b == nil {
+		return "absent"
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// describeChange lists, key by key, what an add or edit would write.
+func describeChange(add bool, name, path string, old []byte, f *ProgramFile) string {
+	var before map[string]string
+	if old != nil {
+		if prev, err := ParseProgramFile(name, old); err == nil {
+			before = prev.Directives()
+		}
+	}
+	after := f.Directives()
+	keys := make([]string, 0, len(after))
+	for k := range after {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var lines []string
+	for _, k := range keys {
+		was, had := before[k]
+		switch {
+		case !had:
+			lines = append(lines, fmt.Sprintf("  + %s = %s", k, after[k]))
+		case was != after[k]:
+			lines = append(lines, fmt.Sprintf("  ~ %s = %s (was %s)", k, after[k], was))
+		}
+	}
+	verb := "edit"
+	if add {
+		verb = "add"
+	}
+	return fmt.Sprintf("%s program %s (%s):\n%s", verb, name, path, strings.Join(lines, "\n"))
+}

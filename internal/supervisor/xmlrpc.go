@@ -1,0 +1,216 @@
+package supervisor
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha1"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// inetSection is the section of supervisord.conf that turns on XML-RPC over TCP.
+const inetSection = "inet_http_server"
+
+// XMLRPC is the data of supervisor.xmlrpc.show and .set. The password, and
+// its hash, are never part of it, except once in the answer to set.
+type XMLRPC struct {
+	File        string `json:"file"`
+	Enabled     bool   `json:"enabled"`
+	Port        string `json:"port,omitempty"`
+	Username    string `json:"username,omitempty"`
+	PasswordSet bool   `json:"password_set"`
+	Password    string `json:"password,omitempty"` // only in the answer to set, only to the requester
+}
+
+var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,64}$`)
+
+// readInet reads the [inet_http_server] section of the main config file.
+func (b *Backend) readInet() (XMLRPC, []string, *progSection, error) {
+	x := XMLRPC{File: b.cfg.ConfigFile}
+	raw, err := os.ReadFile(b.cfg.ConfigFile)
+	if err != nil {
+		return x, nil, nil, ops.Fail(err, "could not read %s", b.cfg.ConfigFile)
+	}
+	lines := progSplitLines(string(raw))
+	doc, err := parseProgINI(lines)
+	if err != nil {
+		return x, nil, nil, ops.Failedf("%s cannot be read safely: %v", b.cfg.ConfigFile, err)
+	}
+	var sec *progSection
+	for _, s := range doc.sections {
+		if s.header == inetSection {
+			if sec != nil {
+				return x, nil, nil, ops.Failedf("%s has [%s] twice; fix it by hand first", b.cfg.ConfigFile, inetSection)
+			}
+			sec = s
+		}
+	}
+	if sec != nil {
+		x.Enabled = true
+		for _, o := range sec.opts {
+			switch o.key {
+			case "port":
+				x.Port = o.value()
+			case "username":
+				x.Username = o.value()
+			case "password":
+				x.PasswordSet = o.value() != ""
+			}
+		}
+	}
+	return x, lines, sec, nil
+}
+
+func (b *Backend) xmlrpcShow(context.Context, ops.Request) (ops.Outcome, error) {
+	x, _, _, err := b.readInet()
+	if err != nil {
+		return ops.Outcome{}, err
+	}
+	msg := fmt.Sprintf("XML-RPC over TCP on %s is off (no [%s] in %s); poolvisor uses %s.", b.cfg.Host, inetSection, x.File, b.client.URL())
+	if x.Enabled {
+		pw := "no password"
+		if x.PasswordSet {
+			pw = "a password (not shown)"
+		}
+		msg = fmt.Sprintf("XML-RPC over TCP on %s: port %s, user %q, %s (%s).", b.cfg.Host, x.Port, x.Username, pw, x.File)
+	}
+	return ops.Outcome{Message: msg, Data: map[string]any{"xmlrpc": x}}, nil
+}
+
+// xmlrpcSet enables or changes (action set) or removes (action disable) the
+// [inet_http_server] section, keeping the rest of the file byte for byte.
+type xmlrpcSet struct{ b *Backend }
+
+func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
+	b := h.b
+	x, lines, sec, err := b.readInet()
+	if err != nil {
+		return nil, err
+	}
+	old := []byte(strings.Join(lines, ""))
+	c := fileChange{path: b.cfg.ConfigFile, old: old}
+	if action, _ := req.Op.Get("action"); action == "disable" {
+		if sec == nil {
+			return nil, ops.Invalidf("XML-RPC over TCP is already off on %s", b.cfg.Host)
+		}
+		c.new = []byte(strings.Join(append(append([]string{}, lines[:sec.line]...), lines[sec.last+1:]...), ""))
+		return &ops.Plan{
+			Summary:     fmt.Sprintf("remove [%s] (port %s) from %s; takes effect after /supervisor restart-service", inetSection, x.Port, x.File),
+			Fingerprint: digest(old),
+			Apply: func(ctx context.Context) (ops.Outcome, error) {
+				if _, err := b.writeAndReread(ctx, c); err != nil {
+					return ops.Outcome{}, err
+				}
+				x.Enabled, x.Port, x.Username, x.PasswordSet = false, "", "", false
+				return ops.Outcome{Message: fmt.Sprintf("Removed [%s] from %s. It takes effect after /supervisor restart-service.", inetSection, x.File),
+					Data: map[string]any{"xmlrpc": x}}, nil
+			},
+		}, nil
+	}
+
+	ip, _ := req.Op.Get("ip")
+	port, _ := req.Op.Get("port")
+	user, _ := req.Op.Get("username")
+	if ip == "" || port == "" || user == "" {
+		return nil, ops.Invalidf("xmlrpc set needs --ip IP --port N --username U")
+	}
+	if addr := net.ParseIP(ip); addr == nil || addr.To4() == nil {
+		return nil, ops.Invalidf("--ip must be an IPv4 address like 127.0.0.1, not %q", ip)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return nil, ops.Invalidf("--port must be from 1 to 65535, not %q", port)
+	}
+	if !usernameRE.MatchString(user) {
+		return nil, ops.Invalidf("--username must be 1 to 64 letters, digits, '_', '.', '@' or '-'")
+	}
+	warning := ""
+	if ip == "0.0.0.0" {
+		warning = "\nWarning: 0.0.0.0 exposes supervisord's control interface on every network interface; prefer 127.0.0.1 and an SSH tunnel."
+	}
+	summary := fmt.Sprintf("set [%s] in %s: port %s:%s, user %s, a new generated password; takes effect after /supervisor restart-service%s",
+		inetSection, x.File, ip, port, user, warning)
+	return &ops.Plan{
+		Summary:     summary,
+		Fingerprint: digest(old),
+		Apply: func(ctx context.Context) (ops.Outcome, error) {
+			password, hash, err := newPassword()
+			if err != nil {
+				return ops.Outcome{}, ops.Fail(err, "could not generate a password")
+			}
+			c.new = []byte(strings.Join(setInet(lines, sec, ip+":"+port, user, hash), ""))
+			if _, err := b.writeAndReread(ctx, c); err != nil {
+				return ops.Outcome{}, err
+			}
+			out := XMLRPC{File: x.File, Enabled: true, Port: ip + ":" + port, Username: user, PasswordSet: true, Password: password}
+			msg := fmt.Sprintf("XML-RPC over TCP set to %s for user %s in %s; it takes effect after /supervisor restart-service.%s\n"+
+				"Password (shown once, only to you; poolvisor keeps only its SHA-1 hash): %s", out.Port, user, x.File, warning, password)
+			return ops.Outcome{Message: msg, Data: map[string]any{"xmlrpc": out}}, nil
+		},
+	}, nil
+}
+
+// setInet returns lines with port, username and password set in the
+// [inet_http_server] section, which is added at the end when missing.
+func setInet(lines []string, sec *progSection, port, user, hash string) []string {
+	want := [][2]string{{"port", port}, {"username", user}, {"password", hash}}
+	out := append([]string{}, lines...)
+	if sec == nil {
+		if n := len(out); n > 0 && !strings.HasSuffix(out[n-1], "\n") {
+			out[n-1] += "\n"
+		}
+		out = append(out, "\n["+inetSection+"]\n")
+		for _, kv := range want {
+			out = append(out, kv[0]+"="+kv[1]+"\n")
+		}
+		return out
+	}
+	var add []string
+	for _, kv := range want {
+		opts := sec.find(kv[0])
+		if len(opts) == 0 {
+			add = append(add, kv[0]+"="+kv[1]+"\n")
+			continue
+		}
+		for i, o := range opts {
+			_, eol := progCutLineBreak(out[o.line])
+			if eol == "" {
+				eol = "\n"
+			}
+			if i < len(opts)-1 {
+				out[o.line] = "" // an earlier duplicate: the last one wins in configparser
+				continue
+			}
+			out[o.line] = kv[0] + "=" + kv[1] + eol
+			for _, c := range o.conts {
+				out[c] = ""
+			}
+		}
+	}
+	if len(add) > 0 {
+		if !strings.HasSuffix(out[sec.last], "\n") {
+			out[sec.last] += "\n"
+		}
+		out = append(out[:sec.last+1], append(add, out[sec.last+1:]...)...)
+	}
+	return out
+}
+
+// newPassword returns a random password without characters that config
+// files or shells treat specially, and the {SHA} form supervisord accepts.
+func newPassword() (password, hash string, err error) {
+	buf := make([]byte, 18)
+	if _, err := rand.Read(buf); err != nil {
+		return "", "", err
+	}
+	password = base64.RawURLEncoding.EncodeToString(buf)
+	sum := sha1.Sum([]byte(password))
+	return password, "{SHA}" + hex.EncodeToString(sum[:]), nil
+}
