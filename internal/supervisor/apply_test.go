@@ -1,0 +1,55 @@
+package supervisor
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/sandbox"
+)
+
+// A file that passes poolvisor's own checks can still be refused by
+// supervisord: the apply path must then put the old bytes back, byte for
+// byte, and leave the running programs alone. The file here skips poolvisor's
+// checks on purpose (process_name without %(process_num) for three
+// processes, which supervisord refuses on reread).
+func TestApplyRollsBackWhatSupervisordRefuses(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 2e9)
+	before := rpcWaitState(t, b.client, "web:web", "RUNNING")
+	path := filepath.Join(s.ProgramDir, "web.conf")
+	old, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := append(bytes.Clone(old), []byte("numprocs=3\nprocess_name=web\n")...)
+
+	err = b.applyFile(context.Background(), fileChange{path: path, old: old, new: bad}, "web")
+	msg := wantStatus(t, err, ops.StatusFailed)
+	if !strings.Contains(msg, "rolled back") || !strings.Contains(msg, "process_num") {
+		t.Errorf("message %q does not carry supervisord's reason", msg)
+	}
+	if now, _ := os.ReadFile(path); !bytes.Equal(now, old) {
+		t.Errorf("file not restored byte for byte:\n%s", now)
+	}
+	if after := rpcWaitState(t, b.client, "web:web", "RUNNING"); after.PID != before.PID {
+		t.Errorf("web was restarted by a refused change")
+	}
+	// supervisord reads the restored file again: nothing is left pending.
+	if c, err := b.changes(context.Background()); err != nil || !c.empty() {
+		t.Errorf("after rollback supervisord sees %v, %v", c, err)
+	}
+
+	// A new file that supervisord refuses is removed again.
+	fresh := filepath.Join(s.ProgramDir, "fresh.conf")
+	err = b.applyFile(context.Background(), fileChange{path: fresh, new: []byte("[program:fresh]\ncommand=/bin/true\nnumprocs=2\n")}, "fresh")
+	wantStatus(t, err, ops.StatusFailed)
+	if _, err := os.Stat(fresh); !os.IsNotExist(err) {
+		t.Errorf("refused new file left behind: %v", err)
+	}
+}
