@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/suggest"
 )
 
 // Parser implements ops.Parser for the grammar of SPEC §1.
@@ -64,19 +65,14 @@ func unknown(words []string) error {
 		return ops.Invalidf("/%s needs a subcommand; try /%s help", top, top)
 	}
 	attempt := strings.Join(words[1:min(len(words), 3)], " ")
-	var best string
-	bestD := 3 // suggest only close matches
+	var verbs []string
 	for _, sp := range specs {
-		if sp.path[0] != top {
-			continue
-		}
-		cand := strings.Join(sp.path[1:], " ")
-		if d := distance(words[1], sp.path[1]); d < bestD {
-			best, bestD = cand, d
+		if sp.path[0] == top {
+			verbs = append(verbs, sp.path[1])
 		}
 	}
 	msg := fmt.Sprintf("unknown command %q", "/"+top+" "+attempt)
-	if best != "" {
+	if best := suggest.Closest(words[1], verbs); best != "" {
 		msg += fmt.Sprintf("; did you mean /%s %s?", top, best)
 	}
 	return ops.Invalidf("%s (try /%s help)", msg, top)
@@ -212,24 +208,3 @@ func checkArg(a argSpec, v string) error {
 }
 
 const idChars = "abcdefghijklmnopqrstuvwxyz0123456789"
-
-// distance is the Levenshtein distance, for "did you mean" hints.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
-}

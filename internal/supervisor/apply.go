@@ -122,14 +122,7 @@ func (b *Backend) settle(ctx context.Context, verb, group string, autostart bool
 	var bad []string
 	for _, p := range final {
 		if slices.Contains([]string{"BACKOFF", "FATAL"}, p.StateName) {
-			line := fmt.Sprintf("%s is %s", displayName(p), p.StateName)
-			if p.SpawnErr != "" {
-				line += ": " + p.SpawnErr
-			}
-			if tail := b.lastLines(ctx, fullName(p), 10); tail != "" {
-				line += "\n  last log lines:\n" + indent(tail, "    ")
-			}
-			bad = append(bad, line)
+			bad = append(bad, b.whyNot(ctx, p))
 		}
 	}
 	if len(bad) > 0 {

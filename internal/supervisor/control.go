@@ -205,14 +205,7 @@ func (b *Backend) report(ctx context.Context, act action, sel selection, final [
 		if ok {
 			continue
 		}
-		line := fmt.Sprintf("%s is %s", displayName(p), p.StateName)
-		if p.SpawnErr != "" {
-			line += ": " + p.SpawnErr
-		}
-		if tail := b.lastLines(ctx, fullName(p), 10); tail != "" {
-			line += "\n  last log lines:\n" + indent(tail, "    ")
-		}
-		bad = append(bad, line)
+		bad = append(bad, b.whyNot(ctx, p))
 	}
 	head := fmt.Sprintf("%s %s on %s:\n%s", pastTense[act], sel.target, b.cfg.Host, table(list.Programs))
 	if len(bad) > 0 {
@@ -221,6 +214,19 @@ func (b *Backend) report(ctx context.Context, act action, sel selection, final [
 				strings.Join(bad, "\n"), table(list.Programs))}
 	}
 	return ops.Outcome{Message: head, Data: list}, nil
+}
+
+// whyNot says why a process is not where it should be: its state,
+// supervisord's spawn error and the last lines of its log.
+func (b *Backend) whyNot(ctx context.Context, p ProcessInfo) string {
+	line := fmt.Sprintf("%s is %s", displayName(p), p.StateName)
+	if p.SpawnErr != "" {
+		line += ": " + p.SpawnErr
+	}
+	if tail := b.lastLines(ctx, fullName(p), 10); tail != "" {
+		line += "\n  last log lines:\n" + indent(tail, "    ")
+	}
+	return line
 }
 
 func indent(s, prefix string) string {

@@ -3,6 +3,7 @@ package supervisor
 import (
 	"errors"
 	"fmt"
+	"github.com/poolvisor/poolvisor/internal/suggest"
 	"slices"
 	"sort"
 	"strconv"
@@ -144,34 +145,7 @@ func suggestProgKey(k string) string {
 	if a, ok := progKeyAliases[strings.ReplaceAll(k, "-", "_")]; ok {
 		return a
 	}
-	best, bestD := "", 4
-	for _, name := range progKeyNames() {
-		if d := progEditDistance(k, name); d < bestD && d <= len(name)/3+1 {
-			best, bestD = name, d
-		}
-	}
-	return best
-}
-
-// progEditDistance is the Levenshtein distance of a and b, in bytes.
-func progEditDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return suggest.Closest(k, progKeyNames())
 }
 
 func progASCII(s string) bool {
