@@ -36,6 +36,7 @@ type Backend struct {
 	client *Client
 	log    *slog.Logger
 	local  bool // supervisord listens on a unix socket, so its log files are on this host
+	reads  coalescer
 }
 
 // New returns a Backend. It does not contact supervisord: the bot starts and

@@ -66,7 +66,7 @@ func (b *Backend) logs(ctx context.Context, req ops.Request) (ops.Outcome, error
 // logTarget maps what the user typed to a process supervisord can read a log
 // of. A group of several processes has no single log: say which to name.
 func (b *Backend) logTarget(ctx context.Context, target string) (ProcessInfo, error) {
-	all, err := b.client.GetAllProcessInfo(ctx)
+	all, err := b.readProcesses(ctx)
 	if err != nil {
 		return ProcessInfo{}, b.userError(err, target)
 	}

@@ -56,7 +56,12 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 			return nil, ops.Invalidf("nothing to change: give flags such as --command or --set KEY=VALUE (in chat, edit without flags opens a form)")
 		}
 	}
-	if err := b.setFlags(ctx, f, req.Op); err != nil {
+	if content, ok := req.Op.Get("content"); ok && !h.add {
+		// A raw edit from a chat form: the whole file, checked as a whole.
+		if f, err = rawProgram(name, content); err != nil {
+			return nil, err
+		}
+	} else if err := b.setFlags(ctx, f, req.Op); err != nil {
 		return nil, err
 	}
 	if err := ValidateProgram(f, b.hostChecks(ctx)); err != nil {
@@ -138,6 +143,36 @@ func (b *Backend) existingProgram(name string, old []byte) (*ProgramFile, error)
 	f, err := ParseProgramFile(name, old)
 	if err != nil {
 		return nil, ops.Invalidf("%s cannot be edited safely: %v", b.programPath(name), err)
+	}
+	return f, nil
+}
+
+// maxRawFile bounds a raw edit; no program file is anywhere near it.
+const maxRawFile = 64 << 10
+
+// rawProgram reads a whole program file written in a chat form. It may hold
+// comments and any keys of [program:name], but no other section: a raw edit
+// of one program cannot define another, or change supervisord itself.
+func rawProgram(name, content string) (*ProgramFile, error) {
+	if len(content) > maxRawFile {
+		return nil, ops.Invalidf("the file is %d bytes; the limit is %d", len(content), maxRawFile)
+	}
+	if strings.ContainsRune(content, 0) {
+		return nil, ops.Invalidf("the file may not contain NUL bytes")
+	}
+	content = strings.ReplaceAll(content, "\r\n", "\n")
+	if !strings.HasSuffix(content, "\n") {
+		content += "\n"
+	}
+	f, err := ParseProgramFile(name, []byte(content))
+	if err != nil {
+		return nil, ops.Invalidf("the file cannot be read as supervisord would: %v", err)
+	}
+	want := "[program:" + name + "]"
+	for i, line := range strings.Split(content, "\n") {
+		if t := strings.TrimSpace(line); strings.HasPrefix(t, "[") && t != want {
+			return nil, ops.Invalidf("line %d: only the section %s may be in this file, not %s", i+1, want, t)
+		}
 	}
 	return f, nil
 }

@@ -78,7 +78,7 @@ func (b *Backend) resolve(all []ProcessInfo, target string) (selection, error) {
 }
 
 func (b *Backend) list(ctx context.Context, req ops.Request) (ops.Outcome, error) {
-	all, err := b.client.GetAllProcessInfo(ctx)
+	all, err := b.readProcesses(ctx)
 	if err != nil {
 		return ops.Outcome{}, b.userError(err, "status")
 	}
@@ -144,7 +144,7 @@ func Uptime(sec int64) string {
 
 func (b *Backend) show(ctx context.Context, req ops.Request) (ops.Outcome, error) {
 	name := req.Op.Target
-	all, err := b.client.GetAllProcessInfo(ctx)
+	all, err := b.readProcesses(ctx)
 	if err != nil {
 		return ops.Outcome{}, b.userError(err, name)
 	}

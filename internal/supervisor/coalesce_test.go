@@ -1,0 +1,60 @@
+package supervisor
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/sandbox"
+)
+
+func TestCoalescerSharesOneCall(t *testing.T) {
+	var c coalescer
+	var calls atomic.Int32
+	slow := func(context.Context) ([]ProcessInfo, error) {
+		calls.Add(1)
+		time.Sleep(100 * time.Millisecond)
+		return []ProcessInfo{{Name: "web"}}, nil
+	}
+	var wg sync.WaitGroup
+	for range 100 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if got, err := c.do(context.Background(), slow); err != nil || len(got) != 1 {
+				t.Errorf("do = %v, %v", got, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := calls.Load(); n > 2 {
+		t.Errorf("100 concurrent readers made %d calls", n)
+	}
+	// A waiter that gives up does not cancel the others.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.do(ctx, slow); err == nil {
+		t.Error("a cancelled waiter got a result")
+	}
+}
+
+func TestConcurrentStatusAgainstRealSupervisord(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd, NumProcs: 3})
+	b := newBackend(t, s, 5*time.Second)
+	var wg sync.WaitGroup
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, err := run(t, b, "supervisor.program.list", "")
+			if err != nil || len(out.Data.(ops.ProgramList).Programs) != 3 {
+				t.Errorf("status: %v %v", out.Data, err)
+			}
+		}()
+	}
+	wg.Wait()
+}
