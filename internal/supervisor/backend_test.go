@@ -189,3 +189,18 @@ func TestBackendControlFaults(t *testing.T) {
 		t.Fatalf("show: %v", err)
 	}
 }
+
+func TestBackendRestartService(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 2*time.Second)
+	before := rpcWaitState(t, b.client, "web:web", "RUNNING")
+	out, err := run(t, b, "supervisor.service.restart", "")
+	wantStatus(t, err, ops.StatusOK)
+	if !strings.Contains(out.Message, "Restarted supervisord") {
+		t.Errorf("message %q", out.Message)
+	}
+	if after := rpcWaitState(t, b.client, "web:web", "RUNNING"); after.PID == before.PID {
+		t.Error("web kept its pid through a supervisord restart")
+	}
+}
