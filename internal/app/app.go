@@ -17,6 +17,7 @@ import (
 	"github.com/poolvisor/poolvisor/internal/authz"
 	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/config"
+	"github.com/poolvisor/poolvisor/internal/history"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/sqlitedb"
 	"github.com/poolvisor/poolvisor/internal/supervisor"
@@ -52,10 +53,15 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		db.Close()
 		return nil, err
 	}
+	versions, err := history.New(ctx, db, history.DefaultKeep)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	policy := authz.New(cfg.RBAC.Roles, bindings(cfg.RBAC.Bindings))
 
 	handlers := map[string]ops.Handler{"ops.help": command.Help(policy)}
-	if err := a.addSupervisor(handlers, log); err != nil {
+	if err := a.addSupervisor(handlers, versions, log); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -74,6 +80,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 			TTL:           cfg.Approvals.TTL,
 		},
 		Handlers: handlers,
+		History:  versions,
 		Health:   a.health,
 		Log:      log,
 	})
@@ -83,7 +90,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 // Close releases what New opened.
 func (a *App) Close() error { return a.db.Close() }
 
-func (a *App) addSupervisor(handlers map[string]ops.Handler, log *slog.Logger) error {
+func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.Store, log *slog.Logger) error {
 	cfg := a.Config
 	if !cfg.Supervisor.Enabled {
 		off := ops.Unavailable(fmt.Sprintf("Supervisor support is not enabled on %s (supervisor.enabled: false)", cfg.Host))
@@ -106,6 +113,11 @@ func (a *App) addSupervisor(handlers map[string]ops.Handler, log *slog.Logger) e
 	for name, h := range b.Handlers() {
 		handlers[name] = h
 	}
+	handlers["supervisor.program.history"], handlers["supervisor.program.rollback"] = versions.Handlers(history.Files{
+		Kind: supervisor.ProgramKind, Path: b.ProgramPath,
+		Edit: handlers["supervisor.program.edit"], Add: handlers["supervisor.program.add"], Delete: handlers["supervisor.program.delete"],
+		Ops: [3]string{"supervisor.program.edit", "supervisor.program.add", "supervisor.program.delete"},
+	})
 	for _, name := range ops.Names() {
 		if _, ok := handlers[name]; !ok && strings.HasPrefix(name, "supervisor.") {
 			handlers[name] = ops.Unavailable(name + " is not available in this version of poolvisor yet")

@@ -158,8 +158,23 @@ func TestProgramsEndToEnd(t *testing.T) {
 		}
 	})
 
+	var beforeDelete []byte
+	t.Run("history lists every version", func(t *testing.T) {
+		r := e.want("vic", "supervisor history worker", "ok", 0)
+		for _, want := range []string{"supervisor.program.add", "supervisor.program.edit"} {
+			if !strings.Contains(r.Message, want) {
+				t.Errorf("history lacks %s:\n%s", want, r.Message)
+			}
+		}
+		beforeDelete, _ = os.ReadFile(filepath.Join(e.sv.ProgramDir, "worker.conf"))
+	})
+
 	t.Run("delete needs approval", func(t *testing.T) {
-		id := e.want("alice", "supervisor delete worker", "pending_approval", 4).ApprovalID
+		r := e.want("alice", "supervisor delete worker", "pending_approval", 4)
+		if !strings.Contains(r.Message, "+++ /dev/null") {
+			t.Errorf("approval request does not show the diff:\n%s", r.Message)
+		}
+		id := r.ApprovalID
 		if _, err := os.Stat(filepath.Join(e.sv.ProgramDir, "worker.conf")); err != nil {
 			t.Fatal("file gone before approval")
 		}
@@ -170,6 +185,21 @@ func TestProgramsEndToEnd(t *testing.T) {
 		got := e.want("vic", "supervisor status", "ok", 0).programs(t)
 		if len(got) != 1 {
 			t.Errorf("after delete: %v", got)
+		}
+	})
+
+	t.Run("rollback of a delete recreates the program byte for byte", func(t *testing.T) {
+		r := e.want("alice", "supervisor rollback worker", "ok", 0)
+		if _, ok := r.programs(t)["worker:worker_00 RUNNING"]; !ok {
+			t.Errorf("rollback answered %s\n%s", r.Data, r.Message)
+		}
+		now, _ := os.ReadFile(filepath.Join(e.sv.ProgramDir, "worker.conf"))
+		if string(now) != string(beforeDelete) {
+			t.Errorf("restored file differs:\n%s\nwant:\n%s", now, beforeDelete)
+		}
+		r = e.want("vic", "supervisor history worker", "ok", 0)
+		if !strings.Contains(r.Message, "supervisor.program.rollback") || !strings.Contains(r.Message, "(deleted)") {
+			t.Errorf("history after rollback:\n%s", r.Message)
 		}
 	})
 }

@@ -26,9 +26,10 @@ func newApprovalID() string {
 // hold stores a planned write as pending and answers pending_approval.
 func (p *Pipeline) hold(ctx context.Context, actor Actor, op Operation, plan *Plan) Result {
 	now := p.cfg.Now()
+	diffs := Diffs(plan.Changes)
 	a := Approval{
 		ID: newApprovalID(), Op: op, Requester: actor,
-		Summary: plan.Summary, Fingerprint: plan.Fingerprint,
+		Summary: plan.Summary + diffText(diffs), Fingerprint: plan.Fingerprint,
 		Created: now, Expires: now.Add(p.cfg.Policy.TTL), State: ApprovalPending,
 	}
 	res := Result{Operation: op.Name}
@@ -37,8 +38,9 @@ func (p *Pipeline) hold(ctx context.Context, actor Actor, op Operation, plan *Pl
 	}
 	res.Status = StatusPending
 	res.ApprovalID = a.ID
+	res.Diffs = diffs
 	res.Message = fmt.Sprintf("Approval required for %s (request %s, expires in %s).\n%s\nAn approver decides with: /ops approve %s  or  /ops deny %s [reason]",
-		op.Describe(), a.ID, p.cfg.Policy.TTL, plan.Summary, a.ID, a.ID)
+		op.Describe(), a.ID, p.cfg.Policy.TTL, a.Summary, a.ID, a.ID)
 	res.Data = map[string]any{"approval": a}
 	return res
 }
@@ -134,7 +136,7 @@ func (p *Pipeline) applyApproved(ctx context.Context, approver Actor, a Approval
 		res = p.fail(res, Conflictf("what %s would change has changed since it was requested; nothing was done. Now:\n%s", a.ID, plan.Summary))
 		return res
 	}
-	res = p.apply(ctx, res, plan)
+	res = p.apply(ctx, res, plan, VersionMeta{Actor: a.Requester, Operation: a.Op.Name, ApprovalID: a.ID, Approver: approver.String()})
 	return res
 }
 

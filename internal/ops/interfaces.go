@@ -21,6 +21,9 @@ type Plan struct {
 	// fingerprint means something changed underneath and the request answers
 	// conflict instead of acting on a world the approver never saw.
 	Fingerprint string
+	// Changes are the config files applying would write, with their bytes
+	// before and after, so that answers and approval requests show the diff.
+	Changes []FileChange
 	// Apply carries the plan out.
 	Apply func(ctx context.Context) (Outcome, error)
 }

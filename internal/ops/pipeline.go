@@ -35,6 +35,7 @@ type Config struct {
 	Audit     AuditLog
 	Policy    ApprovalPolicy
 	Handlers  map[string]Handler // by operation name
+	History   History            // versions of written files; nil keeps none
 	Health    HealthFunc
 	Log       *slog.Logger
 	Now       func() time.Time // nil: time.Now
@@ -118,25 +119,47 @@ func (p *Pipeline) execute(ctx context.Context, actor Actor, op Operation) Resul
 	}
 	if op.DryRun {
 		res.Status = StatusOK
-		res.Message = "Plan only, nothing applied:\n" + plan.Summary
+		res.Diffs = Diffs(plan.Changes)
+		res.Message = "Plan only, nothing applied:\n" + plan.Summary + diffText(res.Diffs)
 		res.Data = map[string]any{"plan": plan.Summary}
 		return res
 	}
 	if p.cfg.Policy.requires(op.Name) {
 		return p.hold(ctx, actor, op, plan)
 	}
-	return p.apply(ctx, res, plan)
+	return p.apply(ctx, res, plan, VersionMeta{Actor: actor, Operation: op.Name})
 }
 
-func (p *Pipeline) apply(ctx context.Context, res Result, plan *Plan) Result {
+// apply carries plan out, records the versions of the files it wrote and
+// shows their diffs.
+func (p *Pipeline) apply(ctx context.Context, res Result, plan *Plan, meta VersionMeta) Result {
 	out, err := plan.Apply(ctx)
 	if err != nil {
-		return p.fail(res, err)
+		var e *Error
+		if errors.As(err, &e) {
+			out.Changes = e.Changes
+		}
+		res = p.fail(res, err)
+	} else {
+		res.Status = StatusOK
+		res.Message = out.Message
+		res.Data = out.Data
 	}
-	res.Status = StatusOK
-	res.Message = out.Message
-	res.Data = out.Data
+	p.recordVersions(ctx, out.Changes, meta)
+	res.Diffs = Diffs(out.Changes)
+	res.Message += diffText(res.Diffs)
 	return res
+}
+
+func (p *Pipeline) recordVersions(ctx context.Context, changes []FileChange, meta VersionMeta) {
+	if p.cfg.History == nil {
+		return
+	}
+	for _, c := range changes {
+		if err := p.cfg.History.Record(ctx, c, meta); err != nil {
+			p.cfg.Log.Error("could not record a version", "file", c.Path, "err", err)
+		}
+	}
 }
 
 // fail turns err into the result; internal detail goes to the log only.

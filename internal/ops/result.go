@@ -46,12 +46,16 @@ type Result struct {
 	Message    string `json:"message"`
 	ApprovalID string `json:"approval_id,omitempty"`
 	Data       any    `json:"data"`
+	// Diffs show what a write changed, or would change (plans, approvals).
+	Diffs []Diff `json:"diffs,omitempty"`
 }
 
 // Outcome is what a handler returns on success.
 type Outcome struct {
 	Message string
 	Data    any
+	// Changes are the files the apply wrote, for the history and the diffs.
+	Changes []FileChange
 }
 
 // Error is an error whose message is safe to show to the user. Its Status says
@@ -61,6 +65,9 @@ type Error struct {
 	Msg    string
 	Err    error
 	Data   any // optional structured data for the result, like the states a failed start left
+	// Changes are files a failed apply did write and leave in place (a
+	// program whose file is applied but whose process will not start).
+	Changes []FileChange
 }
 
 func (e *Error) Error() string {

@@ -38,7 +38,9 @@ func (h programDelete) Plan(ctx context.Context, req ops.Request) (*ops.Plan, er
 		}
 	}
 	lines = append(lines, "  remove "+path)
+	changes := []ops.FileChange{{Kind: ProgramKind, Name: name, Path: path, Before: old}}
 	return &ops.Plan{
+		Changes:     changes,
 		Summary:     fmt.Sprintf("delete program %s on %s:\n%s", name, b.cfg.Host, strings.Join(lines, "\n")),
 		Fingerprint: digest(old) + " " + fingerprint(procs, nil),
 		Apply: func(ctx context.Context) (ops.Outcome, error) {
@@ -55,6 +57,7 @@ func (h programDelete) Plan(ctx context.Context, req ops.Request) (*ops.Plan, er
 			return ops.Outcome{
 				Message: fmt.Sprintf("Deleted program %s on %s: stopped %d process(es), removed %s.", name, b.cfg.Host, len(procs), path),
 				Data:    map[string]any{"deleted": name, "file": path},
+				Changes: changes,
 			}, nil
 		},
 	}, nil

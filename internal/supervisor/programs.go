@@ -44,9 +44,15 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 		return nil, ops.Fail(err, "could not read %s", path)
 	}
 	var f *ProgramFile
+	content, raw := req.Op.Get("content")
 	if h.add {
-		if f, err = b.newProgram(ctx, name, old, req.Op); err != nil {
+		if err := b.checkFree(ctx, name, old); err != nil {
 			return nil, err
+		}
+		if !raw {
+			if f, err = b.newProgram(ctx, name, req.Op); err != nil {
+				return nil, err
+			}
 		}
 	} else {
 		if f, err = b.existingProgram(name, old); err != nil {
@@ -56,8 +62,9 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 			return nil, ops.Invalidf("nothing to change: give flags such as --command or --set KEY=VALUE (in chat, edit without flags opens a form)")
 		}
 	}
-	if content, ok := req.Op.Get("content"); ok && !h.add {
-		// A raw edit from a chat form: the whole file, checked as a whole.
+	if raw {
+		// A raw edit from a chat form or a rollback: the whole file,
+		// checked as a whole.
 		if f, err = rawProgram(name, content); err != nil {
 			return nil, err
 		}
@@ -75,9 +82,11 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 	if !h.add {
 		verb = "Updated"
 	}
+	change := ops.FileChange{Kind: ProgramKind, Name: name, Path: path, Before: old, After: next}
 	plan := &ops.Plan{
 		Summary:     describeChange(h.add, name, path, old, f),
 		Fingerprint: digest(old),
+		Changes:     []ops.FileChange{change},
 	}
 	if bytes.Equal(old, next) {
 		plan.Summary = fmt.Sprintf("%s: nothing would change", path)
@@ -94,33 +103,49 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 		if err := b.applyFile(ctx, fileChange{path: path, old: old, new: next}, name); err != nil {
 			return ops.Outcome{}, err
 		}
-		return b.settle(ctx, verb, name, autostart)
+		out, err := b.settle(ctx, verb, name, autostart)
+		if e := (*ops.Error)(nil); errors.As(err, &e) {
+			e.Changes = plan.Changes // applied, though the program does not run
+		}
+		out.Changes = plan.Changes
+		return out, err
 	}
 	return plan, nil
 }
 
-func (b *Backend) programPath(name string) string {
+// ProgramKind names program files in the history.
+const ProgramKind = "supervisor.program"
+
+// ProgramPath is the file poolvisor keeps program name in.
+func (b *Backend) ProgramPath(name string) string {
 	return filepath.Join(b.cfg.ProgramDir, name+".conf")
 }
 
-// newProgram checks that name is free everywhere supervisord looks, since
+func (b *Backend) programPath(name string) string { return b.ProgramPath(name) }
+
+// checkFree checks that name is free everywhere supervisord looks, since
 // supervisord silently merges sections of the same name across files.
-func (b *Backend) newProgram(ctx context.Context, name string, old []byte, op ops.Operation) (*ProgramFile, error) {
+func (b *Backend) checkFree(ctx context.Context, name string, old []byte) error {
 	if old != nil {
-		return nil, ops.Invalidf("program %s already exists (%s); change it with /supervisor edit", name, b.programPath(name))
+		return ops.Invalidf("program %s already exists (%s); change it with /supervisor edit", name, b.programPath(name))
 	}
 	if file, _ := findProgramFile(b.cfg.ConfigFile, "", name); file != "" {
-		return nil, ops.Invalidf("program %s is already defined in %s", name, file)
+		return ops.Invalidf("program %s is already defined in %s", name, file)
 	}
 	all, err := b.client.GetAllProcessInfo(ctx)
 	if err != nil {
-		return nil, b.userError(err, name)
+		return b.userError(err, name)
 	}
 	for _, p := range all {
 		if p.Group == name {
-			return nil, ops.Invalidf("supervisord already runs a group named %s", name)
+			return ops.Invalidf("supervisord already runs a group named %s", name)
 		}
 	}
+	return nil
+}
+
+// newProgram starts a program file with the usual defaults.
+func (b *Backend) newProgram(ctx context.Context, name string, op ops.Operation) (*ProgramFile, error) {
 	command, ok := op.Get("command")
 	if !ok {
 		return nil, ops.Invalidf("add needs --command, the program to run (e.g. --command \"/usr/bin/php /var/www/app/artisan queue:work\")")

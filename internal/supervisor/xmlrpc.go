@@ -16,6 +16,9 @@ import (
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
+// ConfigKind names supervisord's main config file in the history.
+const ConfigKind = "supervisor.config"
+
 // inetSection is the section of supervisord.conf that turns on XML-RPC over TCP.
 const inetSection = "inet_http_server"
 
@@ -102,7 +105,9 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 			return nil, ops.Invalidf("XML-RPC over TCP is already off on %s", b.cfg.Host)
 		}
 		c.new = []byte(strings.Join(append(append([]string{}, lines[:sec.line]...), lines[sec.last+1:]...), ""))
+		changes := []ops.FileChange{{Kind: ConfigKind, Path: c.path, Before: c.old, After: c.new}}
 		return &ops.Plan{
+			Changes:     changes,
 			Summary:     fmt.Sprintf("remove [%s] (port %s) from %s; takes effect after /supervisor restart-service", inetSection, x.Port, x.File),
 			Fingerprint: digest(old),
 			Apply: func(ctx context.Context) (ops.Outcome, error) {
@@ -111,7 +116,7 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 				}
 				x.Enabled, x.Port, x.Username, x.PasswordSet = false, "", "", false
 				return ops.Outcome{Message: fmt.Sprintf("Removed [%s] from %s. It takes effect after /supervisor restart-service.", inetSection, x.File),
-					Data: map[string]any{"xmlrpc": x}}, nil
+					Data: map[string]any{"xmlrpc": x}, Changes: changes}, nil
 			},
 		}, nil
 	}
@@ -137,9 +142,13 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 	}
 	summary := fmt.Sprintf("set [%s] in %s: port %s:%s, user %s, a new generated password; takes effect after /supervisor restart-service%s",
 		inetSection, x.File, ip, port, user, warning)
+	// The password is generated when applied, never before: the plan (and
+	// an approval request) shows its line masked.
+	preview := []byte(strings.Join(setInet(lines, sec, ip+":"+port, user, "{SHA}generated-when-applied"), ""))
 	return &ops.Plan{
 		Summary:     summary,
 		Fingerprint: digest(old),
+		Changes:     []ops.FileChange{{Kind: ConfigKind, Path: c.path, Before: c.old, After: preview}},
 		Apply: func(ctx context.Context) (ops.Outcome, error) {
 			password, hash, err := newPassword()
 			if err != nil {
@@ -152,7 +161,8 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 			out := XMLRPC{File: x.File, Enabled: true, Port: ip + ":" + port, Username: user, PasswordSet: true, Password: password}
 			msg := fmt.Sprintf("XML-RPC over TCP set to %s for user %s in %s; it takes effect after /supervisor restart-service.%s\n"+
 				"Password (shown once, only to you; poolvisor keeps only its SHA-1 hash): %s", out.Port, user, x.File, warning, password)
-			return ops.Outcome{Message: msg, Data: map[string]any{"xmlrpc": out}}, nil
+			return ops.Outcome{Message: msg, Data: map[string]any{"xmlrpc": out},
+				Changes: []ops.FileChange{{Kind: ConfigKind, Path: c.path, Before: c.old, After: c.new}}}, nil
 		},
 	}, nil
 }

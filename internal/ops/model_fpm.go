@@ -1,0 +1,84 @@
+package ops
+
+// Pool is one PHP-FPM pool as fpm.pool.list shows it (SPEC §2).
+type Pool struct {
+	Name   string `json:"name"`
+	PM     string `json:"pm"`     // static, dynamic or ondemand
+	Listen string `json:"listen"` // socket path or address, with $pool expanded
+	File   string `json:"file"`
+}
+
+// PoolList is the data of fpm.pool.list and of fpm.pool.delete, which
+// answers with the pools that remain.
+type PoolList struct {
+	Pools []Pool `json:"pools"`
+}
+
+// PoolDetail is one pool with every directive, as written in its file.
+type PoolDetail struct {
+	Name       string            `json:"name"`
+	File       string            `json:"file"`
+	Directives map[string]string `json:"directives"`
+}
+
+// PoolShow is the data of fpm.pool.show, and of fpm.pool.create and
+// fpm.pool.edit, which answer with the pool as it now is.
+type PoolShow struct {
+	Pool PoolDetail `json:"pool"`
+}
+
+// FPMStatus is the data of fpm.service.status.
+type FPMStatus struct {
+	State   string       `json:"state"` // running, stopped, or what the service manager says
+	PID     int          `json:"pid,omitempty"`
+	Version string       `json:"version,omitempty"` // like 8.2.36
+	Mode    string       `json:"mode"`              // systemd, signal or command
+	Pools   []PoolStatus `json:"pools"`
+}
+
+// PoolStatus is one pool in fpm.service.status: the figures of its status
+// page, or a note saying why there are none.
+type PoolStatus struct {
+	Name    string       `json:"name"`
+	Listen  string       `json:"listen"`
+	Figures *PoolFigures `json:"figures,omitempty"`
+	Note    string       `json:"note,omitempty"`
+}
+
+// PoolFigures are the figures of a pool's status page (pm.status_path,
+// read with ?json).
+type PoolFigures struct {
+	Pool               string `json:"pool"`
+	ProcessManager     string `json:"process_manager"`
+	StartSince         int64  `json:"start_since"`
+	AcceptedConn       int64  `json:"accepted_conn"`
+	ListenQueue        int64  `json:"listen_queue"`
+	MaxListenQueue     int64  `json:"max_listen_queue"`
+	ListenQueueLen     int64  `json:"listen_queue_len"`
+	IdleProcesses      int64  `json:"idle_processes"`
+	ActiveProcesses    int64  `json:"active_processes"`
+	TotalProcesses     int64  `json:"total_processes"`
+	MaxActiveProcesses int64  `json:"max_active_processes"`
+	MaxChildrenReached int64  `json:"max_children_reached"`
+	SlowRequests       int64  `json:"slow_requests"`
+}
+
+// FPMTune is the data of fpm.tune: the inputs of the sizing formula and the
+// advice for each pool.
+type FPMTune struct {
+	RAMMB     int64      `json:"ram_mb"`
+	RAMSource string     `json:"ram_source"` // "MemTotal" or "--ram-mb"
+	ReserveMB int64      `json:"reserve_mb"`
+	Pools     []PoolTune `json:"pools"`
+}
+
+// PoolTune is the advice for one pool:
+// max_children = (RAM − reserve) / average worker RSS.
+type PoolTune struct {
+	Name               string  `json:"name"`
+	Workers            int     `json:"workers"`
+	AvgRSSMB           float64 `json:"avg_rss_mb,omitempty"`
+	CurrentMaxChildren string  `json:"current_max_children,omitempty"`
+	AdvisedMaxChildren int64   `json:"advised_max_children,omitempty"`
+	Note               string  `json:"note,omitempty"`
+}
