@@ -53,7 +53,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		db.Close()
 		return nil, err
 	}
-	versions, err := history.New(ctx, db, history.DefaultKeep)
+	versions, err := history.New(ctx, db, cfg.History.Keep)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -40,6 +40,7 @@ type Config struct {
 	Local      Local      `mapstructure:"local" yaml:"local"`
 	RBAC       RBAC       `mapstructure:"rbac" yaml:"rbac"`
 	Approvals  Approvals  `mapstructure:"approvals" yaml:"approvals"`
+	History    History    `mapstructure:"history" yaml:"history"`
 	NATS       NATS       `mapstructure:"nats" yaml:"nats"`
 	Fleet      Fleet      `mapstructure:"fleet" yaml:"fleet"`
 
@@ -152,6 +153,11 @@ type Approvals struct {
 	ApproverRoles     []string      `mapstructure:"approver_roles" yaml:"approver_roles"`
 	AllowSelfApproval bool          `mapstructure:"allow_self_approval" yaml:"allow_self_approval"`
 	TTL               time.Duration `mapstructure:"ttl" yaml:"ttl"`
+}
+
+// History configures the versions kept of every file poolvisor writes.
+type History struct {
+	Keep int `mapstructure:"keep" yaml:"keep"` // versions kept per file
 }
 
 // NATS is the fleet transport.

@@ -154,6 +154,12 @@ func parseScalar(t reflect.Type, s string) (any, error) {
 			return nil, fmt.Errorf("invalid boolean %q: use true or false", s)
 		}
 		return b, nil
+	case t.Kind() == reflect.Int:
+		n, err := strconv.Atoi(s)
+		if err != nil {
+			return nil, fmt.Errorf("invalid number %q: use a whole number", s)
+		}
+		return n, nil
 	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.String:
 		out := []string{}
 		for part := range strings.SplitSeq(s, ",") {
@@ -211,6 +217,8 @@ func typeName(t reflect.Type) string {
 		return "a string"
 	case t.Kind() == reflect.Bool:
 		return "true or false"
+	case t.Kind() == reflect.Int:
+		return "a whole number"
 	case t.Kind() == reflect.Slice:
 		return "a list"
 	}

@@ -122,6 +122,7 @@ func defaults(hostname string) Config {
 			ApproverRoles: []string{"admin"},
 			TTL:           15 * time.Minute,
 		},
+		History:    History{Keep: 50},
 		NATS:       NATS{URL: "nats://127.0.0.1:4222"},
 		Fleet:      Fleet{RequestTimeout: 2 * time.Second},
 		HostGroups: map[string][]string{},

@@ -49,6 +49,9 @@ func (c *Config) validateCore(p *problems) {
 		}
 	}
 	oneOf(p, "mode", c.Mode, "standalone", "hub", "agent")
+	if c.History.Keep < 2 {
+		p.add("history.keep", "is %d; keep at least 2 versions of each file, so a change can be rolled back", c.History.Keep)
+	}
 }
 
 func (c *Config) validatePHPFPM(p *problems) {
