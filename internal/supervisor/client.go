@@ -103,6 +103,12 @@ func (c *Client) Call(ctx context.Context, method string, reply any, args ...any
 		}
 		return err
 	}
+	if procs, ok := reply.(*[]ProcessInfo); ok {
+		if list, err := decodeProcessInfos(data); err == nil {
+			*procs = list
+			return nil
+		}
+	}
 	resp := xmlrpc.Response(data)
 	if err := resp.Err(); err != nil {
 		var fe xmlrpc.FaultError
