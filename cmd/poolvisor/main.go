@@ -31,6 +31,7 @@ Usage:
                                          an interactive shell (one command per line)
   poolvisor check-config --config FILE   load, validate, print the effective config (secrets redacted)
   poolvisor keygen  --out FILE           write an Ed25519 key pair for fleet signing
+  poolvisor events  --socket FILE        supervisord event listener (installed by /supervisor events enable)
   poolvisor version
 
 --config defaults to $POOLVISOR_CONFIG, then /etc/poolvisor/poolvisor.yaml.
@@ -60,6 +61,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	case "keygen":
 		fs.String("out", "", "file for the private key; the public key goes to FILE.pub")
+	case "events":
+		fs.String("socket", "", "the bot's event socket (<data_dir>/events.sock)")
 	case "serve", "check-config":
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "poolvisor", version)
@@ -88,6 +91,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return app.ExitUsage
 		}
 		return app.Keygen(out, stdout, stderr)
+	case "events":
+		socket := fs.Lookup("socket").Value.String()
+		if socket == "" {
+			fmt.Fprintln(stderr, "poolvisor events: --socket FILE is required")
+			return app.ExitUsage
+		}
+		return app.Events(ctx, socket, stdin, stdout, stderr)
 	case "exec":
 		text := strings.Join(fs.Args(), " ")
 		if strings.TrimSpace(text) == "" {

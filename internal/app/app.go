@@ -105,6 +105,7 @@ func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.S
 		Host: cfg.Host, URL: cfg.Supervisor.URL,
 		Username: cfg.Supervisor.Username, Password: cfg.Supervisor.Password,
 		ConfigFile: cfg.Supervisor.ConfigFile, ProgramDir: cfg.Supervisor.ProgramDir, LogDir: cfg.Supervisor.LogDir,
+		EventsCommand: eventsCommand(cfg.DataDir),
 	}, log.With("backend", "supervisor"))
 	if err != nil {
 		return err

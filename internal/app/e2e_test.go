@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -364,8 +365,32 @@ func TestEndToEnd(t *testing.T) {
 	})
 }
 
+// logBuffer collects a child process's output for assertions while it runs.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
 // serve starts `poolvisor serve` on a free port and returns its /healthz URL.
-func (e *env) serve(t *testing.T) string {
+func (e *env) serve(t *testing.T, extraEnv ...string) string {
+	url, _ := e.serveLogged(t, extraEnv...)
+	return url
+}
+
+// serveLogged is serve that also returns serve's log.
+func (e *env) serveLogged(t *testing.T, extraEnv ...string) (string, *logBuffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -374,9 +399,9 @@ func (e *env) serve(t *testing.T) string {
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(binary, "serve", "--config", e.config)
-	cmd.Env = append(os.Environ(), "POOLVISOR_LISTEN="+addr)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
+	cmd.Env = append(append(os.Environ(), "POOLVISOR_LISTEN="+addr), extraEnv...)
+	logs := &logBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -388,11 +413,11 @@ func (e *env) serve(t *testing.T) string {
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
 		if resp, err := http.Get(url); err == nil {
 			resp.Body.Close()
-			return url
+			return url, logs
 		}
 	}
 	t.Fatalf("serve did not come up on %s:\n%s", addr, logs.String())
-	return ""
+	return "", nil
 }
 
 func get(t *testing.T, url string) (int, string) {

@@ -39,6 +39,7 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 // Serve runs the HTTP endpoints until ctx ends, then shuts down gracefully.
 func (a *App) Serve(ctx context.Context) error {
 	if a.Config.Listen == "" {
+		a.startBackground(ctx)
 		a.Log.Info("no listen address: HTTP endpoints are off")
 		<-ctx.Done()
 		return nil
@@ -55,6 +56,7 @@ func (a *App) Serve(ctx context.Context) error {
 		MaxHeaderBytes:    64 << 10,
 	}
 	a.Log.Info("serving", "listen", ln.Addr().String(), "host", a.Config.Host)
+	a.startBackground(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

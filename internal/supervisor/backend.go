@@ -20,6 +20,9 @@ type Config struct {
 	ConfigFile string // supervisord.conf
 	ProgramDir string // where poolvisor keeps one file per program
 	LogDir     string
+	// EventsCommand is the command line of `poolvisor events` that the
+	// event listener runs; empty when it cannot be installed.
+	EventsCommand string
 	// CallTimeout bounds one XML-RPC call (default 5 s), so a hung
 	// supervisord is reported, never waited on.
 	CallTimeout time.Duration
@@ -37,6 +40,7 @@ type Backend struct {
 	log    *slog.Logger
 	local  bool // supervisord listens on a unix socket, so its log files are on this host
 	reads  coalescer
+	live   live
 }
 
 // New returns a Backend. It does not contact supervisord: the bot starts and
@@ -78,6 +82,7 @@ func (b *Backend) Handlers() map[string]ops.Handler {
 		"supervisor.service.update":  updateHandler{b},
 		"supervisor.xmlrpc.show":     ops.ReadFunc(b.xmlrpcShow),
 		"supervisor.xmlrpc.set":      xmlrpcSet{b},
+		"supervisor.events.manage":   eventsManage{b},
 		"supervisor.service.restart": restartService{b},
 	}
 }

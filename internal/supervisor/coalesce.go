@@ -44,9 +44,13 @@ func (c *coalescer) do(ctx context.Context, fn func(context.Context) ([]ProcessI
 	}
 }
 
-// readProcesses returns the process list for reads (status, show, logs),
-// sharing a call in flight. Writes poll with their own calls, since a call
+// readProcesses returns the process list for reads (status, show, logs):
+// the live state while the event listener keeps it current, else one
+// getAllProcessInfo shared with the reads in flight. Writes poll with their own calls, since a call
 // that started before their action would show the state before it.
 func (b *Backend) readProcesses(ctx context.Context) ([]ProcessInfo, error) {
+	if procs, ok := b.liveProcesses(); ok {
+		return procs, nil
+	}
 	return b.reads.do(ctx, b.client.GetAllProcessInfo)
 }

@@ -1,0 +1,79 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/poolvisor/poolvisor/internal/events"
+)
+
+// EventsSocket is where `serve` receives supervisord's events from the listener.
+func EventsSocket(dataDir string) string { return filepath.Join(dataDir, events.SocketName) }
+
+// eventsCommand is the command line supervisord runs as poolvisor's event
+// listener: this very binary, pointed at this config's socket.
+func eventsCommand(dataDir string) string {
+	exe, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	socket := EventsSocket(dataDir)
+	if strings.ContainsAny(exe+socket, " \t\"'\\") {
+		return "" // supervisord splits the command like a shell: keep it to plain paths
+	}
+	return exe + " events --socket " + socket
+}
+
+// Events runs `poolvisor events`: supervisord's event listener protocol on
+// stdin and stdout, each event forwarded to the bot's socket. Its own
+// messages go to stderr, which supervisord logs.
+func Events(ctx context.Context, socket string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fw := events.NewForwarder(socket)
+	defer fw.Close()
+	var lastWarn atomic.Int64
+	err := events.Listen(ctx, stdin, stdout, func(e events.Event) {
+		if err := fw.Send(e); err != nil {
+			// Say so at most once a minute: supervisord keeps this log.
+			if now := time.Now().Unix(); now-lastWarn.Load() >= 60 {
+				lastWarn.Store(now)
+				fmt.Fprintf(stderr, "poolvisor events: %v (is poolvisor serve running?)\n", err)
+			}
+		}
+	})
+	if err != nil {
+		fmt.Fprintln(stderr, "poolvisor events:", err)
+		return ExitFailed
+	}
+	return 0
+}
+
+// startBackground starts what serve runs beside its endpoints: the event
+// socket and the reconciliation that keeps the live program state honest.
+func (a *App) startBackground(ctx context.Context) {
+	if a.Supervisor == nil {
+		return
+	}
+	go a.serveEvents(ctx)
+	go a.Supervisor.RunReconcile(ctx)
+}
+
+// serveEvents receives the listener's events while serve runs.
+func (a *App) serveEvents(ctx context.Context) {
+	if a.Supervisor == nil {
+		return
+	}
+	path := EventsSocket(a.Config.DataDir)
+	err := events.Serve(ctx, path, a.Log, func(e events.Event) {
+		a.Log.Debug("supervisor event", "event", e.Name, "process", e.Group+":"+e.Process, "from", e.From, "pid", e.PID)
+		a.Supervisor.Observe(e)
+	})
+	if err != nil {
+		a.Log.Error("event socket stopped", "path", path, "err", err)
+	}
+}

@@ -1,0 +1,66 @@
+package events
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestListenSpeaksTheProtocol(t *testing.T) {
+	payload := "processname:queue_01 groupname:queue from_state:RUNNING expected:0 pid:4242"
+	in := fmt.Sprintf("ver:3.0 server:supervisor serial:21 pool:poolvisor-events poolserial:10 eventname:PROCESS_STATE_EXITED len:%d\n%s", len(payload), payload)
+	var out bytes.Buffer
+	var got []Event
+	if err := Listen(context.Background(), strings.NewReader(in), &out, func(e Event) { got = append(got, e) }); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "READY\nRESULT 2\nOKREADY\n" {
+		t.Errorf("protocol output %q", out.String())
+	}
+	if len(got) != 1 {
+		t.Fatalf("events %v", got)
+	}
+	e := got[0]
+	if e.State() != "EXITED" || e.Group != "queue" || e.Process != "queue_01" || e.PID != 4242 || e.Serial != 21 || e.Fields["expected"] != "0" {
+		t.Errorf("event %+v", e)
+	}
+}
+
+func TestListenRefusesABadHeader(t *testing.T) {
+	var out bytes.Buffer
+	err := Listen(context.Background(), strings.NewReader("eventname:X len:999999999\n"), &out, func(Event) {})
+	if err == nil {
+		t.Error("an absurd length was accepted")
+	}
+}
+
+func TestForwarderToServe(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	path := filepath.Join(t.TempDir(), SocketName)
+	got := make(chan Event, 1)
+	go Serve(ctx, path, slog.New(slog.DiscardHandler), func(e Event) { got <- e })
+
+	fw := NewForwarder(path)
+	defer fw.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for fw.Send(Event{Name: "PROCESS_STATE_FATAL", Group: "web", Process: "web"}) != nil {
+		if time.Now().After(deadline) {
+			t.Fatal("could not reach the socket")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	select {
+	case e := <-got:
+		if e.State() != "FATAL" || e.Group != "web" {
+			t.Errorf("received %+v", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("nothing received")
+	}
+}
