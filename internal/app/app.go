@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/poolvisor/poolvisor/internal/approval"
 	"github.com/poolvisor/poolvisor/internal/audit"
@@ -18,6 +19,7 @@ import (
 	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/config"
 	"github.com/poolvisor/poolvisor/internal/history"
+	"github.com/poolvisor/poolvisor/internal/metrics"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/sqlitedb"
 	"github.com/poolvisor/poolvisor/internal/supervisor"
@@ -32,6 +34,7 @@ type App struct {
 	Log        *slog.Logger
 	Pipeline   *ops.Pipeline
 	Supervisor *supervisor.Backend // nil when disabled
+	Metrics    *metrics.Metrics
 	db         *sql.DB
 }
 
@@ -67,6 +70,13 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	}
 	addFPM(handlers, cfg)
 
+	a.Metrics = metrics.New(func(ctx context.Context) (int, error) {
+		list, err := approvals.Pending(ctx, time.Now())
+		return len(list), err
+	})
+	if a.Supervisor != nil {
+		a.Supervisor.Client().Observe(a.Metrics.XMLRPCCall)
+	}
 	a.Pipeline = ops.New(ops.Config{
 		Host:      cfg.Host,
 		Parser:    command.Parser{},
@@ -82,6 +92,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		Handlers: handlers,
 		History:  versions,
 		Health:   a.health,
+		Observer: a.Metrics,
 		Log:      log,
 	})
 	return a, nil

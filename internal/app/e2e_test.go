@@ -348,6 +348,11 @@ func TestEndToEnd(t *testing.T) {
 		if code != 200 || !strings.Contains(body, `"supervisord"`) {
 			t.Errorf("healthz %d %s", code, body)
 		}
+		code, body = get(t, strings.TrimSuffix(healthURL, "/healthz")+"/metrics")
+		if code != 200 || !strings.Contains(body, `poolvisor_supervisor_xmlrpc_calls_total{method="supervisor.getState"}`) ||
+			!strings.Contains(body, "poolvisor_approvals_pending") {
+			t.Errorf("metrics %d:\n%.2000s", code, body)
+		}
 	})
 
 	t.Run("supervisord down answers failed naming the URL", func(t *testing.T) {

@@ -18,6 +18,7 @@ const healthTimeout = 3 * time.Second
 func (a *App) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.Handle("GET /metrics", a.Metrics.Handler())
 	return mux
 }
 

@@ -139,3 +139,8 @@ type Component struct {
 
 // HealthFunc reports the health of the parts this host runs.
 type HealthFunc func(ctx context.Context) []Component
+
+// Observer is told how every request ended and how long it took (metrics).
+type Observer interface {
+	ObserveOperation(name string, status Status, d time.Duration)
+}

@@ -37,6 +37,7 @@ type Config struct {
 	Handlers  map[string]Handler // by operation name
 	History   History            // versions of written files; nil keeps none
 	Health    HealthFunc
+	Observer  Observer // nil: none
 	Log       *slog.Logger
 	Now       func() time.Time // nil: time.Now
 }
@@ -78,6 +79,7 @@ func (p *Pipeline) Run(ctx context.Context, actor Actor, text string) Result {
 		status, msg := UserError(err)
 		res := Result{Status: status, Operation: op.Name, Message: msg, Data: map[string]any{}}
 		p.record(ctx, actor, Operation{Name: op.Name, Text: text}, res)
+		p.observe(op.Name, res.Status, p.cfg.Now())
 		return res
 	}
 	op.Text = text
@@ -86,7 +88,9 @@ func (p *Pipeline) Run(ctx context.Context, actor Actor, text string) Result {
 
 // Execute runs an already parsed operation (from a button or a form) for actor.
 func (p *Pipeline) Execute(ctx context.Context, actor Actor, op Operation) Result {
+	start := p.cfg.Now()
 	res := p.execute(ctx, actor, op)
+	p.observe(op.Name, res.Status, start)
 	if res.Data == nil {
 		res.Data = map[string]any{}
 	}
@@ -159,6 +163,12 @@ func (p *Pipeline) recordVersions(ctx context.Context, changes []FileChange, met
 		if err := p.cfg.History.Record(ctx, c, meta); err != nil {
 			p.cfg.Log.Error("could not record a version", "file", c.Path, "err", err)
 		}
+	}
+}
+
+func (p *Pipeline) observe(name string, status Status, start time.Time) {
+	if p.cfg.Observer != nil {
+		p.cfg.Observer.ObserveOperation(name, status, p.cfg.Now().Sub(start))
 	}
 }
 

@@ -30,6 +30,26 @@ type Client struct {
 	password string
 	timeout  time.Duration
 	http     *http.Client
+	observe  func(method, kind string) // told of every call, for metrics
+}
+
+// Observe makes the client call fn after every call with the method and
+// how it ended: "" on success, else "fault", "unreachable" or "decode".
+// Set it before the client is shared.
+func (c *Client) Observe(fn func(method, kind string)) { c.observe = fn }
+
+func errorKind(err error) string {
+	var f *Fault
+	var u *UnreachableError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &f):
+		return "fault"
+	case errors.As(err, &u):
+		return "unreachable"
+	}
+	return "decode"
 }
 
 // NewClient returns a client for supervisord at rawURL: "unix:///abs/x.sock"
@@ -88,7 +108,10 @@ func (c *Client) URL() string { return c.url }
 // call, an *UnreachableError when no usable answer came, and otherwise a
 // plain error (encoding, decoding into reply, or ctx cancelled by the
 // caller).
-func (c *Client) Call(ctx context.Context, method string, reply any, args ...any) error {
+func (c *Client) Call(ctx context.Context, method string, reply any, args ...any) (err error) {
+	if c.observe != nil {
+		defer func() { c.observe(method, errorKind(err)) }()
+	}
 	body, err := xmlrpc.EncodeMethodCall(method, args...)
 	if err != nil {
 		return fmt.Errorf("encode %s call: %w", method, err)
