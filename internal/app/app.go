@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/poolvisor/poolvisor/internal/alert"
 	"github.com/poolvisor/poolvisor/internal/approval"
 	"github.com/poolvisor/poolvisor/internal/audit"
 	"github.com/poolvisor/poolvisor/internal/authz"
@@ -35,6 +36,7 @@ type App struct {
 	Pipeline   *ops.Pipeline
 	Supervisor *supervisor.Backend // nil when disabled
 	Metrics    *metrics.Metrics
+	Alerts     *alert.Engine // nil when alerts are off; chat adapters add themselves with AddNotifier
 	db         *sql.DB
 }
 
@@ -70,6 +72,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	}
 	addFPM(handlers, cfg)
 
+	if cfg.Alerts.Enabled && a.Supervisor != nil {
+		a.Alerts = alert.New(cfg.Host, alert.Rules{
+			States: cfg.Alerts.States, Unexpected: cfg.Alerts.UnexpectedExit, FlapWindow: cfg.Alerts.FlapWindow,
+			Mute: cfg.Alerts.Mute, QuietHours: cfg.Alerts.QuietHours,
+		}, nil, a.Supervisor.LogTail, log.With("part", "alerts"))
+	}
 	a.Metrics = metrics.New(func(ctx context.Context) (int, error) {
 		list, err := approvals.Pending(ctx, time.Now())
 		return len(list), err

@@ -72,6 +72,9 @@ func (a *App) serveEvents(ctx context.Context) {
 	err := events.Serve(ctx, path, a.Log, func(e events.Event) {
 		a.Log.Debug("supervisor event", "event", e.Name, "process", e.Group+":"+e.Process, "from", e.From, "pid", e.PID)
 		a.Supervisor.Observe(e)
+		if a.Alerts != nil {
+			go a.Alerts.Handle(context.WithoutCancel(ctx), e)
+		}
 	})
 	if err != nil {
 		a.Log.Error("event socket stopped", "path", path, "err", err)

@@ -41,6 +41,7 @@ type Config struct {
 	RBAC       RBAC       `mapstructure:"rbac" yaml:"rbac"`
 	Approvals  Approvals  `mapstructure:"approvals" yaml:"approvals"`
 	History    History    `mapstructure:"history" yaml:"history"`
+	Alerts     Alerts     `mapstructure:"alerts" yaml:"alerts"`
 	NATS       NATS       `mapstructure:"nats" yaml:"nats"`
 	Fleet      Fleet      `mapstructure:"fleet" yaml:"fleet"`
 
@@ -158,6 +159,16 @@ type Approvals struct {
 // History configures the versions kept of every file poolvisor writes.
 type History struct {
 	Keep int `mapstructure:"keep" yaml:"keep"` // versions kept per file
+}
+
+// Alerts says which program troubles are posted to the notify channels.
+type Alerts struct {
+	Enabled        bool          `mapstructure:"enabled" yaml:"enabled"`
+	States         []string      `mapstructure:"states" yaml:"states"`                   // FATAL, BACKOFF
+	UnexpectedExit bool          `mapstructure:"unexpected_exit" yaml:"unexpected_exit"` // an exit supervisord calls unexpected
+	FlapWindow     time.Duration `mapstructure:"flap_window" yaml:"flap_window"`         // troubles within it update one message
+	Mute           []string      `mapstructure:"mute" yaml:"mute"`                       // programs never alerted: NAME or GROUP:*
+	QuietHours     string        `mapstructure:"quiet_hours" yaml:"quiet_hours"`         // "HH:MM-HH:MM", local time: only FATAL then
 }
 
 // NATS is the fleet transport.

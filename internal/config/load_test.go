@@ -128,6 +128,8 @@ func TestFileValues(t *testing.T) {
 		Approvals: Approvals{Required: []string{"fpm.pool.delete"}, ApproverRoles: []string{"root", "lead"},
 			AllowSelfApproval: true, TTL: 90 * time.Minute},
 		History: History{Keep: 20},
+		Alerts: Alerts{Enabled: true, States: []string{"FATAL"}, UnexpectedExit: false,
+			FlapWindow: 5 * time.Minute, Mute: []string{"scheduler", "queue:*"}, QuietHours: "22:00-06:00"},
 		NATS: NATS{URL: "tls://nats.internal:4222", CredentialsFile: "/etc/poolvisor/nats.creds",
 			TLS: TLS{CAFile: "/etc/poolvisor/ca.pem", CertFile: "/etc/poolvisor/cert.pem", KeyFile: "/etc/poolvisor/key.pem"}},
 		Fleet:       Fleet{HubKeyFile: "/etc/poolvisor/hub.key", RequestTimeout: 5 * time.Second},

@@ -2,6 +2,8 @@ package config
 
 import (
 	"encoding/hex"
+	"fmt"
+	"github.com/poolvisor/poolvisor/internal/alert"
 	"net"
 	"net/url"
 	"path"
@@ -49,6 +51,19 @@ func (c *Config) validateCore(p *problems) {
 		}
 	}
 	oneOf(p, "mode", c.Mode, "standalone", "hub", "agent")
+	for i, st := range c.Alerts.States {
+		if st != "FATAL" && st != "BACKOFF" && st != "EXITED" {
+			p.add(fmt.Sprintf("alerts.states[%d]", i), "%q: alerts can be raised for FATAL, BACKOFF or EXITED", st)
+		}
+	}
+	if c.Alerts.FlapWindow <= 0 {
+		p.add("alerts.flap_window", "must be positive, like 10m")
+	}
+	if q := c.Alerts.QuietHours; q != "" {
+		if _, _, ok := alert.ParseQuietHours(q); !ok {
+			p.add("alerts.quiet_hours", "%q is not a window like 22:00-06:00", q)
+		}
+	}
 	if c.History.Keep < 2 {
 		p.add("history.keep", "is %d; keep at least 2 versions of each file, so a change can be rolled back", c.History.Keep)
 	}

@@ -121,6 +121,15 @@ func tailFile(path string, n int) (string, bool, error) {
 	return string(buf), off > 0, nil
 }
 
+// LogTail returns the last lines of a program's log (group:process, or the
+// bare name of a one-process program), for alerts; "" when there is none.
+func (b *Backend) LogTail(ctx context.Context, program string) string {
+	if !strings.Contains(program, ":") {
+		program += ":" + program
+	}
+	return b.lastLines(ctx, program, 10)
+}
+
 // lastLines returns up to n cleaned lines from the end of a process's stdout
 // log, or "" when there is none to read.
 func (b *Backend) lastLines(ctx context.Context, name string, n int) string {
