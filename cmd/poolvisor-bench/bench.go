@@ -67,7 +67,14 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 		return err
 	}
 
+	fmt.Fprintf(stderr, "measuring %d concurrent signed Slack /supervisor status requests...\n", slackBurst)
+	rs, err := slackBench(ctx, e, bin, slackBurst, stderr)
+	if err != nil {
+		return err
+	}
+
 	report(stdout, m, o.programs, []result{r1, r2})
+	reportSlack(stdout, rs)
 	return nil
 }
 

@@ -7,18 +7,28 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"time"
+
+	"github.com/poolvisor/poolvisor/adapters/slack"
 )
 
 // healthTimeout bounds one /healthz probe, so a hung daemon makes the check
 // answer "down" instead of hanging the prober.
 const healthTimeout = 3 * time.Second
 
-// Handler returns poolvisor's HTTP endpoints.
-func (a *App) Handler() http.Handler {
+// Handler returns poolvisor's HTTP endpoints without any chat surface.
+func (a *App) Handler() http.Handler { return a.handler(nil) }
+
+// handler returns the HTTP endpoints, with Slack's when sl serves over HTTP.
+func (a *App) handler(sl *slack.Adapter) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.Handle("GET /metrics", a.Metrics.Handler())
+	if sl != nil && a.Config.Slack.Mode == slack.ModeHTTP {
+		mux.Handle("POST /slack/commands", sl.CommandsHandler())
+		mux.Handle("POST /slack/interactions", sl.InteractionsHandler())
+	}
 	return mux
 }
 
@@ -37,8 +47,37 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"status": status, "host": a.Config.Host, "components": parts})
 }
 
-// Serve runs the HTTP endpoints until ctx ends, then shuts down gracefully.
+// Serve runs the HTTP endpoints and the chat adapters until ctx ends, then
+// shuts down gracefully: the HTTP server first, then work in flight.
 func (a *App) Serve(ctx context.Context) error {
+	sl, err := a.newSlack(ctx)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	if sl != nil {
+		wg.Go(func() {
+			if err := sl.Run(ctx); err != nil {
+				errc <- fmt.Errorf("slack: %w", err)
+				cancel()
+			}
+		})
+		a.Log.Info("slack enabled", "mode", a.Config.Slack.Mode)
+	}
+	err = a.serveHTTP(ctx, sl)
+	cancel()
+	wg.Wait()
+	close(errc)
+	if err != nil {
+		return err
+	}
+	return <-errc
+}
+
+func (a *App) serveHTTP(ctx context.Context, sl *slack.Adapter) error {
 	if a.Config.Listen == "" {
 		a.startBackground(ctx)
 		a.Log.Info("no listen address: HTTP endpoints are off")
@@ -50,7 +89,7 @@ func (a *App) Serve(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", a.Config.Listen, err)
 	}
 	srv := &http.Server{
-		Handler:           a.Handler(),
+		Handler:           a.handler(sl),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,

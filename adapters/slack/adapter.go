@@ -1,0 +1,205 @@
+// Package slack is poolvisor's Slack surface (SPEC §4): slash commands,
+// buttons and modals, over HTTP (verified with the signing secret) or Socket
+// Mode. Every input becomes command text (or, for a raw file edit, an
+// ops.Operation) run through the one core pipeline as the Slack user who
+// asked; every result is rendered with Block Kit within Slack's limits.
+//
+// Slack wants an answer within three seconds. Work runs in the background;
+// a result ready within fastAnswer is the answer itself, anything slower is
+// acknowledged at once and posted when done, to the response_url (five uses
+// in thirty minutes) or with chat.postMessage.
+package slack
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// Runner is the part of the core pipeline this adapter uses.
+type Runner interface {
+	Run(ctx context.Context, actor ops.Actor, text string) ops.Result
+	Execute(ctx context.Context, actor ops.Actor, op ops.Operation) ops.Result
+	Host() string
+}
+
+// API is the part of Slack's Web API this adapter calls. *slackgo.Client
+// implements it; tests may give it anything else.
+type API interface {
+	PostMessageContext(ctx context.Context, channelID string, options ...slackgo.MsgOption) (string, string, error)
+	PostEphemeralContext(ctx context.Context, channelID, userID string, options ...slackgo.MsgOption) (string, error)
+	UpdateMessageContext(ctx context.Context, channelID, timestamp string, options ...slackgo.MsgOption) (string, string, string, error)
+	OpenViewContext(ctx context.Context, triggerID string, view slackgo.ModalViewRequest) (*slackgo.ViewResponse, error)
+	GetUserGroupsContext(ctx context.Context, options ...slackgo.GetUserGroupsOption) ([]slackgo.UserGroup, error)
+	GetUserGroupMembersContext(ctx context.Context, userGroup string, options ...slackgo.GetUserGroupMembersOption) ([]string, error)
+}
+
+// Claimer records deliveries so that each is applied at most once
+// (internal/dedupe implements it).
+type Claimer interface {
+	Claim(ctx context.Context, key string) (bool, error)
+}
+
+// Modes of Config.Mode.
+const (
+	ModeHTTP   = "http"
+	ModeSocket = "socket"
+)
+
+// Config is what the adapter needs from poolvisor's configuration.
+type Config struct {
+	Mode          string // ModeHTTP or ModeSocket
+	BotToken      string
+	AppToken      string // Socket Mode
+	SigningSecret string // HTTP mode
+	APIURL        string // Web API base URL; empty: Slack's own
+	NotifyChannel string // approval requests are also posted here
+	// Usergroups lists the user group IDs that RBAC binds. Only their
+	// members are looked up; nil looks up every group, empty none.
+	Usergroups []string
+	// PoolDefaults prefill the form of /fpm pool create.
+	PoolDefaults PoolDefaults
+	// ReadFile reads a program's or pool's file for `edit NAME --raw` when
+	// the show result does not carry the file's content.
+	ReadFile func(path string) ([]byte, error)
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// PoolDefaults are the values a new pool's form starts with.
+type PoolDefaults struct {
+	User, Group, PM string
+}
+
+// Adapter is the Slack surface. Build it with New, mount its HTTP handlers
+// or call Run for Socket Mode, and call Run in either mode so that work in
+// flight finishes on shutdown.
+type Adapter struct {
+	cfg       Config
+	run       Runner
+	api       API
+	claims    Claimer
+	log       *slog.Logger
+	groups    *groupCache
+	responses *responseURLs
+	approvals *approvalMessages
+	wait      time.Duration // how long an answer may take to be inline (fastAnswer)
+
+	base context.Context // background work; ends after Run drains
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+}
+
+// Option changes how New builds the adapter.
+type Option func(*Adapter)
+
+// WithAPI replaces the Web API client, for tests.
+func WithAPI(api API) Option { return func(a *Adapter) { a.api = api } }
+
+// New builds the adapter. It does not contact Slack.
+func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Option) *Adapter {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &Adapter{cfg: cfg, run: run, claims: claims, log: log, wait: fastAnswer}
+	a.api = slackgo.New(cfg.BotToken, clientOptions(cfg)...)
+	for _, o := range opts {
+		o(a)
+	}
+	a.groups = newGroupCache(a.api, cfg.Usergroups, cfg.Now, log)
+	a.responses = newResponseURLs(cfg.Now)
+	a.approvals = newApprovalMessages(cfg.Now)
+	a.base, a.stop = context.WithCancel(context.Background())
+	return a
+}
+
+func clientOptions(cfg Config) []slackgo.Option {
+	var opts []slackgo.Option
+	if cfg.APIURL != "" {
+		u := cfg.APIURL
+		if !strings.HasSuffix(u, "/") {
+			u += "/"
+		}
+		opts = append(opts, slackgo.OptionAPIURL(u))
+	}
+	if cfg.AppToken != "" {
+		opts = append(opts, slackgo.OptionAppLevelToken(cfg.AppToken))
+	}
+	return opts
+}
+
+// drainTimeout bounds how long shutdown waits for work in flight.
+const drainTimeout = 20 * time.Second
+
+// Run serves until ctx ends: in Socket Mode it holds the connection to
+// Slack; in HTTP mode the handlers serve and Run only waits. Either way it
+// then lets work in flight finish (up to drainTimeout) before returning.
+func (a *Adapter) Run(ctx context.Context) error {
+	var err error
+	if a.cfg.Mode == ModeSocket {
+		err = a.runSocket(ctx)
+	} else {
+		<-ctx.Done()
+	}
+	a.drain()
+	return err
+}
+
+func (a *Adapter) drain() {
+	done := make(chan struct{})
+	go func() { a.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(drainTimeout):
+		a.log.Warn("slack: work still in flight at shutdown; cancelling it")
+	}
+	a.stop()
+}
+
+// spawn runs f in the background with a context not tied to the request
+// that caused it, so answering Slack never cuts the work short.
+func (a *Adapter) spawn(f func(ctx context.Context)) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		defer func() {
+			if r := recover(); r != nil {
+				a.log.Error("slack: background work panicked", "panic", r)
+			}
+		}()
+		f(a.base)
+	}()
+}
+
+// claim records a delivery and reports whether it is the first: a false
+// means a retry or a duplicate, which must not be applied again. An error
+// means the store failed; the delivery is then refused rather than risk
+// applying it twice.
+func (a *Adapter) claim(ctx context.Context, key string) (bool, error) {
+	if a.claims == nil || key == "" {
+		return true, nil
+	}
+	ok, err := a.claims.Claim(ctx, "slack:"+key)
+	if err != nil {
+		a.log.Error("slack: could not record a delivery; refusing it", "key", key, "err", err)
+		return false, err
+	}
+	if !ok {
+		a.log.Info("slack: duplicate delivery ignored", "key", key)
+	}
+	return ok, nil
+}
+
+// storeFailed answers a delivery that could not be recorded.
+func storeFailed() *reply {
+	return ephemeral(RenderText(":x: poolvisor could not record this request (its database failed), so nothing was done. Try again in a moment."))
+}

@@ -1,0 +1,155 @@
+package slack
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// msgRef is a posted message that chat.update can change.
+type msgRef struct {
+	Channel, TS string
+}
+
+// approvalMessages remembers where each approval request was posted, so
+// that a decision (by button or typed) replaces the buttons everywhere. It
+// lives in memory: after a restart only the clicked message is updated.
+type approvalMessages struct {
+	now func() time.Time
+	mu  sync.Mutex
+	m   map[string]*posted
+}
+
+type posted struct {
+	refs    []msgRef
+	expires time.Time
+}
+
+// approvalMemory is how long posted approval requests are remembered; far
+// longer than any approval TTL.
+const approvalMemory = 24 * time.Hour
+
+func newApprovalMessages(now func() time.Time) *approvalMessages {
+	return &approvalMessages{now: now, m: map[string]*posted{}}
+}
+
+func (am *approvalMessages) add(id string, ref msgRef) {
+	am.mu.Lock()
+	defer am.mu.Unlock()
+	now := am.now()
+	for k, p := range am.m {
+		if now.After(p.expires) {
+			delete(am.m, k)
+		}
+	}
+	p, ok := am.m[id]
+	if !ok {
+		p = &posted{expires: now.Add(approvalMemory)}
+		am.m[id] = p
+	}
+	p.refs = append(p.refs, ref)
+}
+
+// take returns and forgets where the request id was posted.
+func (am *approvalMessages) take(id string) []msgRef {
+	am.mu.Lock()
+	defer am.mu.Unlock()
+	p, ok := am.m[id]
+	if !ok {
+		return nil
+	}
+	delete(am.m, id)
+	return p.refs
+}
+
+// postApproval posts a pending request, with its Approve and Deny buttons,
+// in the channel where it was asked and in the notify channel.
+func (a *Adapter) postApproval(ctx context.Context, o origin, res ops.Result) {
+	msg := Render(res)
+	id := res.ApprovalID
+	channels := []string{o.Channel}
+	if nc := a.cfg.NotifyChannel; nc != "" && nc != o.Channel {
+		channels = append(channels, nc)
+	}
+	for i, ch := range channels {
+		if ch == "" {
+			continue
+		}
+		ch, ts, err := a.api.PostMessageContext(ctx, ch, slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...))
+		if err == nil {
+			a.approvals.add(id, msgRef{Channel: ch, TS: ts})
+			continue
+		}
+		a.log.Warn("slack: could not post an approval request", "channel", ch, "approval", id, "err", err)
+		if i == 0 {
+			// The bot is not in this channel: the response_url still reaches it.
+			a.send(ctx, origin{Channel: o.Channel, User: o.User, ResponseURL: o.ResponseURL}, msg, visChannel)
+		}
+	}
+}
+
+// decided returns the approval a result decided, if it did: an accepted
+// approval carries its ID whatever the outcome of applying it; a denial
+// (or withdrawal) is ok and carries the approval. Refusals (no approver
+// role, self-approval, expired, already decided) carry neither.
+func decided(res ops.Result) (string, bool) {
+	if res.Operation != "ops.approve" {
+		return "", false
+	}
+	if res.ApprovalID != "" {
+		return res.ApprovalID, true
+	}
+	if d := decodeData(res.Data); res.Status == ops.StatusOK && d.Approval != nil {
+		return d.Approval.ID, true
+	}
+	return "", false
+}
+
+// decisionMessage is what replaces an approval request once decided.
+func decisionMessage(res ops.Result, by ops.Actor) Message {
+	msg := Render(res)
+	msg.Blocks = append(msg.Blocks, contextText("Decided by "+mention(by)+" · the buttons are gone because the request is closed"))
+	return fit(msg)
+}
+
+// afterDecision replaces the buttons of every posted copy of a request that
+// res decided. A typed /ops approve reaches here as well as a click.
+func (a *Adapter) afterDecision(ctx context.Context, res ops.Result, by ops.Actor) {
+	if id, ok := decided(res); ok {
+		a.updateApproval(ctx, id, res, by, nil, "")
+	}
+}
+
+// updateApproval replaces the buttons of request id with its outcome: the
+// clicked message first (falling back to its response_url), then every
+// other copy posted.
+func (a *Adapter) updateApproval(ctx context.Context, id string, res ops.Result, by ops.Actor, clicked *msgRef, responseURL string) {
+	refs := a.approvals.take(id)
+	if clicked != nil {
+		refs = append([]msgRef{*clicked}, refs...)
+	}
+	msg := decisionMessage(res, by)
+	seen := map[msgRef]bool{}
+	for i, ref := range refs {
+		if seen[ref] || ref.TS == "" {
+			continue
+		}
+		seen[ref] = true
+		_, _, _, err := a.api.UpdateMessageContext(ctx, ref.Channel, ref.TS,
+			slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...))
+		if err == nil {
+			continue
+		}
+		a.log.Warn("slack: could not update an approval request", "channel", ref.Channel, "approval", id, "err", err)
+		if i == 0 && clicked != nil && responseURL != "" && a.responses.use(responseURL) {
+			if _, _, err := a.api.PostMessageContext(ctx, ref.Channel, slackgo.MsgOptionReplaceOriginal(responseURL),
+				slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...)); err != nil {
+				a.log.Error("slack: could not replace an approval request", "approval", id, "err", err)
+			}
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// commandText turns a slash command into the grammar's text: the command's
+// name ("/supervisor") followed by what was typed. A bare command asks for
+// its help.
+func commandText(sc slackgo.SlashCommand) string {
+	name := strings.TrimPrefix(strings.TrimSpace(sc.Command), "/")
+	text := strings.TrimSpace(sc.Text)
+	if text == "" {
+		text = "help"
+	}
+	return name + " " + text
+}
+
+// command answers a slash command: it opens a form, or runs the command and
+// answers with its result when that is ready within fastAnswer, or with a
+// note that the result follows.
+func (a *Adapter) command(ctx context.Context, sc slackgo.SlashCommand) any {
+	first, err := a.claim(ctx, "command:"+firstNonEmpty(sc.TriggerID, sc.UserID+":"+sc.Text+":"+sc.ResponseURL))
+	if err != nil {
+		return storeFailed()
+	}
+	if !first {
+		return nil
+	}
+	text := commandText(sc)
+	a.responses.seen(sc.ResponseURL)
+	o := origin{Channel: sc.ChannelID, User: sc.UserID, ResponseURL: sc.ResponseURL, Command: "/" + text}
+	if f, ok := formFor(text); ok {
+		trigger := triggerFrom(sc.TriggerID, a.cfg.Now())
+		a.spawn(func(ctx context.Context) {
+			a.openForm(ctx, a.actor(ctx, sc.UserID, sc.UserName), o, trigger, f)
+		})
+		return nil
+	}
+	var actor ops.Actor
+	res, ok := a.within(func(ctx context.Context) ops.Result {
+		actor = a.actor(ctx, sc.UserID, sc.UserName)
+		return a.run.Run(ctx, actor, text)
+	}, func(ctx context.Context, res ops.Result) {
+		a.deliver(ctx, o, actor, res)
+	})
+	if !ok {
+		return ephemeral(RenderText(fmt.Sprintf(":hourglass_flowing_sand: Working on `%s`…", escape(truncate(o.Command, 200)))))
+	}
+	return a.inline(o, actor, res)
+}
+
+// inline answers with a result that was ready in time. An approval request
+// is posted as a message of its own (its buttons must be updatable), and a
+// result too large for an acknowledgement goes by response_url.
+func (a *Adapter) inline(o origin, actor ops.Actor, res ops.Result) any {
+	if res.Status == ops.StatusPending {
+		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
+		return ephemeral(RenderText(fmt.Sprintf(":hourglass_flowing_sand: Approval request `%s` is posted in this channel; an approver decides with its buttons.",
+			escape(res.ApprovalID))))
+	}
+	msg, vis := Render(res), visibility(res)
+	if vis == visChannel {
+		msg = attribute(msg, o, actor)
+	}
+	r := &reply{ResponseType: vis, Text: msg.Text, Blocks: msg.Blocks}
+	if !fitsAck(r) {
+		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
+		return ephemeral(RenderText(":page_facing_up: The answer is long; it follows in a moment."))
+	}
+	if id, ok := decided(res); ok {
+		a.spawn(func(ctx context.Context) { a.updateApproval(ctx, id, res, actor, nil, "") })
+	}
+	return r
+}
+
+// within runs work in the background and waits up to fastAnswer for it. It
+// returns the result and true when it was ready in time (a.wait); otherwise false,
+// and late gets the result when it is.
+func (a *Adapter) within(work func(context.Context) ops.Result, late func(context.Context, ops.Result)) (ops.Result, bool) {
+	var (
+		mu     sync.Mutex
+		state  int // 0 waiting, 1 answered in time, 2 late
+		result ops.Result
+		done   = make(chan struct{})
+	)
+	a.spawn(func(ctx context.Context) {
+		res := work(ctx)
+		mu.Lock()
+		if state == 0 {
+			state, result = 1, res
+			mu.Unlock()
+			close(done)
+			return
+		}
+		mu.Unlock()
+		late(ctx, res)
+	})
+	t := time.NewTimer(a.wait)
+	defer t.Stop()
+	select {
+	case <-done:
+		return result, true
+	case <-t.C:
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if state == 1 {
+		return result, true
+	}
+	state = 2
+	return ops.Result{}, false
+}
+
+// trigger is a trigger_id with the time it arrived; it opens a modal only
+// within triggerLifetime.
+type trigger struct {
+	ID      string
+	Expires time.Time
+}
+
+func triggerFrom(id string, now time.Time) trigger {
+	return trigger{ID: id, Expires: now.Add(triggerLifetime)}
+}

@@ -1,0 +1,168 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// formKind names a modal; it is the view's callback_id after actionPrefix.
+type formKind string
+
+// The modals of SPEC §1: forms for programs and pools, and the raw editors.
+const (
+	formProgramAdd  formKind = "supervisor.add"
+	formProgramEdit formKind = "supervisor.edit"
+	formProgramRaw  formKind = "supervisor.raw"
+	formPoolCreate  formKind = "fpm.create"
+	formPoolEdit    formKind = "fpm.edit"
+	formPoolRaw     formKind = "fpm.raw"
+)
+
+// form is a modal to open: its kind and, to edit, the name it edits.
+type form struct {
+	Kind formKind
+	Name string
+}
+
+// formFor reports whether text asks for a form: `supervisor add` and
+// `fpm pool create` without arguments, `supervisor edit NAME` and
+// `fpm pool edit NAME` without flags, and either edit with --raw alone.
+func formFor(text string) (form, bool) {
+	w := strings.Fields(text)
+	switch {
+	case len(w) == 2 && w[0] == "supervisor" && w[1] == "add":
+		return form{Kind: formProgramAdd}, true
+	case len(w) == 3 && w[0] == "fpm" && w[1] == "pool" && w[2] == "create":
+		return form{Kind: formPoolCreate}, true
+	case len(w) >= 3 && len(w) <= 4 && w[0] == "supervisor" && w[1] == "edit" && ops.ValidName(w[2]):
+		return editForm(w[3:], w[2], formProgramEdit, formProgramRaw)
+	case len(w) >= 4 && len(w) <= 5 && w[0] == "fpm" && w[1] == "pool" && w[2] == "edit" && ops.ValidName(w[3]):
+		return editForm(w[4:], w[3], formPoolEdit, formPoolRaw)
+	}
+	return form{}, false
+}
+
+func editForm(rest []string, name string, edit, raw formKind) (form, bool) {
+	switch {
+	case len(rest) == 0:
+		return form{Kind: edit, Name: name}, true
+	case len(rest) == 1 && rest[0] == "--raw":
+		return form{Kind: raw, Name: name}, true
+	}
+	return form{}, false
+}
+
+func (f form) program() bool { return strings.HasPrefix(string(f.Kind), "supervisor.") }
+func (f form) raw() bool     { return f.Kind == formProgramRaw || f.Kind == formPoolRaw }
+func (f form) adds() bool    { return f.Kind == formProgramAdd || f.Kind == formPoolCreate }
+
+// showText is the read that prefills an edit form, run as the asker.
+func (f form) showText() string {
+	if f.program() {
+		return "supervisor show " + f.Name
+	}
+	return "fpm pool show " + f.Name
+}
+
+// meta travels in the view's private_metadata: where the command was typed,
+// so the result goes there, and which fields were prefilled.
+type meta struct {
+	Channel     string   `json:"c"`
+	ResponseURL string   `json:"u,omitempty"`
+	Name        string   `json:"n,omitempty"`
+	Prefilled   []string `json:"p,omitempty"`
+}
+
+// openForm opens the modal f for actor. An edit form is prefilled from a
+// show run as the actor, so RBAC decides what they may see. Anything that
+// keeps the form from opening is told to the actor.
+func (a *Adapter) openForm(ctx context.Context, actor ops.Actor, o origin, t trigger, f form) {
+	values := map[string]string{}
+	var content string
+	if !f.adds() {
+		showCtx, cancel := context.WithDeadline(ctx, t.Expires)
+		res := a.run.Run(showCtx, actor, f.showText())
+		cancel()
+		if res.Status != ops.StatusOK {
+			a.send(ctx, o, Render(res), visEphemeral)
+			return
+		}
+		var err error
+		if values, content, err = a.current(f, res); err != nil {
+			a.send(ctx, o, RenderText(":warning: "+escape(err.Error())), visEphemeral)
+			return
+		}
+	} else if !f.program() {
+		d := a.cfg.PoolDefaults
+		values = map[string]string{"user": d.User, "group": d.Group, "pm": firstNonEmpty(d.PM, "dynamic"),
+			"max-children": "5", "start-servers": "2", "min-spare": "1", "max-spare": "3"}
+	} else {
+		values = map[string]string{"autostart": "true", "autorestart": "unexpected", "numprocs": "1"}
+	}
+	m := meta{Channel: o.Channel, ResponseURL: o.ResponseURL, Name: f.Name}
+	view := a.buildView(f, values, content, &m)
+	if a.cfg.Now().After(t.Expires) {
+		a.send(ctx, o, RenderText(":hourglass: The form could not open within Slack's 3 seconds. Try again, or give the values as flags (see `/"+
+			strings.SplitN(string(f.Kind), ".", 2)[0]+" help`)."), visEphemeral)
+		return
+	}
+	if _, err := a.api.OpenViewContext(ctx, t.ID, view); err != nil {
+		a.log.Warn("slack: could not open a form", "form", f.Kind, "err", err)
+		a.send(ctx, o, RenderText(":warning: Slack did not open the form ("+escape(err.Error())+"). Try again, or give the values as flags."), visEphemeral)
+	}
+}
+
+// current reads the values an edit form starts with from a show result.
+func (a *Adapter) current(f form, res ops.Result) (map[string]string, string, error) {
+	var doc struct {
+		Program *programDoc `json:"program"`
+		Pool    *poolDoc    `json:"pool"`
+	}
+	raw, _ := json.Marshal(res.Data)
+	_ = json.Unmarshal(raw, &doc)
+	var directives map[string]string
+	var file, content string
+	switch {
+	case f.program() && doc.Program != nil:
+		directives, file, content = doc.Program.Directives, doc.Program.File, doc.Program.Content
+	case !f.program() && doc.Pool != nil:
+		directives, file, content = doc.Pool.Directives, doc.Pool.File, doc.Pool.Content
+	default:
+		return nil, "", fmt.Errorf("the current values of %s could not be read", f.Name)
+	}
+	if !f.raw() {
+		return prefill(fieldsOf(f), directives), "", nil
+	}
+	if content == "" && a.cfg.ReadFile != nil && file != "" {
+		b, err := a.cfg.ReadFile(file)
+		if err != nil {
+			return nil, "", fmt.Errorf("could not read %s to edit it", file)
+		}
+		content = string(b)
+	}
+	if content == "" {
+		return nil, "", fmt.Errorf("the file of %s could not be read; edit it with flags instead", f.Name)
+	}
+	if len(content) > maxInputLength {
+		return nil, "", fmt.Errorf("%s is %d bytes, more than a Slack form field holds (%d); edit it with flags (--set KEY=VALUE) instead",
+			file, len(content), maxInputLength)
+	}
+	return nil, content, nil
+}
+
+// prefill maps a file's directives to the form's fields.
+func prefill(fields []field, directives map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, fl := range fields {
+		for k, v := range directives {
+			if fl.Key != "" && strings.EqualFold(k, fl.Key) {
+				out[fl.ID] = v
+			}
+		}
+	}
+	return out
+}

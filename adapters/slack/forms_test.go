@@ -1,0 +1,290 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// openForm types text and returns the modal it opened.
+func (h *harness) openForm(who slackfake.Slash, text string) (slackfake.OpenedView, slackfake.Slash) {
+	h.t.Helper()
+	n := len(h.fake.Views())
+	code, body, c := h.slash(who, text)
+	if code != 200 || body != "" {
+		h.t.Fatalf("%q answered %d %q, want an empty 200", text, code, body)
+	}
+	v, err := h.fake.WaitView(wait, n)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if v.TriggerID != c.TriggerID {
+		h.t.Errorf("view opened with trigger %s, want the command's %s", v.TriggerID, c.TriggerID)
+	}
+	return v, c
+}
+
+// submit submits a modal with values by block_id and returns the answer.
+func (h *harness) submit(who slackfake.Slash, v slackfake.OpenedView, values map[string]string) (int, string) {
+	h.t.Helper()
+	s := slackfake.Submit{UserID: who.UserID, UserName: who.UserName, ViewID: v.ID, View: v.View, Values: values}
+	return h.post("/slack/interactions", slackfake.InteractionForm(s.Payload()))
+}
+
+func inputs(t *testing.T, v slackfake.OpenedView) map[string]string {
+	t.Helper()
+	var blocks []struct {
+		Type    string `json:"type"`
+		BlockID string `json:"block_id"`
+		Element struct {
+			Type          string `json:"type"`
+			InitialValue  string `json:"initial_value"`
+			InitialOption *struct {
+				Value string `json:"value"`
+			} `json:"initial_option"`
+		} `json:"element"`
+	}
+	if err := json.Unmarshal(v.View.Blocks, &blocks); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, b := range blocks {
+		if b.Type != "input" {
+			continue
+		}
+		out[b.BlockID] = b.Element.InitialValue
+		if b.Element.InitialOption != nil {
+			out[b.BlockID] = b.Element.InitialOption.Value
+		}
+	}
+	return out
+}
+
+func formErrors(t *testing.T, body string) map[string]string {
+	t.Helper()
+	var r struct {
+		ResponseAction string            `json:"response_action"`
+		Errors         map[string]string `json:"errors"`
+	}
+	if err := json.Unmarshal([]byte(body), &r); err != nil || r.ResponseAction != "errors" {
+		t.Fatalf("want response_action errors, got %q (%v)", body, err)
+	}
+	return r.Errors
+}
+
+func TestAddForm(t *testing.T) {
+	h := newHarness(t, ModeHTTP)
+	v, _ := h.openForm(alice, "add")
+	if v.View.CallbackID != "pv:supervisor.add" || v.View.Title.Text != "Add a program" {
+		t.Errorf("view: %+v", v.View)
+	}
+	got := inputs(t, v)
+	for _, id := range []string{"name", "command", "directory", "user", "autostart", "autorestart", "numprocs", "set"} {
+		if _, ok := got[id]; !ok {
+			t.Errorf("the add form has no %s field", id)
+		}
+	}
+	if got["autostart"] != "true" || got["numprocs"] != "1" {
+		t.Errorf("defaults: %v", got)
+	}
+
+	tests := []struct {
+		name   string
+		values map[string]string
+		field  string
+	}{
+		{"missing binary", map[string]string{"name": "worker", "command": "/no/such/binary"}, "command"},
+		{"unknown user", map[string]string{"name": "worker", "command": "/bin/true", "user": "nobody2"}, "user"},
+		{"bad name", map[string]string{"name": "bad name!", "command": "/bin/true"}, "name"},
+		{"bad --set line", map[string]string{"name": "worker", "command": "/bin/true", "set": "stopsignal"}, "set"},
+		{"bad number", map[string]string{"name": "worker", "command": "/bin/true", "numprocs": "two"}, "numprocs"},
+	}
+	for _, tt := range tests {
+		code, body := h.submit(alice, v, tt.values)
+		if code != 200 {
+			t.Fatalf("%s: %d", tt.name, code)
+		}
+		errs := formErrors(t, body)
+		if errs[tt.field] == "" || len(errs) != 1 {
+			t.Errorf("%s: errors %v, want one on %s", tt.name, errs, tt.field)
+		}
+	}
+	if h.b.writes.Load() != 0 {
+		t.Fatal("an invalid form changed something")
+	}
+
+	since := h.fake.Seq()
+	values := map[string]string{"name": "worker", "command": "/bin/echo it's \"quoted\" $HOME", "set": "stopsignal=INT\n\nstartsecs=3"}
+	if code, body := h.submit(alice, v, values); code != 200 || body != "" {
+		t.Fatalf("valid form answered %d %q, want an empty 200 (closes it)", code, body)
+	}
+	m, err := h.fake.Wait(wait, since, func(m slackfake.Message) bool {
+		return (m.Kind == "response" && m.ResponseType == "in_channel") || (m.Kind == "post" && m.Channel == channel)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.All(), "Updated worker") || !strings.Contains(m.All(), "<@U0ALICE>") {
+		t.Errorf("result in the channel: %s", m.All())
+	}
+	op := h.b.lastOp.Load().(ops.Operation)
+	if cmd, _ := op.Get("command"); cmd != values["command"] || strings.Join(op.All("set"), ",") != "stopsignal=INT,startsecs=3" {
+		t.Errorf("the form's values did not arrive as typed: %+v", op)
+	}
+	// A retried submission is not applied again.
+	h.submit(alice, v, values)
+	if h.b.writes.Load() != 1 {
+		t.Errorf("writes: %d, want 1", h.b.writes.Load())
+	}
+}
+
+func TestEditFormPrefills(t *testing.T) {
+	h := newHarness(t, ModeHTTP)
+	v, _ := h.openForm(alice, "edit web")
+	got := inputs(t, v)
+	if got["command"] != "/usr/bin/php -S 0:80 it's" || got["autostart"] != "true" || got["user"] != "www-data" {
+		t.Errorf("prefilled: %v", got)
+	}
+	if _, ok := got["name"]; ok {
+		t.Error("an edit form lets the name change")
+	}
+	code, body := h.submit(alice, v, map[string]string{"user": ""})
+	if errs := formErrors(t, body); code != 200 || !strings.Contains(errs["user"], "--raw") {
+		t.Errorf("clearing a prefilled field: %v", errs)
+	}
+	if code, body := h.submit(alice, v, map[string]string{"directory": "/srv"}); code != 200 || body != "" {
+		t.Fatalf("valid edit: %d %q", code, body)
+	}
+	if _, err := h.fake.Wait(wait, 0, func(m slackfake.Message) bool { return strings.Contains(m.All(), "Updated web") }); err != nil {
+		t.Fatal(err)
+	}
+	op := h.b.lastOp.Load().(ops.Operation)
+	if op.Name != "supervisor.program.edit" || op.Target != "web" {
+		t.Errorf("edit ran %+v", op)
+	}
+}
+
+func TestRawEditForm(t *testing.T) {
+	h := newHarness(t, ModeHTTP)
+	v, _ := h.openForm(alice, "edit web --raw")
+	if got := inputs(t, v)["content"]; got != "[program:web]\ncommand=/bin/true\n" {
+		t.Errorf("raw editor starts with %q", got)
+	}
+	_, body := h.submit(alice, v, map[string]string{"content": "garbage"})
+	if errs := formErrors(t, body); !strings.Contains(errs["content"], "cannot be read") {
+		t.Errorf("invalid file: %v", errs)
+	}
+	content := "[program:web]\ncommand=/bin/false\n; a comment\n"
+	if code, body := h.submit(alice, v, map[string]string{"content": content}); code != 200 || body != "" {
+		t.Fatalf("valid raw edit: %d %q", code, body)
+	}
+	if _, err := h.fake.Wait(wait, 0, func(m slackfake.Message) bool { return strings.Contains(m.All(), "Updated web") }); err != nil {
+		t.Fatal(err)
+	}
+	op := h.b.lastOp.Load().(ops.Operation)
+	if c, _ := op.Get("content"); c != content || op.Name != "supervisor.program.edit" || op.Target != "web" {
+		t.Errorf("raw edit ran %+v", op)
+	}
+}
+
+func TestFormRefusedBeforeOpening(t *testing.T) {
+	h := newHarness(t, ModeHTTP)
+	_, _, c := h.slash(vic, "edit nope")
+	m, err := h.fake.Wait(wait, 0, func(m slackfake.Message) bool { return m.Kind == "response" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.ResponseURL != c.ResponseURL || m.ResponseType != "ephemeral" || !strings.Contains(m.All(), "no program named nope") {
+		t.Errorf("refusal: %+v", m)
+	}
+	if len(h.fake.Views()) != 0 {
+		t.Error("a form opened for a program that does not exist")
+	}
+}
+
+func TestFieldFor(t *testing.T) {
+	fields := fieldsOf(form{Kind: formPoolCreate})
+	tests := []struct{ msg, want string }{
+		{"--max-children must be a whole number, not \"x\"", "max-children"},
+		{"pm.max_children must be at least pm.start_servers", "max-children"},
+		{"user www does not exist on this host", "user"},
+		{"pool api already exists", "name"},
+		{"listen: /run/php/x.sock is used by pool www", "listen"},
+	}
+	for _, tt := range tests {
+		if got := fieldFor(tt.msg, fields); got != tt.want {
+			t.Errorf("fieldFor(%q) = %s, want %s", tt.msg, got, tt.want)
+		}
+	}
+}
+
+func TestFormFor(t *testing.T) {
+	tests := []struct {
+		text string
+		kind formKind
+		ok   bool
+	}{
+		{"supervisor add", formProgramAdd, true},
+		{"supervisor add web --command x", "", false},
+		{"supervisor edit web", formProgramEdit, true},
+		{"supervisor edit web --raw", formProgramRaw, true},
+		{"supervisor edit web --user x", "", false},
+		{"fpm pool create", formPoolCreate, true},
+		{"fpm pool edit api", formPoolEdit, true},
+		{"fpm pool edit api --raw", formPoolRaw, true},
+		{"supervisor status", "", false},
+	}
+	for _, tt := range tests {
+		f, ok := formFor(tt.text)
+		if ok != tt.ok || f.Kind != tt.kind {
+			t.Errorf("formFor(%q) = %v %v", tt.text, f, ok)
+		}
+	}
+}
+
+func TestPoolForms(t *testing.T) {
+	a := New(Config{PoolDefaults: PoolDefaults{User: "www-data", Group: "www-data"}}, fakeHost{}, nil, nil)
+	for _, f := range []form{{Kind: formPoolCreate}, {Kind: formPoolEdit, Name: "api"}, {Kind: formPoolRaw, Name: "api"},
+		{Kind: formProgramAdd}, {Kind: formProgramEdit, Name: "web"}, {Kind: formProgramRaw, Name: "web"}} {
+		m := meta{Channel: channel, ResponseURL: "https://hooks.slack.com/commands/T0/1/" + strings.Repeat("x", 40), Name: f.Name}
+		v := a.buildView(f, map[string]string{"user": "www-data", "pm": "dynamic", "max-children": "5"}, strings.Repeat("; long\n", 400), &m)
+		raw, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sv slackfake.View
+		if err := json.Unmarshal(raw, &sv); err != nil {
+			t.Fatal(err)
+		}
+		if err := slackfake.ValidateView(sv); err != nil {
+			t.Errorf("%s: Slack would refuse the form: %v", f.Kind, err)
+		}
+	}
+	req, errs := buildRequest(form{Kind: formPoolCreate}, map[string]string{
+		"name": "api", "user": "www-data", "pm": "ondemand", "max-children": "8", "idle-timeout": "10s",
+		"set": "php_admin_value[memory_limit] = 256M",
+	}, meta{})
+	want := "fpm pool create 'api' --user 'www-data' --pm 'ondemand' --max-children '8' --idle-timeout '10s' --set 'php_admin_value[memory_limit] = 256M'"
+	if len(errs) != 0 || req.text != want {
+		t.Errorf("pool create:\n got %s (%v)\nwant %s", req.text, errs, want)
+	}
+	req, _ = buildRequest(form{Kind: formPoolRaw}, map[string]string{"content": "[api]\npm = static\n"}, meta{Name: "api"})
+	if req.op == nil || req.op.Name != "fpm.pool.edit" || req.op.Target != "api" {
+		t.Errorf("raw pool edit: %+v", req.op)
+	}
+}
+
+// fakeHost is a Runner that only knows its host's name.
+type fakeHost struct{}
+
+func (fakeHost) Host() string { return "web-01" }
+func (fakeHost) Run(context.Context, ops.Actor, string) ops.Result {
+	return ops.Result{Status: ops.StatusFailed}
+}
+func (fakeHost) Execute(context.Context, ops.Actor, ops.Operation) ops.Result {
+	return ops.Result{Status: ops.StatusFailed}
+}

@@ -1,0 +1,145 @@
+package slack
+
+import (
+	"encoding/json"
+	"strings"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// Message is a rendered result: Block Kit blocks, and the plain text Slack
+// shows in notifications and where blocks cannot be shown.
+type Message struct {
+	Text   string          `json:"text"`
+	Blocks []slackgo.Block `json:"blocks"`
+}
+
+// statusMarks mark a result's status at the start of its first line. An ok
+// read needs no mark: the answer speaks for itself.
+var statusMarks = map[ops.Status]string{
+	ops.StatusOK:       ":white_check_mark:",
+	ops.StatusFailed:   ":x:",
+	ops.StatusInvalid:  ":warning:",
+	ops.StatusDenied:   ":no_entry:",
+	ops.StatusPending:  ":hourglass_flowing_sand:",
+	ops.StatusConflict: ":twisted_rightwards_arrows:",
+}
+
+// data is the union of what the core's results carry (SPEC §2), decoded
+// from their JSON form: the renderer sees exactly what `poolvisor exec
+// --json` prints, whatever Go types the backends used.
+type data struct {
+	Programs *[]process    `json:"programs"`
+	Program  *programDoc   `json:"program"`
+	Log      *logDoc       `json:"log"`
+	Pools    *[]poolDoc    `json:"pools"`
+	Pool     *poolDoc      `json:"pool"`
+	Approval *ops.Approval `json:"approval"`
+	Plan     *string       `json:"plan"`
+}
+
+func decodeData(v any) data {
+	var d data
+	if v == nil {
+		return d
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return d
+	}
+	_ = json.Unmarshal(raw, &d) // a shape we do not know renders as text
+	return d
+}
+
+// Render draws a result as a Slack message. Every message it returns stays
+// within Slack's limits (see limits.go), whatever the size of the result.
+func Render(res ops.Result) Message {
+	d := decodeData(res.Data)
+	if res.Status == ops.StatusPending && d.Approval != nil {
+		return fit(renderApproval(res, *d.Approval))
+	}
+	head, rest := firstLine(res.Message)
+	var blocks []slackgo.Block
+	blocks = append(blocks, section(mark(res)+escape(head)))
+	write := ops.KindOf(res.Operation) == ops.Write
+	switch {
+	case d.Programs != nil:
+		blocks = append(blocks, textBlocks(stripTable(rest, *d.Programs), maxTextChars)...)
+		blocks = append(blocks, renderProcesses(*d.Programs)...)
+	case d.Program != nil && !write:
+		blocks = append(blocks, renderProgram(*d.Program)...)
+	case d.Log != nil:
+		blocks = append(blocks, renderLog(*d.Log)...)
+	case isFPMService(res.Operation) && d.Pools != nil:
+		blocks = append(blocks, renderFPMStatus(res.Data)...)
+	case d.Pools != nil && strings.HasPrefix(res.Operation, "fpm.pool."):
+		blocks = append(blocks, renderPools(*d.Pools)...)
+	case d.Pool != nil && !write:
+		blocks = append(blocks, renderPool(*d.Pool)...)
+	default: // free text, and writes, whose message says what changed (a diff)
+		blocks = append(blocks, textBlocks(rest, maxTextChars)...)
+	}
+	return fit(Message{Text: fallback(res), Blocks: blocks})
+}
+
+// RenderText draws a short note (an acknowledgement, an explanation) as a
+// message of one section.
+func RenderText(mrkdwn string) Message {
+	return fit(Message{Text: mrkdwn, Blocks: []slackgo.Block{section(mrkdwn)}})
+}
+
+func mark(res ops.Result) string {
+	if res.Status == ops.StatusOK && ops.KindOf(res.Operation) == ops.Read && res.Operation != "" {
+		return ""
+	}
+	if m, ok := statusMarks[res.Status]; ok {
+		return m + " "
+	}
+	return ""
+}
+
+// fallback is the notification text: the first line of the message.
+func fallback(res ops.Result) string {
+	head, _ := firstLine(res.Message)
+	if head == "" {
+		head = string(res.Status)
+	}
+	return truncate(escape(head), maxFallbackText)
+}
+
+// textBlocks renders free text as code sections, keeping at most max bytes
+// from its start and saying so when it cut.
+func textBlocks(text string, max int) []slackgo.Block {
+	if strings.TrimSpace(text) == "" {
+		return nil
+	}
+	cut := len(text) > max
+	if cut {
+		text = truncate(text, max)
+	}
+	var out []slackgo.Block
+	for _, c := range codeBlocks(text) {
+		out = append(out, section(c))
+	}
+	if cut {
+		out = append(out, contextText("The rest is cut to fit in Slack; `poolvisor exec` on the host shows all of it."))
+	}
+	return out
+}
+
+func section(mrkdwn string) *slackgo.SectionBlock {
+	if mrkdwn == "" {
+		mrkdwn = " "
+	}
+	return slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType, mrkdwn, false, false), nil, nil)
+}
+
+func contextText(mrkdwn string) *slackgo.ContextBlock {
+	return slackgo.NewContextBlock("", slackgo.NewTextBlockObject(slackgo.MarkdownType, mrkdwn, false, false))
+}
+
+func plain(text string) *slackgo.TextBlockObject {
+	return slackgo.NewTextBlockObject(slackgo.PlainTextType, text, false, false)
+}

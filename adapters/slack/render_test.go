@@ -1,0 +1,191 @@
+package slack
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// fixtures are the neutral results every chat adapter renders.
+const fixtures = "../testdata/results"
+
+func loadResult(t *testing.T, path string) ops.Result {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res ops.Result
+	if err := json.Unmarshal(raw, &res); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return res
+}
+
+// checkLimits fails when Slack would refuse m.
+func checkLimits(t *testing.T, name string, m Message) {
+	t.Helper()
+	raw, err := json.Marshal(m.Blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := slackfake.ValidateBlocks(raw, false); err != nil {
+		t.Errorf("%s: Slack would refuse the blocks: %v", name, err)
+	}
+	if m.Text == "" || len(m.Text) > maxFallbackText {
+		t.Errorf("%s: fallback text of %d bytes", name, len(m.Text))
+	}
+}
+
+func TestRenderGolden(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join(fixtures, "*.json"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no fixtures in %s: %v", fixtures, err)
+	}
+	for _, path := range paths {
+		name := strings.TrimSuffix(filepath.Base(path), ".json")
+		t.Run(name, func(t *testing.T) {
+			m := Render(loadResult(t, path))
+			checkLimits(t, name, m)
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(m); err != nil {
+				t.Fatal(err)
+			}
+			got := buf.Bytes()
+			golden := filepath.Join("testdata", "golden", name+".json")
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("%s differs from the golden file; run with -update and read the diff:\n%s", name, got)
+			}
+		})
+	}
+}
+
+func manyPrograms(n int) []ops.Process {
+	states := []string{"RUNNING", "RUNNING", "RUNNING", "STOPPED", "FATAL", "BACKOFF", "EXITED", "STARTING", "STOPPING", "UNKNOWN"}
+	procs := make([]ops.Process, n)
+	for i := range procs {
+		s := states[i%len(states)]
+		procs[i] = ops.Process{Name: fmt.Sprintf("worker-%03d:worker-%03d_%02d", i/4, i/4, i%4), Group: fmt.Sprintf("worker-%03d", i/4),
+			State: s, Description: strings.Repeat("a very long description <&> ", 20)}
+		if s == "RUNNING" {
+			procs[i].PID, procs[i].Uptime = 1000+i, int64(i*37)
+		}
+	}
+	return procs
+}
+
+func TestRenderStaysWithinLimits(t *testing.T) {
+	bigLog := strings.Repeat("2026-11-26 12:00:00 INFO job done <ok> & ``` fenced ```\n", (256<<10)/56+1)
+	long := strings.Repeat("x", 10000)
+	tests := []struct {
+		name  string
+		res   ops.Result
+		check func(t *testing.T, m Message)
+	}{
+		{"500 programs", ops.Result{Status: ops.StatusOK, Operation: "supervisor.program.list",
+			Message: "500 process(es) on web-01:\n" + strings.Repeat("  worker RUNNING\n", 500),
+			Data:    ops.ProgramList{Programs: manyPrograms(500)}},
+			func(t *testing.T, m Message) {
+				all := blocksText(t, m)
+				if !strings.Contains(all, "and 440 more") {
+					t.Errorf("a cut list does not say how many are left out")
+				}
+				fatal, running := strings.Index(all, ":red_circle: *"), strings.Index(all, ":large_green_circle: *")
+				if fatal < 0 || (running >= 0 && running < fatal) {
+					t.Errorf("a cut list does not show failed processes first")
+				}
+			}},
+		{"256 KB log", ops.Result{Status: ops.StatusOK, Operation: "supervisor.program.logs",
+			Message: "Last 262144 bytes of web's stdout log on web-01:\n" + bigLog,
+			Data:    map[string]any{"log": map[string]any{"name": "web", "stream": "stdout", "bytes": len(bigLog), "truncated": true, "text": bigLog}}},
+			func(t *testing.T, m Message) {
+				all := blocksText(t, m)
+				if !strings.Contains(all, "Earlier lines are cut") {
+					t.Errorf("a cut log has no note")
+				}
+				if strings.Contains(all, "```\\n```") || strings.Count(all, "fenced ```") > 0 {
+					t.Errorf("log text closes its code block early")
+				}
+			}},
+		{"huge free text", ops.Result{Status: ops.StatusFailed, Operation: "supervisor.service.update",
+			Message: long + "\n" + strings.Repeat(long+"\n", 30)}, nil},
+		{"huge program show", ops.Result{Status: ops.StatusOK, Operation: "supervisor.program.show",
+			Message: "Program big", Data: map[string]any{"program": ops.Program{Name: "big",
+				Directives: map[string]string{"command": long, "environment": long}, Processes: manyPrograms(300)}}}, nil},
+		{"many pools", ops.Result{Status: ops.StatusOK, Operation: "fpm.pool.list", Message: "pools",
+			Data: map[string]any{"pools": func() []map[string]string {
+				var p []map[string]string
+				for i := range 400 {
+					p = append(p, map[string]string{"name": fmt.Sprint("pool", i), "pm": "dynamic", "listen": long[:200]})
+				}
+				return p
+			}()}}, nil},
+		{"approval with a huge plan", ops.Result{Status: ops.StatusPending, Operation: "supervisor.program.delete",
+			ApprovalID: "abc", Message: "Approval required",
+			Data: map[string]any{"approval": ops.Approval{ID: "abc", Op: ops.Operation{Name: "supervisor.program.delete", Target: "x"},
+				Requester: ops.Actor{Platform: "slack", ID: "U1"}, Summary: strings.Repeat(long+"\n", 20)}}},
+			func(t *testing.T, m Message) {
+				if !strings.Contains(blocksText(t, m), `"ops approve abc"`) {
+					t.Errorf("the buttons were cut from a long approval request")
+				}
+			}},
+		{"empty message", ops.Result{Status: ops.StatusOK, Operation: "ops.whoami"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Render(tt.res)
+			checkLimits(t, tt.name, m)
+			if tt.check != nil {
+				tt.check(t, m)
+			}
+		})
+	}
+}
+
+func blocksText(t *testing.T, m Message) string {
+	t.Helper()
+	raw, err := json.Marshal(m.Blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+func TestEscapeAndQuote(t *testing.T) {
+	tests := []struct{ in, escaped, quoted string }{
+		{"plain", "plain", "'plain'"},
+		{"<!channel> & co", "&lt;!channel&gt; &amp; co", "'<!channel> & co'"},
+		{"it's", "it's", `'it'\''s'`},
+		{"", "", "''"},
+	}
+	for _, tt := range tests {
+		if got := escape(tt.in); got != tt.escaped {
+			t.Errorf("escape(%q) = %q, want %q", tt.in, got, tt.escaped)
+		}
+		if got := quote(tt.in); got != tt.quoted {
+			t.Errorf("quote(%q) = %q, want %q", tt.in, got, tt.quoted)
+		}
+	}
+}

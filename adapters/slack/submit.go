@@ -1,0 +1,190 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"regexp"
+	"slices"
+	"strings"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// maxFieldError bounds an inline error under a form field.
+const maxFieldError = 1000
+
+// formRequest is what a submitted form asks for: command text, or for a raw
+// edit an operation (the file cannot be command text: it has line breaks).
+type formRequest struct {
+	text string
+	op   *ops.Operation
+}
+
+func (r formRequest) run(ctx context.Context, run Runner, actor ops.Actor, dry bool) ops.Result {
+	if r.op != nil {
+		op := *r.op
+		op.DryRun = dry
+		return run.Execute(ctx, actor, op)
+	}
+	text := r.text
+	if dry {
+		text += " --plan"
+	}
+	return run.Run(ctx, actor, text)
+}
+
+func (r formRequest) describe() string {
+	if r.op != nil {
+		return r.op.Text
+	}
+	return "/" + r.text
+}
+
+// viewSubmission checks a submitted form with a dry run (--plan) as the
+// submitting user. Invalid values come back inline, on their field, and
+// nothing changes; a valid form closes and is applied in the background,
+// its result posted in the channel where the form was asked for.
+func (a *Adapter) viewSubmission(ctx context.Context, cb slackgo.InteractionCallback) any {
+	kind, ok := strings.CutPrefix(cb.View.CallbackID, actionPrefix)
+	if !ok {
+		return nil
+	}
+	var m meta
+	_ = json.Unmarshal([]byte(cb.View.PrivateMetadata), &m)
+	f := form{Kind: formKind(kind), Name: m.Name}
+	req, errs := buildRequest(f, submitted(cb.View.State), m)
+	if len(errs) > 0 {
+		return slackgo.NewErrorsViewSubmissionResponse(errs)
+	}
+	a.responses.seen(m.ResponseURL)
+	o := origin{Channel: m.Channel, User: cb.User.ID, ResponseURL: m.ResponseURL, Command: req.describe()}
+	viewID := cb.View.ID
+	var actor ops.Actor
+	plan, inTime := a.within(func(ctx context.Context) ops.Result {
+		actor = a.actor(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName))
+		return req.run(ctx, a.run, actor, true)
+	}, func(ctx context.Context, plan ops.Result) {
+		a.applyForm(ctx, viewID, o, actor, req, plan)
+	})
+	if !inTime {
+		return nil // the form closes; applyForm posts what follows
+	}
+	if plan.Status != ops.StatusOK {
+		msg := strings.TrimSpace(plan.Message)
+		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{
+			fieldFor(msg, fieldsOf(f)): truncate(msg, maxFieldError),
+		})
+	}
+	a.spawn(func(ctx context.Context) { a.applyForm(ctx, viewID, o, actor, req, plan) })
+	return nil
+}
+
+// applyForm applies a checked form once (a retried submission is claimed
+// and dropped) and posts the result.
+func (a *Adapter) applyForm(ctx context.Context, viewID string, o origin, actor ops.Actor, req formRequest, plan ops.Result) {
+	if plan.Status != ops.StatusOK {
+		a.send(ctx, o, Render(plan), visEphemeral) // too late to show it in the form
+		return
+	}
+	if first, err := a.claim(ctx, "view:"+viewID); err != nil || !first {
+		return
+	}
+	a.deliver(ctx, o, actor, req.run(ctx, a.run, actor, false))
+}
+
+// submitted reads a view's state: block_id -> the typed or selected value.
+func submitted(state *slackgo.ViewState) map[string]string {
+	out := map[string]string{}
+	if state == nil {
+		return out
+	}
+	for block, actions := range state.Values {
+		act, ok := actions[valueAction]
+		if !ok {
+			continue
+		}
+		out[block] = act.Value
+		if act.SelectedOption.Value != "" {
+			out[block] = act.SelectedOption.Value
+		}
+	}
+	return out
+}
+
+// buildRequest turns a form's values into the command it stands for, or
+// into errors by field for what can be told without running anything.
+func buildRequest(f form, values map[string]string, m meta) (formRequest, map[string]string) {
+	errs := map[string]string{}
+	if f.raw() {
+		op := ops.Operation{Name: "supervisor.program.edit", Target: m.Name, Text: "/supervisor edit " + m.Name + " --raw"}
+		if !f.program() {
+			op = ops.Operation{Name: "fpm.pool.edit", Target: m.Name, Text: "/fpm pool edit " + m.Name + " --raw"}
+		}
+		op.Args = []ops.Arg{{Key: fieldContent, Value: values[fieldContent]}}
+		return formRequest{op: &op}, nil
+	}
+	name := m.Name
+	if f.adds() {
+		name = strings.TrimSpace(values[fieldName])
+		if !ops.ValidName(name) {
+			errs[fieldName] = "Use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit."
+		}
+	}
+	var b strings.Builder
+	b.WriteString(map[formKind]string{formProgramAdd: "supervisor add ", formProgramEdit: "supervisor edit ",
+		formPoolCreate: "fpm pool create ", formPoolEdit: "fpm pool edit "}[f.Kind])
+	b.WriteString(quote(name))
+	for _, fl := range fieldsOf(f) {
+		v := strings.TrimSpace(values[fl.ID])
+		switch {
+		case fl.ID == fieldName:
+		case fl.ID == fieldSet:
+			for _, line := range strings.Split(v, "\n") {
+				if line = strings.TrimSpace(line); line == "" {
+					continue
+				}
+				if k, _, ok := strings.Cut(line, "="); !ok || strings.TrimSpace(k) == "" {
+					errs[fieldSet] = "Write one KEY=VALUE a line; \"" + truncate(line, 80) + "\" has no KEY=."
+					continue
+				}
+				b.WriteString(" --set " + quote(line))
+			}
+		case v == "" && slices.Contains(m.Prefilled, fl.ID):
+			errs[fl.ID] = "A key cannot be removed from this form; use the raw editor (`edit " + m.Name + " --raw`) to remove it."
+		case v != "":
+			b.WriteString(" --" + fl.ID + " " + quote(v))
+		}
+	}
+	return formRequest{text: b.String()}, errs
+}
+
+// quote makes s one word of the grammar's shell-like tokenizer: single
+// quotes keep everything literally, and a ' is written as '\”.
+func quote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// fieldFor picks the field an error message is about: the one whose flag
+// (--numprocs), ID or directive key (pm.max_children) it names first. An
+// error that names none belongs to the form's first field.
+func fieldFor(msg string, fields []field) string {
+	lower := strings.ToLower(msg)
+	best, at, length := fields[0].ID, len(lower)+1, 0
+	for _, fl := range fields {
+		for _, tok := range []string{"--" + fl.ID, fl.ID, fl.Key} {
+			if tok == "" {
+				continue
+			}
+			re := regexp.MustCompile(`(^|[^a-z0-9_.-])` + regexp.QuoteMeta(strings.ToLower(tok)) + `($|[^a-z0-9_-])`)
+			loc := re.FindStringIndex(lower)
+			// The earliest mention wins; at the same place, the longest
+			// (pm.max_children over pm).
+			if loc != nil && (loc[0] < at || (loc[0] == at && len(tok) > length)) {
+				best, at, length = fl.ID, loc[0], len(tok)
+			}
+		}
+	}
+	return best
+}

@@ -1,0 +1,46 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/poolvisor/poolvisor/adapters/slack"
+	"github.com/poolvisor/poolvisor/internal/dedupe"
+)
+
+// newSlack builds the Slack adapter from the config, or returns nil when
+// Slack is not enabled.
+func (a *App) newSlack(ctx context.Context) (*slack.Adapter, error) {
+	cfg := a.Config.Slack
+	if !cfg.Enabled {
+		return nil, nil
+	}
+	claims, err := dedupe.New(ctx, a.db)
+	if err != nil {
+		return nil, fmt.Errorf("slack: %w", err)
+	}
+	// Only the user groups that RBAC binds need looking up.
+	groups := []string{}
+	for _, b := range a.Config.RBAC.Bindings {
+		for _, g := range b.SlackUsergroups {
+			if !slices.Contains(groups, g) {
+				groups = append(groups, g)
+			}
+		}
+	}
+	return slack.New(slack.Config{
+		Mode:          cfg.Mode,
+		BotToken:      cfg.BotToken,
+		AppToken:      cfg.AppToken,
+		SigningSecret: cfg.SigningSecret,
+		APIURL:        cfg.APIURL,
+		NotifyChannel: cfg.NotifyChannel,
+		Usergroups:    groups,
+		PoolDefaults:  slack.PoolDefaults{User: a.Config.PHPFPM.Defaults.User, Group: a.Config.PHPFPM.Defaults.Group},
+		// Until show results carry the file itself, the raw editor reads
+		// the file that show names.
+		ReadFile: os.ReadFile,
+	}, a.Pipeline, claims, a.Log.With("adapter", "slack")), nil
+}
