@@ -30,7 +30,7 @@ func (a *App) newSlack(ctx context.Context) (*slack.Adapter, error) {
 			}
 		}
 	}
-	return slack.New(slack.Config{
+	sl := slack.New(slack.Config{
 		Mode:          cfg.Mode,
 		BotToken:      cfg.BotToken,
 		AppToken:      cfg.AppToken,
@@ -42,5 +42,9 @@ func (a *App) newSlack(ctx context.Context) (*slack.Adapter, error) {
 		// Until show results carry the file itself, the raw editor reads
 		// the file that show names.
 		ReadFile: os.ReadFile,
-	}, a.Pipeline, claims, a.Log.With("adapter", "slack")), nil
+	}, a.Pipeline, claims, a.Log.With("adapter", "slack"))
+	if a.Alerts != nil && cfg.NotifyChannel != "" {
+		a.Alerts.AddNotifier("slack", sl)
+	}
+	return sl, nil
 }

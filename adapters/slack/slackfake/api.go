@@ -111,7 +111,7 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) chat(w http.ResponseWriter, method string, p params) {
-	m := Message{Channel: p.str("channel"), Text: p.str("text"), Blocks: p.raw("blocks")}
+	m := Message{Channel: p.str("channel"), Text: p.str("text"), Blocks: p.raw("blocks"), ThreadTS: p.str("thread_ts")}
 	if m.Channel == "" {
 		fail(w, "channel_not_found")
 		return

@@ -33,8 +33,9 @@ type Message struct {
 	Seq             int             `json:"seq"`
 	Kind            string          `json:"kind"` // post, update, ephemeral, response
 	Channel         string          `json:"channel,omitempty"`
-	TS              string          `json:"ts,omitempty"`   // post, update: the message's timestamp
-	User            string          `json:"user,omitempty"` // ephemeral: who sees it
+	TS              string          `json:"ts,omitempty"`        // post, update: the message's timestamp
+	ThreadTS        string          `json:"thread_ts,omitempty"` // post: the message it answers in a thread
+	User            string          `json:"user,omitempty"`      // ephemeral: who sees it
 	Text            string          `json:"text"`
 	Blocks          json.RawMessage `json:"blocks,omitempty"`
 	ResponseType    string          `json:"response_type,omitempty"` // response: ephemeral or in_channel

@@ -1,0 +1,89 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/poolvisor/poolvisor/internal/alert"
+)
+
+var _ alert.Notifier = (*Adapter)(nil)
+
+// actionRestart is the alert's Restart button; like every poolvisor button
+// its value is the command it runs, as the clicking user, through RBAC and
+// the approval policy.
+const actionRestart = actionPrefix + "alert-restart"
+
+// alertLogChars bounds the log lines an alert shows.
+const alertLogChars = maxSectionText - 200
+
+// alertMessage renders an alert: what is wrong where, the last log lines,
+// and a Restart button.
+func alertMessage(a alert.Alert) Message {
+	text := stateMark(a.State) + " " + escape(a.Summary())
+	if a.Recovered {
+		return Message{Text: a.Summary(), Blocks: []slackgo.Block{
+			slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType, truncate(text, maxSectionText), false, false), nil, nil),
+		}}
+	}
+	blocks := []slackgo.Block{
+		slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType, truncate(text, maxSectionText), false, false), nil, nil),
+	}
+	if a.LogTail != "" {
+		logText, cut := tail(a.LogTail, alertLogChars)
+		head := "Last log lines:"
+		if cut {
+			head = "Last log lines (cut from the top):"
+		}
+		blocks = append(blocks, slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType,
+			head+"\n```"+codeSafe(logText)+"```", false, false), nil, nil))
+	}
+	restart := slackgo.NewButtonBlockElement(actionRestart, truncate(a.Action, maxButtonValue), plain("Restart"))
+	blocks = append(blocks, slackgo.NewActionBlock("", restart))
+	return Message{Text: truncate(a.Summary(), maxFallbackText), Blocks: blocks}
+}
+
+// PostAlert implements alert.Notifier: the alert goes to notify_channel.
+func (a *Adapter) PostAlert(ctx context.Context, al alert.Alert) (string, error) {
+	if a.cfg.NotifyChannel == "" {
+		return "", errors.New("slack.notify_channel is not set")
+	}
+	msg := alertMessage(al)
+	ch, ts, err := a.api.PostMessageContext(ctx, a.cfg.NotifyChannel, slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...))
+	if err != nil {
+		return "", fmt.Errorf("post alert: %w", err)
+	}
+	return ch + "/" + ts, nil
+}
+
+// UpdateAlert implements alert.Notifier: a flapping program's one message
+// shows its count and last state.
+func (a *Adapter) UpdateAlert(ctx context.Context, ref string, al alert.Alert) error {
+	ch, ts, ok := strings.Cut(ref, "/")
+	if !ok {
+		return fmt.Errorf("bad alert reference %q", ref)
+	}
+	msg := alertMessage(al)
+	if _, _, _, err := a.api.UpdateMessageContext(ctx, ch, ts, slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...)); err != nil {
+		return fmt.Errorf("update alert: %w", err)
+	}
+	return nil
+}
+
+// PostRecovery implements alert.Notifier: the recovery answers the alert in
+// its thread.
+func (a *Adapter) PostRecovery(ctx context.Context, ref string, al alert.Alert) error {
+	ch, ts, ok := strings.Cut(ref, "/")
+	if !ok {
+		return fmt.Errorf("bad alert reference %q", ref)
+	}
+	msg := alertMessage(al)
+	if _, _, err := a.api.PostMessageContext(ctx, ch, slackgo.MsgOptionTS(ts), slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...)); err != nil {
+		return fmt.Errorf("post recovery: %w", err)
+	}
+	return nil
+}
