@@ -22,6 +22,7 @@ import (
 	"github.com/poolvisor/poolvisor/internal/history"
 	"github.com/poolvisor/poolvisor/internal/metrics"
 	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/phpfpm"
 	"github.com/poolvisor/poolvisor/internal/sqlitedb"
 	"github.com/poolvisor/poolvisor/internal/supervisor"
 )
@@ -35,6 +36,7 @@ type App struct {
 	Log        *slog.Logger
 	Pipeline   *ops.Pipeline
 	Supervisor *supervisor.Backend // nil when disabled
+	FPM        *phpfpm.Backend     // nil when disabled or not found
 	Metrics    *metrics.Metrics
 	Alerts     *alert.Engine // nil when alerts are off; chat adapters add themselves with AddNotifier
 	db         *sql.DB
@@ -70,7 +72,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 		db.Close()
 		return nil, err
 	}
-	addFPM(handlers, cfg)
+	a.addFPM(handlers, versions, log)
 
 	if cfg.Alerts.Enabled && a.Supervisor != nil {
 		a.Alerts = alert.New(cfg.Host, alert.Rules{
@@ -146,25 +148,47 @@ func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.S
 	return nil
 }
 
-// addFPM registers the fpm.* operations. Until the PHP-FPM backend lands they
-// all answer failed with a clear message.
-func addFPM(handlers map[string]ops.Handler, cfg *config.Config) {
-	msg := fmt.Sprintf("PHP-FPM support is not enabled on %s yet: this version of poolvisor manages Supervisor only", cfg.Host)
-	if !cfg.PHPFPM.Enabled {
-		msg = fmt.Sprintf("PHP-FPM support is not enabled on %s (phpfpm.enabled: false)", cfg.Host)
-	}
-	off := ops.Unavailable(msg)
-	for _, name := range ops.Names() {
-		if strings.HasPrefix(name, "fpm.") {
-			handlers[name] = off
+// addFPM registers the fpm.* operations. A host where PHP-FPM cannot be
+// found keeps running for Supervisor, and every fpm operation says why.
+func (a *App) addFPM(handlers map[string]ops.Handler, versions *history.Store, log *slog.Logger) {
+	cfg := a.Config
+	off := func(msg string) {
+		for _, name := range ops.Names() {
+			if strings.HasPrefix(name, "fpm.") {
+				handlers[name] = ops.Unavailable(msg)
+			}
 		}
 	}
+	if !cfg.PHPFPM.Enabled {
+		off(fmt.Sprintf("PHP-FPM support is not enabled on %s (phpfpm.enabled: false)", cfg.Host))
+		return
+	}
+	fc, err := phpfpm.FromConfig(cfg.Host, cfg.PHPFPM)
+	if err == nil {
+		a.FPM, err = phpfpm.New(fc, log.With("backend", "phpfpm"))
+	}
+	if err != nil {
+		log.Warn("PHP-FPM support is off", "err", err)
+		off(fmt.Sprintf("PHP-FPM is not available on %s: %v", cfg.Host, err))
+		return
+	}
+	for name, h := range a.FPM.Handlers() {
+		handlers[name] = h
+	}
+	handlers["fpm.pool.history"], handlers["fpm.pool.rollback"] = versions.Handlers(history.Files{
+		Kind: phpfpm.PoolKind, Path: a.FPM.PoolPath,
+		Edit: handlers["fpm.pool.edit"], Add: handlers["fpm.pool.create"], Delete: handlers["fpm.pool.delete"],
+		Ops: [3]string{"fpm.pool.edit", "fpm.pool.create", "fpm.pool.delete"},
+	})
 }
 
 func (a *App) health(ctx context.Context) []ops.Component {
 	var parts []ops.Component
 	if a.Supervisor != nil {
 		parts = append(parts, a.Supervisor.Health(ctx))
+	}
+	if a.FPM != nil {
+		parts = append(parts, a.FPM.Health(ctx))
 	}
 	return parts
 }

@@ -1,0 +1,165 @@
+package phpfpm
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/atomicfile"
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// phpCheck is validation stage 2: php-fpm's own test (php-fpm -t) of the
+// main config and the pool dir as they would be with file set to content
+// (nil: removed; file "": the configuration as it is). The live files are copied to a staging directory first,
+// so nothing next to them is touched, whatever the answer.
+func (b *Backend) phpCheck(ctx context.Context, file string, content []byte) error {
+	main, err := readMainConfig(b.cfg.MainConfig)
+	if err != nil {
+		return ops.Fail(err, "cannot read php-fpm's main config %s", b.cfg.MainConfig)
+	}
+	stage, err := os.MkdirTemp("", "poolvisor-fpm-check-")
+	if err != nil {
+		return ops.Fail(err, "cannot create a staging directory for php-fpm's test")
+	}
+	defer os.RemoveAll(stage)
+	pools := filepath.Join(stage, "pool.d")
+	if err := copyPoolDir(b.cfg.PoolDir, pools); err != nil {
+		return ops.Fail(err, "cannot stage the pool dir %s for php-fpm's test", b.cfg.PoolDir)
+	}
+	if file != "" {
+		target := filepath.Join(pools, filepath.Base(file))
+		if content == nil {
+			err = os.Remove(target)
+		} else {
+			err = os.WriteFile(target, content, 0o644)
+		}
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return ops.Fail(err, "cannot stage the pool file for php-fpm's test")
+		}
+	}
+	data, err := main.staged(b.cfg.PoolDir, pools, filepath.Join(stage, "php-fpm.log"))
+	if err != nil {
+		return ops.Invalidf("%v", err)
+	}
+	stagedMain := filepath.Join(stage, "php-fpm.conf")
+	if err := os.WriteFile(stagedMain, data, 0o644); err != nil {
+		return ops.Fail(err, "cannot stage the main config for php-fpm's test")
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, b.cfg.CallTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, b.cfg.Binary, "-t", "-y", stagedMain)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ops.Fail(ctx.Err(), "php-fpm's own test (%s -t) did not finish within %s", b.cfg.Binary, b.cfg.CallTimeout)
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) {
+		return ops.Fail(err, "could not run php-fpm's own test (%s -t)", b.cfg.Binary)
+	}
+	r := strings.NewReplacer(pools, b.cfg.PoolDir, stagedMain, b.cfg.MainConfig)
+	what := "the result, so nothing was changed"
+	if file == "" {
+		what = "the configuration on disk"
+	}
+	return ops.Invalidf("php-fpm's own test (%s -t) refused %s:\n%s",
+		filepath.Base(b.cfg.Binary), what, indent(r.Replace(testErrors(out)), "  "))
+}
+
+// copyPoolDir copies the regular files of dir (not poolvisor's temporary
+// files) into a new directory to.
+func copyPoolDir(dir, to string) error {
+	if err := os.Mkdir(to, 0o755); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() || strings.HasSuffix(e.Name(), atomicfile.TempSuffix) {
+			continue
+		}
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var (
+	logStampRE = regexp.MustCompile(`^\[[^\]]*\d\d:\d\d:\d\d\] `)
+	includeRE  = regexp.MustCompile(`Unable to include (.+) from .+ at line (\d+)`)
+	// Lines that only say that something above failed.
+	genericFailure = []string{
+		"failed to post process the configuration", "FPM initialization failed",
+		"failed to load configuration file",
+	}
+)
+
+// testErrors turns the output of php-fpm -t into the lines a user needs:
+// the ALERT and ERROR lines without timestamps or generic trailers, with a
+// syntax error placed in its file and line.
+func testErrors(out []byte) string {
+	var lines []string
+	pendingSyntax := ""
+	for _, raw := range strings.Split(string(bytes.TrimSpace(out)), "\n") {
+		l := logStampRE.ReplaceAllString(strings.TrimSpace(raw), "")
+		if s, ok := strings.CutPrefix(l, "PHP:"); ok {
+			// The ini scanner sees one line at a time and always says
+			// "line 1"; the include error below says where.
+			s = strings.TrimSpace(s)
+			s, _, _ = strings.Cut(s, " in Unknown on line")
+			pendingSyntax = s
+			continue
+		}
+		if m := includeRE.FindStringSubmatch(l); m != nil {
+			what := pendingSyntax
+			if what == "" {
+				if len(lines) > 0 && strings.Contains(lines[len(lines)-1], m[1]) {
+					continue // the line above already says what is wrong there
+				}
+				what = "cannot be read"
+			}
+			lines = append(lines, fmt.Sprintf("ERROR: %s line %s: %s", m[1], m[2], what))
+			pendingSyntax = ""
+			continue
+		}
+		if !strings.HasPrefix(l, "ERROR:") && !strings.HasPrefix(l, "ALERT:") {
+			continue
+		}
+		generic := false
+		for _, g := range genericFailure {
+			generic = generic || strings.Contains(l, g)
+		}
+		if !generic {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return strings.TrimSpace(string(out))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = prefix + l
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,281 @@
+package phpfpm
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+func (b *Backend) list(_ context.Context, _ ops.Request) (ops.Outcome, error) {
+	d, err := b.scanPools()
+	if err != nil {
+		return ops.Outcome{}, err
+	}
+	data := ops.PoolList{Pools: []ops.Pool{}}
+	for _, p := range d.pools {
+		data.Pools = append(data.Pools, p.summary())
+	}
+	msg := fmt.Sprintf("PHP-FPM pools on %s (PHP %s, %s):\n%s", b.cfg.Host, b.cfg.Version, b.cfg.PoolDir, poolTable(data.Pools))
+	if len(data.Pools) == 0 {
+		msg = fmt.Sprintf("No PHP-FPM pools on %s (%s is empty); /fpm pool create NAME adds one.", b.cfg.Host, b.cfg.PoolDir)
+	}
+	for _, p := range d.problems {
+		msg += "\nNot read: " + p
+	}
+	return ops.Outcome{Message: msg, Data: data}, nil
+}
+
+// poolTable lays out pools as aligned columns.
+func poolTable(pools []ops.Pool) string {
+	rows := [][]string{{"NAME", "PM", "LISTEN", "FILE"}}
+	for _, p := range pools {
+		rows = append(rows, []string{p.Name, p.PM, p.Listen, filepath.Base(p.File)})
+	}
+	return table(rows)
+}
+
+func table(rows [][]string) string {
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			widths[i] = max(widths[i], len(c))
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		line := "  "
+		for i, c := range r {
+			if i < len(r)-1 {
+				c += strings.Repeat(" ", widths[i]-len(c)+2)
+			}
+			line += c
+		}
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+func (b *Backend) show(_ context.Context, req ops.Request) (ops.Outcome, error) {
+	if err := checkPoolName(req.Op.Target); err != nil {
+		return ops.Outcome{}, err
+	}
+	d, err := b.scanPools()
+	if err != nil {
+		return ops.Outcome{}, err
+	}
+	e, err := d.find(req.Op.Target, b.cfg.Host)
+	if err != nil {
+		return ops.Outcome{}, err
+	}
+	return ops.Outcome{Message: showText(b.cfg.Host, e), Data: showData(e)}, nil
+}
+
+func showData(e poolEntry) ops.PoolShow {
+	return ops.PoolShow{Pool: ops.PoolDetail{Name: e.name, File: e.file, Directives: e.directives}}
+}
+
+func showText(host string, e poolEntry) string {
+	return fmt.Sprintf("Pool %s on %s (%s):\n%s", e.name, host, e.file, directiveLines(e.directives))
+}
+
+// directiveLines lists directives one per line, sorted.
+func directiveLines(d map[string]string) string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(d)) {
+		fmt.Fprintf(&b, "  %s = %s\n", k, d[k])
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+type writeKind int
+
+const (
+	writeCreate writeKind = iota
+	writeEdit
+	writeDelete
+)
+
+var verbs = map[writeKind][2]string{
+	writeCreate: {"create", "Created"}, writeEdit: {"edit", "Changed"}, writeDelete: {"delete", "Deleted"},
+}
+
+// poolWrite handles create, edit and delete of one pool.
+type poolWrite struct {
+	b    *Backend
+	kind writeKind
+}
+
+func (w poolWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
+	b, name := w.b, req.Op.Target
+	if err := checkPoolName(name); err != nil {
+		return nil, err
+	}
+	if w.kind != writeCreate && b.protected(name) {
+		return nil, ops.Invalidf("pool %s is protected on %s (phpfpm.protected_pools): poolvisor does not %s it", name, b.cfg.Host, verbs[w.kind][0])
+	}
+	d, err := b.scanPools()
+	if err != nil {
+		return nil, err
+	}
+	c, cand, err := w.prepare(req.Op, d)
+	if err != nil {
+		return nil, err
+	}
+	if c.unchanged() {
+		msg := fmt.Sprintf("Pool %s on %s already has these settings; nothing to do.", name, b.cfg.Host)
+		return &ops.Plan{Summary: msg, Fingerprint: digest(c.before), Apply: func(context.Context) (ops.Outcome, error) {
+			return ops.Outcome{Message: msg}, nil
+		}}, nil
+	}
+	if cand != nil {
+		if err := validatePool(*cand, d.pools); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.phpCheck(ctx, c.path, c.after); err != nil {
+		return nil, err
+	}
+	what := "write " + c.path
+	switch {
+	case c.before == nil:
+		what += " (new file)"
+	case c.after == nil:
+		what = "remove " + c.path
+	}
+	// The pipeline shows the diff of Changes after the summary.
+	summary := fmt.Sprintf("%s pool %s on %s:\n  %s\n  then %s, and check that every pool accepts connections\n  php-fpm's own test of the result passed",
+		verbs[w.kind][0], name, b.cfg.Host, what, b.describe("reload"))
+	fp := digest(c.before)
+	changes := []ops.FileChange{c.fileChange()}
+	return &ops.Plan{Summary: summary, Fingerprint: fp, Changes: changes, Apply: func(ctx context.Context) (ops.Outcome, error) {
+		if err := b.applyChange(ctx, c, fp); err != nil {
+			return ops.Outcome{}, err
+		}
+		out, err := w.outcome(c)
+		out.Changes = changes
+		return out, err
+	}}, nil
+}
+
+// prepare computes the file a request writes and the pool it describes.
+// The file comes from flags, or whole from Arg content (a raw edit from a
+// chat form, or a rollback).
+func (w poolWrite) prepare(op ops.Operation, d *poolDir) (change, *candidate, error) {
+	b, name := w.b, op.Target
+	settings, err := requested(op)
+	if err != nil {
+		return change{}, nil, err
+	}
+	content, whole := op.Get("content")
+	if whole && len(settings) > 0 {
+		return change{}, nil, ops.Invalidf("give either the whole file or pool flags, not both")
+	}
+	var pf *PoolFile
+	c := change{pool: name}
+	switch w.kind {
+	case writeCreate:
+		if e, err := d.find(name, b.cfg.Host); err == nil {
+			return c, nil, ops.Invalidf("pool %s already exists on %s (%s); change it with /fpm pool edit %s", name, b.cfg.Host, e.file, name)
+		}
+		c.path = filepath.Join(b.cfg.PoolDir, name+".conf")
+		if _, err := os.Stat(c.path); err == nil {
+			return c, nil, ops.Invalidf("%s exists already and does not hold pool %s; move it away first", c.path, name)
+		}
+		if err := b.checkIncluded(c.path); err != nil {
+			return c, nil, err
+		}
+		pf = NewPoolFile(name)
+		settings = append(b.createDefaults(name, settings), settings...)
+	case writeEdit:
+		if len(settings) == 0 && !whole {
+			return c, nil, ops.Invalidf("nothing to change: give pool flags, like /fpm pool edit %s --max-children 10", name)
+		}
+		var e poolEntry
+		if e, pf, c.before, err = d.editable(name, b.cfg.Host); err != nil {
+			return c, nil, err
+		}
+		c.path = e.file
+	case writeDelete:
+		e, _, before, err := d.editable(name, b.cfg.Host)
+		if err != nil {
+			return c, nil, err
+		}
+		c.path, c.before = e.file, before
+		return c, nil, nil
+	}
+	var changed map[string]bool
+	if whole {
+		next, err := wholeFile(name, content)
+		if err != nil {
+			return c, nil, err
+		}
+		// A new pool's file starts empty, so all of its directives count.
+		if changed, err = changedKeys(pf.Directives(), next.Directives()); err != nil {
+			return c, nil, err
+		}
+		pf = next
+	} else {
+		changed = map[string]bool{}
+		for _, s := range settings {
+			if err := pf.Set(s.key, s.value); err != nil {
+				return c, nil, err
+			}
+			changed[s.key] = true
+		}
+	}
+	c.after = pf.Bytes()
+	return c, &candidate{name: name, directives: pf.Directives(), changed: changed}, nil
+}
+
+// PoolPath returns the live file of pool name: the file that holds it, or
+// where create would write it. The history of pool files uses it.
+func (b *Backend) PoolPath(name string) string {
+	if d, err := b.scanPools(); err == nil {
+		if e, err := d.find(name, b.cfg.Host); err == nil {
+			return e.file
+		}
+	}
+	return filepath.Join(b.cfg.PoolDir, name+".conf")
+}
+
+// checkIncluded refuses a new pool file that php-fpm would not read.
+func (b *Backend) checkIncluded(path string) error {
+	m, err := readMainConfig(b.cfg.MainConfig)
+	if err != nil {
+		return ops.Fail(err, "cannot read php-fpm's main config %s", b.cfg.MainConfig)
+	}
+	for _, g := range m.includes {
+		if ok, _ := filepath.Match(g, path); ok {
+			return nil
+		}
+	}
+	return ops.Invalidf("php-fpm would not read %s: no include line of %s matches it", path, b.cfg.MainConfig)
+}
+
+// outcome describes a write that was applied.
+func (w poolWrite) outcome(c change) (ops.Outcome, error) {
+	b := w.b
+	d, err := b.scanPools()
+	if err != nil {
+		return ops.Outcome{}, err
+	}
+	head := fmt.Sprintf("%s pool %s on %s (%s); php-fpm reloaded and every pool accepts connections.", verbs[w.kind][1], c.pool, b.cfg.Host, c.path)
+	if w.kind == writeDelete {
+		list := ops.PoolList{Pools: []ops.Pool{}}
+		for _, p := range d.pools {
+			list.Pools = append(list.Pools, p.summary())
+		}
+		return ops.Outcome{Message: head + "\n" + poolTable(list.Pools), Data: list}, nil
+	}
+	e, err := d.find(c.pool, b.cfg.Host)
+	if err != nil {
+		return ops.Outcome{}, err
+	}
+	return ops.Outcome{Message: head + "\n" + directiveLines(e.directives), Data: showData(e)}, nil
+}
