@@ -8,8 +8,9 @@ dir="$PWD/.sandbox"
 mkdir -p "$dir"
 
 bin/poolvisor-sandbox down --dir "$dir" >/dev/null 2>&1 || true
-url=$(bin/poolvisor-sandbox up --dir "$dir")
+eval "$(bin/poolvisor-sandbox up --dir "$dir")"
 trap 'bin/poolvisor-sandbox down --dir "$dir" >/dev/null 2>&1 || true' EXIT
+url=$SUPERVISOR_URL
 
 me=$(id -un)
 cat > "$dir/poolvisor.yaml" <<YAML
@@ -18,12 +19,19 @@ host: demo
 data_dir: $dir/data
 listen: ""
 phpfpm:
-  enabled: false
+  version: "$FPM_VERSION"
+  binary: $FPM_BINARY
+  main_config: $FPM_MAIN_CONFIG
+  pool_dir: $FPM_POOL_DIR
+  socket_dir: $FPM_SOCKET_DIR
+  protected_pools: [www]
+  defaults: {user: $FPM_USER, group: $FPM_GROUP}
+  service: {mode: signal, pid_file: $FPM_PID_FILE}
 supervisor:
   url: $url
-  config_file: $dir/supervisord.conf
-  program_dir: $dir/conf.d
-  log_dir: $dir/log
+  config_file: $SUPERVISOR_CONFIG
+  program_dir: $PROGRAM_DIR
+  log_dir: $LOG_DIR
 local:
   allow_impersonation: true   # so you can try approvals as several people
 rbac:
@@ -38,13 +46,16 @@ YAML
 
 cat <<MSG
 
-poolvisor demo: supervisord sandbox at $url
+poolvisor demo: supervisord sandbox at $url, php-fpm $FPM_VERSION sandbox with pools www and shop
 Config: $dir/poolvisor.yaml  (you are "$me", an admin; bob is another admin, olga an operator, vic a viewer)
 
 Try:  supervisor status
       supervisor logs queue:queue_00
       supervisor start flaky            (fails, and says why)
       supervisor restart queue:*        (needs a second person's approval)
+      fpm pools
+      fpm pool create api --preset small
+      fpm status
 Then, in another terminal:
       bin/poolvisor exec --config $dir/poolvisor.yaml --as bob -- ops approvals
       bin/poolvisor exec --config $dir/poolvisor.yaml --as bob -- ops approve ID

@@ -14,6 +14,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"time"
 
@@ -51,14 +52,31 @@ func command(name, dir string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, s.URL)
-		return nil
-	case "down":
-		s, err := sandbox.Attach(dir)
+		f, err := sandbox.StartPHPFPMDaemonized(filepath.Join(dir, "fpm"), sandbox.DemoPools()...)
 		if err != nil {
+			_ = s.Stop()
 			return err
 		}
-		return s.Stop()
+		// Shell assignments, for scripts/demo.sh to write its config from.
+		for _, kv := range [][2]string{
+			{"SUPERVISOR_URL", s.URL}, {"SUPERVISOR_CONFIG", s.ConfigFile}, {"PROGRAM_DIR", s.ProgramDir}, {"LOG_DIR", s.LogDir},
+			{"FPM_VERSION", f.Version}, {"FPM_BINARY", f.Binary}, {"FPM_MAIN_CONFIG", f.MainConfig},
+			{"FPM_POOL_DIR", f.PoolDir}, {"FPM_SOCKET_DIR", f.SocketDir}, {"FPM_PID_FILE", f.PIDFile},
+			{"FPM_USER", f.User}, {"FPM_GROUP", f.Group},
+		} {
+			fmt.Fprintf(stdout, "%s=%q\n", kv[0], kv[1])
+		}
+		return nil
+	case "down":
+		var errs []error
+		if f, err := sandbox.AttachPHPFPM(filepath.Join(dir, "fpm")); err == nil {
+			errs = append(errs, f.Stop())
+		}
+		s, err := sandbox.Attach(dir)
+		if err != nil {
+			return errors.Join(append(errs, err)...)
+		}
+		return errors.Join(append(errs, s.Stop())...)
 	case "status":
 		s, err := sandbox.Attach(dir)
 		if err != nil {

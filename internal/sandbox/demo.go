@@ -26,3 +26,12 @@ func DemoPrograms() []Program {
 		},
 	}
 }
+
+// DemoPools returns the PHP-FPM pools of `make demo`: the stock www pool
+// and a shop pool with a status page.
+func DemoPools() []Pool {
+	return []Pool{
+		{Name: "www", PM: "static", MaxChildren: 2, StatusPath: "/status"},
+		{Name: "shop", PM: "dynamic", MaxChildren: 4, StatusPath: "/status", PingPath: "/ping"},
+	}
+}
