@@ -36,6 +36,8 @@ bench: deps build
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/command/
+	$(GO) test -run '^$$' -fuzz FuzzProgramFileSet -fuzztime 30s ./internal/supervisor/
+	$(GO) test -run '^$$' -fuzz FuzzPoolFileSet -fuzztime 30s ./internal/phpfpm/
 
 clean:
 	rm -rf bin .sandbox

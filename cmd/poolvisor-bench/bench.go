@@ -67,13 +67,24 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 		return err
 	}
 
+	fmt.Fprintln(stderr, "measuring PHP-FPM pool create against php-fpm -t...")
+	fp, stopFPM, err := fpmPair(stderr)
+	if err != nil {
+		return err
+	}
+	r3, err := measure(ctx, fp)
+	stopFPM()
+	if err != nil {
+		return err
+	}
+
 	fmt.Fprintf(stderr, "measuring %d concurrent signed Slack /supervisor status requests...\n", slackBurst)
 	rs, err := slackBench(ctx, e, bin, slackBurst, stderr)
 	if err != nil {
 		return err
 	}
 
-	report(stdout, m, o.programs, []result{r1, r2})
+	report(stdout, m, o.programs, []result{r1, r2, r3})
 	reportSlack(stdout, rs)
 	return nil
 }
