@@ -24,4 +24,5 @@ type Program struct {
 	File       string            `json:"file"`
 	Directives map[string]string `json:"directives"`
 	Processes  []Process         `json:"processes"`
+	Content    string            `json:"content,omitempty"` // the whole file, for a raw edit
 }

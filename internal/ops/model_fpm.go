@@ -19,6 +19,7 @@ type PoolDetail struct {
 	Name       string            `json:"name"`
 	File       string            `json:"file"`
 	Directives map[string]string `json:"directives"`
+	Content    string            `json:"content,omitempty"` // the whole file, for a raw edit
 }
 
 // PoolShow is the data of fpm.pool.show, and of fpm.pool.create and

@@ -73,7 +73,11 @@ func (b *Backend) show(_ context.Context, req ops.Request) (ops.Outcome, error) 
 	if err != nil {
 		return ops.Outcome{}, err
 	}
-	return ops.Outcome{Message: showText(b.cfg.Host, e), Data: showData(e)}, nil
+	data := showData(e)
+	if raw, err := os.ReadFile(e.file); err == nil {
+		data.Pool.Content = string(raw) // for a raw edit from a chat form
+	}
+	return ops.Outcome{Message: showText(b.cfg.Host, e), Data: data}, nil
 }
 
 func showData(e poolEntry) ops.PoolShow {

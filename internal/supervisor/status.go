@@ -159,7 +159,7 @@ func (b *Backend) show(ctx context.Context, req ops.Request) (ops.Outcome, error
 	// cannot be read.
 	if raw, err := os.ReadFile(prog.File); err == nil {
 		if f, err := ParseProgramFile(name, raw); err == nil {
-			prog.Directives = f.Directives()
+			prog.Directives, prog.Content = f.Directives(), string(raw)
 		}
 	}
 	if len(prog.Directives) == 0 {
