@@ -87,7 +87,9 @@ func StartPHPFPMDaemonized(dir string, pools ...Pool) (*PHPFPM, error) {
 	return startPHPFPM(dir, true, pools)
 }
 
-func startPHPFPM(dir string, daemonize bool, pools []Pool) (*PHPFPM, error) {
+// layout returns the PHPFPM of a sandbox in dir: its files, sockets and
+// pool identity, without starting anything.
+func layout(dir string, daemonize bool) (*PHPFPM, error) {
 	bin, version, err := PHPFPMPath()
 	if err != nil {
 		return nil, err
@@ -104,6 +106,14 @@ func startPHPFPM(dir string, daemonize bool, pools []Pool) (*PHPFPM, error) {
 	}
 	f.SocketDir, f.shortDir = fpmSocketDir(dir)
 	if f.User, f.Group, err = poolIdentity(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func startPHPFPM(dir string, daemonize bool, pools []Pool) (*PHPFPM, error) {
+	f, err := layout(dir, daemonize)
+	if err != nil {
 		return nil, err
 	}
 	if pid := f.MasterPID(); pid != 0 {
