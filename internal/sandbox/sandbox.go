@@ -1,4 +1,4 @@
-// Package sandbox starts real daemons (supervisord for now) in temporary
+// Package sandbox starts real daemons (supervisord and php-fpm) in temporary
 // directories, for the tests of every package and for `make demo`.
 //
 // It deliberately imports no other poolvisor package: every package's tests
