@@ -135,11 +135,13 @@ func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.S
 	for name, h := range b.Handlers() {
 		handlers[name] = h
 	}
-	handlers["supervisor.program.history"], handlers["supervisor.program.rollback"] = versions.Handlers(history.Files{
+	files := history.Files{
 		Kind: supervisor.ProgramKind, Path: b.ProgramPath,
 		Edit: handlers["supervisor.program.edit"], Add: handlers["supervisor.program.add"], Delete: handlers["supervisor.program.delete"],
 		Ops: [3]string{"supervisor.program.edit", "supervisor.program.add", "supervisor.program.delete"},
-	})
+	}
+	handlers["supervisor.program.history"], handlers["supervisor.program.rollback"] = versions.Handlers(files)
+	handlers["supervisor.program.show"] = versions.WithDrift(handlers["supervisor.program.show"], files)
 	for _, name := range ops.Names() {
 		if _, ok := handlers[name]; !ok && strings.HasPrefix(name, "supervisor.") {
 			handlers[name] = ops.Unavailable(name + " is not available in this version of poolvisor yet")
@@ -175,11 +177,13 @@ func (a *App) addFPM(handlers map[string]ops.Handler, versions *history.Store, l
 	for name, h := range a.FPM.Handlers() {
 		handlers[name] = h
 	}
-	handlers["fpm.pool.history"], handlers["fpm.pool.rollback"] = versions.Handlers(history.Files{
+	files := history.Files{
 		Kind: phpfpm.PoolKind, Path: a.FPM.PoolPath,
 		Edit: handlers["fpm.pool.edit"], Add: handlers["fpm.pool.create"], Delete: handlers["fpm.pool.delete"],
 		Ops: [3]string{"fpm.pool.edit", "fpm.pool.create", "fpm.pool.delete"},
-	})
+	}
+	handlers["fpm.pool.history"], handlers["fpm.pool.rollback"] = versions.Handlers(files)
+	handlers["fpm.pool.show"] = versions.WithDrift(handlers["fpm.pool.show"], files)
 }
 
 func (a *App) health(ctx context.Context) []ops.Component {

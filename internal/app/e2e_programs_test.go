@@ -158,6 +158,17 @@ func TestProgramsEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("show notices a hand edit", func(t *testing.T) {
+		path := filepath.Join(e.sv.ProgramDir, "worker.conf")
+		was, _ := os.ReadFile(path)
+		os.WriteFile(path, append(append([]byte{}, was...), "; tuned by hand\n"...), 0o644)
+		r := e.want("vic", "supervisor show worker", "ok", 0)
+		if !strings.Contains(r.Message, "changed outside poolvisor") || !strings.Contains(r.Message, "+; tuned by hand") {
+			t.Errorf("show does not mention the hand edit:\n%s", r.Message)
+		}
+		os.WriteFile(path, was, 0o644)
+	})
+
 	var beforeDelete []byte
 	t.Run("history lists every version", func(t *testing.T) {
 		r := e.want("vic", "supervisor history worker", "ok", 0)

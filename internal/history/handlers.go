@@ -170,3 +170,32 @@ func (h rollbackHandler) Plan(ctx context.Context, req ops.Request) (*ops.Plan, 
 	plan.Fingerprint += fmt.Sprintf(" rollback-to %d", target.N)
 	return plan, nil
 }
+
+// WithDrift wraps a show handler: when the live file differs from the last
+// version poolvisor recorded (someone edited it by hand), the answer says so
+// and shows the difference.
+func (s *Store) WithDrift(show ops.Handler, f Files) ops.Handler {
+	return ops.ReadFunc(func(ctx context.Context, req ops.Request) (ops.Outcome, error) {
+		plan, err := show.Plan(ctx, req)
+		if err != nil {
+			return ops.Outcome{}, err
+		}
+		out, err := plan.Apply(ctx)
+		if err != nil {
+			return out, err
+		}
+		path := f.Path(req.Op.Target)
+		list, err := query(ctx, s.db, `WHERE path = ? ORDER BY n DESC LIMIT 1`, path)
+		if err != nil || len(list) == 0 {
+			return out, nil // never written by poolvisor: nothing to compare with
+		}
+		now, err := live(path)
+		if err != nil {
+			return out, nil
+		}
+		if d := drift(path, list[0], now); d != "" {
+			out.Message += "\n" + d
+		}
+		return out, nil
+	})
+}
