@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/user"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -229,69 +227,6 @@ func (b *Backend) setFlags(ctx context.Context, f *ProgramFile, op ops.Operation
 				}
 			}
 		}
-	}
-	return nil
-}
-
-// expansionEnv looks names up in supervisord's own environment when it runs
-// on this host (that is what %(ENV_X)s expands from), else in poolvisor's.
-func (b *Backend) expansionEnv(ctx context.Context) ExpansionEnv {
-	env := map[string]string{}
-	if b.local {
-		if pid, err := b.client.GetPID(ctx); err == nil {
-			if raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid)); err == nil {
-				for _, kv := range strings.Split(string(raw), "\x00") {
-					if k, v, ok := strings.Cut(kv, "="); ok {
-						env[k] = v
-					}
-				}
-			}
-		}
-	}
-	return func(name string) (string, bool) {
-		if len(env) > 0 {
-			v, ok := env[name]
-			return v, ok
-		}
-		return os.LookupEnv(name)
-	}
-}
-
-func (b *Backend) hostChecks(ctx context.Context) HostChecks {
-	return HostChecks{
-		Env: b.expansionEnv(ctx),
-		UserExists: func(name string) bool {
-			if _, err := user.Lookup(name); err == nil {
-				return true
-			}
-			_, err := user.LookupId(name)
-			return err == nil
-		},
-		DirExists: func(path string) bool {
-			st, err := os.Stat(path)
-			return err == nil && st.IsDir()
-		},
-	}
-}
-
-// checkCommand refuses a command whose program does not exist: supervisord
-// would accept the file and then fail to spawn it.
-func checkCommand(f *ProgramFile) error {
-	cmd, _ := f.Get("command")
-	prog := strings.Fields(cmd)
-	if len(prog) == 0 || strings.Contains(prog[0], "%(") {
-		return nil
-	}
-	p := strings.Trim(prog[0], `"'`)
-	if filepath.IsAbs(p) {
-		st, err := os.Stat(p)
-		if err != nil || st.IsDir() || st.Mode().Perm()&0o111 == 0 {
-			return ops.Invalidf("command: %s does not exist or is not executable", p)
-		}
-		return nil
-	}
-	if _, err := exec.LookPath(p); err != nil {
-		return ops.Invalidf("command: %s is not found on the PATH; give its full path", p)
 	}
 	return nil
 }
