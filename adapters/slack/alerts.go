@@ -42,7 +42,11 @@ func alertMessage(a alert.Alert) Message {
 		blocks = append(blocks, slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType,
 			head+"\n```"+codeSafe(logText)+"```", false, false), nil, nil))
 	}
-	restart := slackgo.NewButtonBlockElement(actionRestart, truncate(a.Action, maxButtonValue), plain("Restart"))
+	label := a.ActionLabel
+	if label == "" {
+		label = "Restart"
+	}
+	restart := slackgo.NewButtonBlockElement(actionRestart, truncate(a.Action, maxButtonValue), plain(truncate(label, maxButtonText)))
 	blocks = append(blocks, slackgo.NewActionBlock("", restart))
 	return Message{Text: truncate(a.Summary(), maxFallbackText), Blocks: blocks}
 }

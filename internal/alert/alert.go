@@ -19,8 +19,9 @@ import (
 
 // Alert is one program's trouble as the chat adapters render it.
 type Alert struct {
+	Kind      string    `json:"kind"` // "program" or "pool"
 	Host      string    `json:"host"`
-	Program   string    `json:"program"` // group:process, or the bare name
+	Program   string    `json:"program"` // group:process, the bare name, or the pool
 	State     string    `json:"state"`   // the last state seen
 	Count     int       `json:"count"`   // troubles seen since the alert opened
 	First     time.Time `json:"first"`
@@ -28,17 +29,26 @@ type Alert struct {
 	LogTail   string    `json:"log_tail,omitempty"`
 	Recovered bool      `json:"recovered"`
 	// Action is the command the alert's button runs, through RBAC and
-	// approvals like any other request.
-	Action string `json:"action"`
+	// approvals like any other request; ActionLabel is the button's text.
+	Action      string `json:"action"`
+	ActionLabel string `json:"action_label"`
 }
 
 // Summary is a one-line text form of a.
 func (a Alert) Summary() string {
+	if a.Recovered && a.Kind == "pool" {
+		return fmt.Sprintf("PHP-FPM pool %s on %s has workers to spare again, after %d alert(s) since %s.",
+			a.Program, a.Host, a.Count, a.First.UTC().Format("15:04:05 UTC"))
+	}
 	if a.Recovered {
 		return fmt.Sprintf("%s on %s recovered: RUNNING again after %d problem(s) since %s.",
 			a.Program, a.Host, a.Count, a.First.UTC().Format("15:04:05 UTC"))
 	}
-	s := fmt.Sprintf("%s on %s is %s", a.Program, a.Host, a.State)
+	subject := a.Program
+	if a.Kind == "pool" {
+		subject = "PHP-FPM pool " + a.Program
+	}
+	s := fmt.Sprintf("%s on %s is %s", subject, a.Host, a.State)
 	if a.Count > 1 {
 		s += fmt.Sprintf(" (%d times since %s)", a.Count, a.First.UTC().Format("15:04:05 UTC"))
 	}
@@ -121,7 +131,8 @@ func (e *Engine) Handle(ctx context.Context, ev events.Event) {
 	case state == "RUNNING":
 		e.recover(ctx, program)
 	case e.alerts(ev, state):
-		e.trouble(ctx, program, state)
+		e.trouble(ctx, program, Alert{Kind: "program", Program: program, State: state,
+			Action: "supervisor restart " + program, ActionLabel: "Restart"})
 	}
 }
 
@@ -144,22 +155,25 @@ func (e *Engine) muted(group, program string) bool {
 	return false
 }
 
-func (e *Engine) trouble(ctx context.Context, program, state string) {
+// trouble opens an alert keyed by what.Program, or updates the open one.
+func (e *Engine) trouble(ctx context.Context, key string, what Alert) {
 	now := e.now()
 	e.mu.Lock()
-	o := e.open[program]
+	o := e.open[key]
 	fresh := o == nil || now.Sub(o.alert.Last) > e.rules.FlapWindow
 	if fresh {
-		o = &open{alert: Alert{Host: e.host, Program: program, First: now, Action: "supervisor restart " + program}, refs: map[string]string{}}
-		e.open[program] = o
+		what.Host, what.First = e.host, now
+		o = &open{alert: what, refs: map[string]string{}}
+		e.open[key] = o
 	}
-	o.alert.State, o.alert.Last = state, now
+	o.alert.State, o.alert.Last, o.alert.LogTail = what.State, now, what.LogTail
 	o.alert.Count++
 	a := o.alert
 	refs := maps(o.refs)
 	e.mu.Unlock()
+	program := key
 
-	if e.tail != nil {
+	if e.tail != nil && a.Kind == "program" {
 		a.LogTail = e.tail(ctx, program)
 	}
 	for platform, n := range e.notifiersNow() {

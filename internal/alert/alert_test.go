@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/poolvisor/poolvisor/internal/events"
+	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 // record is a Notifier that keeps what it was asked to post, standing in
@@ -109,6 +110,37 @@ func TestParseQuietHours(t *testing.T) {
 		from, to, ok := ParseQuietHours(tt.in)
 		if from != tt.from || to != tt.to || ok != tt.ok {
 			t.Errorf("ParseQuietHours(%q) = %d %d %v", tt.in, from, to, ok)
+		}
+	}
+}
+
+func TestPoolSaturation(t *testing.T) {
+	r := &record{}
+	e := New("web-01", Rules{FlapWindow: 10 * time.Minute}, map[string]Notifier{"slack": r}, nil, slog.New(slog.DiscardHandler))
+	w := NewPoolWatch()
+	sample := func(reached, queue int64) ops.FPMStatus {
+		return ops.FPMStatus{Pools: []ops.PoolStatus{
+			{Name: "shop", Figures: &ops.PoolFigures{MaxChildrenReached: reached, ListenQueue: queue, ActiveProcesses: 4, TotalProcesses: 4}},
+			{Name: "www"}, // no status page: not watched
+		}}
+	}
+	ctx := context.Background()
+	e.Pools(ctx, w, sample(0, 0))
+	e.Pools(ctx, w, sample(0, 3)) // one queued sample is not yet a problem
+	e.Pools(ctx, w, sample(2, 3))
+	e.Pools(ctx, w, sample(2, 5))
+	e.Pools(ctx, w, sample(2, 0))
+	want := []string{
+		"post PHP-FPM pool shop on web-01 is SATURATED: max children reached 2 times (+2), 4 of 4 workers active. | fpm tune shop | ",
+		"update ref-shop PHP-FPM pool shop on web-01 is QUEUEING: 5 requests wait in the listen queue (2 times since",
+		"recovery ref-shop PHP-FPM pool shop on web-01 has workers to spare again",
+	}
+	if len(r.lines) != len(want) {
+		t.Fatalf("posted:\n%s", strings.Join(r.lines, "\n"))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(r.lines[i], w) {
+			t.Errorf("line %d: %q\nwant prefix %q", i, r.lines[i], w)
 		}
 	}
 }

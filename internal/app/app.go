@@ -74,11 +74,15 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	}
 	a.addFPM(handlers, versions, log)
 
-	if cfg.Alerts.Enabled && a.Supervisor != nil {
+	if cfg.Alerts.Enabled && (a.Supervisor != nil || a.FPM != nil) {
+		var tail func(context.Context, string) string
+		if a.Supervisor != nil {
+			tail = a.Supervisor.LogTail
+		}
 		a.Alerts = alert.New(cfg.Host, alert.Rules{
 			States: cfg.Alerts.States, Unexpected: cfg.Alerts.UnexpectedExit, FlapWindow: cfg.Alerts.FlapWindow,
 			Mute: cfg.Alerts.Mute, QuietHours: cfg.Alerts.QuietHours,
-		}, nil, a.Supervisor.LogTail, log.With("part", "alerts"))
+		}, nil, tail, log.With("part", "alerts"))
 	}
 	a.Metrics = metrics.New(func(ctx context.Context) (int, error) {
 		list, err := approvals.Pending(ctx, time.Now())

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/poolvisor/poolvisor/internal/alert"
 	"github.com/poolvisor/poolvisor/internal/events"
 )
 
@@ -56,11 +57,37 @@ func Events(ctx context.Context, socket string, stdin io.Reader, stdout, stderr 
 // startBackground starts what serve runs beside its endpoints: the event
 // socket and the reconciliation that keeps the live program state honest.
 func (a *App) startBackground(ctx context.Context) {
+	if a.FPM != nil && a.Alerts != nil {
+		go a.watchPools(ctx)
+	}
 	if a.Supervisor == nil {
 		return
 	}
 	go a.serveEvents(ctx)
 	go a.Supervisor.RunReconcile(ctx)
+}
+
+// poolWatchInterval is how often serve reads the pools' status pages for
+// saturation alerts.
+const poolWatchInterval = 30 * time.Second
+
+// watchPools samples php-fpm's status and alerts on saturated pools.
+func (a *App) watchPools(ctx context.Context) {
+	w := alert.NewPoolWatch()
+	t := time.NewTicker(poolWatchInterval)
+	defer t.Stop()
+	for {
+		if st, err := a.FPM.Status(ctx); err == nil {
+			a.Alerts.Pools(ctx, w, st)
+		} else {
+			a.Log.Debug("pool status for alerts failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // serveEvents receives the listener's events while serve runs.

@@ -25,6 +25,13 @@ func (b *Backend) status(ctx context.Context, _ ops.Request) (ops.Outcome, error
 	return ops.Outcome{Message: msg, Data: st}, nil
 }
 
+// Status returns the service state and every pool's status figures, for
+// the pool alerts that serve checks periodically.
+func (b *Backend) Status(ctx context.Context) (ops.FPMStatus, error) {
+	st, _, err := b.statusData(ctx)
+	return st, err
+}
+
 // statusData gathers the service state and every pool's status page.
 func (b *Backend) statusData(ctx context.Context) (ops.FPMStatus, bool, error) {
 	running, state, pid := b.serviceState(ctx)

@@ -1,0 +1,54 @@
+package alert
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// PoolWatch remembers the last figures of each pool, to alert when a pool
+// runs out of workers: max children reached grows, or requests wait in the
+// listen queue in two samples running.
+type PoolWatch struct {
+	last   map[string]ops.PoolFigures
+	queued map[string]bool
+}
+
+// NewPoolWatch returns an empty PoolWatch.
+func NewPoolWatch() *PoolWatch {
+	return &PoolWatch{last: map[string]ops.PoolFigures{}, queued: map[string]bool{}}
+}
+
+// Pools looks at one sample of php-fpm's status and raises, updates or
+// resolves each pool's saturation alert. Pools without a status page are
+// not watched.
+func (e *Engine) Pools(ctx context.Context, w *PoolWatch, st ops.FPMStatus) {
+	for _, p := range st.Pools {
+		if p.Figures == nil {
+			continue
+		}
+		f := *p.Figures
+		prev, seen := w.last[p.Name]
+		w.last[p.Name] = f
+		key := "pool:" + p.Name
+		if e.muted(p.Name, p.Name) {
+			continue
+		}
+		var problem string
+		switch {
+		case seen && f.MaxChildrenReached > prev.MaxChildrenReached:
+			problem = fmt.Sprintf("SATURATED: max children reached %d times (+%d), %d of %d workers active",
+				f.MaxChildrenReached, f.MaxChildrenReached-prev.MaxChildrenReached, f.ActiveProcesses, f.TotalProcesses)
+		case f.ListenQueue > 0 && w.queued[p.Name]:
+			problem = fmt.Sprintf("QUEUEING: %d requests wait in the listen queue", f.ListenQueue)
+		}
+		w.queued[p.Name] = f.ListenQueue > 0
+		if problem == "" {
+			e.recover(ctx, key)
+			continue
+		}
+		e.trouble(ctx, key, Alert{Kind: "pool", Program: p.Name, State: problem,
+			Action: "fpm tune " + p.Name, ActionLabel: "Sizing advice"})
+	}
+}
