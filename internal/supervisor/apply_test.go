@@ -53,3 +53,27 @@ func TestApplyRollsBackWhatSupervisordRefuses(t *testing.T) {
 		t.Errorf("refused new file left behind: %v", err)
 	}
 }
+
+// supervisord's own loader judges a staged copy before anything is written:
+// what only supervisord refuses is invalid, and the live directory is untouched.
+func TestDaemonCheckRefusesBeforeWriting(t *testing.T) {
+	t.Parallel()
+	if supervisordPython() == "" {
+		t.Skip("supervisord's python is not on this host")
+	}
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 2e9)
+	path := filepath.Join(s.ProgramDir, "web.conf")
+	old, _ := os.ReadFile(path)
+	bad := append(bytes.Clone(old), []byte("numprocs=3\nprocess_name=web\n")...)
+	err := b.daemonCheck(context.Background(), fileChange{path: path, old: old, new: bad})
+	if msg := wantStatus(t, err, ops.StatusInvalid); !strings.Contains(msg, "process_num") || strings.Contains(msg, os.TempDir()) {
+		t.Errorf("message %q", msg)
+	}
+	if now, _ := os.ReadFile(path); !bytes.Equal(now, old) {
+		t.Error("the check touched the live file")
+	}
+	if err := b.daemonCheck(context.Background(), fileChange{path: path, old: old, new: old}); err != nil {
+		t.Errorf("the file as it is: %v", err)
+	}
+}

@@ -93,6 +93,9 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 		}
 		return plan, nil
 	}
+	if err := b.daemonCheck(ctx, fileChange{path: path, old: old, new: next}); err != nil {
+		return nil, err
+	}
 	autostart := true
 	if v, ok := f.Get("autostart"); ok {
 		autostart, _ = parseBool(v)

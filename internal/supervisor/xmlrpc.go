@@ -145,6 +145,9 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 	// The password is generated when applied, never before: the plan (and
 	// an approval request) shows its line masked.
 	preview := []byte(strings.Join(setInet(lines, sec, ip+":"+port, user, "{SHA}generated-when-applied"), ""))
+	if err := b.daemonCheck(ctx, fileChange{path: c.path, old: c.old, new: preview}); err != nil {
+		return nil, err
+	}
 	return &ops.Plan{
 		Summary:     summary,
 		Fingerprint: digest(old),
