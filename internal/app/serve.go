@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/poolvisor/poolvisor/adapters/discord"
 	"github.com/poolvisor/poolvisor/adapters/slack"
 )
 
@@ -18,16 +19,20 @@ import (
 const healthTimeout = 3 * time.Second
 
 // Handler returns poolvisor's HTTP endpoints without any chat surface.
-func (a *App) Handler() http.Handler { return a.handler(nil) }
+func (a *App) Handler() http.Handler { return a.handler(nil, nil) }
 
-// handler returns the HTTP endpoints, with Slack's when sl serves over HTTP.
-func (a *App) handler(sl *slack.Adapter) http.Handler {
+// handler returns the HTTP endpoints, with Slack's when sl serves over HTTP
+// and Discord's when dc does.
+func (a *App) handler(sl *slack.Adapter, dc *discord.Adapter) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.Handle("GET /metrics", a.Metrics.Handler())
 	if sl != nil && a.Config.Slack.Mode == slack.ModeHTTP {
 		mux.Handle("POST /slack/commands", sl.CommandsHandler())
 		mux.Handle("POST /slack/interactions", sl.InteractionsHandler())
+	}
+	if dc != nil {
+		mux.Handle("POST /discord/interactions", dc.Handler())
 	}
 	return mux
 }
@@ -54,10 +59,14 @@ func (a *App) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	dc, err := a.newDiscord(ctx)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	if sl != nil {
 		wg.Go(func() {
 			if err := sl.Run(ctx); err != nil {
@@ -67,7 +76,16 @@ func (a *App) Serve(ctx context.Context) error {
 		})
 		a.Log.Info("slack enabled", "mode", a.Config.Slack.Mode)
 	}
-	err = a.serveHTTP(ctx, sl)
+	if dc != nil {
+		wg.Go(func() {
+			if err := dc.Run(ctx); err != nil {
+				errc <- fmt.Errorf("discord: %w", err)
+				cancel()
+			}
+		})
+		a.Log.Info("discord enabled", "mode", a.Config.Discord.Mode)
+	}
+	err = a.serveHTTP(ctx, sl, dc)
 	cancel()
 	wg.Wait()
 	close(errc)
@@ -77,7 +95,7 @@ func (a *App) Serve(ctx context.Context) error {
 	return <-errc
 }
 
-func (a *App) serveHTTP(ctx context.Context, sl *slack.Adapter) error {
+func (a *App) serveHTTP(ctx context.Context, sl *slack.Adapter, dc *discord.Adapter) error {
 	if a.Config.Listen == "" {
 		a.startBackground(ctx)
 		a.Log.Info("no listen address: HTTP endpoints are off")
@@ -89,7 +107,7 @@ func (a *App) serveHTTP(ctx context.Context, sl *slack.Adapter) error {
 		return fmt.Errorf("listen on %s: %w", a.Config.Listen, err)
 	}
 	srv := &http.Server{
-		Handler:           a.handler(sl),
+		Handler:           a.handler(sl, dc),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,

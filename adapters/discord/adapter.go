@@ -1,0 +1,203 @@
+// Package discord is poolvisor's Discord surface (SPEC §4): application
+// commands with autocomplete, approval buttons and modal forms, over the
+// HTTP interactions endpoint (verified with Ed25519 against the
+// application's public key). Every input becomes command text run through the one core
+// pipeline as the member who asked; every result is rendered as embeds
+// within Discord's limits.
+//
+// Discord wants an answer within three seconds. Work runs in the
+// background; a result ready within fastAnswer is the answer itself,
+// anything slower is deferred (type 5, or 6 for a click) and the original
+// response edited when done.
+package discord
+
+import (
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// Runner is the part of the core pipeline this adapter uses.
+type Runner interface {
+	Run(ctx context.Context, actor ops.Actor, text string) ops.Result
+	Host() string
+}
+
+// Claimer records deliveries so that each is applied at most once
+// (internal/dedupe implements it).
+type Claimer interface {
+	Claim(ctx context.Context, key string) (bool, error)
+}
+
+// Modes of Config.Mode.
+const (
+	ModeHTTP    = "http"
+	ModeGateway = "gateway"
+)
+
+// Config is what the adapter needs from poolvisor's configuration.
+type Config struct {
+	Mode            string // ModeHTTP (ModeGateway is not built yet)
+	BotToken        string
+	ApplicationID   string
+	PublicKey       string   // hex
+	GuildIDs        []string // where commands are registered; none: globally
+	APIURL          string   // REST base URL; empty: Discord's own
+	NotifyChannelID string   // approval requests and alerts are also posted here
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+// Adapter is the Discord surface. Build it with New, mount Handler, and
+// call Run so that commands are registered and work in flight finishes on
+// shutdown.
+type Adapter struct {
+	cfg       Config
+	key       ed25519.PublicKey
+	run       Runner
+	api       API
+	claims    Claimer
+	log       *slog.Logger
+	approvals *approvalMessages
+	lists     *listCache
+	wait      time.Duration // how long an answer may take to be inline (fastAnswer)
+
+	base context.Context // background work; ends after Run drains
+	stop context.CancelFunc
+	wg   sync.WaitGroup
+}
+
+// Option changes how New builds the adapter.
+type Option func(*Adapter)
+
+// WithAPI replaces the REST client, for tests.
+func WithAPI(api API) Option { return func(a *Adapter) { a.api = api } }
+
+// New builds the adapter. It does not contact Discord.
+func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Option) (*Adapter, error) {
+	if cfg.Mode == ModeGateway {
+		return nil, fmt.Errorf("discord: gateway mode is not available yet; set discord.mode: http")
+	}
+	key, err := ParsePublicKey(cfg.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	a := &Adapter{cfg: cfg, key: key, run: run, claims: claims, log: log, wait: fastAnswer}
+	a.api = newRESTClient(cfg.APIURL, cfg.BotToken)
+	for _, o := range opts {
+		o(a)
+	}
+	a.approvals = newApprovalMessages(cfg.Now)
+	a.lists = newListCache(cfg.Now)
+	a.base, a.stop = context.WithCancel(context.Background())
+	return a, nil
+}
+
+// drainTimeout bounds how long shutdown waits for work in flight.
+const drainTimeout = 20 * time.Second
+
+// Run registers the commands, serves until ctx ends (the HTTP handler does
+// the work), then lets work in flight finish (up to drainTimeout).
+func (a *Adapter) Run(ctx context.Context) error {
+	if err := a.Register(ctx); err != nil {
+		// The endpoint still serves the commands registered before.
+		a.log.Error("discord: could not register the application commands", "err", err)
+	}
+	<-ctx.Done()
+	a.drain()
+	return nil
+}
+
+func (a *Adapter) drain() {
+	done := make(chan struct{})
+	go func() { a.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(drainTimeout):
+		a.log.Warn("discord: work still in flight at shutdown; cancelling it")
+	}
+	a.stop()
+}
+
+// spawn runs f in the background with a context not tied to the request
+// that caused it, so answering Discord never cuts the work short.
+func (a *Adapter) spawn(f func(ctx context.Context)) {
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		defer func() {
+			if r := recover(); r != nil {
+				a.log.Error("discord: background work panicked", "panic", r)
+			}
+		}()
+		f(a.base)
+	}()
+}
+
+// claim records a delivery and reports whether it is the first: a false
+// means a duplicate, which must not be applied again. An error means the
+// store failed; the delivery is then refused rather than risk applying it
+// twice.
+func (a *Adapter) claim(ctx context.Context, key string) (bool, error) {
+	if a.claims == nil || key == "" {
+		return true, nil
+	}
+	ok, err := a.claims.Claim(ctx, "discord:"+key)
+	if err != nil {
+		a.log.Error("discord: could not record a delivery; refusing it", "key", key, "err", err)
+		return false, err
+	}
+	if !ok {
+		a.log.Info("discord: duplicate delivery ignored", "key", key)
+	}
+	return ok, nil
+}
+
+// within runs work in the background and waits up to a.wait for it. It
+// returns the result and true when it was ready in time; otherwise false,
+// and late gets the result when it is.
+func (a *Adapter) within(work func(context.Context) ops.Result, late func(context.Context, ops.Result)) (ops.Result, bool) {
+	var (
+		mu     sync.Mutex
+		state  int // 0 waiting, 1 answered in time, 2 late
+		result ops.Result
+		done   = make(chan struct{})
+	)
+	a.spawn(func(ctx context.Context) {
+		res := work(ctx)
+		mu.Lock()
+		if state == 0 {
+			state, result = 1, res
+			mu.Unlock()
+			close(done)
+			return
+		}
+		mu.Unlock()
+		late(ctx, res)
+	})
+	t := time.NewTimer(a.wait)
+	defer t.Stop()
+	select {
+	case <-done:
+		return result, true
+	case <-t.C:
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if state == 1 {
+		return result, true
+	}
+	state = 2
+	return ops.Result{}, false
+}

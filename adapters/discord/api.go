@@ -1,0 +1,151 @@
+package discord
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// API is the part of Discord's REST API this adapter calls. restClient
+// implements it against discord.api_url; tests may give it anything else.
+type API interface {
+	Commands(ctx context.Context, appID, guildID string) ([]*discordgo.ApplicationCommand, error)
+	OverwriteCommands(ctx context.Context, appID, guildID string, cmds []*discordgo.ApplicationCommand) error
+	// EditOriginal edits an interaction's original response through its
+	// token (valid for interactionTokenLifetime).
+	EditOriginal(ctx context.Context, appID, token string, msg *Message) error
+	// Followup sends a follow-up message through an interaction's token.
+	Followup(ctx context.Context, appID, token string, msg *Message) error
+	// Send posts a message in a channel with the bot token.
+	Send(ctx context.Context, channelID string, msg *Message) (string, error)
+	// Edit edits a channel message with the bot token.
+	Edit(ctx context.Context, channelID, messageID string, msg *Message) error
+}
+
+// defaultAPIURL is Discord's own REST API.
+// https://discord.com/developers/docs/reference#api-reference-base-url
+const defaultAPIURL = "https://discord.com/api/v10/"
+
+// apiTimeout bounds one REST call.
+const apiTimeout = 10 * time.Second
+
+// APIError is a refused REST call. Its Status says whether retrying may
+// help: 429 and 5xx may, other 4xx will not.
+type APIError struct {
+	Method, Path string
+	Status       int
+	Body         string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("discord %s %s: HTTP %d: %s", e.Method, e.Path, e.Status, e.Body)
+}
+
+// Retryable reports whether the call may succeed later.
+func (e *APIError) Retryable() bool { return e.Status == http.StatusTooManyRequests || e.Status >= 500 }
+
+// restClient is a small client of the few endpoints API needs. discordgo's
+// Session reads its endpoints from package variables computed at start,
+// which a test cannot point elsewhere without changing them for everyone.
+type restClient struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+func newRESTClient(base, token string) *restClient {
+	if base == "" {
+		base = defaultAPIURL
+	}
+	if !strings.HasSuffix(base, "/") {
+		base += "/"
+	}
+	return &restClient{base: base, token: token, http: &http.Client{Timeout: apiTimeout}}
+}
+
+func (c *restClient) do(ctx context.Context, method, path string, bot bool, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		raw, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bot {
+		req.Header.Set("Authorization", "Bot "+c.token)
+	}
+	req.Header.Set("User-Agent", "DiscordBot (https://github.com/poolvisor/poolvisor, 1)")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("discord %s %s: %w", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode >= 300 {
+		return &APIError{Method: method, Path: path, Status: resp.StatusCode, Body: strings.TrimSpace(string(raw))}
+	}
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return fmt.Errorf("discord %s %s: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+func commandsPath(appID, guildID string) string {
+	if guildID == "" {
+		return "applications/" + appID + "/commands"
+	}
+	return "applications/" + appID + "/guilds/" + guildID + "/commands"
+}
+
+func (c *restClient) Commands(ctx context.Context, appID, guildID string) ([]*discordgo.ApplicationCommand, error) {
+	var out []*discordgo.ApplicationCommand
+	err := c.do(ctx, http.MethodGet, commandsPath(appID, guildID), true, nil, &out)
+	return out, err
+}
+
+func (c *restClient) OverwriteCommands(ctx context.Context, appID, guildID string, cmds []*discordgo.ApplicationCommand) error {
+	return c.do(ctx, http.MethodPut, commandsPath(appID, guildID), true, cmds, nil)
+}
+
+func (c *restClient) EditOriginal(ctx context.Context, appID, token string, msg *Message) error {
+	return c.do(ctx, http.MethodPatch, "webhooks/"+appID+"/"+token+"/messages/@original", false, msg, nil)
+}
+
+func (c *restClient) Followup(ctx context.Context, appID, token string, msg *Message) error {
+	return c.do(ctx, http.MethodPost, "webhooks/"+appID+"/"+token, false, msg, nil)
+}
+
+func (c *restClient) Send(ctx context.Context, channelID string, msg *Message) (string, error) {
+	var out struct {
+		ID string `json:"id"`
+	}
+	if err := c.do(ctx, http.MethodPost, "channels/"+channelID+"/messages", true, msg, &out); err != nil {
+		return "", err
+	}
+	if out.ID == "" {
+		return "", errors.New("discord: the posted message has no id")
+	}
+	return out.ID, nil
+}
+
+func (c *restClient) Edit(ctx context.Context, channelID, messageID string, msg *Message) error {
+	return c.do(ctx, http.MethodPatch, "channels/"+channelID+"/messages/"+messageID, true, msg, nil)
+}

@@ -1,0 +1,159 @@
+package discord
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// msgRef is a posted approval request that can be edited: through the
+// interaction token of the response that carries it while that token
+// lasts, else by channel and message ID with the bot token.
+type msgRef struct {
+	Channel, Message string
+	Token            token
+}
+
+// approvalMessages remembers where each approval request was posted, so
+// that a decision (by button or typed) replaces the buttons everywhere. It
+// lives in memory: after a restart only the clicked message is updated.
+type approvalMessages struct {
+	now func() time.Time
+	mu  sync.Mutex
+	m   map[string]*posted
+}
+
+type posted struct {
+	refs    []msgRef
+	expires time.Time
+}
+
+// approvalMemory is how long posted approval requests are remembered; far
+// longer than any approval TTL.
+const approvalMemory = 24 * time.Hour
+
+func newApprovalMessages(now func() time.Time) *approvalMessages {
+	return &approvalMessages{now: now, m: map[string]*posted{}}
+}
+
+func (am *approvalMessages) add(id string, ref msgRef) {
+	am.mu.Lock()
+	defer am.mu.Unlock()
+	now := am.now()
+	for k, p := range am.m {
+		if now.After(p.expires) {
+			delete(am.m, k)
+		}
+	}
+	p, ok := am.m[id]
+	if !ok {
+		p = &posted{expires: now.Add(approvalMemory)}
+		am.m[id] = p
+	}
+	p.refs = append(p.refs, ref)
+}
+
+// take returns and forgets where the request id was posted.
+func (am *approvalMessages) take(id string) []msgRef {
+	am.mu.Lock()
+	defer am.mu.Unlock()
+	p, ok := am.m[id]
+	if !ok {
+		return nil
+	}
+	delete(am.m, id)
+	return p.refs
+}
+
+// afterResult follows up a result that was answered: an approval request
+// is remembered (and copied to the notify channel); a decision typed as
+// /ops approve replaces the buttons of the request it decided.
+func (a *Adapter) afterResult(ctx context.Context, res ops.Result, by ops.Actor, tok token) {
+	if isApprovalRequest(res) {
+		id := res.ApprovalID
+		a.approvals.add(id, msgRef{Token: tok})
+		if ch := a.cfg.NotifyChannelID; ch != "" {
+			m := Render(res)
+			msgID, err := a.api.Send(ctx, ch, &m)
+			if err != nil {
+				a.log.Warn("discord: could not post an approval request to the notify channel", "approval", id, "err", err)
+				return
+			}
+			a.approvals.add(id, msgRef{Channel: ch, Message: msgID})
+		}
+		return
+	}
+	if id, ok := decided(res); ok {
+		a.updateApproval(ctx, id, res, by, nil)
+	}
+}
+
+// decided returns the approval a result decided, if it did: an accepted
+// approval carries its ID whatever the outcome of applying it; a denial
+// (or withdrawal) is ok and carries the approval. Refusals (no approver
+// role, self-approval, expired, already decided) carry neither.
+func decided(res ops.Result) (string, bool) {
+	if res.Operation != "ops.approve" {
+		return "", false
+	}
+	if res.ApprovalID != "" {
+		return res.ApprovalID, true
+	}
+	if d := decodeData(res.Data); res.Status == ops.StatusOK && d.Approval != nil {
+		return d.Approval.ID, true
+	}
+	return "", false
+}
+
+// decisionMessage is what replaces an approval request once decided: the
+// outcome, who decided, and no buttons.
+func decisionMessage(res ops.Result, by ops.Actor) Message {
+	m := Render(res)
+	m.Flags = 0
+	m.Components = []discordgo.MessageComponent{}
+	if len(m.Embeds) > 0 {
+		e := m.Embeds[len(m.Embeds)-1]
+		note := "Decided by " + firstNonEmpty(by.Name, by.ID) + " (" + by.String() + ") · the buttons are gone because the request is closed"
+		if e.Footer != nil {
+			note = e.Footer.Text + "\n" + note
+		}
+		e.Footer = &discordgo.MessageEmbedFooter{Text: note}
+	}
+	return fit(m)
+}
+
+// updateApproval replaces the buttons of every remembered copy of request
+// id, other than the clicked one, with its outcome.
+func (a *Adapter) updateApproval(ctx context.Context, id string, res ops.Result, by ops.Actor, clicked *msgRef) {
+	m := decisionMessage(res, by)
+	for _, ref := range a.approvals.take(id) {
+		if clicked != nil && ref.Message != "" && ref.Message == clicked.Message {
+			continue
+		}
+		a.editRef(ctx, ref, &m)
+	}
+}
+
+// editRef edits a posted message: by its interaction token while that
+// lasts, else with the bot token.
+func (a *Adapter) editRef(ctx context.Context, ref msgRef, m *Message) {
+	if ref.Token.Value != "" && a.cfg.Now().Before(ref.Token.Expires) {
+		if err := a.api.EditOriginal(ctx, a.cfg.ApplicationID, ref.Token.Value, m); err == nil {
+			return
+		} else if ref.Message == "" {
+			a.log.Warn("discord: could not update an approval request", "err", err)
+			return
+		}
+	}
+	if ref.Channel == "" || ref.Message == "" {
+		a.log.Info("discord: an approval request's token expired; it is updated when clicked")
+		return
+	}
+	if err := a.api.Edit(ctx, ref.Channel, ref.Message, m); err != nil {
+		a.log.Warn("discord: could not update an approval request", "channel", ref.Channel, "err", err)
+	}
+}

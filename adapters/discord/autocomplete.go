@@ -1,0 +1,137 @@
+package discord
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// listTTL is how long a member's live list of pools or programs serves
+// autocomplete: every keystroke asks, and each list read is a pipeline run
+// (authorized and audited), so one read serves a burst of keystrokes.
+const listTTL = 15 * time.Second
+
+// autocompleteBudget bounds reading a list, well inside ackDeadline.
+const autocompleteBudget = 2 * time.Second
+
+// listCache keeps each member's last list of names per kind.
+type listCache struct {
+	now func() time.Time
+	mu  sync.Mutex
+	m   map[string]cachedList
+}
+
+type cachedList struct {
+	names   []string
+	expires time.Time
+}
+
+func newListCache(now func() time.Time) *listCache {
+	return &listCache{now: now, m: map[string]cachedList{}}
+}
+
+func (c *listCache) get(key string, load func() []string) []string {
+	c.mu.Lock()
+	if l, ok := c.m[key]; ok && c.now().Before(l.expires) {
+		c.mu.Unlock()
+		return l.names
+	}
+	c.mu.Unlock()
+	names := load()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, l := range c.m {
+		if c.now().After(l.expires) {
+			delete(c.m, k)
+		}
+	}
+	c.m[key] = cachedList{names: names, expires: c.now().Add(listTTL)}
+	return names
+}
+
+// autocomplete answers a focused `name` or `program` option with the live
+// pools or programs the member may list (type 8): names that start with
+// what was typed first, then names that contain it, at most maxChoices.
+func (a *Adapter) autocomplete(ctx context.Context, in *discordgo.Interaction) *response {
+	_, _, focused := interactionOptions(in.ApplicationCommandData().Options)
+	var names []string
+	if focused != nil {
+		who := actor(in)
+		ctx, cancel := context.WithTimeout(ctx, autocompleteBudget)
+		defer cancel()
+		switch focused.Name {
+		case "name":
+			names = a.lists.get(who.String()+" pools", func() []string { return a.poolNames(ctx, who) })
+		case "program":
+			names = a.lists.get(who.String()+" programs", func() []string { return a.programNames(ctx, who) })
+		}
+	}
+	typed := ""
+	if focused != nil {
+		typed, _ = focused.Value.(string)
+	}
+	return &response{Type: discordgo.InteractionApplicationCommandAutocompleteResult, Data: choicesData{Choices: choices(names, typed)}}
+}
+
+// choices ranks names against typed: prefix matches first, then the rest
+// that contain it, each in list order.
+func choices(names []string, typed string) []*discordgo.ApplicationCommandOptionChoice {
+	typed = strings.ToLower(strings.TrimSpace(typed))
+	var prefix, contains []string
+	for _, n := range names {
+		l := strings.ToLower(n)
+		switch {
+		case strings.HasPrefix(l, typed):
+			prefix = append(prefix, n)
+		case strings.Contains(l, typed):
+			contains = append(contains, n)
+		}
+	}
+	out := []*discordgo.ApplicationCommandOptionChoice{}
+	for _, n := range append(prefix, contains...) {
+		if len(out) == maxChoices {
+			break
+		}
+		if len(n) > maxChoiceName {
+			continue
+		}
+		out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: n, Value: n})
+	}
+	return out
+}
+
+func (a *Adapter) poolNames(ctx context.Context, who ops.Actor) []string {
+	res := a.run.Run(ctx, who, "fpm pools")
+	d := decodeData(res.Data)
+	if res.Status != ops.StatusOK || d.Pools == nil {
+		return nil
+	}
+	var out []string
+	for _, p := range *d.Pools {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
+// programNames lists processes, their groups as GROUP:* and `all`.
+func (a *Adapter) programNames(ctx context.Context, who ops.Actor) []string {
+	res := a.run.Run(ctx, who, "supervisor status")
+	d := decodeData(res.Data)
+	if res.Status != ops.StatusOK || d.Programs == nil {
+		return nil
+	}
+	var out []string
+	for _, p := range *d.Programs {
+		if p.Group != "" && p.Group != p.Name && !slices.Contains(out, p.Group+":*") {
+			out = append(out, p.Group+":*")
+		}
+		out = append(out, p.Name)
+	}
+	return out
+}

@@ -1,0 +1,287 @@
+package discord
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// The application commands mirror the text grammar (internal/command and
+// SPEC §4): its verbs are subcommands, its nouns subcommand groups, its
+// flags options of the same names. A test parses every entry's text with
+// the grammar, so the two cannot drift apart unnoticed.
+
+// optKind is how an option is typed in Discord.
+type optKind int
+
+const (
+	optString optKind = iota
+	optInt
+	optBool   // a switch (--plan): present when true
+	optBoolV  // a true|false value (--autostart true)
+	optChoice // one of choices
+)
+
+// option is one option of a subcommand. Positional options (Arg) are
+// written first, in order and without a flag; the others as --Name VALUE.
+type option struct {
+	Name     string
+	Desc     string
+	Kind     optKind
+	Choices  []string
+	Arg      bool // positional in the grammar
+	Required bool
+	Auto     bool // autocompleted from the live lists
+}
+
+// subcommand is one leaf of the tree: the words it stands for in the
+// grammar, after the top-level command.
+type subcommand struct {
+	Path []string // like ["pool", "create"] or ["status"]
+	Op   string
+	Desc string
+	Opts []option
+}
+
+// Positional options shared by many subcommands. Pool targets are `name`,
+// program targets `program` (SPEC §4).
+var (
+	poolArg     = option{Name: "name", Desc: "The pool", Arg: true, Required: true, Auto: true}
+	programArg  = option{Name: "program", Desc: "The program", Arg: true, Required: true, Auto: true}
+	processArg  = option{Name: "program", Desc: "NAME, GROUP:* or all", Arg: true, Required: true, Auto: true}
+	versionArg  = option{Name: "version", Desc: "The version to restore (default: the previous one)", Kind: optInt, Arg: true}
+	approvalArg = option{Name: "id", Desc: "The approval request's ID", Arg: true, Required: true}
+	planOpt     = option{Name: "plan", Desc: "Validate and show what would change; apply nothing", Kind: optBool}
+	setOpt      = option{Name: "set", Desc: "Other directives, KEY=VALUE separated by ';'"}
+)
+
+func flagOpt(name, desc string, kind optKind, choices ...string) option {
+	return option{Name: name, Desc: desc, Kind: kind, Choices: choices}
+}
+
+var poolOpts = []option{
+	flagOpt("user", "The user the workers run as", optString),
+	flagOpt("group", "The group the workers run as", optString),
+	flagOpt("listen", "A unix socket path or IP:PORT", optString),
+	flagOpt("listen-owner", "Owner of the socket", optString),
+	flagOpt("listen-group", "Group of the socket", optString),
+	flagOpt("listen-mode", "Mode of the socket, like 0660", optString),
+	flagOpt("pm", "Process manager", optChoice, "static", "dynamic", "ondemand"),
+	flagOpt("max-children", "pm.max_children", optInt),
+	flagOpt("start-servers", "pm.start_servers", optInt),
+	flagOpt("min-spare", "pm.min_spare_servers", optInt),
+	flagOpt("max-spare", "pm.max_spare_servers", optInt),
+	flagOpt("max-requests", "pm.max_requests", optInt),
+	flagOpt("idle-timeout", "pm.process_idle_timeout, like 10s", optString),
+	flagOpt("status-path", "pm.status_path, like /status", optString),
+	flagOpt("preset", "Sizes for a small, medium or large site", optChoice, "small", "medium", "large"),
+	setOpt, planOpt,
+}
+
+var programOpts = []option{
+	flagOpt("command", "The program to run, with its arguments", optString),
+	flagOpt("directory", "Where it runs", optString),
+	flagOpt("user", "The user it runs as", optString),
+	flagOpt("autostart", "Start with supervisord", optBoolV),
+	flagOpt("autorestart", "Restart when it exits", optChoice, "true", "false", "unexpected"),
+	flagOpt("numprocs", "How many copies run", optInt),
+	setOpt, planOpt,
+}
+
+func opts(o ...[]option) []option {
+	var out []option
+	for _, x := range o {
+		out = append(out, x...)
+	}
+	return out
+}
+
+func one(o ...option) []option { return o }
+
+// tree is every application command: top-level name to subcommands.
+var tree = map[string][]subcommand{
+	"fpm": {
+		{Path: []string{"pools"}, Op: "fpm.pool.list", Desc: "List PHP-FPM pools"},
+		{Path: []string{"pool", "show"}, Op: "fpm.pool.show", Desc: "Show a pool's directives", Opts: one(poolArg)},
+		{Path: []string{"pool", "create"}, Op: "fpm.pool.create", Desc: "Create a pool", Opts: opts(one(poolArg), poolOpts)},
+		{Path: []string{"pool", "edit"}, Op: "fpm.pool.edit", Desc: "Change a pool's directives", Opts: opts(one(poolArg), poolOpts)},
+		{Path: []string{"pool", "delete"}, Op: "fpm.pool.delete", Desc: "Delete a pool", Opts: one(poolArg, planOpt)},
+		{Path: []string{"pool", "history"}, Op: "fpm.pool.history", Desc: "Versions of a pool's file", Opts: one(poolArg, flagOpt("version", "Show this version", optInt))},
+		{Path: []string{"pool", "rollback"}, Op: "fpm.pool.rollback", Desc: "Restore an earlier version of a pool", Opts: one(poolArg, versionArg, planOpt)},
+		{Path: []string{"status"}, Op: "fpm.service.status", Desc: "PHP-FPM service state"},
+		{Path: []string{"reload"}, Op: "fpm.service.reload", Desc: "Reload PHP-FPM gracefully", Opts: one(planOpt)},
+		{Path: []string{"restart"}, Op: "fpm.service.restart", Desc: "Restart PHP-FPM", Opts: one(planOpt)},
+		{Path: []string{"tune"}, Op: "fpm.tune", Desc: "Advice on pool sizes", Opts: one(
+			option{Name: "name", Desc: "The pool (default: all)", Arg: true, Auto: true},
+			flagOpt("ram-mb", "RAM to plan for, in MB", optInt), flagOpt("reserve-mb", "RAM kept for everything else, in MB", optInt))},
+		{Path: []string{"help"}, Op: "ops.help", Desc: "What you may run"},
+	},
+	"supervisor": {
+		{Path: []string{"status"}, Op: "supervisor.program.list", Desc: "Program states", Opts: one(
+			option{Name: "program", Desc: "NAME or GROUP:* (default: all)", Arg: true, Auto: true})},
+		{Path: []string{"show"}, Op: "supervisor.program.show", Desc: "A program's directives and processes", Opts: one(programArg)},
+		{Path: []string{"add"}, Op: "supervisor.program.add", Desc: "Add a program", Opts: opts(one(programArg), programOpts)},
+		{Path: []string{"edit"}, Op: "supervisor.program.edit", Desc: "Change a program", Opts: opts(one(programArg), programOpts)},
+		{Path: []string{"delete"}, Op: "supervisor.program.delete", Desc: "Delete a program", Opts: one(programArg, planOpt)},
+		{Path: []string{"start"}, Op: "supervisor.program.start", Desc: "Start programs", Opts: one(processArg, planOpt)},
+		{Path: []string{"stop"}, Op: "supervisor.program.stop", Desc: "Stop programs", Opts: one(processArg, planOpt)},
+		{Path: []string{"restart"}, Op: "supervisor.program.restart", Desc: "Restart programs", Opts: one(processArg, planOpt)},
+		{Path: []string{"logs"}, Op: "supervisor.program.logs", Desc: "The tail of a program's log", Opts: one(processArg,
+			flagOpt("stderr", "Read stderr instead of stdout", optBool), flagOpt("bytes", "How many bytes to read", optInt))},
+		{Path: []string{"reread"}, Op: "supervisor.service.reread", Desc: "What changed on disk (applies nothing)"},
+		{Path: []string{"update"}, Op: "supervisor.service.update", Desc: "Apply changed program files", Opts: one(
+			option{Name: "program", Desc: "Only this program", Arg: true, Auto: true}, planOpt)},
+		{Path: []string{"restart-service"}, Op: "supervisor.service.restart", Desc: "Restart supervisord itself", Opts: one(planOpt)},
+		{Path: []string{"xmlrpc", "show"}, Op: "supervisor.xmlrpc.show", Desc: "XML-RPC (inet_http_server) settings"},
+		{Path: []string{"xmlrpc", "set"}, Op: "supervisor.xmlrpc.set", Desc: "Enable or change XML-RPC over TCP", Opts: one(
+			flagOpt("ip", "Address to listen on", optString), flagOpt("port", "Port to listen on", optInt),
+			flagOpt("username", "User name for XML-RPC", optString), planOpt)},
+		{Path: []string{"xmlrpc", "disable"}, Op: "supervisor.xmlrpc.set", Desc: "Turn XML-RPC over TCP off", Opts: one(planOpt)},
+		{Path: []string{"info"}, Op: "supervisor.service.status", Desc: "supervisord's state, version, pid, config file"},
+		{Path: []string{"events"}, Op: "supervisor.events.manage", Desc: "Install or remove poolvisor's event listener", Opts: one(
+			option{Name: "action", Desc: "enable or disable", Kind: optChoice, Choices: []string{"enable", "disable"}, Arg: true, Required: true})},
+		{Path: []string{"history"}, Op: "supervisor.program.history", Desc: "Versions of a program's file", Opts: one(programArg, flagOpt("version", "Show this version", optInt))},
+		{Path: []string{"rollback"}, Op: "supervisor.program.rollback", Desc: "Restore an earlier version of a program", Opts: one(programArg, versionArg, planOpt)},
+		{Path: []string{"help"}, Op: "ops.help", Desc: "What you may run"},
+	},
+	"ops": {
+		{Path: []string{"hosts"}, Op: "ops.hosts", Desc: "Hosts this bot reaches, with health"},
+		{Path: []string{"whoami"}, Op: "ops.whoami", Desc: "Your identity and roles"},
+		{Path: []string{"approvals"}, Op: "ops.approvals", Desc: "Pending approval requests"},
+		{Path: []string{"approve"}, Op: "ops.approve", Desc: "Approve a pending request", Opts: one(approvalArg)},
+		{Path: []string{"deny"}, Op: "ops.approve", Desc: "Deny (or withdraw) a pending request", Opts: one(approvalArg,
+			option{Name: "reason", Desc: "Why", Arg: true})},
+		{Path: []string{"audit"}, Op: "ops.audit", Desc: "The last N audit entries", Opts: one(
+			option{Name: "n", Desc: "How many", Kind: optInt, Arg: true})},
+		{Path: []string{"help"}, Op: "ops.help", Desc: "What you may run"},
+	},
+}
+
+// topLevel is the order the commands are registered in.
+var topLevel = []string{"fpm", "supervisor", "ops"}
+
+var topDesc = map[string]string{
+	"fpm":        "PHP-FPM pools and service",
+	"supervisor": "Supervisor programs and service",
+	"ops":        "poolvisor itself: approvals, audit, identity",
+}
+
+// grammarPath maps a subcommand's Discord path to the grammar's words
+// where they differ: `/supervisor xmlrpc show` is `supervisor xmlrpc`.
+func grammarPath(top string, sc subcommand) []string {
+	words := append([]string{top}, sc.Path...)
+	if top == "supervisor" && slices.Equal(sc.Path, []string{"xmlrpc", "show"}) {
+		words = words[:2]
+	}
+	return words
+}
+
+// writes reports whether any subcommand of top writes; such commands are
+// hidden by default_member_permissions from members who cannot manage the
+// server (RBAC still decides every request).
+func writes(top string) bool {
+	for _, sc := range tree[top] {
+		if ops.KindOf(sc.Op) == ops.Write {
+			return true
+		}
+	}
+	return false
+}
+
+// quote writes v as one word of the grammar (POSIX single quotes).
+func quote(v string) string {
+	if v != "" && !strings.ContainsAny(v, " \t'\"\\") {
+		return v
+	}
+	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+}
+
+// optionValue is one option as it arrived.
+type optionValue struct {
+	Name  string
+	Value any // string, float64 (numbers arrive as JSON numbers) or bool
+}
+
+// commandText turns an invoked application command into the grammar's
+// text: the words of its path, its positional options in order, then its
+// flags. An unknown subcommand yields false.
+func commandText(top string, path []string, given []optionValue) (string, bool) {
+	var sc *subcommand
+	for i := range tree[top] {
+		if slices.Equal(tree[top][i].Path, path) {
+			sc = &tree[top][i]
+		}
+	}
+	if sc == nil {
+		return "", false
+	}
+	byName := map[string]any{}
+	for _, o := range given {
+		byName[o.Name] = o.Value
+	}
+	words := grammarPath(top, *sc)
+	var flags []string
+	for _, o := range sc.Opts {
+		v, ok := byName[o.Name]
+		if !ok {
+			continue
+		}
+		s := valueText(v)
+		switch {
+		case o.Kind == optBool:
+			if b, _ := v.(bool); b {
+				flags = append(flags, "--"+o.Name)
+			}
+		case o.Arg:
+			words = append(words, quote(s))
+		case o.Name == setOpt.Name:
+			for _, kv := range strings.Split(s, ";") {
+				if kv = strings.TrimSpace(kv); kv != "" {
+					flags = append(flags, "--set", quote(kv))
+				}
+			}
+		default:
+			flags = append(flags, "--"+o.Name, quote(s))
+		}
+	}
+	return strings.Join(append(words, flags...), " "), true
+}
+
+func valueText(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case bool:
+		if v {
+			return "true"
+		}
+		return "false"
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return ""
+}
+
+// interactionOptions flattens the options of an application command into
+// its subcommand path and the options given to the leaf.
+func interactionOptions(opts []*discordgo.ApplicationCommandInteractionDataOption) ([]string, []optionValue, *discordgo.ApplicationCommandInteractionDataOption) {
+	var path []string
+	var focused *discordgo.ApplicationCommandInteractionDataOption
+	for len(opts) == 1 && (opts[0].Type == discordgo.ApplicationCommandOptionSubCommand ||
+		opts[0].Type == discordgo.ApplicationCommandOptionSubCommandGroup) {
+		path = append(path, opts[0].Name)
+		opts = opts[0].Options
+	}
+	var vals []optionValue
+	for _, o := range opts {
+		vals = append(vals, optionValue{Name: o.Name, Value: o.Value})
+		if o.Focused {
+			focused = o
+		}
+	}
+	return path, vals, focused
+}

@@ -1,0 +1,219 @@
+// Package discordfake is a fake of Discord for tests: an httptest server
+// speaking the documented wire format of the REST calls poolvisor makes
+// (application command bulk overwrite, interaction webhooks, channel
+// messages), validating every payload against Discord's limits, and
+// helpers that sign interactions the way Discord does.
+package discordfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Call is one request the fake received.
+type Call struct {
+	Seq     int
+	Method  string
+	Path    string // below the API base, like "channels/1/messages"
+	Body    json.RawMessage
+	Msg     Msg    // the message, for message calls
+	Channel string // for channel calls
+	Token   string // for webhook calls
+	Err     string // why it was refused, if it was
+}
+
+// Server is a fake Discord REST API.
+type Server struct {
+	srv   *httptest.Server
+	bot   string
+	appID string
+
+	mu       sync.Mutex
+	calls    []Call
+	commands map[string][]*AppCommand // by guild ("" for global)
+	next     int
+	changed  chan struct{}
+}
+
+// New starts a fake for the application appID that accepts the bot token.
+func New(appID, botToken string) *Server {
+	s := &Server{bot: botToken, appID: appID, commands: map[string][]*AppCommand{}, next: 1000, changed: make(chan struct{})}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// Close stops the fake.
+func (s *Server) Close() { s.srv.Close() }
+
+// APIURL is the base URL to configure as discord.api_url.
+func (s *Server) APIURL() string { return s.srv.URL + "/api/v10/" }
+
+// Calls returns the calls received from seq on.
+func (s *Server) Calls(seq int) []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Call
+	for _, c := range s.calls {
+		if c.Seq >= seq {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Seq is the sequence number the next call gets.
+func (s *Server) Seq() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.calls)
+}
+
+// Commands returns what is registered in guild ("" for global).
+func (s *Server) Commands(guild string) []*AppCommand {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.commands[guild]
+}
+
+// Wait returns the first call from seq on that match accepts, waiting up
+// to d for it.
+func (s *Server) Wait(d time.Duration, seq int, match func(Call) bool) (Call, error) {
+	deadline := time.After(d)
+	for {
+		s.mu.Lock()
+		for _, c := range s.calls[min(seq, len(s.calls)):] {
+			if match(c) {
+				s.mu.Unlock()
+				return c, nil
+			}
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-deadline:
+			return Call{}, fmt.Errorf("no matching Discord call within %s; calls: %s", d, s.describe(seq))
+		}
+	}
+}
+
+func (s *Server) describe(seq int) string {
+	var parts []string
+	for _, c := range s.Calls(seq) {
+		parts = append(parts, fmt.Sprintf("%s %s %s", c.Method, c.Path, c.Err))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (s *Server) record(c Call) Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.Seq = len(s.calls)
+	s.calls = append(s.calls, c)
+	close(s.changed)
+	s.changed = make(chan struct{})
+	return c
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	path, ok := strings.CutPrefix(r.URL.Path, "/api/v10/")
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	c := Call{Method: r.Method, Path: path, Body: body}
+	parts := strings.Split(path, "/")
+	fail := func(code int, format string, args ...any) {
+		c.Err = fmt.Sprintf(format, args...)
+		s.record(c)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(code)
+		json.NewEncoder(w).Encode(map[string]any{"code": 50035, "message": c.Err})
+	}
+	webhook := parts[0] == "webhooks" // authorised by the interaction token instead
+	if !webhook && r.Header.Get("Authorization") != "Bot "+s.bot {
+		fail(http.StatusUnauthorized, "401: Unauthorized")
+		return
+	}
+	switch {
+	case parts[0] == "applications" && len(parts) >= 3 && parts[1] == s.appID:
+		guild := ""
+		if parts[2] == "guilds" && len(parts) == 5 && parts[4] == "commands" {
+			guild = parts[3]
+		} else if !(parts[2] == "commands" && len(parts) == 3) {
+			fail(http.StatusNotFound, "unknown endpoint")
+			return
+		}
+		switch r.Method {
+		case http.MethodGet:
+			s.mu.Lock()
+			out := s.commands[guild]
+			s.mu.Unlock()
+			if out == nil {
+				out = []*AppCommand{}
+			}
+			s.record(c)
+			writeJSON(w, out)
+		case http.MethodPut:
+			cmds, err := ValidateCommands(body)
+			if err != nil {
+				fail(http.StatusBadRequest, "%v", err)
+				return
+			}
+			s.mu.Lock()
+			for _, cmd := range cmds {
+				s.next++
+				cmd.ID, cmd.Type = fmt.Sprint(s.next), 1
+			}
+			s.commands[guild] = cmds
+			s.mu.Unlock()
+			s.record(c)
+			writeJSON(w, cmds)
+		default:
+			fail(http.StatusMethodNotAllowed, "method")
+		}
+	case webhook && len(parts) >= 3 && parts[1] == s.appID:
+		c.Token = parts[2]
+		if err := ValidateMessage(body); err != nil {
+			fail(http.StatusBadRequest, "%v", err)
+			return
+		}
+		json.Unmarshal(body, &c.Msg)
+		s.record(c)
+		writeJSON(w, map[string]any{"id": s.id()})
+	case parts[0] == "channels" && len(parts) >= 3 && parts[2] == "messages":
+		c.Channel = parts[1]
+		if err := ValidateMessage(body); err != nil {
+			fail(http.StatusBadRequest, "%v", err)
+			return
+		}
+		json.Unmarshal(body, &c.Msg)
+		id := s.id()
+		if len(parts) == 4 {
+			id = parts[3]
+		}
+		s.record(c)
+		writeJSON(w, map[string]any{"id": id, "channel_id": c.Channel})
+	default:
+		fail(http.StatusNotFound, "unknown endpoint")
+	}
+}
+
+func (s *Server) id() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.next++
+	return fmt.Sprintf("%d", 900000000000000000+s.next)
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,179 @@
+package discord
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// Discord's limits on a modal.
+// https://discord.com/developers/docs/components/reference#text-input
+const (
+	maxModalInputs = 5
+	maxModalTitle  = 45
+	maxInputLabel  = 45
+	maxInputValue  = 4000
+)
+
+// formPrefix marks a modal's custom_id; the rest is the command words and
+// the target, like "pv:form:supervisor edit:web".
+const formPrefix = buttonPrefix + "form:"
+
+// input is one text input of a form: the flag it fills and its directive
+// in the file (to prefill an edit).
+type input struct {
+	Flag, Label, Key, Hint string
+	Paragraph, Required    bool
+}
+
+// The most useful five of each kind; the others keep their defaults (or,
+// for an edit, their current values) and stay reachable as options.
+var (
+	programInputs = []input{
+		{Flag: "command", Key: "command", Label: "Command", Hint: "The program to run, with its arguments", Required: true},
+		{Flag: "directory", Key: "directory", Label: "Directory", Hint: "Where it runs"},
+		{Flag: "user", Key: "user", Label: "User", Hint: "The user it runs as"},
+		{Flag: "autorestart", Key: "autorestart", Label: "Restart when it exits", Hint: "true, false or unexpected"},
+		{Flag: "set", Label: "Other settings", Hint: "One KEY=VALUE a line", Paragraph: true},
+	}
+	poolInputs = []input{
+		{Flag: "user", Key: "user", Label: "User", Required: true},
+		{Flag: "listen", Key: "listen", Label: "Listen", Hint: "A unix socket path or IP:PORT; empty for the default"},
+		{Flag: "pm", Key: "pm", Label: "Process manager", Hint: "static, dynamic or ondemand"},
+		{Flag: "max-children", Key: "pm.max_children", Label: "Max children"},
+		{Flag: "set", Label: "Other settings", Hint: "One KEY=VALUE a line", Paragraph: true},
+	}
+)
+
+// formOf returns the form a command opens, if it opens one: create, add
+// and edit given nothing but their target.
+func formOf(top string, path []string, given []optionValue) ([]input, string, bool) {
+	words := top + " " + strings.Join(path, " ")
+	var target string
+	for _, o := range given {
+		switch o.Name {
+		case "name", "program":
+			target, _ = o.Value.(string)
+		default:
+			return nil, "", false // options given: run them as typed
+		}
+	}
+	switch words {
+	case "supervisor add", "supervisor edit":
+		return programInputs, target, true
+	case "fpm pool create", "fpm pool edit":
+		return poolInputs, target, true
+	}
+	return nil, "", false
+}
+
+type modalData struct {
+	CustomID   string                       `json:"custom_id"`
+	Title      string                       `json:"title"`
+	Components []discordgo.MessageComponent `json:"components"`
+}
+
+// openForm answers with a modal (type 9). An edit is prefilled with the
+// current values, read as the member (so RBAC applies) within fastAnswer.
+func (a *Adapter) openForm(who ops.Actor, words string, target string, inputs []input) *response {
+	current := map[string]string{}
+	if strings.HasSuffix(words, " edit") {
+		show := strings.TrimSuffix(words, "edit") + "show " + quote(target)
+		res, ready := a.within(func(ctx context.Context) ops.Result { return a.run.Run(ctx, who, show) }, func(context.Context, ops.Result) {})
+		if !ready {
+			return reply(ephemeral(RenderText("⏳ Reading the current values took too long; give the options to change instead.")))
+		}
+		if res.Status != ops.StatusOK {
+			return reply(ephemeral(Render(res)))
+		}
+		d := decodeData(res.Data)
+		switch {
+		case d.Program != nil:
+			current = d.Program.Directives
+		case d.Pool != nil:
+			current = d.Pool.Directives
+		}
+	}
+	var rows []discordgo.MessageComponent
+	for _, in := range inputs[:min(len(inputs), maxModalInputs)] {
+		ti := discordgo.TextInput{CustomID: in.Flag, Label: truncate(in.Label, maxInputLabel), Style: discordgo.TextInputShort,
+			Placeholder: truncate(in.Hint, 100), Required: in.Required, MaxLength: maxInputValue, Value: truncate(current[in.Key], maxInputValue)}
+		if in.Paragraph {
+			ti.Style = discordgo.TextInputParagraph
+		}
+		rows = append(rows, discordgo.ActionsRow{Components: []discordgo.MessageComponent{ti}})
+	}
+	title := strings.ToUpper(words[:1]) + words[1:] + " " + target
+	return &response{Type: discordgo.InteractionResponseModal, Data: modalData{
+		CustomID: truncate(formPrefix+words+":"+target, maxCustomID), Title: truncate(title, maxModalTitle), Components: rows}}
+}
+
+// formText turns a submitted modal into command text: its words, target,
+// and a flag for every filled input (--set once per line).
+func formText(customID string, values map[string]string) (string, bool) {
+	rest, ok := strings.CutPrefix(customID, formPrefix)
+	if !ok {
+		return "", false
+	}
+	words, target, ok := strings.Cut(rest, ":")
+	if !ok || !slices.Contains([]string{"supervisor add", "supervisor edit", "fpm pool create", "fpm pool edit"}, words) {
+		return "", false
+	}
+	parts := []string{words, quote(target)}
+	flags := make([]string, 0, len(values))
+	for f := range values {
+		flags = append(flags, f)
+	}
+	slices.Sort(flags)
+	for _, f := range flags {
+		v := strings.TrimSpace(values[f])
+		if v == "" || !isFormFlag(f) {
+			continue
+		}
+		if f == "set" {
+			for _, l := range strings.Split(v, "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					parts = append(parts, "--set", quote(l))
+				}
+			}
+			continue
+		}
+		parts = append(parts, "--"+f, quote(v))
+	}
+	return strings.Join(parts, " "), true
+}
+
+func isFormFlag(f string) bool {
+	for _, in := range slices.Concat(programInputs, poolInputs) {
+		if in.Flag == f {
+			return true
+		}
+	}
+	return false
+}
+
+// submitted runs a submitted modal like the command it stands for.
+func (a *Adapter) submitted(in *discordgo.Interaction) *response {
+	d := in.ModalSubmitData()
+	values := map[string]string{}
+	for _, c := range d.Components {
+		row, ok := c.(*discordgo.ActionsRow)
+		if !ok {
+			continue
+		}
+		for _, rc := range row.Components {
+			if ti, ok := rc.(*discordgo.TextInput); ok {
+				values[ti.CustomID] = ti.Value
+			}
+		}
+	}
+	text, ok := formText(d.CustomID, values)
+	if !ok {
+		return reply(ephemeral(RenderText("⚠️ poolvisor does not know this form.")))
+	}
+	return a.runText(in, text, true)
+}

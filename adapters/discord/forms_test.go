@@ -1,0 +1,113 @@
+package discord
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/poolvisor/poolvisor/adapters/discord/discordfake"
+)
+
+func TestFormText(t *testing.T) {
+	for _, tc := range []struct {
+		id     string
+		values map[string]string
+		want   string
+		ok     bool
+	}{
+		{"pv:form:supervisor add:w", map[string]string{"command": "php artisan queue:work", "user": "", "set": "priority=5\n\nstopsignal=TERM"},
+			"supervisor add w --command 'php artisan queue:work' --set priority=5 --set stopsignal=TERM", true},
+		{"pv:form:fpm pool edit:shop", map[string]string{"max-children": "12", "evil": "x"}, "fpm pool edit shop --max-children 12", true},
+		{"pv:form:supervisor delete:w", nil, "", false},
+		{"pv:ops approve x", nil, "", false},
+	} {
+		got, ok := formText(tc.id, tc.values)
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("%s: %q %v, want %q %v", tc.id, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+type modal struct {
+	CustomID   string `json:"custom_id"`
+	Title      string `json:"title"`
+	Components []struct {
+		Type       int `json:"type"`
+		Components []struct {
+			CustomID string `json:"custom_id"`
+			Label    string `json:"label"`
+			Value    string `json:"value"`
+		} `json:"components"`
+	} `json:"components"`
+}
+
+func TestForms(t *testing.T) {
+	h := newHarness(t)
+
+	t.Run("add opens an empty form", func(t *testing.T) {
+		a := h.command(alice, "supervisor", []string{"add"}, discordfake.Opt{Name: "program", Value: "w"})
+		var m modal
+		if err := json.Unmarshal(a.Data, &m); err != nil || a.Type != 9 {
+			t.Fatalf("type %d %s %v", a.Type, a.Data, err)
+		}
+		if m.CustomID != "pv:form:supervisor add:w" || len(m.Components) != 5 || len(m.Title) > maxModalTitle {
+			t.Errorf("modal: %+v", m)
+		}
+	})
+
+	t.Run("edit opens a prefilled form", func(t *testing.T) {
+		a := h.command(alice, "supervisor", []string{"edit"}, discordfake.Opt{Name: "program", Value: "web"})
+		if a.Type != 9 || !strings.Contains(string(a.Data), `"value":"/usr/bin/php -S 0:80 it's"`) {
+			t.Errorf("type %d %s", a.Type, a.Data)
+		}
+	})
+
+	t.Run("options given run without a form", func(t *testing.T) {
+		a := h.command(alice, "supervisor", []string{"edit"}, discordfake.Opt{Name: "program", Value: "web"}, discordfake.Opt{Name: "user", Value: "app"})
+		if a.Type != 4 {
+			t.Errorf("type %d %s", a.Type, a.Data)
+		}
+		<-h.w.applied
+	})
+
+	t.Run("a submitted form runs as the member", func(t *testing.T) {
+		a := h.interact(discordfake.Submit(appID, guild, channel, alice, "pv:form:supervisor add:w",
+			map[string]string{"command": "php artisan queue:work", "directory": "/srv/app"}))
+		if a.Type != 4 || !strings.Contains(a.msg(t).Text(), "Updated w") {
+			t.Errorf("type %d %s", a.Type, a.Data)
+		}
+		select {
+		case op := <-h.w.applied:
+			if c, _ := op.Get("command"); c != "php artisan queue:work" {
+				t.Errorf("applied %+v", op)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("not applied")
+		}
+	})
+
+	t.Run("invalid values are explained privately and change nothing", func(t *testing.T) {
+		a := h.interact(discordfake.Submit(appID, guild, channel, alice, "pv:form:supervisor add:w",
+			map[string]string{"command": "/bin/true", "user": "nobody2"}))
+		if m := a.msg(t); a.Type != 4 || m.Flags&64 == 0 || !strings.Contains(m.Text(), "nobody2") {
+			t.Errorf("type %d %s", a.Type, a.Data)
+		}
+		select {
+		case op := <-h.w.applied:
+			t.Errorf("applied %+v", op)
+		case <-time.After(100 * time.Millisecond):
+		}
+	})
+
+	t.Run("a viewer's form is refused", func(t *testing.T) {
+		a := h.command(vic, "supervisor", []string{"edit"}, discordfake.Opt{Name: "program", Value: "web"})
+		if a.Type == 9 {
+			// Reading is allowed; the submission is not.
+			s := h.interact(discordfake.Submit(appID, guild, channel, vic, "pv:form:supervisor edit:web", map[string]string{"user": "x"}))
+			if m := s.msg(t); m.Flags&64 == 0 || !strings.Contains(m.Text(), "may not") {
+				t.Errorf("viewer's submission: %s", m.Text())
+			}
+		}
+	})
+}

@@ -1,0 +1,46 @@
+package discord
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// Handler serves POST /discord/interactions: every interaction Discord
+// sends (PING, application commands, autocomplete, button clicks), each
+// verified before anything is read from it.
+func (a *Adapter) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "could not read the request", http.StatusBadRequest)
+			return
+		}
+		if err := verify(r.Header, body, a.key, a.cfg.Now()); err != nil {
+			a.log.Warn("discord: request refused", "reason", err, "remote", r.RemoteAddr)
+			http.Error(w, "invalid request signature", http.StatusUnauthorized)
+			return
+		}
+		var in discordgo.Interaction
+		if err := json.Unmarshal(body, &in); err != nil {
+			http.Error(w, "not an interaction", http.StatusBadRequest)
+			return
+		}
+		writeResponse(w, a.interaction(r.Context(), &in))
+	})
+}
+
+func writeResponse(w http.ResponseWriter, resp *response) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(resp)
+}

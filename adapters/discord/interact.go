@@ -1,0 +1,165 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// interaction answers one verified interaction, whatever its transport.
+func (a *Adapter) interaction(ctx context.Context, in *discordgo.Interaction) *response {
+	if in.Type == discordgo.InteractionPing {
+		return pong
+	}
+	if in.Type == discordgo.InteractionApplicationCommandAutocomplete {
+		return a.autocomplete(ctx, in)
+	}
+	first, err := a.claim(ctx, "interaction:"+in.ID)
+	if err != nil {
+		return reply(ephemeral(RenderText("❌ poolvisor could not record this request (its database failed), so nothing was done. Try again in a moment.")))
+	}
+	if !first {
+		if in.Type == discordgo.InteractionMessageComponent {
+			return ackUpdate
+		}
+		return reply(ephemeral(RenderText("This request was already received; it runs once.")))
+	}
+	switch in.Type {
+	case discordgo.InteractionApplicationCommand:
+		return a.command(in)
+	case discordgo.InteractionMessageComponent:
+		return a.component(in)
+	case discordgo.InteractionModalSubmit:
+		return a.submitted(in)
+	}
+	return reply(ephemeral(RenderText("poolvisor does not handle this kind of interaction.")))
+}
+
+// actor returns the member as the core knows them: the immutable user ID,
+// a display name for messages only, and the IDs of their roles.
+func actor(in *discordgo.Interaction) ops.Actor {
+	if in.Member != nil && in.Member.User != nil {
+		u := in.Member.User
+		return ops.Actor{Platform: "discord", ID: u.ID, Name: firstNonEmpty(in.Member.Nick, u.GlobalName, u.Username),
+			Groups: append([]string(nil), in.Member.Roles...)}
+	}
+	if in.User != nil { // a direct message: no guild, no roles
+		return ops.Actor{Platform: "discord", ID: in.User.ID, Name: firstNonEmpty(in.User.GlobalName, in.User.Username)}
+	}
+	return ops.Actor{Platform: "discord"}
+}
+
+// command runs an application command and answers with its result when
+// that is ready within fastAnswer, else defers and edits the response.
+func (a *Adapter) command(in *discordgo.Interaction) *response {
+	d := in.ApplicationCommandData()
+	path, vals, _ := interactionOptions(d.Options)
+	text, ok := commandText(d.Name, path, vals)
+	if !ok {
+		return reply(ephemeral(RenderText(fmt.Sprintf("⚠️ /%s %s is not a poolvisor command; the commands may be out of date.",
+			d.Name, strings.Join(path, " ")))))
+	}
+	if inputs, target, ok := formOf(d.Name, path, vals); ok {
+		return a.openForm(actor(in), d.Name+" "+strings.Join(path, " "), target, inputs)
+	}
+	// Whether a deferred answer is public must be chosen before the result
+	// is known: writes are, reads are not.
+	return a.runText(in, text, isWrite(d.Name, path, vals))
+}
+
+// runText runs command text as the member and answers with its result
+// when that is ready within fastAnswer, else defers and edits the response.
+func (a *Adapter) runText(in *discordgo.Interaction, text string, public bool) *response {
+	who, tok, typed := actor(in), a.tokenOf(in), "/"+text
+	res, ready := a.within(func(ctx context.Context) ops.Result {
+		return a.run.Run(ctx, who, text)
+	}, func(ctx context.Context, res ops.Result) {
+		a.finishDeferred(ctx, tok, public, who, typed, res)
+	})
+	if !ready {
+		if public {
+			return deferPublic
+		}
+		return deferEphemeral
+	}
+	m := resultMessage(res, who, typed)
+	a.spawn(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
+	return reply(m)
+}
+
+// isWrite reports whether the subcommand at path writes (a --plan does not).
+func isWrite(top string, path []string, given []optionValue) bool {
+	for _, o := range given {
+		if b, _ := o.Value.(bool); o.Name == planOpt.Name && b {
+			return false
+		}
+	}
+	for _, sc := range tree[top] {
+		if slices.Equal(sc.Path, path) {
+			return ops.KindOf(sc.Op) == ops.Write
+		}
+	}
+	return false
+}
+
+// component runs a clicked button's command as the clicking member. A
+// decision replaces the request's buttons with its outcome (type 7); a
+// refusal is explained to the clicker alone and leaves the buttons for
+// someone who may decide.
+func (a *Adapter) component(in *discordgo.Interaction) *response {
+	d := in.MessageComponentData()
+	text, ok := strings.CutPrefix(d.CustomID, buttonPrefix)
+	if !ok || text == "" {
+		return ackUpdate
+	}
+	who, tok := actor(in), a.tokenOf(in)
+	var clicked msgRef
+	if in.Message != nil {
+		clicked = msgRef{Channel: firstNonEmpty(in.Message.ChannelID, in.ChannelID), Message: in.Message.ID}
+	}
+	res, ready := a.within(func(ctx context.Context) ops.Result {
+		return a.run.Run(ctx, who, text)
+	}, func(ctx context.Context, res ops.Result) {
+		a.clickedLate(ctx, tok, clicked, who, text, res)
+	})
+	if !ready {
+		return ackUpdate
+	}
+	if id, ok := decided(res); ok {
+		a.spawn(func(ctx context.Context) { a.updateApproval(ctx, id, res, who, &clicked) })
+		return updateMessage(decisionMessage(res, who))
+	}
+	if res.Operation == "ops.approve" {
+		return reply(ephemeral(Render(res)))
+	}
+	a.spawn(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
+	return reply(resultMessage(res, who, "/"+text))
+}
+
+// clickedLate finishes a click whose result took longer than fastAnswer
+// (the click was acknowledged with type 6).
+func (a *Adapter) clickedLate(ctx context.Context, tok token, clicked msgRef, who ops.Actor, text string, res ops.Result) {
+	if id, ok := decided(res); ok {
+		m := decisionMessage(res, who)
+		if err := a.api.EditOriginal(ctx, a.cfg.ApplicationID, tok.Value, &m); err != nil {
+			a.log.Warn("discord: could not update a clicked approval request; editing it with the bot token", "err", err)
+			a.editRef(ctx, clicked, &m)
+		}
+		a.updateApproval(ctx, id, res, who, &clicked)
+		return
+	}
+	m := resultMessage(res, who, "/"+text)
+	if res.Operation == "ops.approve" {
+		m = ephemeral(Render(res))
+	}
+	if err := a.api.Followup(ctx, a.cfg.ApplicationID, tok.Value, &m); err != nil {
+		a.log.Error("discord: could not answer a click", "err", err)
+		return
+	}
+	a.afterResult(ctx, res, who, tok)
+}

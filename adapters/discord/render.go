@@ -1,0 +1,156 @@
+package discord
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// Message is a rendered result: the body of an interaction response, a
+// webhook edit or a channel message. Embeds and components are always
+// sent, empty or not, so that an edit replaces what was there (the buttons
+// of a decided approval request go away).
+type Message struct {
+	Content         string                            `json:"content"`
+	Embeds          []*discordgo.MessageEmbed         `json:"embeds"`
+	Components      []discordgo.MessageComponent      `json:"components"`
+	Flags           discordgo.MessageFlags            `json:"flags,omitempty"`
+	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions,omitempty"`
+	Reference       *discordgo.MessageReference       `json:"message_reference,omitempty"`
+}
+
+// Colours of an embed's side bar, one per status.
+const (
+	colourOK       = 0x2EB67D // green
+	colourFailed   = 0xE01E5A // red
+	colourInvalid  = 0xECB22E // amber
+	colourDenied   = 0x992D22 // dark red
+	colourPending  = 0x3498DB // blue
+	colourConflict = 0x9B59B6 // purple
+	colourNeutral  = 0x95A5A6 // grey: notes
+)
+
+var statusColours = map[ops.Status]int{
+	ops.StatusOK:       colourOK,
+	ops.StatusFailed:   colourFailed,
+	ops.StatusInvalid:  colourInvalid,
+	ops.StatusDenied:   colourDenied,
+	ops.StatusPending:  colourPending,
+	ops.StatusConflict: colourConflict,
+}
+
+// statusMarks mark a result's status at the start of its title. An ok read
+// needs no mark: the answer speaks for itself.
+var statusMarks = map[ops.Status]string{
+	ops.StatusOK:       "✅",
+	ops.StatusFailed:   "❌",
+	ops.StatusInvalid:  "⚠️",
+	ops.StatusDenied:   "⛔",
+	ops.StatusPending:  "⏳",
+	ops.StatusConflict: "🔀",
+}
+
+// data is the union of what the core's results carry (SPEC §2), decoded
+// from their JSON form: the renderer sees exactly what `poolvisor exec
+// --json` prints, whatever Go types the backends used.
+type data struct {
+	Programs *[]process    `json:"programs"`
+	Program  *programDoc   `json:"program"`
+	Log      *logDoc       `json:"log"`
+	Pools    *[]poolDoc    `json:"pools"`
+	Pool     *poolDoc      `json:"pool"`
+	Approval *ops.Approval `json:"approval"`
+	Plan     *string       `json:"plan"`
+}
+
+func decodeData(v any) data {
+	var d data
+	if v == nil {
+		return d
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return d
+	}
+	_ = json.Unmarshal(raw, &d) // a shape we do not know renders as text
+	return d
+}
+
+// noMentions keeps every message from pinging anyone: names are shown,
+// never notified.
+var noMentions = &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
+
+func newMessage(embeds ...*discordgo.MessageEmbed) Message {
+	return Message{Embeds: embeds, Components: []discordgo.MessageComponent{}, AllowedMentions: noMentions}
+}
+
+// Render draws a result as a Discord message of embeds. Every message it
+// returns stays within Discord's limits (see limits.go), whatever the size
+// of the result.
+func Render(res ops.Result) Message {
+	d := decodeData(res.Data)
+	if res.Status == ops.StatusPending && d.Approval != nil {
+		return fit(renderApproval(res, *d.Approval))
+	}
+	head, rest := firstLine(res.Message)
+	if head == "" {
+		head = string(res.Status)
+	}
+	e := &discordgo.MessageEmbed{Title: truncate(mark(res)+head, maxTitle), Color: colour(res)}
+	write := ops.KindOf(res.Operation) == ops.Write
+	switch {
+	case d.Programs != nil:
+		renderProcesses(e, stripTable(rest, *d.Programs), *d.Programs)
+	case d.Program != nil && !write:
+		renderProgram(e, *d.Program)
+	case d.Log != nil:
+		renderLog(e, *d.Log)
+	case strings.HasPrefix(res.Operation, "fpm.service.") && d.Pools != nil:
+		renderFPMStatus(e, res.Data)
+	case d.Pools != nil && strings.HasPrefix(res.Operation, "fpm.pool."):
+		renderPools(e, *d.Pools)
+	case d.Pool != nil && !write:
+		renderDirectives(e, d.Pool.File, d.Pool.Directives)
+	default: // free text, and writes, whose message says what changed (a diff)
+		e.Description = textDescription(rest)
+	}
+	return fit(newMessage(e))
+}
+
+// RenderText draws a short note (an acknowledgement, an explanation).
+func RenderText(text string) Message {
+	return fit(newMessage(&discordgo.MessageEmbed{Description: text, Color: colourNeutral}))
+}
+
+func colour(res ops.Result) int {
+	if c, ok := statusColours[res.Status]; ok {
+		return c
+	}
+	return colourNeutral
+}
+
+func mark(res ops.Result) string {
+	if res.Status == ops.StatusOK && ops.KindOf(res.Operation) == ops.Read && res.Operation != "" {
+		return ""
+	}
+	if m, ok := statusMarks[res.Status]; ok {
+		return m + " "
+	}
+	return ""
+}
+
+// textDescription shows free text as a code block, cut with a note when
+// it is longer than maxTextChars.
+func textDescription(text string) string {
+	if strings.TrimSpace(text) == "" {
+		return ""
+	}
+	block, cut := codeBlock(text, maxTextChars)
+	if cut {
+		block += "\n*The rest is cut to fit in Discord; `poolvisor exec` on the host shows all of it.*"
+	}
+	return block
+}

@@ -1,0 +1,175 @@
+package discord
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// logDoc is the data of supervisor.program.logs.
+type logDoc struct {
+	Name      string `json:"name"`
+	Stream    string `json:"stream"`
+	Truncated bool   `json:"truncated"`
+	Text      string `json:"text"`
+}
+
+// renderLog shows the end of a log: the newest lines matter most, so a
+// long log is cut from the top with a note.
+func renderLog(e *discordgo.MessageEmbed, l logDoc) {
+	if strings.TrimSpace(l.Text) == "" {
+		return
+	}
+	text, cut := tail(l.Text, maxLogChars)
+	e.Description, _ = codeBlock(text, maxLogChars+16)
+	if cut || l.Truncated {
+		e.Footer = &discordgo.MessageEmbedFooter{Text: "Earlier lines are cut. The bytes option reads less; the whole log is on the host."}
+	}
+}
+
+// poolDoc is a PHP-FPM pool as fpm.pool.list and fpm.pool.show carry it.
+type poolDoc struct {
+	Name       string            `json:"name"`
+	PM         string            `json:"pm"`
+	Listen     string            `json:"listen"`
+	File       string            `json:"file"`
+	Directives map[string]string `json:"directives"`
+}
+
+func renderPools(e *discordgo.MessageEmbed, pools []poolDoc) {
+	lines := make([]string, 0, len(pools))
+	for i, p := range pools {
+		if i == maxListLines {
+			break
+		}
+		line := "🟢 **" + escape(p.Name) + "**"
+		if p.PM != "" {
+			line += " · pm " + code(p.PM)
+		}
+		if p.Listen != "" {
+			line += " · listen " + code(p.Listen)
+		}
+		lines = append(lines, line)
+	}
+	text, n := joinLines(lines, maxTextChars)
+	e.Description = text
+	if hidden := len(pools) - n; hidden > 0 {
+		e.Footer = &discordgo.MessageEmbedFooter{Text: fmt.Sprintf("…and %d more pools; /fpm pool show name:NAME shows one.", hidden)}
+	}
+}
+
+// fpmStatus is the data of fpm.service.status, reload and restart.
+type fpmStatus struct {
+	Pools []struct {
+		Name    string `json:"name"`
+		Note    string `json:"note"`
+		Figures *struct {
+			ProcessManager     string `json:"process_manager"`
+			ListenQueue        int64  `json:"listen_queue"`
+			IdleProcesses      int64  `json:"idle_processes"`
+			ActiveProcesses    int64  `json:"active_processes"`
+			TotalProcesses     int64  `json:"total_processes"`
+			MaxChildrenReached int64  `json:"max_children_reached"`
+			SlowRequests       int64  `json:"slow_requests"`
+		} `json:"figures"`
+	} `json:"pools"`
+}
+
+// renderFPMStatus shows each pool's load: busy and idle workers, the listen
+// queue, and whether it ever ran out of children.
+func renderFPMStatus(e *discordgo.MessageEmbed, v any) {
+	var st fpmStatus
+	raw, _ := json.Marshal(v)
+	if json.Unmarshal(raw, &st) != nil {
+		return
+	}
+	var lines []string
+	for i, p := range st.Pools {
+		if i == maxListLines {
+			lines = append(lines, fmt.Sprintf("…and %d more pools.", len(st.Pools)-i))
+			break
+		}
+		f := p.Figures
+		if f == nil {
+			lines = append(lines, fmt.Sprintf("%s **%s** · %s", stateMarks["UNKNOWN"], escape(p.Name), escape(truncate(p.Note, maxInfoChars))))
+			continue
+		}
+		m := stateMarks["RUNNING"]
+		if f.ListenQueue > 0 || f.MaxChildrenReached > 0 {
+			m = stateMarks["BACKOFF"] // saturated now or before: worth a look
+		}
+		line := fmt.Sprintf("%s **%s** %s · %d active, %d idle of %d · queue %d", m, escape(p.Name),
+			code(f.ProcessManager), f.ActiveProcesses, f.IdleProcesses, f.TotalProcesses, f.ListenQueue)
+		if f.MaxChildrenReached > 0 {
+			line += fmt.Sprintf(" · max children reached %d times", f.MaxChildrenReached)
+		}
+		if f.SlowRequests > 0 {
+			line += fmt.Sprintf(" · %d slow requests", f.SlowRequests)
+		}
+		lines = append(lines, line)
+	}
+	e.Description, _ = joinLines(lines, maxTextChars)
+}
+
+// buttonPrefix marks the custom_id of poolvisor's buttons; the rest of it
+// is the command text a click runs, as the clicking member.
+const buttonPrefix = "pv:"
+
+// button is a poolvisor button that runs text when clicked.
+func button(label string, style discordgo.ButtonStyle, text string) discordgo.Button {
+	return discordgo.Button{Label: truncate(label, maxButtonLabel), Style: style, CustomID: truncate(buttonPrefix+text, maxCustomID)}
+}
+
+// renderApproval draws a pending request: who asks for what, the plan, and
+// the Approve and Deny buttons.
+func renderApproval(res ops.Result, a ops.Approval) Message {
+	what := code(a.Op.Describe())
+	if a.Op.Host != "" {
+		what += " on " + escape(a.Op.Host)
+	}
+	e := &discordgo.MessageEmbed{
+		Title:       truncate(mark(res)+"Approval needed", maxTitle),
+		Description: mention(a.Requester) + " asks to run " + what,
+		Color:       colourPending,
+	}
+	if s := strings.TrimSpace(a.Summary); s != "" {
+		block, _ := codeBlock(s, maxTextChars)
+		e.Description += "\n" + block
+	}
+	e.Fields = []*discordgo.MessageEmbedField{
+		{Name: "Request", Value: code(a.ID), Inline: true},
+		{Name: "Expires", Value: discordDate(a.Expires), Inline: true},
+	}
+	e.Footer = &discordgo.MessageEmbedFooter{Text: "An approver other than the requester decides."}
+	m := newMessage(e)
+	m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
+		button("Approve", discordgo.SuccessButton, "ops approve "+a.ID),
+		button("Deny", discordgo.DangerButton, "ops deny "+a.ID),
+	}}}
+	return m
+}
+
+// snowflakeRE matches a Discord ID; anything else is not written as a mention.
+var snowflakeRE = regexp.MustCompile(`^[0-9]{15,21}$`)
+
+// mention names an actor: a Discord user as a mention (which the client
+// shows with their current name and, with noMentions, does not ping), anyone
+// else by platform identity.
+func mention(a ops.Actor) string {
+	if a.Platform == "discord" && snowflakeRE.MatchString(a.ID) {
+		return "<@" + a.ID + ">"
+	}
+	return code(a.String())
+}
+
+// discordDate writes t so that each reader sees it in their own time zone.
+// https://discord.com/developers/docs/reference#message-formatting-timestamp-styles
+func discordDate(t time.Time) string {
+	return fmt.Sprintf("<t:%d:f> (<t:%d:R>)", t.Unix(), t.Unix())
+}

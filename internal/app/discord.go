@@ -1,0 +1,38 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/poolvisor/poolvisor/adapters/discord"
+	"github.com/poolvisor/poolvisor/internal/dedupe"
+)
+
+// newDiscord builds the Discord adapter from the config, or returns nil when
+// Discord is not enabled.
+func (a *App) newDiscord(ctx context.Context) (*discord.Adapter, error) {
+	cfg := a.Config.Discord
+	if !cfg.Enabled {
+		return nil, nil
+	}
+	claims, err := dedupe.New(ctx, a.db)
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	dc, err := discord.New(discord.Config{
+		Mode:            cfg.Mode,
+		BotToken:        cfg.BotToken,
+		ApplicationID:   cfg.ApplicationID,
+		PublicKey:       cfg.PublicKey,
+		GuildIDs:        cfg.GuildIDs,
+		APIURL:          cfg.APIURL,
+		NotifyChannelID: cfg.NotifyChannelID,
+	}, a.Pipeline, claims, a.Log.With("adapter", "discord"))
+	if err != nil {
+		return nil, err
+	}
+	if a.Alerts != nil && cfg.NotifyChannelID != "" {
+		a.Alerts.AddNotifier("discord", dc)
+	}
+	return dc, nil
+}

@@ -1,0 +1,298 @@
+package app_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/poolvisor/poolvisor/adapters/discord/discordfake"
+	"github.com/poolvisor/poolvisor/internal/sandbox"
+)
+
+const (
+	dApp     = "110000000000000001"
+	dBot     = "discord-e2e-bot"
+	dGuild   = "120000000000000001"
+	dChannel = "130000000000000001"
+	dNotify  = "130000000000000002"
+	dOpsRole = "140000000000000001"
+	dWait    = 20 * time.Second
+)
+
+// The Discord people of the end-to-end tests: alice an admin by user ID,
+// olga an operator by role, vic a viewer.
+var (
+	dAlice = discordfake.Member{ID: "150000000000000001", Name: "alice"}
+	dOlga  = discordfake.Member{ID: "150000000000000003", Name: "olga", Roles: []string{dOpsRole}}
+	dVic   = discordfake.Member{ID: "150000000000000004", Name: "vic"}
+)
+
+// discordEnv is a real supervisord, a fake Discord and `poolvisor serve`
+// between them, over HTTP interactions.
+type discordEnv struct {
+	*env
+	fake *discordfake.Server
+	key  discordfake.Key
+	base string
+	logs *syncBuffer
+}
+
+func newDiscordEnv(t *testing.T, progs ...sandbox.Program) *discordEnv {
+	t.Helper()
+	fake := discordfake.New(dApp, dBot)
+	t.Cleanup(fake.Close)
+	key := discordfake.NewKey()
+	sv := sandbox.Supervisor(t, progs...)
+	dir := t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := fmt.Sprintf(`host: e2e
+data_dir: %s/data
+listen: %s
+log: {level: debug}
+phpfpm: {enabled: false}
+supervisor:
+  url: %s
+  config_file: %s
+  program_dir: %s
+  log_dir: %s
+discord:
+  enabled: true
+  mode: http
+  bot_token: %s
+  application_id: "%s"
+  public_key: %s
+  guild_ids: ["%s"]
+  api_url: %s
+  notify_channel_id: "%s"
+local: {allow_impersonation: true}
+rbac:
+  bindings:
+    - {role: admin, discord_users: ["%s"], local_users: [alice]}
+    - {role: operator, discord_roles: ["%s"]}
+    - {role: viewer, discord_users: ["%s"], local_users: [vic]}
+`, dir, addr, sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir, dBot, dApp, key.PublicHex(), dGuild, fake.APIURL(), dNotify,
+		dAlice.ID, dOpsRole, dVic.ID)
+	path := filepath.Join(dir, "poolvisor.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	de := &discordEnv{env: &env{t: t, config: path, sv: sv}, fake: fake, key: key, base: "http://" + addr, logs: &syncBuffer{}}
+	cmd := exec.Command(binary, "serve", "--config", path)
+	cmd.Stdout, cmd.Stderr = de.logs, de.logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("serve log:\n%s", de.logs.String())
+		}
+	})
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(de.base + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not come up:\n%s", de.logs.String())
+		}
+	}
+	return de
+}
+
+// post sends an interaction signed now, unless mutate changes the request.
+func (de *discordEnv) post(in map[string]any, mutate ...func(*http.Request)) (int, []byte) {
+	de.t.Helper()
+	req := de.key.SignedRequest(de.base+"/discord/interactions", discordfake.Body(in), time.Now())
+	for _, m := range mutate {
+		m(req)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		de.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body
+}
+
+// shown is what the member sees after an interaction: its type, and the
+// message of the response or, when deferred, of the edit or follow-up.
+type shown struct {
+	Type int
+	Msg  discordfake.Msg
+}
+
+func (de *discordEnv) interact(in map[string]any) shown {
+	de.t.Helper()
+	seq := de.fake.Seq()
+	code, body := de.post(in)
+	if code != http.StatusOK {
+		de.t.Fatalf("HTTP %d: %s", code, body)
+	}
+	var r struct {
+		Type int             `json:"type"`
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &r); err != nil {
+		de.t.Fatalf("response %s: %v", body, err)
+	}
+	s := shown{Type: r.Type}
+	switch r.Type {
+	case 4, 7:
+		if err := discordfake.ValidateMessage(r.Data); err != nil {
+			de.t.Errorf("Discord would refuse the response: %v", err)
+		}
+		json.Unmarshal(r.Data, &s.Msg)
+	case 5, 6:
+		c, err := de.fake.Wait(dWait, seq, func(c discordfake.Call) bool { return c.Token == in["token"] })
+		if err != nil {
+			de.t.Fatal(err)
+		}
+		s.Msg = c.Msg
+		if c.Method == http.MethodPost { // a follow-up keeps its own flags
+			s.Type = 4
+		}
+	}
+	return s
+}
+
+func (de *discordEnv) command(who discordfake.Member, name string, path []string, opts ...discordfake.Opt) shown {
+	de.t.Helper()
+	return de.interact(discordfake.Command(discordfake.TypeCommand, dApp, dGuild, dChannel, who, name, path, opts...))
+}
+
+func TestDiscordHTTPEndToEnd(t *testing.T) {
+	de := newDiscordEnv(t, slackPrograms()...)
+	pids := de.waitRunning("web", "queue:queue_00", "queue:queue_01")
+
+	t.Run("commands are registered at start", func(t *testing.T) {
+		if _, err := de.fake.Wait(dWait, 0, func(c discordfake.Call) bool {
+			return c.Method == http.MethodPut && strings.Contains(c.Path, "/guilds/"+dGuild+"/commands")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, c := range de.fake.Commands(dGuild) {
+			names = append(names, c.Name)
+		}
+		if strings.Join(names, " ") != "fpm supervisor ops" {
+			t.Errorf("registered: %v", names)
+		}
+	})
+
+	t.Run("ping", func(t *testing.T) {
+		code, body := de.post(discordfake.Ping(dApp))
+		if code != 200 || strings.TrimSpace(string(body)) != `{"type":1}` {
+			t.Errorf("PING: HTTP %d %s", code, body)
+		}
+	})
+
+	t.Run("status", func(t *testing.T) {
+		s := de.command(dVic, "supervisor", []string{"status"})
+		if s.Msg.Flags&64 == 0 || !strings.Contains(s.Msg.Text(), "**web** `RUNNING`") || !strings.Contains(s.Msg.Text(), "queue:queue\\_01") {
+			t.Errorf("status: %+v %s", s.Type, s.Msg.Text())
+		}
+	})
+
+	t.Run("a viewer's stop is denied", func(t *testing.T) {
+		s := de.command(dVic, "supervisor", []string{"stop"}, discordfake.Opt{Name: "program", Value: "web"})
+		if s.Msg.Flags&64 == 0 || !strings.Contains(s.Msg.Text(), "may not") {
+			t.Errorf("stop by a viewer: %s", s.Msg.Text())
+		}
+	})
+
+	t.Run("restart needs an admin's click", func(t *testing.T) {
+		seq := de.fake.Seq()
+		req := de.command(dOlga, "supervisor", []string{"restart"}, discordfake.Opt{Name: "program", Value: "web"})
+		if len(req.Msg.Buttons()) != 2 || req.Msg.Flags&64 != 0 || !strings.Contains(req.Msg.Text(), "<@"+dOlga.ID+">") {
+			t.Fatalf("approval request: %s", req.Msg.Text())
+		}
+		if _, err := de.fake.Wait(dWait, seq, func(c discordfake.Call) bool { return c.Channel == dNotify && len(c.Msg.Buttons()) == 2 }); err != nil {
+			t.Error(err)
+		}
+		approve := req.Msg.Buttons()[0].CustomID
+		for _, who := range []discordfake.Member{dOlga, dVic} {
+			s := de.interact(discordfake.Click(dApp, dGuild, dChannel, who, "160000000000000001", approve))
+			if s.Type != 4 || s.Msg.Flags&64 == 0 {
+				t.Errorf("%s's click: type %d %s", who.Name, s.Type, s.Msg.Text())
+			}
+		}
+		if now := de.waitRunning("web"); now["web RUNNING"] != pids["web RUNNING"] {
+			t.Fatal("a refused click restarted web")
+		}
+		s := de.interact(discordfake.Click(dApp, dGuild, dChannel, dAlice, "160000000000000001", approve))
+		if s.Type != 7 || len(s.Msg.Buttons()) != 0 || !strings.Contains(s.Msg.Text(), "Decided by alice") {
+			t.Errorf("an admin's click: type %d %s", s.Type, s.Msg.Text())
+		}
+		after := de.waitRunning("web")
+		if after["web RUNNING"] == pids["web RUNNING"] {
+			t.Error("an approved restart left web's pid as it was")
+		}
+		later := de.interact(discordfake.Click(dApp, dGuild, dChannel, dAlice, "160000000000000001", approve))
+		if later.Type != 4 || later.Msg.Flags&64 == 0 {
+			t.Errorf("a later click: type %d %s", later.Type, later.Msg.Text())
+		}
+		if again := de.waitRunning("web"); again["web RUNNING"] != after["web RUNNING"] {
+			t.Error("a later click restarted web again")
+		}
+	})
+
+	t.Run("autocomplete suggests programs", func(t *testing.T) {
+		code, body := de.post(discordfake.Command(discordfake.TypeAutocomplete, dApp, dGuild, dChannel, dVic, "supervisor", []string{"restart"},
+			discordfake.Opt{Name: "program", Value: "qu", Focused: true}))
+		if code != 200 || !strings.Contains(string(body), `"type":8`) || !strings.Contains(string(body), `"queue:*"`) || strings.Contains(string(body), `"web"`) {
+			t.Errorf("autocomplete: HTTP %d %s", code, body)
+		}
+	})
+
+	t.Run("bad signatures are refused and change nothing", func(t *testing.T) {
+		before := de.waitRunning("web")
+		stop := discordfake.Command(discordfake.TypeCommand, dApp, dGuild, dChannel, dAlice, "supervisor", []string{"stop"},
+			discordfake.Opt{Name: "program", Value: "web"})
+		body := discordfake.Body(stop)
+		resign := func(k discordfake.Key, at time.Time) func(*http.Request) {
+			return func(r *http.Request) {
+				ts := strconv.FormatInt(at.Unix(), 10)
+				r.Header.Set("X-Signature-Timestamp", ts)
+				r.Header.Set("X-Signature-Ed25519", k.Sign(ts, body))
+			}
+		}
+		for name, mutate := range map[string]func(*http.Request){
+			"unsigned":    func(r *http.Request) { r.Header.Del("X-Signature-Ed25519") },
+			"another key": resign(discordfake.NewKey(), time.Now()),
+			"stale":       resign(de.key, time.Now().Add(-6*time.Minute)),
+			"tampered": func(r *http.Request) {
+				r.Header.Set("X-Signature-Timestamp", strconv.FormatInt(time.Now().Unix()-1, 10))
+			},
+		} {
+			if code, _ := de.post(stop, mutate); code != http.StatusUnauthorized {
+				t.Errorf("%s: HTTP %d, want 401", name, code)
+			}
+		}
+		time.Sleep(300 * time.Millisecond)
+		if after := de.waitRunning("web"); after["web RUNNING"] != before["web RUNNING"] {
+			t.Error("a refused request stopped web")
+		}
+		for _, e := range auditEntries(t, &slackEnv{env: de.env}) {
+			if e.Operation == "supervisor.program.stop" && e.Status == "ok" {
+				t.Errorf("a refused request reached the pipeline: %+v", e)
+			}
+		}
+	})
+}
