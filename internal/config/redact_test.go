@@ -24,7 +24,7 @@ func TestRedactedHidesSecrets(t *testing.T) {
 	t.Setenv("POOLVISOR_DISCORD_BOT_TOKEN", "SECRET-discord-bot")
 	c := mustLoad(t, `
 slack: {enabled: true, mode: socket, bot_token: xoxb-SECRET-bot, app_token_file: `+appFile+`, signing_secret: SECRET-signing}
-discord: {enabled: true, application_id: "1234567890"}
+discord: {enabled: true, mode: http, application_id: "1234567890", public_key: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef}
 supervisor: {username: admin, password: SECRET-supervisor-pw}
 nats: {url: "nats://SECRET-nats-token@nats-1:4222,nats://nats-2:4222"}
 `)

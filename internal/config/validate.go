@@ -190,6 +190,9 @@ func (c *Config) validateDiscord(p *problems) {
 	if d.ApplicationID == "" {
 		p.add("discord.application_id", "is required when discord is enabled")
 	}
+	if d.Mode == "gateway" {
+		p.add("discord.mode", "gateway is not available in this version yet; use http (POST /discord/interactions, see docs/discord.md)")
+	}
 	if d.Mode == "http" && d.PublicKey == "" {
 		p.add("discord.public_key", "is required in http mode")
 	}
