@@ -37,8 +37,12 @@ func alertMessage(a alert.Alert) Message {
 	}
 	m := newMessage(e)
 	if a.Action != "" && len(buttonPrefix+a.Action) <= maxCustomID {
+		label := a.ActionLabel
+		if label == "" {
+			label = "Restart"
+		}
 		m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-			button("Restart", discordgo.PrimaryButton, a.Action),
+			button(label, discordgo.PrimaryButton, a.Action),
 		}}}
 	}
 	return fit(m)
