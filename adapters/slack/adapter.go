@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -70,6 +71,8 @@ type Config struct {
 	ReadFile func(path string) ([]byte, error)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Observe, when set, is told of every Web API call (metrics).
+	Observe func(method string, failed, rateLimited bool)
 }
 
 // PoolDefaults are the values a new pool's form starts with.
@@ -90,6 +93,7 @@ type Adapter struct {
 	responses *responseURLs
 	approvals *approvalMessages
 	wait      time.Duration // how long an answer may take to be inline (fastAnswer)
+	connected atomic.Bool   // Socket Mode is connected
 
 	base context.Context // background work; ends after Run drains
 	stop context.CancelFunc
@@ -114,6 +118,9 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 	a.api = slackgo.New(cfg.BotToken, clientOptions(cfg)...)
 	for _, o := range opts {
 		o(a)
+	}
+	if cfg.Observe != nil {
+		a.api = observedAPI{API: a.api, observe: cfg.Observe}
 	}
 	a.groups = newGroupCache(a.api, cfg.Usergroups, cfg.Now, log)
 	a.responses = newResponseURLs(cfg.Now)

@@ -52,8 +52,10 @@ func (a *Adapter) socketEvents(ctx context.Context, client *socketmode.Client) {
 		}
 		switch evt.Type {
 		case socketmode.EventTypeConnected:
+			a.connected.Store(true)
 			a.log.Info("slack: Socket Mode connected")
-		case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth, socketmode.EventTypeIncomingError:
+		case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth, socketmode.EventTypeIncomingError, socketmode.EventTypeDisconnect:
+			a.connected.Store(false)
 			a.log.Warn("slack: Socket Mode trouble", "event", evt.Type, "data", evt.Data)
 		case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
 			go a.envelope(ctx, client, evt)

@@ -38,7 +38,8 @@ type App struct {
 	Supervisor *supervisor.Backend // nil when disabled
 	FPM        *phpfpm.Backend     // nil when disabled or not found
 	Metrics    *metrics.Metrics
-	Alerts     *alert.Engine // nil when alerts are off; chat adapters add themselves with AddNotifier
+	Alerts     *alert.Engine          // nil when alerts are off; chat adapters add themselves with AddNotifier
+	chatHealth []func() ops.Component // the chat connections serve runs
 	db         *sql.DB
 }
 
@@ -197,6 +198,9 @@ func (a *App) health(ctx context.Context) []ops.Component {
 	}
 	if a.FPM != nil {
 		parts = append(parts, a.FPM.Health(ctx))
+	}
+	for _, h := range a.chatHealth {
+		parts = append(parts, h())
 	}
 	return parts
 }

@@ -63,6 +63,17 @@ func TestSlackHTTPEndToEnd(t *testing.T) {
 func TestSlackSocketModeEndToEnd(t *testing.T) {
 	se := newSlackEnv(t, "socket", slackPrograms()...)
 	slackFlows(t, se, "socket")
+
+	t.Run("healthz and metrics see the connection", func(t *testing.T) {
+		code, body := get(t, se.base+"/healthz")
+		if code != 200 || !strings.Contains(body, `"name":"slack","ok":true,"info":"Socket Mode connected"`) {
+			t.Errorf("healthz %d %s", code, body)
+		}
+		_, body = get(t, se.base+"/metrics")
+		if !strings.Contains(body, `poolvisor_chat_api_calls_total{method="chat.postMessage",platform="slack"}`) {
+			t.Errorf("metrics lack Slack API calls:\n%.1500s", body)
+		}
+	})
 }
 
 // slackFlows are the issue's end-to-end flows, over either transport.

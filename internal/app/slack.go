@@ -42,9 +42,13 @@ func (a *App) newSlack(ctx context.Context) (*slack.Adapter, error) {
 		// Until show results carry the file itself, the raw editor reads
 		// the file that show names.
 		ReadFile: os.ReadFile,
+		Observe: func(method string, failed, rateLimited bool) {
+			a.Metrics.ChatCall("slack", method, failed, rateLimited)
+		},
 	}, a.Pipeline, claims, a.Log.With("adapter", "slack"))
 	if a.Alerts != nil && cfg.NotifyChannel != "" {
 		a.Alerts.AddNotifier("slack", sl)
 	}
+	a.chatHealth = append(a.chatHealth, sl.Health)
 	return sl, nil
 }
