@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all build deps test lint fmt vet demo demo-down bench fuzz clean
+.PHONY: all build deps test lint fmt vet demo demo-down bench fuzz soak clean
 
 all: build
 
@@ -38,6 +38,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/command/
 	$(GO) test -run '^$$' -fuzz FuzzProgramFileSet -fuzztime 30s ./internal/supervisor/
 	$(GO) test -run '^$$' -fuzz FuzzPoolFileSet -fuzztime 30s ./internal/phpfpm/
+
+# A bounded soak (1000 mixed operations against real daemons) that checks
+# for leaks of goroutines, open files and heap; POOLVISOR_SOAK_OPS=N for more.
+soak: deps
+	POOLVISOR_SOAK=1 $(GO) test -count=1 -run TestSoak -v -timeout 30m ./internal/app/ | grep -E 'operations in|^(ok|FAIL|---)'
 
 clean:
 	rm -rf bin .sandbox
