@@ -2,11 +2,11 @@ package discord
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/adapters/posted"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -18,56 +18,10 @@ type msgRef struct {
 	Token            token
 }
 
-// approvalMessages remembers where each approval request was posted, so
-// that a decision (by button or typed) replaces the buttons everywhere. It
-// lives in memory: after a restart only the clicked message is updated.
-type approvalMessages struct {
-	now func() time.Time
-	mu  sync.Mutex
-	m   map[string]*posted
-}
+// approvalMessages remembers where each approval request was posted.
+type approvalMessages = posted.Tracker[msgRef]
 
-type posted struct {
-	refs    []msgRef
-	expires time.Time
-}
-
-// approvalMemory is how long posted approval requests are remembered; far
-// longer than any approval TTL.
-const approvalMemory = 24 * time.Hour
-
-func newApprovalMessages(now func() time.Time) *approvalMessages {
-	return &approvalMessages{now: now, m: map[string]*posted{}}
-}
-
-func (am *approvalMessages) add(id string, ref msgRef) {
-	am.mu.Lock()
-	defer am.mu.Unlock()
-	now := am.now()
-	for k, p := range am.m {
-		if now.After(p.expires) {
-			delete(am.m, k)
-		}
-	}
-	p, ok := am.m[id]
-	if !ok {
-		p = &posted{expires: now.Add(approvalMemory)}
-		am.m[id] = p
-	}
-	p.refs = append(p.refs, ref)
-}
-
-// take returns and forgets where the request id was posted.
-func (am *approvalMessages) take(id string) []msgRef {
-	am.mu.Lock()
-	defer am.mu.Unlock()
-	p, ok := am.m[id]
-	if !ok {
-		return nil
-	}
-	delete(am.m, id)
-	return p.refs
-}
+func newApprovalMessages(now func() time.Time) *approvalMessages { return posted.New[msgRef](now) }
 
 // afterResult follows up a result that was answered: an approval request
 // is remembered (and copied to the notify channel); a decision typed as
@@ -75,7 +29,7 @@ func (am *approvalMessages) take(id string) []msgRef {
 func (a *Adapter) afterResult(ctx context.Context, res ops.Result, by ops.Actor, tok token) {
 	if isApprovalRequest(res) {
 		id := res.ApprovalID
-		a.approvals.add(id, msgRef{Token: tok})
+		a.approvals.Add(id, msgRef{Token: tok})
 		if ch := a.cfg.NotifyChannelID; ch != "" {
 			m := Render(res)
 			msgID, err := a.api.Send(ctx, ch, &m)
@@ -83,7 +37,7 @@ func (a *Adapter) afterResult(ctx context.Context, res ops.Result, by ops.Actor,
 				a.log.Warn("discord: could not post an approval request to the notify channel", "approval", id, "err", err)
 				return
 			}
-			a.approvals.add(id, msgRef{Channel: ch, Message: msgID})
+			a.approvals.Add(id, msgRef{Channel: ch, Message: msgID})
 		}
 		return
 	}
@@ -130,7 +84,7 @@ func decisionMessage(res ops.Result, by ops.Actor) Message {
 // id, other than the clicked one, with its outcome.
 func (a *Adapter) updateApproval(ctx context.Context, id string, res ops.Result, by ops.Actor, clicked *msgRef) {
 	m := decisionMessage(res, by)
-	for _, ref := range a.approvals.take(id) {
+	for _, ref := range a.approvals.Take(id) {
 		if clicked != nil && ref.Message != "" && ref.Message == clicked.Message {
 			continue
 		}

@@ -2,11 +2,11 @@ package slack
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/poolvisor/poolvisor/adapters/posted"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -15,56 +15,10 @@ type msgRef struct {
 	Channel, TS string
 }
 
-// approvalMessages remembers where each approval request was posted, so
-// that a decision (by button or typed) replaces the buttons everywhere. It
-// lives in memory: after a restart only the clicked message is updated.
-type approvalMessages struct {
-	now func() time.Time
-	mu  sync.Mutex
-	m   map[string]*posted
-}
+// approvalMessages remembers where each approval request was posted.
+type approvalMessages = posted.Tracker[msgRef]
 
-type posted struct {
-	refs    []msgRef
-	expires time.Time
-}
-
-// approvalMemory is how long posted approval requests are remembered; far
-// longer than any approval TTL.
-const approvalMemory = 24 * time.Hour
-
-func newApprovalMessages(now func() time.Time) *approvalMessages {
-	return &approvalMessages{now: now, m: map[string]*posted{}}
-}
-
-func (am *approvalMessages) add(id string, ref msgRef) {
-	am.mu.Lock()
-	defer am.mu.Unlock()
-	now := am.now()
-	for k, p := range am.m {
-		if now.After(p.expires) {
-			delete(am.m, k)
-		}
-	}
-	p, ok := am.m[id]
-	if !ok {
-		p = &posted{expires: now.Add(approvalMemory)}
-		am.m[id] = p
-	}
-	p.refs = append(p.refs, ref)
-}
-
-// take returns and forgets where the request id was posted.
-func (am *approvalMessages) take(id string) []msgRef {
-	am.mu.Lock()
-	defer am.mu.Unlock()
-	p, ok := am.m[id]
-	if !ok {
-		return nil
-	}
-	delete(am.m, id)
-	return p.refs
-}
+func newApprovalMessages(now func() time.Time) *approvalMessages { return posted.New[msgRef](now) }
 
 // postApproval posts a pending request, with its Approve and Deny buttons,
 // in the channel where it was asked and in the notify channel.
@@ -81,7 +35,7 @@ func (a *Adapter) postApproval(ctx context.Context, o origin, res ops.Result) {
 		}
 		ch, ts, err := a.api.PostMessageContext(ctx, ch, slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...))
 		if err == nil {
-			a.approvals.add(id, msgRef{Channel: ch, TS: ts})
+			a.approvals.Add(id, msgRef{Channel: ch, TS: ts})
 			continue
 		}
 		a.log.Warn("slack: could not post an approval request", "channel", ch, "approval", id, "err", err)
@@ -128,7 +82,7 @@ func (a *Adapter) afterDecision(ctx context.Context, res ops.Result, by ops.Acto
 // clicked message first (falling back to its response_url), then every
 // other copy posted.
 func (a *Adapter) updateApproval(ctx context.Context, id string, res ops.Result, by ops.Actor, clicked *msgRef, responseURL string) {
-	refs := a.approvals.take(id)
+	refs := a.approvals.Take(id)
 	if clicked != nil {
 		refs = append([]msgRef{*clicked}, refs...)
 	}
