@@ -16,9 +16,9 @@ import (
 	"crypto/ed25519"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
+	"github.com/poolvisor/poolvisor/adapters/background"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -67,9 +67,7 @@ type Adapter struct {
 	lists     *listCache
 	wait      time.Duration // how long an answer may take to be inline (fastAnswer)
 
-	base context.Context // background work; ends after Run drains
-	stop context.CancelFunc
-	wg   sync.WaitGroup
+	bg *background.Group // work apart from requests; drained by Run
 }
 
 // Option changes how New builds the adapter.
@@ -100,7 +98,7 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 	}
 	a.approvals = newApprovalMessages(cfg.Now)
 	a.lists = newListCache(cfg.Now)
-	a.base, a.stop = context.WithCancel(context.Background())
+	a.bg = background.New("discord", log)
 	return a, nil
 }
 
@@ -117,32 +115,6 @@ func (a *Adapter) Run(ctx context.Context) error {
 	<-ctx.Done()
 	a.drain()
 	return nil
-}
-
-func (a *Adapter) drain() {
-	done := make(chan struct{})
-	go func() { a.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(drainTimeout):
-		a.log.Warn("discord: work still in flight at shutdown; cancelling it")
-	}
-	a.stop()
-}
-
-// spawn runs f in the background with a context not tied to the request
-// that caused it, so answering Discord never cuts the work short.
-func (a *Adapter) spawn(f func(ctx context.Context)) {
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		defer func() {
-			if r := recover(); r != nil {
-				a.log.Error("discord: background work panicked", "panic", r)
-			}
-		}()
-		f(a.base)
-	}()
 }
 
 // claim records a delivery and reports whether it is the first: a false
@@ -164,40 +136,10 @@ func (a *Adapter) claim(ctx context.Context, key string) (bool, error) {
 	return ok, nil
 }
 
-// within runs work in the background and waits up to a.wait for it. It
-// returns the result and true when it was ready in time; otherwise false,
-// and late gets the result when it is.
+// drain, spawn and within run the adapter's background work (see package
+// background): work apart from requests, answered inline when it is quick.
+func (a *Adapter) drain()                            { a.bg.Drain(drainTimeout) }
+func (a *Adapter) spawn(f func(ctx context.Context)) { a.bg.Go(f) }
 func (a *Adapter) within(work func(context.Context) ops.Result, late func(context.Context, ops.Result)) (ops.Result, bool) {
-	var (
-		mu     sync.Mutex
-		state  int // 0 waiting, 1 answered in time, 2 late
-		result ops.Result
-		done   = make(chan struct{})
-	)
-	a.spawn(func(ctx context.Context) {
-		res := work(ctx)
-		mu.Lock()
-		if state == 0 {
-			state, result = 1, res
-			mu.Unlock()
-			close(done)
-			return
-		}
-		mu.Unlock()
-		late(ctx, res)
-	})
-	t := time.NewTimer(a.wait)
-	defer t.Stop()
-	select {
-	case <-done:
-		return result, true
-	case <-t.C:
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if state == 1 {
-		return result, true
-	}
-	state = 2
-	return ops.Result{}, false
+	return a.bg.Within(a.wait, work, late)
 }

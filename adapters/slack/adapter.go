@@ -14,12 +14,12 @@ import (
 	"context"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/poolvisor/poolvisor/adapters/background"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -95,9 +95,7 @@ type Adapter struct {
 	wait      time.Duration // how long an answer may take to be inline (fastAnswer)
 	connected atomic.Bool   // Socket Mode is connected
 
-	base context.Context // background work; ends after Run drains
-	stop context.CancelFunc
-	wg   sync.WaitGroup
+	bg *background.Group // work apart from requests; drained by Run
 }
 
 // Option changes how New builds the adapter.
@@ -125,7 +123,7 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 	a.groups = newGroupCache(a.api, cfg.Usergroups, cfg.Now, log)
 	a.responses = newResponseURLs(cfg.Now)
 	a.approvals = newApprovalMessages(cfg.Now)
-	a.base, a.stop = context.WithCancel(context.Background())
+	a.bg = background.New("slack", log)
 	return a
 }
 
@@ -161,32 +159,6 @@ func (a *Adapter) Run(ctx context.Context) error {
 	return err
 }
 
-func (a *Adapter) drain() {
-	done := make(chan struct{})
-	go func() { a.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(drainTimeout):
-		a.log.Warn("slack: work still in flight at shutdown; cancelling it")
-	}
-	a.stop()
-}
-
-// spawn runs f in the background with a context not tied to the request
-// that caused it, so answering Slack never cuts the work short.
-func (a *Adapter) spawn(f func(ctx context.Context)) {
-	a.wg.Add(1)
-	go func() {
-		defer a.wg.Done()
-		defer func() {
-			if r := recover(); r != nil {
-				a.log.Error("slack: background work panicked", "panic", r)
-			}
-		}()
-		f(a.base)
-	}()
-}
-
 // claim records a delivery and reports whether it is the first: a false
 // means a retry or a duplicate, which must not be applied again. An error
 // means the store failed; the delivery is then refused rather than risk
@@ -209,4 +181,12 @@ func (a *Adapter) claim(ctx context.Context, key string) (bool, error) {
 // storeFailed answers a delivery that could not be recorded.
 func storeFailed() *reply {
 	return ephemeral(RenderText(":x: poolvisor could not record this request (its database failed), so nothing was done. Try again in a moment."))
+}
+
+// drain, spawn and within run the adapter's background work (see package
+// background): work apart from requests, answered inline when it is quick.
+func (a *Adapter) drain()                            { a.bg.Drain(drainTimeout) }
+func (a *Adapter) spawn(f func(ctx context.Context)) { a.bg.Go(f) }
+func (a *Adapter) within(work func(context.Context) ops.Result, late func(context.Context, ops.Result)) (ops.Result, bool) {
+	return a.bg.Within(a.wait, work, late)
 }

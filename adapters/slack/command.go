@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	slackgo "github.com/slack-go/slack"
@@ -80,44 +79,6 @@ func (a *Adapter) inline(o origin, actor ops.Actor, res ops.Result) any {
 		a.spawn(func(ctx context.Context) { a.updateApproval(ctx, id, res, actor, nil, "") })
 	}
 	return r
-}
-
-// within runs work in the background and waits up to fastAnswer for it. It
-// returns the result and true when it was ready in time (a.wait); otherwise false,
-// and late gets the result when it is.
-func (a *Adapter) within(work func(context.Context) ops.Result, late func(context.Context, ops.Result)) (ops.Result, bool) {
-	var (
-		mu     sync.Mutex
-		state  int // 0 waiting, 1 answered in time, 2 late
-		result ops.Result
-		done   = make(chan struct{})
-	)
-	a.spawn(func(ctx context.Context) {
-		res := work(ctx)
-		mu.Lock()
-		if state == 0 {
-			state, result = 1, res
-			mu.Unlock()
-			close(done)
-			return
-		}
-		mu.Unlock()
-		late(ctx, res)
-	})
-	t := time.NewTimer(a.wait)
-	defer t.Stop()
-	select {
-	case <-done:
-		return result, true
-	case <-t.C:
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if state == 1 {
-		return result, true
-	}
-	state = 2
-	return ops.Result{}, false
 }
 
 // trigger is a trigger_id with the time it arrived; it opens a modal only
