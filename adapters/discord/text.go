@@ -2,7 +2,8 @@ package discord
 
 import (
 	"strings"
-	"unicode/utf8"
+
+	"github.com/poolvisor/poolvisor/adapters/textfit"
 )
 
 // Lengths are measured in bytes of UTF-8. Discord counts characters; a
@@ -21,39 +22,6 @@ func codeSafe(s string) string { return strings.ReplaceAll(s, "```", "`\u200b``"
 
 // code wraps s in an inline code span that cannot be ended early.
 func code(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" }
-
-// truncate cuts s to at most max bytes on a character boundary, ending it
-// with an ellipsis when it was cut.
-func truncate(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	const ell = "…"
-	cut := max - len(ell)
-	if cut < 0 {
-		cut = 0
-	}
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + ell
-}
-
-// tail keeps the end of s within max bytes, starting at a line boundary
-// when it cuts. It reports whether anything was cut.
-func tail(s string, max int) (string, bool) {
-	if len(s) <= max {
-		return s, false
-	}
-	s = s[len(s)-max:]
-	if i := strings.IndexByte(s, '\n'); i >= 0 && i < len(s)-1 {
-		return s[i+1:], true
-	}
-	for len(s) > 0 && !utf8.RuneStart(s[0]) {
-		s = s[1:]
-	}
-	return s, true
-}
 
 // codeBlock renders text as one ``` block of at most max bytes, cut at a
 // line boundary; it reports whether it cut.
@@ -87,17 +55,10 @@ func joinLines(lines []string, max int) (string, int) {
 	return b.String(), len(lines)
 }
 
-// firstLine returns the first line of s, and the rest.
-func firstLine(s string) (string, string) {
-	head, rest, _ := strings.Cut(strings.TrimSpace(s), "\n")
-	return strings.TrimSpace(head), strings.Trim(rest, "\n")
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
+// The text cutters shared with the other chat adapters (package textfit).
+var (
+	truncate      = textfit.Truncate
+	tail          = textfit.Tail
+	firstLine     = textfit.FirstLine
+	firstNonEmpty = textfit.FirstNonEmpty
+)

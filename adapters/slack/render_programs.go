@@ -187,12 +187,3 @@ func uptime(sec int64) string {
 	}
 	return fmt.Sprintf("%dd%02dh", sec/86400, sec%86400/3600)
 }
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}

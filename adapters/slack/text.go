@@ -2,7 +2,8 @@ package slack
 
 import (
 	"strings"
-	"unicode/utf8"
+
+	"github.com/poolvisor/poolvisor/adapters/textfit"
 )
 
 // Lengths are measured in bytes of UTF-8. Slack counts characters; a byte
@@ -22,36 +23,6 @@ func escape(s string) string {
 // backticks would end the block early.
 func codeSafe(s string) string {
 	return strings.ReplaceAll(escape(s), "```", "`\u200b``")
-}
-
-// truncate cuts s to at most max bytes on a character boundary, ending it
-// with an ellipsis when it was cut.
-func truncate(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	const ell = "…"
-	cut := max - len(ell)
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + ell
-}
-
-// tail keeps the end of s within max bytes, starting at a line boundary
-// when it cuts. It reports whether anything was cut.
-func tail(s string, max int) (string, bool) {
-	if len(s) <= max {
-		return s, false
-	}
-	s = s[len(s)-max:]
-	if i := strings.IndexByte(s, '\n'); i >= 0 && i < len(s)-1 {
-		return s[i+1:], true
-	}
-	for len(s) > 0 && !utf8.RuneStart(s[0]) {
-		s = s[1:]
-	}
-	return s, true
 }
 
 // chunkLines packs lines into texts of at most max bytes each, keeping lines
@@ -93,8 +64,10 @@ func codeBlocks(text string) []string {
 	return out
 }
 
-// firstLine returns the first line of s, and the rest.
-func firstLine(s string) (string, string) {
-	head, rest, _ := strings.Cut(strings.TrimSpace(s), "\n")
-	return strings.TrimSpace(head), strings.Trim(rest, "\n")
-}
+// The text cutters shared with the other chat adapters (package textfit).
+var (
+	truncate      = textfit.Truncate
+	tail          = textfit.Tail
+	firstLine     = textfit.FirstLine
+	firstNonEmpty = textfit.FirstNonEmpty
+)
