@@ -8,6 +8,8 @@ dir="$PWD/.sandbox"
 mkdir -p "$dir"
 
 bin/poolvisor-sandbox down --dir "$dir" >/dev/null 2>&1 || true
+rm -rf "$dir"   # every demo starts from the same sample programs and pools
+mkdir -p "$dir"
 eval "$(bin/poolvisor-sandbox up --dir "$dir")"
 trap 'bin/poolvisor-sandbox down --dir "$dir" >/dev/null 2>&1 || true' EXIT
 url=$SUPERVISOR_URL
