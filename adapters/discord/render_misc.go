@@ -1,7 +1,6 @@
 package discord
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -9,16 +8,9 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/adapters/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
-
-// logDoc is the data of supervisor.program.logs.
-type logDoc struct {
-	Name      string `json:"name"`
-	Stream    string `json:"stream"`
-	Truncated bool   `json:"truncated"`
-	Text      string `json:"text"`
-}
 
 // renderLog shows the end of a log: the newest lines matter most, so a
 // long log is cut from the top with a note.
@@ -31,15 +23,6 @@ func renderLog(e *discordgo.MessageEmbed, l logDoc) {
 	if cut || l.Truncated {
 		e.Footer = &discordgo.MessageEmbedFooter{Text: "Earlier lines are cut. The bytes option reads less; the whole log is on the host."}
 	}
-}
-
-// poolDoc is a PHP-FPM pool as fpm.pool.list and fpm.pool.show carry it.
-type poolDoc struct {
-	Name       string            `json:"name"`
-	PM         string            `json:"pm"`
-	Listen     string            `json:"listen"`
-	File       string            `json:"file"`
-	Directives map[string]string `json:"directives"`
 }
 
 func renderPools(e *discordgo.MessageEmbed, pools []poolDoc) {
@@ -64,31 +47,10 @@ func renderPools(e *discordgo.MessageEmbed, pools []poolDoc) {
 	}
 }
 
-// fpmStatus is the data of fpm.service.status, reload and restart.
-type fpmStatus struct {
-	Pools []struct {
-		Name    string `json:"name"`
-		Note    string `json:"note"`
-		Figures *struct {
-			ProcessManager     string `json:"process_manager"`
-			ListenQueue        int64  `json:"listen_queue"`
-			IdleProcesses      int64  `json:"idle_processes"`
-			ActiveProcesses    int64  `json:"active_processes"`
-			TotalProcesses     int64  `json:"total_processes"`
-			MaxChildrenReached int64  `json:"max_children_reached"`
-			SlowRequests       int64  `json:"slow_requests"`
-		} `json:"figures"`
-	} `json:"pools"`
-}
-
 // renderFPMStatus shows each pool's load: busy and idle workers, the listen
 // queue, and whether it ever ran out of children.
 func renderFPMStatus(e *discordgo.MessageEmbed, v any) {
-	var st fpmStatus
-	raw, _ := json.Marshal(v)
-	if json.Unmarshal(raw, &st) != nil {
-		return
-	}
+	st := view.DecodeFPMStatus(v)
 	var lines []string
 	for i, p := range st.Pools {
 		if i == maxListLines {

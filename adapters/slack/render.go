@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"encoding/json"
 	"strings"
 
 	slackgo "github.com/slack-go/slack"
@@ -25,32 +24,6 @@ var statusMarks = map[ops.Status]string{
 	ops.StatusDenied:   ":no_entry:",
 	ops.StatusPending:  ":hourglass_flowing_sand:",
 	ops.StatusConflict: ":twisted_rightwards_arrows:",
-}
-
-// data is the union of what the core's results carry (SPEC §2), decoded
-// from their JSON form: the renderer sees exactly what `poolvisor exec
-// --json` prints, whatever Go types the backends used.
-type data struct {
-	Programs *[]process    `json:"programs"`
-	Program  *programDoc   `json:"program"`
-	Log      *logDoc       `json:"log"`
-	Pools    *[]poolDoc    `json:"pools"`
-	Pool     *poolDoc      `json:"pool"`
-	Approval *ops.Approval `json:"approval"`
-	Plan     *string       `json:"plan"`
-}
-
-func decodeData(v any) data {
-	var d data
-	if v == nil {
-		return d
-	}
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return d
-	}
-	_ = json.Unmarshal(raw, &d) // a shape we do not know renders as text
-	return d
 }
 
 // Render draws a result as a Slack message. Every message it returns stays

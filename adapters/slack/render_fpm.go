@@ -1,40 +1,21 @@
 package slack
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	slackgo "github.com/slack-go/slack"
-)
 
-// fpmStatus is the data of fpm.service.status, reload and restart.
-type fpmStatus struct {
-	State string `json:"state"`
-	Pools []struct {
-		Name    string `json:"name"`
-		Listen  string `json:"listen"`
-		Note    string `json:"note"`
-		Figures *struct {
-			ProcessManager     string `json:"process_manager"`
-			ListenQueue        int64  `json:"listen_queue"`
-			IdleProcesses      int64  `json:"idle_processes"`
-			ActiveProcesses    int64  `json:"active_processes"`
-			TotalProcesses     int64  `json:"total_processes"`
-			MaxChildrenReached int64  `json:"max_children_reached"`
-			SlowRequests       int64  `json:"slow_requests"`
-		} `json:"figures"`
-	} `json:"pools"`
-}
+	"github.com/poolvisor/poolvisor/adapters/view"
+)
 
 func isFPMService(op string) bool { return strings.HasPrefix(op, "fpm.service.") }
 
 // renderFPMStatus shows each pool's load: busy and idle workers, the listen
 // queue, and whether it ever ran out of children.
 func renderFPMStatus(v any) []slackgo.Block {
-	var st fpmStatus
-	raw, _ := json.Marshal(v)
-	if json.Unmarshal(raw, &st) != nil || len(st.Pools) == 0 {
+	st := view.DecodeFPMStatus(v)
+	if len(st.Pools) == 0 {
 		return nil
 	}
 	var lines []string

@@ -12,15 +12,6 @@ import (
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
-// logDoc is the data of supervisor.program.logs.
-type logDoc struct {
-	Name      string `json:"name"`
-	Stream    string `json:"stream"`
-	Bytes     int    `json:"bytes"`
-	Truncated bool   `json:"truncated"`
-	Text      string `json:"text"`
-}
-
 // renderLog shows the end of a log: chat is for the last lines, and the
 // newest ones matter most, so a long log is cut from the top with a note.
 func renderLog(l logDoc) []slackgo.Block {
@@ -48,16 +39,6 @@ func size(n int) string {
 		return fmt.Sprintf("%d bytes", n)
 	}
 	return fmt.Sprintf("%d KB", n>>10)
-}
-
-// poolDoc is a PHP-FPM pool as fpm.pool.list and fpm.pool.show carry it.
-type poolDoc struct {
-	Name       string            `json:"name"`
-	PM         string            `json:"pm"`
-	Listen     string            `json:"listen"`
-	File       string            `json:"file"`
-	Directives map[string]string `json:"directives"`
-	Content    string            `json:"content"` // the whole file, when the backend gives it
 }
 
 func poolLine(p poolDoc) string {

@@ -2,33 +2,12 @@ package slack
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
 	slackgo "github.com/slack-go/slack"
 )
-
-// process is one Supervisor process as results carry it (SPEC §2).
-type process struct {
-	Name        string `json:"name"`
-	Group       string `json:"group"`
-	State       string `json:"state"`
-	PID         int    `json:"pid"`
-	Description string `json:"description"`
-	Uptime      int64  `json:"uptime_seconds"`
-	SpawnErr    string `json:"spawnerr"`
-}
-
-// programDoc is the data of supervisor.program.show.
-type programDoc struct {
-	Name       string            `json:"name"`
-	File       string            `json:"file"`
-	Directives map[string]string `json:"directives"`
-	Processes  []process         `json:"processes"`
-	Content    string            `json:"content"` // the whole file, when the backend gives it
-}
 
 // stateMarks give every Supervisor state its own marker, so a list reads at
 // a glance: green runs, red failed, orange retries, blue and purple move.
@@ -41,16 +20,6 @@ var stateMarks = map[string]string{
 	"BACKOFF":  ":large_orange_circle:",
 	"FATAL":    ":red_circle:",
 	"UNKNOWN":  ":grey_question:",
-}
-
-// stateOrder puts what needs attention first when a list is cut short.
-var stateOrder = []string{"FATAL", "BACKOFF", "UNKNOWN", "EXITED", "STOPPING", "STARTING", "STOPPED", "RUNNING"}
-
-func stateRank(s string) int {
-	if i := slices.Index(stateOrder, s); i >= 0 {
-		return i
-	}
-	return 0 // a state this version does not know is worth a look
 }
 
 func stateMark(s string) string {
@@ -109,31 +78,6 @@ func renderProcesses(procs []process) []slackgo.Block {
 	return out
 }
 
-// stateCounts summarises processes by state, attention first:
-// "2 FATAL · 480 RUNNING".
-func stateCounts(procs []process) string {
-	counts := map[string]int{}
-	for _, p := range procs {
-		counts[p.State]++
-	}
-	states := make([]string, 0, len(counts))
-	for s := range counts {
-		states = append(states, s)
-	}
-	sort.Slice(states, func(i, j int) bool {
-		ri, rj := stateRank(states[i]), stateRank(states[j])
-		if ri != rj {
-			return ri < rj
-		}
-		return states[i] < states[j]
-	})
-	parts := make([]string, len(states))
-	for i, s := range states {
-		parts[i] = fmt.Sprintf("%s %d %s", stateMark(s), counts[s], escape(s))
-	}
-	return strings.Join(parts, " · ")
-}
-
 func renderProgram(p programDoc) []slackgo.Block {
 	var out []slackgo.Block
 	if p.File != "" {
@@ -150,40 +94,4 @@ func renderProgram(p programDoc) []slackgo.Block {
 	}
 	out = append(out, textBlocks(b.String(), maxTextChars)...)
 	return append(out, renderProcesses(p.Processes)...)
-}
-
-// tableHeadRE matches the header of the plain-text process table that the
-// Supervisor backend appends to its messages; the blocks show the same
-// processes, so the table is left out (see stripTable).
-var tableHeadRE = regexp.MustCompile(`^\s*NAME\s+STATE\s+PID\b`)
-
-// stripTable removes the plain-text table of procs from a message body,
-// keeping everything else it says (why a start failed, its log lines).
-func stripTable(text string, procs []process) string {
-	names := map[string]bool{}
-	for _, p := range procs {
-		names[p.Name] = true
-	}
-	var keep []string
-	for _, l := range strings.Split(text, "\n") {
-		f := strings.Fields(l)
-		if tableHeadRE.MatchString(l) || (len(f) >= 2 && names[f[0]] && stateMarks[f[1]] != "") {
-			continue
-		}
-		keep = append(keep, l)
-	}
-	return strings.TrimSpace(strings.Join(keep, "\n"))
-}
-
-// uptime formats seconds as an operator reads them: 45s, 12m, 3h04m, 2d05h.
-func uptime(sec int64) string {
-	switch {
-	case sec < 60:
-		return fmt.Sprintf("%ds", sec)
-	case sec < 3600:
-		return fmt.Sprintf("%dm", sec/60)
-	case sec < 48*3600:
-		return fmt.Sprintf("%dh%02dm", sec/3600, sec%3600/60)
-	}
-	return fmt.Sprintf("%dd%02dh", sec/86400, sec%86400/3600)
 }

@@ -1,0 +1,184 @@
+// Package view is what the chat renderers read from a core result: its data
+// decoded from the JSON form that `poolvisor exec --json` prints (SPEC §2),
+// whatever Go types the backends used, and the platform-neutral facts each
+// renderer draws on (which states need attention first, uptimes). Each
+// platform's package turns a view into its own message format.
+package view
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// Process is one Supervisor process.
+type Process struct {
+	Name        string `json:"name"`
+	Group       string `json:"group"`
+	State       string `json:"state"`
+	PID         int    `json:"pid"`
+	Description string `json:"description"`
+	Uptime      int64  `json:"uptime_seconds"`
+	SpawnErr    string `json:"spawnerr"`
+}
+
+// Program is the data of supervisor.program.show.
+type Program struct {
+	Name       string            `json:"name"`
+	File       string            `json:"file"`
+	Directives map[string]string `json:"directives"`
+	Processes  []Process         `json:"processes"`
+	Content    string            `json:"content"` // the whole file, when the backend gives it
+}
+
+// Log is the data of supervisor.program.logs.
+type Log struct {
+	Name      string `json:"name"`
+	Stream    string `json:"stream"`
+	Bytes     int    `json:"bytes"`
+	Truncated bool   `json:"truncated"`
+	Text      string `json:"text"`
+}
+
+// Pool is a PHP-FPM pool as fpm.pool.list and fpm.pool.show carry it.
+type Pool struct {
+	Name       string            `json:"name"`
+	PM         string            `json:"pm"`
+	Listen     string            `json:"listen"`
+	File       string            `json:"file"`
+	Directives map[string]string `json:"directives"`
+	Content    string            `json:"content"` // the whole file, when the backend gives it
+}
+
+// FPMStatus is the data of fpm.service.status, reload and restart.
+type FPMStatus struct {
+	State string `json:"state"`
+	Pools []struct {
+		Name    string `json:"name"`
+		Listen  string `json:"listen"`
+		Note    string `json:"note"`
+		Figures *struct {
+			ProcessManager     string `json:"process_manager"`
+			ListenQueue        int64  `json:"listen_queue"`
+			IdleProcesses      int64  `json:"idle_processes"`
+			ActiveProcesses    int64  `json:"active_processes"`
+			TotalProcesses     int64  `json:"total_processes"`
+			MaxChildrenReached int64  `json:"max_children_reached"`
+			SlowRequests       int64  `json:"slow_requests"`
+		} `json:"figures"`
+	} `json:"pools"`
+}
+
+// Data is the union of what results carry; a field is nil when absent.
+type Data struct {
+	Programs *[]Process    `json:"programs"`
+	Program  *Program      `json:"program"`
+	Log      *Log          `json:"log"`
+	Pools    *[]Pool       `json:"pools"`
+	Pool     *Pool         `json:"pool"`
+	Approval *ops.Approval `json:"approval"`
+	Plan     *string       `json:"plan"`
+}
+
+// Decode reads a result's data through its JSON form. A shape it does not
+// know leaves every field nil, and the renderers then show the text.
+func Decode(v any) Data {
+	var d Data
+	if v == nil {
+		return d
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return d
+	}
+	_ = json.Unmarshal(raw, &d)
+	return d
+}
+
+// DecodeFPMStatus reads the data of an fpm.service operation.
+func DecodeFPMStatus(v any) FPMStatus {
+	var st FPMStatus
+	if raw, err := json.Marshal(v); err == nil {
+		_ = json.Unmarshal(raw, &st)
+	}
+	return st
+}
+
+// States lists Supervisor's states, what needs attention first.
+var States = []string{"FATAL", "BACKOFF", "UNKNOWN", "EXITED", "STOPPING", "STARTING", "STOPPED", "RUNNING"}
+
+// StateRank orders states for lists cut short: lower comes first. A state
+// this version does not know ranks first: it is worth a look.
+func StateRank(s string) int {
+	if i := slices.Index(States, s); i >= 0 {
+		return i
+	}
+	return 0
+}
+
+// StateCount is how many processes are in one state.
+type StateCount struct {
+	State string
+	N     int
+}
+
+// CountStates counts processes by state, attention first.
+func CountStates(procs []Process) []StateCount {
+	counts := map[string]int{}
+	for _, p := range procs {
+		counts[p.State]++
+	}
+	out := make([]StateCount, 0, len(counts))
+	for s, n := range counts {
+		out = append(out, StateCount{State: s, N: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		ri, rj := StateRank(out[i].State), StateRank(out[j].State)
+		if ri != rj {
+			return ri < rj
+		}
+		return out[i].State < out[j].State
+	})
+	return out
+}
+
+// tableHeadRE matches the header of the plain-text process table that the
+// Supervisor backend puts in its messages for the shell.
+var tableHeadRE = regexp.MustCompile(`^\s*NAME\s+STATE\s+PID\b`)
+
+// StripTable removes the plain-text table of procs from a message, keeping
+// everything else it says (why a start failed, its log lines): renderers
+// draw the processes themselves.
+func StripTable(text string, procs []Process) string {
+	names := map[string]bool{}
+	for _, p := range procs {
+		names[p.Name] = true
+	}
+	var keep []string
+	for _, l := range strings.Split(text, "\n") {
+		f := strings.Fields(l)
+		if tableHeadRE.MatchString(l) || (len(f) >= 2 && names[f[0]] && slices.Contains(States, f[1])) {
+			continue
+		}
+		keep = append(keep, l)
+	}
+	return strings.TrimSpace(strings.Join(keep, "\n"))
+}
+
+// Uptime formats seconds as an operator reads them: 45s, 12m, 3h04m, 2d05h.
+func Uptime(sec int64) string {
+	switch {
+	case sec < 60:
+		return fmt.Sprintf("%ds", sec)
+	case sec < 3600:
+		return fmt.Sprintf("%dm", sec/60)
+	case sec < 48*3600:
+		return fmt.Sprintf("%dh%02dm", sec/3600, sec%3600/60)
+	}
+	return fmt.Sprintf("%dd%02dh", sec/86400, sec%86400/3600)
+}
