@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -43,7 +41,7 @@ type discordEnv struct {
 	fake *discordfake.Server
 	key  discordfake.Key
 	base string
-	logs *syncBuffer
+	logs *logBuffer
 }
 
 func newDiscordEnv(t *testing.T, progs ...sandbox.Program) *discordEnv {
@@ -53,12 +51,7 @@ func newDiscordEnv(t *testing.T, progs ...sandbox.Program) *discordEnv {
 	key := discordfake.NewKey()
 	sv := sandbox.Supervisor(t, progs...)
 	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	cfg := fmt.Sprintf(`host: e2e
 data_dir: %s/data
 listen: %s
@@ -90,28 +83,8 @@ rbac:
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	de := &discordEnv{env: &env{t: t, config: path, sv: sv}, fake: fake, key: key, base: "http://" + addr, logs: &syncBuffer{}}
-	cmd := exec.Command(binary, "serve", "--config", path)
-	cmd.Stdout, cmd.Stderr = de.logs, de.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("serve log:\n%s", de.logs.String())
-		}
-	})
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(de.base + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not come up:\n%s", de.logs.String())
-		}
-	}
+	de := &discordEnv{env: &env{t: t, config: path, sv: sv}, fake: fake, key: key, base: "http://" + addr}
+	de.logs = startServe(t, path, de.base)
 	return de
 }
 

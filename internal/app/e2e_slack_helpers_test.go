@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -45,25 +42,8 @@ type slackEnv struct {
 	*env
 	fake *slackfake.Server
 	base string // http://addr of serve
-	logs *syncBuffer
+	logs *logBuffer
 	envs atomic.Int32
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func newSlackEnv(t *testing.T, mode string, progs ...sandbox.Program) *slackEnv {
@@ -73,12 +53,7 @@ func newSlackEnv(t *testing.T, mode string, progs ...sandbox.Program) *slackEnv 
 	fake.SetUsergroup("S0OPS", sOlga.UserID)
 	sv := sandbox.Supervisor(t, progs...)
 	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := freeAddr(t)
 	cfg := fmt.Sprintf(`host: e2e
 data_dir: %s/data
 listen: %s
@@ -108,28 +83,8 @@ rbac:
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	se := &slackEnv{env: &env{t: t, config: path, sv: sv}, fake: fake, base: "http://" + addr, logs: &syncBuffer{}}
-	cmd := exec.Command(binary, "serve", "--config", path)
-	cmd.Stdout, cmd.Stderr = se.logs, se.logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("serve log:\n%s", se.logs.String())
-		}
-	})
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(se.base + "/healthz"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve did not come up:\n%s", se.logs.String())
-		}
-	}
+	se := &slackEnv{env: &env{t: t, config: path, sv: sv}, fake: fake, base: "http://" + addr}
+	se.logs = startServe(t, path, se.base)
 	if mode == "socket" {
 		if err := fake.WaitSocket(10*time.Second, 1); err != nil {
 			t.Fatalf("%v\n%s", err, se.logs.String())

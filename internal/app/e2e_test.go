@@ -397,32 +397,57 @@ func (e *env) serve(t *testing.T, extraEnv ...string) string {
 // serveLogged is serve that also returns serve's log.
 func (e *env) serveLogged(t *testing.T, extraEnv ...string) (string, *logBuffer) {
 	t.Helper()
+	addr := freeAddr(t)
+	// serve outlives the subtest that starts it: it stops with the env's test.
+	logs := startServeUntil(t, e.t, e.config, "http://"+addr, append(extraEnv, "POOLVISOR_LISTEN="+addr)...)
+	return "http://" + addr + "/healthz", logs
+}
+
+// freeAddr returns a loopback address that nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(binary, "serve", "--config", e.config)
-	cmd.Env = append(append(os.Environ(), "POOLVISOR_LISTEN="+addr), extraEnv...)
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startServe runs `poolvisor serve --config path` (with extra environment),
+// waits until base/healthz answers, and stops it when the test ends. Its log
+// is returned, and shown when the test failed.
+func startServe(t *testing.T, path, base string, extraEnv ...string) *logBuffer {
+	t.Helper()
+	return startServeUntil(t, t, path, base, extraEnv...)
+}
+
+// startServeUntil is startServe with serve stopped when owner ends.
+func startServeUntil(t, owner *testing.T, path, base string, extraEnv ...string) *logBuffer {
+	t.Helper()
+	cmd := exec.Command(binary, "serve", "--config", path)
+	cmd.Env = append(os.Environ(), extraEnv...)
 	logs := &logBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	e.t.Cleanup(func() {
+	owner.Cleanup(func() {
 		cmd.Process.Signal(os.Interrupt)
 		cmd.Wait()
+		if owner.Failed() {
+			owner.Logf("serve log:\n%s", logs.String())
+		}
 	})
-	url := "http://" + addr + "/healthz"
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if resp, err := http.Get(url); err == nil {
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(base + "/healthz"); err == nil {
 			resp.Body.Close()
-			return url, logs
+			return logs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not come up at %s:\n%s", base, logs.String())
 		}
 	}
-	t.Fatalf("serve did not come up on %s:\n%s", addr, logs.String())
-	return "", nil
 }
 
 func get(t *testing.T, url string) (int, string) {
