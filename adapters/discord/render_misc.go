@@ -57,24 +57,12 @@ func renderFPMStatus(e *discordgo.MessageEmbed, v any) {
 			lines = append(lines, fmt.Sprintf("…and %d more pools.", len(st.Pools)-i))
 			break
 		}
-		f := p.Figures
-		if f == nil {
-			lines = append(lines, fmt.Sprintf("%s **%s** · %s", stateMarks["UNKNOWN"], escape(p.Name), escape(truncate(p.Note, maxInfoChars))))
+		state, pm, figures := view.PoolLoad(p)
+		if pm == "" {
+			lines = append(lines, fmt.Sprintf("%s **%s** · %s", stateMark(state), escape(p.Name), escape(truncate(figures, maxInfoChars))))
 			continue
 		}
-		m := stateMarks["RUNNING"]
-		if f.ListenQueue > 0 || f.MaxChildrenReached > 0 {
-			m = stateMarks["BACKOFF"] // saturated now or before: worth a look
-		}
-		line := fmt.Sprintf("%s **%s** %s · %d active, %d idle of %d · queue %d", m, escape(p.Name),
-			code(f.ProcessManager), f.ActiveProcesses, f.IdleProcesses, f.TotalProcesses, f.ListenQueue)
-		if f.MaxChildrenReached > 0 {
-			line += fmt.Sprintf(" · max children reached %d times", f.MaxChildrenReached)
-		}
-		if f.SlowRequests > 0 {
-			line += fmt.Sprintf(" · %d slow requests", f.SlowRequests)
-		}
-		lines = append(lines, line)
+		lines = append(lines, fmt.Sprintf("%s **%s** %s · %s", stateMark(state), escape(p.Name), code(pm), escape(figures)))
 	}
 	e.Description, _ = joinLines(lines, maxTextChars)
 }

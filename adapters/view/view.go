@@ -57,21 +57,28 @@ type Pool struct {
 
 // FPMStatus is the data of fpm.service.status, reload and restart.
 type FPMStatus struct {
-	State string `json:"state"`
-	Pools []struct {
-		Name    string `json:"name"`
-		Listen  string `json:"listen"`
-		Note    string `json:"note"`
-		Figures *struct {
-			ProcessManager     string `json:"process_manager"`
-			ListenQueue        int64  `json:"listen_queue"`
-			IdleProcesses      int64  `json:"idle_processes"`
-			ActiveProcesses    int64  `json:"active_processes"`
-			TotalProcesses     int64  `json:"total_processes"`
-			MaxChildrenReached int64  `json:"max_children_reached"`
-			SlowRequests       int64  `json:"slow_requests"`
-		} `json:"figures"`
-	} `json:"pools"`
+	State string       `json:"state"`
+	Pools []PoolStatus `json:"pools"`
+}
+
+// PoolStatus is one pool in FPMStatus: its status page's figures, or a note
+// saying why there are none.
+type PoolStatus struct {
+	Name    string       `json:"name"`
+	Listen  string       `json:"listen"`
+	Note    string       `json:"note"`
+	Figures *PoolFigures `json:"figures"`
+}
+
+// PoolFigures are the figures of a pool's status page that renderers show.
+type PoolFigures struct {
+	ProcessManager     string `json:"process_manager"`
+	ListenQueue        int64  `json:"listen_queue"`
+	IdleProcesses      int64  `json:"idle_processes"`
+	ActiveProcesses    int64  `json:"active_processes"`
+	TotalProcesses     int64  `json:"total_processes"`
+	MaxChildrenReached int64  `json:"max_children_reached"`
+	SlowRequests       int64  `json:"slow_requests"`
 }
 
 // Data is the union of what results carry; a field is nil when absent.
@@ -181,4 +188,26 @@ func Uptime(sec int64) string {
 		return fmt.Sprintf("%dh%02dm", sec/3600, sec%3600/60)
 	}
 	return fmt.Sprintf("%dd%02dh", sec/86400, sec%86400/3600)
+}
+
+// PoolLoad is one pool's line of fpm status: the state its mark should
+// show (RUNNING, BACKOFF when it ran out of workers or queues, UNKNOWN
+// without figures) and the figures in words.
+func PoolLoad(p PoolStatus) (state, pm, figures string) {
+	f := p.Figures
+	if f == nil {
+		return "UNKNOWN", "", p.Note
+	}
+	state = "RUNNING"
+	if f.ListenQueue > 0 || f.MaxChildrenReached > 0 {
+		state = "BACKOFF" // saturated now or before: worth a look
+	}
+	figures = fmt.Sprintf("%d active, %d idle of %d · queue %d", f.ActiveProcesses, f.IdleProcesses, f.TotalProcesses, f.ListenQueue)
+	if f.MaxChildrenReached > 0 {
+		figures += fmt.Sprintf(" · max children reached %d times", f.MaxChildrenReached)
+	}
+	if f.SlowRequests > 0 {
+		figures += fmt.Sprintf(" · %d slow requests", f.SlowRequests)
+	}
+	return state, f.ProcessManager, figures
 }
