@@ -66,9 +66,6 @@ type Config struct {
 	Usergroups []string
 	// PoolDefaults prefill the form of /fpm pool create.
 	PoolDefaults PoolDefaults
-	// ReadFile reads a program's or pool's file for `edit NAME --raw` when
-	// the show result does not carry the file's content.
-	ReadFile func(path string) ([]byte, error)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Observe, when set, is told of every Web API call (metrics).

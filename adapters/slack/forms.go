@@ -137,13 +137,6 @@ func (a *Adapter) current(f form, res ops.Result) (map[string]string, string, er
 	if !f.raw() {
 		return prefill(fieldsOf(f), directives), "", nil
 	}
-	if content == "" && a.cfg.ReadFile != nil && file != "" {
-		b, err := a.cfg.ReadFile(file)
-		if err != nil {
-			return nil, "", fmt.Errorf("could not read %s to edit it", file)
-		}
-		content = string(b)
-	}
 	if content == "" {
 		return nil, "", fmt.Errorf("the file of %s could not be read; edit it with flags instead", f.Name)
 	}

@@ -99,7 +99,8 @@ func show(_ context.Context, req ops.Request) (ops.Outcome, error) {
 		return ops.Outcome{}, ops.Invalidf("no program named %s", req.Op.Target)
 	}
 	return ops.Outcome{Message: "Program web", Data: map[string]any{"program": ops.Program{Name: "web", File: "/etc/supervisor/conf.d/web.conf",
-		Directives: map[string]string{"command": "/usr/bin/php -S 0:80 it's", "autostart": "true", "user": "www-data"}}}}, nil
+		Directives: map[string]string{"command": "/usr/bin/php -S 0:80 it's", "autostart": "true", "user": "www-data"},
+		Content:    "[program:web]\ncommand=/bin/true\n"}}}, nil
 }
 
 type harness struct {
@@ -158,7 +159,6 @@ func newHarness(t *testing.T, mode string) *harness {
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a := New(Config{Mode: mode, BotToken: bot, AppToken: app, SigningSecret: secret, APIURL: fake.APIURL(),
 		NotifyChannel: notify, Usergroups: []string{"S0OPS"},
-		ReadFile: func(string) ([]byte, error) { return []byte("[program:web]\ncommand=/bin/true\n"), nil },
 	}, pipe, claims, log)
 	a.wait = time.Second
 	h := &harness{t: t, fake: fake, a: a, b: b, log: logs}

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 
 	"github.com/poolvisor/poolvisor/adapters/slack"
@@ -39,9 +38,6 @@ func (a *App) newSlack(ctx context.Context) (*slack.Adapter, error) {
 		NotifyChannel: cfg.NotifyChannel,
 		Usergroups:    groups,
 		PoolDefaults:  slack.PoolDefaults{User: a.Config.PHPFPM.Defaults.User, Group: a.Config.PHPFPM.Defaults.Group},
-		// Until show results carry the file itself, the raw editor reads
-		// the file that show names.
-		ReadFile: os.ReadFile,
 		Observe: func(method string, failed, rateLimited bool) {
 			a.Metrics.ChatCall("slack", method, failed, rateLimited)
 		},
