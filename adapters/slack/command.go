@@ -40,13 +40,13 @@ func (a *Adapter) command(ctx context.Context, sc slackgo.SlashCommand) any {
 	if f, ok := formFor(text); ok {
 		trigger := triggerFrom(sc.TriggerID, a.cfg.Now())
 		a.spawn(func(ctx context.Context) {
-			a.openForm(ctx, a.actor(ctx, sc.UserID, sc.UserName), o, trigger, f)
+			a.openForm(ctx, a.actorIn(ctx, sc.UserID, sc.UserName, sc.ChannelID), o, trigger, f)
 		})
 		return nil
 	}
 	var actor ops.Actor
 	res, ok := a.within(func(ctx context.Context) ops.Result {
-		actor = a.actor(ctx, sc.UserID, sc.UserName)
+		actor = a.actorIn(ctx, sc.UserID, sc.UserName, sc.ChannelID)
 		return a.run.Run(ctx, actor, text)
 	}, func(ctx context.Context, res ops.Result) {
 		a.deliver(ctx, o, actor, res)

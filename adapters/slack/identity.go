@@ -26,6 +26,14 @@ func (a *Adapter) actor(ctx context.Context, userID, userName string) ops.Actor 
 	return ops.Actor{Platform: "slack", ID: userID, Name: userName, Groups: a.groups.of(ctx, userID)}
 }
 
+// actorIn is actor asking from a channel, which in fleet mode chooses the
+// default host (config key channels).
+func (a *Adapter) actorIn(ctx context.Context, userID, userName, channelID string) ops.Actor {
+	who := a.actor(ctx, userID, userName)
+	who.Channel = channelID
+	return who
+}
+
 // groupCache maps users to their user groups, from usergroups.list and
 // usergroups.users.list, refreshed at most once per groupsTTL by one caller
 // while the others wait for it.

@@ -42,7 +42,7 @@ func (a *Adapter) blockActions(ctx context.Context, cb slackgo.InteractionCallba
 		o := origin{Channel: channel, User: cb.User.ID, ResponseURL: cb.ResponseURL}
 		text := act.Value
 		a.spawn(func(ctx context.Context) {
-			actor := a.actor(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName))
+			actor := a.actorIn(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName), cb.Channel.ID)
 			res := a.run.Run(ctx, actor, text)
 			a.clicked(ctx, o, clicked, actor, res)
 		})

@@ -41,6 +41,7 @@ Try: poolvisor exec -- ops help
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app.Version = version
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return app.ExitUsage

@@ -107,6 +107,13 @@ func (e *Engine) AddNotifier(platform string, n Notifier) {
 	e.notifiers[platform] = n
 }
 
+// Open counts the alerts that are open (not recovered yet).
+func (e *Engine) Open() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.open)
+}
+
 func (e *Engine) notifiersNow() map[string]Notifier {
 	e.mu.Lock()
 	defer e.mu.Unlock()

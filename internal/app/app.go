@@ -9,9 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/poolvisor/poolvisor/internal/alert"
 	"github.com/poolvisor/poolvisor/internal/approval"
@@ -19,6 +23,7 @@ import (
 	"github.com/poolvisor/poolvisor/internal/authz"
 	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/config"
+	"github.com/poolvisor/poolvisor/internal/fleet"
 	"github.com/poolvisor/poolvisor/internal/history"
 	"github.com/poolvisor/poolvisor/internal/metrics"
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -39,12 +44,30 @@ type App struct {
 	FPM        *phpfpm.Backend     // nil when disabled or not found
 	Metrics    *metrics.Metrics
 	Alerts     *alert.Engine          // nil when alerts are off; chat adapters add themselves with AddNotifier
+	Hub        *fleet.Hub             // in hub mode: routes operations to the agents
 	chatHealth []func() ops.Component // the chat connections serve runs
 	db         *sql.DB
+
+	natsMu sync.Mutex
+	nc     *nats.Conn // fleet mode's connection
 }
 
-// New builds an App from a loaded, validated config.
-func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error) {
+// Option changes how New builds an App.
+type Option func(*options)
+
+type options struct{ serving bool }
+
+// Serving builds the App for serve: a hub that cannot reach NATS at once
+// keeps trying in the background instead of failing.
+func Serving() Option { return func(o *options) { o.serving = true } }
+
+// New builds an App from a loaded, validated config. In hub mode it
+// connects to NATS; the App's pipeline then routes operations to agents.
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Option) (*App, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	a := &App{Config: cfg, Log: log}
 	db, err := sqlitedb.Open(cfg.DataDir)
 	if err != nil {
@@ -69,11 +92,28 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	policy := authz.New(cfg.RBAC.Roles, bindings(cfg.RBAC.Bindings))
 
 	handlers := map[string]ops.Handler{"ops.help": command.Help(policy)}
-	if err := a.addSupervisor(handlers, versions, log); err != nil {
+	var resolve func(ops.Actor, ops.Operation) (string, error)
+	switch cfg.Mode {
+	case ModeHub:
+		// The hub runs no backend: every supervisor and fpm operation is
+		// planned and applied by the agent of the host it targets.
+		remote, err := a.newHub(ctx, o.serving)
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("hub: %w", err)
+		}
+		maps.Copy(handlers, remote)
+		resolve, versions = a.Hub.ResolveHost, nil
+	case ModeStandalone, ModeAgent:
+		if err := a.addSupervisor(handlers, versions, log); err != nil {
+			db.Close()
+			return nil, err
+		}
+		a.addFPM(handlers, versions, log)
+	default:
 		db.Close()
-		return nil, err
+		return nil, modeError(cfg.Mode)
 	}
-	a.addFPM(handlers, versions, log)
 
 	if cfg.Alerts.Enabled && (a.Supervisor != nil || a.FPM != nil) {
 		var tail func(context.Context, string) string
@@ -92,6 +132,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 	if a.Supervisor != nil {
 		a.Supervisor.Client().Observe(a.Metrics.XMLRPCCall)
 	}
+	var hist ops.History // nil on a hub: the agents keep the versions
+	if versions != nil {
+		hist = versions
+	}
 	a.Pipeline = ops.New(ops.Config{
 		Host:      cfg.Host,
 		Parser:    command.Parser{},
@@ -104,17 +148,28 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (*App, error
 			AllowSelf:     cfg.Approvals.AllowSelfApproval,
 			TTL:           cfg.Approvals.TTL,
 		},
-		Handlers: handlers,
-		History:  versions,
-		Health:   a.health,
-		Observer: a.Metrics,
-		Log:      log,
+		Handlers:    handlers,
+		History:     hist,
+		Health:      a.health,
+		Observer:    a.Metrics,
+		Log:         log,
+		ResolveHost: resolve,
 	})
 	return a, nil
 }
 
 // Close releases what New opened.
-func (a *App) Close() error { return a.db.Close() }
+func (a *App) Close() error {
+	if a.Hub != nil {
+		a.Hub.Stop()
+	}
+	a.natsMu.Lock()
+	if a.nc != nil {
+		a.nc.Close()
+	}
+	a.natsMu.Unlock()
+	return a.db.Close()
+}
 
 func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.Store, log *slog.Logger) error {
 	cfg := a.Config
@@ -192,15 +247,24 @@ func (a *App) addFPM(handlers map[string]ops.Handler, versions *history.Store, l
 }
 
 func (a *App) health(ctx context.Context) []ops.Component {
+	parts := a.daemonHealth(ctx)
+	if c, ok := a.natsHealth(); ok {
+		parts = append(parts, c)
+	}
+	for _, h := range a.chatHealth {
+		parts = append(parts, h())
+	}
+	return parts
+}
+
+// daemonHealth reports the daemons this host runs.
+func (a *App) daemonHealth(ctx context.Context) []ops.Component {
 	var parts []ops.Component
 	if a.Supervisor != nil {
 		parts = append(parts, a.Supervisor.Health(ctx))
 	}
 	if a.FPM != nil {
 		parts = append(parts, a.FPM.Health(ctx))
-	}
-	for _, h := range a.chatHealth {
-		parts = append(parts, h())
 	}
 	return parts
 }

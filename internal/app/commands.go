@@ -29,12 +29,12 @@ type LocalOptions struct {
 	Interactive bool // console: print a banner and prompts
 }
 
-func loadAndBuild(ctx context.Context, path string, stderr io.Writer, minLevel slog.Level) (*App, error) {
+func loadAndBuild(ctx context.Context, path string, stderr io.Writer, minLevel slog.Level, opts ...Option) (*App, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, err
 	}
-	a, err := New(ctx, cfg, NewLogger(cfg.Log, stderr, minLevel))
+	a, err := New(ctx, cfg, NewLogger(cfg.Log, stderr, minLevel), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("start: %w", err)
 	}
@@ -92,7 +92,7 @@ func Console(ctx context.Context, o LocalOptions, stdin io.Reader, stdout, stder
 
 // Serve runs the bot until ctx ends.
 func Serve(ctx context.Context, configPath string, stderr io.Writer) int {
-	a, err := loadAndBuild(ctx, configPath, stderr, slog.LevelDebug-4)
+	a, err := loadAndBuild(ctx, configPath, stderr, slog.LevelDebug-4, Serving())
 	if err != nil {
 		fmt.Fprintln(stderr, "poolvisor:", err)
 		return ExitFailed

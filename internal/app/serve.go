@@ -85,6 +85,15 @@ func (a *App) Serve(ctx context.Context) error {
 		})
 		a.Log.Info("discord enabled", "mode", a.Config.Discord.Mode)
 	}
+	if a.Config.Mode == ModeAgent {
+		wg.Go(func() {
+			if err := a.runAgent(ctx); err != nil {
+				errc <- fmt.Errorf("fleet agent: %w", err)
+				cancel()
+			}
+		})
+		a.Log.Info("fleet agent enabled", "host", a.Config.Host, "nats", a.Config.NATS.URL)
+	}
 	err = a.serveHTTP(ctx, sl, dc)
 	cancel()
 	wg.Wait()

@@ -41,9 +41,9 @@ func (a *App) newSlack(ctx context.Context) (*slack.Adapter, error) {
 		Observe: func(method string, failed, rateLimited bool) {
 			a.Metrics.ChatCall("slack", method, failed, rateLimited)
 		},
-	}, a.Pipeline, claims, a.Log.With("adapter", "slack"))
-	if a.Alerts != nil && cfg.NotifyChannel != "" {
-		a.Alerts.AddNotifier("slack", sl)
+	}, a.runner(), claims, a.Log.With("adapter", "slack"))
+	if cfg.NotifyChannel != "" {
+		a.addNotifier("slack", sl)
 	}
 	a.chatHealth = append(a.chatHealth, sl.Health)
 	return sl, nil

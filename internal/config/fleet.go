@@ -3,6 +3,7 @@ package config
 import (
 	"maps"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -50,8 +51,21 @@ func (c *Config) validateFleet(p *problems) {
 		p.add("nats.url", "is required in %s mode", c.Mode)
 	}
 
+	if c.Mode == "agent" {
+		if !hostNameRE.MatchString(c.Host) {
+			p.add("host", "%q is not a host name the hub can address (letters, digits, '.', '_', '-')", c.Host)
+		}
+		if c.Slack.Enabled {
+			p.add("slack.enabled", "must be false in agent mode: the hub talks to Slack; an agent holds no chat credentials")
+		}
+		if c.Discord.Enabled {
+			p.add("discord.enabled", "must be false in agent mode: the hub talks to Discord; an agent holds no chat credentials")
+		}
+	}
 	if c.DefaultHost == "" {
 		p.add("default_host", "is required")
+	} else if !hostNameRE.MatchString(c.DefaultHost) {
+		p.add("default_host", "%q is not a host name (letters, digits, '.', '_', '-')", c.DefaultHost)
 	}
 	for _, group := range slices.Sorted(maps.Keys(c.HostGroups)) {
 		key, hosts := "host_groups."+group, c.HostGroups[group]
@@ -62,17 +76,22 @@ func (c *Config) validateFleet(p *problems) {
 			p.add(key, "lists no host")
 		}
 		for i, h := range hosts {
-			if h == "" {
-				p.add(indexKey(key, i), "is empty")
+			if !hostNameRE.MatchString(h) {
+				p.add(indexKey(key, i), "%q is not a host name (letters, digits, '.', '_', '-')", h)
 			}
 		}
 	}
 	for _, channel := range slices.Sorted(maps.Keys(c.Channels)) {
-		if c.Channels[channel] == "" {
+		if t := c.Channels[channel]; t == "" {
 			p.add("channels."+channel, "names no host")
+		} else if !hostNameRE.MatchString(t) {
+			p.add("channels."+channel, "%q is not a host name or group", t)
 		}
 	}
 }
+
+// hostNameRE is what a fleet host may be called: it is part of NATS subjects.
+var hostNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
 func isNATSScheme(s string) bool {
 	return s == "nats" || s == "tls" || s == "ws" || s == "wss"

@@ -112,6 +112,7 @@ func (p *Pipeline) decide(ctx context.Context, actor Actor, op Operation) Result
 // world still looks as it did when it was requested.
 func (p *Pipeline) applyApproved(ctx context.Context, approver Actor, a Approval) Result {
 	res := Result{Operation: a.Op.Name}
+	ctx = withApproval(ctx, a.ID, approver.String())
 	defer func() {
 		if res.Data == nil {
 			res.Data = map[string]any{}

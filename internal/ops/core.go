@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 func (p *Pipeline) whoami(_ context.Context, req Request) (Outcome, error) {
@@ -73,6 +74,12 @@ type HostInfo struct {
 	Name       string      `json:"name"`
 	Healthy    bool        `json:"healthy"`
 	Components []Component `json:"components"`
+	// The fields below are a fleet hub's: what each agent last announced.
+	Version    string    `json:"version,omitempty"`
+	LastSeen   time.Time `json:"last_seen,omitzero"`
+	OpenAlerts int       `json:"open_alerts,omitempty"`
+	// Unreachable says why the host did not answer; empty when it did.
+	Unreachable string `json:"unreachable,omitempty"`
 }
 
 func (p *Pipeline) hosts(ctx context.Context, _ Request) (Outcome, error) {

@@ -26,6 +26,9 @@ type Plan struct {
 	Changes []FileChange
 	// Apply carries the plan out.
 	Apply func(ctx context.Context) (Outcome, error)
+	// NeedsApproval holds the plan for a second person whatever the approval
+	// policy says (a write to a whole group of hosts).
+	NeedsApproval bool
 }
 
 // Handler validates and plans one kind of operation.

@@ -26,6 +26,9 @@ type Actor struct {
 	ID       string   `json:"id"`               // OS user name, Slack user ID, Discord snowflake
 	Name     string   `json:"name,omitempty"`   // display name
 	Groups   []string `json:"groups,omitempty"` // Slack user group IDs, Discord role IDs
+	// Channel is the chat channel the request came from, when there is one;
+	// in fleet mode it chooses the default host (config key channels).
+	Channel string `json:"channel,omitempty"`
 }
 
 // String returns the actor's stable identity, like "slack:U012ABCDEF".

@@ -40,6 +40,10 @@ type Config struct {
 	Observer  Observer // nil: none
 	Log       *slog.Logger
 	Now       func() time.Time // nil: time.Now
+	// ResolveHost returns the host (or group, or "all") an operation targets
+	// when another process serves it (fleet mode's hub), or an error when it
+	// cannot target one. Nil: only this host, and --host must name it.
+	ResolveHost func(actor Actor, op Operation) (string, error)
 }
 
 // Pipeline is the one path every request takes: parse, authorize, plan,
@@ -65,7 +69,9 @@ func New(cfg Config) *Pipeline {
 	p.handlers["ops.whoami"] = ReadFunc(p.whoami)
 	p.handlers["ops.approvals"] = ReadFunc(p.listApprovals)
 	p.handlers["ops.audit"] = ReadFunc(p.readAudit)
-	p.handlers["ops.hosts"] = ReadFunc(p.hosts)
+	if _, ok := p.handlers["ops.hosts"]; !ok { // a fleet hub brings its own
+		p.handlers["ops.hosts"] = ReadFunc(p.hosts)
+	}
 	return p
 }
 
@@ -89,7 +95,7 @@ func (p *Pipeline) Run(ctx context.Context, actor Actor, text string) Result {
 // Execute runs an already parsed operation (from a button or a form) for actor.
 func (p *Pipeline) Execute(ctx context.Context, actor Actor, op Operation) Result {
 	start := p.cfg.Now()
-	res := p.execute(ctx, actor, op)
+	res := p.execute(ctx, actor, &op)
 	p.observe(op.Name, res.Status, start)
 	if res.Data == nil {
 		res.Data = map[string]any{}
@@ -98,7 +104,8 @@ func (p *Pipeline) Execute(ctx context.Context, actor Actor, op Operation) Resul
 	return res
 }
 
-func (p *Pipeline) execute(ctx context.Context, actor Actor, op Operation) Result {
+// execute runs op; it sets op.Host to the host it targeted, for the audit.
+func (p *Pipeline) execute(ctx context.Context, actor Actor, op *Operation) Result {
 	res := Result{Operation: op.Name}
 	// Authorization comes before any lookup, so that a denied user learns
 	// nothing about what exists.
@@ -107,17 +114,23 @@ func (p *Pipeline) execute(ctx context.Context, actor Actor, op Operation) Resul
 		res.Message = fmt.Sprintf("%s may not run %s", actor, op.Name)
 		return res
 	}
-	if op.Host != "" && op.Host != p.cfg.Host {
+	if p.cfg.ResolveHost != nil {
+		host, err := p.cfg.ResolveHost(actor, *op)
+		if err != nil {
+			return p.fail(res, err)
+		}
+		op.Host = host
+	} else if op.Host != "" && op.Host != p.cfg.Host {
 		return p.fail(res, Invalidf("unknown host %q: this bot serves %s", op.Host, p.cfg.Host))
 	}
 	if op.Name == "ops.approve" {
-		return p.decide(ctx, actor, op)
+		return p.decide(ctx, actor, *op)
 	}
 	h, ok := p.handlers[op.Name]
 	if !ok {
 		return p.fail(res, Failedf("%s is not available on %s", op.Name, p.cfg.Host))
 	}
-	plan, err := h.Plan(ctx, Request{Actor: actor, Op: op})
+	plan, err := h.Plan(ctx, Request{Actor: actor, Op: *op})
 	if err != nil {
 		return p.fail(res, err)
 	}
@@ -128,8 +141,8 @@ func (p *Pipeline) execute(ctx context.Context, actor Actor, op Operation) Resul
 		res.Data = map[string]any{"plan": plan.Summary}
 		return res
 	}
-	if p.cfg.Policy.requires(op.Name) {
-		return p.hold(ctx, actor, op, plan)
+	if p.cfg.Policy.requires(op.Name) || plan.NeedsApproval {
+		return p.hold(ctx, actor, *op, plan)
 	}
 	return p.apply(ctx, res, plan, VersionMeta{Actor: actor, Operation: op.Name})
 }
@@ -198,6 +211,9 @@ func (p *Pipeline) record(ctx context.Context, actor Actor, op Operation, res Re
 func (p *Pipeline) audit(ctx context.Context, e AuditEntry, op Operation) {
 	e.Time = p.cfg.Now().UTC()
 	e.Host = p.cfg.Host
+	if op.Host != "" { // the host a hub sent it to
+		e.Host = op.Host
+	}
 	if e.Operation == "" {
 		e.Operation = "(unparsed)"
 		e.Target = redactText(op.Text)

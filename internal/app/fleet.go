@@ -1,0 +1,141 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/poolvisor/poolvisor/internal/alert"
+	"github.com/poolvisor/poolvisor/internal/config"
+	"github.com/poolvisor/poolvisor/internal/fleet"
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// Version is poolvisor's version, as agents announce it to the hub; main
+// sets it from the version stamped at build time.
+var Version = "dev"
+
+// Modes of the config key mode.
+const (
+	ModeStandalone = "standalone"
+	ModeHub        = "hub"
+	ModeAgent      = "agent"
+)
+
+func connConfig(cfg *config.Config, name string, wait bool) fleet.ConnConfig {
+	return fleet.ConnConfig{
+		URL: cfg.NATS.URL, CredentialsFile: cfg.NATS.CredentialsFile,
+		CAFile: cfg.NATS.TLS.CAFile, CertFile: cfg.NATS.TLS.CertFile, KeyFile: cfg.NATS.TLS.KeyFile,
+		Name: name, Wait: wait,
+	}
+}
+
+// newHub connects a hub to NATS and learns which agents are there. exec and
+// console need the connection at once; serve keeps trying in the background.
+func (a *App) newHub(ctx context.Context, serving bool) (map[string]ops.Handler, error) {
+	cfg := a.Config
+	key, err := fleet.LoadPrivateKey(cfg.Fleet.HubKeyFile)
+	if err != nil {
+		return nil, err
+	}
+	nc, err := fleet.Connect(connConfig(cfg, "poolvisor hub "+cfg.Host, serving), a.Log.With("part", "fleet"))
+	if err != nil {
+		return nil, err
+	}
+	a.nc = nc
+	a.Hub = fleet.NewHub(nc, fleet.HubConfig{
+		Key: key, Timeout: cfg.Fleet.RequestTimeout, DefaultHost: cfg.DefaultHost,
+		Groups: cfg.HostGroups, Channels: cfg.Channels, Log: a.Log.With("part", "fleet"),
+	})
+	if err := a.Hub.Start(ctx); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return a.Hub.Handlers(), nil
+}
+
+// runAgent serves this host's operations to the hub until ctx ends,
+// connecting (and reconnecting) to NATS in the background.
+func (a *App) runAgent(ctx context.Context) error {
+	cfg := a.Config
+	key, err := fleet.ParsePublicKey(cfg.Fleet.HubPublicKey)
+	if err != nil {
+		return err
+	}
+	nc, err := fleet.Connect(connConfig(cfg, "poolvisor agent "+cfg.Host, true), a.Log.With("part", "fleet"))
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	a.setNATS(nc)
+	ag := fleet.NewAgent(nc, a.Pipeline, fleet.AgentConfig{
+		Host: cfg.Host, Version: Version, HubKey: key,
+		Health: a.daemonHealth, OpenAlerts: a.openAlerts,
+		Log: a.Log.With("part", "fleet"),
+	})
+	if a.Alerts != nil {
+		a.Alerts.AddNotifier("hub", ag.Notifier())
+	}
+	return ag.Run(ctx)
+}
+
+func (a *App) setNATS(nc *nats.Conn) {
+	a.natsMu.Lock()
+	defer a.natsMu.Unlock()
+	a.nc = nc
+}
+
+// natsHealth is the NATS connection as a part of /healthz, in fleet mode.
+func (a *App) natsHealth() (ops.Component, bool) {
+	a.natsMu.Lock()
+	defer a.natsMu.Unlock()
+	if a.nc == nil {
+		if a.Config.Mode == ModeAgent {
+			return ops.Component{Name: "nats", OK: false, Info: "not connected yet"}, true
+		}
+		return ops.Component{}, false
+	}
+	return fleet.Health(a.nc), true
+}
+
+func (a *App) openAlerts() int {
+	if a.Alerts == nil {
+		return 0
+	}
+	return a.Alerts.Open()
+}
+
+// addNotifier has alerts posted to a chat platform: this host's alerts in
+// standalone mode, every agent's on a hub.
+func (a *App) addNotifier(platform string, n alert.Notifier) {
+	switch {
+	case a.Hub != nil:
+		a.Hub.AddNotifier(platform, n)
+	case a.Alerts != nil:
+		a.Alerts.AddNotifier(platform, n)
+	}
+}
+
+// runner is what the chat adapters run requests through: the pipeline,
+// and on a hub the list of hosts for the Discord host option.
+func (a *App) runner() hostRunner {
+	return hostRunner{Pipeline: a.Pipeline, hub: a.Hub}
+}
+
+type hostRunner struct {
+	*ops.Pipeline
+	hub *fleet.Hub
+}
+
+// Hosts lists the hosts requests may name with --host.
+func (r hostRunner) Hosts(ctx context.Context) []string {
+	if r.hub == nil {
+		return []string{r.Host()}
+	}
+	return append(r.hub.Hosts(ctx), fleet.All)
+}
+
+func modeError(mode string) error {
+	return fmt.Errorf("mode %q: use standalone, hub or agent", mode)
+}

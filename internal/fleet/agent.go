@@ -1,0 +1,227 @@
+package fleet
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/poolvisor/poolvisor/internal/alert"
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// Local is the pipeline of the agent's own host (ops.Pipeline).
+type Local interface {
+	PlanAuthorized(ctx context.Context, actor ops.Actor, op ops.Operation) (*ops.Plan, error)
+	ApplyAuthorized(ctx context.Context, actor ops.Actor, op ops.Operation, fingerprint string, meta ops.VersionMeta) (ops.Outcome, error)
+}
+
+// AgentConfig is what an agent needs besides its connection and pipeline.
+type AgentConfig struct {
+	Host    string
+	Version string
+	HubKey  ed25519.PublicKey // requests not signed with its private half are refused
+	// Health reports the host's daemons; OpenAlerts counts its open alerts.
+	// Either may be nil.
+	Health     ops.HealthFunc
+	OpenAlerts func() int
+	// Heartbeat is how often the agent announces itself (default 5s).
+	Heartbeat time.Duration
+	Log       *slog.Logger
+	Now       func() time.Time
+}
+
+// DefaultHeartbeat is how often agents announce themselves by default.
+const DefaultHeartbeat = 5 * time.Second
+
+// maxConcurrent bounds the requests an agent works on at once; more wait.
+const maxConcurrent = 16
+
+// Agent serves its host's operations to the hub.
+type Agent struct {
+	cfg     AgentConfig
+	nc      *nats.Conn
+	local   Local
+	verify  *verifier
+	started time.Time
+	slots   chan struct{}
+	wg      sync.WaitGroup
+	alertN  atomic.Int64
+}
+
+// NewAgent returns an agent for the host of cfg on connection nc.
+func NewAgent(nc *nats.Conn, local Local, cfg AgentConfig) *Agent {
+	if cfg.Heartbeat <= 0 {
+		cfg.Heartbeat = DefaultHeartbeat
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Agent{cfg: cfg, nc: nc, local: local, verify: newVerifier(cfg.HubKey, cfg.Host),
+		started: cfg.Now(), slots: make(chan struct{}, maxConcurrent)}
+}
+
+// Run serves requests and announces the agent until ctx ends, then waits
+// for the requests in flight.
+func (a *Agent) Run(ctx context.Context) error {
+	// A queue group: should two agents run for one host by mistake, each
+	// request is still applied once.
+	reqs, err := a.nc.QueueSubscribe(AgentSubject(a.cfg.Host), "poolvisor-agent", func(m *nats.Msg) {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			a.slots <- struct{}{}
+			defer func() { <-a.slots }()
+			a.handle(ctx, m)
+		}()
+	})
+	if err != nil {
+		return fmt.Errorf("fleet agent: subscribe: %w", err)
+	}
+	disc, err := a.nc.Subscribe(discoverSubj, func(m *nats.Msg) {
+		if m.Reply != "" {
+			_ = m.Respond(a.announcement(ctx))
+		}
+	})
+	if err != nil {
+		_ = reqs.Unsubscribe()
+		return fmt.Errorf("fleet agent: subscribe: %w", err)
+	}
+	a.cfg.Log.Info("fleet agent serving", "host", a.cfg.Host, "subject", AgentSubject(a.cfg.Host))
+	t := time.NewTicker(a.cfg.Heartbeat)
+	defer t.Stop()
+	for {
+		if err := a.nc.Publish(announcePrefix+Token(a.cfg.Host), a.announcement(ctx)); err != nil {
+			a.cfg.Log.Debug("fleet agent: announce failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			_ = reqs.Drain()
+			_ = disc.Unsubscribe()
+			a.wg.Wait()
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+func (a *Agent) announcement(ctx context.Context) []byte {
+	an := a.announce(ctx)
+	b, _ := json.Marshal(an)
+	return b
+}
+
+func (a *Agent) announce(ctx context.Context) Announce {
+	an := Announce{Host: a.cfg.Host, Version: a.cfg.Version, Started: a.started, Sent: a.cfg.Now(), Health: []ops.Component{}}
+	if a.cfg.Health != nil {
+		hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		an.Health = a.cfg.Health(hctx)
+		cancel()
+	}
+	if a.cfg.OpenAlerts != nil {
+		an.OpenAlerts = a.cfg.OpenAlerts()
+	}
+	return an
+}
+
+// handle verifies one request, runs it and replies.
+func (a *Agent) handle(ctx context.Context, m *nats.Msg) {
+	reply := a.serve(ctx, m)
+	b, err := json.Marshal(reply)
+	if err != nil {
+		b, _ = json.Marshal(Reply{Status: ops.StatusFailed, Message: "the agent could not encode its answer: " + err.Error()})
+	}
+	if m.Reply == "" {
+		return
+	}
+	if err := m.Respond(b); err != nil {
+		a.cfg.Log.Warn("fleet agent: could not answer the hub", "err", err)
+	}
+}
+
+func (a *Agent) serve(ctx context.Context, m *nats.Msg) Reply {
+	var req Request
+	if err := json.Unmarshal(m.Data, &req); err != nil {
+		a.cfg.Log.Warn("fleet agent: refused a request that is not one", "err", err)
+		return Reply{Status: ops.StatusDenied, Message: "refused by the agent on " + a.cfg.Host + ": not a poolvisor request"}
+	}
+	if err := a.verify.check(m.Data, m.Header.Get(sigHeader), &req, a.cfg.Now()); err != nil {
+		a.cfg.Log.Warn("fleet agent: refused a request", "reason", err, "id", req.ID, "operation", req.Op.Name, "actor", req.Actor.String())
+		return Reply{Status: ops.StatusDenied, Message: fmt.Sprintf("refused by the agent on %s: %v", a.cfg.Host, err)}
+	}
+	ctx, cancel := context.WithDeadline(ctx, req.Deadline)
+	defer cancel()
+	switch req.Kind {
+	case KindHealth:
+		an := a.announce(ctx)
+		return Reply{Announce: &an}
+	case KindPlan:
+		plan, err := a.local.PlanAuthorized(ctx, req.Actor, req.Op)
+		if err != nil {
+			return errorReply(err, nil)
+		}
+		return Reply{Summary: plan.Summary, Fingerprint: plan.Fingerprint, Changes: plan.Changes}
+	case KindApply:
+		out, err := a.local.ApplyAuthorized(ctx, req.Actor, req.Op, req.Fingerprint,
+			ops.VersionMeta{ApprovalID: req.ApprovalID, Approver: req.Approver})
+		if err != nil {
+			return errorReply(err, out.Changes)
+		}
+		data, err := json.Marshal(out.Data)
+		if err != nil {
+			return Reply{Status: ops.StatusFailed, Message: "the agent could not encode its answer", Changes: out.Changes}
+		}
+		return Reply{Message: out.Message, Data: data, Changes: out.Changes}
+	}
+	return Reply{Status: ops.StatusInvalid, Message: fmt.Sprintf("the agent on %s does not know requests of kind %q", a.cfg.Host, req.Kind)}
+}
+
+// errorReply carries an operation's error to the hub: its status, the
+// message safe to show and its data. Internal detail stays in this host's log.
+func errorReply(err error, changes []ops.FileChange) Reply {
+	status, msg := ops.UserError(err)
+	r := Reply{Status: status, Message: msg, Changes: changes}
+	var e *ops.Error
+	if errors.As(err, &e) && e.Data != nil {
+		r.Data, _ = json.Marshal(e.Data)
+	}
+	return r
+}
+
+// Notifier returns an alert.Notifier that hands this host's alerts to the
+// hub, which posts them to the chat channels.
+func (a *Agent) Notifier() alert.Notifier { return agentNotifier{a} }
+
+type agentNotifier struct{ a *Agent }
+
+func (n agentNotifier) send(what, ref string, al alert.Alert) error {
+	b, err := json.Marshal(AlertEvent{What: what, Ref: ref, Alert: al})
+	if err != nil {
+		return err
+	}
+	return n.a.nc.Publish(alertPrefix+Token(n.a.cfg.Host), b)
+}
+
+func (n agentNotifier) PostAlert(_ context.Context, al alert.Alert) (string, error) {
+	ref := strconv.FormatInt(n.a.started.UnixNano(), 36) + "-" + strconv.FormatInt(n.a.alertN.Add(1), 10)
+	return ref, n.send("post", ref, al)
+}
+
+func (n agentNotifier) UpdateAlert(_ context.Context, ref string, al alert.Alert) error {
+	return n.send("update", ref, al)
+}
+
+func (n agentNotifier) PostRecovery(_ context.Context, ref string, al alert.Alert) error {
+	return n.send("recover", ref, al)
+}

@@ -1,0 +1,81 @@
+package fleet
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/poolvisor/poolvisor/internal/alert"
+)
+
+// relay posts the agents' alerts through the hub's chat notifiers and
+// remembers, for each agent's alert, the message each platform posted, so
+// that updates and recoveries land on the same message and thread.
+type relay struct {
+	log *slog.Logger
+
+	mu        sync.Mutex
+	notifiers map[string]alert.Notifier    // by platform
+	refs      map[string]map[string]string // host/agent ref -> platform -> message ref
+}
+
+func newRelay(log *slog.Logger) *relay {
+	return &relay{log: log, notifiers: map[string]alert.Notifier{}, refs: map[string]map[string]string{}}
+}
+
+// AddNotifier posts the agents' alerts to one more chat platform.
+func (h *Hub) AddNotifier(platform string, n alert.Notifier) {
+	h.relay.mu.Lock()
+	defer h.relay.mu.Unlock()
+	h.relay.notifiers[platform] = n
+}
+
+// maxOpenAlerts bounds what the relay remembers: an agent that posts alerts
+// and never resolves them cannot make the hub grow without end.
+const maxOpenAlerts = 10000
+
+func (r *relay) forward(ctx context.Context, host string, ev AlertEvent) {
+	a := ev.Alert
+	a.Host = host // the subject says which agent sent it; the body cannot claim another
+	if a.Action != "" {
+		a.Action += " --host " + host // the button acts on the host that alerted
+	}
+	key := host + "/" + ev.Ref
+	r.mu.Lock()
+	notifiers := make(map[string]alert.Notifier, len(r.notifiers))
+	for k, v := range r.notifiers {
+		notifiers[k] = v
+	}
+	refs := r.refs[key]
+	if ev.What != "recover" && refs == nil && len(r.refs) < maxOpenAlerts {
+		refs = map[string]string{}
+		r.refs[key] = refs
+	}
+	if ev.What == "recover" {
+		delete(r.refs, key)
+	}
+	r.mu.Unlock()
+
+	for platform, n := range notifiers {
+		r.mu.Lock()
+		ref, posted := refs[platform]
+		r.mu.Unlock()
+		var err error
+		switch {
+		case ev.What == "post" || (ev.What == "update" && !posted):
+			var got string
+			if got, err = n.PostAlert(ctx, a); err == nil && refs != nil {
+				r.mu.Lock()
+				refs[platform] = got
+				r.mu.Unlock()
+			}
+		case ev.What == "update":
+			err = n.UpdateAlert(ctx, ref, a)
+		case ev.What == "recover" && posted:
+			err = n.PostRecovery(ctx, ref, a)
+		}
+		if err != nil {
+			r.log.Warn("fleet hub: could not relay an alert", "host", host, "program", a.Program, "platform", platform, "err", err)
+		}
+	}
+}

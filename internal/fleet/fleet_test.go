@@ -1,0 +1,447 @@
+package fleet
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/poolvisor/poolvisor/internal/approval"
+	"github.com/poolvisor/poolvisor/internal/audit"
+	"github.com/poolvisor/poolvisor/internal/authz"
+	"github.com/poolvisor/poolvisor/internal/command"
+	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/sandbox/natsbox"
+	"github.com/poolvisor/poolvisor/internal/sqlitedb"
+)
+
+// These tests run a real NATS server, a real hub pipeline (parser, roles,
+// approvals and audit in SQLite) and lightweight agents: real agents and
+// real agent pipelines whose backend serves a fixed program list and
+// counts restarts. The end-to-end tests in internal/app run agents on
+// real supervisord and php-fpm.
+
+var (
+	operator = ops.Actor{Platform: "local", ID: "olive"}
+	admin    = ops.Actor{Platform: "local", ID: "ada"}
+)
+
+// stubHost is a host's backend: three programs, and a restart that counts.
+type stubHost struct {
+	name     string
+	restarts atomic.Int64
+	audit    *memAudit
+}
+
+func (s *stubHost) handlers() map[string]ops.Handler {
+	return map[string]ops.Handler{
+		"supervisor.program.list": ops.ReadFunc(func(context.Context, ops.Request) (ops.Outcome, error) {
+			list := ops.ProgramList{Programs: []ops.Process{
+				{Name: "web", Group: "web", State: "RUNNING", PID: 100},
+				{Name: "queue:queue_00", Group: "queue", State: "RUNNING", PID: 101},
+				{Name: "cron", Group: "cron", State: "STOPPED"},
+			}}
+			return ops.Outcome{Message: s.name + ": 3 programs", Data: list}, nil
+		}),
+		"supervisor.program.restart": handlerFunc(func(_ context.Context, req ops.Request) (*ops.Plan, error) {
+			if req.Op.Target != "web" {
+				return nil, ops.Invalidf("no program %q on %s", req.Op.Target, s.name)
+			}
+			n := s.restarts.Load()
+			return &ops.Plan{
+				Summary: "restart web", Fingerprint: fmt.Sprint(n),
+				Apply: func(context.Context) (ops.Outcome, error) {
+					s.restarts.Add(1)
+					return ops.Outcome{Message: "web restarted on " + s.name}, nil
+				},
+			}, nil
+		}),
+	}
+}
+
+type handlerFunc func(ctx context.Context, req ops.Request) (*ops.Plan, error)
+
+func (f handlerFunc) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
+	return f(ctx, req)
+}
+
+// memAudit is an agent's audit trail, kept in memory for the lightweight agents.
+type memAudit struct {
+	mu      sync.Mutex
+	entries []ops.AuditEntry
+}
+
+func (m *memAudit) Record(_ context.Context, e ops.AuditEntry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.entries = append(m.entries, e)
+	return nil
+}
+
+func (m *memAudit) Recent(context.Context, int) ([]ops.AuditEntry, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.entries), nil
+}
+
+type fleetEnv struct {
+	t      *testing.T
+	nats   *natsbox.Server
+	key    ed25519.PrivateKey
+	hub    *Hub
+	pipe   *ops.Pipeline
+	hosts  map[string]*stubHost
+	cancel map[string]context.CancelFunc
+}
+
+func connect(t testing.TB, url string) *nats.Conn {
+	t.Helper()
+	nc, err := Connect(ConnConfig{URL: url, Name: t.Name(), Wait: true}, testLog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	return nc
+}
+
+func newFleet(t *testing.T, hosts ...string) *fleetEnv {
+	t.Helper()
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &fleetEnv{t: t, nats: natsbox.Start(t, nil), key: key, hosts: map[string]*stubHost{}, cancel: map[string]context.CancelFunc{}}
+	for _, h := range hosts {
+		e.startAgent(h, pub)
+	}
+	e.hub = NewHub(connect(t, e.nats.URL()), HubConfig{
+		Key: key, Timeout: 2 * time.Second, DefaultHost: hosts[0],
+		Groups: map[string][]string{"web": hosts[:min(2, len(hosts))]}, Channels: map[string]string{"C1": "web", "C2": hosts[len(hosts)-1]},
+		Log: testLog(t),
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	if err := e.hub.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.hub.Stop)
+	db, err := sqlitedb.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	approvals, err := approval.New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trail, err := audit.New(ctx, db, filepath.Join(t.TempDir(), "audit.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	policy := authz.New(map[string][]string{
+		"operator": {"supervisor.*", "ops.*"},
+		"admin":    {"*"},
+	}, []authz.Binding{{Role: "operator", LocalUsers: []string{"olive"}}, {Role: "admin", LocalUsers: []string{"ada"}}})
+	e.pipe = ops.New(ops.Config{
+		Host: "hub", Parser: command.Parser{}, Authz: policy, Approvals: approvals, Audit: trail,
+		Policy:   ops.ApprovalPolicy{Required: []string{"supervisor.program.delete"}, ApproverRoles: []string{"admin"}, TTL: time.Hour},
+		Handlers: e.hub.Handlers(), ResolveHost: e.hub.ResolveHost,
+	})
+	return e
+}
+
+func (e *fleetEnv) startAgent(host string, pub ed25519.PublicKey) {
+	e.t.Helper()
+	sh := e.hosts[host]
+	if sh == nil {
+		sh = &stubHost{name: host, audit: &memAudit{}}
+		e.hosts[host] = sh
+	}
+	local := ops.New(ops.Config{Host: host, Audit: sh.audit, Handlers: sh.handlers()})
+	nc := connect(e.t, e.nats.URL())
+	ag := NewAgent(nc, local, AgentConfig{Host: host, Version: "test", HubKey: pub, Heartbeat: time.Hour, Log: testLog(e.t)})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = ag.Run(ctx) }()
+	stop := func() { cancel(); <-done; nc.Close() }
+	e.cancel[host] = stop
+	e.t.Cleanup(stop)
+	// Wait until the agent's subscription reached the server.
+	if err := nc.Flush(); err != nil {
+		e.t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for nc.NumSubscriptions() < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = nc.Flush()
+}
+
+func (e *fleetEnv) run(actor ops.Actor, text string) ops.Result {
+	e.t.Helper()
+	return e.pipe.Run(context.Background(), actor, text)
+}
+
+func TestStatusOnOneHostIsThatHostsAnswer(t *testing.T) {
+	e := newFleet(t, "web-01", "web-02", "worker-01")
+	res := e.run(operator, "supervisor status --host web-02")
+	if res.Status != ops.StatusOK || !strings.Contains(res.Message, "web-02: 3 programs") {
+		t.Fatalf("got %+v", res)
+	}
+	raw, _ := json.Marshal(res.Data)
+	if !strings.Contains(string(raw), `"queue:queue_00"`) {
+		t.Errorf("data %s is not the host's program list", raw)
+	}
+	// Without --host: the default host.
+	if res := e.run(operator, "supervisor status"); !strings.Contains(res.Message, "web-01: 3 programs") {
+		t.Errorf("default host: %+v", res)
+	}
+	// A channel's default host.
+	ch := operator
+	ch.Channel = "C2"
+	if res := e.run(ch, "supervisor status"); !strings.Contains(res.Message, "worker-01: 3 programs") {
+		t.Errorf("channel default: %+v", res)
+	}
+}
+
+func TestStatusAcrossAllHasASectionPerHost(t *testing.T) {
+	e := newFleet(t, "web-01", "web-02", "worker-01")
+	res := e.run(operator, "supervisor status --host all")
+	if res.Status != ops.StatusOK {
+		t.Fatalf("got %+v", res)
+	}
+	for _, h := range []string{"web-01", "web-02", "worker-01"} {
+		if !strings.Contains(res.Message, "== "+h+" ==\n"+h+": 3 programs") {
+			t.Errorf("no section for %s in:\n%s", h, res.Message)
+		}
+	}
+	// A group: its members only.
+	res = e.run(operator, "supervisor status --host web")
+	if strings.Contains(res.Message, "worker-01") || !strings.Contains(res.Message, "== web-02 ==") {
+		t.Errorf("group web:\n%s", res.Message)
+	}
+}
+
+func TestUnreachableAgentIsNamedWhileOthersAnswer(t *testing.T) {
+	e := newFleet(t, "web-01", "web-02", "worker-01")
+	e.cancel["web-02"]()
+	res := e.run(operator, "supervisor status --host all")
+	if res.Status != ops.StatusFailed {
+		t.Fatalf("status %s, want failed:\n%s", res.Status, res.Message)
+	}
+	if !strings.Contains(res.Message, "== web-02 ==\nhost unreachable") || !strings.Contains(res.Message, "web-01: 3 programs") ||
+		!strings.Contains(res.Message, "worker-01: 3 programs") {
+		t.Errorf("message:\n%s", res.Message)
+	}
+	// Named in /ops hosts too, with when it was last seen.
+	hosts := e.run(operator, "ops hosts")
+	if !strings.Contains(hosts.Message, "2 of 3 hosts answer") || !regexpLine(hosts.Message, `web-02\s+UNREACHABLE`) {
+		t.Errorf("ops hosts:\n%s", hosts.Message)
+	}
+	// Back: answers again.
+	e.startAgent("web-02", e.key.Public().(ed25519.PublicKey))
+	if res := e.run(operator, "supervisor status --host all"); res.Status != ops.StatusOK {
+		t.Errorf("after the agent came back: %+v", res)
+	}
+}
+
+func regexpLine(text, pattern string) bool {
+	for line := range strings.SplitSeq(text, "\n") {
+		if ok, _ := matchString(pattern, line); ok {
+			return true
+		}
+	}
+	return false
+}
+
+func TestWritesTargetOneHostAndRecordTheApproval(t *testing.T) {
+	e := newFleet(t, "web-01", "web-02", "worker-01")
+	res := e.run(operator, "supervisor restart web --host web-02")
+	if res.Status != ops.StatusOK || e.hosts["web-02"].restarts.Load() != 1 || e.hosts["web-01"].restarts.Load() != 0 {
+		t.Fatalf("restart on web-02: %+v (restarts %d/%d)", res, e.hosts["web-02"].restarts.Load(), e.hosts["web-01"].restarts.Load())
+	}
+	// `all` is for reads.
+	if res := e.run(operator, "supervisor restart web --host all"); res.Status != ops.StatusInvalid {
+		t.Errorf("write to all: %+v", res)
+	}
+	// A channel whose default is a group: a write must name its host.
+	ch := operator
+	ch.Channel = "C1"
+	if res := e.run(ch, "supervisor restart web"); res.Status != ops.StatusInvalid || !strings.Contains(res.Message, "--host") {
+		t.Errorf("write to a channel's group: %+v", res)
+	}
+	// Unknown host.
+	if res := e.run(operator, "supervisor status --host nowhere"); res.Status != ops.StatusInvalid {
+		t.Errorf("unknown host: %+v", res)
+	}
+	// A bad target is the agent's answer, with its status.
+	if res := e.run(operator, "supervisor restart nope --host web-01"); res.Status != ops.StatusInvalid || !strings.Contains(res.Message, `no program "nope" on web-01`) {
+		t.Errorf("bad target: %+v", res)
+	}
+}
+
+func TestGroupWriteWaitsForApprovalThenAppliesOnEveryHost(t *testing.T) {
+	e := newFleet(t, "web-01", "web-02", "worker-01")
+	res := e.run(operator, "supervisor restart web --host web")
+	if res.Status != ops.StatusPending || res.ApprovalID == "" {
+		t.Fatalf("group write: %+v", res)
+	}
+	if !strings.Contains(res.Message, "web-01: restart web") || !strings.Contains(res.Message, "web-02: restart web") {
+		t.Errorf("the request shows what each host will do:\n%s", res.Message)
+	}
+	if e.hosts["web-01"].restarts.Load()+e.hosts["web-02"].restarts.Load() != 0 {
+		t.Fatal("applied before approval")
+	}
+	if res := e.run(operator, "ops approve "+res.ApprovalID); res.Status != ops.StatusDenied {
+		t.Fatalf("the requester, no approver: %+v", res)
+	}
+	done := e.run(admin, "ops approve "+res.ApprovalID)
+	if done.Status != ops.StatusOK {
+		t.Fatalf("approve: %+v", done)
+	}
+	if e.hosts["web-01"].restarts.Load() != 1 || e.hosts["web-02"].restarts.Load() != 1 || e.hosts["worker-01"].restarts.Load() != 0 {
+		t.Errorf("restarts: %d %d %d", e.hosts["web-01"].restarts.Load(), e.hosts["web-02"].restarts.Load(), e.hosts["worker-01"].restarts.Load())
+	}
+	// Each agent recorded what it applied, with the approval.
+	for _, h := range []string{"web-01", "web-02"} {
+		entries, _ := e.hosts[h].audit.Recent(context.Background(), 10)
+		var found bool
+		for _, en := range entries {
+			if en.Operation == "supervisor.program.restart" && en.ApprovalID == res.ApprovalID && en.Approver == "local:ada" && en.Actor == "local:olive" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s audit %+v lacks the approved restart", h, entries)
+		}
+	}
+}
+
+func TestApprovedWriteConflictsWhenTheHostChanged(t *testing.T) {
+	e := newFleet(t, "web-01", "web-02")
+	res := e.run(operator, "supervisor restart web --host web")
+	e.run(operator, "supervisor restart web --host web-02") // changes web-02's fingerprint
+	done := e.run(admin, "ops approve "+res.ApprovalID)
+	if done.Status != ops.StatusConflict {
+		t.Fatalf("approve after a change: %+v", done)
+	}
+	if e.hosts["web-01"].restarts.Load() != 0 {
+		t.Error("web-01 was restarted although the plan no longer held")
+	}
+}
+
+// signed builds a request the way the hub does, signed with key.
+func signed(t *testing.T, key ed25519.PrivateKey, req Request) *nats.Msg {
+	t.Helper()
+	body, err := json.Marshal(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := nats.NewMsg(AgentSubject(req.Host))
+	m.Data = body
+	m.Header.Set(sigHeader, hex.EncodeToString(ed25519.Sign(key, body)))
+	return m
+}
+
+func TestAgentRefusesWhatTheHubDidNotSign(t *testing.T) {
+	e := newFleet(t, "web-01")
+	nc := connect(t, e.nats.URL())
+	_, stranger, _ := ed25519.GenerateKey(rand.Reader)
+	now := time.Now()
+	valid := Request{V: protocolVersion, ID: "r1", Host: "web-01", Kind: KindApply, Sent: now, Deadline: now.Add(time.Minute),
+		Actor: admin, Op: ops.Operation{Name: "supervisor.program.restart", Target: "web"}}
+	ask := func(m *nats.Msg) Reply {
+		t.Helper()
+		got, err := nc.RequestMsg(m, 2*time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r Reply
+		if err := json.Unmarshal(got.Data, &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	cases := map[string]*nats.Msg{
+		"another key": signed(t, stranger, valid),
+		"no signature": func() *nats.Msg {
+			m := signed(t, e.key, valid)
+			m.Header.Del(sigHeader)
+			return m
+		}(),
+		"tampered": func() *nats.Msg {
+			m := signed(t, e.key, valid)
+			m.Data = []byte(strings.Replace(string(m.Data), `"target":"web"`, `"target":"cron"`, 1))
+			return m
+		}(),
+		"expired": func() *nats.Msg {
+			r := valid
+			r.ID, r.Deadline = "r2", now.Add(-time.Second)
+			return signed(t, e.key, r)
+		}(),
+		"for another host": func() *nats.Msg {
+			r := valid
+			r.ID, r.Host = "r3", "web-02"
+			m := signed(t, e.key, r)
+			m.Subject = AgentSubject("web-01")
+			return m
+		}(),
+	}
+	for name, m := range cases {
+		if r := ask(m); r.Status != ops.StatusDenied || !strings.Contains(r.Message, "refused by the agent on web-01") {
+			t.Errorf("%s: %+v", name, r)
+		}
+	}
+	if n := e.hosts["web-01"].restarts.Load(); n != 0 {
+		t.Fatalf("%d restarts from refused requests", n)
+	}
+	// The hub's own signature works once; its replay is refused.
+	ok := signed(t, e.key, valid)
+	if r := ask(ok); r.Status != "" {
+		t.Fatalf("signed request: %+v", r)
+	}
+	if r := ask(signed(t, e.key, valid)); r.Status != ops.StatusDenied || !strings.Contains(r.Message, "replay") {
+		t.Errorf("replay: %+v", r)
+	}
+	if n := e.hosts["web-01"].restarts.Load(); n != 1 {
+		t.Errorf("restarts = %d, want 1", n)
+	}
+}
+
+func TestHubRelaysAgentAlertsWithAHostButton(t *testing.T) {
+	e := newFleet(t, "web-01")
+	got := make(chan string, 4)
+	e.hub.AddNotifier("test", recorder(got))
+	pub := e.key.Public().(ed25519.PublicKey)
+	nc := connect(t, e.nats.URL())
+	ag := NewAgent(nc, ops.New(ops.Config{Host: "web-02", Audit: &memAudit{}}), AgentConfig{Host: "web-02", HubKey: pub})
+	n := ag.Notifier()
+	ref, err := n.PostAlert(context.Background(), alertFor("queue", "FATAL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = n.UpdateAlert(context.Background(), ref, alertFor("queue", "BACKOFF"))
+	_ = n.PostRecovery(context.Background(), ref, alertFor("queue", "RUNNING"))
+	want := []string{"post queue FATAL on web-02: supervisor restart queue --host web-02", "update m1 queue BACKOFF", "recover m1 queue"}
+	for _, w := range want {
+		select {
+		case g := <-got:
+			if g != w {
+				t.Errorf("got %q, want %q", g, w)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no %q within 5s", w)
+		}
+	}
+}

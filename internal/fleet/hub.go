@@ -1,0 +1,266 @@
+package fleet
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// HubConfig is what a hub needs besides its connection.
+type HubConfig struct {
+	Key         ed25519.PrivateKey // signs every request
+	Timeout     time.Duration      // a read's or a plan's deadline (fleet.request_timeout)
+	DefaultHost string
+	Groups      map[string][]string // host_groups
+	Channels    map[string]string   // chat channel ID -> host or group
+	Log         *slog.Logger
+	Now         func() time.Time
+}
+
+// ApplyTimeout is the deadline of an apply: a restart waits for the
+// program to come up (startsecs), a pool change for php-fpm's reload. The
+// chat adapters have answered long before and edit their answer when done.
+const ApplyTimeout = 2 * time.Minute
+
+// Hub routes operations to the agents.
+type Hub struct {
+	cfg HubConfig
+	nc  *nats.Conn
+
+	mu     sync.Mutex
+	seen   map[string]seenHost // by host
+	subs   []*nats.Subscription
+	relay  *relay
+	alerts chan hostAlert
+}
+
+type hostAlert struct {
+	host string
+	ev   AlertEvent
+}
+
+type seenHost struct {
+	Announce
+	at time.Time // when the hub last heard from it
+}
+
+// NewHub returns a hub on connection nc. Call Start before use.
+func NewHub(nc *nats.Conn, cfg HubConfig) *Hub {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 2 * time.Second
+	}
+	h := &Hub{cfg: cfg, nc: nc, seen: map[string]seenHost{}, alerts: make(chan hostAlert, 256)}
+	h.relay = newRelay(cfg.Log)
+	return h
+}
+
+// Start listens to the agents' announcements and alerts, and asks every
+// agent to announce itself now (waiting at most the request timeout), so
+// that `--host all` means every agent from the first request on.
+func (h *Hub) Start(ctx context.Context) error {
+	sub, err := h.nc.Subscribe(hubWildcard, func(m *nats.Msg) {
+		switch {
+		case len(m.Subject) > len(announcePrefix) && m.Subject[:len(announcePrefix)] == announcePrefix:
+			var an Announce
+			if json.Unmarshal(m.Data, &an) == nil && an.Host == hostOfSubject(m.Subject, announcePrefix) {
+				h.saw(an)
+			}
+		case len(m.Subject) > len(alertPrefix) && m.Subject[:len(alertPrefix)] == alertPrefix:
+			var ev AlertEvent
+			if json.Unmarshal(m.Data, &ev) != nil {
+				return
+			}
+			select { // one at a time and in order: an update must follow its post
+			case h.alerts <- hostAlert{hostOfSubject(m.Subject, alertPrefix), ev}:
+			default:
+				h.cfg.Log.Warn("fleet hub: alerts arrive faster than the chat APIs take them; one was dropped",
+					"program", ev.Alert.Program)
+			}
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("fleet hub: subscribe: %w", err)
+	}
+	h.mu.Lock()
+	h.subs = append(h.subs, sub)
+	h.mu.Unlock()
+	go func() {
+		for {
+			select {
+			case a := <-h.alerts:
+				h.relay.forward(context.WithoutCancel(ctx), a.host, a.ev)
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	h.discover(ctx)
+	return nil
+}
+
+// Stop stops listening.
+func (h *Hub) Stop() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, s := range h.subs {
+		_ = s.Unsubscribe()
+	}
+	h.subs = nil
+}
+
+// discoverQuiet is how long discovery waits after the last answer.
+const discoverQuiet = 150 * time.Millisecond
+
+// discover asks every agent to announce itself, and collects the answers
+// until none came for discoverQuiet (or the request timeout passed).
+func (h *Hub) discover(ctx context.Context) {
+	inbox := h.nc.NewRespInbox()
+	ch := make(chan *nats.Msg, 256)
+	sub, err := h.nc.ChanSubscribe(inbox, ch)
+	if err != nil {
+		h.cfg.Log.Warn("fleet hub: discovery failed", "err", err)
+		return
+	}
+	defer sub.Unsubscribe()
+	if err := h.nc.PublishRequest(discoverSubj, inbox, nil); err != nil {
+		h.cfg.Log.Warn("fleet hub: discovery failed", "err", err)
+		return
+	}
+	limit := time.NewTimer(h.cfg.Timeout)
+	defer limit.Stop()
+	quiet := time.NewTimer(discoverQuiet * 3) // the first answer may take a round trip more
+	defer quiet.Stop()
+	for {
+		select {
+		case m := <-ch:
+			var an Announce
+			if json.Unmarshal(m.Data, &an) == nil && an.Host != "" {
+				h.saw(an)
+			}
+			quiet.Reset(discoverQuiet)
+		case <-quiet.C:
+			return
+		case <-limit.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (h *Hub) saw(an Announce) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, known := h.seen[an.Host]; !known {
+		h.cfg.Log.Info("fleet: agent joined", "host", an.Host, "version", an.Version)
+	}
+	h.seen[an.Host] = seenHost{Announce: an, at: h.cfg.Now()}
+}
+
+// Hosts returns every host the hub knows, sorted: those the config names
+// and those that have announced themselves.
+func (h *Hub) Hosts(context.Context) []string {
+	set := map[string]bool{}
+	if h.cfg.DefaultHost != "" {
+		set[h.cfg.DefaultHost] = true
+	}
+	for _, members := range h.cfg.Groups {
+		for _, m := range members {
+			set[m] = true
+		}
+	}
+	for _, t := range h.cfg.Channels {
+		if _, group := h.cfg.Groups[t]; !group && t != "all" {
+			set[t] = true
+		}
+	}
+	h.mu.Lock()
+	for name := range h.seen {
+		set[name] = true
+	}
+	h.mu.Unlock()
+	return slices.Sorted(maps.Keys(set))
+}
+
+func (h *Hub) lastSeen(host string) (seenHost, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	s, ok := h.seen[host]
+	return s, ok
+}
+
+// ErrUnreachable marks an agent that did not answer.
+var ErrUnreachable = errors.New("unreachable")
+
+// send signs req for host, sends it and waits for the reply until the
+// deadline. An agent that is not connected, or does not answer in time, is
+// reported as unreachable.
+func (h *Hub) send(ctx context.Context, host, kind string, timeout time.Duration, req Request) (Reply, error) {
+	now := h.cfg.Now()
+	id := make([]byte, 12)
+	_, _ = rand.Read(id)
+	req.V, req.ID, req.Host, req.Kind = protocolVersion, hex.EncodeToString(id), host, kind
+	req.Sent, req.Deadline = now, now.Add(timeout)
+	body, err := json.Marshal(req)
+	if err != nil {
+		return Reply{}, err
+	}
+	msg := nats.NewMsg(AgentSubject(host))
+	msg.Data = body
+	msg.Header.Set(sigHeader, hex.EncodeToString(ed25519.Sign(h.cfg.Key, body)))
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	m, err := h.nc.RequestMsgWithContext(ctx, msg)
+	switch {
+	case errors.Is(err, nats.ErrNoResponders):
+		return Reply{}, fmt.Errorf("%w: no agent for %s is connected", ErrUnreachable, host)
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout):
+		return Reply{}, fmt.Errorf("%w: no answer from %s within %s", ErrUnreachable, host, timeout)
+	case err != nil:
+		return Reply{}, fmt.Errorf("%w: %s: %v", ErrUnreachable, host, err)
+	}
+	var r Reply
+	if err := json.Unmarshal(m.Data, &r); err != nil {
+		return Reply{}, fmt.Errorf("the agent on %s answered something that is not a reply: %v", host, err)
+	}
+	return r, nil
+}
+
+// unreachableErr turns a transport failure into the operation's error.
+func unreachableErr(err error) error {
+	return &ops.Error{Status: ops.StatusFailed, Msg: "host " + err.Error(), Err: err}
+}
+
+// replyErr turns a refused or failed reply into the operation's error.
+func replyErr(r Reply) error {
+	e := &ops.Error{Status: r.Status, Msg: r.Message, Changes: r.Changes}
+	if len(r.Data) > 0 {
+		var d any
+		if json.Unmarshal(r.Data, &d) == nil {
+			e.Data = d
+		}
+	}
+	if r.Status == ops.StatusDenied { // the agent refused the hub itself: roles were the hub's to check
+		e.Status = ops.StatusFailed
+	}
+	return e
+}

@@ -1,0 +1,283 @@
+package fleet
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// All is the --host value for every host.
+const All = "all"
+
+// ResolveHost chooses what an operation targets: --host when given, else
+// the default of the chat channel it came from, else default_host. Writes
+// go to one host, or to a group only when --host names it (and then wait
+// for approval, see Plan); `all` is for reads. The hub's own operations
+// (ops.*) target no host.
+func (h *Hub) ResolveHost(actor ops.Actor, op ops.Operation) (string, error) {
+	if strings.HasPrefix(op.Name, "ops.") {
+		return "", nil
+	}
+	target, explicit := op.Host, op.Host != ""
+	if !explicit {
+		target = h.cfg.Channels[actor.Channel]
+	}
+	if target == "" {
+		target = h.cfg.DefaultHost
+	}
+	write := ops.KindOf(op.Name) == ops.Write
+	switch _, group := h.cfg.Groups[target]; {
+	case target == All && write:
+		return "", ops.Invalidf("--host all is for reads; a write names one host, or a group with --host GROUP (and then waits for approval)")
+	case group && write && !explicit:
+		return "", ops.Invalidf("this channel's default is the host group %s: name the host with --host (%s), or write to every host of the group with --host %s, which needs approval",
+			target, strings.Join(h.cfg.Groups[target], ", "), target)
+	case target == All || group:
+		return target, nil
+	}
+	if !slices.Contains(h.Hosts(context.Background()), target) {
+		return "", ops.Invalidf("unknown host %q: the hosts are %s, the groups %s (see /ops hosts)",
+			target, strings.Join(h.Hosts(context.Background()), ", "), h.groupNames())
+	}
+	return target, nil
+}
+
+func (h *Hub) groupNames() string {
+	names := make([]string, 0, len(h.cfg.Groups)+1)
+	for g := range h.cfg.Groups {
+		names = append(names, g)
+	}
+	slices.Sort(names)
+	return strings.Join(append(names, All), ", ")
+}
+
+// expand returns the hosts a resolved target stands for.
+func (h *Hub) expand(target string) []string {
+	if target == All {
+		return h.Hosts(context.Background())
+	}
+	if members, ok := h.cfg.Groups[target]; ok {
+		return slices.Clone(members)
+	}
+	return []string{target}
+}
+
+// Handlers returns a handler for every operation the agents serve (all of
+// supervisor.* and fpm.*): each plans and applies on the hosts its request
+// targets, and ops.hosts, which lists the hosts.
+func (h *Hub) Handlers() map[string]ops.Handler {
+	out := map[string]ops.Handler{"ops.hosts": ops.ReadFunc(h.hostsOp)}
+	for _, name := range ops.Names() {
+		if strings.HasPrefix(name, "supervisor.") || strings.HasPrefix(name, "fpm.") {
+			out[name] = remote{h}
+		}
+	}
+	return out
+}
+
+// remote is the Handler of an operation served by the agents.
+type remote struct{ h *Hub }
+
+func (r remote) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
+	hosts := r.h.expand(req.Op.Host)
+	if ops.KindOf(req.Op.Name) == ops.Read {
+		return &ops.Plan{Apply: func(ctx context.Context) (ops.Outcome, error) {
+			return r.h.read(ctx, hosts, req)
+		}}, nil
+	}
+	if len(hosts) == 1 {
+		return r.h.planOne(ctx, hosts[0], req)
+	}
+	return r.h.planGroup(ctx, hosts, req)
+}
+
+// read runs a read on each host in parallel. On one host the answer is
+// that host's; on several it is one combined answer with a section per
+// host, unreachable hosts named.
+func (h *Hub) read(ctx context.Context, hosts []string, req ops.Request) (ops.Outcome, error) {
+	if len(hosts) == 1 {
+		r, err := h.send(ctx, hosts[0], KindApply, h.cfg.Timeout, Request{Actor: req.Actor, Op: forHost(req.Op)})
+		return outcome(hosts[0], r, err)
+	}
+	results := make([]HostResult, len(hosts))
+	var wg sync.WaitGroup
+	for i, host := range hosts {
+		wg.Go(func() {
+			r, err := h.send(ctx, host, KindApply, h.cfg.Timeout, Request{Actor: req.Actor, Op: forHost(req.Op)})
+			results[i] = hostResult(host, r, err)
+		})
+	}
+	wg.Wait()
+	return combine(req.Op.Host, results)
+}
+
+// forHost is op as an agent gets it: the hub's routing stays on the hub.
+func forHost(op ops.Operation) ops.Operation {
+	op.Host = ""
+	return op
+}
+
+// outcome turns one host's reply into the operation's outcome or error.
+func outcome(host string, r Reply, err error) (ops.Outcome, error) {
+	if err != nil {
+		return ops.Outcome{}, unreachableErr(err)
+	}
+	if r.Status != "" && r.Status != ops.StatusOK {
+		return ops.Outcome{Changes: r.Changes}, replyErr(r)
+	}
+	out := ops.Outcome{Message: r.Message, Changes: r.Changes, Data: map[string]any{}}
+	if len(r.Data) > 0 {
+		var d any
+		if json.Unmarshal(r.Data, &d) == nil && d != nil {
+			out.Data = d
+		}
+	}
+	return out, nil
+}
+
+// planOne plans a write on one host; applying sends the plan's fingerprint
+// along, so the agent applies only what was planned (and approved).
+func (h *Hub) planOne(ctx context.Context, host string, req ops.Request) (*ops.Plan, error) {
+	r, err := h.send(ctx, host, KindPlan, h.cfg.Timeout, Request{Actor: req.Actor, Op: forHost(req.Op)})
+	if err != nil {
+		return nil, unreachableErr(err)
+	}
+	if r.Status != "" && r.Status != ops.StatusOK {
+		return nil, replyErr(r)
+	}
+	return &ops.Plan{
+		Summary: r.Summary, Fingerprint: r.Fingerprint, Changes: r.Changes,
+		Apply: func(ctx context.Context) (ops.Outcome, error) {
+			return h.applyOne(ctx, host, req, r.Fingerprint)
+		},
+	}, nil
+}
+
+func (h *Hub) applyOne(ctx context.Context, host string, req ops.Request, fingerprint string) (ops.Outcome, error) {
+	r, err := h.send(ctx, host, KindApply, max(h.cfg.Timeout, ApplyTimeout), h.applyRequest(ctx, req, fingerprint))
+	return outcome(host, r, err)
+}
+
+// planGroup plans a write on every host of a group. It applies only when
+// every host could plan it, always after approval, one host after the
+// other, and stops at the first host where it fails.
+func (h *Hub) planGroup(ctx context.Context, hosts []string, req ops.Request) (*ops.Plan, error) {
+	plans := make([]*ops.Plan, len(hosts))
+	errs := make([]error, len(hosts))
+	var wg sync.WaitGroup
+	for i, host := range hosts {
+		wg.Go(func() { plans[i], errs[i] = h.planOne(ctx, host, req) })
+	}
+	wg.Wait()
+	var problems []string
+	for i, err := range errs {
+		if err != nil {
+			_, msg := ops.UserError(err)
+			problems = append(problems, hosts[i]+": "+msg)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, ops.Invalidf("%s cannot be applied to every host of %s, so it is not applied to any:\n%s",
+			req.Op.Describe(), req.Op.Host, strings.Join(problems, "\n"))
+	}
+	var summary []string
+	var changes []ops.FileChange
+	fp := sha256.New()
+	for i, p := range plans {
+		summary = append(summary, hosts[i]+": "+p.Summary)
+		fmt.Fprintf(fp, "%s=%s\n", hosts[i], p.Fingerprint)
+		for _, c := range p.Changes {
+			c.Path = hosts[i] + ":" + c.Path
+			changes = append(changes, c)
+		}
+	}
+	return &ops.Plan{
+		Summary:       fmt.Sprintf("On %d hosts of %s, one after the other:\n%s", len(hosts), req.Op.Host, strings.Join(summary, "\n")),
+		Fingerprint:   hex.EncodeToString(fp.Sum(nil)),
+		Changes:       changes,
+		NeedsApproval: true,
+		Apply: func(ctx context.Context) (ops.Outcome, error) {
+			results := make([]HostResult, 0, len(hosts))
+			for i, host := range hosts {
+				r, err := h.send(ctx, host, KindApply, max(h.cfg.Timeout, ApplyTimeout), h.applyRequest(ctx, req, plans[i].Fingerprint))
+				hr := hostResult(host, r, err)
+				results = append(results, hr)
+				if hr.Status != ops.StatusOK {
+					for _, rest := range hosts[i+1:] {
+						results = append(results, HostResult{Host: rest, Status: ops.StatusFailed,
+							Message: "not applied: stopped after " + host + " failed", Data: map[string]any{}})
+					}
+					break
+				}
+			}
+			return combine(req.Op.Host, results)
+		},
+	}, nil
+}
+
+func (h *Hub) applyRequest(ctx context.Context, req ops.Request, fingerprint string) Request {
+	areq := Request{Actor: req.Actor, Op: forHost(req.Op), Fingerprint: fingerprint}
+	areq.ApprovalID, areq.Approver, _ = ops.Approved(ctx)
+	return areq
+}
+
+// HostResult is one host's part of an answer that spans several.
+type HostResult struct {
+	Host    string           `json:"host"`
+	Status  ops.Status       `json:"status"`
+	Message string           `json:"message"`
+	Data    any              `json:"data"`
+	Changes []ops.FileChange `json:"-"`
+}
+
+func hostResult(host string, r Reply, err error) HostResult {
+	out, err := outcome(host, r, err)
+	hr := HostResult{Host: host, Status: ops.StatusOK, Message: out.Message, Data: out.Data, Changes: out.Changes}
+	if err != nil {
+		hr.Status, hr.Message = ops.UserError(err)
+		var e *ops.Error
+		if errors.As(err, &e) && e.Data != nil {
+			hr.Data = e.Data
+		}
+	}
+	if hr.Data == nil {
+		hr.Data = map[string]any{}
+	}
+	return hr
+}
+
+// combine is the answer of an operation that ran on several hosts: a
+// section per host, and data {"hosts": [HostResult...]}. It fails when any
+// host failed or could not be reached; the other hosts' answers are there.
+func combine(target string, results []HostResult) (ops.Outcome, error) {
+	var b strings.Builder
+	var failed []string
+	var changes []ops.FileChange
+	for i, r := range results {
+		if i > 0 {
+			b.WriteString("\n\n")
+		}
+		fmt.Fprintf(&b, "== %s ==\n%s", r.Host, r.Message)
+		if r.Status != ops.StatusOK {
+			failed = append(failed, r.Host)
+		}
+		for _, c := range r.Changes {
+			c.Path = r.Host + ":" + c.Path
+			changes = append(changes, c)
+		}
+	}
+	data := map[string]any{"target": target, "hosts": results}
+	if len(failed) > 0 {
+		return ops.Outcome{Changes: changes}, &ops.Error{Status: ops.StatusFailed, Data: data, Changes: changes,
+			Msg: fmt.Sprintf("%d of %d hosts did not answer or failed (%s).\n\n%s", len(failed), len(results), strings.Join(failed, ", "), b.String())}
+	}
+	return ops.Outcome{Message: b.String(), Data: data, Changes: changes}, nil
+}

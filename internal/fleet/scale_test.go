@@ -1,0 +1,44 @@
+package fleet
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// TestStatusAcrossAHundredAgents runs 100 agents in this process, each with
+// its own NATS connection, and asks for `supervisor status --host all`:
+// every host answers in one combined result. How long it takes is measured
+// by `make bench` (poolvisor-bench), not asserted here; the figure is logged.
+func TestStatusAcrossAHundredAgents(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts 100 agents")
+	}
+	hosts := make([]string, 100)
+	for i := range hosts {
+		hosts[i] = fmt.Sprintf("node-%03d", i)
+	}
+	e := newFleet(t, hosts...)
+	if got := e.hub.Hosts(context.Background()); len(got) != 100 {
+		t.Fatalf("the hub discovered %d hosts, want 100", len(got))
+	}
+	var took []time.Duration
+	for range 5 {
+		start := time.Now()
+		res := e.run(operator, "supervisor status --host all")
+		took = append(took, time.Since(start))
+		if res.Status != ops.StatusOK {
+			t.Fatalf("status: %s\n%s", res.Status, res.Message)
+		}
+		if n := strings.Count(res.Message, " programs"); n != 100 {
+			t.Fatalf("%d host sections, want 100", n)
+		}
+	}
+	slices.Sort(took)
+	t.Logf("--host all status across 100 agents: median %s (of %v)", took[len(took)/2], took)
+}
