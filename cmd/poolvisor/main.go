@@ -31,6 +31,7 @@ Usage:
                                          an interactive shell (one command per line)
   poolvisor check-config --config FILE   load, validate, print the effective config (secrets redacted)
   poolvisor keygen  --out FILE           write an Ed25519 key pair for fleet signing
+  poolvisor keygen  --nats --out FILE    write a NATS user nkey seed (fleet mode's nats.credentials_file)
   poolvisor events  --socket FILE        supervisord event listener (installed by /supervisor events enable)
   poolvisor version
 
@@ -62,6 +63,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	case "keygen":
 		fs.String("out", "", "file for the private key; the public key goes to FILE.pub")
+		fs.Bool("nats", false, "write a NATS user nkey seed instead; its public key is for the NATS server's config")
 	case "events":
 		fs.String("socket", "", "the bot's event socket (<data_dir>/events.sock)")
 	case "serve", "check-config":
@@ -90,6 +92,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if out == "" {
 			fmt.Fprintln(stderr, "poolvisor keygen: --out FILE is required")
 			return app.ExitUsage
+		}
+		if fs.Lookup("nats").Value.String() == "true" {
+			return app.KeygenNATS(out, stdout, stderr)
 		}
 		return app.Keygen(out, stdout, stderr)
 	case "events":

@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/nats-io/nkeys"
+
 	"github.com/poolvisor/poolvisor/adapters/shell"
 	"github.com/poolvisor/poolvisor/internal/config"
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -131,23 +133,56 @@ func Keygen(path string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "poolvisor: generate key:", err)
 		return ExitFailed
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
+	if err := writeNew(path, []byte(hex.EncodeToString(priv.Seed())+"\n")); err != nil {
 		fmt.Fprintln(stderr, "poolvisor: write key:", err)
 		return ExitFailed
 	}
-	_, werr := fmt.Fprintln(f, hex.EncodeToString(priv.Seed()))
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.WriteFile(path+".pub", []byte(hex.EncodeToString(pub)+"\n"), 0o644)
-	}
-	if werr != nil {
-		os.Remove(path)
-		fmt.Fprintln(stderr, "poolvisor: write key:", werr)
+	if err := os.WriteFile(path+".pub", []byte(hex.EncodeToString(pub)+"\n"), 0o644); err != nil {
+		os.Remove(path) // the one just written: a key without its public half is of no use
+		fmt.Fprintln(stderr, "poolvisor: write key:", err)
 		return ExitFailed
 	}
 	fmt.Fprintln(stdout, hex.EncodeToString(pub))
 	return 0
+}
+
+// KeygenNATS writes a NATS user nkey seed to path with mode 0600, for
+// nats.credentials_file, and prints its public key (starting with U) for
+// the NATS server's authorization (see deploy/nats/nats-server.conf).
+func KeygenNATS(path string, stdout, stderr io.Writer) int {
+	kp, err := nkeys.CreateUser()
+	if err != nil {
+		fmt.Fprintln(stderr, "poolvisor: generate nkey:", err)
+		return ExitFailed
+	}
+	seed, err := kp.Seed()
+	if err == nil {
+		err = writeNew(path, append(seed, '\n'))
+	}
+	pub, perr := kp.PublicKey()
+	if err == nil {
+		err = perr
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "poolvisor: write nkey:", err)
+		return ExitFailed
+	}
+	fmt.Fprintln(stdout, pub)
+	return 0
+}
+
+// writeNew writes a new secret file (mode 0600); it never replaces one.
+func writeNew(path string, b []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	_, werr := f.Write(b)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		os.Remove(path)
+	}
+	return werr
 }

@@ -128,12 +128,12 @@ type hostRunner struct {
 	hub *fleet.Hub
 }
 
-// Hosts lists the hosts requests may name with --host.
+// Hosts lists what requests may name with --host: hosts, groups and all.
 func (r hostRunner) Hosts(ctx context.Context) []string {
 	if r.hub == nil {
 		return []string{r.Host()}
 	}
-	return append(r.hub.Hosts(ctx), fleet.All)
+	return r.hub.Targets(ctx)
 }
 
 func modeError(mode string) error {

@@ -98,6 +98,7 @@ func (m *memAudit) Recent(context.Context, int) ([]ops.AuditEntry, error) {
 type fleetEnv struct {
 	t      *testing.T
 	nats   *natsbox.Server
+	dial   func(name string) *nats.Conn // a connection as the hub or as a host
 	key    ed25519.PrivateKey
 	hub    *Hub
 	pipe   *ops.Pipeline
@@ -117,15 +118,22 @@ func connect(t testing.TB, url string) *nats.Conn {
 
 func newFleet(t *testing.T, hosts ...string) *fleetEnv {
 	t.Helper()
+	srv := natsbox.Start(t, nil)
+	return newFleetOn(t, srv, func(string) *nats.Conn { return connect(t, srv.URL()) }, hosts...)
+}
+
+// newFleetOn starts the agents of hosts and a hub on srv, each connected by dial.
+func newFleetOn(t *testing.T, srv *natsbox.Server, dial func(name string) *nats.Conn, hosts ...string) *fleetEnv {
+	t.Helper()
 	pub, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &fleetEnv{t: t, nats: natsbox.Start(t, nil), key: key, hosts: map[string]*stubHost{}, cancel: map[string]context.CancelFunc{}}
+	e := &fleetEnv{t: t, nats: srv, dial: dial, key: key, hosts: map[string]*stubHost{}, cancel: map[string]context.CancelFunc{}}
 	for _, h := range hosts {
 		e.startAgent(h, pub)
 	}
-	e.hub = NewHub(connect(t, e.nats.URL()), HubConfig{
+	e.hub = NewHub(dial("hub"), HubConfig{
 		Key: key, Timeout: 2 * time.Second, DefaultHost: hosts[0],
 		Groups: map[string][]string{"web": hosts[:min(2, len(hosts))]}, Channels: map[string]string{"C1": "web", "C2": hosts[len(hosts)-1]},
 		Log: testLog(t),
@@ -169,7 +177,7 @@ func (e *fleetEnv) startAgent(host string, pub ed25519.PublicKey) {
 		e.hosts[host] = sh
 	}
 	local := ops.New(ops.Config{Host: host, Audit: sh.audit, Handlers: sh.handlers()})
-	nc := connect(e.t, e.nats.URL())
+	nc := e.dial(host)
 	ag := NewAgent(nc, local, AgentConfig{Host: host, Version: "test", HubKey: pub, Heartbeat: time.Hour, Log: testLog(e.t)})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

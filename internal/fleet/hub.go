@@ -201,6 +201,15 @@ func (h *Hub) Hosts(context.Context) []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
+// Targets returns what --host may name: every host, every group, and all.
+func (h *Hub) Targets(ctx context.Context) []string {
+	out := h.Hosts(ctx)
+	for _, g := range slices.Sorted(maps.Keys(h.cfg.Groups)) {
+		out = append(out, g)
+	}
+	return append(out, All)
+}
+
 func (h *Hub) lastSeen(host string) (seenHost, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

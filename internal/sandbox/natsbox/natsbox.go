@@ -39,6 +39,20 @@ func Start(t testing.TB, conf func(*server.Options)) *Server {
 	return s
 }
 
+// StartFile runs a NATS server from a server config file (authorization,
+// permissions and limits as written there), on a free loopback port.
+func StartFile(t testing.TB, path string) *Server {
+	t.Helper()
+	return Start(t, func(o *server.Options) {
+		fo, err := server.ProcessConfigFile(path)
+		if err != nil {
+			t.Fatalf("nats server config %s: %v", path, err)
+		}
+		fo.Host, fo.Port, fo.NoLog, fo.NoSigs = o.Host, o.Port, true, true
+		*o = *fo
+	})
+}
+
 // URL is the server's client URL.
 func (s *Server) URL() string { return fmt.Sprintf("nats://127.0.0.1:%d", s.port) }
 
