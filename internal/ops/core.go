@@ -56,6 +56,9 @@ func (p *Pipeline) readAudit(ctx context.Context, req Request) (Outcome, error) 
 		if e.Target != "" {
 			line += " " + e.Target
 		}
+		if e.Host != "" && e.Host != p.cfg.Host { // sent to another host by a fleet hub
+			line += " on " + e.Host
+		}
 		if e.ApprovalID != "" {
 			line += "  [approval " + e.ApprovalID
 			if e.Approver != "" && e.Approver != e.Actor {
