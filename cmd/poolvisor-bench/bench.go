@@ -78,13 +78,24 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 		return err
 	}
 
+	fmt.Fprintf(stderr, "measuring fleet status across %d agents on a real NATS server...\n", fleetAgents)
+	fl, stopFleet, err := fleetPair(ctx)
+	if err != nil {
+		return err
+	}
+	r4, err := measure(ctx, fl)
+	stopFleet()
+	if err != nil {
+		return err
+	}
+
 	fmt.Fprintf(stderr, "measuring %d concurrent signed Slack /supervisor status requests...\n", slackBurst)
 	rs, err := slackBench(ctx, e, bin, slackBurst, stderr)
 	if err != nil {
 		return err
 	}
 
-	report(stdout, m, o.programs, []result{r1, r2, r3})
+	report(stdout, m, o.programs, []result{r1, r2, r3, r4})
 	reportSlack(stdout, rs)
 	return nil
 }
