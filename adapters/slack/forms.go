@@ -105,6 +105,7 @@ func (a *Adapter) openForm(ctx context.Context, actor ops.Actor, o origin, t tri
 	}
 	m := meta{Channel: o.Channel, ResponseURL: o.ResponseURL, Name: f.Name}
 	view := a.buildView(f, values, content, &m)
+	withPreview(&view, m, nil)
 	if a.cfg.Now().After(t.Expires) {
 		a.send(ctx, o, RenderText(":hourglass: The form could not open within Slack's 3 seconds. Try again, or give the values as flags (see `/"+
 			strings.SplitN(string(f.Kind), ".", 2)[0]+" help`)."), visEphemeral)

@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -252,6 +253,8 @@ func TestPoolForms(t *testing.T) {
 		{Kind: formProgramAdd}, {Kind: formProgramEdit, Name: "web"}, {Kind: formProgramRaw, Name: "web"}} {
 		m := meta{Channel: channel, ResponseURL: "https://hooks.slack.com/commands/T0/1/" + strings.Repeat("x", 40), Name: f.Name}
 		v := a.buildView(f, map[string]string{"user": "www-data", "pm": "dynamic", "max-children": "5"}, strings.Repeat("; long\n", 400), &m)
+		// The largest preview: a plan whose diff is longer than any limit.
+		withPreview(&v, m, Render(loadResult(t, filepath.Join(fixtures, "long_diff.json"))).Blocks)
 		raw, err := json.Marshal(v)
 		if err != nil {
 			t.Fatal(err)

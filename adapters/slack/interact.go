@@ -30,6 +30,10 @@ func (a *Adapter) blockActions(ctx context.Context, cb slackgo.InteractionCallba
 	channel := firstNonEmpty(cb.Container.ChannelID, cb.Channel.ID)
 	clicked := msgRef{Channel: channel, TS: firstNonEmpty(cb.Container.MessageTs, cb.Message.Timestamp)}
 	for _, act := range cb.ActionCallback.BlockActions {
+		if act.ActionID == actionPreview {
+			a.preview(ctx, cb) // a form's Preview: redrawn in place, nothing applied (preview.go)
+			continue
+		}
 		if !strings.HasPrefix(act.ActionID, actionPrefix) || act.Value == "" {
 			continue
 		}

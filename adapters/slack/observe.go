@@ -45,6 +45,12 @@ func (o observedAPI) OpenViewContext(ctx context.Context, trigger string, v slac
 	return r, err
 }
 
+func (o observedAPI) UpdateViewContext(ctx context.Context, v slackgo.ModalViewRequest, externalID, hash, viewID string) (*slackgo.ViewResponse, error) {
+	r, err := o.API.UpdateViewContext(ctx, v, externalID, hash, viewID)
+	o.done("views.update", err)
+	return r, err
+}
+
 func (o observedAPI) GetUserGroupsContext(ctx context.Context, opts ...slackgo.GetUserGroupsOption) ([]slackgo.UserGroup, error) {
 	r, err := o.API.GetUserGroupsContext(ctx, opts...)
 	o.done("usergroups.list", err)

@@ -5,6 +5,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/poolvisor/poolvisor/adapters/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -33,6 +34,9 @@ func Render(res ops.Result) Message {
 	if res.Status == ops.StatusPending && d.Approval != nil {
 		return fit(renderApproval(res, *d.Approval))
 	}
+	// The diffs are drawn on their own, below; the message carries them
+	// too, for the shell.
+	res.Message = view.StripDiffs(res.Message, res.Diffs)
 	head, rest := firstLine(res.Message)
 	var blocks []slackgo.Block
 	blocks = append(blocks, section(mark(res)+escape(head)))
@@ -51,11 +55,16 @@ func Render(res ops.Result) Message {
 		blocks = append(blocks, renderPools(*d.Pools)...)
 	case d.Pool != nil && !write:
 		blocks = append(blocks, renderPool(*d.Pool)...)
-	default: // free text, and writes, whose message says what changed (a diff)
+	default: // free text, and what a write says besides its diffs
 		blocks = append(blocks, textBlocks(rest, maxTextChars)...)
 	}
+	blocks = append(blocks, renderDiffs(res.Diffs, maxMessageBlocks-len(blocks)-reservedBlocks)...)
 	return fit(Message{Text: fallback(res), Blocks: blocks})
 }
+
+// reservedBlocks is the room a rendered message keeps for what is added
+// to it later (who asked, see attribute).
+const reservedBlocks = 2
 
 // RenderText draws a short note (an acknowledgement, an explanation) as a
 // message of one section.

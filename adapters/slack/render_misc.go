@@ -9,6 +9,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/poolvisor/poolvisor/adapters/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -108,7 +109,10 @@ func renderApproval(res ops.Result, a ops.Approval) Message {
 	blocks := []slackgo.Block{
 		section(fmt.Sprintf("%s*Approval needed:* %s asks to run %s", mark(res), mention(a.Requester), what)),
 	}
-	blocks = append(blocks, textBlocks(a.Summary, maxTextChars)...)
+	// The approver sees exactly what they approve: the plan, then each
+	// file's diff, drawn on its own.
+	blocks = append(blocks, textBlocks(view.StripDiffs(a.Summary, res.Diffs), maxTextChars)...)
+	blocks = append(blocks, renderDiffs(res.Diffs, maxMessageBlocks-len(blocks)-2-reservedBlocks)...) // 2: the note and the buttons
 	blocks = append(blocks, contextText(fmt.Sprintf("Request `%s` · expires %s · an approver other than the requester decides",
 		escape(a.ID), slackDate(a.Expires))))
 	approve := slackgo.NewButtonBlockElement(actionApprove, "ops approve "+a.ID, plain("Approve")).WithStyle(slackgo.StylePrimary)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	slackgo "github.com/slack-go/slack"
+
 	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -187,5 +189,106 @@ func TestEscapeAndQuote(t *testing.T) {
 		if got := quote(tt.in); got != tt.quoted {
 			t.Errorf("quote(%q) = %q, want %q", tt.in, got, tt.quoted)
 		}
+	}
+}
+
+// manyDiffs returns n diffs of lines changed lines each.
+func manyDiffs(n, lines int) []ops.Diff {
+	out := make([]ops.Diff, n)
+	for i := range out {
+		path := fmt.Sprintf("/etc/supervisor/conf.d/p%02d.conf", i)
+		var b strings.Builder
+		fmt.Fprintf(&b, "--- a%s\n+++ b%s\n@@ -1,%d +1,%d @@\n", path, path, lines, lines)
+		for j := range lines {
+			fmt.Fprintf(&b, "-old line %d of %d <&> ```\n+new line %d of %d\n", j, i, j, i)
+		}
+		out[i] = ops.Diff{Path: path, Text: b.String(), Added: lines, Removed: lines}
+	}
+	return out
+}
+
+// withDiffs is a write's result as the core makes it: the diffs, and their
+// text after the message.
+func withDiffs(res ops.Result, diffs []ops.Diff) ops.Result {
+	res.Diffs = diffs
+	for _, d := range diffs {
+		res.Message += "\n" + d.Text
+	}
+	res.Message = strings.TrimRight(res.Message, "\n")
+	return res
+}
+
+func TestRenderDiffs(t *testing.T) {
+	tests := []struct {
+		name  string
+		res   ops.Result
+		check func(t *testing.T, m Message, all string)
+	}{
+		{"the diff is shown once, on its own", loadResult(t, filepath.Join(fixtures, "edit_with_diff.json")),
+			func(t *testing.T, m Message, all string) {
+				if n := strings.Count(all, "+pm.max_children = 12"); n != 1 {
+					t.Errorf("the changed line is shown %d times", n)
+				}
+				if !strings.Contains(all, "`/etc/php/8.2/fpm/pool.d/api.conf` · *+2 −2*") {
+					t.Errorf("no header line with the path and the counts")
+				}
+			}},
+		{"a masked secret stays masked", loadResult(t, filepath.Join(fixtures, "secret_diff.json")),
+			func(t *testing.T, m Message, all string) {
+				if !strings.Contains(all, `+env[DB_PASSWORD] = [masked]\n`) {
+					t.Errorf("the masked line is not shown as masked:\n%s", all)
+				}
+			}},
+		{"a long diff counts what it leaves out", loadResult(t, filepath.Join(fixtures, "long_diff.json")),
+			func(t *testing.T, m Message, all string) {
+				res := loadResult(t, filepath.Join(fixtures, "long_diff.json"))
+				total := len(strings.Split(strings.TrimRight(res.Diffs[0].Text, "\n"), "\n"))
+				shown := 0
+				for _, b := range m.Blocks {
+					if s, ok := b.(*slackgo.SectionBlock); ok && strings.Contains(s.Text.Text, "```") && strings.Contains(s.Text.Text, "job ") {
+						_, code, _ := strings.Cut(s.Text.Text, "```\n")
+						code, _, _ = strings.Cut(code, "\n```")
+						shown += len(strings.Split(code, "\n"))
+					}
+				}
+				if want := fmt.Sprintf("… %d more lines not shown", total-shown); shown == 0 || !strings.Contains(all, want) {
+					t.Errorf("showing %d of %d lines, want the note %q", shown, total, want)
+				}
+			}},
+		{"the approver sees the diff", loadResult(t, filepath.Join(fixtures, "pending_edit_with_diff.json")),
+			func(t *testing.T, m Message, all string) {
+				if n := strings.Count(all, "+numprocs = 4"); n != 1 {
+					t.Errorf("the approval request shows the changed line %d times", n)
+				}
+				if !strings.Contains(all, `"pv:approve"`) {
+					t.Errorf("no buttons")
+				}
+			}},
+		{"many files are counted", withDiffs(ops.Result{Status: ops.StatusOK, Operation: "supervisor.program.rollback", Message: "Rolled back."}, manyDiffs(80, 3)),
+			func(t *testing.T, m Message, all string) {
+				if !strings.Contains(all, "…and ") || !strings.Contains(all, "more files change (+") {
+					t.Errorf("files left out are not counted")
+				}
+				if len(m.Blocks) > maxMessageBlocks-reservedBlocks {
+					t.Errorf("%d blocks leave no room for the attribution", len(m.Blocks))
+				}
+			}},
+		{"an approval with huge diffs keeps its buttons", withDiffs(ops.Result{Status: ops.StatusPending, Operation: "supervisor.program.edit",
+			ApprovalID: "abc", Message: "Approval required",
+			Data: map[string]any{"approval": ops.Approval{ID: "abc", Op: ops.Operation{Name: "supervisor.program.edit", Target: "x"},
+				Requester: ops.Actor{Platform: "slack", ID: "U1"}, Summary: "edit x"}}}, manyDiffs(60, 400)),
+			func(t *testing.T, m Message, all string) {
+				if !strings.Contains(all, `"ops approve abc"`) || !strings.Contains(all, "more lines not shown") {
+					t.Errorf("buttons or the cut note are missing")
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Render(tt.res)
+			checkLimits(t, tt.name, m)
+			checkLimits(t, tt.name+" (attributed)", attribute(m, origin{Command: "/x"}, ops.Actor{Platform: "slack", ID: "U1"}))
+			tt.check(t, m, blocksText(t, m))
+		})
 	}
 }

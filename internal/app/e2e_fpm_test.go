@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -118,4 +119,91 @@ func dialUnix(path string) error {
 		return err
 	}
 	return c.Close()
+}
+
+// diffResult is `poolvisor exec --json` output with the diffs it carries.
+type diffResult struct {
+	Status     string `json:"status"`
+	Message    string `json:"message"`
+	ApprovalID string `json:"approval_id"`
+	Diffs      []struct {
+		Path    string `json:"path"`
+		Text    string `json:"diff"`
+		Added   int    `json:"added"`
+		Removed int    `json:"removed"`
+	} `json:"diffs"`
+}
+
+// execDiffs runs text as who, like exec, and decodes the diffs too.
+func (e *env) execDiffs(who, text string) diffResult {
+	e.t.Helper()
+	out, _ := exec.Command(binary, "exec", "--config", e.config, "--as", who, "--json", "--", text).Output()
+	var r diffResult
+	if err := json.Unmarshal(out, &r); err != nil {
+		e.t.Fatalf("exec %q: not one JSON object (%v): %s", text, err, out)
+	}
+	return r
+}
+
+// TestPoolPlanRefusedByPHPFPM: --plan on a change that only php-fpm's own
+// test (php-fpm -t on a staged copy) refuses reports php-fpm's words, and
+// touches nothing: the pool dir is byte-identical, the master keeps its pid.
+func TestPoolPlanRefusedByPHPFPM(t *testing.T) {
+	e, f := newFPMEnv(t, sandbox.Pool{Name: "www"}, sandbox.Pool{Name: "api", PM: "dynamic", MaxChildren: 4})
+	was, master, workers := digest(t, []string{f.PoolDir}), f.MasterPID(), fmt.Sprint(f.Workers("api"))
+
+	r := e.want("alice", "fpm pool edit api --set rlimit_core=lots --plan", "invalid", 2)
+	if !strings.Contains(r.Message, "php-fpm's own test") || !strings.Contains(r.Message, "rlimit_core") {
+		t.Errorf("the plan does not report php-fpm's own error:\n%s", r.Message)
+	}
+	if strings.Contains(r.Message, "poolvisor-fpm-check-") {
+		t.Errorf("the answer names the staging directory instead of the pool dir:\n%s", r.Message)
+	}
+	if digest(t, []string{f.PoolDir}) != was {
+		t.Error("a refused plan changed the pool directory")
+	}
+	if now := f.MasterPID(); now != master || fmt.Sprint(f.Workers("api")) != workers {
+		t.Errorf("a refused plan reloaded php-fpm: master %d then %d, workers %s then %v", master, now, workers, f.Workers("api"))
+	}
+}
+
+// TestPoolDiffsInPlansAndApprovals: a plan and an approval request carry
+// the exact diff of the pool file (secrets masked), and neither changes it.
+func TestPoolDiffsInPlansAndApprovals(t *testing.T) {
+	e, f := newFPMEnv(t, sandbox.Pool{Name: "www"}, sandbox.Pool{Name: "api", PM: "dynamic", MaxChildren: 4})
+	file := filepath.Join(f.PoolDir, "api.conf")
+	was, master := digest(t, []string{f.PoolDir}), f.MasterPID()
+
+	t.Run("plan", func(t *testing.T) {
+		r := e.execDiffs("alice", "fpm pool edit api --max-children 6 --set env[DB_PASSWORD]=hunter2 --plan")
+		if r.Status != "ok" || len(r.Diffs) != 1 {
+			t.Fatalf("plan: %s, %d diffs\n%s", r.Status, len(r.Diffs), r.Message)
+		}
+		d := r.Diffs[0]
+		if d.Path != file || d.Added < 2 || !strings.Contains(d.Text, "+++ b"+file) || !strings.Contains(d.Text, "6") {
+			t.Errorf("plan diff of %s (+%d -%d):\n%s", d.Path, d.Added, d.Removed, d.Text)
+		}
+		if strings.Contains(d.Text+r.Message, "hunter2") || !strings.Contains(d.Text, "[masked]") {
+			t.Errorf("the secret is not masked:\n%s", d.Text)
+		}
+	})
+
+	t.Run("approval request", func(t *testing.T) {
+		r := e.execDiffs("alice", "fpm pool delete api")
+		if r.Status != "pending_approval" || r.ApprovalID == "" || len(r.Diffs) != 1 {
+			t.Fatalf("delete: %s, %d diffs\n%s", r.Status, len(r.Diffs), r.Message)
+		}
+		d := r.Diffs[0]
+		if d.Path != file || d.Removed == 0 || d.Added != 0 || !strings.Contains(d.Text, "+++ /dev/null") {
+			t.Errorf("approval diff of %s (+%d -%d):\n%s", d.Path, d.Added, d.Removed, d.Text)
+		}
+		if !strings.Contains(r.Message, d.Text[:strings.Index(d.Text, "\n")]) {
+			t.Errorf("the request's text lacks the diff:\n%s", r.Message)
+		}
+		e.want("alice", "ops deny "+r.ApprovalID, "ok", 0)
+	})
+
+	if digest(t, []string{f.PoolDir}) != was || f.MasterPID() != master {
+		t.Error("a plan or a pending request changed the pool directory or reloaded php-fpm")
+	}
 }

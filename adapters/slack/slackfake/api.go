@@ -92,6 +92,8 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 		s.chat(w, method, p)
 	case "views.open":
 		s.viewsOpen(w, p)
+	case "views.update":
+		s.viewsUpdate(w, p)
 	case "usergroups.list":
 		s.usergroupsList(w, p)
 	case "usergroups.users.list":
@@ -195,7 +197,51 @@ func (s *Server) viewsOpen(w http.ResponseWriter, p params) {
 	s.changed = make(chan struct{})
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "view": map[string]any{
 		"id": ov.ID, "type": "modal", "callback_id": v.CallbackID, "private_metadata": v.PrivateMetadata,
-		"hash": "h" + ov.ID, "blocks": v.Blocks, "title": v.Title}})
+		"hash": ov.hash(), "blocks": v.Blocks, "title": v.Title}})
+}
+
+// viewsUpdate replaces an open view, as Slack's views.update: by view_id,
+// refused when hash is given and is not the view's current hash.
+// https://api.slack.com/methods/views.update
+func (s *Server) viewsUpdate(w http.ResponseWriter, p params) {
+	var v View
+	if err := json.Unmarshal(p.raw("view"), &v); err != nil {
+		fail(w, "invalid_arguments")
+		return
+	}
+	id, hash := p.str("view_id"), p.str("hash")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := -1
+	for j := range s.views {
+		if s.views[j].ID == id {
+			i = j
+		}
+	}
+	switch {
+	case id == "":
+		fail(w, "invalid_arguments")
+		return
+	case i < 0:
+		fail(w, "not_found")
+		return
+	case hash != "" && hash != s.views[i].hash():
+		fail(w, "hash_conflict")
+		return
+	}
+	if err := ValidateView(v); err != nil {
+		writeJSON(w, http.StatusOK, map[string]any{"ok": false, "error": "invalid_arguments",
+			"response_metadata": map[string]any{"messages": []string{err.Error()}}})
+		return
+	}
+	s.views[i].View = v
+	s.views[i].Updates++
+	close(s.changed)
+	s.changed = make(chan struct{})
+	ov := s.views[i]
+	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "view": map[string]any{
+		"id": ov.ID, "type": "modal", "callback_id": v.CallbackID, "private_metadata": v.PrivateMetadata,
+		"hash": ov.hash(), "blocks": v.Blocks, "title": v.Title}})
 }
 
 func (s *Server) usergroupsList(w http.ResponseWriter, p params) {

@@ -72,12 +72,16 @@ func (m Message) Buttons() []Button {
 // that look for words.
 func (m Message) All() string { return m.Text + "\n" + string(m.Blocks) }
 
-// OpenedView is a modal that views.open opened.
+// OpenedView is a modal that views.open opened, as views.update last left it.
 type OpenedView struct {
 	ID        string `json:"id"`
 	TriggerID string `json:"trigger_id"`
 	View      View   `json:"view"`
+	Updates   int    `json:"updates"` // views.update calls that replaced it
 }
+
+// hash is the view's current hash, which changes with every update.
+func (v OpenedView) hash() string { return fmt.Sprintf("h%s-%d", v.ID, v.Updates) }
 
 // Server is the fake. Its zero value is not usable: call New.
 type Server struct {

@@ -1,0 +1,102 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	slackgo "github.com/slack-go/slack"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// actionPreview is the action ID of a form's Preview button (SPEC §1: in
+// chat forms, Preview does what --plan does). It carries no value: the
+// click is not a command of its own but the form's values, read from the
+// view when it comes.
+const (
+	actionPreview = actionPrefix + "preview"
+	blockPreview  = "preview" // the block_id of the Preview button's row
+)
+
+// withPreview adds the Preview button to a form, and below it what the
+// last preview showed, if any. m is stored again as the view's
+// private_metadata, so that a preview keeps what the form opened with
+// (which fields were prefilled) rather than what the preview typed in.
+func withPreview(v *slackgo.ModalViewRequest, m meta, shown []slackgo.Block) {
+	btn := slackgo.NewButtonBlockElement(actionPreview, "", plain("Preview"))
+	row := slackgo.NewActionBlock(blockPreview, btn)
+	note := contextText("*Preview* checks the form as `--plan` does and shows exactly what would change; nothing is applied until *Apply*.")
+	blocks := append(v.Blocks.BlockSet, row, note)
+	blocks = append(blocks, shown...)
+	v.Blocks.BlockSet = fitBlocks(blocks, maxModalBlocks)
+	raw, _ := json.Marshal(m)
+	v.PrivateMetadata = truncate(string(raw), maxPrivateMetadata)
+}
+
+// preview answers a click on a form's Preview button: the form's values
+// run as their command with --plan, as the clicking user, and the form is
+// redrawn in place (views.update) with the values as typed and, below
+// them, the plan and its diffs or each problem found. The form stays open
+// and nothing is applied. Slack wants only an acknowledgement; the plan
+// follows when it is ready.
+func (a *Adapter) preview(ctx context.Context, cb slackgo.InteractionCallback) {
+	kind, ok := strings.CutPrefix(cb.View.CallbackID, actionPrefix)
+	if !ok || cb.View.ID == "" {
+		return
+	}
+	var m meta
+	_ = json.Unmarshal([]byte(cb.View.PrivateMetadata), &m)
+	f := form{Kind: formKind(kind), Name: m.Name}
+	values := submitted(cb.View.State)
+	viewID, hash := cb.View.ID, cb.View.Hash
+	a.spawn(func(ctx context.Context) {
+		var shown []slackgo.Block
+		if req, errs := buildRequest(f, values, m); len(errs) > 0 {
+			shown = fieldProblems(f, errs)
+		} else {
+			actor := a.actor(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName))
+			shown = Render(req.run(ctx, a.run, actor, true)).Blocks
+		}
+		shown = append([]slackgo.Block{slackgo.NewDividerBlock()}, shown...)
+		scratch := meta{Channel: m.Channel, ResponseURL: m.ResponseURL, Name: m.Name}
+		v := a.buildView(f, values, values[fieldContent], &scratch)
+		withPreview(&v, m, shown)
+		a.updateView(ctx, v, viewID, hash)
+	})
+}
+
+// fieldProblems lists what is wrong with a form's values, field by field,
+// in the form's order: a preview cannot mark the fields themselves (only
+// an answer to a submission can).
+func fieldProblems(f form, errs map[string]string) []slackgo.Block {
+	labels := map[string]string{}
+	order := map[string]int{}
+	for i, fl := range fieldsOf(f) {
+		labels[fl.ID], order[fl.ID] = fl.Label, i
+	}
+	ids := make([]string, 0, len(errs))
+	for id := range errs {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return order[ids[i]] < order[ids[j]] })
+	lines := []string{statusMarks[ops.StatusInvalid] + " *The form cannot be applied as it is:*"}
+	for _, id := range ids {
+		lines = append(lines, "• *"+escape(firstNonEmpty(labels[id], id))+"*: "+escape(truncate(errs[id], maxFieldError)))
+	}
+	var out []slackgo.Block
+	for _, c := range chunkLines(lines, maxSectionText) {
+		out = append(out, section(c))
+	}
+	return out
+}
+
+// updateView redraws an open modal. hash makes Slack refuse the update
+// when the view changed since the click (a newer preview): the newer one
+// wins.
+func (a *Adapter) updateView(ctx context.Context, v slackgo.ModalViewRequest, viewID, hash string) {
+	if _, err := a.api.UpdateViewContext(ctx, v, "", hash, viewID); err != nil {
+		a.log.Warn("slack: could not show a form's preview", "view", viewID, "err", err)
+	}
+}
