@@ -1,9 +1,12 @@
 // Package discord is poolvisor's Discord surface (SPEC §4): application
-// commands with autocomplete, approval buttons and modal forms, over the
-// HTTP interactions endpoint (verified with Ed25519 against the
-// application's public key). Every input becomes command text run through the one core
-// pipeline as the member who asked; every result is rendered as embeds
-// within Discord's limits.
+// commands with autocomplete, approval buttons and modal forms. The
+// interactions arrive over the Gateway (discord.mode: gateway, an outbound
+// websocket, answered through the REST callback endpoint) or at the HTTP
+// interactions endpoint (discord.mode: http, verified with Ed25519
+// against the application's public key); both take the same path. Every
+// input becomes command text run through the one core pipeline as the
+// member who asked; every result is rendered as embeds within Discord's
+// limits.
 //
 // Discord wants an answer within three seconds. Work runs in the
 // background; a result ready within fastAnswer is the answer itself,
@@ -42,13 +45,17 @@ const (
 
 // Config is what the adapter needs from poolvisor's configuration.
 type Config struct {
-	Mode            string // ModeHTTP (ModeGateway is not built yet)
+	Mode            string // ModeGateway (the default when empty) or ModeHTTP
 	BotToken        string
 	ApplicationID   string
-	PublicKey       string   // hex
+	PublicKey       string   // hex; required in HTTP mode
 	GuildIDs        []string // where commands are registered; none: globally
 	APIURL          string   // REST base URL; empty: Discord's own
 	NotifyChannelID string   // approval requests and alerts are also posted here
+	// Observe, if set, is told of every REST call: its route (like
+	// "message.create"), whether it failed, and whether it was rate
+	// limited (HTTP 429).
+	Observe func(route string, failed, rateLimited bool)
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -67,6 +74,9 @@ type Adapter struct {
 	lists     *listCache
 	wait      time.Duration // how long an answer may take to be inline (fastAnswer)
 
+	gw        *gateway   // gateway mode only
+	callbacks *callbacks // gateway mode: answers on their way
+
 	bg *background.Group // work apart from requests; drained by Run
 }
 
@@ -78,12 +88,20 @@ func WithAPI(api API) Option { return func(a *Adapter) { a.api = api } }
 
 // New builds the adapter. It does not contact Discord.
 func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Option) (*Adapter, error) {
-	if cfg.Mode == ModeGateway {
-		return nil, fmt.Errorf("discord: gateway mode is not available yet; set discord.mode: http")
+	if cfg.Mode == "" {
+		cfg.Mode = ModeGateway
 	}
-	key, err := ParsePublicKey(cfg.PublicKey)
-	if err != nil {
-		return nil, err
+	if cfg.Mode != ModeGateway && cfg.Mode != ModeHTTP {
+		return nil, fmt.Errorf("discord: unknown mode %q; set discord.mode to gateway or http", cfg.Mode)
+	}
+	// The public key verifies HTTP interactions; gateway mode serves the
+	// endpoint too when it is given, which eases moving between modes.
+	var key ed25519.PublicKey
+	if cfg.PublicKey != "" || cfg.Mode == ModeHTTP {
+		var err error
+		if key, err = ParsePublicKey(cfg.PublicKey); err != nil {
+			return nil, err
+		}
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -92,9 +110,14 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 		log = slog.New(slog.DiscardHandler)
 	}
 	a := &Adapter{cfg: cfg, key: key, run: run, claims: claims, log: log, wait: fastAnswer}
-	a.api = newRESTClient(cfg.APIURL, cfg.BotToken)
+	a.api = newRESTClient(cfg.APIURL, cfg.BotToken, cfg.Observe)
 	for _, o := range opts {
 		o(a)
+	}
+	if cfg.Mode == ModeGateway {
+		a.callbacks = newCallbacks(cfg.Now)
+		a.api = answeredFirst{API: a.api, callbacks: a.callbacks}
+		a.gw = newGateway(cfg.BotToken, a.api, a.onDispatch, log)
 	}
 	a.approvals = newApprovalMessages(cfg.Now)
 	a.lists = newListCache(cfg.Now)
@@ -105,16 +128,24 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 // drainTimeout bounds how long shutdown waits for work in flight.
 const drainTimeout = 20 * time.Second
 
-// Run registers the commands, serves until ctx ends (the HTTP handler does
-// the work), then lets work in flight finish (up to drainTimeout).
+// Run registers the commands, then serves until ctx ends: in gateway mode
+// it keeps the Gateway session up, in HTTP mode the handler does the work.
+// Then it lets work in flight finish (up to drainTimeout). It returns an
+// error only when Discord refuses the Gateway session for good (a wrong
+// bot token, for instance).
 func (a *Adapter) Run(ctx context.Context) error {
 	if err := a.Register(ctx); err != nil {
-		// The endpoint still serves the commands registered before.
+		// Discord still serves the commands registered before.
 		a.log.Error("discord: could not register the application commands", "err", err)
 	}
-	<-ctx.Done()
+	var err error
+	if a.gw != nil {
+		err = a.gw.run(ctx)
+	} else {
+		<-ctx.Done()
+	}
 	a.drain()
-	return nil
+	return err
 }
 
 // claim records a delivery and reports whether it is the first: a false

@@ -28,6 +28,25 @@ type API interface {
 	Send(ctx context.Context, channelID string, msg *Message) (string, error)
 	// Edit edits a channel message with the bot token.
 	Edit(ctx context.Context, channelID, messageID string, msg *Message) error
+	// Callback answers an interaction that arrived over the Gateway; resp
+	// is the interaction response, sent as JSON.
+	Callback(ctx context.Context, interactionID, token string, resp any) error
+	// GatewayBot returns the Gateway URL to connect to and how many
+	// sessions may still be started.
+	GatewayBot(ctx context.Context) (*GatewayBot, error)
+}
+
+// GatewayBot is the answer of GET /gateway/bot.
+// https://discord.com/developers/docs/events/gateway#get-gateway-bot
+type GatewayBot struct {
+	URL          string `json:"url"`
+	Shards       int    `json:"shards"`
+	SessionStart struct {
+		Total          int `json:"total"`
+		Remaining      int `json:"remaining"`
+		ResetAfter     int `json:"reset_after"` // milliseconds
+		MaxConcurrency int `json:"max_concurrency"`
+	} `json:"session_start_limit"`
 }
 
 // defaultAPIURL is Discord's own REST API.
@@ -56,22 +75,35 @@ func (e *APIError) Retryable() bool { return e.Status == http.StatusTooManyReque
 // Session reads its endpoints from package variables computed at start,
 // which a test cannot point elsewhere without changing them for everyone.
 type restClient struct {
-	base  string
-	token string
-	http  *http.Client
+	base    string
+	token   string
+	http    *http.Client
+	observe func(route string, failed, rateLimited bool) // may be nil
 }
 
-func newRESTClient(base, token string) *restClient {
+func newRESTClient(base, token string, observe func(route string, failed, rateLimited bool)) *restClient {
 	if base == "" {
 		base = defaultAPIURL
 	}
 	if !strings.HasSuffix(base, "/") {
 		base += "/"
 	}
-	return &restClient{base: base, token: token, http: &http.Client{Timeout: apiTimeout}}
+	return &restClient{base: base, token: token, http: &http.Client{Timeout: apiTimeout}, observe: observe}
 }
 
-func (c *restClient) do(ctx context.Context, method, path string, bot bool, in, out any) error {
+// do makes one call; route names it for the metrics (the path holds IDs
+// and tokens, which must not become labels).
+func (c *restClient) do(ctx context.Context, route, method, path string, bot bool, in, out any) error {
+	err := c.call(ctx, method, path, bot, in, out)
+	if c.observe != nil {
+		var refused *APIError
+		limited := errors.As(err, &refused) && refused.Status == http.StatusTooManyRequests
+		c.observe(route, err != nil, limited)
+	}
+	return err
+}
+
+func (c *restClient) call(ctx context.Context, method, path string, bot bool, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		raw, err := json.Marshal(in)
@@ -117,27 +149,27 @@ func commandsPath(appID, guildID string) string {
 
 func (c *restClient) Commands(ctx context.Context, appID, guildID string) ([]*discordgo.ApplicationCommand, error) {
 	var out []*discordgo.ApplicationCommand
-	err := c.do(ctx, http.MethodGet, commandsPath(appID, guildID), true, nil, &out)
+	err := c.do(ctx, "commands.get", http.MethodGet, commandsPath(appID, guildID), true, nil, &out)
 	return out, err
 }
 
 func (c *restClient) OverwriteCommands(ctx context.Context, appID, guildID string, cmds []*discordgo.ApplicationCommand) error {
-	return c.do(ctx, http.MethodPut, commandsPath(appID, guildID), true, cmds, nil)
+	return c.do(ctx, "commands.overwrite", http.MethodPut, commandsPath(appID, guildID), true, cmds, nil)
 }
 
 func (c *restClient) EditOriginal(ctx context.Context, appID, token string, msg *Message) error {
-	return c.do(ctx, http.MethodPatch, "webhooks/"+appID+"/"+token+"/messages/@original", false, msg, nil)
+	return c.do(ctx, "webhook.edit_original", http.MethodPatch, "webhooks/"+appID+"/"+token+"/messages/@original", false, msg, nil)
 }
 
 func (c *restClient) Followup(ctx context.Context, appID, token string, msg *Message) error {
-	return c.do(ctx, http.MethodPost, "webhooks/"+appID+"/"+token, false, msg, nil)
+	return c.do(ctx, "webhook.followup", http.MethodPost, "webhooks/"+appID+"/"+token, false, msg, nil)
 }
 
 func (c *restClient) Send(ctx context.Context, channelID string, msg *Message) (string, error) {
 	var out struct {
 		ID string `json:"id"`
 	}
-	if err := c.do(ctx, http.MethodPost, "channels/"+channelID+"/messages", true, msg, &out); err != nil {
+	if err := c.do(ctx, "message.create", http.MethodPost, "channels/"+channelID+"/messages", true, msg, &out); err != nil {
 		return "", err
 	}
 	if out.ID == "" {
@@ -147,5 +179,23 @@ func (c *restClient) Send(ctx context.Context, channelID string, msg *Message) (
 }
 
 func (c *restClient) Edit(ctx context.Context, channelID, messageID string, msg *Message) error {
-	return c.do(ctx, http.MethodPatch, "channels/"+channelID+"/messages/"+messageID, true, msg, nil)
+	return c.do(ctx, "message.edit", http.MethodPatch, "channels/"+channelID+"/messages/"+messageID, true, msg, nil)
+}
+
+// Callback posts the response to an interaction. It needs no bot token:
+// the interaction's own token authorises it.
+// https://discord.com/developers/docs/interactions/receiving-and-responding#create-interaction-response
+func (c *restClient) Callback(ctx context.Context, interactionID, token string, resp any) error {
+	return c.do(ctx, "interaction.callback", http.MethodPost, "interactions/"+interactionID+"/"+token+"/callback", false, resp, nil)
+}
+
+func (c *restClient) GatewayBot(ctx context.Context) (*GatewayBot, error) {
+	var out GatewayBot
+	if err := c.do(ctx, "gateway.bot", http.MethodGet, "gateway/bot", true, nil, &out); err != nil {
+		return nil, err
+	}
+	if out.URL == "" {
+		return nil, errors.New("discord GET gateway/bot: the answer names no URL")
+	}
+	return &out, nil
 }

@@ -56,20 +56,33 @@ func (c *listCache) get(key string, load func() []string) []string {
 }
 
 // autocomplete answers a focused `name` or `program` option with the live
-// pools or programs the member may list (type 8): names that start with
-// what was typed first, then names that contain it, at most maxChoices.
+// pools or programs the member may list, and `host` with the hosts the bot
+// reaches (type 8): names that start with what was typed first, then
+// names that contain it, at most maxChoices.
 func (a *Adapter) autocomplete(ctx context.Context, in *discordgo.Interaction) *response {
-	_, _, focused := interactionOptions(in.ApplicationCommandData().Options)
+	_, given, focused := interactionOptions(in.ApplicationCommandData().Options)
 	var names []string
 	if focused != nil {
 		who := actor(in)
 		ctx, cancel := context.WithTimeout(ctx, autocompleteBudget)
 		defer cancel()
+		// The names live on the host the command names, if it names one;
+		// else on the default host, which the channel may choose in fleet
+		// mode. So the lists are kept per member, channel and host.
+		on := ""
+		for _, o := range given {
+			if h, _ := o.Value.(string); o.Name == hostOpt.Name && h != "" {
+				on = " --host " + quote(h)
+			}
+		}
+		key := who.String() + " " + who.Channel + on
 		switch focused.Name {
 		case "name":
-			names = a.lists.get(who.String()+" pools", func() []string { return a.poolNames(ctx, who) })
+			names = a.lists.get(key+" pools", func() []string { return a.poolNames(ctx, who, on) })
 		case "program":
-			names = a.lists.get(who.String()+" programs", func() []string { return a.programNames(ctx, who) })
+			names = a.lists.get(key+" programs", func() []string { return a.programNames(ctx, who, on) })
+		case hostOpt.Name:
+			names = a.lists.get("hosts", func() []string { return a.hostNames(ctx) })
 		}
 	}
 	typed := ""
@@ -106,8 +119,9 @@ func choices(names []string, typed string) []*discordgo.ApplicationCommandOption
 	return out
 }
 
-func (a *Adapter) poolNames(ctx context.Context, who ops.Actor) []string {
-	res := a.run.Run(ctx, who, "fpm pools")
+// poolNames lists pools; on is "" or the --host flag.
+func (a *Adapter) poolNames(ctx context.Context, who ops.Actor, on string) []string {
+	res := a.run.Run(ctx, who, "fpm pools"+on)
 	d := decodeData(res.Data)
 	if res.Status != ops.StatusOK || d.Pools == nil {
 		return nil
@@ -119,9 +133,10 @@ func (a *Adapter) poolNames(ctx context.Context, who ops.Actor) []string {
 	return out
 }
 
-// programNames lists processes, their groups as GROUP:* and `all`.
-func (a *Adapter) programNames(ctx context.Context, who ops.Actor) []string {
-	res := a.run.Run(ctx, who, "supervisor status")
+// programNames lists processes and their groups as GROUP:*; on is "" or
+// the --host flag.
+func (a *Adapter) programNames(ctx context.Context, who ops.Actor, on string) []string {
+	res := a.run.Run(ctx, who, "supervisor status"+on)
 	d := decodeData(res.Data)
 	if res.Status != ops.StatusOK || d.Programs == nil {
 		return nil
@@ -134,4 +149,19 @@ func (a *Adapter) programNames(ctx context.Context, who ops.Actor) []string {
 		out = append(out, p.Name)
 	}
 	return out
+}
+
+// Fleet is what a Runner that reaches several hosts (fleet mode's hub) has
+// beyond Runner: the names of its hosts.
+type Fleet interface {
+	Hosts(ctx context.Context) []string
+}
+
+// hostNames lists the hosts a command may name: the fleet's, or this one.
+// The list is the same for every member (RBAC decides on the run).
+func (a *Adapter) hostNames(ctx context.Context) []string {
+	if f, ok := a.run.(Fleet); ok {
+		return f.Hosts(ctx)
+	}
+	return []string{a.run.Host()}
 }

@@ -56,8 +56,26 @@ var (
 	versionArg  = option{Name: "version", Desc: "The version to restore (default: the previous one)", Kind: optInt, Arg: true}
 	approvalArg = option{Name: "id", Desc: "The approval request's ID", Arg: true, Required: true}
 	planOpt     = option{Name: "plan", Desc: "Validate and show what would change; apply nothing", Kind: optBool}
-	setOpt      = option{Name: "set", Desc: "Other directives, KEY=VALUE separated by ';'"}
+	// rawOpt is the grammar's --raw of an edit: the whole file in a form.
+	rawOpt = option{Name: "raw", Desc: "Edit the whole file in a form", Kind: optBool}
+	// hostOpt is the grammar's --host, which every command takes: where
+	// it runs in fleet mode.
+	hostOpt = option{Name: "host", Desc: "Where to run it: a host, a host group or all (fleet mode)", Auto: true}
 )
+
+// setOpts are the grammar's --set KEY=VALUE for directives without an
+// option of their own: one directive each, given as typed (a value may
+// hold ';' or spaces), so up to three in one command. More go in the form
+// (a command given only its target), one a line.
+var setOpts = []option{
+	{Name: "set", Desc: "Another directive as KEY=VALUE (the value may hold spaces and ;)"},
+	{Name: "set2", Desc: "One more directive, KEY=VALUE"},
+	{Name: "set3", Desc: "One more directive, KEY=VALUE"},
+}
+
+func isSetOpt(name string) bool {
+	return slices.ContainsFunc(setOpts, func(o option) bool { return o.Name == name })
+}
 
 func flagOpt(name, desc string, kind optKind, choices ...string) option {
 	return option{Name: name, Desc: desc, Kind: kind, Choices: choices}
@@ -79,7 +97,7 @@ var poolOpts = []option{
 	flagOpt("idle-timeout", "pm.process_idle_timeout, like 10s", optString),
 	flagOpt("status-path", "pm.status_path, like /status", optString),
 	flagOpt("preset", "Sizes for a small, medium or large site", optChoice, "small", "medium", "large"),
-	setOpt, planOpt,
+	setOpts[0], setOpts[1], setOpts[2], planOpt,
 }
 
 var programOpts = []option{
@@ -89,7 +107,7 @@ var programOpts = []option{
 	flagOpt("autostart", "Start with supervisord", optBoolV),
 	flagOpt("autorestart", "Restart when it exits", optChoice, "true", "false", "unexpected"),
 	flagOpt("numprocs", "How many copies run", optInt),
-	setOpt, planOpt,
+	setOpts[0], setOpts[1], setOpts[2], planOpt,
 }
 
 func opts(o ...[]option) []option {
@@ -102,13 +120,23 @@ func opts(o ...[]option) []option {
 
 func one(o ...option) []option { return o }
 
+// withHost gives every subcommand the host option, last.
+func withHost(t map[string][]subcommand) map[string][]subcommand {
+	for _, scs := range t {
+		for i := range scs {
+			scs[i].Opts = append(slices.Clip(scs[i].Opts), hostOpt)
+		}
+	}
+	return t
+}
+
 // tree is every application command: top-level name to subcommands.
-var tree = map[string][]subcommand{
+var tree = withHost(map[string][]subcommand{
 	"fpm": {
 		{Path: []string{"pools"}, Op: "fpm.pool.list", Desc: "List PHP-FPM pools"},
 		{Path: []string{"pool", "show"}, Op: "fpm.pool.show", Desc: "Show a pool's directives", Opts: one(poolArg)},
 		{Path: []string{"pool", "create"}, Op: "fpm.pool.create", Desc: "Create a pool", Opts: opts(one(poolArg), poolOpts)},
-		{Path: []string{"pool", "edit"}, Op: "fpm.pool.edit", Desc: "Change a pool's directives", Opts: opts(one(poolArg), poolOpts)},
+		{Path: []string{"pool", "edit"}, Op: "fpm.pool.edit", Desc: "Change a pool's directives", Opts: opts(one(poolArg), poolOpts, one(rawOpt))},
 		{Path: []string{"pool", "delete"}, Op: "fpm.pool.delete", Desc: "Delete a pool", Opts: one(poolArg, planOpt)},
 		{Path: []string{"pool", "history"}, Op: "fpm.pool.history", Desc: "Versions of a pool's file", Opts: one(poolArg, flagOpt("version", "Show this version", optInt))},
 		{Path: []string{"pool", "rollback"}, Op: "fpm.pool.rollback", Desc: "Restore an earlier version of a pool", Opts: one(poolArg, versionArg, planOpt)},
@@ -125,7 +153,7 @@ var tree = map[string][]subcommand{
 			option{Name: "program", Desc: "NAME or GROUP:* (default: all)", Arg: true, Auto: true})},
 		{Path: []string{"show"}, Op: "supervisor.program.show", Desc: "A program's directives and processes", Opts: one(programArg)},
 		{Path: []string{"add"}, Op: "supervisor.program.add", Desc: "Add a program", Opts: opts(one(programArg), programOpts)},
-		{Path: []string{"edit"}, Op: "supervisor.program.edit", Desc: "Change a program", Opts: opts(one(programArg), programOpts)},
+		{Path: []string{"edit"}, Op: "supervisor.program.edit", Desc: "Change a program", Opts: opts(one(programArg), programOpts, one(rawOpt))},
 		{Path: []string{"delete"}, Op: "supervisor.program.delete", Desc: "Delete a program", Opts: one(programArg, planOpt)},
 		{Path: []string{"start"}, Op: "supervisor.program.start", Desc: "Start programs", Opts: one(processArg, planOpt)},
 		{Path: []string{"stop"}, Op: "supervisor.program.stop", Desc: "Stop programs", Opts: one(processArg, planOpt)},
@@ -159,7 +187,7 @@ var tree = map[string][]subcommand{
 			option{Name: "n", Desc: "How many", Kind: optInt, Arg: true})},
 		{Path: []string{"help"}, Op: "ops.help", Desc: "What you may run"},
 	},
-}
+})
 
 // topLevel is the order the commands are registered in.
 var topLevel = []string{"fpm", "supervisor", "ops"}
@@ -238,11 +266,9 @@ func commandText(top string, path []string, given []optionValue) (string, bool) 
 			}
 		case o.Arg:
 			words = append(words, quote(s))
-		case o.Name == setOpt.Name:
-			for _, kv := range strings.Split(s, ";") {
-				if kv = strings.TrimSpace(kv); kv != "" {
-					flags = append(flags, "--set", quote(kv))
-				}
+		case isSetOpt(o.Name):
+			if kv := strings.TrimSpace(s); kv != "" {
+				flags = append(flags, "--set", quote(kv))
 			}
 		default:
 			flags = append(flags, "--"+o.Name, quote(s))

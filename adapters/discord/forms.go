@@ -50,17 +50,30 @@ var (
 )
 
 // formOf returns the form a command opens, if it opens one: create, add
-// and edit given nothing but their target.
+// and edit given nothing but their target, and edit with raw alone (the
+// whole file in one field, rawInputs).
 func formOf(top string, path []string, given []optionValue) ([]input, string, bool) {
 	words := top + " " + strings.Join(path, " ")
 	var target string
+	raw := false
 	for _, o := range given {
 		switch o.Name {
 		case "name", "program":
 			target, _ = o.Value.(string)
+		case "raw":
+			raw, _ = o.Value.(bool)
 		default:
 			return nil, "", false // options given: run them as typed
 		}
+	}
+	switch words {
+	case "supervisor edit", "fpm pool edit":
+		if raw {
+			return rawInputs, target, true
+		}
+	}
+	if raw {
+		return nil, "", false
 	}
 	switch words {
 	case "supervisor add", "supervisor edit":
@@ -80,6 +93,9 @@ type modalData struct {
 // openForm answers with a modal (type 9). An edit is prefilled with the
 // current values, read as the member (so RBAC applies) within fastAnswer.
 func (a *Adapter) openForm(who ops.Actor, words string, target string, inputs []input) *response {
+	if isRaw(inputs) {
+		return a.openRawForm(who, words, target)
+	}
 	current := map[string]string{}
 	if strings.HasSuffix(words, " edit") {
 		show := strings.TrimSuffix(words, "edit") + "show " + quote(target)
@@ -156,7 +172,9 @@ func isFormFlag(f string) bool {
 	return false
 }
 
-// submitted runs a submitted modal like the command it stands for.
+// submitted answers a submitted modal: a form with the plan of the command
+// it stands for, to apply with a click (see submitPlan); a raw editor by
+// applying the file, checked as a whole (see submitRaw).
 func (a *Adapter) submitted(in *discordgo.Interaction) *response {
 	d := in.ModalSubmitData()
 	values := map[string]string{}
@@ -171,9 +189,12 @@ func (a *Adapter) submitted(in *discordgo.Interaction) *response {
 			}
 		}
 	}
+	if op, ok := rawOperation(d.CustomID, values); ok {
+		return a.submitRaw(in, op)
+	}
 	text, ok := formText(d.CustomID, values)
 	if !ok {
 		return reply(ephemeral(RenderText("⚠️ poolvisor does not know this form.")))
 	}
-	return a.runText(in, text, true)
+	return a.submitPlan(in, text)
 }

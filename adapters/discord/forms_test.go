@@ -71,11 +71,26 @@ func TestForms(t *testing.T) {
 		<-h.w.applied
 	})
 
-	t.Run("a submitted form runs as the member", func(t *testing.T) {
+	t.Run("a submitted form answers with its plan and applies on Apply", func(t *testing.T) {
 		a := h.interact(discordfake.Submit(appID, guild, channel, alice, "pv:form:supervisor add:w",
 			map[string]string{"command": "php artisan queue:work", "directory": "/srv/app"}))
+		m := a.msg(t)
+		if a.Type != 4 || m.Flags&64 == 0 || !strings.Contains(m.Text(), "Plan only, nothing applied") {
+			t.Fatalf("type %d %s", a.Type, a.Data)
+		}
+		select {
+		case op := <-h.w.applied:
+			t.Fatalf("a plan applied %+v", op)
+		case <-time.After(100 * time.Millisecond):
+		}
+		b := m.Buttons()
+		want := "pv:supervisor add w --command 'php artisan queue:work' --directory /srv/app"
+		if len(b) != 2 || b[0].Label != "Apply" || b[0].CustomID != want || b[1].CustomID != planCancel {
+			t.Fatalf("buttons %+v, want Apply (%s) and Cancel", b, want)
+		}
+		a = h.interact(discordfake.Click(appID, guild, channel, alice, "900000000000000001", b[0].CustomID))
 		if a.Type != 4 || !strings.Contains(a.msg(t).Text(), "Updated w") {
-			t.Errorf("type %d %s", a.Type, a.Data)
+			t.Errorf("Apply answered type %d %s", a.Type, a.Data)
 		}
 		select {
 		case op := <-h.w.applied:

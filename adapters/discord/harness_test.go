@@ -92,19 +92,29 @@ func show(_ context.Context, req ops.Request) (ops.Outcome, error) {
 }
 
 type harness struct {
-	t    *testing.T
-	key  discordfake.Key
-	fake *discordfake.Server
-	a    *Adapter
-	srv  *httptest.Server
-	b    *backend
-	w    write
-	log  *lockedBuilder
+	t      *testing.T
+	key    discordfake.Key
+	fake   *discordfake.Server
+	a      *Adapter
+	srv    *httptest.Server
+	b      *backend
+	w      write
+	log    *lockedBuilder
+	cancel context.CancelFunc // stops Run
+	ran    chan error         // Run's error, once it returned
 }
 
 // newHarness builds the adapter on a real pipeline (RBAC, approvals, audit,
-// dedupe on SQLite) with a stand-in backend, and a fake Discord.
+// dedupe on SQLite) with a stand-in backend, and a fake Discord, in HTTP
+// mode.
 func newHarness(t *testing.T) *harness {
+	t.Helper()
+	return newHarnessWith(t, func(*Config) {}, func(*Adapter) {})
+}
+
+// newHarnessWith is newHarness with the config and the built adapter
+// changed before Run starts.
+func newHarnessWith(t *testing.T, config func(*Config), tweak func(*Adapter)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlitedb.Open(t.TempDir())
@@ -147,16 +157,20 @@ func newHarness(t *testing.T) *harness {
 	key := discordfake.NewKey()
 	logs := &lockedBuilder{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a, err := New(Config{Mode: ModeHTTP, BotToken: botToken, ApplicationID: appID, PublicKey: key.PublicHex(),
-		GuildIDs: []string{guild}, APIURL: fake.APIURL(), NotifyChannelID: notify}, pipe, claims, log)
+	cfg := Config{Mode: ModeHTTP, BotToken: botToken, ApplicationID: appID, PublicKey: key.PublicHex(),
+		GuildIDs: []string{guild}, APIURL: fake.APIURL(), NotifyChannelID: notify}
+	config(&cfg)
+	a, err := New(cfg, pipe, claims, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.wait = time.Second
-	h := &harness{t: t, key: key, fake: fake, a: a, b: b, w: w, log: logs}
+	tweak(a)
+	h := &harness{t: t, key: key, fake: fake, a: a, b: b, w: w, log: logs, ran: make(chan error, 1)}
 	runCtx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
 	done := make(chan struct{})
-	go func() { _ = a.Run(runCtx); close(done) }()
+	go func() { h.ran <- a.Run(runCtx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	mux := http.NewServeMux()
 	mux.Handle("POST /discord/interactions", a.Handler())

@@ -11,9 +11,15 @@ import (
 
 // Handler serves POST /discord/interactions: every interaction Discord
 // sends (PING, application commands, autocomplete, button clicks), each
-// verified before anything is read from it.
+// verified before anything is read from it. Without a public key (gateway
+// mode) it refuses everything.
 func (a *Adapter) Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.key == nil {
+			http.Error(w, "Discord interactions reach this bot over the Gateway (discord.mode: gateway); "+
+				"set discord.public_key to accept them here too", http.StatusNotFound)
+			return
+		}
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
 		if err != nil {
 			var tooBig *http.MaxBytesError

@@ -33,6 +33,9 @@ func (a *Adapter) interaction(ctx context.Context, in *discordgo.Interaction) *r
 	case discordgo.InteractionApplicationCommand:
 		return a.command(in)
 	case discordgo.InteractionMessageComponent:
+		if r, ok := a.formButton(ctx, in); ok { // a previewed form's Apply or Cancel (formplan.go)
+			return r
+		}
 		return a.component(in)
 	case discordgo.InteractionModalSubmit:
 		return a.submitted(in)
@@ -41,17 +44,19 @@ func (a *Adapter) interaction(ctx context.Context, in *discordgo.Interaction) *r
 }
 
 // actor returns the member as the core knows them: the immutable user ID,
-// a display name for messages only, and the IDs of their roles.
+// a display name for messages only, the IDs of their roles, and the
+// channel they asked in (which picks the default host in fleet mode).
 func actor(in *discordgo.Interaction) ops.Actor {
 	if in.Member != nil && in.Member.User != nil {
 		u := in.Member.User
 		return ops.Actor{Platform: "discord", ID: u.ID, Name: firstNonEmpty(in.Member.Nick, u.GlobalName, u.Username),
-			Groups: append([]string(nil), in.Member.Roles...)}
+			Groups: append([]string(nil), in.Member.Roles...), Channel: in.ChannelID}
 	}
 	if in.User != nil { // a direct message: no guild, no roles
-		return ops.Actor{Platform: "discord", ID: in.User.ID, Name: firstNonEmpty(in.User.GlobalName, in.User.Username)}
+		return ops.Actor{Platform: "discord", ID: in.User.ID, Name: firstNonEmpty(in.User.GlobalName, in.User.Username),
+			Channel: in.ChannelID}
 	}
-	return ops.Actor{Platform: "discord"}
+	return ops.Actor{Platform: "discord", Channel: in.ChannelID}
 }
 
 // command runs an application command and answers with its result when

@@ -5,6 +5,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/adapters/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -63,11 +64,18 @@ func newMessage(embeds ...*discordgo.MessageEmbed) Message {
 // Render draws a result as a Discord message of embeds. Every message it
 // returns stays within Discord's limits (see limits.go), whatever the size
 // of the result.
-func Render(res ops.Result) Message {
+func Render(res ops.Result) Message { return render(res, diffReserve) }
+
+// render is Render leaving reserve characters of maxEmbedTotal for what
+// the caller adds (an attribution, a footer).
+func render(res ops.Result, reserve int) Message {
 	d := decodeData(res.Data)
 	if res.Status == ops.StatusPending && d.Approval != nil {
 		return fit(renderApproval(res, *d.Approval))
 	}
+	// The diffs are drawn on their own, below; the message carries them
+	// too, for the shell.
+	res.Message = view.StripDiffs(res.Message, res.Diffs)
 	head, rest := firstLine(res.Message)
 	if head == "" {
 		head = string(res.Status)
@@ -87,10 +95,14 @@ func Render(res ops.Result) Message {
 		renderPools(e, *d.Pools)
 	case d.Pool != nil && !write:
 		renderDirectives(e, d.Pool.File, d.Pool.Directives)
-	default: // free text, and writes, whose message says what changed (a diff)
+	case len(res.Diffs) > 0: // what a write says besides its diffs, kept short
+		e.Description = textDescriptionMax(rest, maxTextWithDiffs)
+	default: // free text
 		e.Description = textDescription(rest)
 	}
-	return fit(newMessage(e))
+	m := newMessage(e)
+	renderDiffs(&m, res.Diffs, colour(res), reserve)
+	return fit(m)
 }
 
 // RenderText draws a short note (an acknowledgement, an explanation).
@@ -117,11 +129,13 @@ func mark(res ops.Result) string {
 
 // textDescription shows free text as a code block, cut with a note when
 // it is longer than maxTextChars.
-func textDescription(text string) string {
+func textDescription(text string) string { return textDescriptionMax(text, maxTextChars) }
+
+func textDescriptionMax(text string, max int) string {
 	if strings.TrimSpace(text) == "" {
 		return ""
 	}
-	block, cut := codeBlock(text, maxTextChars)
+	block, cut := codeBlock(text, max)
 	if cut {
 		block += "\n*The rest is cut to fit in Discord; `poolvisor exec` on the host shows all of it.*"
 	}

@@ -88,8 +88,14 @@ func renderApproval(res ops.Result, a ops.Approval) Message {
 		Description: mention(a.Requester) + " asks to run " + what,
 		Color:       colourPending,
 	}
-	if s := strings.TrimSpace(a.Summary); s != "" {
-		block, _ := codeBlock(s, maxTextChars)
+	// The approver sees exactly what they approve: the plan, then each
+	// file's diff in an embed of its own.
+	if s := strings.TrimSpace(view.StripDiffs(a.Summary, res.Diffs)); s != "" {
+		max := maxTextChars
+		if len(res.Diffs) > 0 {
+			max = maxTextWithDiffs
+		}
+		block, _ := codeBlock(s, max)
 		e.Description += "\n" + block
 	}
 	e.Fields = []*discordgo.MessageEmbedField{
@@ -98,6 +104,7 @@ func renderApproval(res ops.Result, a ops.Approval) Message {
 	}
 	e.Footer = &discordgo.MessageEmbedFooter{Text: "An approver other than the requester decides."}
 	m := newMessage(e)
+	renderDiffs(&m, res.Diffs, colourPending, diffReserve)
 	m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 		button("Approve", discordgo.SuccessButton, "ops approve "+a.ID),
 		button("Deny", discordgo.DangerButton, "ops deny "+a.ID),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,5 +114,102 @@ func TestApprovalButtonsCarryTheCommand(t *testing.T) {
 	b := got.Buttons()
 	if len(b) != 2 || b[0].CustomID != "pv:ops approve k3x9pq" || b[1].CustomID != "pv:ops deny k3x9pq" {
 		t.Errorf("buttons: %+v", b)
+	}
+}
+
+// manyDiffs returns n diffs of lines changed lines each.
+func manyDiffs(n, lines int) []ops.Diff {
+	out := make([]ops.Diff, n)
+	for i := range out {
+		path := fmt.Sprintf("/etc/supervisor/conf.d/p%02d.conf", i)
+		var b strings.Builder
+		fmt.Fprintf(&b, "--- a%s\n+++ b%s\n@@ -1,%d +1,%d @@\n", path, path, lines, lines)
+		for j := range lines {
+			fmt.Fprintf(&b, "-old line %d of %d ```\n+new line %d of %d\n", j, i, j, i)
+		}
+		out[i] = ops.Diff{Path: path, Text: b.String(), Added: lines, Removed: lines}
+	}
+	return out
+}
+
+// withDiffs is a write's result as the core makes it: the diffs, and their
+// text after the message.
+func withDiffs(res ops.Result, diffs []ops.Diff) ops.Result {
+	res.Diffs = diffs
+	for _, d := range diffs {
+		res.Message += "\n" + d.Text
+	}
+	res.Message = strings.TrimRight(res.Message, "\n")
+	return res
+}
+
+func TestRenderDiffs(t *testing.T) {
+	fixture := func(name string) ops.Result { return loadResult(t, filepath.Join(fixtures, name+".json")) }
+	tests := []struct {
+		name  string
+		res   ops.Result
+		check func(t *testing.T, m Message, all string)
+	}{
+		{"the diff is shown once, in an embed of its own", fixture("edit_with_diff"),
+			func(t *testing.T, m Message, all string) {
+				if n := strings.Count(all, "+pm.max_children = 12"); n != 1 {
+					t.Errorf("the changed line is shown %d times", n)
+				}
+				if len(m.Embeds) != 2 || m.Embeds[1].Title != "/etc/php/8.2/fpm/pool.d/api.conf · +2 −2" ||
+					!strings.HasPrefix(m.Embeds[1].Description, "```diff\n") {
+					t.Errorf("no diff embed with the path and the counts: %s", all)
+				}
+			}},
+		{"a masked secret stays masked", fixture("secret_diff"),
+			func(t *testing.T, m Message, all string) {
+				if !strings.Contains(all, `+env[DB_PASSWORD] = [masked]\n`) {
+					t.Errorf("the masked line is not shown as masked:\n%s", all)
+				}
+			}},
+		{"a long diff counts what it leaves out", fixture("long_diff"),
+			func(t *testing.T, m Message, all string) {
+				total := len(strings.Split(strings.TrimRight(fixture("long_diff").Diffs[0].Text, "\n"), "\n"))
+				_, code, _ := strings.Cut(m.Embeds[1].Description, "```diff\n")
+				code, _, _ = strings.Cut(code, "\n```")
+				shown := len(strings.Split(code, "\n"))
+				if want := fmt.Sprintf("… %d more lines not shown", total-shown); !strings.Contains(all, want) {
+					t.Errorf("showing %d of %d lines, want the note %q", shown, total, want)
+				}
+			}},
+		{"the approver sees the diff", fixture("pending_edit_with_diff"),
+			func(t *testing.T, m Message, all string) {
+				if n := strings.Count(all, "+numprocs = 4"); n != 1 {
+					t.Errorf("the approval request shows the changed line %d times", n)
+				}
+				if !strings.Contains(all, `"pv:ops approve `) {
+					t.Errorf("no buttons")
+				}
+			}},
+		{"many files are counted", withDiffs(ops.Result{Status: ops.StatusOK, Operation: "supervisor.program.rollback", Message: "Rolled back."}, manyDiffs(30, 3)),
+			func(t *testing.T, m Message, all string) {
+				if !strings.Contains(all, "…and 21 more files change (+63 −63), not shown") {
+					t.Errorf("files left out are not counted: %s", all)
+				}
+			}},
+		{"an approval with huge diffs keeps its buttons", withDiffs(ops.Result{Status: ops.StatusPending, Operation: "supervisor.program.edit",
+			ApprovalID: "abc", Message: "Approval required",
+			Data: map[string]any{"approval": ops.Approval{ID: "abc", Op: ops.Operation{Name: "supervisor.program.edit", Target: "x"},
+				Requester: ops.Actor{Platform: "discord", ID: "1"}, Summary: strings.Repeat("edit x\n", 2000)}}}, manyDiffs(3, 400)),
+			func(t *testing.T, m Message, all string) {
+				if !strings.Contains(all, `"pv:ops approve abc"`) || strings.Count(all, "more lines not shown") != 3 {
+					t.Errorf("buttons or a cut note are missing: %s", all)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Render(tt.res)
+			checkLimits(t, tt.name, m)
+			if embedTotal(m.Embeds) > maxEmbedTotal-diffReserve {
+				t.Errorf("%d characters leave no room for the attribution", embedTotal(m.Embeds))
+			}
+			checkLimits(t, tt.name+" (attributed)", attribute(m, ops.Actor{Platform: "discord", ID: "1", Name: strings.Repeat("n", 100)}, strings.Repeat("/c", 200)))
+			tt.check(t, m, string(encode(t, m)))
+		})
 	}
 }

@@ -8,6 +8,9 @@ import (
 	"github.com/poolvisor/poolvisor/internal/dedupe"
 )
 
+// The runner offers the hub's hosts to the Discord host option.
+var _ discord.Fleet = hostRunner{}
+
 // newDiscord builds the Discord adapter from the config, or returns nil when
 // Discord is not enabled.
 func (a *App) newDiscord(ctx context.Context) (*discord.Adapter, error) {
@@ -27,12 +30,16 @@ func (a *App) newDiscord(ctx context.Context) (*discord.Adapter, error) {
 		GuildIDs:        cfg.GuildIDs,
 		APIURL:          cfg.APIURL,
 		NotifyChannelID: cfg.NotifyChannelID,
-	}, a.Pipeline, claims, a.Log.With("adapter", "discord"))
+		Observe: func(route string, failed, rateLimited bool) {
+			a.Metrics.ChatCall("discord", route, failed, rateLimited)
+		},
+	}, a.runner(), claims, a.Log.With("adapter", "discord"))
 	if err != nil {
 		return nil, err
 	}
-	if a.Alerts != nil && cfg.NotifyChannelID != "" {
-		a.Alerts.AddNotifier("discord", dc)
+	if cfg.NotifyChannelID != "" {
+		a.addNotifier("discord", dc)
 	}
+	a.chatHealth = append(a.chatHealth, dc.Health)
 	return dc, nil
 }

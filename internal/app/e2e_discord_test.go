@@ -35,20 +35,25 @@ var (
 )
 
 // discordEnv is a real supervisord, a fake Discord and `poolvisor serve`
-// between them, over HTTP interactions.
+// between them, over HTTP interactions or the Gateway (mode).
 type discordEnv struct {
 	*env
+	mode string
 	fake *discordfake.Server
 	key  discordfake.Key
 	base string
 	logs *logBuffer
 }
 
-func newDiscordEnv(t *testing.T, progs ...sandbox.Program) *discordEnv {
+func newDiscordEnv(t *testing.T, mode string, progs ...sandbox.Program) *discordEnv {
 	t.Helper()
 	fake := discordfake.New(dApp, dBot)
 	t.Cleanup(fake.Close)
 	key := discordfake.NewKey()
+	publicKey := "" // gateway mode needs none
+	if mode == "http" {
+		publicKey = key.PublicHex()
+	}
 	sv := sandbox.Supervisor(t, progs...)
 	dir := t.TempDir()
 	addr := freeAddr(t)
@@ -64,10 +69,10 @@ supervisor:
   log_dir: %s
 discord:
   enabled: true
-  mode: http
+  mode: %s
   bot_token: %s
   application_id: "%s"
-  public_key: %s
+  public_key: "%s"
   guild_ids: ["%s"]
   api_url: %s
   notify_channel_id: "%s"
@@ -77,14 +82,19 @@ rbac:
     - {role: admin, discord_users: ["%s"], local_users: [alice]}
     - {role: operator, discord_roles: ["%s"]}
     - {role: viewer, discord_users: ["%s"], local_users: [vic]}
-`, dir, addr, sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir, dBot, dApp, key.PublicHex(), dGuild, fake.APIURL(), dNotify,
+`, dir, addr, sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir, mode, dBot, dApp, publicKey, dGuild, fake.APIURL(), dNotify,
 		dAlice.ID, dOpsRole, dVic.ID)
 	path := filepath.Join(dir, "poolvisor.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	de := &discordEnv{env: &env{t: t, config: path, sv: sv}, fake: fake, key: key, base: "http://" + addr}
+	de := &discordEnv{env: &env{t: t, config: path, sv: sv}, mode: mode, fake: fake, key: key, base: "http://" + addr}
 	de.logs = startServe(t, path, de.base)
+	if mode == "gateway" {
+		if err := fake.WaitReady(dWait); err != nil {
+			t.Fatalf("%v\n%s", err, de.logs.String())
+		}
+	}
 	return de
 }
 
@@ -111,20 +121,48 @@ type shown struct {
 	Msg  discordfake.Msg
 }
 
-func (de *discordEnv) interact(in map[string]any) shown {
+// wireResponse is an interaction response as Discord reads it.
+type wireResponse struct {
+	Type int             `json:"type"`
+	Data json.RawMessage `json:"data"`
+}
+
+// answer delivers an interaction as the mode does and returns its
+// response: the HTTP response, or the callback it got over REST when it
+// came over the Gateway.
+func (de *discordEnv) answer(in map[string]any) wireResponse {
 	de.t.Helper()
-	seq := de.fake.Seq()
-	code, body := de.post(in)
-	if code != http.StatusOK {
-		de.t.Fatalf("HTTP %d: %s", code, body)
+	var body []byte
+	if de.mode == "gateway" {
+		seq := de.fake.Seq()
+		if err := de.fake.SendInteraction(in); err != nil {
+			de.t.Fatal(err)
+		}
+		c, err := de.fake.Wait(dWait, seq, func(c discordfake.Call) bool { return c.Interaction == in["id"] })
+		if err != nil {
+			de.t.Fatal(err)
+		}
+		if c.Err != "" {
+			de.t.Fatalf("Discord refused the callback: %s", c.Err)
+		}
+		body = c.Body
+	} else {
+		var code int
+		if code, body = de.post(in); code != http.StatusOK {
+			de.t.Fatalf("HTTP %d: %s", code, body)
+		}
 	}
-	var r struct {
-		Type int             `json:"type"`
-		Data json.RawMessage `json:"data"`
-	}
+	var r wireResponse
 	if err := json.Unmarshal(body, &r); err != nil {
 		de.t.Fatalf("response %s: %v", body, err)
 	}
+	return r
+}
+
+func (de *discordEnv) interact(in map[string]any) shown {
+	de.t.Helper()
+	seq := de.fake.Seq()
+	r := de.answer(in)
 	s := shown{Type: r.Type}
 	switch r.Type {
 	case 4, 7:
@@ -133,7 +171,7 @@ func (de *discordEnv) interact(in map[string]any) shown {
 		}
 		json.Unmarshal(r.Data, &s.Msg)
 	case 5, 6:
-		c, err := de.fake.Wait(dWait, seq, func(c discordfake.Call) bool { return c.Token == in["token"] })
+		c, err := de.fake.Wait(dWait, seq, func(c discordfake.Call) bool { return c.Token == in["token"] && c.Interaction == "" })
 		if err != nil {
 			de.t.Fatal(err)
 		}
@@ -151,7 +189,61 @@ func (de *discordEnv) command(who discordfake.Member, name string, path []string
 }
 
 func TestDiscordHTTPEndToEnd(t *testing.T) {
-	de := newDiscordEnv(t, slackPrograms()...)
+	de := newDiscordEnv(t, "http", slackPrograms()...)
+	discordFlows(t, de)
+
+	t.Run("ping", func(t *testing.T) {
+		code, body := de.post(discordfake.Ping(dApp))
+		if code != 200 || strings.TrimSpace(string(body)) != `{"type":1}` {
+			t.Errorf("PING: HTTP %d %s", code, body)
+		}
+	})
+
+	t.Run("bad signatures are refused and change nothing", func(t *testing.T) {
+		before := de.waitRunning("web")
+		stop := discordfake.Command(discordfake.TypeCommand, dApp, dGuild, dChannel, dAlice, "supervisor", []string{"stop"},
+			discordfake.Opt{Name: "program", Value: "web"})
+		body := discordfake.Body(stop)
+		resign := func(k discordfake.Key, at time.Time) func(*http.Request) {
+			return func(r *http.Request) {
+				ts := strconv.FormatInt(at.Unix(), 10)
+				r.Header.Set("X-Signature-Timestamp", ts)
+				r.Header.Set("X-Signature-Ed25519", k.Sign(ts, body))
+			}
+		}
+		for name, mutate := range map[string]func(*http.Request){
+			"unsigned":    func(r *http.Request) { r.Header.Del("X-Signature-Ed25519") },
+			"another key": resign(discordfake.NewKey(), time.Now()),
+			"stale":       resign(de.key, time.Now().Add(-6*time.Minute)),
+			"tampered": func(r *http.Request) {
+				r.Header.Set("X-Signature-Timestamp", strconv.FormatInt(time.Now().Unix()-1, 10))
+			},
+		} {
+			if code, _ := de.post(stop, mutate); code != http.StatusUnauthorized {
+				t.Errorf("%s: HTTP %d, want 401", name, code)
+			}
+		}
+		time.Sleep(300 * time.Millisecond)
+		if after := de.waitRunning("web"); after["web RUNNING"] != before["web RUNNING"] {
+			t.Error("a refused request stopped web")
+		}
+		for _, e := range auditEntries(t, &slackEnv{env: de.env}) {
+			if e.Operation == "supervisor.program.stop" && e.Status == "ok" {
+				t.Errorf("a refused request reached the pipeline: %+v", e)
+			}
+		}
+	})
+
+	t.Run("healthz reports HTTP interactions", func(t *testing.T) {
+		code, body := get(t, de.base+"/healthz")
+		if code != 200 || !strings.Contains(body, `"name":"discord","ok":true,"info":"HTTP interactions"`) {
+			t.Errorf("healthz %d %s", code, body)
+		}
+	})
+}
+
+// discordFlows are the issue's end-to-end flows, over either transport.
+func discordFlows(t *testing.T, de *discordEnv) {
 	pids := de.waitRunning("web", "queue:queue_00", "queue:queue_01")
 
 	t.Run("commands are registered at start", func(t *testing.T) {
@@ -166,13 +258,6 @@ func TestDiscordHTTPEndToEnd(t *testing.T) {
 		}
 		if strings.Join(names, " ") != "fpm supervisor ops" {
 			t.Errorf("registered: %v", names)
-		}
-	})
-
-	t.Run("ping", func(t *testing.T) {
-		code, body := de.post(discordfake.Ping(dApp))
-		if code != 200 || strings.TrimSpace(string(body)) != `{"type":1}` {
-			t.Errorf("PING: HTTP %d %s", code, body)
 		}
 	})
 
@@ -227,45 +312,18 @@ func TestDiscordHTTPEndToEnd(t *testing.T) {
 	})
 
 	t.Run("autocomplete suggests programs", func(t *testing.T) {
-		code, body := de.post(discordfake.Command(discordfake.TypeAutocomplete, dApp, dGuild, dChannel, dVic, "supervisor", []string{"restart"},
+		r := de.answer(discordfake.Command(discordfake.TypeAutocomplete, dApp, dGuild, dChannel, dVic, "supervisor", []string{"restart"},
 			discordfake.Opt{Name: "program", Value: "qu", Focused: true}))
-		if code != 200 || !strings.Contains(string(body), `"type":8`) || !strings.Contains(string(body), `"queue:*"`) || strings.Contains(string(body), `"web"`) {
-			t.Errorf("autocomplete: HTTP %d %s", code, body)
+		if body := string(r.Data); r.Type != 8 || !strings.Contains(body, `"queue:*"`) || strings.Contains(body, `"web"`) {
+			t.Errorf("autocomplete: type %d %s", r.Type, body)
 		}
 	})
 
-	t.Run("bad signatures are refused and change nothing", func(t *testing.T) {
-		before := de.waitRunning("web")
-		stop := discordfake.Command(discordfake.TypeCommand, dApp, dGuild, dChannel, dAlice, "supervisor", []string{"stop"},
-			discordfake.Opt{Name: "program", Value: "web"})
-		body := discordfake.Body(stop)
-		resign := func(k discordfake.Key, at time.Time) func(*http.Request) {
-			return func(r *http.Request) {
-				ts := strconv.FormatInt(at.Unix(), 10)
-				r.Header.Set("X-Signature-Timestamp", ts)
-				r.Header.Set("X-Signature-Ed25519", k.Sign(ts, body))
-			}
-		}
-		for name, mutate := range map[string]func(*http.Request){
-			"unsigned":    func(r *http.Request) { r.Header.Del("X-Signature-Ed25519") },
-			"another key": resign(discordfake.NewKey(), time.Now()),
-			"stale":       resign(de.key, time.Now().Add(-6*time.Minute)),
-			"tampered": func(r *http.Request) {
-				r.Header.Set("X-Signature-Timestamp", strconv.FormatInt(time.Now().Unix()-1, 10))
-			},
-		} {
-			if code, _ := de.post(stop, mutate); code != http.StatusUnauthorized {
-				t.Errorf("%s: HTTP %d, want 401", name, code)
-			}
-		}
-		time.Sleep(300 * time.Millisecond)
-		if after := de.waitRunning("web"); after["web RUNNING"] != before["web RUNNING"] {
-			t.Error("a refused request stopped web")
-		}
-		for _, e := range auditEntries(t, &slackEnv{env: de.env}) {
-			if e.Operation == "supervisor.program.stop" && e.Status == "ok" {
-				t.Errorf("a refused request reached the pipeline: %+v", e)
-			}
+	t.Run("autocomplete suggests this host", func(t *testing.T) {
+		r := de.answer(discordfake.Command(discordfake.TypeAutocomplete, dApp, dGuild, dChannel, dVic, "supervisor", []string{"status"},
+			discordfake.Opt{Name: "host", Value: "", Focused: true}))
+		if r.Type != 8 || !strings.Contains(string(r.Data), `"e2e"`) {
+			t.Errorf("host autocomplete: type %d %s", r.Type, r.Data)
 		}
 	})
 }

@@ -190,11 +190,10 @@ func (c *Config) validateDiscord(p *problems) {
 	if d.ApplicationID == "" {
 		p.add("discord.application_id", "is required when discord is enabled")
 	}
-	if d.Mode == "gateway" {
-		p.add("discord.mode", "gateway is not available in this version yet; use http (POST /discord/interactions, see docs/discord.md)")
-	}
+	// Gateway mode needs only the bot token: it connects out. HTTP mode
+	// receives signed requests, so it needs the key and a listen address.
 	if d.Mode == "http" && d.PublicKey == "" {
-		p.add("discord.public_key", "is required in http mode")
+		p.add("discord.public_key", "is required in http mode (the application's Public Key); or use discord.mode: gateway, which needs none")
 	}
 	if d.Mode == "http" && c.Listen == "" {
 		p.add("listen", "is required: discord.mode http receives requests over HTTP")

@@ -1,8 +1,9 @@
 // Package discordfake is a fake of Discord for tests: an httptest server
 // speaking the documented wire format of the REST calls poolvisor makes
-// (application command bulk overwrite, interaction webhooks, channel
-// messages), validating every payload against Discord's limits, and
-// helpers that sign interactions the way Discord does.
+// (application command bulk overwrite, interaction callbacks and webhooks,
+// channel messages, GET /gateway/bot) and of the Gateway websocket,
+// validating every payload against Discord's limits, and helpers that
+// build interactions and sign them the way Discord does.
 package discordfake
 
 import (
@@ -24,8 +25,12 @@ type Call struct {
 	Body    json.RawMessage
 	Msg     Msg    // the message, for message calls
 	Channel string // for channel calls
-	Token   string // for webhook calls
-	Err     string // why it was refused, if it was
+	Token   string // for webhook and callback calls
+	// Interaction and Type are the interaction a callback answers and
+	// the type of its response (4 message, 5 deferred, 7 update, ...).
+	Interaction string
+	Type        int
+	Err         string // why it was refused, if it was
 }
 
 // Server is a fake Discord REST API.
@@ -34,22 +39,34 @@ type Server struct {
 	bot   string
 	appID string
 
-	mu       sync.Mutex
-	calls    []Call
-	commands map[string][]*AppCommand // by guild ("" for global)
-	next     int
-	changed  chan struct{}
+	gw *gatewayHub
+
+	mu           sync.Mutex
+	calls        []Call
+	commands     map[string][]*AppCommand // by guild ("" for global)
+	interactions map[string]*interaction  // sent over the Gateway, by token
+	next         int
+	changed      chan struct{}
 }
 
 // New starts a fake for the application appID that accepts the bot token.
 func New(appID, botToken string) *Server {
-	s := &Server{bot: botToken, appID: appID, commands: map[string][]*AppCommand{}, next: 1000, changed: make(chan struct{})}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s := &Server{bot: botToken, appID: appID, commands: map[string][]*AppCommand{},
+		interactions: map[string]*interaction{}, next: 1000, changed: make(chan struct{})}
+	s.gw = newGatewayHub(s)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+gatewayPath, s.gw.serve)
+	mux.HandleFunc("GET "+resumePath, s.gw.serve)
+	mux.HandleFunc("/", s.serve)
+	s.srv = httptest.NewServer(mux)
 	return s
 }
 
 // Close stops the fake.
-func (s *Server) Close() { s.srv.Close() }
+func (s *Server) Close() {
+	s.gw.close()
+	s.srv.Close()
+}
 
 // APIURL is the base URL to configure as discord.api_url.
 func (s *Server) APIURL() string { return s.srv.URL + "/api/v10/" }
@@ -130,19 +147,40 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	c := Call{Method: r.Method, Path: path, Body: body}
 	parts := strings.Split(path, "/")
-	fail := func(code int, format string, args ...any) {
+	// Discord's JSON error codes.
+	// https://discord.com/developers/docs/topics/opcodes-and-status-codes#json
+	failCode := func(status, code int, format string, args ...any) {
 		c.Err = fmt.Sprintf(format, args...)
 		s.record(c)
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(code)
-		json.NewEncoder(w).Encode(map[string]any{"code": 50035, "message": c.Err})
+		w.WriteHeader(status)
+		json.NewEncoder(w).Encode(map[string]any{"code": code, "message": c.Err})
 	}
-	webhook := parts[0] == "webhooks" // authorised by the interaction token instead
+	fail := func(status int, format string, args ...any) { failCode(status, 50035, format, args...) }
+	// Webhooks and callbacks are authorised by the interaction token instead.
+	webhook := parts[0] == "webhooks" || parts[0] == "interactions"
 	if !webhook && r.Header.Get("Authorization") != "Bot "+s.bot {
-		fail(http.StatusUnauthorized, "401: Unauthorized")
+		failCode(http.StatusUnauthorized, 0, "401: Unauthorized")
 		return
 	}
 	switch {
+	case parts[0] == "gateway" && len(parts) == 2 && parts[1] == "bot" && r.Method == http.MethodGet:
+		st := s.GatewayStats()
+		s.record(c)
+		writeJSON(w, map[string]any{"url": s.GatewayURL(), "shards": 1, "session_start_limit": map[string]any{
+			"total": 1000, "remaining": max(0, 1000-st.Identifies), "reset_after": 86400000, "max_concurrency": 1}})
+	case parts[0] == "interactions" && len(parts) == 4 && parts[3] == "callback" && r.Method == http.MethodPost:
+		c.Interaction, c.Token = parts[1], parts[2]
+		status, code, err := s.callback(&c, body)
+		if err != nil {
+			failCode(status, code, "%v", err)
+			return
+		}
+		s.record(c)
+		w.WriteHeader(http.StatusNoContent)
+	case webhook && len(parts) >= 3 && parts[1] == s.appID && !s.answered(parts[2]):
+		c.Token = parts[2]
+		failCode(http.StatusNotFound, 10015, "Unknown Webhook: the interaction has not been answered yet")
 	case parts[0] == "applications" && len(parts) >= 3 && parts[1] == s.appID:
 		guild := ""
 		if parts[2] == "guilds" && len(parts) == 5 && parts[4] == "commands" {

@@ -68,6 +68,7 @@ const (
 	TypeCommand      = 2
 	TypeComponent    = 3
 	TypeAutocomplete = 4
+	TypeModalSubmit  = 5
 )
 
 func base(typ int, appID, guild, channel string, m Member) map[string]any {
@@ -144,7 +145,7 @@ func Body(in map[string]any) []byte {
 
 // Submit is member m submitting the modal customID with values by input.
 func Submit(appID, guild, channel string, m Member, customID string, values map[string]string) map[string]any {
-	in := base(5, appID, guild, channel, m)
+	in := base(TypeModalSubmit, appID, guild, channel, m)
 	var rows []map[string]any
 	for id, v := range values {
 		rows = append(rows, map[string]any{"type": 1, "components": []map[string]any{{"type": 4, "custom_id": id, "value": v}}})

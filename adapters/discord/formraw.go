@@ -1,0 +1,116 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// The raw editor (SPEC §1: `edit NAME --raw` opens the whole file in one
+// multi-line field): a modal of one paragraph input holding the file, as
+// the show of its program or pool gives it, read as the member. The
+// submitted file is checked as a whole by the backend like any write, and
+// applied when it passes; a file that does not changes nothing and is
+// explained to the member alone.
+const (
+	// rawPrefix marks a raw editor's custom_id; the rest is the command
+	// words and the target, like "pv:raw:supervisor edit:web".
+	rawPrefix = buttonPrefix + "raw:"
+	// rawField is the custom_id of its input, and the argument that
+	// carries a whole file to the backends.
+	rawField = "content"
+)
+
+var rawInputs = []input{{Flag: rawField, Label: "File", Paragraph: true, Required: true,
+	Hint: "The whole file; it is checked as a whole before anything changes"}}
+
+func isRaw(inputs []input) bool { return len(inputs) == 1 && inputs[0].Flag == rawField }
+
+// rawOps are the operations a raw editor can stand for, by command words.
+var rawOps = map[string]string{"supervisor edit": "supervisor.program.edit", "fpm pool edit": "fpm.pool.edit"}
+
+// executor runs an operation given whole: a file cannot be command text
+// (it has line breaks). The core pipeline has it; it is found by type
+// assertion so that the Runner stays the one method most callers need.
+type executor interface {
+	Execute(ctx context.Context, actor ops.Actor, op ops.Operation) ops.Result
+}
+
+// openRawForm answers with the raw editor of target, prefilled with its
+// file, or with why it cannot open: the file cannot be read, or it is
+// longer than a Discord text input holds.
+func (a *Adapter) openRawForm(who ops.Actor, words, target string) *response {
+	if _, ok := rawOps[words]; !ok {
+		return reply(ephemeral(RenderText("⚠️ Only edit opens a file in a form.")))
+	}
+	show := strings.TrimSuffix(words, "edit") + "show " + quote(target)
+	res, ready := a.within(func(ctx context.Context) ops.Result { return a.run.Run(ctx, who, show) }, func(context.Context, ops.Result) {})
+	if !ready {
+		return reply(ephemeral(RenderText("⏳ Reading the file took too long; try again, or give the options to change instead.")))
+	}
+	if res.Status != ops.StatusOK {
+		return reply(ephemeral(Render(res)))
+	}
+	var file, content string
+	switch d := decodeData(res.Data); {
+	case d.Program != nil:
+		file, content = d.Program.File, d.Program.Content
+	case d.Pool != nil:
+		file, content = d.Pool.File, d.Pool.Content
+	}
+	if strings.TrimSpace(content) == "" {
+		return reply(ephemeral(RenderText("⚠️ The file of " + code(target) + " could not be read; change it with the command's options instead.")))
+	}
+	if len(content) > maxInputValue {
+		return reply(ephemeral(RenderText(fmt.Sprintf("⚠️ %s is %d bytes, more than a Discord form field holds (%d characters). "+
+			"Change it with the command's options (set KEY=VALUE), or on the host with `poolvisor console` or `poolvisor exec`.",
+			code(firstNonEmpty(file, target)), len(content), maxInputValue))))
+	}
+	in := rawInputs[0]
+	ti := discordgo.TextInput{CustomID: in.Flag, Label: in.Label, Style: discordgo.TextInputParagraph, Placeholder: truncate(in.Hint, 100),
+		Required: true, MaxLength: maxInputValue, Value: content}
+	return &response{Type: discordgo.InteractionResponseModal, Data: modalData{
+		CustomID:   truncate(rawPrefix+words+":"+target, maxCustomID),
+		Title:      truncate("Edit the file of "+target, maxModalTitle),
+		Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{ti}}},
+	}}
+}
+
+// rawOperation turns a submitted raw editor into the edit it stands for.
+func rawOperation(customID string, values map[string]string) (ops.Operation, bool) {
+	rest, ok := strings.CutPrefix(customID, rawPrefix)
+	if !ok {
+		return ops.Operation{}, false
+	}
+	words, target, _ := strings.Cut(rest, ":")
+	name, ok := rawOps[words]
+	if !ok || !ops.ValidName(target) {
+		return ops.Operation{}, false
+	}
+	return ops.Operation{Name: name, Target: target, Text: "/" + words + " " + target + " --raw",
+		Args: []ops.Arg{{Key: rawField, Value: values[rawField]}}}, true
+}
+
+// submitRaw applies a submitted file as the member, and answers like a
+// typed write: the result for the channel, a refusal for the member alone.
+func (a *Adapter) submitRaw(in *discordgo.Interaction, op ops.Operation) *response {
+	ex, ok := a.run.(executor)
+	if !ok {
+		return reply(ephemeral(RenderText("⚠️ This poolvisor cannot take a whole file from a form; change it with the command's options instead.")))
+	}
+	who, tok := actor(in), a.tokenOf(in)
+	res, ready := a.within(func(ctx context.Context) ops.Result {
+		return ex.Execute(ctx, who, op)
+	}, func(ctx context.Context, res ops.Result) {
+		a.finishDeferred(ctx, tok, true, who, op.Text, res)
+	})
+	if !ready {
+		return deferPublic
+	}
+	a.spawn(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
+	return reply(resultMessage(res, who, op.Text))
+}
