@@ -136,6 +136,11 @@ func TestAddForm(t *testing.T) {
 	if cmd, _ := op.Get("command"); cmd != values["command"] || strings.Join(op.All("set"), ",") != "stopsignal=INT,startsecs=3" {
 		t.Errorf("the form's values did not arrive as typed: %+v", op)
 	}
+	// From the channel where the form was asked for: in fleet mode it
+	// chooses the host, as it did for the show that prefilled an edit form.
+	if by := h.b.lastBy.Load().(ops.Actor); by.Channel != channel {
+		t.Errorf("the form ran as %+v, without the channel %s", by, channel)
+	}
 	// A retried submission is not applied again.
 	h.submit(alice, v, values)
 	if h.b.writes.Load() != 1 {

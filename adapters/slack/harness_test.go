@@ -50,6 +50,7 @@ type backend struct {
 	delay    atomic.Int64 // nanoseconds each list takes
 	writes   atomic.Int32
 	lastOp   atomic.Value // ops.Operation of the last write applied
+	lastBy   atomic.Value // ops.Actor of the last write applied
 }
 
 func (b *backend) list(context.Context, ops.Request) (ops.Outcome, error) {
@@ -90,6 +91,7 @@ func (w write) Plan(_ context.Context, req ops.Request) (*ops.Plan, error) {
 	return &ops.Plan{Summary: "write " + req.Op.Target, Apply: func(context.Context) (ops.Outcome, error) {
 		w.b.writes.Add(1)
 		w.b.lastOp.Store(req.Op)
+		w.b.lastBy.Store(req.Actor)
 		return ops.Outcome{Message: "Updated " + req.Op.Target + " on test."}, nil
 	}}, nil
 }

@@ -56,7 +56,7 @@ func (a *Adapter) preview(ctx context.Context, cb slackgo.InteractionCallback) {
 		if req, errs := buildRequest(f, values, m); len(errs) > 0 {
 			shown = fieldProblems(f, errs)
 		} else {
-			actor := a.actor(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName))
+			actor := a.actorIn(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName), m.Channel)
 			shown = Render(req.run(ctx, a.run, actor, true)).Blocks
 		}
 		shown = append([]slackgo.Block{slackgo.NewDividerBlock()}, shown...)

@@ -63,7 +63,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackgo.InteractionCall
 	viewID := cb.View.ID
 	var actor ops.Actor
 	plan, inTime := a.within(func(ctx context.Context) ops.Result {
-		actor = a.actor(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName))
+		actor = a.actorIn(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName), m.Channel)
 		return req.run(ctx, a.run, actor, true)
 	}, func(ctx context.Context, plan ops.Result) {
 		a.applyForm(ctx, viewID, o, actor, req, plan)
