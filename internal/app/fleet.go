@@ -39,6 +39,10 @@ func (a *App) newHub(ctx context.Context, serving bool) (map[string]ops.Handler,
 	if err != nil {
 		return nil, err
 	}
+	register, err := fleet.NewRegister(ctx, a.db)
+	if err != nil {
+		return nil, err
+	}
 	nc, err := fleet.Connect(connConfig(cfg, "poolvisor hub "+cfg.Host, serving), a.Log.With("part", "fleet"))
 	if err != nil {
 		return nil, err
@@ -46,7 +50,7 @@ func (a *App) newHub(ctx context.Context, serving bool) (map[string]ops.Handler,
 	a.nc = nc
 	a.Hub = fleet.NewHub(nc, fleet.HubConfig{
 		Key: key, Timeout: cfg.Fleet.RequestTimeout, DefaultHost: cfg.DefaultHost,
-		Groups: cfg.HostGroups, Channels: cfg.Channels, Log: a.Log.With("part", "fleet"),
+		Groups: cfg.HostGroups, Channels: cfg.Channels, Register: register, Log: a.Log.With("part", "fleet"),
 	})
 	if err := a.Hub.Start(ctx); err != nil {
 		nc.Close()

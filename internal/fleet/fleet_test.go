@@ -305,7 +305,7 @@ func TestGroupWriteWaitsForApprovalThenAppliesOnEveryHost(t *testing.T) {
 	if res.Status != ops.StatusPending || res.ApprovalID == "" {
 		t.Fatalf("group write: %+v", res)
 	}
-	if !strings.Contains(res.Message, "web-01: restart web") || !strings.Contains(res.Message, "web-02: restart web") {
+	if !strings.Contains(res.Message, "== web-01 ==\nrestart web") || !strings.Contains(res.Message, "== web-02 ==\nrestart web") {
 		t.Errorf("the request shows what each host will do:\n%s", res.Message)
 	}
 	if e.hosts["web-01"].restarts.Load()+e.hosts["web-02"].restarts.Load() != 0 {
@@ -451,5 +451,38 @@ func TestHubRelaysAgentAlertsWithAHostButton(t *testing.T) {
 		case <-time.After(5 * time.Second):
 			t.Fatalf("no %q within 5s", w)
 		}
+	}
+}
+
+func TestANewHubStillNamesAHostThatWentDown(t *testing.T) {
+	e := newFleet(t, "web-01", "web-02", "extra-01", "worker-01") // extra-01 is in no group or channel
+	db, err := sqlitedb.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	reg, err := NewRegister(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newHub := func() *Hub {
+		h := NewHub(e.dial("hub"), HubConfig{Key: e.key, Timeout: time.Second, DefaultHost: "web-01", Register: reg, Log: testLog(t)})
+		if err := h.Start(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(h.Stop)
+		return h
+	}
+	if got := newHub().Hosts(t.Context()); !slices.Contains(got, "extra-01") {
+		t.Fatalf("the first hub did not discover extra-01: %v", got)
+	}
+	e.cancel["extra-01"]()
+	later := newHub() // as an exec started after extra-01 went down
+	if got := later.Hosts(t.Context()); !slices.Contains(got, "extra-01") {
+		t.Fatalf("a new hub forgot extra-01: %v", got)
+	}
+	out, err := later.read(t.Context(), later.expand(All), ops.Request{Actor: operator, Op: ops.Operation{Name: "supervisor.program.list", Host: All}})
+	if err == nil || !strings.Contains(err.Error(), "== extra-01 ==\nhost unreachable") {
+		t.Errorf("status across all: %v %+v", err, out)
 	}
 }

@@ -26,8 +26,11 @@ type HubConfig struct {
 	DefaultHost string
 	Groups      map[string][]string // host_groups
 	Channels    map[string]string   // chat channel ID -> host or group
-	Log         *slog.Logger
-	Now         func() time.Time
+	// Register keeps the hosts heard from across restarts (nil: only this
+	// process's memory).
+	Register *Register
+	Log      *slog.Logger
+	Now      func() time.Time
 }
 
 // ApplyTimeout is the deadline of an apply: a restart waits for the
@@ -41,7 +44,8 @@ type Hub struct {
 	nc  *nats.Conn
 
 	mu     sync.Mutex
-	seen   map[string]seenHost // by host
+	seen   map[string]seenHost  // by host
+	saved  map[string]time.Time // when each host was last written to the register
 	subs   []*nats.Subscription
 	relay  *relay
 	alerts chan hostAlert
@@ -68,7 +72,7 @@ func NewHub(nc *nats.Conn, cfg HubConfig) *Hub {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 2 * time.Second
 	}
-	h := &Hub{cfg: cfg, nc: nc, seen: map[string]seenHost{}, alerts: make(chan hostAlert, 256)}
+	h := &Hub{cfg: cfg, nc: nc, seen: map[string]seenHost{}, saved: map[string]time.Time{}, alerts: make(chan hostAlert, 256)}
 	h.relay = newRelay(cfg.Log)
 	return h
 }
@@ -77,6 +81,17 @@ func NewHub(nc *nats.Conn, cfg HubConfig) *Hub {
 // agent to announce itself now (waiting at most the request timeout), so
 // that `--host all` means every agent from the first request on.
 func (h *Hub) Start(ctx context.Context) error {
+	if r := h.cfg.Register; r != nil {
+		known, err := r.remembered(ctx, h.cfg.Now())
+		if err != nil {
+			return fmt.Errorf("fleet hub: read the hosts register: %w", err)
+		}
+		h.mu.Lock()
+		for _, s := range known {
+			h.seen[s.Host], h.saved[s.Host] = s, s.at
+		}
+		h.mu.Unlock()
+	}
 	sub, err := h.nc.Subscribe(hubWildcard, func(m *nats.Msg) {
 		switch {
 		case len(m.Subject) > len(announcePrefix) && m.Subject[:len(announcePrefix)] == announcePrefix:
@@ -168,12 +183,22 @@ func (h *Hub) discover(ctx context.Context) {
 }
 
 func (h *Hub) saw(an Announce) {
+	now := h.cfg.Now()
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	if _, known := h.seen[an.Host]; !known {
+	if prev, known := h.seen[an.Host]; !known || prev.Started != an.Started {
 		h.cfg.Log.Info("fleet: agent joined", "host", an.Host, "version", an.Version)
 	}
-	h.seen[an.Host] = seenHost{Announce: an, at: h.cfg.Now()}
+	h.seen[an.Host] = seenHost{Announce: an, at: now}
+	save := h.cfg.Register != nil && now.Sub(h.saved[an.Host]) >= registerEvery
+	if save {
+		h.saved[an.Host] = now
+	}
+	h.mu.Unlock()
+	if save {
+		if err := h.cfg.Register.save(context.Background(), an.Host, an.Version, now); err != nil {
+			h.cfg.Log.Warn("fleet hub: could not write the hosts register", "host", an.Host, "err", err)
+		}
+	}
 }
 
 // Hosts returns every host the hub knows, sorted: those the config names

@@ -192,7 +192,7 @@ func (h *Hub) planGroup(ctx context.Context, hosts []string, req ops.Request) (*
 	var changes []ops.FileChange
 	fp := sha256.New()
 	for i, p := range plans {
-		summary = append(summary, hosts[i]+": "+p.Summary)
+		summary = append(summary, "== "+hosts[i]+" ==\n"+p.Summary)
 		fmt.Fprintf(fp, "%s=%s\n", hosts[i], p.Fingerprint)
 		for _, c := range p.Changes {
 			c.Path = hosts[i] + ":" + c.Path
@@ -200,7 +200,7 @@ func (h *Hub) planGroup(ctx context.Context, hosts []string, req ops.Request) (*
 		}
 	}
 	return &ops.Plan{
-		Summary:       fmt.Sprintf("On %d hosts of %s, one after the other:\n%s", len(hosts), req.Op.Host, strings.Join(summary, "\n")),
+		Summary:       fmt.Sprintf("On %d hosts of %s, one after the other:\n%s", len(hosts), req.Op.Host, strings.Join(summary, "\n\n")),
 		Fingerprint:   hex.EncodeToString(fp.Sum(nil)),
 		Changes:       changes,
 		NeedsApproval: true,
