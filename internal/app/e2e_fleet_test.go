@@ -63,6 +63,7 @@ type fleetEnv struct {
 	hub    *env // its config is the hub's; exec with it reaches every host
 	hubURL string
 	agents map[string]*agentProc
+	fpm    *sandbox.PHPFPM // web-01's
 }
 
 func newFleetEnv(t *testing.T) *fleetEnv {
@@ -77,7 +78,8 @@ func newFleetEnv(t *testing.T) *fleetEnv {
 	pub := strings.TrimSpace(string(out))
 	fe := &fleetEnv{t: t, nats: srv, agents: map[string]*agentProc{}}
 
-	web01, _ := newFPMEnv(t, sandbox.Pool{Name: "www", StatusPath: "/status"})
+	web01, fpm := newFPMEnv(t, sandbox.Pool{Name: "www", StatusPath: "/status"})
+	fe.fpm = fpm
 	web02 := newEnv(t, sandbox.Program{Name: "app", Command: loop("web-02")})
 	worker := newEnv(t, sandbox.Program{Name: "queue", Command: loop("work"), NumProcs: 2})
 	for host, e := range map[string]*env{"web-01": web01, "web-02": web02, "worker-01": worker} {
@@ -248,6 +250,47 @@ func TestFleetEndToEnd(t *testing.T) {
 		hub.want("vic", "supervisor stop queue:* --host worker-01", "denied", 3)
 		if _, ok := hub.want("vic", "supervisor status --host worker-01", "ok", 0).programs(t)["queue:queue_00 RUNNING"]; !ok {
 			t.Error("queue stopped by a viewer")
+		}
+	})
+
+	t.Run("hostile input through the hub changes nothing on the hosts", func(t *testing.T) {
+		web02 := fe.agents["web-02"].env.sv
+		snapshot := func() string {
+			return digest(t, []string{web02.ProgramDir, fe.fpm.PoolDir}, web02.ConfigFile, fe.fpm.MainConfig)
+		}
+		was := snapshot()
+		pid := hub.want("vic", "supervisor status --host web-02", "ok", 0).programs(t)["app RUNNING"]
+		workers := fmt.Sprint(fe.fpm.Workers("www"))
+		for _, text := range []string{
+			"supervisor edit app --host web-02 --set \"command=/bin/true\n[program:evil]\"",
+			`supervisor edit app --host web-02 --set "environment=SECRET=%(ENV_NO_SUCH_VARIABLE)s"`,
+			`supervisor edit app --host web-02 --set "command=` + strings.Repeat("x", 70000) + `"`,
+			`supervisor edit app --host web-02 --set "bogus_key=1"`,
+			`supervisor edit app --host web-02 --user nosuchuser`,
+			`supervisor add "../etc" --host web-02 --command /bin/true`,
+			"fpm pool create api --host web-01 --set \"pm.max_children=5\n[evil]\"",
+			`fpm pool create api --host web-01 --set "[global]=x"`,
+			`fpm pool create api --host web-01 --set "bogus.directive=1"`,
+			`fpm pool create api --host web-01 --user nosuchuser`,
+			`supervisor stop app --host "*"`,
+			`supervisor stop app --host ">"`,
+			`supervisor stop app --host web-02.`,
+			`supervisor stop app --host nowhere`,
+			`supervisor stop app --host all`,
+		} {
+			r := hub.exec("alice", text)
+			if r.Status != "invalid" || r.code != 2 {
+				t.Errorf("%.80q = %s (exit %d), want invalid: %s", text, r.Status, r.code, r.Message)
+			}
+		}
+		if snapshot() != was {
+			t.Fatal("a refused request changed a host's config")
+		}
+		if now := hub.want("vic", "supervisor status --host web-02", "ok", 0).programs(t)["app RUNNING"]; now != pid {
+			t.Errorf("app restarted: pid %d -> %d", pid, now)
+		}
+		if now := fmt.Sprint(fe.fpm.Workers("www")); now != workers {
+			t.Errorf("php-fpm was reloaded: workers %s -> %s", workers, now)
 		}
 	})
 
