@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -59,13 +61,16 @@ const apiTimeout = 10 * time.Second
 // APIError is a refused REST call. Its Status says whether retrying may
 // help: 429 and 5xx may, other 4xx will not.
 type APIError struct {
-	Method, Path string
-	Status       int
-	Body         string
+	Method string
+	Route  string // like webhook.edit_original: never the path, which holds tokens
+	Status int
+	Body   string
+	// RetryAfter is how long Discord asks to wait, on a 429.
+	RetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {
-	return fmt.Sprintf("discord %s %s: HTTP %d: %s", e.Method, e.Path, e.Status, e.Body)
+	return fmt.Sprintf("discord %s %s: HTTP %d: %s", e.Method, e.Route, e.Status, e.Body)
 }
 
 // Retryable reports whether the call may succeed later.
@@ -91,19 +96,54 @@ func newRESTClient(base, token string, observe func(route string, failed, rateLi
 	return &restClient{base: base, token: token, http: &http.Client{Timeout: apiTimeout}, observe: observe}
 }
 
-// do makes one call; route names it for the metrics (the path holds IDs
-// and tokens, which must not become labels).
+// Rate limits: a 429 is waited out and the call made again, up to
+// maxRateLimitRetries times and never longer than maxRateLimitWait a time
+// (nor past ctx's deadline); a longer wait is returned as the error.
+// https://discord.com/developers/docs/topics/rate-limits
+const (
+	maxRateLimitRetries = 3
+	maxRateLimitWait    = 10 * time.Second
+)
+
+// do makes one call; route names it for the metrics and errors (the path
+// holds IDs and tokens, which must become neither labels nor log lines).
 func (c *restClient) do(ctx context.Context, route, method, path string, bot bool, in, out any) error {
-	err := c.call(ctx, method, path, bot, in, out)
-	if c.observe != nil {
+	for attempt := 0; ; attempt++ {
+		err := c.call(ctx, route, method, path, bot, in, out)
 		var refused *APIError
 		limited := errors.As(err, &refused) && refused.Status == http.StatusTooManyRequests
-		c.observe(route, err != nil, limited)
+		if c.observe != nil {
+			c.observe(route, err != nil, limited)
+		}
+		if !limited || attempt == maxRateLimitRetries || refused.RetryAfter > maxRateLimitWait {
+			return err
+		}
+		t := time.NewTimer(refused.RetryAfter)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
 	}
-	return err
 }
 
-func (c *restClient) call(ctx context.Context, method, path string, bot bool, in, out any) error {
+// retryAfter reads how long a 429 asks to wait: the body's retry_after
+// (seconds, fractional), else the Retry-After header, else a second.
+func retryAfter(h http.Header, body []byte) time.Duration {
+	var rl struct {
+		RetryAfter float64 `json:"retry_after"`
+	}
+	if json.Unmarshal(body, &rl) == nil && rl.RetryAfter > 0 {
+		return time.Duration(rl.RetryAfter * float64(time.Second))
+	}
+	if secs, err := strconv.ParseFloat(h.Get("Retry-After"), 64); err == nil && secs > 0 {
+		return time.Duration(secs * float64(time.Second))
+	}
+	return time.Second
+}
+
+func (c *restClient) call(ctx context.Context, route, method, path string, bot bool, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		raw, err := json.Marshal(in)
@@ -125,16 +165,25 @@ func (c *restClient) call(ctx context.Context, method, path string, bot bool, in
 	req.Header.Set("User-Agent", "DiscordBot (https://github.com/poolvisor/poolvisor, 1)")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("discord %s %s: %w", method, path, err)
+		// *url.Error names the URL, token and all: keep only what failed.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("discord %s %s: %w", method, route, err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode >= 300 {
-		return &APIError{Method: method, Path: path, Status: resp.StatusCode, Body: strings.TrimSpace(string(raw))}
+		e := &APIError{Method: method, Route: route, Status: resp.StatusCode, Body: strings.TrimSpace(string(raw))}
+		if e.Status == http.StatusTooManyRequests {
+			e.RetryAfter = retryAfter(resp.Header, raw)
+		}
+		return e
 	}
 	if out != nil && len(raw) > 0 {
 		if err := json.Unmarshal(raw, out); err != nil {
-			return fmt.Errorf("discord %s %s: %w", method, path, err)
+			return fmt.Errorf("discord %s %s: %w", method, route, err)
 		}
 	}
 	return nil
