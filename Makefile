@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 export PATH := $(PATH):/usr/local/go/bin
 
-.PHONY: all build deps test lint fmt vet demo demo-down bench fuzz soak release clean
+.PHONY: all build deps test lint fmt vet demo demo-down demo-fleet bench fuzz soak release clean
 
 all: build
 
@@ -27,6 +27,11 @@ test: deps lint
 # A sandboxed supervisord with sample programs in ./.sandbox, and a console on it.
 demo: deps build
 	@scripts/demo.sh
+
+# Fleet mode on this machine: nats-server, three sandboxed agents, a console on the hub.
+demo-fleet: build
+	@scripts/install-deps.sh --fleet
+	@scripts/demo-fleet.sh
 
 demo-down:
 	@bin/poolvisor-sandbox down --dir .sandbox 2>/dev/null || true
@@ -57,4 +62,4 @@ release:
 	cd dist && sha256sum poolvisor-* > SHA256SUMS && cat SHA256SUMS
 
 clean:
-	rm -rf bin dist .sandbox
+	rm -rf bin dist .sandbox .sandbox-fleet

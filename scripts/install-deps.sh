@@ -2,11 +2,15 @@
 # Installs the system packages that poolvisor's demo and tests run for real:
 # supervisord (Debian package "supervisor") and php-fpm. As root it installs
 # what is missing; otherwise it prints the exact command to run.
+# --fleet also wants nats-server, for make demo-fleet (the tests embed one).
 set -euo pipefail
 
 need=()
 command -v supervisord >/dev/null 2>&1 || need+=(supervisor)
 compgen -G "/usr/sbin/php-fpm*" >/dev/null || need+=(php-fpm)
+if [ "${1:-}" = "--fleet" ]; then
+  command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
+fi
 
 if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
   echo "poolvisor needs Go 1.26 or newer (https://go.dev/doc/install); it is not on PATH." >&2

@@ -63,7 +63,7 @@ func (h *Hub) hostInfo(ctx context.Context, host string) ops.HostInfo {
 		in.Components = s.Health
 	}
 	if err != nil {
-		in.Unreachable = err.Error()
+		in.Unreachable = strings.TrimPrefix(err.Error(), ErrUnreachable.Error()+": ")
 		return in
 	}
 	in.Healthy = true
