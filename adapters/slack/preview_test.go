@@ -2,9 +2,7 @@ package slack
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,39 +11,19 @@ import (
 	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
 )
 
-// viewRecorder is the Web API with views.update, which the fake does not
-// serve: it records the views a preview draws.
-type viewRecorder struct {
-	API
-	mu      sync.Mutex
-	updates []viewUpdate
-}
-
-type viewUpdate struct {
-	View         slackgo.ModalViewRequest
-	Hash, ViewID string
-}
-
-func (r *viewRecorder) UpdateViewContext(_ context.Context, v slackgo.ModalViewRequest, _, hash, viewID string) (*slackgo.ViewResponse, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.updates = append(r.updates, viewUpdate{View: v, Hash: hash, ViewID: viewID})
-	return &slackgo.ViewResponse{}, nil
-}
-
-func (r *viewRecorder) wait(t *testing.T, n int) viewUpdate {
+// waitUpdate waits until the fake's view id has been updated n times and
+// returns it.
+func (h *harness) waitUpdate(t *testing.T, id string, n int) slackfake.OpenedView {
 	t.Helper()
 	deadline := time.Now().Add(wait)
 	for {
-		r.mu.Lock()
-		if len(r.updates) > n {
-			u := r.updates[n]
-			r.mu.Unlock()
-			return u
+		for _, v := range h.fake.Views() {
+			if v.ID == id && v.Updates >= n {
+				return v
+			}
 		}
-		r.mu.Unlock()
 		if time.Now().After(deadline) {
-			t.Fatalf("no views.update #%d", n+1)
+			t.Fatalf("view %s not updated %d times", id, n)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -59,7 +37,7 @@ func clickPreview(who slackfake.Slash, v slackfake.OpenedView, values map[string
 		state.Values[block] = map[string]slackgo.BlockAction{valueAction: {Value: value}}
 	}
 	cb := slackgo.InteractionCallback{Type: slackgo.InteractionTypeBlockActions,
-		View: slackgo.View{ID: v.ID, Hash: "hash-1", CallbackID: v.View.CallbackID, PrivateMetadata: v.View.PrivateMetadata, State: state}}
+		View: slackgo.View{ID: v.ID, CallbackID: v.View.CallbackID, PrivateMetadata: v.View.PrivateMetadata, State: state}}
 	cb.User.ID, cb.User.Name = who.UserID, who.UserName
 	cb.ActionCallback.BlockActions = []*slackgo.BlockAction{{ActionID: actionPreview, BlockID: blockPreview}}
 	return cb
@@ -67,8 +45,6 @@ func clickPreview(who slackfake.Slash, v slackfake.OpenedView, values map[string
 
 func TestPreviewShowsThePlanInTheForm(t *testing.T) {
 	h := newHarness(t, ModeHTTP)
-	rec := &viewRecorder{API: h.a.api}
-	h.a.api = rec
 	v, _ := h.openForm(alice, "edit web")
 	if !strings.Contains(string(v.View.Blocks), `"action_id":"pv:preview"`) {
 		t.Fatalf("the form has no Preview button: %s", v.View.Blocks)
@@ -87,19 +63,10 @@ func TestPreviewShowsThePlanInTheForm(t *testing.T) {
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h.a.preview(context.Background(), clickPreview(alice, v, tt.values))
-			u := rec.wait(t, i)
-			if u.ViewID != v.ID || u.Hash != "hash-1" {
-				t.Errorf("updated view %s (hash %s), want %s (hash-1)", u.ViewID, u.Hash, v.ID)
-			}
-			raw, _ := json.Marshal(u.View)
-			var sv slackfake.View
-			if err := json.Unmarshal(raw, &sv); err != nil {
-				t.Fatal(err)
-			}
-			if err := slackfake.ValidateView(sv); err != nil {
-				t.Errorf("Slack would refuse the preview: %v", err)
-			}
+			cb := clickPreview(alice, v, tt.values)
+			cb.View.Hash = h.waitUpdate(t, v.ID, i).Hash() // the view as the click saw it
+			h.a.preview(context.Background(), cb)
+			sv := h.waitUpdate(t, v.ID, i+1).View // the fake validated it as Slack would
 			for _, w := range tt.want {
 				if !strings.Contains(string(sv.Blocks), w) {
 					t.Errorf("the preview lacks %q:\n%s", w, slackfake.Readable(sv.Blocks))
@@ -115,6 +82,25 @@ func TestPreviewShowsThePlanInTheForm(t *testing.T) {
 				t.Errorf("the preview lost the form's metadata: %q %q", sv.PrivateMetadata, sv.CallbackID)
 			}
 		})
+	}
+	if h.b.writes.Load() != 0 {
+		t.Fatal("a preview applied something")
+	}
+}
+
+// TestPreviewThroughTheEndpoint clicks Preview as Slack delivers it (a
+// signed block_actions POST) and reads the form back from the fake, which
+// serves views.update as Slack does (hash checked).
+func TestPreviewThroughTheEndpoint(t *testing.T) {
+	h := newHarness(t, ModeHTTP)
+	v, _ := h.openForm(alice, "edit web")
+	cb := clickPreview(alice, v, map[string]string{"command": "/bin/true", "user": "www-data", "autostart": "true"})
+	cb.View.Hash = v.Hash()
+	if code, body := h.post("/slack/interactions", slackfake.InteractionForm(cb)); code != 200 {
+		t.Fatalf("click answered %d %s", code, body)
+	}
+	if now := h.waitUpdate(t, v.ID, 1); !strings.Contains(string(now.View.Blocks), "Plan only, nothing applied") {
+		t.Errorf("the updated form shows no plan:\n%s", slackfake.Readable(now.View.Blocks))
 	}
 	if h.b.writes.Load() != 0 {
 		t.Fatal("a preview applied something")

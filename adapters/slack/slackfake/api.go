@@ -197,7 +197,7 @@ func (s *Server) viewsOpen(w http.ResponseWriter, p params) {
 	s.changed = make(chan struct{})
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "view": map[string]any{
 		"id": ov.ID, "type": "modal", "callback_id": v.CallbackID, "private_metadata": v.PrivateMetadata,
-		"hash": ov.hash(), "blocks": v.Blocks, "title": v.Title}})
+		"hash": ov.Hash(), "blocks": v.Blocks, "title": v.Title}})
 }
 
 // viewsUpdate replaces an open view, as Slack's views.update: by view_id,
@@ -225,7 +225,7 @@ func (s *Server) viewsUpdate(w http.ResponseWriter, p params) {
 	case i < 0:
 		fail(w, "not_found")
 		return
-	case hash != "" && hash != s.views[i].hash():
+	case hash != "" && hash != s.views[i].Hash():
 		fail(w, "hash_conflict")
 		return
 	}
@@ -241,7 +241,7 @@ func (s *Server) viewsUpdate(w http.ResponseWriter, p params) {
 	ov := s.views[i]
 	writeJSON(w, http.StatusOK, map[string]any{"ok": true, "view": map[string]any{
 		"id": ov.ID, "type": "modal", "callback_id": v.CallbackID, "private_metadata": v.PrivateMetadata,
-		"hash": ov.hash(), "blocks": v.Blocks, "title": v.Title}})
+		"hash": ov.Hash(), "blocks": v.Blocks, "title": v.Title}})
 }
 
 func (s *Server) usergroupsList(w http.ResponseWriter, p params) {

@@ -80,8 +80,9 @@ type OpenedView struct {
 	Updates   int    `json:"updates"` // views.update calls that replaced it
 }
 
-// hash is the view's current hash, which changes with every update.
-func (v OpenedView) hash() string { return fmt.Sprintf("h%s-%d", v.ID, v.Updates) }
+// Hash is the view's current hash, which changes with every update; a
+// block_actions payload from the view carries it.
+func (v OpenedView) Hash() string { return fmt.Sprintf("h%s-%d", v.ID, v.Updates) }
 
 // Server is the fake. Its zero value is not usable: call New.
 type Server struct {
