@@ -119,7 +119,9 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 		a.api = answeredFirst{API: a.api, callbacks: a.callbacks}
 		a.gw = newGateway(cfg.BotToken, a.api, a.onDispatch, log)
 	}
-	a.approvals = newApprovalMessages(cfg.Now)
+	if a.approvals == nil { // no WithPosted
+		a.approvals = newApprovalMessages(nil, cfg.Now)
+	}
 	a.lists = newListCache(cfg.Now)
 	a.bg = background.New("discord", log)
 	return a, nil

@@ -13,6 +13,14 @@ import (
 // msgRef is a posted approval request that can be edited: through the
 // interaction token of the response that carries it while that token
 // lasts, else by channel and message ID with the bot token.
+//
+// With WithPosted the token is stored, with the rest, in the embedded
+// database. That is acceptable: the database is on this machine in the
+// data directory (mode 0700), and a token edits only that one response and
+// only for interactionTokenLifetime (15 minutes). Past that, editRef falls
+// back to the bot token, for a ref that has a channel and message (the
+// notify channel's copy); a response known by its token alone is updated
+// when it is clicked.
 type msgRef struct {
 	Channel, Message string
 	Token            token
@@ -21,7 +29,28 @@ type msgRef struct {
 // approvalMessages remembers where each approval request was posted.
 type approvalMessages = posted.Tracker[msgRef]
 
-func newApprovalMessages(now func() time.Time) *approvalMessages { return posted.New[msgRef](now) }
+// postedPlatform names Discord's rows among the posted messages.
+const postedPlatform = "discord"
+
+// newApprovalMessages keeps where requests were posted in s, or in memory
+// when s is nil.
+func newApprovalMessages(s *posted.Store, now func() time.Time) *approvalMessages {
+	return posted.New[msgRef](s, postedPlatform, now)
+}
+
+// WithPosted keeps where approval requests were posted in s (the embedded
+// database), so that a decision after a restart still replaces the buttons
+// of every copy. Without it they are remembered in memory.
+func WithPosted(s *posted.Store) Option {
+	return func(a *Adapter) { a.approvals = newApprovalMessages(s, a.cfg.Now) }
+}
+
+// remember records that request id was posted as ref.
+func (a *Adapter) remember(ctx context.Context, id string, ref msgRef) {
+	if err := a.approvals.Add(ctx, id, ref); err != nil {
+		a.log.Warn("discord: a decision will not update this approval request", "channel", ref.Channel, "approval", id, "err", err)
+	}
+}
 
 // afterResult follows up a result that was answered: an approval request
 // is remembered (and copied to the notify channel); a decision typed as
@@ -29,7 +58,7 @@ func newApprovalMessages(now func() time.Time) *approvalMessages { return posted
 func (a *Adapter) afterResult(ctx context.Context, res ops.Result, by ops.Actor, tok token) {
 	if isApprovalRequest(res) {
 		id := res.ApprovalID
-		a.approvals.Add(id, msgRef{Token: tok})
+		a.remember(ctx, id, msgRef{Token: tok})
 		if ch := a.cfg.NotifyChannelID; ch != "" {
 			m := Render(res)
 			msgID, err := a.api.Send(ctx, ch, &m)
@@ -37,7 +66,7 @@ func (a *Adapter) afterResult(ctx context.Context, res ops.Result, by ops.Actor,
 				a.log.Warn("discord: could not post an approval request to the notify channel", "approval", id, "err", err)
 				return
 			}
-			a.approvals.Add(id, msgRef{Channel: ch, Message: msgID})
+			a.remember(ctx, id, msgRef{Channel: ch, Message: msgID})
 		}
 		return
 	}
@@ -84,7 +113,11 @@ func decisionMessage(res ops.Result, by ops.Actor) Message {
 // id, other than the clicked one, with its outcome.
 func (a *Adapter) updateApproval(ctx context.Context, id string, res ops.Result, by ops.Actor, clicked *msgRef) {
 	m := decisionMessage(res, by)
-	for _, ref := range a.approvals.Take(id) {
+	refs, err := a.approvals.Take(ctx, id)
+	if err != nil {
+		a.log.Warn("discord: some copies of an approval request keep their buttons", "approval", id, "err", err)
+	}
+	for _, ref := range refs {
 		if clicked != nil && ref.Message != "" && ref.Message == clicked.Message {
 			continue
 		}

@@ -1,11 +1,19 @@
 // Package posted remembers where a chat adapter posted each approval
 // request, so that a decision (by button or typed) replaces the buttons on
-// every copy. It lives in memory: after a restart only the clicked message
-// is updated.
+// every copy. Given a Store on the embedded database, the entries outlive
+// the process: a decision after `serve` restarts still finds every copy.
+// Without one (tests) they live in memory.
+//
+// A reference is kept as JSON, so only the exported fields of R survive;
+// the in-memory store encodes them too, so that tests see what a restart
+// would.
 package posted
 
 import (
-	"sync"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -16,47 +24,65 @@ const Memory = 24 * time.Hour
 // Tracker maps approval IDs to the messages (of type R, the platform's
 // message reference) that carry them.
 type Tracker[R any] struct {
-	now func() time.Time
-	mu  sync.Mutex
-	m   map[string]*entry[R]
+	rows     rows
+	platform string
+	now      func() time.Time
 }
 
-type entry[R any] struct {
-	refs    []R
-	expires time.Time
+// rows is where a Tracker keeps its entries: a Store, or memory.
+type rows interface {
+	// add records ref (JSON) for approval id until expires, forgetting
+	// what expired by now.
+	add(ctx context.Context, platform, id string, ref []byte, expires, now time.Time) error
+	// take returns and forgets the unexpired refs of approval id, oldest
+	// first. Of concurrent takes of the same id, one gets them all.
+	take(ctx context.Context, platform, id string, now time.Time) ([][]byte, error)
 }
 
-// New returns an empty Tracker on the clock now.
-func New[R any](now func() time.Time) *Tracker[R] {
-	return &Tracker[R]{now: now, m: map[string]*entry[R]{}}
+// New returns a Tracker on the clock now that keeps its entries in s, as
+// platform's (which keeps one adapter's rows apart from another's), or in
+// memory when s is nil.
+func New[R any](s *Store, platform string, now func() time.Time) *Tracker[R] {
+	t := &Tracker[R]{platform: platform, now: now}
+	if s != nil {
+		t.rows = s
+	} else {
+		t.rows = newMemStore()
+	}
+	return t
 }
 
 // Add records that approval id was posted as ref, forgetting expired entries.
-func (t *Tracker[R]) Add(id string, ref R) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+func (t *Tracker[R]) Add(ctx context.Context, id string, ref R) error {
+	raw, err := json.Marshal(ref)
+	if err != nil {
+		return fmt.Errorf("encode where approval %s was posted: %w", id, err)
+	}
 	now := t.now()
-	for k, e := range t.m {
-		if now.After(e.expires) {
-			delete(t.m, k)
-		}
+	if err := t.rows.add(ctx, t.platform, id, raw, now.Add(Memory), now); err != nil {
+		return fmt.Errorf("remember where approval %s was posted: %w", id, err)
 	}
-	e, ok := t.m[id]
-	if !ok {
-		e = &entry[R]{expires: now.Add(Memory)}
-		t.m[id] = e
-	}
-	e.refs = append(e.refs, ref)
+	return nil
 }
 
-// Take returns and forgets where approval id was posted.
-func (t *Tracker[R]) Take(id string) []R {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	e, ok := t.m[id]
-	if !ok {
-		return nil
+// Take returns and forgets where approval id was posted, in the order
+// posted. Of two concurrent Takes (in this process or another on the same
+// database), only one gets the references. A reference that no longer
+// decodes is left out and reported in the error, with the others returned.
+func (t *Tracker[R]) Take(ctx context.Context, id string) ([]R, error) {
+	raws, err := t.rows.take(ctx, t.platform, id, t.now())
+	if err != nil {
+		return nil, fmt.Errorf("recall where approval %s was posted: %w", id, err)
 	}
-	delete(t.m, id)
-	return e.refs
+	var refs []R
+	var errs []error
+	for _, raw := range raws {
+		var ref R
+		if err := json.Unmarshal(raw, &ref); err != nil {
+			errs = append(errs, fmt.Errorf("decode where approval %s was posted: %w", id, err))
+			continue
+		}
+		refs = append(refs, ref)
+	}
+	return refs, errors.Join(errs...)
 }

@@ -120,7 +120,9 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 	}
 	a.groups = newGroupCache(a.api, cfg.Usergroups, cfg.Now, log)
 	a.responses = newResponseURLs(cfg.Now)
-	a.approvals = newApprovalMessages(cfg.Now)
+	if a.approvals == nil { // no WithPosted
+		a.approvals = newApprovalMessages(nil, cfg.Now)
+	}
 	a.bg = background.New("slack", log)
 	return a
 }

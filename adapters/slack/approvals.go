@@ -18,7 +18,21 @@ type msgRef struct {
 // approvalMessages remembers where each approval request was posted.
 type approvalMessages = posted.Tracker[msgRef]
 
-func newApprovalMessages(now func() time.Time) *approvalMessages { return posted.New[msgRef](now) }
+// postedPlatform names Slack's rows among the posted messages.
+const postedPlatform = "slack"
+
+// newApprovalMessages keeps where requests were posted in s, or in memory
+// when s is nil.
+func newApprovalMessages(s *posted.Store, now func() time.Time) *approvalMessages {
+	return posted.New[msgRef](s, postedPlatform, now)
+}
+
+// WithPosted keeps where approval requests were posted in s (the embedded
+// database), so that a decision after a restart still replaces the buttons
+// of every copy. Without it they are remembered in memory.
+func WithPosted(s *posted.Store) Option {
+	return func(a *Adapter) { a.approvals = newApprovalMessages(s, a.cfg.Now) }
+}
 
 // postApproval posts a pending request, with its Approve and Deny buttons,
 // in the channel where it was asked and in the notify channel.
@@ -35,7 +49,9 @@ func (a *Adapter) postApproval(ctx context.Context, o origin, res ops.Result) {
 		}
 		ch, ts, err := a.api.PostMessageContext(ctx, ch, slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...))
 		if err == nil {
-			a.approvals.Add(id, msgRef{Channel: ch, TS: ts})
+			if err := a.approvals.Add(ctx, id, msgRef{Channel: ch, TS: ts}); err != nil {
+				a.log.Warn("slack: a decision will not update this approval request", "channel", ch, "approval", id, "err", err)
+			}
 			continue
 		}
 		a.log.Warn("slack: could not post an approval request", "channel", ch, "approval", id, "err", err)
@@ -82,7 +98,10 @@ func (a *Adapter) afterDecision(ctx context.Context, res ops.Result, by ops.Acto
 // clicked message first (falling back to its response_url), then every
 // other copy posted.
 func (a *Adapter) updateApproval(ctx context.Context, id string, res ops.Result, by ops.Actor, clicked *msgRef, responseURL string) {
-	refs := a.approvals.Take(id)
+	refs, err := a.approvals.Take(ctx, id)
+	if err != nil {
+		a.log.Warn("slack: some copies of an approval request keep their buttons", "approval", id, "err", err)
+	}
 	if clicked != nil {
 		refs = append([]msgRef{*clicked}, refs...)
 	}

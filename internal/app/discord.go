@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/poolvisor/poolvisor/adapters/discord"
+	"github.com/poolvisor/poolvisor/adapters/posted"
 	"github.com/poolvisor/poolvisor/internal/dedupe"
 )
 
@@ -22,6 +23,13 @@ func (a *App) newDiscord(ctx context.Context) (*discord.Adapter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("discord: %w", err)
 	}
+	// Where approval requests were posted is kept in the database, so a
+	// decision after a restart still replaces their buttons. A decision
+	// made by exec or console (another process) does not.
+	where, err := posted.Open(ctx, a.db)
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
 	dc, err := discord.New(discord.Config{
 		Mode:            cfg.Mode,
 		BotToken:        cfg.BotToken,
@@ -33,7 +41,7 @@ func (a *App) newDiscord(ctx context.Context) (*discord.Adapter, error) {
 		Observe: func(route string, failed, rateLimited bool) {
 			a.Metrics.ChatCall("discord", route, failed, rateLimited)
 		},
-	}, a.runner(), claims, a.Log.With("adapter", "discord"))
+	}, a.runner(), claims, a.Log.With("adapter", "discord"), discord.WithPosted(where))
 	if err != nil {
 		return nil, err
 	}

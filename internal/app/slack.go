@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/poolvisor/poolvisor/adapters/posted"
 	"github.com/poolvisor/poolvisor/adapters/slack"
 	"github.com/poolvisor/poolvisor/internal/dedupe"
 )
@@ -17,6 +18,13 @@ func (a *App) newSlack(ctx context.Context) (*slack.Adapter, error) {
 		return nil, nil
 	}
 	claims, err := dedupe.New(ctx, a.db)
+	if err != nil {
+		return nil, fmt.Errorf("slack: %w", err)
+	}
+	// Where approval requests were posted is kept in the database, so a
+	// decision after a restart still replaces their buttons. A decision
+	// made by exec or console (another process) does not.
+	where, err := posted.Open(ctx, a.db)
 	if err != nil {
 		return nil, fmt.Errorf("slack: %w", err)
 	}
@@ -41,7 +49,7 @@ func (a *App) newSlack(ctx context.Context) (*slack.Adapter, error) {
 		Observe: func(method string, failed, rateLimited bool) {
 			a.Metrics.ChatCall("slack", method, failed, rateLimited)
 		},
-	}, a.runner(), claims, a.Log.With("adapter", "slack"))
+	}, a.runner(), claims, a.Log.With("adapter", "slack"), slack.WithPosted(where))
 	if cfg.NotifyChannel != "" {
 		a.addNotifier("slack", sl)
 	}
