@@ -24,6 +24,10 @@ type API interface {
 	// EditOriginal edits an interaction's original response through its
 	// token (valid for interactionTokenLifetime).
 	EditOriginal(ctx context.Context, appID, token string, msg *Message) error
+	// Original finds an interaction's original response: its channel and
+	// message ID, with which the bot token can edit it after the
+	// interaction token has expired.
+	Original(ctx context.Context, appID, token string) (channelID, messageID string, err error)
 	// Followup sends a follow-up message through an interaction's token.
 	Followup(ctx context.Context, appID, token string, msg *Message) error
 	// Send posts a message in a channel with the bot token.
@@ -208,6 +212,20 @@ func (c *restClient) OverwriteCommands(ctx context.Context, appID, guildID strin
 
 func (c *restClient) EditOriginal(ctx context.Context, appID, token string, msg *Message) error {
 	return c.do(ctx, "webhook.edit_original", http.MethodPatch, "webhooks/"+appID+"/"+token+"/messages/@original", false, msg, nil)
+}
+
+func (c *restClient) Original(ctx context.Context, appID, token string) (string, string, error) {
+	var out struct {
+		ID        string `json:"id"`
+		ChannelID string `json:"channel_id"`
+	}
+	if err := c.do(ctx, "webhook.get_original", http.MethodGet, "webhooks/"+appID+"/"+token+"/messages/@original", false, nil, &out); err != nil {
+		return "", "", err
+	}
+	if out.ID == "" || out.ChannelID == "" {
+		return "", "", errors.New("discord: the original response names no channel or message")
+	}
+	return out.ChannelID, out.ID, nil
 }
 
 func (c *restClient) Followup(ctx context.Context, appID, token string, msg *Message) error {

@@ -18,9 +18,8 @@ import (
 // database. That is acceptable: the database is on this machine in the
 // data directory (mode 0700), and a token edits only that one response and
 // only for interactionTokenLifetime (15 minutes). Past that, editRef falls
-// back to the bot token, for a ref that has a channel and message (the
-// notify channel's copy); a response known by its token alone is updated
-// when it is clicked.
+// back to the bot token by channel and message ID, which rememberResponse
+// looks up for a response while its token is valid.
 type msgRef struct {
 	Channel, Message string
 	Token            token
@@ -52,13 +51,39 @@ func (a *Adapter) remember(ctx context.Context, id string, ref msgRef) {
 	}
 }
 
+// rememberResponse remembers the response that carries request id by its
+// token and, so that it can be edited after the token expires (Discord
+// lets an approval outlive it: approvals.ttl), by its channel and message
+// ID. The response may not be there yet when this runs beside the HTTP
+// answer that carries it, so the lookup is tried a few times.
+func (a *Adapter) rememberResponse(ctx context.Context, id string, tok token) {
+	ref := msgRef{Token: tok}
+	for try := 1; try <= 3 && tok.Value != ""; try++ {
+		ch, msg, err := a.api.Original(ctx, a.cfg.ApplicationID, tok.Value)
+		if err == nil {
+			ref.Channel, ref.Message = ch, msg
+			break
+		}
+		if try == 3 {
+			a.log.Info("discord: an approval request is updated by its token only (15 minutes), or when clicked", "approval", id, "err", err)
+			break
+		}
+		select {
+		case <-ctx.Done():
+			try = 3
+		case <-time.After(time.Duration(try) * 300 * time.Millisecond):
+		}
+	}
+	a.remember(ctx, id, ref)
+}
+
 // afterResult follows up a result that was answered: an approval request
 // is remembered (and copied to the notify channel); a decision typed as
 // /ops approve replaces the buttons of the request it decided.
 func (a *Adapter) afterResult(ctx context.Context, res ops.Result, by ops.Actor, tok token) {
 	if isApprovalRequest(res) {
 		id := res.ApprovalID
-		a.remember(ctx, id, msgRef{Token: tok})
+		a.rememberResponse(ctx, id, tok)
 		if ch := a.cfg.NotifyChannelID; ch != "" {
 			m := Render(res)
 			msgID, err := a.api.Send(ctx, ch, &m)

@@ -104,6 +104,11 @@ func (x answeredFirst) EditOriginal(ctx context.Context, appID, token string, ms
 	return x.API.EditOriginal(ctx, appID, token, msg)
 }
 
+func (x answeredFirst) Original(ctx context.Context, appID, token string) (string, string, error) {
+	x.callbacks.wait(ctx, token)
+	return x.API.Original(ctx, appID, token)
+}
+
 func (x answeredFirst) Followup(ctx context.Context, appID, token string, msg *Message) error {
 	x.callbacks.wait(ctx, token)
 	return x.API.Followup(ctx, appID, token, msg)

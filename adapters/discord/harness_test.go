@@ -102,6 +102,7 @@ type harness struct {
 	log    *lockedBuilder
 	cancel context.CancelFunc // stops Run
 	ran    chan error         // Run's error, once it returned
+	clock  func() time.Time   // what interactions are signed at; nil: time.Now
 }
 
 // newHarness builds the adapter on a real pipeline (RBAC, approvals, audit,
@@ -187,7 +188,11 @@ func newHarnessWith(t *testing.T, config func(*Config), tweak func(*Adapter)) *h
 // post sends an interaction signed now, unless mutate changes the request.
 func (h *harness) post(in map[string]any, mutate ...func(*http.Request)) (int, string) {
 	h.t.Helper()
-	req := h.key.SignedRequest(h.srv.URL+"/discord/interactions", discordfake.Body(in), time.Now())
+	at := time.Now()
+	if h.clock != nil {
+		at = h.clock()
+	}
+	req := h.key.SignedRequest(h.srv.URL+"/discord/interactions", discordfake.Body(in), at)
 	for _, m := range mutate {
 		m(req)
 	}

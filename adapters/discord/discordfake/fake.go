@@ -217,6 +217,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		default:
 			fail(http.StatusMethodNotAllowed, "method")
 		}
+	case webhook && len(parts) == 5 && parts[3] == "messages" && parts[4] == "@original" && r.Method == http.MethodGet:
+		c.Token = parts[2]
+		ch, msg, ok := originalOf(c.Token)
+		if !ok {
+			failCode(http.StatusNotFound, 10008, "Unknown Message")
+			return
+		}
+		s.record(c)
+		writeJSON(w, map[string]any{"id": msg, "channel_id": ch})
 	case webhook && len(parts) >= 3 && parts[1] == s.appID:
 		c.Token = parts[2]
 		if err := ValidateMessage(body); err != nil {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -58,6 +59,25 @@ type Member struct {
 
 var ids atomic.Int64
 
+// Token is the interaction token the payloads carry. Real tokens are
+// opaque; the fake's name the channel, so that it can answer a lookup of
+// the original response (GET .../messages/@original) in HTTP mode, where
+// the response itself never passes through the fake.
+func Token(id, channel string) string { return "tok-" + id + "." + channel }
+
+// originalOf is the channel and message ID of token's original response.
+func originalOf(token string) (channel, message string, ok bool) {
+	rest, ok := strings.CutPrefix(token, "tok-")
+	if !ok {
+		return "", "", false
+	}
+	id, channel, ok := strings.Cut(rest, ".")
+	if !ok || channel == "" {
+		return "", "", false
+	}
+	return channel, "7" + id, true
+}
+
 // NextID is a fresh interaction ID (a snowflake).
 func NextID() string { return strconv.FormatInt(1300000000000000000+ids.Add(1), 10) }
 
@@ -74,7 +94,7 @@ const (
 func base(typ int, appID, guild, channel string, m Member) map[string]any {
 	id := NextID()
 	return map[string]any{
-		"id": id, "application_id": appID, "type": typ, "token": "tok-" + id, "version": 1,
+		"id": id, "application_id": appID, "type": typ, "token": Token(id, channel), "version": 1,
 		"guild_id": guild, "channel_id": channel,
 		"member": map[string]any{
 			"user":  map[string]any{"id": m.ID, "username": m.Name},
