@@ -73,6 +73,9 @@ func render(res ops.Result, reserve int) Message {
 	if res.Status == ops.StatusPending && d.Approval != nil {
 		return fit(renderApproval(res, *d.Approval))
 	}
+	if parts, ok := view.DecodeHosts(res); ok { // one answer from several hosts
+		return fit(renderHosts(res, parts, reserve))
+	}
 	// The diffs are drawn on their own, below; the message carries them
 	// too, for the shell.
 	res.Message = view.StripDiffs(res.Message, res.Diffs)
@@ -95,6 +98,8 @@ func render(res ops.Result, reserve int) Message {
 		renderPools(e, *d.Pools)
 	case d.Pool != nil && !write:
 		renderDirectives(e, d.Pool.File, d.Pool.Directives)
+	case res.Operation == "ops.hosts" && isHostInfos(res.Data):
+		renderHostInfos(e, res.Data)
 	case len(res.Diffs) > 0: // what a write says besides its diffs, kept short
 		e.Description = textDescriptionMax(rest, maxTextWithDiffs)
 	default: // free text

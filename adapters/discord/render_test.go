@@ -7,10 +7,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/poolvisor/poolvisor/adapters/discord/discordfake"
+	"github.com/poolvisor/poolvisor/adapters/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -211,5 +216,229 @@ func TestRenderDiffs(t *testing.T) {
 			checkLimits(t, tt.name+" (attributed)", attribute(m, ops.Actor{Platform: "discord", ID: "1", Name: strings.Repeat("n", 100)}, strings.Repeat("/c", 200)))
 			tt.check(t, m, string(encode(t, m)))
 		})
+	}
+}
+
+// fleetAnswer is an answer from several hosts as the hub combines it
+// (fleet.combine): a section a host in the message, a part a host in the
+// data, failed when any host failed.
+func fleetAnswer(op string, hosts []string, part func(host string) (ops.Status, string, any)) ops.Result {
+	var sections, failed []string
+	var parts []map[string]any
+	for _, h := range hosts {
+		status, msg, data := part(h)
+		sections = append(sections, "== "+h+" ==\n"+msg)
+		parts = append(parts, map[string]any{"host": h, "status": status, "message": msg, "data": data})
+		if status != ops.StatusOK {
+			failed = append(failed, h)
+		}
+	}
+	res := ops.Result{Status: ops.StatusOK, Operation: op, Message: strings.Join(sections, "\n\n"),
+		Data: map[string]any{"target": "all", "hosts": parts}}
+	if len(failed) > 0 {
+		res.Status = ops.StatusFailed
+		res.Message = fmt.Sprintf("%d of %d hosts did not answer or failed (%s).\n\n%s", len(failed), len(hosts), strings.Join(failed, ", "), res.Message)
+	}
+	return res
+}
+
+func hostNames(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%03d", prefix, i)
+	}
+	return out
+}
+
+var moreRE = regexp.MustCompile(`… and (\d+) more`)
+
+// namedOrCounted is how many of hosts the text names, plus how many it
+// says it leaves out.
+func namedOrCounted(text string, hosts []string) int {
+	n := 0
+	for _, h := range hosts {
+		if strings.Contains(text, h) {
+			n++
+		}
+	}
+	for _, m := range moreRE.FindAllStringSubmatch(text, -1) {
+		k, _ := strconv.Atoi(m[1])
+		n += k
+	}
+	return n
+}
+
+func programList(n int) func(string) (ops.Status, string, any) {
+	return func(h string) (ops.Status, string, any) {
+		procs := make([]map[string]any, n)
+		for i := range procs {
+			procs[i] = map[string]any{"name": fmt.Sprintf("worker_%03d", i), "state": "RUNNING", "pid": 100 + i, "uptime_seconds": 4000}
+		}
+		procs[0]["state"], procs[0]["pid"], procs[0]["spawnerr"] = "FATAL", 0, "Exited too quickly"
+		return ops.StatusOK, fmt.Sprintf("%d process(es) on %s:", n, h), map[string]any{"programs": procs}
+	}
+}
+
+func TestRenderHostsNamesEveryHost(t *testing.T) {
+	logs := func(h string) (ops.Status, string, any) {
+		text := strings.Repeat("an older line of the log <&> * _\n", 200) + "the newest line on " + h + "\n"
+		return ops.StatusOK, "Last bytes of web's stdout log on " + h + ":\n" + text,
+			map[string]any{"log": map[string]any{"name": "web", "stream": "stdout", "text": text}}
+	}
+	tests := []struct {
+		name   string
+		res    ops.Result
+		embeds int  // one for the headline, then one a host; 1: a list of hosts
+		every  bool // every host is named, none only counted
+	}{
+		{"60 hosts, 2 failed", fixture(t, "fleet_status_many"), 1, true},
+		{"3 hosts, 1 unreachable", fixture(t, "fleet_status_all"), 4, true},
+		{"9 hosts of 100 processes", fleetAnswer("supervisor.program.list", hostNames("h", 9), programList(100)), 10, true},
+		{"9 logs", fleetAnswer("supervisor.program.logs", hostNames("h", 9), logs), 10, true},
+		{"10 hosts", fleetAnswer("supervisor.program.list", hostNames("h", 10), programList(3)), 1, true},
+		{"900 hosts, every tenth unreachable", fleetAnswer("supervisor.program.list", hostNames("h", 900), func(h string) (ops.Status, string, any) {
+			if strings.HasSuffix(h, "0") {
+				return ops.StatusFailed, "host unreachable: no agent for " + h + " is connected", map[string]any{}
+			}
+			return programList(2)(h)
+		}), 1, false},
+		{"a group edit with diffs", withDiffs(fleetAnswer("supervisor.program.edit", hostNames("web-", 4), func(h string) (ops.Status, string, any) {
+			return ops.StatusOK, "Updated web on " + h + ".", map[string]any{}
+		}), manyDiffs(4, 40)), 5, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Render(tt.res)
+			checkLimits(t, tt.name, m)
+			if embedTotal(m.Embeds) > maxEmbedTotal-diffReserve {
+				t.Errorf("%d characters leave no room for the attribution", embedTotal(m.Embeds))
+			}
+			checkLimits(t, tt.name+" (attributed)", attribute(m, ops.Actor{Platform: "discord", ID: "1", Name: strings.Repeat("n", 100)}, strings.Repeat("/c", 200)))
+			if len(m.Embeds) != tt.embeds {
+				t.Errorf("%d embeds, want %d", len(m.Embeds), tt.embeds)
+			}
+			all := string(encode(t, m))
+			parts, _ := view.DecodeHosts(tt.res)
+			var names []string
+			for _, p := range parts {
+				names = append(names, p.Host)
+				if tt.every && !strings.Contains(all, p.Host) {
+					t.Errorf("%s is not named", p.Host)
+				}
+			}
+			if n := namedOrCounted(all, names); n < len(names) {
+				t.Errorf("%d of %d hosts are named or counted", n, len(names))
+			}
+			for i, e := range m.Embeds {
+				if strings.Count(e.Description, "```")%2 != 0 {
+					t.Errorf("embed %d leaves a code block open:\n%s", i, e.Description)
+				}
+				if tt.res.Operation == "supervisor.program.logs" && i > 0 && !strings.Contains(e.Description, "the newest line on") {
+					t.Errorf("a cut log lost its newest line:\n%s", e.Description)
+				}
+			}
+		})
+	}
+}
+
+func fixture(t *testing.T, name string) ops.Result {
+	return loadResult(t, filepath.Join(fixtures, name+".json"))
+}
+
+func TestRenderHostsAnEmbedEach(t *testing.T) {
+	m := Render(fixture(t, "fleet_status_all"))
+	var titles []string
+	for _, e := range m.Embeds {
+		titles = append(titles, e.Title)
+	}
+	want := []string{"❌ 1 of 3 hosts did not answer or failed (web-02).", "🔌 web-02", "🟠 web-03", "✅ web-01"}
+	if strings.Join(titles, "|") != strings.Join(want, "|") {
+		t.Errorf("titles = %q, want %q", titles, want)
+	}
+	if m.Embeds[1].Color != colourFailed || m.Embeds[2].Color != colourOK {
+		t.Errorf("a host's embed is not coloured by its status")
+	}
+	// The host's answer is drawn as for one host: its process lines, its states.
+	if e := m.Embeds[2]; !strings.Contains(e.Description, "🟠 **scheduler** `BACKOFF`") || len(e.Fields) != 1 || e.Fields[0].Name != "States" {
+		t.Errorf("web-03 is not drawn as a process list: %+v", e)
+	}
+
+	// Cut to share the message, each list says so and keeps its first lines.
+	m = Render(fleetAnswer("supervisor.program.list", hostNames("h", 9), programList(100)))
+	for _, e := range m.Embeds[1:] {
+		if !strings.Contains(e.Description, "🔴 **worker\\_000** `FATAL`") || !strings.Contains(e.Description, "shows all of it.*") {
+			t.Errorf("a cut list lost its first lines or its note:\n%s", e.Description)
+		}
+	}
+}
+
+func TestRenderHostsListsHostsALineEach(t *testing.T) {
+	m := Render(fixture(t, "fleet_status_many"))
+	d := m.Embeds[0].Description
+	for _, want := range []string{"🔌 **web-17** — host unreachable: no agent for web-17 is connected\n❌ **worker-05** — supervisord at",
+		"🔴 **worker-12** — 6 processes: 1 FATAL, 5 RUNNING\n✅ **web-01** — 6 processes, all RUNNING"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("no %q in\n%s", want, d)
+		}
+	}
+	if m.Embeds[0].Footer == nil || !strings.Contains(m.Embeds[0].Footer.Text, "--host NAME") {
+		t.Errorf("no footer saying how to see one host")
+	}
+}
+
+func TestRenderOpsHosts(t *testing.T) {
+	m := Render(fixture(t, "ops_hosts_fleet"))
+	checkLimits(t, "ops hosts", m)
+	e := m.Embeds[0]
+	if len(e.Fields) != 4 || e.Fields[0].Name != "🔴 web-02" || e.Fields[1].Name != "🟠 web-03" {
+		t.Fatalf("fields: %s", encode(t, m))
+	}
+	for _, want := range []string{"unreachable · `1.4.0`", "seen <t:1795693277:R>", "🔔 1 open alert", "no answer from web-02 within 5s"} {
+		if !strings.Contains(e.Fields[0].Value, want) {
+			t.Errorf("no %q in %q", want, e.Fields[0].Value)
+		}
+	}
+	if strings.Contains(e.Description, "LAST SEEN") {
+		t.Errorf("the plain-text table is shown too")
+	}
+
+	var infos []ops.HostInfo
+	names := hostNames("h", 400)
+	for i, n := range names {
+		infos = append(infos, ops.HostInfo{Name: n, Healthy: i%7 != 0, Version: "1.4.0",
+			Components: []ops.Component{{Name: "supervisord", OK: true, Info: strings.Repeat("x", 300)}}})
+	}
+	for _, n := range []int{24, 400} {
+		big := Render(ops.Result{Status: ops.StatusOK, Operation: "ops.hosts", Message: "All hosts answer.", Data: map[string]any{"hosts": infos[:n]}})
+		checkLimits(t, fmt.Sprint(n, " hosts"), big)
+		if c := namedOrCounted(string(encode(t, big)), names[:n]); c < n {
+			t.Errorf("%d of %d hosts are named or counted", c, n)
+		}
+	}
+}
+
+func TestShrinkEmbedMendsCodeBlocks(t *testing.T) {
+	text := "head\n```\none\ntwo\nthree\n```\ntail"
+	tests := []struct {
+		name    string
+		max     int
+		keepEnd bool
+		want    string
+	}{
+		{"all fits", 100, false, text},
+		{"cut in the block: closed", 22, false, "head\n```\none\ntwo\n```"},
+		{"from the end, cut in the block: opened", 22, true, "```\nthree\n```\ntail"},
+		{"nothing fits", 3, false, ""},
+	}
+	for _, tt := range tests {
+		if got := cutLines(text, tt.max, tt.keepEnd); got != tt.want || len(got) > tt.max {
+			t.Errorf("%s: cutLines = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	e := &discordgo.MessageEmbed{Title: "✅ web-01", Description: strings.Repeat("a line\n", 500),
+		Fields: []*discordgo.MessageEmbedField{{Name: "States", Value: "🟢 500 RUNNING"}}}
+	shrinkEmbed(e, 400, view.HostPart{Host: "web-01"})
+	if n := embedTotal([]*discordgo.MessageEmbed{e}); n > 400 || len(e.Fields) != 1 || !strings.HasSuffix(e.Description, "`--host web-01` shows all of it.*") {
+		t.Errorf("shrinkEmbed: %d characters, %d fields, %q", n, len(e.Fields), e.Description)
 	}
 }

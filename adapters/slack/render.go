@@ -34,6 +34,9 @@ func Render(res ops.Result) Message {
 	if res.Status == ops.StatusPending && d.Approval != nil {
 		return fit(renderApproval(res, *d.Approval))
 	}
+	if parts, ok := view.DecodeHosts(res); ok { // one answer from several hosts
+		return renderHosts(res, parts)
+	}
 	// The diffs are drawn on their own, below; the message carries them
 	// too, for the shell.
 	res.Message = view.StripDiffs(res.Message, res.Diffs)
@@ -55,6 +58,8 @@ func Render(res ops.Result) Message {
 		blocks = append(blocks, renderPools(*d.Pools)...)
 	case d.Pool != nil && !write:
 		blocks = append(blocks, renderPool(*d.Pool)...)
+	case res.Operation == "ops.hosts" && isHostInfos(res.Data):
+		blocks = append(blocks, renderHostInfos(res.Data)...)
 	default: // free text, and what a write says besides its diffs
 		blocks = append(blocks, textBlocks(rest, maxTextChars)...)
 	}

@@ -7,12 +7,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
+	"github.com/poolvisor/poolvisor/adapters/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -290,5 +293,172 @@ func TestRenderDiffs(t *testing.T) {
 			checkLimits(t, tt.name+" (attributed)", attribute(m, origin{Command: "/x"}, ops.Actor{Platform: "slack", ID: "U1"}))
 			tt.check(t, m, blocksText(t, m))
 		})
+	}
+}
+
+// fleetAnswer is an answer from several hosts as the hub combines it
+// (fleet.combine): a section a host in the message, a part a host in the
+// data, failed when any host failed.
+func fleetAnswer(op string, hosts []string, part func(host string) (ops.Status, string, any)) ops.Result {
+	var sections, failed []string
+	var parts []map[string]any
+	for _, h := range hosts {
+		status, msg, data := part(h)
+		sections = append(sections, "== "+h+" ==\n"+msg)
+		parts = append(parts, map[string]any{"host": h, "status": status, "message": msg, "data": data})
+		if status != ops.StatusOK {
+			failed = append(failed, h)
+		}
+	}
+	res := ops.Result{Status: ops.StatusOK, Operation: op, Message: strings.Join(sections, "\n\n"),
+		Data: map[string]any{"target": "all", "hosts": parts}}
+	if len(failed) > 0 {
+		res.Status = ops.StatusFailed
+		res.Message = fmt.Sprintf("%d of %d hosts did not answer or failed (%s).\n\n%s", len(failed), len(hosts), strings.Join(failed, ", "), res.Message)
+	}
+	return res
+}
+
+func hostNames(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%03d", prefix, i)
+	}
+	return out
+}
+
+var moreRE = regexp.MustCompile(`… and (\d+) more`)
+
+// namedOrCounted is how many of hosts the text names, plus how many it
+// says it leaves out.
+func namedOrCounted(text string, hosts []string) int {
+	n := 0
+	for _, h := range hosts {
+		if strings.Contains(text, h) {
+			n++
+		}
+	}
+	for _, m := range moreRE.FindAllStringSubmatch(text, -1) {
+		k, _ := strconv.Atoi(m[1])
+		n += k
+	}
+	return n
+}
+
+func TestRenderHostsNamesEveryHost(t *testing.T) {
+	procs := func(n int) func(string) (ops.Status, string, any) {
+		return func(h string) (ops.Status, string, any) {
+			return ops.StatusOK, fmt.Sprintf("%d process(es) on %s:", n, h), ops.ProgramList{Programs: manyPrograms(n)}
+		}
+	}
+	tests := []struct {
+		name  string
+		res   ops.Result
+		every bool // every host is named, none only counted
+	}{
+		{"60 hosts, 2 failed", loadResult(t, filepath.Join(fixtures, "fleet_status_many.json")), true},
+		{"3 hosts, 1 unreachable", loadResult(t, filepath.Join(fixtures, "fleet_status_all.json")), true},
+		{"9 hosts of 300 processes", fleetAnswer("supervisor.program.list", hostNames("h", 9), procs(300)), true},
+		{"600 hosts, every tenth unreachable", fleetAnswer("supervisor.program.list", hostNames("h", 600), func(h string) (ops.Status, string, any) {
+			if strings.HasSuffix(h, "0") {
+				return ops.StatusFailed, "host unreachable: no agent for " + h + " is connected", map[string]any{}
+			}
+			return procs(4)(h)
+		}), false},
+		{"a group edit with diffs", withDiffs(fleetAnswer("supervisor.program.edit", hostNames("web-", 12), func(h string) (ops.Status, string, any) {
+			return ops.StatusOK, "Updated web on " + h + ".", map[string]any{}
+		}), manyDiffs(12, 40)), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Render(tt.res)
+			checkLimits(t, tt.name, m)
+			checkLimits(t, tt.name+" (attributed)", attribute(m, origin{Command: "/supervisor status --host all"}, ops.Actor{Platform: "slack", ID: "U1"}))
+			if len(m.Blocks) > maxMessageBlocks-reservedBlocks {
+				t.Errorf("%d blocks leave no room for the attribution", len(m.Blocks))
+			}
+			all := blocksText(t, m)
+			parts, ok := view.DecodeHosts(tt.res)
+			if !ok {
+				t.Fatal("not an answer from several hosts")
+			}
+			var names []string
+			lastFailed, firstOK := -1, len(all)
+			for _, p := range parts {
+				names = append(names, p.Host)
+				if tt.every && !strings.Contains(all, p.Host) {
+					t.Errorf("%s is not named", p.Host)
+				}
+				line := strings.Index(all, " *"+p.Host+"* · ") // the line of a host shown in full
+				switch {
+				case !p.OK() && tt.every && line < 0:
+					t.Errorf("the failed host %s is not shown in full", p.Host)
+				case !p.OK():
+					lastFailed = max(lastFailed, line)
+				case line >= 0:
+					firstOK = min(firstOK, line)
+				}
+			}
+			if lastFailed > firstOK {
+				t.Errorf("a failed host is shown after a host that answered ok")
+			}
+			if n := namedOrCounted(all, names); n < len(names) {
+				t.Errorf("%d of %d hosts are named or counted", n, len(names))
+			}
+			if len(tt.res.Diffs) > 0 && !strings.Contains(all, "+new line 0 of 0") {
+				t.Errorf("the diffs are not shown")
+			}
+		})
+	}
+}
+
+func TestRenderHostsReusesTheHostsRenderer(t *testing.T) {
+	m := Render(loadResult(t, filepath.Join(fixtures, "fleet_status_all.json")))
+	all := blocksText(t, m)
+	for _, want := range []string{
+		`":x: 1 of 3 hosts did not answer or failed (web-02)."`,
+		`":electric_plug: *web-02* · host unreachable: no answer from web-02 within 5s"`,
+		`":large_orange_circle: *web-03* · 6 process(es) on web-03:"`,      // answered, with a process in BACKOFF
+		":large_orange_circle: *scheduler* `BACKOFF` · Exited too quickly", // the process list, as for one host
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %s in\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "== web-01 ==") || strings.Contains(all, "NAME ") {
+		t.Errorf("the plain-text sections are shown too:\n%s", all)
+	}
+	if i, j := strings.Index(all, "*web-03*"), strings.Index(all, "*web-01*"); i > j {
+		t.Errorf("web-03, with a process in BACKOFF, is not shown before web-01")
+	}
+}
+
+func TestRenderOpsHosts(t *testing.T) {
+	m := Render(loadResult(t, filepath.Join(fixtures, "ops_hosts_fleet.json")))
+	checkLimits(t, "ops hosts", m)
+	all := blocksText(t, m)
+	for _, want := range []string{"*web-02* · unreachable", "no answer from web-02 within 5s", "*web-03* · unhealthy",
+		"php-fpm DOWN (PHP 8.2, failed)", "`1.3.2`", ":bell: 2 open alerts", "date^1795694403^"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no %q in\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "LAST SEEN") {
+		t.Errorf("the plain-text table is shown too")
+	}
+	if i, j := strings.Index(all, "*web-02*"), strings.Index(all, "*web-01*"); i > j {
+		t.Errorf("the unreachable host is not first")
+	}
+
+	var infos []ops.HostInfo
+	names := hostNames("h", 700)
+	for i, n := range names {
+		infos = append(infos, ops.HostInfo{Name: n, Healthy: i%7 != 0, Version: "1.4.0",
+			Components: []ops.Component{{Name: "supervisord", OK: true, Info: strings.Repeat("x", 300)}}})
+	}
+	big := Render(ops.Result{Status: ops.StatusOK, Operation: "ops.hosts", Message: "700 of 700 hosts answer.", Data: map[string]any{"hosts": infos}})
+	checkLimits(t, "700 hosts", big)
+	if n := namedOrCounted(blocksText(t, big), names); n < len(names) {
+		t.Errorf("%d of %d hosts are named or counted", n, len(names))
 	}
 }

@@ -231,11 +231,13 @@ func (h *Hub) applyRequest(ctx context.Context, req ops.Request, fingerprint str
 
 // HostResult is one host's part of an answer that spans several.
 type HostResult struct {
-	Host    string           `json:"host"`
-	Status  ops.Status       `json:"status"`
-	Message string           `json:"message"`
-	Data    any              `json:"data"`
-	Changes []ops.FileChange `json:"-"`
+	Host    string     `json:"host"`
+	Status  ops.Status `json:"status"`
+	// Unreachable says the host did not answer at all (its status is failed).
+	Unreachable bool             `json:"unreachable,omitempty"`
+	Message     string           `json:"message"`
+	Data        any              `json:"data"`
+	Changes     []ops.FileChange `json:"-"`
 }
 
 func hostResult(host string, r Reply, err error) HostResult {
@@ -243,6 +245,7 @@ func hostResult(host string, r Reply, err error) HostResult {
 	hr := HostResult{Host: host, Status: ops.StatusOK, Message: out.Message, Data: out.Data, Changes: out.Changes}
 	if err != nil {
 		hr.Status, hr.Message = ops.UserError(err)
+		hr.Unreachable = errors.Is(err, ErrUnreachable)
 		var e *ops.Error
 		if errors.As(err, &e) && e.Data != nil {
 			hr.Data = e.Data
