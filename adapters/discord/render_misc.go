@@ -18,7 +18,9 @@ func renderLog(e *discordgo.MessageEmbed, l logDoc) {
 	if strings.TrimSpace(l.Text) == "" {
 		return
 	}
-	text, cut := tail(l.Text, maxLogChars)
+	// Fences in the log are made safe before the tail is taken: escaping
+	// them afterwards would lengthen the text and cut its newest lines.
+	text, cut := tail(codeSafe(l.Text), maxLogChars)
 	e.Description, _ = codeBlock(text, maxLogChars+16)
 	if cut || l.Truncated {
 		e.Footer = &discordgo.MessageEmbedFooter{Text: "Earlier lines are cut. The bytes option reads less; the whole log is on the host."}

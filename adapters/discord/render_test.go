@@ -442,3 +442,23 @@ func TestShrinkEmbedMendsCodeBlocks(t *testing.T) {
 		t.Errorf("shrinkEmbed: %d characters, %d fields, %q", n, len(e.Fields), e.Description)
 	}
 }
+
+// TestRenderLogKeepsNewestLinesWithFences: a log full of ``` (Markdown in
+// a worker's output) still ends with its newest line.
+func TestRenderLogKeepsNewestLinesWithFences(t *testing.T) {
+	var b strings.Builder
+	for i := range 400 {
+		fmt.Fprintf(&b, "line %03d ```js\n", i)
+	}
+	b.WriteString("the newest line\n")
+	res := ops.Result{Status: ops.StatusOK, Operation: "supervisor.program.logs", Message: "log of web",
+		Data: map[string]any{"log": map[string]any{"program": "web", "text": b.String()}}}
+	m := Render(res)
+	desc := m.Embeds[0].Description
+	if !strings.Contains(desc, "the newest line") {
+		t.Errorf("the newest line is cut:\n…%s", desc[max(0, len(desc)-200):])
+	}
+	if strings.Count(desc, "```") != 2 {
+		t.Errorf("the log's fences end the code block early")
+	}
+}
