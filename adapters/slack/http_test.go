@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -153,6 +154,24 @@ func TestResponseURLQuota(t *testing.T) {
 	now = now.Add(31 * time.Minute)
 	if r.use("v") {
 		t.Error("a use after thirty minutes was allowed")
+	}
+}
+
+// TestResponseURLsStayBounded: a flood of commands does not grow the
+// remembered response_urls without end; the newest are kept.
+func TestResponseURLsStayBounded(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	r := newResponseURLs(func() time.Time { return now })
+	for i := range 3 * maxResponseURLs {
+		r.seen(fmt.Sprint("u", i))
+		now = now.Add(time.Millisecond)
+	}
+	if n := len(r.m); n > maxResponseURLs {
+		t.Errorf("%d response_urls remembered, at most %d", n, maxResponseURLs)
+	}
+	newest := fmt.Sprint("u", 3*maxResponseURLs-1)
+	if u := r.m[newest]; u == nil || u.uses != 0 {
+		t.Errorf("the newest response_url was forgotten")
 	}
 }
 

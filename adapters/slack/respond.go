@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"sync"
 	"time"
 
@@ -106,10 +107,16 @@ func (a *Adapter) send(ctx context.Context, o origin, msg Message, vis string) {
 // responseURLs counts the uses of each response_url, so that the sixth
 // answer, or one after thirty minutes, goes by the Web API instead.
 type responseURLs struct {
-	now func() time.Time
-	mu  sync.Mutex
-	m   map[string]*urlUse
+	now    func() time.Time
+	mu     sync.Mutex
+	m      map[string]*urlUse
+	pruned time.Time // when forgotten entries were last dropped
 }
+
+// maxResponseURLs bounds how many response_urls are remembered: under a
+// flood of commands the oldest are forgotten first (a forgotten URL is
+// trusted once, then the Web API answers). Each costs about 0.25 KB.
+const maxResponseURLs = 20000
 
 type urlUse struct {
 	uses    int
@@ -128,7 +135,35 @@ func (r *responseURLs) seen(url string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if _, ok := r.m[url]; !ok {
+		r.prune(r.now())
 		r.m[url] = &urlUse{expires: r.now().Add(responseURLLifetime)}
+	}
+}
+
+// prune forgets the URLs long dead, at most once a minute, and the oldest
+// when there are more than maxResponseURLs.
+func (r *responseURLs) prune(now time.Time) {
+	if now.Sub(r.pruned) < time.Minute && len(r.m) < maxResponseURLs {
+		return
+	}
+	r.pruned = now
+	for k, u := range r.m {
+		if now.After(u.expires.Add(time.Hour)) { // long dead: forget it
+			delete(r.m, k)
+		}
+	}
+	if over := len(r.m) - maxResponseURLs + maxResponseURLs/10; over > 0 && len(r.m) >= maxResponseURLs {
+		oldest := make([]time.Time, 0, len(r.m))
+		for _, u := range r.m {
+			oldest = append(oldest, u.expires)
+		}
+		slices.SortFunc(oldest, func(a, b time.Time) int { return a.Compare(b) })
+		cutoff := oldest[over-1]
+		for k, u := range r.m {
+			if !u.expires.After(cutoff) {
+				delete(r.m, k)
+			}
+		}
 	}
 }
 
@@ -137,11 +172,7 @@ func (r *responseURLs) use(url string) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	now := r.now()
-	for k, u := range r.m {
-		if now.After(u.expires.Add(time.Hour)) { // long dead: forget it
-			delete(r.m, k)
-		}
-	}
+	r.prune(now)
 	u, ok := r.m[url]
 	if !ok {
 		// Not seen arrive (a restart since): it may be old, so trust it once.
