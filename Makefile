@@ -44,10 +44,16 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzProgramFileSet -fuzztime 30s ./internal/supervisor/
 	$(GO) test -run '^$$' -fuzz FuzzPoolFileSet -fuzztime 30s ./internal/phpfpm/
 
-# A bounded soak (1000 mixed operations against real daemons) that checks
-# for leaks of goroutines, open files and heap; POOLVISOR_SOAK_OPS=N for more.
+# A bounded soak on loopback: concurrent signed Slack and Discord requests,
+# reads and writes with approvals, to `poolvisor serve` against a real
+# supervisord that is restarted twice; checks the audit trail, leaks and the
+# program files. POOLVISOR_SOAK_DURATION=20s for a short run (default 3m).
+# The figures are printed; the whole log is in bin/soak.log.
 soak: deps
-	POOLVISOR_SOAK=1 $(GO) test -count=1 -run TestSoak -v -timeout 30m ./internal/app/ | grep -E 'operations in|^(ok|FAIL|---)'
+	@mkdir -p bin
+	@POOLVISOR_SOAK=1 $(GO) test -count=1 -run '^TestSoak$$' -v -timeout 60m ./internal/app/ >bin/soak.log 2>&1; rc=$$?; \
+	  grep -E '^soak |soak_[a-z_]*test\.go:|^ {8}|^(ok|FAIL|--- )' bin/soak.log | grep -Ev '^ +time='; \
+	  echo "(whole log: bin/soak.log)"; exit $$rc
 
 # Static, reproducible release binaries in dist/ with their SHA-256 sums: the
 # same commit builds the same bytes (no cgo, no paths, no build id, the
