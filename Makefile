@@ -21,8 +21,10 @@ lint:
 	  if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+# The soak test runs here too, briefly (15 s of load); make soak runs it for minutes.
 test: deps lint
 	$(GO) test -race -count=1 -timeout 20m ./...
+	POOLVISOR_SOAK=1 POOLVISOR_SOAK_DURATION=15s $(GO) test -count=1 -run '^TestSoak$$' -timeout 10m ./internal/app/
 
 # A sandboxed supervisord with sample programs in ./.sandbox, and a console on it.
 demo: deps build
