@@ -231,8 +231,8 @@ func (h *Hub) applyRequest(ctx context.Context, req ops.Request, fingerprint str
 
 // HostResult is one host's part of an answer that spans several.
 type HostResult struct {
-	Host    string     `json:"host"`
-	Status  ops.Status `json:"status"`
+	Host   string     `json:"host"`
+	Status ops.Status `json:"status"`
 	// Unreachable says the host did not answer at all (its status is failed).
 	Unreachable bool             `json:"unreachable,omitempty"`
 	Message     string           `json:"message"`
