@@ -45,6 +45,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 30s ./internal/command/
 	$(GO) test -run '^$$' -fuzz FuzzProgramFileSet -fuzztime 30s ./internal/supervisor/
 	$(GO) test -run '^$$' -fuzz FuzzPoolFileSet -fuzztime 30s ./internal/phpfpm/
+	$(GO) test -run '^$$' -fuzz FuzzDecodeProcessInfos -fuzztime 30s ./internal/supervisor/
 
 # A bounded soak on loopback: concurrent signed Slack and Discord requests,
 # reads and writes with approvals, to `poolvisor serve` against a real

@@ -16,6 +16,7 @@ func processListXML(n int) []byte {
 	for i := range n {
 		fmt.Fprintf(&b, "<value><struct>\n<member>\n<name>name</name>\n<value><string>p%03d</string></value>\n</member>\n"+
 			"<member>\n<name>group</name>\n<value><string>g &amp; %d</string></value>\n</member>\n"+
+			"<member>\n<name>stdout_logfile</name>\n<value><string>/var/log/&lt;p&gt; &#233;t&#xE9;.log</string></value>\n</member>\n"+
 			"<member>\n<name>pid</name>\n<value><int>%d</int></value>\n</member>\n"+
 			"<member>\n<name>state</name>\n<value><i4>20</i4></value>\n</member>\n"+
 			"<member>\n<name>statename</name>\n<value><string>RUNNING</string></value>\n</member>\n"+
@@ -49,11 +50,35 @@ func TestDecodeProcessInfosMatchesKolo(t *testing.T) {
 		"<methodResponse><params><param><value><array><data><value><struct><member><name>pid</name><value><int>x</int></value></member></struct></value></data></array></value></param></params></methodResponse>",
 		"<methodResponse><params><param><value><double>1</double></value></param></params></methodResponse>",
 		"<methodResponse><params><param><value><array><data><value><struct>",
+		"<methodResponse><params><param><value><array><data><value><struct><member><name>name</name><value><array><data></data></array></value></member></struct></value></data></array></value></param></params></methodResponse>",
+		"<methodResponse><params><param><value><array><data><value><struct><member><name>name</name><value><string>a<b/></string></value></member></struct></value></data></array></value></param></params></methodResponse>",
+		"<methodResponse><params><param><value><array><data><value><int>1</int></value></data></array></value></param></params></methodResponse>",
 	} {
 		if _, err := decodeProcessInfos([]byte(bad)); err == nil {
 			t.Errorf("decoded %q", bad)
 		}
 	}
+}
+
+// FuzzDecodeProcessInfos: whatever the fast path accepts, kolo/xmlrpc
+// reads the same way (or the fast path would answer wrongly instead of
+// falling back).
+func FuzzDecodeProcessInfos(f *testing.F) {
+	f.Add(processListXML(2))
+	f.Add([]byte("<methodResponse><params><param><value><array><data></data></array></value></param></params></methodResponse>"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		fast, err := decodeProcessInfos(body)
+		if err != nil {
+			return
+		}
+		var slow []ProcessInfo
+		if err := xmlrpc.Response(body).Unmarshal(&slow); err != nil {
+			return // kolo is stricter about the envelope; the fast path is only ever given supervisord's
+		}
+		if len(fast) != len(slow) || (len(fast) > 0 && !reflect.DeepEqual(fast, slow)) {
+			t.Errorf("fast %+v\nkolo %+v", fast, slow)
+		}
+	})
 }
 
 func BenchmarkDecodeProcessInfos(b *testing.B) {
