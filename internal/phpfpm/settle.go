@@ -81,7 +81,13 @@ func (b *Backend) waitSettled(ctx context.Context, m mark) error {
 		if time.Now().After(deadline) {
 			return ops.Failedf("php-fpm did not come back within %s", b.cfg.ReloadTimeout)
 		}
-		if err := sleep(ctx, 20*time.Millisecond); err != nil {
+		// A reload takes tens of milliseconds: look often at first, so
+		// that every write is not a poll interval late.
+		every := 5 * time.Millisecond
+		if time.Since(start) > 500*time.Millisecond {
+			every = 20 * time.Millisecond
+		}
+		if err := sleep(ctx, every); err != nil {
 			return ops.Fail(err, "gave up waiting for php-fpm")
 		}
 	}

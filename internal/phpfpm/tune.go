@@ -128,9 +128,28 @@ func fpmWorkers(master int) map[string][]int64 {
 }
 
 // fpmWorkerPIDs returns the pids of php-fpm workers by pool name, children
-// of master unless master is 0.
+// of master unless master is 0. A master's children are read from
+// /proc/PID/task/PID/children where the kernel offers it: it is polled
+// while a reload settles, and a scan of every process costs milliseconds
+// on a busy host.
 func fpmWorkerPIDs(master int) map[string][]int {
 	out := map[string][]int{}
+	var pids []int
+	if master != 0 {
+		if raw, err := os.ReadFile(fmt.Sprintf("%s/%d/task/%d/children", procRoot, master, master)); err == nil {
+			for _, f := range strings.Fields(string(raw)) {
+				if pid, err := strconv.Atoi(f); err == nil {
+					pids = append(pids, pid)
+				}
+			}
+			for _, pid := range pids {
+				if name, ok := fpmPool(pid); ok {
+					out[name] = append(out[name], pid)
+				}
+			}
+			return out
+		}
+	}
 	entries, err := os.ReadDir(procRoot)
 	if err != nil {
 		return out
@@ -140,12 +159,7 @@ func fpmWorkerPIDs(master int) map[string][]int {
 		if err != nil {
 			continue
 		}
-		cmdline, err := os.ReadFile(fmt.Sprintf("%s/%d/cmdline", procRoot, pid))
-		if err != nil {
-			continue
-		}
-		title := strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))
-		name, ok := strings.CutPrefix(title, "php-fpm: pool ")
+		name, ok := fpmPool(pid)
 		if !ok {
 			continue
 		}
@@ -155,6 +169,16 @@ func fpmWorkerPIDs(master int) map[string][]int {
 		out[name] = append(out[name], pid)
 	}
 	return out
+}
+
+// fpmPool returns the pool of a php-fpm worker, from its process title.
+func fpmPool(pid int) (string, bool) {
+	cmdline, err := os.ReadFile(fmt.Sprintf("%s/%d/cmdline", procRoot, pid))
+	if err != nil {
+		return "", false
+	}
+	title := strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))
+	return strings.CutPrefix(title, "php-fpm: pool ")
 }
 
 // procStatus reads the parent pid and VmRSS (kB) of pid.
