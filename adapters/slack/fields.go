@@ -80,12 +80,22 @@ var titles = map[formKind]string{
 	formPoolCreate: "Create a PHP-FPM pool", formPoolEdit: "Edit pool", formPoolRaw: "Edit pool file",
 }
 
+// hostIn is the host a form opened in channel acts on: in fleet mode the
+// channel's default host (a Runner that knows says so), else this host.
+func (a *Adapter) hostIn(channel string) string {
+	if r, ok := a.run.(interface{ HostIn(channel string) string }); ok {
+		return r.HostIn(channel)
+	}
+	return a.run.Host()
+}
+
 // buildView draws form f with initial values; it records the prefilled
 // fields in m and stores m in the view.
 func (a *Adapter) buildView(f form, values map[string]string, content string, m *meta) slackgo.ModalViewRequest {
-	intro := "On *" + escape(a.run.Host()) + "*. Empty fields are left out; the change is checked (like `--plan`) before anything is applied."
+	host := a.hostIn(m.Channel)
+	intro := "On *" + escape(host) + "*. Empty fields are left out; the change is checked (like `--plan`) before anything is applied."
 	if f.Name != "" {
-		intro = "*" + escape(f.Name) + "* on *" + escape(a.run.Host()) + "*. The change is checked (like `--plan`) before anything is applied."
+		intro = "*" + escape(f.Name) + "* on *" + escape(host) + "*. The change is checked (like `--plan`) before anything is applied."
 	}
 	blocks := []slackgo.Block{section(intro)}
 	for _, fl := range fieldsOf(f) {

@@ -296,3 +296,22 @@ func (fakeHost) Run(context.Context, ops.Actor, string) ops.Result {
 func (fakeHost) Execute(context.Context, ops.Actor, ops.Operation) ops.Result {
 	return ops.Result{Status: ops.StatusFailed}
 }
+
+// channelHosts is a fleet hub's Runner: a channel has a default host.
+type channelHosts struct {
+	Runner
+	hosts map[string]string
+}
+
+func (c channelHosts) HostIn(channel string) string { return c.hosts[channel] }
+
+// TestFormNamesTheChannelsHost: in fleet mode a form says which host it
+// acts on, the channel's, not the hub's own name.
+func TestFormNamesTheChannelsHost(t *testing.T) {
+	h := newHarness(t, ModeHTTP)
+	h.a.run = channelHosts{Runner: h.a.run, hosts: map[string]string{channel: "web-02"}}
+	v, _ := h.openForm(alice, "add")
+	if !strings.Contains(string(v.View.Blocks), "On *web-02*") {
+		t.Errorf("the form does not name web-02:\n%s", slackfake.Readable(v.View.Blocks))
+	}
+}

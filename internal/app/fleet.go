@@ -132,6 +132,14 @@ type hostRunner struct {
 	hub *fleet.Hub
 }
 
+// HostIn is the host a request from channel targets without --host.
+func (r hostRunner) HostIn(channel string) string {
+	if r.hub == nil {
+		return r.Host()
+	}
+	return r.hub.DefaultFor(channel)
+}
+
 // Hosts lists what requests may name with --host: hosts, groups and all.
 func (r hostRunner) Hosts(ctx context.Context) []string {
 	if r.hub == nil {

@@ -28,10 +28,7 @@ func (h *Hub) ResolveHost(actor ops.Actor, op ops.Operation) (string, error) {
 	}
 	target, explicit := op.Host, op.Host != ""
 	if !explicit {
-		target = h.cfg.Channels[actor.Channel]
-	}
-	if target == "" {
-		target = h.cfg.DefaultHost
+		target = h.DefaultFor(actor.Channel)
 	}
 	write := ops.KindOf(op.Name) == ops.Write
 	switch _, group := h.cfg.Groups[target]; {
@@ -48,6 +45,15 @@ func (h *Hub) ResolveHost(actor ops.Actor, op ops.Operation) (string, error) {
 			target, strings.Join(h.Hosts(context.Background()), ", "), h.groupNames())
 	}
 	return target, nil
+}
+
+// DefaultFor is what a request from channel targets without --host: the
+// channel's host or group, else default_host.
+func (h *Hub) DefaultFor(channel string) string {
+	if t := h.cfg.Channels[channel]; t != "" {
+		return t
+	}
+	return h.cfg.DefaultHost
 }
 
 func (h *Hub) groupNames() string {
