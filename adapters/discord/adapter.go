@@ -28,6 +28,9 @@ import (
 // Runner is the part of the core pipeline this adapter uses.
 type Runner interface {
 	Run(ctx context.Context, actor ops.Actor, text string) ops.Result
+	// Execute runs an operation given whole, as a raw editor's file (which
+	// cannot be command text: it has line breaks).
+	Execute(ctx context.Context, actor ops.Actor, op ops.Operation) ops.Result
 	Host() string
 }
 

@@ -16,7 +16,10 @@ import (
 type oneHost struct{}
 
 func (oneHost) Run(context.Context, ops.Actor, string) ops.Result { return ops.Result{} }
-func (oneHost) Host() string                                      { return "web-01" }
+func (oneHost) Execute(context.Context, ops.Actor, ops.Operation) ops.Result {
+	return ops.Result{}
+}
+func (oneHost) Host() string { return "web-01" }
 
 type fleet struct {
 	oneHost

@@ -33,13 +33,6 @@ func isRaw(inputs []input) bool { return len(inputs) == 1 && inputs[0].Flag == r
 // rawOps are the operations a raw editor can stand for, by command words.
 var rawOps = map[string]string{"supervisor edit": "supervisor.program.edit", "fpm pool edit": "fpm.pool.edit"}
 
-// executor runs an operation given whole: a file cannot be command text
-// (it has line breaks). The core pipeline has it; it is found by type
-// assertion so that the Runner stays the one method most callers need.
-type executor interface {
-	Execute(ctx context.Context, actor ops.Actor, op ops.Operation) ops.Result
-}
-
 // openRawForm answers with the raw editor of target, prefilled with its
 // file, or with why it cannot open: the file cannot be read, or it is
 // longer than a Discord text input holds.
@@ -98,13 +91,9 @@ func rawOperation(customID string, values map[string]string) (ops.Operation, boo
 // submitRaw applies a submitted file as the member, and answers like a
 // typed write: the result for the channel, a refusal for the member alone.
 func (a *Adapter) submitRaw(in *discordgo.Interaction, op ops.Operation) *response {
-	ex, ok := a.run.(executor)
-	if !ok {
-		return reply(ephemeral(RenderText("⚠️ This poolvisor cannot take a whole file from a form; change it with the command's options instead.")))
-	}
 	who, tok := actor(in), a.tokenOf(in)
 	res, ready := a.within(func(ctx context.Context) ops.Result {
-		return ex.Execute(ctx, who, op)
+		return a.run.Execute(ctx, who, op)
 	}, func(ctx context.Context, res ops.Result) {
 		a.finishDeferred(ctx, tok, true, who, op.Text, res)
 	})

@@ -14,7 +14,6 @@ import (
 // fileRunner gives show results the file's content, as the backends do.
 type fileRunner struct {
 	Runner
-	executor
 	content string
 }
 
@@ -30,7 +29,7 @@ func TestRawForm(t *testing.T) {
 	file := "[program:web]\ncommand=/bin/true\n"
 	withFile := func(content string) *harness {
 		return newHarnessWith(t, func(*Config) {}, func(a *Adapter) {
-			a.run = fileRunner{Runner: a.run, executor: a.run.(executor), content: content}
+			a.run = fileRunner{Runner: a.run, content: content}
 		})
 	}
 	h := withFile(file)
