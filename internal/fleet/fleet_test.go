@@ -336,6 +336,17 @@ func TestGroupWriteWaitsForApprovalThenAppliesOnEveryHost(t *testing.T) {
 	}
 }
 
+func TestAGroupOfOneIsStillAGroup(t *testing.T) {
+	e := newFleet(t, "worker-01") // group web is [worker-01]
+	if res := e.run(operator, "supervisor restart web --host web"); res.Status != ops.StatusPending {
+		t.Errorf("a write to a group of one host: %s, want pending_approval", res.Status)
+	}
+	res := e.run(operator, "supervisor status --host web")
+	if raw, _ := json.Marshal(res.Data); res.Status != ops.StatusOK || !strings.Contains(string(raw), `"hosts":[{"host":"worker-01"`) {
+		t.Errorf("a read of a group of one host: %s %s", res.Status, raw)
+	}
+}
+
 func TestApprovedWriteConflictsWhenTheHostChanged(t *testing.T) {
 	e := newFleet(t, "web-01", "web-02")
 	res := e.run(operator, "supervisor restart web --host web")
@@ -481,7 +492,7 @@ func TestANewHubStillNamesAHostThatWentDown(t *testing.T) {
 	if got := later.Hosts(t.Context()); !slices.Contains(got, "extra-01") {
 		t.Fatalf("a new hub forgot extra-01: %v", got)
 	}
-	out, err := later.read(t.Context(), later.expand(All), ops.Request{Actor: operator, Op: ops.Operation{Name: "supervisor.program.list", Host: All}})
+	out, err := later.read(t.Context(), later.expand(All), false, ops.Request{Actor: operator, Op: ops.Operation{Name: "supervisor.program.list", Host: All}})
 	if err == nil || !strings.Contains(err.Error(), "== extra-01 ==\nhost unreachable") {
 		t.Errorf("status across all: %v %+v", err, out)
 	}

@@ -94,12 +94,15 @@ type remote struct{ h *Hub }
 
 func (r remote) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
 	hosts := r.h.expand(req.Op.Host)
+	// A group (or all) answers as one even when it holds a single host, so
+	// its answer has the same shape, and a write to it the same approval.
+	one := len(hosts) == 1 && hosts[0] == req.Op.Host
 	if ops.KindOf(req.Op.Name) == ops.Read {
 		return &ops.Plan{Apply: func(ctx context.Context) (ops.Outcome, error) {
-			return r.h.read(ctx, hosts, req)
+			return r.h.read(ctx, hosts, one, req)
 		}}, nil
 	}
-	if len(hosts) == 1 {
+	if one {
 		return r.h.planOne(ctx, hosts[0], req)
 	}
 	return r.h.planGroup(ctx, hosts, req)
@@ -108,8 +111,8 @@ func (r remote) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
 // read runs a read on each host in parallel. On one host the answer is
 // that host's; on several it is one combined answer with a section per
 // host, unreachable hosts named.
-func (h *Hub) read(ctx context.Context, hosts []string, req ops.Request) (ops.Outcome, error) {
-	if len(hosts) == 1 {
+func (h *Hub) read(ctx context.Context, hosts []string, one bool, req ops.Request) (ops.Outcome, error) {
+	if one {
 		r, err := h.send(ctx, hosts[0], KindApply, h.cfg.Timeout, Request{Actor: req.Actor, Op: forHost(req.Op)})
 		return outcome(hosts[0], r, err)
 	}
