@@ -336,6 +336,18 @@ func TestGroupWriteWaitsForApprovalThenAppliesOnEveryHost(t *testing.T) {
 	}
 }
 
+func TestGroupWriteWithAHostDownAppliesNowhere(t *testing.T) {
+	e := newFleet(t, "web-01", "web-02")
+	e.cancel["web-02"]()
+	res := e.run(operator, "supervisor restart web --host web")
+	if res.Status != ops.StatusFailed || !strings.Contains(res.Message, "not applied to any") || !strings.Contains(res.Message, "web-02: host unreachable") {
+		t.Errorf("group write with web-02 down: %s %s", res.Status, res.Message)
+	}
+	if n := e.hosts["web-01"].restarts.Load(); n != 0 {
+		t.Errorf("web-01 restarted %d times", n)
+	}
+}
+
 func TestAGroupOfOneIsStillAGroup(t *testing.T) {
 	e := newFleet(t, "worker-01") // group web is [worker-01]
 	if res := e.run(operator, "supervisor restart web --host web"); res.Status != ops.StatusPending {

@@ -114,7 +114,7 @@ func (r remote) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
 func (h *Hub) read(ctx context.Context, hosts []string, one bool, req ops.Request) (ops.Outcome, error) {
 	if one {
 		r, err := h.send(ctx, hosts[0], KindApply, h.cfg.Timeout, Request{Actor: req.Actor, Op: forHost(req.Op)})
-		return outcome(hosts[0], r, err)
+		return outcome(r, err)
 	}
 	results := make([]HostResult, len(hosts))
 	var wg sync.WaitGroup
@@ -135,7 +135,7 @@ func forHost(op ops.Operation) ops.Operation {
 }
 
 // outcome turns one host's reply into the operation's outcome or error.
-func outcome(host string, r Reply, err error) (ops.Outcome, error) {
+func outcome(r Reply, err error) (ops.Outcome, error) {
 	if err != nil {
 		return ops.Outcome{}, unreachableErr(err)
 	}
@@ -172,7 +172,7 @@ func (h *Hub) planOne(ctx context.Context, host string, req ops.Request) (*ops.P
 
 func (h *Hub) applyOne(ctx context.Context, host string, req ops.Request, fingerprint string) (ops.Outcome, error) {
 	r, err := h.send(ctx, host, KindApply, max(h.cfg.Timeout, ApplyTimeout), h.applyRequest(ctx, req, fingerprint))
-	return outcome(host, r, err)
+	return outcome(r, err)
 }
 
 // planGroup plans a write on every host of a group. It applies only when
@@ -187,15 +187,19 @@ func (h *Hub) planGroup(ctx context.Context, hosts []string, req ops.Request) (*
 	}
 	wg.Wait()
 	var problems []string
+	status := ops.StatusInvalid
 	for i, err := range errs {
 		if err != nil {
 			_, msg := ops.UserError(err)
 			problems = append(problems, hosts[i]+": "+msg)
+			if errors.Is(err, ErrUnreachable) { // not the request's fault: it may work later
+				status = ops.StatusFailed
+			}
 		}
 	}
 	if len(problems) > 0 {
-		return nil, ops.Invalidf("%s cannot be applied to every host of %s, so it is not applied to any:\n%s",
-			req.Op.Describe(), req.Op.Host, strings.Join(problems, "\n"))
+		return nil, &ops.Error{Status: status, Msg: fmt.Sprintf("%s cannot be applied to every host of %s, so it is not applied to any:\n%s",
+			req.Op.Describe(), req.Op.Host, strings.Join(problems, "\n"))}
 	}
 	var summary []string
 	var changes []ops.FileChange
@@ -250,7 +254,7 @@ type HostResult struct {
 }
 
 func hostResult(host string, r Reply, err error) HostResult {
-	out, err := outcome(host, r, err)
+	out, err := outcome(r, err)
 	hr := HostResult{Host: host, Status: ops.StatusOK, Message: out.Message, Data: out.Data, Changes: out.Changes}
 	if err != nil {
 		hr.Status, hr.Message = ops.UserError(err)
