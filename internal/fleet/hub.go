@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -94,12 +95,12 @@ func (h *Hub) Start(ctx context.Context) error {
 	}
 	sub, err := h.nc.Subscribe(hubWildcard, func(m *nats.Msg) {
 		switch {
-		case len(m.Subject) > len(announcePrefix) && m.Subject[:len(announcePrefix)] == announcePrefix:
+		case strings.HasPrefix(m.Subject, announcePrefix):
 			var an Announce
 			if json.Unmarshal(m.Data, &an) == nil && an.Host == hostOfSubject(m.Subject, announcePrefix) {
 				h.saw(an)
 			}
-		case len(m.Subject) > len(alertPrefix) && m.Subject[:len(alertPrefix)] == alertPrefix:
+		case strings.HasPrefix(m.Subject, alertPrefix):
 			var ev AlertEvent
 			if json.Unmarshal(m.Data, &ev) != nil {
 				return
