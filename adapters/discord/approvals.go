@@ -57,6 +57,9 @@ func (a *Adapter) remember(ctx context.Context, id string, ref msgRef) {
 // ID. The response may not be there yet when this runs beside the HTTP
 // answer that carries it, so the lookup is tried a few times.
 func (a *Adapter) rememberResponse(ctx context.Context, id string, tok token) {
+	if tok.Value == "" { // not asked through Discord (Relay)
+		return
+	}
 	ref := msgRef{Token: tok}
 	for try := 1; try <= 3 && tok.Value != ""; try++ {
 		ch, msg, err := a.api.Original(ctx, a.cfg.ApplicationID, tok.Value)
@@ -168,4 +171,12 @@ func (a *Adapter) editRef(ctx context.Context, ref msgRef, m *Message) {
 	if err := a.api.Edit(ctx, ref.Channel, ref.Message, m); err != nil {
 		a.log.Warn("discord: could not update an approval request", "channel", ref.Channel, "err", err)
 	}
+}
+
+// Relay brings into Discord an approval requested or decided by another
+// process (poolvisor exec or console, which share serve's data directory):
+// a new request is posted, with its buttons, in the notify channel; a
+// decision replaces the buttons of every posted copy of its request.
+func (a *Adapter) Relay(ctx context.Context, res ops.Result, by ops.Actor) {
+	a.afterResult(ctx, res, by, token{})
 }

@@ -126,3 +126,17 @@ func (a *Adapter) updateApproval(ctx context.Context, id string, res ops.Result,
 		}
 	}
 }
+
+// Relay brings into Slack an approval requested or decided by another
+// process (poolvisor exec or console, which share serve's data directory):
+// a new request is posted, with its buttons, in the notify channel; a
+// decision replaces the buttons of every posted copy of its request.
+func (a *Adapter) Relay(ctx context.Context, res ops.Result, by ops.Actor) {
+	if res.Status == ops.StatusPending && res.ApprovalID != "" {
+		if nc := a.cfg.NotifyChannel; nc != "" {
+			a.postApproval(ctx, origin{Channel: nc}, res)
+		}
+		return
+	}
+	a.afterDecision(ctx, res, by)
+}

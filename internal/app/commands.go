@@ -55,7 +55,7 @@ func Exec(ctx context.Context, o LocalOptions, text string, stdout, stderr io.Wr
 	if err != nil {
 		return reportStartup(o, err, stdout, stderr)
 	}
-	return shell.Exec(ctx, a.Pipeline, actor, text, o.JSON, stdout)
+	return shell.Exec(ctx, a.localRunner(), actor, text, o.JSON, stdout)
 }
 
 // reportStartup tells why exec could not run; with --json as a failed result,
@@ -89,7 +89,7 @@ func Console(ctx context.Context, o LocalOptions, stdin io.Reader, stdout, stder
 		fmt.Fprintln(stderr, "poolvisor:", err)
 		return ExitFailed
 	}
-	return shell.Console(ctx, a.Pipeline, actor, stdin, stdout, o.Interactive)
+	return shell.Console(ctx, a.localRunner(), actor, stdin, stdout, o.Interactive)
 }
 
 // Serve runs the bot until ctx ends.

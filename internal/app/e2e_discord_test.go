@@ -327,3 +327,38 @@ func discordFlows(t *testing.T, de *discordEnv) {
 		}
 	})
 }
+
+// TestApprovalsOutsideDiscordReachDiscord: a request asked for in Discord
+// and decided on the host loses its buttons in Discord, and a request made
+// on the host is posted, with its buttons, in the notify channel.
+func TestApprovalsOutsideDiscordReachDiscord(t *testing.T) {
+	de := newDiscordEnv(t, "http", sandbox.Program{Name: "web", Command: loop("serving")})
+	de.waitRunning("web")
+	seq := de.fake.Seq()
+	req := de.command(dOlga, "supervisor", []string{"restart"}, discordfake.Opt{Name: "program", Value: "web"})
+	_, err := de.fake.Wait(dWait, seq, func(c discordfake.Call) bool { return c.Channel == dNotify && len(c.Msg.Buttons()) == 2 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strings.TrimPrefix(req.Msg.Buttons()[0].CustomID, "pv:ops approve ")
+	seq = de.fake.Seq()
+	de.want("alice", "ops approve "+id, "ok", 0)
+	if _, err := de.fake.Wait(dWait, seq, func(c discordfake.Call) bool {
+		return c.Method == http.MethodPatch && c.Channel == dNotify && len(c.Msg.Buttons()) == 0 && strings.Contains(c.Msg.Text(), "Decided by alice")
+	}); err != nil {
+		t.Errorf("the notify channel's copy kept its buttons: %v", err)
+	}
+	if _, err := de.fake.Wait(dWait, seq, func(c discordfake.Call) bool {
+		return c.Method == http.MethodPatch && strings.HasSuffix(c.Path, "/messages/@original") && strings.Contains(c.Msg.Text(), "Decided by alice")
+	}); err != nil {
+		t.Errorf("the response in the channel kept its buttons: %v", err)
+	}
+
+	seq = de.fake.Seq()
+	r := de.want("alice", "supervisor restart web", "pending_approval", 4)
+	if _, err := de.fake.Wait(dWait, seq, func(c discordfake.Call) bool {
+		return c.Method == http.MethodPost && c.Channel == dNotify && strings.Contains(c.Msg.Text(), r.ApprovalID) && len(c.Msg.Buttons()) == 2
+	}); err != nil {
+		t.Errorf("a request made on the host was not posted: %v", err)
+	}
+}

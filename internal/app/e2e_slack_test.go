@@ -254,3 +254,43 @@ func auditEntries(t *testing.T, se *slackEnv) []auditEntry {
 	}
 	return data.Entries
 }
+
+// TestApprovalsOutsideSlackReachSlack: exec and console share serve's data
+// directory, so an approval may be asked for in Slack and decided on the
+// host, or the other way round; Slack's messages follow either way.
+func TestApprovalsOutsideSlackReachSlack(t *testing.T) {
+	se := newSlackEnv(t, "http", slackPrograms()...)
+	se.waitRunning("web")
+
+	since := se.fake.Seq()
+	se.command("http", sOlga, "supervisor restart web")
+	msg := se.wait(since, "the approval request", func(m slackfake.Message) bool { return m.Kind == "post" && m.Channel == slackChannel })
+	copyMsg := se.wait(since, "its copy in the notify channel", func(m slackfake.Message) bool { return m.Kind == "post" && m.Channel == slackNotify })
+	id := strings.TrimPrefix(msg.Buttons()[0].Value, "ops approve ")
+	since = se.fake.Seq()
+	se.want("alice", "ops approve "+id, "ok", 0)
+	for _, m := range []slackfake.Message{msg, copyMsg} {
+		up := se.wait(since, "the request decided on the host", func(u slackfake.Message) bool {
+			return u.Kind == "update" && u.TS == m.TS && u.Channel == m.Channel
+		})
+		if len(up.Buttons()) != 0 || !strings.Contains(up.All(), "Decided by") {
+			t.Errorf("%s: %s", m.Channel, up.All())
+		}
+	}
+
+	since = se.fake.Seq()
+	req := se.want("alice", "supervisor restart web", "pending_approval", 4)
+	posted := se.wait(since, "a request made on the host, in the notify channel", func(m slackfake.Message) bool {
+		return m.Kind == "post" && m.Channel == slackNotify && strings.Contains(m.All(), req.ApprovalID)
+	})
+	if len(posted.Buttons()) != 2 {
+		t.Fatalf("the request has no buttons: %s", posted.All())
+	}
+	before := se.waitRunning("web")["web RUNNING"]
+	since = se.fake.Seq()
+	se.interact("http", click(sBob, posted, "pv:approve", "20.1", se.fake.ResponseURL()))
+	se.wait(since, "the request approved in Slack", func(u slackfake.Message) bool { return u.Kind == "update" && u.TS == posted.TS })
+	if after := se.waitRunning("web")["web RUNNING"]; after == before {
+		t.Error("approving in Slack what was asked on the host did not restart web")
+	}
+}
