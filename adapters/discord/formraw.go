@@ -36,11 +36,12 @@ var rawOps = map[string]string{"supervisor edit": "supervisor.program.edit", "fp
 // openRawForm answers with the raw editor of target, prefilled with its
 // file, or with why it cannot open: the file cannot be read, or it is
 // longer than a Discord text input holds.
-func (a *Adapter) openRawForm(who ops.Actor, words, target string) *response {
+func (a *Adapter) openRawForm(who ops.Actor, words string, t formTarget) *response {
 	if _, ok := rawOps[words]; !ok {
 		return reply(ephemeral(RenderText("⚠️ Only edit opens a file in a form.")))
 	}
-	show := strings.TrimSuffix(words, "edit") + "show " + quote(target)
+	target := t.Name
+	show := strings.TrimSuffix(words, "edit") + "show " + quote(target) + t.onHost()
 	res, ready := a.within(func(ctx context.Context) ops.Result { return a.run.Run(ctx, who, show) }, func(context.Context, ops.Result) {})
 	if !ready {
 		return reply(ephemeral(RenderText("⏳ Reading the file took too long; try again, or give the options to change instead.")))
@@ -67,7 +68,7 @@ func (a *Adapter) openRawForm(who ops.Actor, words, target string) *response {
 	ti := discordgo.TextInput{CustomID: in.Flag, Label: in.Label, Style: discordgo.TextInputParagraph, Placeholder: truncate(in.Hint, 100),
 		Required: true, MaxLength: maxInputValue, Value: content}
 	return &response{Type: discordgo.InteractionResponseModal, Data: modalData{
-		CustomID:   truncate(rawPrefix+words+":"+target, maxCustomID),
+		CustomID:   truncate(rawPrefix+words+":"+t.String(), maxCustomID),
 		Title:      truncate("Edit the file of "+target, maxModalTitle),
 		Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{ti}}},
 	}}
@@ -79,12 +80,13 @@ func rawOperation(customID string, values map[string]string) (ops.Operation, boo
 	if !ok {
 		return ops.Operation{}, false
 	}
-	words, target, _ := strings.Cut(rest, ":")
+	words, id, _ := strings.Cut(rest, ":")
+	t := parseFormTarget(id)
 	name, ok := rawOps[words]
-	if !ok || !ops.ValidName(target) {
+	if !ok || !ops.ValidName(t.Name) || (t.Host != "" && !ops.ValidName(t.Host)) {
 		return ops.Operation{}, false
 	}
-	return ops.Operation{Name: name, Target: target, Text: "/" + words + " " + target + " --raw",
+	return ops.Operation{Name: name, Target: t.Name, Host: t.Host, Text: "/" + words + " " + t.Name + t.onHost() + " --raw",
 		Args: []ops.Arg{{Key: rawField, Value: values[rawField]}}}, true
 }
 

@@ -79,3 +79,13 @@ func TestRawForm(t *testing.T) {
 		}
 	})
 }
+
+func TestRawOperationCarriesTheHost(t *testing.T) {
+	op, ok := rawOperation(rawPrefix+"fpm pool edit:shop@web-02", map[string]string{"content": "[shop]\n"})
+	if !ok || op.Name != "fpm.pool.edit" || op.Target != "shop" || op.Host != "web-02" || op.Text != "/fpm pool edit shop --host web-02 --raw" {
+		t.Errorf("%+v %v", op, ok)
+	}
+	if _, ok := rawOperation(rawPrefix+"fpm pool edit:shop@web 02", nil); ok {
+		t.Error("a host that is not a name was taken")
+	}
+}

@@ -52,19 +52,24 @@ var (
 // formOf returns the form a command opens, if it opens one: create, add
 // and edit given nothing but their target, and edit with raw alone (the
 // whole file in one field, rawInputs).
-func formOf(top string, path []string, given []optionValue) ([]input, string, bool) {
+func formOf(top string, path []string, given []optionValue) ([]input, formTarget, bool) {
 	words := top + " " + strings.Join(path, " ")
-	var target string
+	var target formTarget
 	raw := false
 	for _, o := range given {
 		switch o.Name {
 		case "name", "program":
-			target, _ = o.Value.(string)
+			target.Name, _ = o.Value.(string)
+		case "host":
+			target.Host, _ = o.Value.(string)
 		case "raw":
 			raw, _ = o.Value.(bool)
 		default:
-			return nil, "", false // options given: run them as typed
+			return nil, formTarget{}, false // options given: run them as typed
 		}
+	}
+	if target.Host != "" && !ops.ValidName(target.Host) {
+		return nil, formTarget{}, false // let the grammar say what is wrong with it
 	}
 	switch words {
 	case "supervisor edit", "fpm pool edit":
@@ -73,7 +78,7 @@ func formOf(top string, path []string, given []optionValue) ([]input, string, bo
 		}
 	}
 	if raw {
-		return nil, "", false
+		return nil, formTarget{}, false
 	}
 	switch words {
 	case "supervisor add", "supervisor edit":
@@ -81,7 +86,32 @@ func formOf(top string, path []string, given []optionValue) ([]input, string, bo
 	case "fpm pool create", "fpm pool edit":
 		return poolInputs, target, true
 	}
-	return nil, "", false
+	return nil, formTarget{}, false
+}
+
+// formTarget is what a form acts on: a pool or program (none for add and
+// create), on a host (none: the channel's or the default one). It travels
+// in the modal's custom_id as NAME or NAME@HOST; neither may hold an @.
+type formTarget struct{ Name, Host string }
+
+func (t formTarget) String() string {
+	if t.Host == "" {
+		return t.Name
+	}
+	return t.Name + "@" + t.Host
+}
+
+func parseFormTarget(s string) formTarget {
+	name, host, _ := strings.Cut(s, "@")
+	return formTarget{Name: name, Host: host}
+}
+
+// onHost is the --host flag of a form's commands, if it names one.
+func (t formTarget) onHost() string {
+	if t.Host == "" {
+		return ""
+	}
+	return " --host " + t.Host
 }
 
 type modalData struct {
@@ -92,13 +122,13 @@ type modalData struct {
 
 // openForm answers with a modal (type 9). An edit is prefilled with the
 // current values, read as the member (so RBAC applies) within fastAnswer.
-func (a *Adapter) openForm(who ops.Actor, words string, target string, inputs []input) *response {
+func (a *Adapter) openForm(who ops.Actor, words string, target formTarget, inputs []input) *response {
 	if isRaw(inputs) {
 		return a.openRawForm(who, words, target)
 	}
 	current := map[string]string{}
 	if strings.HasSuffix(words, " edit") {
-		show := strings.TrimSuffix(words, "edit") + "show " + quote(target)
+		show := strings.TrimSuffix(words, "edit") + "show " + quote(target.Name) + target.onHost()
 		res, ready := a.within(func(ctx context.Context) ops.Result { return a.run.Run(ctx, who, show) }, func(context.Context, ops.Result) {})
 		if !ready {
 			return reply(ephemeral(RenderText("⏳ Reading the current values took too long; give the options to change instead.")))
@@ -123,9 +153,12 @@ func (a *Adapter) openForm(who ops.Actor, words string, target string, inputs []
 		}
 		rows = append(rows, discordgo.ActionsRow{Components: []discordgo.MessageComponent{ti}})
 	}
-	title := strings.ToUpper(words[:1]) + words[1:] + " " + target
+	title := strings.ToUpper(words[:1]) + words[1:] + " " + target.Name
+	if target.Host != "" {
+		title += " on " + target.Host
+	}
 	return &response{Type: discordgo.InteractionResponseModal, Data: modalData{
-		CustomID: truncate(formPrefix+words+":"+target, maxCustomID), Title: truncate(title, maxModalTitle), Components: rows}}
+		CustomID: truncate(formPrefix+words+":"+target.String(), maxCustomID), Title: truncate(title, maxModalTitle), Components: rows}}
 }
 
 // formText turns a submitted modal into command text: its words, target,
@@ -135,11 +168,15 @@ func formText(customID string, values map[string]string) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	words, target, ok := strings.Cut(rest, ":")
+	words, id, ok := strings.Cut(rest, ":")
 	if !ok || !slices.Contains([]string{"supervisor add", "supervisor edit", "fpm pool create", "fpm pool edit"}, words) {
 		return "", false
 	}
-	parts := []string{words, quote(target)}
+	target := parseFormTarget(id)
+	parts := []string{words, quote(target.Name)}
+	if target.Host != "" {
+		parts = append(parts, "--host", quote(target.Host))
+	}
 	flags := make([]string, 0, len(values))
 	for f := range values {
 		flags = append(flags, f)

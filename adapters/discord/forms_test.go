@@ -19,6 +19,7 @@ func TestFormText(t *testing.T) {
 		{"pv:form:supervisor add:w", map[string]string{"command": "php artisan queue:work", "user": "", "set": "priority=5\n\nstopsignal=TERM"},
 			"supervisor add w --command 'php artisan queue:work' --set priority=5 --set stopsignal=TERM", true},
 		{"pv:form:fpm pool edit:shop", map[string]string{"max-children": "12", "evil": "x"}, "fpm pool edit shop --max-children 12", true},
+		{"pv:form:fpm pool edit:shop@web-02", map[string]string{"max-children": "12"}, "fpm pool edit shop --host web-02 --max-children 12", true},
 		{"pv:form:supervisor delete:w", nil, "", false},
 		{"pv:ops approve x", nil, "", false},
 	} {
@@ -60,6 +61,23 @@ func TestForms(t *testing.T) {
 		a := h.command(alice, "supervisor", []string{"edit"}, discordfake.Opt{Name: "program", Value: "web"})
 		if a.Type != 9 || !strings.Contains(string(a.Data), `"value":"/usr/bin/php -S 0:80 it's"`) {
 			t.Errorf("type %d %s", a.Type, a.Data)
+		}
+	})
+
+	t.Run("a host given opens the form for that host", func(t *testing.T) {
+		a := h.command(alice, "supervisor", []string{"edit"}, discordfake.Opt{Name: "program", Value: "web"}, discordfake.Opt{Name: "host", Value: "test"})
+		var m modal
+		if err := json.Unmarshal(a.Data, &m); err != nil || a.Type != 9 {
+			t.Fatalf("type %d %s %v", a.Type, a.Data, err)
+		}
+		if m.CustomID != "pv:form:supervisor edit:web@test" || !strings.Contains(m.Title, "on test") ||
+			!strings.Contains(string(a.Data), `"value":"/usr/bin/php -S 0:80 it's"`) {
+			t.Errorf("modal: %s", a.Data)
+		}
+		s := h.interact(discordfake.Submit(appID, guild, channel, alice, m.CustomID, map[string]string{"user": "app"}))
+		b := s.msg(t).Buttons()
+		if len(b) != 2 || b[0].CustomID != "pv:supervisor edit web --host test --user app" {
+			t.Errorf("Apply runs %+v", b)
 		}
 	})
 
