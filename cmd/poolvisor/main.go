@@ -42,7 +42,6 @@ Try: poolvisor exec -- ops help
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	app.Version = version
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return app.ExitUsage
@@ -84,7 +83,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	switch cmd {
 	case "serve":
-		return app.Serve(ctx, *configPath, stderr)
+		return app.Serve(ctx, *configPath, version, stderr)
 	case "check-config":
 		return app.CheckConfig(*configPath, stdout, stderr)
 	case "keygen":

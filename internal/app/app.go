@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -48,6 +49,8 @@ type App struct {
 	chatHealth []func() ops.Component // the chat connections serve runs
 	db         *sql.DB
 
+	version string // announced by a fleet agent
+
 	natsMu sync.Mutex
 	nc     *nats.Conn // fleet mode's connection
 }
@@ -55,11 +58,18 @@ type App struct {
 // Option changes how New builds an App.
 type Option func(*options)
 
-type options struct{ serving bool }
+type options struct {
+	serving bool
+	version string
+}
 
 // Serving builds the App for serve: a hub that cannot reach NATS at once
 // keeps trying in the background instead of failing.
 func Serving() Option { return func(o *options) { o.serving = true } }
+
+// WithVersion is poolvisor's version, as a fleet agent announces it to the
+// hub (default "dev").
+func WithVersion(v string) Option { return func(o *options) { o.version = v } }
 
 // New builds an App from a loaded, validated config. In hub mode it
 // connects to NATS; the App's pipeline then routes operations to agents.
@@ -68,7 +78,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	for _, opt := range opts {
 		opt(&o)
 	}
-	a := &App{Config: cfg, Log: log}
+	a := &App{Config: cfg, Log: log, version: cmp.Or(o.version, "dev")}
 	db, err := sqlitedb.Open(cfg.DataDir)
 	if err != nil {
 		return nil, err

@@ -92,9 +92,9 @@ func Console(ctx context.Context, o LocalOptions, stdin io.Reader, stdout, stder
 	return shell.Console(ctx, a.localRunner(), actor, stdin, stdout, o.Interactive)
 }
 
-// Serve runs the bot until ctx ends.
-func Serve(ctx context.Context, configPath string, stderr io.Writer) int {
-	a, err := loadAndBuild(ctx, configPath, stderr, slog.LevelDebug-4, Serving())
+// Serve runs the bot until ctx ends; version is the build's, for fleet agents to announce.
+func Serve(ctx context.Context, configPath, version string, stderr io.Writer) int {
+	a, err := loadAndBuild(ctx, configPath, stderr, slog.LevelDebug-4, Serving(), WithVersion(version))
 	if err != nil {
 		fmt.Fprintln(stderr, "poolvisor:", err)
 		return ExitFailed

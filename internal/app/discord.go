@@ -10,7 +10,10 @@ import (
 )
 
 // The runner offers the hub's hosts to the Discord host option.
-var _ discord.Fleet = hostRunner{}
+var (
+	_ discord.Fleet  = hostRunner{}
+	_ discord.Runner = hostRunner{}
+)
 
 // newDiscord builds the Discord adapter from the config, or returns nil when
 // Discord is not enabled.

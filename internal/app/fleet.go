@@ -12,10 +12,6 @@ import (
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
-// Version is poolvisor's version, as agents announce it to the hub; main
-// sets it from the version stamped at build time.
-var Version = "dev"
-
 // Modes of the config key mode.
 const (
 	ModeStandalone = "standalone"
@@ -74,7 +70,7 @@ func (a *App) runAgent(ctx context.Context) error {
 	defer nc.Close()
 	a.setNATS(nc)
 	ag := fleet.NewAgent(nc, a.Pipeline, fleet.AgentConfig{
-		Host: cfg.Host, Version: Version, HubKey: key,
+		Host: cfg.Host, Version: a.version, HubKey: key,
 		Health: a.daemonHealth, OpenAlerts: a.openAlerts,
 		Log: a.Log.With("part", "fleet"),
 	})

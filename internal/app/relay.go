@@ -4,6 +4,9 @@ import (
 	"context"
 	"sync"
 
+	"github.com/poolvisor/poolvisor/adapters/discord"
+	"github.com/poolvisor/poolvisor/adapters/shell"
+	"github.com/poolvisor/poolvisor/adapters/slack"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -25,6 +28,12 @@ type localRunner struct {
 	once   sync.Once
 	relays []relayer
 }
+
+var (
+	_ shell.Runner = (*localRunner)(nil)
+	_ relayer      = (*slack.Adapter)(nil)
+	_ relayer      = (*discord.Adapter)(nil)
+)
 
 func (a *App) localRunner() *localRunner { return &localRunner{Pipeline: a.Pipeline, app: a} }
 

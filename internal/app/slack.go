@@ -10,6 +10,8 @@ import (
 	"github.com/poolvisor/poolvisor/internal/dedupe"
 )
 
+var _ slack.Runner = hostRunner{}
+
 // newSlack builds the Slack adapter from the config, or returns nil when
 // Slack is not enabled.
 func (a *App) newSlack(ctx context.Context) (*slack.Adapter, error) {

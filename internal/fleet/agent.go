@@ -24,6 +24,8 @@ type Local interface {
 	ApplyAuthorized(ctx context.Context, actor ops.Actor, op ops.Operation, fingerprint string, meta ops.VersionMeta) (ops.Outcome, error)
 }
 
+var _ Local = (*ops.Pipeline)(nil)
+
 // AgentConfig is what an agent needs besides its connection and pipeline.
 type AgentConfig struct {
 	Host    string
@@ -204,6 +206,8 @@ func errorReply(err error, changes []ops.FileChange) Reply {
 func (a *Agent) Notifier() alert.Notifier { return agentNotifier{a} }
 
 type agentNotifier struct{ a *Agent }
+
+var _ alert.Notifier = agentNotifier{}
 
 func (n agentNotifier) send(what, ref string, al alert.Alert) error {
 	b, err := json.Marshal(AlertEvent{What: what, Ref: ref, Alert: al})
