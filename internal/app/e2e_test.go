@@ -368,6 +368,24 @@ func TestEndToEnd(t *testing.T) {
 		}
 		e.want("vic", "ops whoami", "ok", 0) // the rest keeps working
 	})
+
+	t.Run("supervisord back: healthy again", func(t *testing.T) {
+		sv, err := sandbox.StartSupervisord(e.sv.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = sv.Stop() })
+		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			code, body := get(t, healthURL)
+			if code == 200 && strings.Contains(body, `"name":"supervisord","ok":true`) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("healthz after supervisord came back: %d %s", code, body)
+			}
+		}
+		e.want("vic", "supervisor status", "ok", 0)
+	})
 }
 
 // logBuffer collects a child process's output for assertions while it runs.
