@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -69,7 +70,17 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 	} else if err := b.setFlags(ctx, f, req.Op); err != nil {
 		return nil, err
 	}
-	if err := ValidateProgram(f, b.hostChecks(ctx)); err != nil {
+	checks := b.hostChecks(ctx)
+	if err := ValidateProgram(f, checks); err != nil {
+		return nil, err
+	}
+	var before *ProgramFile
+	if old != nil {
+		if before, err = ParseProgramFile(name, old); err != nil {
+			return nil, ops.Invalidf("%s cannot be edited safely: %v", path, err)
+		}
+	}
+	if err := b.checkPolicy(before, f, raw, checks.Env); err != nil {
 		return nil, err
 	}
 	if err := checkCommand(f); err != nil {
@@ -96,6 +107,17 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 	if err := b.daemonCheck(ctx, fileChange{path: path, old: old, new: next}); err != nil {
 		return nil, err
 	}
+	if !h.add {
+		// supervisord applies a changed section by stopping the group and
+		// starting it again: an edit of a running program restarts it.
+		running, err := b.running(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		if running {
+			plan.Effects = []string{"supervisor.program.restart"}
+		}
+	}
 	autostart := true
 	if v, ok := f.Get("autostart"); ok {
 		autostart, _ = parseBool(v)
@@ -113,6 +135,23 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 	}
 	return plan, nil
 }
+
+// running reports whether any process of group runs or is on its way to.
+func (b *Backend) running(ctx context.Context, group string) (bool, error) {
+	all, err := b.client.GetAllProcessInfo(ctx)
+	if err != nil {
+		return false, b.userError(err, group)
+	}
+	for _, p := range all {
+		if p.Group == group && liveStates[p.StateName] {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// liveStates are the states of a process that a stop or restart interrupts.
+var liveStates = map[string]bool{"RUNNING": true, "STARTING": true, "BACKOFF": true}
 
 // ProgramKind names program files in the history.
 const ProgramKind = "supervisor.program"
@@ -155,7 +194,31 @@ func (b *Backend) newProgram(ctx context.Context, name string, op ops.Operation)
 	if v, ok := op.Get("numprocs"); ok {
 		numprocs, _ = strconv.Atoi(v)
 	}
-	return DefaultProgram(name, command, b.cfg.LogDir, numprocs, b.expansionEnv(ctx))
+	env := b.expansionEnv(ctx)
+	f, err := DefaultProgram(name, command, b.cfg.LogDir, numprocs, env)
+	if err != nil {
+		return nil, err
+	}
+	// A new program runs as policy.program_users' first unless the request
+	// names a user; the policy check then judges the user it names.
+	if _, named := op.Get("user"); !named && !setsKey(op, "user") {
+		if u := b.cfg.Policy.DefaultUser(); u != "" {
+			if err := f.Set("user", u, env); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return f, nil
+}
+
+// setsKey reports whether op sets key with --set.
+func setsKey(op ops.Operation, key string) bool {
+	for _, v := range op.All("set") {
+		if k, _, _ := strings.Cut(v, "="); strings.EqualFold(strings.TrimSpace(k), key) {
+			return true
+		}
+	}
+	return false
 }
 
 // existingProgram loads a program poolvisor manages (one in program_dir).
@@ -179,6 +242,12 @@ const maxRawFile = 64 << 10
 // rawProgram reads a whole program file written in a chat form. It may hold
 // comments and any keys of [program:name], but no other section: a raw edit
 // of one program cannot define another, or change supervisord itself.
+//
+// Line breaks are made plain first (\r\n and a lone \r become \n, which is
+// what supervisord's text-mode read makes of them), and the characters
+// Python's str.splitlines would also break on are refused, so the section
+// check below sees exactly the lines supervisord will read, and the bytes
+// written are the bytes checked.
 func rawProgram(name, content string) (*ProgramFile, error) {
 	if len(content) > maxRawFile {
 		return nil, ops.Invalidf("the file is %d bytes; the limit is %d", len(content), maxRawFile)
@@ -186,7 +255,13 @@ func rawProgram(name, content string) (*ProgramFile, error) {
 	if strings.ContainsRune(content, 0) {
 		return nil, ops.Invalidf("the file may not contain NUL bytes")
 	}
+	if i := strings.IndexFunc(content, progOddLineBreak); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(content[i:])
+		line := strings.Count(content[:i], "\n") + 1
+		return nil, ops.Invalidf("line %d: the character U+%04X may not be in a program file: Python reads it as a line break in some places and not in others", line, r)
+	}
 	content = strings.ReplaceAll(content, "\r\n", "\n")
+	content = strings.ReplaceAll(content, "\r", "\n")
 	if !strings.HasSuffix(content, "\n") {
 		content += "\n"
 	}
@@ -194,13 +269,24 @@ func rawProgram(name, content string) (*ProgramFile, error) {
 	if err != nil {
 		return nil, ops.Invalidf("the file cannot be read as supervisord would: %v", err)
 	}
-	want := "[program:" + name + "]"
-	for i, line := range strings.Split(content, "\n") {
-		if t := strings.TrimSpace(line); strings.HasPrefix(t, "[") && t != want {
-			return nil, ops.Invalidf("line %d: only the section %s may be in this file, not %s", i+1, want, t)
+	// The sections as supervisord's parser finds them, not as a plain
+	// split would: that is what it will act on.
+	for _, s := range f.doc.sections {
+		if s != f.prog {
+			return nil, ops.Invalidf("line %d: only the section [program:%s] may be in this file, not [%s]", s.line+1, name, s.header)
 		}
 	}
 	return f, nil
+}
+
+// progOddLineBreak reports the characters other than \n and \r that
+// Python's str.splitlines takes as line breaks.
+func progOddLineBreak(r rune) bool {
+	switch r {
+	case '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
+		return true
+	}
+	return false
 }
 
 // setFlags applies the request's flags in the order given.
