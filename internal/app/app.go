@@ -31,6 +31,7 @@ import (
 	"github.com/poolvisor/poolvisor/internal/phpfpm"
 	"github.com/poolvisor/poolvisor/internal/sqlitedb"
 	"github.com/poolvisor/poolvisor/internal/supervisor"
+	"github.com/poolvisor/poolvisor/internal/writepolicy"
 )
 
 // AuditFile is the JSON-lines mirror of the audit trail, in the data directory.
@@ -99,7 +100,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		db.Close()
 		return nil, err
 	}
-	policy := authz.New(cfg.RBAC.Roles, bindings(cfg.RBAC.Bindings))
+	policy := authz.New(cfg.RBAC.Roles, bindings(cfg.RBAC.Bindings)).WithPeople(people(cfg.RBAC.People))
 
 	handlers := map[string]ops.Handler{"ops.help": command.Help(policy)}
 	var resolve func(ops.Actor, ops.Operation) (string, error)
@@ -196,7 +197,7 @@ func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.S
 		Host: cfg.Host, URL: cfg.Supervisor.URL,
 		Username: cfg.Supervisor.Username, Password: cfg.Supervisor.Password,
 		ConfigFile: cfg.Supervisor.ConfigFile, ProgramDir: cfg.Supervisor.ProgramDir, LogDir: cfg.Supervisor.LogDir,
-		EventsCommand: eventsCommand(cfg.DataDir),
+		EventsCommand: eventsCommand(cfg.DataDir), Policy: WritePolicy(cfg),
 	}, log.With("backend", "supervisor"))
 	if err != nil {
 		return err
@@ -236,6 +237,7 @@ func (a *App) addFPM(handlers map[string]ops.Handler, versions *history.Store, l
 		return
 	}
 	fc, err := phpfpm.FromConfig(cfg.Host, cfg.PHPFPM)
+	fc.Policy = WritePolicy(cfg)
 	if err == nil {
 		a.FPM, err = phpfpm.New(fc, log.With("backend", "phpfpm"))
 	}
@@ -303,4 +305,21 @@ func NewLogger(cfg config.Log, w io.Writer, minLevel slog.Level) *slog.Logger {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+func people(in map[string]config.Person) map[string]authz.Person {
+	out := make(map[string]authz.Person, len(in))
+	for name, p := range in {
+		out[name] = authz.Person{Slack: p.Slack, Discord: p.Discord, Local: p.Local}
+	}
+	return out
+}
+
+// WritePolicy returns the write policy of cfg (SPEC §6).
+func WritePolicy(cfg *config.Config) writepolicy.Policy {
+	return writepolicy.Policy{
+		ProgramUsers: cfg.Policy.ProgramUsers,
+		WritableDirs: cfg.Policy.WritableDirs,
+		FPMTCP:       cfg.Policy.FPMTCP,
+	}
 }

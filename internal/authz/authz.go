@@ -22,11 +22,17 @@ type Binding struct {
 	LocalUsers      []string
 }
 
+// Person lists one person's immutable IDs on each platform.
+type Person struct {
+	Slack, Discord, Local []string
+}
+
 // Policy is a compiled RBAC configuration. It is immutable and safe for
 // concurrent use.
 type Policy struct {
 	perms    map[string][]string // role -> expanded permission patterns
 	bindings []Binding
+	people   map[string]string // "platform:id" -> person
 }
 
 var _ ops.Authorizer = (*Policy)(nil)
@@ -41,6 +47,36 @@ func New(roles map[string][]string, bindings []Binding) *Policy {
 		p.perms[name] = expand(name, roles, seen)
 	}
 	return p
+}
+
+// WithPeople returns a copy of p that knows which identities belong to
+// one person (rbac.people). Config validation has already refused an
+// identity listed for two people.
+func (p *Policy) WithPeople(people map[string]Person) *Policy {
+	q := *p
+	q.people = map[string]string{}
+	for name, who := range people {
+		for platform, ids := range map[string][]string{"slack": who.Slack, "discord": who.Discord, "local": who.Local} {
+			for _, id := range ids {
+				q.people[platform+":"+id] = name
+			}
+		}
+	}
+	return &q
+}
+
+// Person returns the name of the person actor is one identity of, or ""
+// when rbac.people does not list it.
+func (p *Policy) Person(a ops.Actor) string { return p.people[a.String()] }
+
+// SamePerson reports whether a and b are one identity, or identities of
+// one person.
+func (p *Policy) SamePerson(a, b ops.Actor) bool {
+	if a.Same(b) {
+		return true
+	}
+	pa := p.Person(a)
+	return pa != "" && pa == p.Person(b)
 }
 
 func expand(role string, roles map[string][]string, seen map[string]bool) []string {

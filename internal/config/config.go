@@ -40,6 +40,7 @@ type Config struct {
 	Local      Local      `mapstructure:"local" yaml:"local"`
 	RBAC       RBAC       `mapstructure:"rbac" yaml:"rbac"`
 	Approvals  Approvals  `mapstructure:"approvals" yaml:"approvals"`
+	Policy     Policy     `mapstructure:"policy" yaml:"policy"`
 	History    History    `mapstructure:"history" yaml:"history"`
 	Alerts     Alerts     `mapstructure:"alerts" yaml:"alerts"`
 	NATS       NATS       `mapstructure:"nats" yaml:"nats"`
@@ -65,6 +66,7 @@ type PHPFPM struct {
 	MainConfig     string       `mapstructure:"main_config" yaml:"main_config"`
 	PoolDir        string       `mapstructure:"pool_dir" yaml:"pool_dir"`
 	SocketDir      string       `mapstructure:"socket_dir" yaml:"socket_dir"`
+	LogDir         string       `mapstructure:"log_dir" yaml:"log_dir"` // where pools' access and slow logs may go
 	ProtectedPools []string     `mapstructure:"protected_pools" yaml:"protected_pools"`
 	Defaults       PoolDefaults `mapstructure:"defaults" yaml:"defaults"`
 	Service        FPMService   `mapstructure:"service" yaml:"service"`
@@ -136,6 +138,16 @@ type RBAC struct {
 	// "prefix.*" wildcards, or names of other roles it includes.
 	Roles    map[string][]string `mapstructure:"roles" yaml:"roles"`
 	Bindings []Binding           `mapstructure:"bindings" yaml:"bindings"`
+	// People maps a person's name to their identities on each platform.
+	People map[string]Person `mapstructure:"people" yaml:"people"`
+}
+
+// Person is one person's platform identities: self-approval and "another
+// approver" are judged per person, not per identity.
+type Person struct {
+	Slack   []string `mapstructure:"slack" yaml:"slack"`
+	Discord []string `mapstructure:"discord" yaml:"discord"`
+	Local   []string `mapstructure:"local" yaml:"local"`
 }
 
 // Binding grants Role to everyone it lists, by immutable platform ID.
@@ -154,6 +166,14 @@ type Approvals struct {
 	ApproverRoles     []string      `mapstructure:"approver_roles" yaml:"approver_roles"`
 	AllowSelfApproval bool          `mapstructure:"allow_self_approval" yaml:"allow_self_approval"`
 	TTL               time.Duration `mapstructure:"ttl" yaml:"ttl"`
+}
+
+// Policy is the write policy (SPEC §6): what a write role can make the
+// daemons, running as root, do.
+type Policy struct {
+	ProgramUsers []string `mapstructure:"program_users" yaml:"program_users"` // user= values a program may run as
+	WritableDirs []string `mapstructure:"writable_dirs" yaml:"writable_dirs"` // more dirs the daemons may write in
+	FPMTCP       string   `mapstructure:"fpm_tcp" yaml:"fpm_tcp"`             // loopback | any
 }
 
 // History configures the versions kept of every file poolvisor writes.

@@ -82,6 +82,15 @@ func convert(p *problems, key string, t reflect.Type, n *yaml.Node) any {
 		if n.Kind != yaml.MappingNode {
 			return fail("expected a mapping, got %s", kindName(n))
 		}
+		if isSection(t.Elem()) { // a map of sections (rbac.people): decoded like a section later
+			out := map[string]any{}
+			eachPair(p, key, n, func(name string, _, v *yaml.Node) {
+				if val := convert(p, childKey(key, name), t.Elem(), v); val != nil {
+					out[name] = val
+				}
+			})
+			return out
+		}
 		out := reflect.MakeMap(t)
 		eachPair(p, key, n, func(name string, _, v *yaml.Node) {
 			if val := convert(p, childKey(key, name), t.Elem(), v); val != nil {

@@ -30,6 +30,7 @@ func (c *Config) Validate() error {
 	c.validateDiscord(&p)
 	c.validateRBAC(&p)
 	c.validateApprovals(&p)
+	c.validatePolicy(&p)
 	c.validateFleet(&p)
 	return p.err()
 }
@@ -78,6 +79,7 @@ func (c *Config) validatePHPFPM(p *problems) {
 	absPath(p, "phpfpm.main_config", f.MainConfig, true)
 	absPath(p, "phpfpm.pool_dir", f.PoolDir, true)
 	absPath(p, "phpfpm.socket_dir", f.SocketDir, false)
+	absPath(p, "phpfpm.log_dir", f.LogDir, false)
 	for i, name := range f.ProtectedPools {
 		if !poolNameRE.MatchString(name) {
 			p.add(indexKey("phpfpm.protected_pools", i), "%q is not a pool name", name)
@@ -250,3 +252,19 @@ func isHexKey(s string) bool {
 }
 
 func indexKey(key string, i int) string { return key + "[" + strconv.Itoa(i) + "]" }
+
+func (c *Config) validatePolicy(p *problems) {
+	for i, u := range c.Policy.ProgramUsers {
+		if u == "" || strings.ContainsAny(u, " \t\r\n:;#%=") {
+			p.add(indexKey("policy.program_users", i), "%q is not a user name", u)
+		}
+	}
+	for i, d := range c.Policy.WritableDirs {
+		key := indexKey("policy.writable_dirs", i)
+		absPath(p, key, d, false)
+		if path.Clean(d) == "/" {
+			p.add(key, "is /: that would let a write role have root write anywhere")
+		}
+	}
+	oneOf(p, "policy.fpm_tcp", c.Policy.FPMTCP, "loopback", "any")
+}

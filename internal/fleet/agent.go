@@ -173,7 +173,7 @@ func (a *Agent) serve(ctx context.Context, m *nats.Msg) Reply {
 		if err != nil {
 			return errorReply(err, nil)
 		}
-		return Reply{Summary: plan.Summary, Fingerprint: plan.Fingerprint, Changes: plan.Changes}
+		return Reply{Summary: plan.Summary, Fingerprint: plan.Fingerprint, Changes: plan.Changes, Effects: plan.Effects}
 	case KindApply:
 		out, err := a.local.ApplyAuthorized(ctx, req.Actor, req.Op, req.Fingerprint,
 			ops.VersionMeta{ApprovalID: req.ApprovalID, Approver: req.Approver})

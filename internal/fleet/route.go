@@ -163,7 +163,7 @@ func (h *Hub) planOne(ctx context.Context, host string, req ops.Request) (*ops.P
 		return nil, replyErr(r)
 	}
 	return &ops.Plan{
-		Summary: r.Summary, Fingerprint: r.Fingerprint, Changes: r.Changes,
+		Summary: r.Summary, Fingerprint: r.Fingerprint, Changes: r.Changes, Effects: r.Effects,
 		Apply: func(ctx context.Context) (ops.Outcome, error) {
 			return h.applyOne(ctx, host, req, r.Fingerprint)
 		},

@@ -87,7 +87,10 @@ type Reply struct {
 	Summary     string           `json:"summary,omitempty"`
 	Fingerprint string           `json:"fingerprint,omitempty"`
 	Changes     []ops.FileChange `json:"changes,omitempty"`
-	Announce    *Announce        `json:"announce,omitempty"` // KindHealth
+	// Effects are the plan's ops.Plan.Effects: the hub's approval gate
+	// weighs them as the agent's own pipeline would.
+	Effects  []string  `json:"effects,omitempty"`
+	Announce *Announce `json:"announce,omitempty"` // KindHealth
 }
 
 // Announce is an agent's heartbeat.

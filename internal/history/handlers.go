@@ -168,6 +168,9 @@ func (h rollbackHandler) Plan(ctx context.Context, req ops.Request) (*ops.Plan, 
 	}
 	plan.Summary = fmt.Sprintf("roll %s back to version %d (%s by %s):\n%s", name, target.N, target.Operation, target.Actor, plan.Summary)
 	plan.Fingerprint += fmt.Sprintf(" rollback-to %d", target.N)
+	// A rollback is gated by what it does: the delete, add or edit it
+	// amounts to, and whatever that amounts to in turn.
+	plan.Effects = append([]string{inner.Name}, plan.Effects...)
 	return plan, nil
 }
 

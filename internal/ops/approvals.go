@@ -24,7 +24,9 @@ func newApprovalID() string {
 }
 
 // hold stores a planned write as pending and answers pending_approval.
-func (p *Pipeline) hold(ctx context.Context, actor Actor, op Operation, plan *Plan) Result {
+// gate names the operations whose approval policy holds it; when an effect
+// of the plan is among them, not the operation itself, the answer says so.
+func (p *Pipeline) hold(ctx context.Context, actor Actor, op Operation, plan *Plan, gate []string) Result {
 	now := p.cfg.Now()
 	diffs := Diffs(plan.Changes)
 	a := Approval{
@@ -39,8 +41,12 @@ func (p *Pipeline) hold(ctx context.Context, actor Actor, op Operation, plan *Pl
 	res.Status = StatusPending
 	res.ApprovalID = a.ID
 	res.Diffs = diffs
-	res.Message = fmt.Sprintf("Approval required for %s (request %s, expires in %s).\n%s\nAn approver decides with: /ops approve %s  or  /ops deny %s [reason]",
-		op.Describe(), a.ID, p.cfg.Policy.TTL, a.Summary, a.ID, a.ID)
+	why := ""
+	if effects := slices.DeleteFunc(slices.Clone(gate), func(g string) bool { return g == op.Name }); len(effects) > 0 {
+		why = fmt.Sprintf(" It amounts to %s, which needs approval.", strings.Join(effects, " and "))
+	}
+	res.Message = fmt.Sprintf("Approval required for %s (request %s, expires in %s).%s\n%s\nAn approver decides with: /ops approve %s  or  /ops deny %s [reason]",
+		op.Describe(), a.ID, p.cfg.Policy.TTL, why, a.Summary, a.ID, a.ID)
 	res.Data = map[string]any{"approval": a}
 	return res
 }
@@ -61,7 +67,7 @@ func (p *Pipeline) decide(ctx context.Context, actor Actor, op Operation) Result
 	} else if err != nil {
 		return p.fail(res, Fail(err, "could not read the approval request"))
 	}
-	own := a.Requester.Same(actor)
+	own := p.cfg.Authz.SamePerson(a.Requester, actor)
 	// A requester may always withdraw their own request; otherwise deciding
 	// takes an approver role.
 	if !(own && !approve) && !p.isApprover(actor) {
@@ -69,6 +75,10 @@ func (p *Pipeline) decide(ctx context.Context, actor Actor, op Operation) Result
 			strings.Join(p.cfg.Policy.ApproverRoles, " or ")))
 	}
 	if approve && own && !p.cfg.Policy.AllowSelf {
+		if !a.Requester.Same(actor) {
+			return p.fail(res, Conflictf("you cannot approve request %s: it was asked by %s, another identity of yours (%s in rbac.people); another approver must",
+				a.ID, a.Requester, p.cfg.Authz.Person(actor)))
+		}
 		return p.fail(res, Conflictf("you cannot approve your own request %s: another approver must", a.ID))
 	}
 

@@ -29,6 +29,11 @@ type Plan struct {
 	// NeedsApproval holds the plan for a second person whatever the approval
 	// policy says (a write to a whole group of hosts).
 	NeedsApproval bool
+	// Effects names the operations that applying amounts to besides the
+	// requested one: a rollback to a deleted version deletes, an edit of a
+	// running program restarts it. The approval policy of each applies as
+	// if it had been requested, so no path reaches a gated effect ungated.
+	Effects []string
 }
 
 // Handler validates and plans one kind of operation.
@@ -61,6 +66,11 @@ type Parser interface {
 type Authorizer interface {
 	Allowed(a Actor, operation string) bool
 	Roles(a Actor) []string
+	// Person names the person an identity belongs to ("" when unknown), and
+	// SamePerson tells whether two identities are one person's: self-approval
+	// is judged per person, not per platform identity.
+	Person(a Actor) string
+	SamePerson(a, b Actor) bool
 }
 
 // ApprovalState is where an approval request stands.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 )
@@ -24,6 +25,18 @@ func (p ApprovalPolicy) requires(op string) bool {
 		}
 	}
 	return false
+}
+
+// gate returns the operations whose approval policy holds plan for op: op
+// itself, and each effect the plan declares. Empty: it may run at once.
+func (p ApprovalPolicy) gate(op string, plan *Plan) []string {
+	var out []string
+	for _, name := range append([]string{op}, plan.Effects...) {
+		if p.requires(name) && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // Config holds what a Pipeline is built from.
@@ -141,8 +154,8 @@ func (p *Pipeline) execute(ctx context.Context, actor Actor, op *Operation) Resu
 		res.Data = map[string]any{"plan": plan.Summary}
 		return res
 	}
-	if p.cfg.Policy.requires(op.Name) || plan.NeedsApproval {
-		return p.hold(ctx, actor, *op, plan)
+	if gate := p.cfg.Policy.gate(op.Name, plan); len(gate) > 0 || plan.NeedsApproval {
+		return p.hold(ctx, actor, *op, plan, gate)
 	}
 	return p.apply(ctx, res, plan, VersionMeta{Actor: actor, Operation: op.Name})
 }

@@ -171,3 +171,15 @@ func commentStart(v string) int {
 	}
 	return -1
 }
+
+// rawValue returns the value part, as written after its '=', of the last
+// line of key in section.
+func (f *confFile) rawValue(section, key string) (string, bool) {
+	for i := len(f.lines) - 1; i >= 0; i-- {
+		if l := f.lines[i]; l.kind == lineDirective && l.section == section && l.key == key {
+			_, v, _ := strings.Cut(l.text, "=")
+			return v, true
+		}
+	}
+	return "", false
+}

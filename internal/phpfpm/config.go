@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/poolvisor/poolvisor/internal/config"
+	"github.com/poolvisor/poolvisor/internal/writepolicy"
 )
 
 // Config is what the backend needs from poolvisor's configuration, with
@@ -23,6 +24,10 @@ type Config struct {
 	MainConfig     string // php-fpm.conf
 	PoolDir        string // one <pool>.conf per pool; the main config must include <PoolDir>/*.conf
 	SocketDir      string // where new pools' sockets go
+	LogDir         string // where pools' access and slow logs may go
+	// Policy is the write policy: where a pool's sockets and logs, which
+	// the master creates as root, may be, and where it may listen on TCP.
+	Policy writepolicy.Policy
 	ProtectedPools []string
 	DefaultUser    string // user and group of new pools
 	DefaultGroup   string
@@ -74,7 +79,7 @@ func FromConfig(host string, c config.PHPFPM) (Config, error) {
 func fromConfig(host string, c config.PHPFPM, sys system) (Config, error) {
 	cfg := Config{
 		Host: host, Version: c.Version, Binary: c.Binary, MainConfig: c.MainConfig, PoolDir: c.PoolDir,
-		SocketDir: c.SocketDir, ProtectedPools: c.ProtectedPools,
+		SocketDir: c.SocketDir, LogDir: c.LogDir, ProtectedPools: c.ProtectedPools,
 		DefaultUser: c.Defaults.User, DefaultGroup: c.Defaults.Group,
 		Service: ServiceConfig{
 			Mode: c.Service.Mode, Unit: c.Service.Unit, PIDFile: c.Service.PIDFile,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/sandbox"
+	"github.com/poolvisor/poolvisor/internal/writepolicy"
 )
 
 // testBackend returns a backend on the sandboxed php-fpm f, in service mode
@@ -36,7 +37,11 @@ func testBackend(t testing.TB, f *sandbox.PHPFPM, mutate ...func(*Config)) *Back
 	}
 	cfg := Config{
 		Host: "web-test", Version: f.Version, Binary: f.Binary, MainConfig: f.MainConfig, PoolDir: f.PoolDir,
-		SocketDir: f.SocketDir, ProtectedPools: []string{"www"}, DefaultUser: u, DefaultGroup: g,
+		SocketDir: f.SocketDir, LogDir: filepath.Join(f.Dir, "log"),
+		ProtectedPools: []string{"www"}, DefaultUser: u, DefaultGroup: g,
+		// Tests of the backend listen on documentation addresses to make
+		// php-fpm fail; the write policy has tests of its own.
+		Policy: writepolicy.Policy{FPMTCP: writepolicy.TCPAny},
 		Service:       ServiceConfig{Mode: "signal", PIDFile: f.PIDFile},
 		ReloadTimeout: 10 * time.Second,
 	}

@@ -213,3 +213,69 @@ func encodeValue(v string) (string, error) {
 	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, `$`, `\$`)
 	return `"` + r.Replace(v) + `"`, nil
 }
+
+// literal reports whether the value part s of a directive line (what
+// follows its '=') reads the same whatever the PHP build and the
+// environment of the master: no ${NAME} that would expand, no bare word
+// that names a constant or a boolean, no expression operator. The decoded
+// value of a literal value is exactly what php-fpm acts on.
+func literal(s string) bool {
+	for i := 0; i < len(s); {
+		switch c := s[i]; {
+		case c == ' ' || c == '\t':
+			i++
+		case c == ';':
+			return true
+		case c == '"':
+			end := -1
+			for j := i + 1; j < len(s) && end < 0; j++ {
+				switch {
+				case s[j] == '\\':
+					j++
+				case s[j] == '"':
+					end = j
+				case s[j] == '$' && j+1 < len(s) && s[j+1] == '{':
+					return false
+				}
+			}
+			if end < 0 {
+				return false
+			}
+			i = end + 1
+		case c == '\'':
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				return false
+			}
+			i += j + 2
+		default:
+			j := i
+			for j < len(s) && !strings.ContainsRune(" \t;\"'", rune(s[j])) {
+				j++
+			}
+			if w := s[i:j]; strings.Contains(w, "${") || strings.ContainsAny(w, "&|^~!(){}") || boolWords[strings.ToLower(w)] || constantLike(w) {
+				return false
+			}
+			i = j
+		}
+	}
+	return true
+}
+
+// constantLike reports whether a bare word has the shape of a PHP constant's
+// name, which the ini scanner would replace by the constant's value.
+func constantLike(w string) bool {
+	upper := false
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		case c >= 'a' && c <= 'z', c == '_':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return upper && w != ""
+}

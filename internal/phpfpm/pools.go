@@ -141,6 +141,9 @@ func (w poolWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 		if err := validatePool(*cand, d.pools); err != nil {
 			return nil, err
 		}
+		if err := b.checkPolicy(*cand); err != nil {
+			return nil, err
+		}
 	}
 	if err := b.phpCheck(ctx, c.path, c.after); err != nil {
 		return nil, err
@@ -234,7 +237,8 @@ func (w poolWrite) prepare(op ops.Operation, d *poolDir) (change, *candidate, er
 		}
 	}
 	c.after = pf.Bytes()
-	return c, &candidate{name: name, directives: pf.Directives(), changed: changed}, nil
+	raw := func(key string) (string, bool) { return pf.conf.rawValue(name, key) }
+	return c, &candidate{name: name, directives: pf.Directives(), changed: changed, raw: raw}, nil
 }
 
 // PoolPath returns the live file of pool name: the file that holds it, or

@@ -94,18 +94,19 @@ func TestEditKeepsHandWritten(t *testing.T) {
 	if err := f.Reload(); err != nil {
 		t.Fatal(err)
 	}
-	r := run(t, b, op("fpm.pool.edit", "shop", "max-children", "7", "set", "php_admin_value[error_log]=/var/log/shop;err.log"))
+	errLog := filepath.Join(b.cfg.LogDir, "shop;err.log")
+	r := run(t, b, op("fpm.pool.edit", "shop", "max-children", "7", "set", "php_admin_value[error_log]="+errLog))
 	if r.status != ops.StatusOK {
 		t.Fatalf("edit: %s %s", r.status, r.msg)
 	}
 	got, _ := os.ReadFile(file)
 	want := strings.Replace(hand, "pm.max_children=5 ; was 10", "pm.max_children = 7 ; was 10", 1) +
-		"php_admin_value[error_log] = \"/var/log/shop;err.log\"\n"
+		"php_admin_value[error_log] = \""+errLog+"\"\n"
 	if string(got) != want {
 		t.Errorf("file after edit:\n%s\nwant:\n%s", got, want)
 	}
 	// php-fpm itself reads the value whole, ';' included.
-	if tt := fpmTT(t, f.Binary, f.MainConfig); !strings.Contains(tt, "php_admin_value[error_log] = /var/log/shop;err.log\n") {
+	if tt := fpmTT(t, f.Binary, f.MainConfig); !strings.Contains(tt, "php_admin_value[error_log] = "+errLog+"\n") {
 		t.Errorf("php-fpm -tt does not show the whole value:\n%s", tt)
 	}
 	if err := f.Dial("shop"); err != nil {

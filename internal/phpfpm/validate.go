@@ -19,6 +19,9 @@ type candidate struct {
 	name       string
 	directives map[string]string // effective, as written
 	changed    map[string]bool   // the directives the request sets
+	// raw returns a directive's value part as written in the file, for
+	// the checks that must see what php-fpm's ini scanner will see.
+	raw func(key string) (string, bool)
 }
 
 var (

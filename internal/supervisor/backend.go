@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/writepolicy"
 )
 
 // Config is what the backend needs from poolvisor's configuration.
@@ -20,6 +21,9 @@ type Config struct {
 	ConfigFile string // supervisord.conf
 	ProgramDir string // where poolvisor keeps one file per program
 	LogDir     string
+	// Policy is the write policy: whom programs may run as, where their
+	// logs may go.
+	Policy writepolicy.Policy
 	// EventsCommand is the command line of `poolvisor events` that the
 	// event listener runs; empty when it cannot be installed.
 	EventsCommand string

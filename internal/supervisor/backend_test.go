@@ -11,6 +11,7 @@ import (
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/sandbox"
+	"github.com/poolvisor/poolvisor/internal/writepolicy"
 )
 
 func newBackend(t *testing.T, s *sandbox.Supervisord, callTimeout time.Duration) *Backend {
@@ -18,6 +19,8 @@ func newBackend(t *testing.T, s *sandbox.Supervisord, callTimeout time.Duration)
 	b, err := New(Config{
 		Host: "test", URL: s.URL, ConfigFile: s.ConfigFile, ProgramDir: s.ProgramDir, LogDir: s.LogDir,
 		CallTimeout: callTimeout, WaitTimeout: 20 * time.Second, PollInterval: 50 * time.Millisecond,
+		// The sandbox's programs run as the test's user, root in CI.
+		Policy: writepolicy.Policy{ProgramUsers: []string{"root", "nobody"}},
 	}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

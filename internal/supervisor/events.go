@@ -46,6 +46,7 @@ func (h eventsManage) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 			Summary:     fmt.Sprintf("stop and remove poolvisor's event listener on %s (%s)", b.cfg.Host, path),
 			Fingerprint: digest(old),
 			Changes:     changes,
+			Effects:     []string{"supervisor.program.stop", "supervisor.program.delete"},
 			Apply: func(ctx context.Context) (ops.Outcome, error) {
 				if err := b.removeGroup(ctx, ListenerGroup); err != nil {
 					return ops.Outcome{}, err

@@ -87,9 +87,19 @@ func (u updateHandler) Plan(ctx context.Context, req ops.Request) (*ops.Plan, er
 		c = c.only(req.Op.Target)
 	}
 	sum := sha256.Sum256([]byte(c.String()))
+	// update restarts changed groups and stops removed ones: it is gated as
+	// those would be.
+	var effects []string
+	if len(c.Changed) > 0 {
+		effects = append(effects, "supervisor.program.restart")
+	}
+	if len(c.Removed) > 0 {
+		effects = append(effects, "supervisor.program.stop")
+	}
 	return &ops.Plan{
 		Summary:     fmt.Sprintf("update on %s: %s", u.b.cfg.Host, c),
 		Fingerprint: hex.EncodeToString(sum[:]),
+		Effects:     effects,
 		Apply: func(ctx context.Context) (ops.Outcome, error) {
 			if err := u.b.applyChanges(ctx, c); err != nil {
 				return ops.Outcome{}, err

@@ -1,0 +1,88 @@
+package phpfpm
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/sandbox"
+	"github.com/poolvisor/poolvisor/internal/writepolicy"
+)
+
+// TestPoolWritePolicy: the php-fpm master runs as root and creates each
+// pool's socket and opens its logs, so a pool write may put them only in
+// phpfpm.socket_dir, phpfpm.log_dir or policy.writable_dirs, and listen on
+// TCP only on loopback. Every refusal changes no file and reloads nothing;
+// the file a socket path names is not removed.
+func TestPoolWritePolicy(t *testing.T) {
+	t.Parallel()
+	f := sandbox.FPM(t, sandbox.Pool{Name: "www"}, sandbox.Pool{Name: "api", PM: "dynamic", MaxChildren: 4})
+	b := testBackend(t, f, func(c *Config) { c.Policy = writepolicy.Policy{FPMTCP: writepolicy.TCPLoopback} })
+	if err := os.MkdirAll(b.cfg.LogDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	outside := t.TempDir()
+	victim := filepath.Join(outside, "victim.txt")
+	if err := os.WriteFile(victim, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(b.cfg.LogDir, "escape")); err != nil {
+		t.Fatal(err)
+	}
+	logIn := func(name string) string { return filepath.Join(b.cfg.LogDir, name) }
+	hand := "[api]\nuser = " + f.User + "\ngroup = " + f.Group + "\nlisten = " + f.SocketPath("api") +
+		"\npm = dynamic\npm.max_children = 4\npm.min_spare_servers = 1\npm.max_spare_servers = 2\n"
+	if f.User == "" {
+		hand = strings.Replace(hand, "user = \ngroup = \n", "", 1)
+	}
+	tests := []struct {
+		name string
+		op   ops.Operation
+		want string
+	}{
+		{"listen on an existing file", op("fpm.pool.create", "f18", "listen", victim), "is outside"},
+		{"listen in /etc", op("fpm.pool.create", "f18", "listen", "/etc/evil.sock"), "is outside"},
+		{"listen out of the socket dir by ..", op("fpm.pool.edit", "api", "listen", f.SocketDir+"/../x.sock"), "'..'"},
+		{"listen on every address", op("fpm.pool.edit", "api", "listen", "0.0.0.0:9071"), "policy.fpm_tcp"},
+		{"listen on a public address", op("fpm.pool.edit", "api", "listen", "203.0.113.7:9071"), "policy.fpm_tcp"},
+		{"access.log as a crontab", op("fpm.pool.edit", "api", "set", "access.log=/etc/cron.d/poolvisor", "set", "access.format=* * * * * root touch /root/PWNED"), "is outside"},
+		{"access.log through a link", op("fpm.pool.edit", "api", "set", "access.log="+logIn("escape/x")), "symbolic link"},
+		{"access.log relative to the prefix", op("fpm.pool.edit", "api", "set", "access.log=log/x.log"), "absolute path"},
+		{"slowlog elsewhere", op("fpm.pool.edit", "api", "set", "slowlog="+victim, "set", "request_slowlog_timeout=5s"), "is outside"},
+		{"error_log elsewhere", op("fpm.pool.edit", "api", "set", "php_admin_value[error_log]=/etc/profile.d/x.sh"), "is outside"},
+		{"php_value error_log elsewhere", op("fpm.pool.edit", "api", "set", "php_value[error_log]=/etc/x"), "is outside"},
+		{"access.log on the log dir itself", op("fpm.pool.edit", "api", "set", "access.log="+b.cfg.LogDir), "is outside"},
+		{"raw: log from the environment", op("fpm.pool.edit", "api", "content", hand+"access.log = \"${HOME}/x.log\"\n"), "${...}"},
+		{"raw: log built from a constant", op("fpm.pool.edit", "api", "content", hand+"access.log = \""+b.cfg.LogDir+"/\" PHP_OS\n"), "a constant"},
+		{"raw: listen outside", op("fpm.pool.edit", "api", "content", strings.Replace(hand, f.SocketPath("api"), victim, 1)), "is outside"},
+		{"raw: a section after a lone CR", op("fpm.pool.edit", "api", "content", hand+"pm.max_requests = 5\r[global]\rerror_log = /etc/x\n"), "carriage return"},
+		{"raw: another pool", op("fpm.pool.edit", "api", "content", hand+"[evil]\nlisten = /tmp/e.sock\n"), "exactly the section [api]"},
+	}
+	q := snapshot(t, f, "www", "api")
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, b, tt.op)
+			if r.status != ops.StatusInvalid || !strings.Contains(r.msg, tt.want) {
+				t.Errorf("got %s %q, want invalid mentioning %q", r.status, r.msg, tt.want)
+			}
+			q.check(t, f)
+		})
+	}
+	if data, err := os.ReadFile(victim); err != nil || string(data) != "keep" {
+		t.Errorf("the file a refused listen named: %q, %v", data, err)
+	}
+	for _, p := range []string{"/etc/evil.sock", "/etc/cron.d/poolvisor"} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s exists", p)
+		}
+	}
+
+	// Within the policy, the same directives are fine.
+	r := run(t, b, op("fpm.pool.edit", "api", "set", "access.log="+logIn("$pool.access.log"), "set", "slowlog="+logIn("api.slow"),
+		"set", "request_slowlog_timeout=5s", "listen", "127.0.0.1:9071"))
+	if r.status != ops.StatusOK {
+		t.Fatalf("allowed edit: %s %s", r.status, r.msg)
+	}
+}

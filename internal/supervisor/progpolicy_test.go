@@ -1,0 +1,128 @@
+package supervisor
+
+import (
+	"context"
+	"maps"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/sandbox"
+	"github.com/poolvisor/poolvisor/internal/writepolicy"
+)
+
+// dirBytes returns every file of dir with its bytes.
+func dirBytes(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = string(b)
+	}
+	return out
+}
+
+// pids returns every process's pid, which a reload or restart changes.
+func pids(t *testing.T, b *Backend) map[string]int {
+	t.Helper()
+	all, err := b.client.GetAllProcessInfo(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]int{}
+	for _, p := range all {
+		out[p.Group+":"+p.Name] = p.PID
+	}
+	return out
+}
+
+// TestWritePolicy: a write role is not root. Programs run only as the users
+// of policy.program_users and log only where supervisord's log dir (or
+// policy.writable_dirs) allows; a refused write changes no file and
+// touches no process. A program that already runs as root stays
+// controllable, and editable in keys that do not change what it runs.
+func TestWritePolicy(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "legacy", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 5*time.Second)
+	b.cfg.Policy = writepolicy.Policy{ProgramUsers: []string{"www-data", "nobody"}}
+	rpcWaitState(t, b.client, "legacy:legacy", "RUNNING")
+
+	outside := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(s.LogDir, "escape")); err != nil {
+		t.Fatal(err)
+	}
+	victim := filepath.Join(outside, "victim")
+	if err := os.WriteFile(victim, []byte("keep"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	arg := func(k, v string) ops.Arg { return ops.Arg{Key: k, Value: v} }
+	cmd := arg("command", "/bin/sleep 600")
+	legacyRaw := "[program:legacy]\ncommand=/bin/sh -c id\n"
+
+	for _, tt := range []struct {
+		name, op, target string
+		args             []ops.Arg
+		want             string
+	}{
+		{"add as root", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("user", "root")}, "outside policy.program_users"},
+		{"add as root with --set", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "user=root")}, "outside policy.program_users"},
+		{"add as another user", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("user", "daemon")}, "run as daemon"},
+		{"log in /etc/cron.d", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile=/etc/cron.d/poolvisor")}, "is outside"},
+		{"stderr log elsewhere", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stderr_logfile=" + victim)}, "is outside"},
+		{"log through a link", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile=" + filepath.Join(s.LogDir, "escape", "x.log"))}, "symbolic link"},
+		{"log with ..", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile=" + s.LogDir + "/../../x.log")}, "'..'"},
+		{"log in root's home", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile=~/x.log")}, "absolute path"},
+		{"log from the environment", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile=%(ENV_HOME)s/x.log")}, "is outside"},
+		{"log where %(here)s is", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile=%(here)s/x.log")}, "can't be checked"},
+		{"command of a root program", "supervisor.program.edit", "legacy", []ops.Arg{cmd}, "a change to command"},
+		{"environment of a root program", "supervisor.program.edit", "legacy", []ops.Arg{arg("set", "environment=LD_PRELOAD=/tmp/x.so")}, "a change to environment"},
+		{"directory of a root program", "supervisor.program.edit", "legacy", []ops.Arg{arg("directory", "/tmp")}, "a change to directory"},
+		{"raw edit of a root program", "supervisor.program.edit", "legacy", []ops.Arg{arg("content", legacyRaw)}, "a whole-file edit"},
+		{"log of a root program", "supervisor.program.edit", "legacy", []ops.Arg{arg("set", "stdout_logfile=" + victim)}, "is outside"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			files, before := dirBytes(t, s.ProgramDir), pids(t, b)
+			_, err := run(t, b, tt.op, tt.target, tt.args...)
+			if msg := wantStatus(t, err, ops.StatusInvalid); !strings.Contains(msg, tt.want) {
+				t.Errorf("message %q, want %q", msg, tt.want)
+			}
+			if now := dirBytes(t, s.ProgramDir); !maps.Equal(now, files) {
+				t.Errorf("a refused write changed the program dir")
+			}
+			if now := pids(t, b); !maps.Equal(now, before) {
+				t.Errorf("a refused write touched processes: %v, was %v", now, before)
+			}
+		})
+	}
+	if b, _ := os.ReadFile(victim); string(b) != "keep" {
+		t.Errorf("the victim file changed: %q", b)
+	}
+
+	t.Run("new program runs as the first allowed user", func(t *testing.T) {
+		_, err := run(t, b, "supervisor.program.add", "worker", cmd, arg("autostart", "false"))
+		wantStatus(t, err, ops.StatusOK)
+		data, _ := os.ReadFile(filepath.Join(s.ProgramDir, "worker.conf"))
+		if !strings.Contains(string(data), "\nuser=www-data\n") {
+			t.Errorf("worker.conf:\n%s", data)
+		}
+	})
+	t.Run("a root program stays editable in other keys", func(t *testing.T) {
+		_, err := run(t, b, "supervisor.program.edit", "legacy", arg("set", "stopwaitsecs=3"))
+		wantStatus(t, err, ops.StatusOK)
+	})
+	t.Run("and can be edited back into the policy", func(t *testing.T) {
+		_, err := run(t, b, "supervisor.program.edit", "legacy", arg("user", "nobody"), cmd)
+		wantStatus(t, err, ops.StatusOK)
+	})
+}
