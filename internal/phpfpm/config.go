@@ -18,16 +18,16 @@ import (
 // Config is what the backend needs from poolvisor's configuration, with
 // every "auto" resolved (FromConfig does that).
 type Config struct {
-	Host           string // this host's name, for messages
-	Version        string // PHP version, like "8.2"
-	Binary         string // the php-fpm binary, like /usr/sbin/php-fpm8.2
-	MainConfig     string // php-fpm.conf
-	PoolDir        string // one <pool>.conf per pool; the main config must include <PoolDir>/*.conf
-	SocketDir      string // where new pools' sockets go
-	LogDir         string // where pools' access and slow logs may go
+	Host       string // this host's name, for messages
+	Version    string // PHP version, like "8.2"
+	Binary     string // the php-fpm binary, like /usr/sbin/php-fpm8.2
+	MainConfig string // php-fpm.conf
+	PoolDir    string // one <pool>.conf per pool; the main config must include <PoolDir>/*.conf
+	SocketDir  string // where new pools' sockets go
+	LogDir     string // where pools' access and slow logs may go
 	// Policy is the write policy: where a pool's sockets and logs, which
 	// the master creates as root, may be, and where it may listen on TCP.
-	Policy writepolicy.Policy
+	Policy         writepolicy.Policy
 	ProtectedPools []string
 	DefaultUser    string // user and group of new pools
 	DefaultGroup   string

@@ -41,7 +41,7 @@ func testBackend(t testing.TB, f *sandbox.PHPFPM, mutate ...func(*Config)) *Back
 		ProtectedPools: []string{"www"}, DefaultUser: u, DefaultGroup: g,
 		// Tests of the backend listen on documentation addresses to make
 		// php-fpm fail; the write policy has tests of its own.
-		Policy: writepolicy.Policy{FPMTCP: writepolicy.TCPAny},
+		Policy:        writepolicy.Policy{FPMTCP: writepolicy.TCPAny},
 		Service:       ServiceConfig{Mode: "signal", PIDFile: f.PIDFile},
 		ReloadTimeout: 10 * time.Second,
 	}

@@ -101,7 +101,7 @@ func TestEditKeepsHandWritten(t *testing.T) {
 	}
 	got, _ := os.ReadFile(file)
 	want := strings.Replace(hand, "pm.max_children=5 ; was 10", "pm.max_children = 7 ; was 10", 1) +
-		"php_admin_value[error_log] = \""+errLog+"\"\n"
+		"php_admin_value[error_log] = \"" + errLog + "\"\n"
 	if string(got) != want {
 		t.Errorf("file after edit:\n%s\nwant:\n%s", got, want)
 	}

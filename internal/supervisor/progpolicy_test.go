@@ -79,9 +79,9 @@ func TestWritePolicy(t *testing.T) {
 		{"add as root with --set", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "user=root")}, "outside policy.program_users"},
 		{"add as another user", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("user", "daemon")}, "run as daemon"},
 		{"log in /etc/cron.d", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile=/etc/cron.d/poolvisor")}, "is outside"},
-		{"stderr log elsewhere", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stderr_logfile=" + victim)}, "is outside"},
-		{"log through a link", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile=" + filepath.Join(s.LogDir, "escape", "x.log"))}, "symbolic link"},
-		{"log with ..", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile=" + s.LogDir + "/../../x.log")}, "'..'"},
+		{"stderr log elsewhere", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stderr_logfile="+victim)}, "is outside"},
+		{"log through a link", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile="+filepath.Join(s.LogDir, "escape", "x.log"))}, "symbolic link"},
+		{"log with ..", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile="+s.LogDir+"/../../x.log")}, "'..'"},
 		{"log in root's home", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile=~/x.log")}, "absolute path"},
 		{"log from the environment", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile=%(ENV_HOME)s/x.log")}, "is outside"},
 		{"log where %(here)s is", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile=%(here)s/x.log")}, "can't be checked"},
@@ -89,7 +89,7 @@ func TestWritePolicy(t *testing.T) {
 		{"environment of a root program", "supervisor.program.edit", "legacy", []ops.Arg{arg("set", "environment=LD_PRELOAD=/tmp/x.so")}, "a change to environment"},
 		{"directory of a root program", "supervisor.program.edit", "legacy", []ops.Arg{arg("directory", "/tmp")}, "a change to directory"},
 		{"raw edit of a root program", "supervisor.program.edit", "legacy", []ops.Arg{arg("content", legacyRaw)}, "a whole-file edit"},
-		{"log of a root program", "supervisor.program.edit", "legacy", []ops.Arg{arg("set", "stdout_logfile=" + victim)}, "is outside"},
+		{"log of a root program", "supervisor.program.edit", "legacy", []ops.Arg{arg("set", "stdout_logfile="+victim)}, "is outside"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			files, before := dirBytes(t, s.ProgramDir), pids(t, b)
