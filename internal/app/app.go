@@ -148,11 +148,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		hist = versions
 	}
 	a.Pipeline = ops.New(ops.Config{
-		Host:      cfg.Host,
-		Parser:    command.Parser{},
-		Authz:     policy,
-		Approvals: approvals,
-		Audit:     trail,
+		Host:        cfg.Host,
+		Parser:      command.Parser{},
+		Authz:       policy,
+		Approvals:   approvals,
+		Audit:       trail,
+		WritePolicy: WritePolicy(cfg).Describe(),
 		Policy: ops.ApprovalPolicy{
 			Required:      cfg.Approvals.Required,
 			ApproverRoles: cfg.Approvals.ApproverRoles,

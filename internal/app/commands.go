@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/nats-io/nkeys"
 
@@ -121,6 +122,11 @@ func CheckConfig(configPath string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "# %s: valid. Effective configuration, secrets redacted:\n", configPath)
 	stdout.Write(out)
+	fmt.Fprintf(stdout, "# Effective write policy (what a write role can make the daemons do as root):\n")
+	for _, l := range WritePolicy(cfg).Describe() {
+		fmt.Fprintf(stdout, "#   %s\n", l)
+	}
+	fmt.Fprintf(stdout, "#   approvals.required: %s, and whatever amounts to one of them\n", strings.Join(cfg.Approvals.Required, ", "))
 	return 0
 }
 

@@ -20,7 +20,7 @@ func TestEventListenerEndToEnd(t *testing.T) {
 		t.Fatalf("listener not running: %s\n%s", r.Data, r.Message)
 	}
 	e.want("alice", "supervisor events enable", "invalid", 2) // already installed
-	e.want("olga", "supervisor stop web", "ok", 0)
+	e.approved("olga", "alice", "supervisor stop web")
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(logs.String(), "event=PROCESS_STATE_STOPPED process=web:web") {
 		if time.Now().After(deadline) {
@@ -28,7 +28,7 @@ func TestEventListenerEndToEnd(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	e.want("alice", "supervisor events disable", "ok", 0)
+	e.approved("alice", "bob", "supervisor events disable") // it stops the listener: held like a stop
 	if got := e.want("vic", "supervisor status", "ok", 0).programs(t); len(got) != 1 {
 		t.Errorf("after disable: %v", got)
 	}

@@ -58,8 +58,14 @@ func TestProgramsEndToEnd(t *testing.T) {
 	})
 
 	t.Run("edit runs the new command and leaves other programs alone", func(t *testing.T) {
-		e.want("alice", `supervisor edit worker --set "command=/bin/sh -c 'while true; do echo v2; sleep 1; done'"`, "ok", 0)
-		r := e.want("vic", "supervisor logs worker --bytes 100", "ok", 0)
+		// supervisord applies an edit of a running program by restarting
+		// it, so the edit waits for the restart's approval.
+		r := e.want("alice", `supervisor edit worker --set "command=/bin/sh -c 'while true; do echo v2; sleep 1; done'"`, "pending_approval", 4)
+		if !strings.Contains(r.Message, "amounts to supervisor.program.restart") {
+			t.Errorf("pending edit does not say why: %q", r.Message)
+		}
+		e.want("bob", "ops approve "+r.ApprovalID, "ok", 0)
+		r = e.want("vic", "supervisor logs worker --bytes 100", "ok", 0)
 		if !strings.Contains(r.Message, "v2") {
 			t.Errorf("new command not running: %q", r.Message)
 		}
@@ -69,7 +75,7 @@ func TestProgramsEndToEnd(t *testing.T) {
 	})
 
 	t.Run("numprocs 3 gives three processes", func(t *testing.T) {
-		r := e.want("alice", "supervisor edit worker --numprocs 3", "ok", 0)
+		r := e.approved("alice", "bob", "supervisor edit worker --numprocs 3")
 		got := r.programs(t)
 		for _, n := range []string{"worker:worker_00", "worker:worker_01", "worker:worker_02"} {
 			if _, ok := got[n+" RUNNING"]; !ok {

@@ -3,6 +3,7 @@ package ops
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -18,12 +19,25 @@ func (p *Pipeline) whoami(_ context.Context, req Request) (Outcome, error) {
 	if req.Actor.Name != "" && req.Actor.Name != req.Actor.ID {
 		msg += " (" + req.Actor.Name + ")"
 	}
+	person := p.cfg.Authz.Person(req.Actor)
+	if person != "" {
+		msg += ", one identity of " + person + " (rbac.people),"
+	}
 	if len(roles) == 0 {
 		msg += " with no roles."
 	} else {
 		msg += " with roles: " + strings.Join(roles, ", ") + "."
 	}
-	return Outcome{Message: msg, Data: map[string]any{"actor": req.Actor, "roles": roles}}, nil
+	required := slices.Clone(p.cfg.Policy.Required)
+	if len(required) > 0 {
+		msg += "\nApproval by " + strings.Join(p.cfg.Policy.ApproverRoles, " or ") + " is required for: " + strings.Join(required, ", ") +
+			" (and for anything that amounts to one of them, such as a rollback that deletes)."
+	}
+	if len(p.cfg.WritePolicy) > 0 {
+		msg += "\nWrite policy on " + p.cfg.Host + ":\n  " + strings.Join(p.cfg.WritePolicy, "\n  ")
+	}
+	return Outcome{Message: msg, Data: map[string]any{"actor": req.Actor, "roles": roles, "person": person,
+		"approvals_required": required, "write_policy": p.cfg.WritePolicy}}, nil
 }
 
 // defaultAuditLines is how many entries /ops audit shows without N.

@@ -47,12 +47,14 @@ type Config struct {
 	Approvals ApprovalStore
 	Audit     AuditLog
 	Policy    ApprovalPolicy
-	Handlers  map[string]Handler // by operation name
-	History   History            // versions of written files; nil keeps none
-	Health    HealthFunc
-	Observer  Observer // nil: none
-	Log       *slog.Logger
-	Now       func() time.Time // nil: time.Now
+	// WritePolicy describes the host's write policy in lines, for whoami.
+	WritePolicy []string
+	Handlers    map[string]Handler // by operation name
+	History     History            // versions of written files; nil keeps none
+	Health      HealthFunc
+	Observer    Observer // nil: none
+	Log         *slog.Logger
+	Now         func() time.Time // nil: time.Now
 	// ResolveHost returns the host (or group, or "all") an operation targets
 	// when another process serves it (fleet mode's hub), or an error when it
 	// cannot target one. Nil: only this host, and --host must name it.

@@ -72,10 +72,10 @@ func newFixture(t *testing.T) *fixture {
 		"operator": {"viewer", "supervisor.program.restart", "supervisor.program.stop"},
 		"admin":    {"*"},
 	}, []authz.Binding{
-		{Role: "admin", LocalUsers: []string{"alice", "bob"}},
+		{Role: "admin", LocalUsers: []string{"alice", "bob"}, SlackUsers: []string{"UALICE"}},
 		{Role: "operator", LocalUsers: []string{"olga"}},
 		{Role: "viewer", LocalUsers: []string{"vic"}},
-	})
+	}).WithPeople(map[string]authz.Person{"alice": {Local: []string{"alice"}, Slack: []string{"UALICE"}}})
 	f := &fixture{h: &counter{}, trail: trail}
 	f.h.state.Store("fp-1")
 	start := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
@@ -86,7 +86,9 @@ func newFixture(t *testing.T) *fixture {
 		Handlers: map[string]ops.Handler{
 			"supervisor.program.restart": f.h,
 			"supervisor.program.stop":    f.h,
-			"ops.help":                   command.Help(policy),
+			// A rollback whose plan amounts to a restart.
+			"supervisor.program.rollback": effects{f.h, []string{"supervisor.program.edit", "supervisor.program.restart"}},
+			"ops.help":                    command.Help(policy),
 		},
 		Now: func() time.Time { return *f.now.Load() },
 	})
@@ -290,4 +292,48 @@ func TestExitCodes(t *testing.T) {
 func TestUnknownHost(t *testing.T) {
 	f := newFixture(t)
 	f.run(t, olga, "supervisor stop web --host web-09", ops.StatusInvalid)
+}
+
+// effects wraps a handler so that its plans declare effects.
+type effects struct {
+	ops.Handler
+	effects []string
+}
+
+func (e effects) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
+	plan, err := e.Handler.Plan(ctx, req)
+	if plan != nil {
+		plan.Effects = e.effects
+	}
+	return plan, err
+}
+
+// TestEffectsAreGated: an operation that is not itself in
+// approvals.required is held when its plan amounts to one that is (a
+// rollback that restarts), and the answer says why.
+func TestEffectsAreGated(t *testing.T) {
+	f := newFixture(t)
+	res := f.run(t, alice, "supervisor rollback queue 3", ops.StatusPending)
+	if !strings.Contains(res.Message, "amounts to supervisor.program.restart") {
+		t.Errorf("message %q does not say why it is held", res.Message)
+	}
+	if f.h.applied.Load() != 0 {
+		t.Fatal("a held rollback was applied")
+	}
+	f.run(t, bob, "ops approve "+res.ApprovalID, ops.StatusOK)
+	if f.h.applied.Load() != 1 {
+		t.Fatalf("applied %d times after approval", f.h.applied.Load())
+	}
+}
+
+// TestSelfApprovalPerPerson: one person's Slack and local identities are
+// one person, so neither approves what the other asked.
+func TestSelfApprovalPerPerson(t *testing.T) {
+	f := newFixture(t)
+	id := f.request(t, ops.Actor{Platform: "slack", ID: "UALICE"})
+	res := f.run(t, alice, "ops approve "+id, ops.StatusConflict)
+	if !strings.Contains(res.Message, "another identity of yours") {
+		t.Errorf("message %q", res.Message)
+	}
+	f.run(t, bob, "ops approve "+id, ops.StatusOK)
 }
