@@ -40,8 +40,8 @@ func nextPost(t *testing.T, got <-chan string) string {
 	select {
 	case g := <-got:
 		return g
-	case <-time.After(5 * time.Second):
-		t.Fatal("nothing posted within 5s")
+	case <-time.After(10 * time.Second):
+		t.Fatal("nothing posted within 10s")
 		return ""
 	}
 }
