@@ -20,8 +20,13 @@ stop() {
 rm -rf "$dir" && mkdir -p "$dir"
 trap stop EXIT
 
-# Keys: the hub's signing key, and a NATS nkey for each of the four.
+# Keys: the hub's signing key, each agent's own signing key (the hub pins
+# their public halves), and a NATS nkey for each of the four.
 hubpub=$(bin/poolvisor keygen --out "$dir/hub.key")
+pins=""
+for h in "${hosts[@]}"; do
+  pins="$pins${pins:+, }$h: $(bin/poolvisor keygen --out "$dir/$h.key")"
+done
 conf=$(sed -e '/^tls {/,/^}/d' -e "s/^listen: .*/listen: 127.0.0.1:$nats_port/" deploy/nats/nats-server.conf)
 for who in hub "${hosts[@]}"; do
   nkey=$(bin/poolvisor keygen --nats --out "$dir/$who.seed")
@@ -55,7 +60,7 @@ mode: agent
 data_dir: $dir/$h/data
 listen: 127.0.0.1:$port
 nats: {url: "nats://127.0.0.1:$nats_port", credentials_file: $dir/$h.seed}
-fleet: {hub_public_key: "$hubpub"}
+fleet: {hub_public_key: "$hubpub", agent_key_file: $dir/$h.key}
 default_host: $h
 $fpm
 supervisor:
@@ -76,7 +81,7 @@ mode: hub
 data_dir: $dir/hub-data
 listen: ""
 nats: {url: "nats://127.0.0.1:$nats_port", credentials_file: $dir/hub.seed}
-fleet: {hub_key_file: $dir/hub.key, request_timeout: 2s}
+fleet: {hub_key_file: $dir/hub.key, request_timeout: 2s, agent_keys: {$pins}}
 default_host: web-01
 host_groups: {web: [web-01, web-02], workers: [worker-01]}
 supervisor: {enabled: false}

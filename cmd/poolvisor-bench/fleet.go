@@ -58,8 +58,14 @@ func fleetPair(ctx context.Context) (p pair, stop func(), err error) {
 	agentCtx, cancel := context.WithCancel(ctx)
 	closers = append(closers, cancel)
 	fixed := fixedPrograms(20)
+	pins := map[string]ed25519.PublicKey{}
 	for i := range fleetAgents {
 		host := fmt.Sprintf("node-%03d", i)
+		agentPub, agentKey, err := ed25519.GenerateKey(rand.Reader)
+		if err != nil {
+			return p, stop, err
+		}
+		pins[host] = agentPub
 		nc, err := nats.Connect(url)
 		if err != nil {
 			return p, stop, err
@@ -70,7 +76,7 @@ func fleetPair(ctx context.Context) (p pair, stop func(), err error) {
 				return ops.Outcome{Message: fmt.Sprintf("%d process(es) on %s", len(fixed.Programs), host), Data: fixed}, nil
 			}),
 		}})
-		ag := fleet.NewAgent(nc, local, fleet.AgentConfig{Host: host, HubKey: pub, Heartbeat: time.Hour})
+		ag := fleet.NewAgent(nc, local, fleet.AgentConfig{Host: host, HubKey: pub, Key: agentKey, Heartbeat: time.Hour})
 		go func() { _ = ag.Run(agentCtx) }()
 		if err := nc.Flush(); err != nil {
 			return p, stop, err
@@ -82,7 +88,7 @@ func fleetPair(ctx context.Context) (p pair, stop func(), err error) {
 		return p, stop, err
 	}
 	closers = append(closers, nc.Close)
-	hub := fleet.NewHub(nc, fleet.HubConfig{Key: key, Timeout: 2 * time.Second, DefaultHost: "node-000"})
+	hub := fleet.NewHub(nc, fleet.HubConfig{Key: key, AgentKeys: pins, Timeout: 2 * time.Second, DefaultHost: "node-000"})
 	if err := hub.Start(agentCtx); err != nil {
 		return p, stop, err
 	}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -116,17 +115,14 @@ func TestAlertsInDiscordEndToEnd(t *testing.T) {
 func TestFleetAlertsReachChat(t *testing.T) {
 	srv := natsbox.Start(t, nil)
 	dir := t.TempDir()
-	keyFile := filepath.Join(dir, "hub.key")
-	out, err := exec.Command(binary, "keygen", "--out", keyFile).Output()
-	if err != nil {
-		t.Fatalf("keygen: %v", err)
-	}
+	keyFile, agentKey := filepath.Join(dir, "hub.key"), filepath.Join(dir, "web-01.key")
+	hubPub, agentPub := keygen(t, keyFile), keygen(t, agentKey)
 	agent := newEnv(t, sandbox.Program{Name: "web", Command: loop("serving")}, crasher())
 	appendConfig(t, agent.config, "host: e2e\n", "host: web-01\n", fmt.Sprintf(`mode: agent
 default_host: web-01
 nats: {url: "%s"}
-fleet: {hub_public_key: "%s"}
-`, srv.URL(), strings.TrimSpace(string(out))))
+fleet: {hub_public_key: "%s", agent_key_file: %s}
+`, srv.URL(), hubPub, agentKey))
 	addr := freeAddr(t)
 	startServeUntil(t, t, agent.config, "http://"+addr, "POOLVISOR_LISTEN="+addr)
 
@@ -141,14 +137,14 @@ listen: %s
 supervisor: {enabled: false}
 phpfpm: {enabled: false}
 nats: {url: "%s"}
-fleet: {hub_key_file: %s}
+fleet: {hub_key_file: %s, agent_keys: {web-01: %s}}
 default_host: web-01
 slack: {enabled: true, mode: http, bot_token: %s, signing_secret: %s, api_url: %s, notify_channel: %s}
 local: {allow_impersonation: true}
 rbac:
   bindings:
     - {role: admin, local_users: [alice]}
-`, dir, hubAddr, srv.URL(), keyFile, slackBot, slackSecret, fake.APIURL(), slackNotify)), 0o600); err != nil {
+`, dir, hubAddr, srv.URL(), keyFile, agentPub, slackBot, slackSecret, fake.APIURL(), slackNotify)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	startServeUntil(t, t, hubCfg, "http://"+hubAddr)

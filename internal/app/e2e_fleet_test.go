@@ -71,23 +71,22 @@ func newFleetEnv(t *testing.T) *fleetEnv {
 	srv := natsbox.Start(t, nil)
 	dir := t.TempDir()
 	keyFile := filepath.Join(dir, "hub.key")
-	out, err := exec.Command(binary, "keygen", "--out", keyFile).Output()
-	if err != nil {
-		t.Fatalf("keygen: %v", err)
-	}
-	pub := strings.TrimSpace(string(out))
+	pub := keygen(t, keyFile)
 	fe := &fleetEnv{t: t, nats: srv, agents: map[string]*agentProc{}}
+	pins := map[string]string{} // the hub's fleet.agent_keys
 
 	web01, fpm := newFPMEnv(t, sandbox.Pool{Name: "www", StatusPath: "/status"})
 	fe.fpm = fpm
 	web02 := newEnv(t, sandbox.Program{Name: "app", Command: loop("web-02")})
 	worker := newEnv(t, sandbox.Program{Name: "queue", Command: loop("work"), NumProcs: 2})
 	for host, e := range map[string]*env{"web-01": web01, "web-02": web02, "worker-01": worker} {
+		agentKey := filepath.Join(dir, host+".key")
+		pins[host] = keygen(t, agentKey)
 		appendConfig(t, e.config, "host: e2e\n", fmt.Sprintf("host: %s\n", host), fmt.Sprintf(`mode: agent
 default_host: %s
 nats: {url: "%s"}
-fleet: {hub_public_key: "%s", request_timeout: 2s}
-`, host, srv.URL(), pub))
+fleet: {hub_public_key: "%s", agent_key_file: %s, request_timeout: 2s}
+`, host, srv.URL(), pub, agentKey))
 		p := &agentProc{t: t, host: host, env: e, addr: freeAddr(t)}
 		p.start()
 		fe.agents[host] = p
@@ -102,7 +101,7 @@ listen: ""
 phpfpm: {enabled: false}
 supervisor: {enabled: false}
 nats: {url: "%s"}
-fleet: {hub_key_file: %s, request_timeout: 2s}
+fleet: {hub_key_file: %s, request_timeout: 2s, agent_keys: {web-01: %s, web-02: %s, worker-01: %s}}
 default_host: web-01
 host_groups: {web: [web-01, web-02]}
 local: {allow_impersonation: true}
@@ -111,7 +110,7 @@ rbac:
     - {role: admin, local_users: [alice, bob]}
     - {role: operator, local_users: [olga]}
     - {role: viewer, local_users: [vic]}
-`, hubDir, srv.URL(), keyFile)), 0o600); err != nil {
+`, hubDir, srv.URL(), keyFile, pins["web-01"], pins["web-02"], pins["worker-01"])), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	fe.hub = &env{t: t, config: hubCfg}
@@ -119,6 +118,16 @@ rbac:
 	startServeUntil(t, t, hubCfg, "http://"+addr, "POOLVISOR_LISTEN="+addr)
 	fe.hubURL = "http://" + addr + "/healthz"
 	return fe
+}
+
+// keygen runs poolvisor keygen --out path and returns the public key it prints.
+func keygen(t *testing.T, path string) string {
+	t.Helper()
+	out, err := exec.Command(binary, "keygen", "--out", path).Output()
+	if err != nil {
+		t.Fatalf("keygen: %v", err)
+	}
+	return strings.TrimSpace(string(out))
 }
 
 // appendConfig replaces old with repl in the config at path and appends extra.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 
 	"github.com/nats-io/nats.go"
@@ -31,9 +32,15 @@ func connConfig(cfg *config.Config, name string, wait bool) fleet.ConnConfig {
 // console need the connection at once; serve keeps trying in the background.
 func (a *App) newHub(ctx context.Context, serving bool) (map[string]ops.Handler, error) {
 	cfg := a.Config
-	key, err := fleet.LoadPrivateKey(cfg.Fleet.HubKeyFile)
+	key, err := fleet.LoadPrivateKey("fleet.hub_key_file", cfg.Fleet.HubKeyFile)
 	if err != nil {
 		return nil, err
+	}
+	agentKeys := make(map[string]ed25519.PublicKey, len(cfg.Fleet.AgentKeys))
+	for host, hexKey := range cfg.Fleet.AgentKeys {
+		if agentKeys[host], err = fleet.ParsePublicKey("fleet.agent_keys."+host, hexKey); err != nil {
+			return nil, err
+		}
 	}
 	register, err := fleet.NewRegister(ctx, a.db)
 	if err != nil {
@@ -45,7 +52,7 @@ func (a *App) newHub(ctx context.Context, serving bool) (map[string]ops.Handler,
 	}
 	a.nc = nc
 	a.Hub = fleet.NewHub(nc, fleet.HubConfig{
-		Key: key, Timeout: cfg.Fleet.RequestTimeout, DefaultHost: cfg.DefaultHost,
+		Key: key, AgentKeys: agentKeys, Timeout: cfg.Fleet.RequestTimeout, DefaultHost: cfg.DefaultHost,
 		Groups: cfg.HostGroups, Channels: cfg.Channels, Register: register, Log: a.Log.With("part", "fleet"),
 	})
 	if err := a.Hub.Start(ctx); err != nil {
@@ -59,7 +66,15 @@ func (a *App) newHub(ctx context.Context, serving bool) (map[string]ops.Handler,
 // connecting (and reconnecting) to NATS in the background.
 func (a *App) runAgent(ctx context.Context) error {
 	cfg := a.Config
-	key, err := fleet.ParsePublicKey(cfg.Fleet.HubPublicKey)
+	hubKey, err := fleet.ParsePublicKey("fleet.hub_public_key", cfg.Fleet.HubPublicKey)
+	if err != nil {
+		return err
+	}
+	key, err := fleet.LoadPrivateKey("fleet.agent_key_file", cfg.Fleet.AgentKeyFile)
+	if err != nil {
+		return err
+	}
+	replays, err := fleet.NewReplayCache(ctx, a.db)
 	if err != nil {
 		return err
 	}
@@ -70,7 +85,7 @@ func (a *App) runAgent(ctx context.Context) error {
 	defer nc.Close()
 	a.setNATS(nc)
 	ag := fleet.NewAgent(nc, a.Pipeline, fleet.AgentConfig{
-		Host: cfg.Host, Version: a.version, HubKey: key,
+		Host: cfg.Host, Version: a.version, HubKey: hubKey, Key: key, Replays: replays,
 		Health: a.daemonHealth, OpenAlerts: a.openAlerts,
 		Log: a.Log.With("part", "fleet"),
 	})

@@ -205,9 +205,14 @@ type TLS struct {
 	KeyFile  string `mapstructure:"key_file" yaml:"key_file"`
 }
 
-// Fleet configures request signing between hub and agents.
+// Fleet configures signing between hub and agents: the hub signs its
+// requests with its key, each agent what it sends with its own.
 type Fleet struct {
-	HubKeyFile     string        `mapstructure:"hub_key_file" yaml:"hub_key_file"`
-	HubPublicKey   string        `mapstructure:"hub_public_key" yaml:"hub_public_key"`
-	RequestTimeout time.Duration `mapstructure:"request_timeout" yaml:"request_timeout"`
+	HubKeyFile   string `mapstructure:"hub_key_file" yaml:"hub_key_file"`
+	HubPublicKey string `mapstructure:"hub_public_key" yaml:"hub_public_key"`
+	// AgentKeyFile is an agent's own private key; AgentKeys, on the hub,
+	// pins each host's public key (host -> hex).
+	AgentKeyFile   string            `mapstructure:"agent_key_file" yaml:"agent_key_file"`
+	AgentKeys      map[string]string `mapstructure:"agent_keys" yaml:"agent_keys"`
+	RequestTimeout time.Duration     `mapstructure:"request_timeout" yaml:"request_timeout"`
 }

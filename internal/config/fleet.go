@@ -31,8 +31,17 @@ func (c *Config) validateFleet(p *problems) {
 
 	f := c.Fleet
 	absPath(p, "fleet.hub_key_file", f.HubKeyFile, false)
+	absPath(p, "fleet.agent_key_file", f.AgentKeyFile, false)
 	if f.HubPublicKey != "" && !isHexKey(f.HubPublicKey) {
 		p.add("fleet.hub_public_key", "must be 64 hexadecimal characters (as printed by poolvisor keygen)")
+	}
+	for _, host := range slices.Sorted(maps.Keys(f.AgentKeys)) {
+		key := "fleet.agent_keys." + host
+		if !hostNameRE.MatchString(host) {
+			p.add(key, "%q is not a host name (letters, digits, '.', '_', '-')", host)
+		} else if !isHexKey(f.AgentKeys[host]) {
+			p.add(key, "must be 64 hexadecimal characters: the public key poolvisor keygen printed on that host")
+		}
 	}
 	if f.RequestTimeout <= 0 {
 		p.add("fleet.request_timeout", "must be more than zero, like 2s")
@@ -42,9 +51,13 @@ func (c *Config) validateFleet(p *problems) {
 		if f.HubKeyFile == "" {
 			p.add("fleet.hub_key_file", "is required in hub mode: the hub signs every request")
 		}
+		c.validatePins(p)
 	case "agent":
 		if f.HubPublicKey == "" {
 			p.add("fleet.hub_public_key", "is required in agent mode: the agent refuses unsigned requests")
+		}
+		if f.AgentKeyFile == "" {
+			p.add("fleet.agent_key_file", "is required in agent mode: the agent signs its answers and alerts, and the hub believes nothing else")
 		}
 	}
 	if (c.Mode == "hub" || c.Mode == "agent") && c.NATS.URL == "" {
@@ -86,6 +99,33 @@ func (c *Config) validateFleet(p *problems) {
 			p.add("channels."+channel, "names no host")
 		} else if !hostNameRE.MatchString(t) {
 			p.add("channels."+channel, "%q is not a host name or group", t)
+		}
+	}
+}
+
+// validatePins checks, on a hub, that every host the config names has a
+// pinned key: the hub drops whatever a host without one sends.
+func (c *Config) validatePins(p *problems) {
+	if len(c.Fleet.AgentKeys) == 0 {
+		p.add("fleet.agent_keys", "is required in hub mode: each host's public key (host: hex), from poolvisor keygen on that host")
+		return
+	}
+	need := func(key, host string) {
+		if _, ok := c.Fleet.AgentKeys[host]; !ok && hostNameRE.MatchString(host) {
+			p.add(key, "host %q has no key in fleet.agent_keys, so the hub would believe nothing it sends", host)
+		}
+	}
+	if c.DefaultHost != "" {
+		need("default_host", c.DefaultHost)
+	}
+	for _, group := range slices.Sorted(maps.Keys(c.HostGroups)) {
+		for i, h := range c.HostGroups[group] {
+			need(indexKey("host_groups."+group, i), h)
+		}
+	}
+	for _, channel := range slices.Sorted(maps.Keys(c.Channels)) {
+		if t := c.Channels[channel]; c.HostGroups[t] == nil && t != "all" && t != "" {
+			need("channels."+channel, t)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -25,6 +26,7 @@ func TestFleetExamples(t *testing.T) {
 			s := strings.ReplaceAll(string(raw), "/etc/poolvisor/", dir+"/")
 			s = strings.ReplaceAll(s, "/var/lib/poolvisor", filepath.Join(dir, "data"))
 			s = strings.Replace(s, "REPLACE_WITH_THE_HUB_PUBLIC_KEY_PRINTED_BY_POOLVISOR_KEYGEN_64_HEX", strings.Repeat("ab", 32), 1)
+			s = regexp.MustCompile(`REPLACE_WITH_[A-Z0-9_]+_PUBLIC_KEY`).ReplaceAllString(s, strings.Repeat("cd", 32))
 			path := filepath.Join(dir, name+".yaml")
 			if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
 				t.Fatal(err)

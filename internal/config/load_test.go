@@ -134,7 +134,8 @@ func TestFileValues(t *testing.T) {
 			FlapWindow: 5 * time.Minute, Mute: []string{"scheduler", "queue:*"}, QuietHours: "22:00-06:00"},
 		NATS: NATS{URL: "tls://nats.internal:4222", CredentialsFile: "/etc/poolvisor/nats.creds",
 			TLS: TLS{CAFile: "/etc/poolvisor/ca.pem", CertFile: "/etc/poolvisor/cert.pem", KeyFile: "/etc/poolvisor/key.pem"}},
-		Fleet:       Fleet{HubKeyFile: "/etc/poolvisor/hub.key", RequestTimeout: 5 * time.Second},
+		Fleet: Fleet{HubKeyFile: "/etc/poolvisor/hub.key", RequestTimeout: 5 * time.Second, AgentKeys: map[string]string{
+			"web-01": strings.Repeat("1", 64), "web-02": strings.Repeat("2", 64), "db-01": strings.Repeat("3", 64)}},
 		DefaultHost: "web-01",
 		HostGroups:  map[string][]string{"Web": {"web-01", "web-02"}, "db": {"db-01"}},
 		Channels:    map[string]string{"C0123ABC": "Web", "C0456DEF": "db-01"},

@@ -55,6 +55,7 @@ func TestUnknownKeysAllReported(t *testing.T) {
 
 func TestBadValues(t *testing.T) {
 	const hexKey = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	const hub = "mode: hub\nnats: {url: 'nats://x:1'}\ndefault_host: web-01\n"
 	tests := []struct {
 		name string
 		yaml string
@@ -113,6 +114,14 @@ func TestBadValues(t *testing.T) {
 		{"hub public key", "fleet: {hub_public_key: xyz}\n", "fleet.hub_public_key"},
 		{"hub without key file", "mode: hub\n", "fleet.hub_key_file"},
 		{"agent without hub key", "mode: agent\n", "fleet.hub_public_key"},
+		{"agent without its own key", "mode: agent\nnats: {url: 'nats://x:1'}\nfleet: {hub_public_key: " + hexKey + "}\n", "fleet.agent_key_file"},
+		{"agent key file relative", "fleet: {agent_key_file: agent.key}\n", "fleet.agent_key_file"},
+		{"hub without agent keys", hub + "fleet: {hub_key_file: /k}\n", "fleet.agent_keys"},
+		{"agent key not hex", "fleet: {agent_keys: {web-01: nothex}}\n", "fleet.agent_keys.web-01"},
+		{"agent key for a bad host name", "fleet: {agent_keys: {'web 01': " + hexKey + "}}\n", "fleet.agent_keys.web 01"},
+		{"default host without a pinned key", hub + "fleet: {hub_key_file: /k, agent_keys: {web-02: " + hexKey + "}}\n", "default_host"},
+		{"group member without a pinned key", hub + "fleet: {hub_key_file: /k, agent_keys: {web-01: " + hexKey + "}}\nhost_groups: {web: [web-01, web-02]}\n", "host_groups.web[1]"},
+		{"channel host without a pinned key", hub + "fleet: {hub_key_file: /k, agent_keys: {web-01: " + hexKey + "}}\nchannels: {C1: web-09}\n", "channels.C1"},
 		{"agent with hub key is fine but nats url bad", "mode: agent\nfleet: {hub_public_key: " + hexKey + "}\nnats: {url: 'http://x:1'}\n", "nats.url"},
 		{"tls cert without key", "nats: {tls: {cert_file: /c.pem}}\n", "nats.tls"},
 		{"host group all", "host_groups: {all: [a]}\n", "host_groups.all"},

@@ -3,6 +3,8 @@ package fleet
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -31,6 +33,12 @@ type AgentConfig struct {
 	Host    string
 	Version string
 	HubKey  ed25519.PublicKey // requests not signed with its private half are refused
+	// Key is this host's own key (fleet.agent_key_file): it signs the
+	// agent's replies, announcements and alerts; the hub pins its public half.
+	Key ed25519.PrivateKey
+	// Replays keeps the IDs of the requests run, across restarts. Nil keeps
+	// them in memory only, which a restart forgets: for tests.
+	Replays *ReplayCache
 	// Health reports the host's daemons; OpenAlerts counts its open alerts.
 	// Either may be nil.
 	Health     ops.HealthFunc
@@ -70,13 +78,38 @@ func NewAgent(nc *nats.Conn, local Local, cfg AgentConfig) *Agent {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &Agent{cfg: cfg, nc: nc, local: local, verify: newVerifier(cfg.HubKey, cfg.Host),
+	var seen replayCache = newMemoryReplays(0)
+	if cfg.Replays != nil {
+		seen = cfg.Replays
+	}
+	return &Agent{cfg: cfg, nc: nc, local: local, verify: newVerifier(cfg.HubKey, cfg.Host, seen),
 		started: cfg.Now(), slots: make(chan struct{}, maxConcurrent)}
+}
+
+// errNoKey is Run's and the notifier's error without AgentConfig.Key.
+var errNoKey = errors.New("fleet agent: no key of its own to sign with (fleet.agent_key_file)")
+
+// signed returns a message to subject carrying v, signed in domain.
+func (a *Agent) signed(subject, domain string, v any) (*nats.Msg, error) {
+	if len(a.cfg.Key) != ed25519.PrivateKeySize {
+		return nil, errNoKey
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("fleet agent: encode: %w", err)
+	}
+	m := nats.NewMsg(subject)
+	m.Data = b
+	m.Header.Set(sigHeader, signAs(a.cfg.Key, domain, b))
+	return m, nil
 }
 
 // Run serves requests and announces the agent until ctx ends, then waits
 // for the requests in flight.
 func (a *Agent) Run(ctx context.Context) error {
+	if len(a.cfg.Key) != ed25519.PrivateKeySize {
+		return errNoKey
+	}
 	// A queue group: should two agents run for one host by mistake, each
 	// request is still applied once.
 	reqs, err := a.nc.QueueSubscribe(AgentSubject(a.cfg.Host), "poolvisor-agent", func(m *nats.Msg) {
@@ -92,8 +125,17 @@ func (a *Agent) Run(ctx context.Context) error {
 		return fmt.Errorf("fleet agent: subscribe: %w", err)
 	}
 	disc, err := a.nc.Subscribe(discoverSubj, func(m *nats.Msg) {
-		if m.Reply != "" {
-			_ = m.Respond(a.announcement(ctx))
+		if m.Reply == "" {
+			return
+		}
+		var q discoverQuestion
+		if json.Unmarshal(m.Data, &q) != nil || len(q.Nonce) > maxNonce {
+			return
+		}
+		an := a.announce(ctx)
+		an.Nonce = q.Nonce
+		if ans, err := a.signed(m.Reply, domainAnnounce, an); err == nil {
+			_ = a.nc.PublishMsg(ans)
 		}
 	})
 	if err != nil {
@@ -104,7 +146,11 @@ func (a *Agent) Run(ctx context.Context) error {
 	t := time.NewTicker(a.cfg.Heartbeat)
 	defer t.Stop()
 	for {
-		if err := a.nc.Publish(announcePrefix+Token(a.cfg.Host), a.announcement(ctx)); err != nil {
+		m, err := a.signed(announcePrefix+Token(a.cfg.Host), domainAnnounce, a.announce(ctx))
+		if err == nil {
+			err = a.nc.PublishMsg(m)
+		}
+		if err != nil {
 			a.cfg.Log.Debug("fleet agent: announce failed", "err", err)
 		}
 		select {
@@ -116,12 +162,6 @@ func (a *Agent) Run(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
-}
-
-func (a *Agent) announcement(ctx context.Context) []byte {
-	an := a.announce(ctx)
-	b, _ := json.Marshal(an)
-	return b
 }
 
 func (a *Agent) announce(ctx context.Context) Announce {
@@ -137,28 +177,34 @@ func (a *Agent) announce(ctx context.Context) Announce {
 	return an
 }
 
-// handle verifies one request, runs it and replies.
+// handle verifies one request, runs it and replies, signed and tied to the
+// request by its ID.
 func (a *Agent) handle(ctx context.Context, m *nats.Msg) {
-	reply := a.serve(ctx, m)
-	b, err := json.Marshal(reply)
-	if err != nil {
-		b, _ = json.Marshal(Reply{Status: ops.StatusFailed, Message: "the agent could not encode its answer: " + err.Error()})
-	}
+	var req Request
+	reply := a.serve(ctx, m, &req)
 	if m.Reply == "" {
 		return
 	}
-	if err := m.Respond(b); err != nil {
+	reply.ID, reply.Host = req.ID, a.cfg.Host
+	ans, err := a.signed(m.Reply, domainReply, reply)
+	if err != nil {
+		ans, err = a.signed(m.Reply, domainReply, Reply{ID: req.ID, Host: a.cfg.Host, Status: ops.StatusFailed,
+			Message: "the agent could not encode its answer"})
+	}
+	if err == nil {
+		err = a.nc.PublishMsg(ans)
+	}
+	if err != nil {
 		a.cfg.Log.Warn("fleet agent: could not answer the hub", "err", err)
 	}
 }
 
-func (a *Agent) serve(ctx context.Context, m *nats.Msg) Reply {
-	var req Request
-	if err := json.Unmarshal(m.Data, &req); err != nil {
+func (a *Agent) serve(ctx context.Context, m *nats.Msg, req *Request) Reply {
+	if err := json.Unmarshal(m.Data, req); err != nil {
 		a.cfg.Log.Warn("fleet agent: refused a request that is not one", "err", err)
 		return Reply{Status: ops.StatusDenied, Message: "refused by the agent on " + a.cfg.Host + ": not a poolvisor request"}
 	}
-	if err := a.verify.check(m.Data, m.Header.Get(sigHeader), &req, a.cfg.Now()); err != nil {
+	if err := a.verify.check(ctx, m.Data, m.Header.Get(sigHeader), req, a.cfg.Now()); err != nil {
 		a.cfg.Log.Warn("fleet agent: refused a request", "reason", err, "id", req.ID, "operation", req.Op.Name, "actor", req.Actor.String())
 		return Reply{Status: ops.StatusDenied, Message: fmt.Sprintf("refused by the agent on %s: %v", a.cfg.Host, err)}
 	}
@@ -210,11 +256,14 @@ type agentNotifier struct{ a *Agent }
 var _ alert.Notifier = agentNotifier{}
 
 func (n agentNotifier) send(what, ref string, al alert.Alert) error {
-	b, err := json.Marshal(AlertEvent{What: what, Ref: ref, Alert: al})
+	id := make([]byte, 12)
+	_, _ = rand.Read(id)
+	ev := AlertEvent{ID: hex.EncodeToString(id), Host: n.a.cfg.Host, Sent: n.a.cfg.Now(), What: what, Ref: ref, Alert: al}
+	m, err := n.a.signed(alertPrefix+Token(n.a.cfg.Host), domainAlert, ev)
 	if err != nil {
 		return err
 	}
-	return n.a.nc.Publish(alertPrefix+Token(n.a.cfg.Host), b)
+	return n.a.nc.PublishMsg(m)
 }
 
 func (n agentNotifier) PostAlert(_ context.Context, al alert.Alert) (string, error) {

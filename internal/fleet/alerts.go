@@ -3,9 +3,11 @@ package fleet
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 
 	"github.com/poolvisor/poolvisor/internal/alert"
+	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 // relay posts the agents' alerts through the hub's chat notifiers and
@@ -34,11 +36,15 @@ func (h *Hub) AddNotifier(platform string, n alert.Notifier) {
 // and never resolves them cannot make the hub grow without end.
 const maxOpenAlerts = 10000
 
+// forward posts, updates or resolves one alert of host, the host whose
+// key signed it.
 func (r *relay) forward(ctx context.Context, host string, ev AlertEvent) {
 	a := ev.Alert
-	a.Host = host // the subject says which agent sent it; the body cannot claim another
-	if a.Action != "" {
-		a.Action += " --host " + host // the button acts on the host that alerted
+	a.Host = host
+	a.Action, a.ActionLabel = alertAction(host, a)
+	if a.Action == "" && ev.Alert.Action != "" {
+		r.log.Warn("fleet hub: an alert without a button: no command fits its kind and program",
+			"host", host, "kind", a.Kind, "program", a.Program)
 	}
 	key := host + "/" + ev.Ref
 	r.mu.Lock()
@@ -78,4 +84,30 @@ func (r *relay) forward(ctx context.Context, host string, ev AlertEvent) {
 			r.log.Warn("fleet hub: could not relay an alert", "host", host, "program", a.Program, "platform", platform, "err", err)
 		}
 	}
+}
+
+// alertAction is the command of an alert's button and its label, made by
+// the hub: agents send facts, never commands. A program alert restarts the
+// program, a pool alert asks for sizing advice, each on the host that
+// alerted. A program or pool that is no valid name (or "all", which would
+// mean every program) gets no button.
+func alertAction(host string, a alert.Alert) (action, label string) {
+	switch a.Kind {
+	case "program":
+		if validProcess(a.Program) {
+			return "supervisor restart " + a.Program + " --host " + host, "Restart"
+		}
+	case "pool":
+		if ops.ValidName(a.Program) {
+			return "fpm tune " + a.Program + " --host " + host, "Sizing advice"
+		}
+	}
+	return "", ""
+}
+
+// validProcess reports whether s names one program: NAME or GROUP:NAME,
+// never a wildcard or all.
+func validProcess(s string) bool {
+	group, name, grouped := strings.Cut(s, ":")
+	return s != All && ops.ValidName(group) && (!grouped || ops.ValidName(name))
 }

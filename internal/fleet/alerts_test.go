@@ -10,12 +10,12 @@ import (
 )
 
 func TestHubRelaysAgentAlertsWithAHostButton(t *testing.T) {
-	e := newFleet(t, "web-01")
+	e := newFleet(t, "web-01", "web-02")
 	got := make(chan string, 4)
 	e.hub.AddNotifier("test", recorder(got))
 	pub := e.key.Public().(ed25519.PublicKey)
 	nc := connect(t, e.nats.URL())
-	ag := NewAgent(nc, ops.New(ops.Config{Host: "web-02", Audit: &memAudit{}}), AgentConfig{Host: "web-02", HubKey: pub})
+	ag := NewAgent(nc, ops.New(ops.Config{Host: "web-02", Audit: &memAudit{}}), AgentConfig{Host: "web-02", HubKey: pub, Key: e.agentKeys["web-02"]})
 	n := ag.Notifier()
 	ref, err := n.PostAlert(context.Background(), alertFor("queue", "FATAL"))
 	if err != nil {

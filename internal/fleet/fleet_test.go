@@ -103,6 +103,8 @@ type fleetEnv struct {
 	pipe   *ops.Pipeline
 	hosts  map[string]*stubHost
 	cancel map[string]context.CancelFunc
+	// agentKeys are the hosts' own keys; the hub pins their public halves.
+	agentKeys map[string]ed25519.PrivateKey
 }
 
 func connect(t testing.TB, url string) *nats.Conn {
@@ -128,12 +130,13 @@ func newFleetOn(t *testing.T, srv *natsbox.Server, dial func(name string) *nats.
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &fleetEnv{t: t, nats: srv, dial: dial, key: key, hosts: map[string]*stubHost{}, cancel: map[string]context.CancelFunc{}}
+	e := &fleetEnv{t: t, nats: srv, dial: dial, key: key, hosts: map[string]*stubHost{}, cancel: map[string]context.CancelFunc{},
+		agentKeys: map[string]ed25519.PrivateKey{}}
 	for _, h := range hosts {
 		e.startAgent(h, pub)
 	}
 	e.hub = NewHub(dial("hub"), HubConfig{
-		Key: key, Timeout: 2 * time.Second, DefaultHost: hosts[0],
+		Key: key, AgentKeys: e.pins(), Timeout: 2 * time.Second, DefaultHost: hosts[0],
 		Groups: map[string][]string{"web": hosts[:min(2, len(hosts))]}, Channels: map[string]string{"C1": "web", "C2": hosts[len(hosts)-1]},
 		Log: testLog(t),
 	})
@@ -175,9 +178,13 @@ func (e *fleetEnv) startAgent(host string, pub ed25519.PublicKey) {
 		sh = &stubHost{name: host, audit: &memAudit{}}
 		e.hosts[host] = sh
 	}
+	if e.agentKeys[host] == nil {
+		e.agentKeys[host] = newKey(e.t)
+	}
 	local := ops.New(ops.Config{Host: host, Audit: sh.audit, Handlers: sh.handlers()})
 	nc := e.dial(host)
-	ag := NewAgent(nc, local, AgentConfig{Host: host, Version: "test", HubKey: pub, Heartbeat: time.Hour, Log: testLog(e.t)})
+	ag := NewAgent(nc, local, AgentConfig{Host: host, Version: "test", HubKey: pub, Key: e.agentKeys[host],
+		Heartbeat: time.Hour, Log: testLog(e.t)})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = ag.Run(ctx) }()

@@ -2,6 +2,8 @@ package fleet
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -44,4 +46,22 @@ func (r recorder) PostRecovery(_ context.Context, ref string, a alert.Alert) err
 func alertFor(program, state string) alert.Alert {
 	return alert.Alert{Kind: "program", Host: "spoofed", Program: program, State: state,
 		Action: "supervisor restart " + program, ActionLabel: "Restart"}
+}
+
+// pins returns the hub's fleet.agent_keys for the agents' keys.
+func (e *fleetEnv) pins() map[string]ed25519.PublicKey {
+	out := map[string]ed25519.PublicKey{}
+	for h, k := range e.agentKeys {
+		out[h] = k.Public().(ed25519.PublicKey)
+	}
+	return out
+}
+
+func newKey(t testing.TB) ed25519.PrivateKey {
+	t.Helper()
+	_, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key
 }

@@ -53,8 +53,10 @@ func (h *Hub) hostInfo(ctx context.Context, host string) ops.HostInfo {
 	in := ops.HostInfo{Name: host, Components: []ops.Component{}}
 	r, err := h.send(ctx, host, KindHealth, h.cfg.Timeout, Request{})
 	switch {
-	case err == nil && r.Announce != nil:
+	case err == nil && r.Announce != nil && r.Announce.Host == host:
 		h.saw(*r.Announce)
+	case err == nil && r.Announce != nil:
+		err = fmt.Errorf("its agent answers as %q", r.Announce.Host)
 	case err == nil:
 		err = fmt.Errorf("%s", r.Message)
 	}

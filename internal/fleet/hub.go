@@ -22,8 +22,12 @@ import (
 
 // HubConfig is what a hub needs besides its connection.
 type HubConfig struct {
-	Key         ed25519.PrivateKey // signs every request
-	Timeout     time.Duration      // a read's or a plan's deadline (fleet.request_timeout)
+	Key ed25519.PrivateKey // signs every request
+	// AgentKeys are the hosts' own public keys (fleet.agent_keys): the hub
+	// believes a reply, announcement or alert only when the key of the host
+	// it speaks for signed it, and knows no host without a key here.
+	AgentKeys   map[string]ed25519.PublicKey
+	Timeout     time.Duration // a read's or a plan's deadline (fleet.request_timeout)
 	DefaultHost string
 	Groups      map[string][]string // host_groups
 	Channels    map[string]string   // chat channel ID -> host or group
@@ -44,12 +48,13 @@ type Hub struct {
 	cfg HubConfig
 	nc  *nats.Conn
 
-	mu     sync.Mutex
-	seen   map[string]seenHost  // by host
-	saved  map[string]time.Time // when each host was last written to the register
-	subs   []*nats.Subscription
-	relay  *relay
-	alerts chan hostAlert
+	mu       sync.Mutex
+	seen     map[string]seenHost  // by host
+	saved    map[string]time.Time // when each host was last written to the register
+	subs     []*nats.Subscription
+	relay    *relay
+	alerts   chan hostAlert
+	alertIDs *memoryReplays // alerts relayed, against replays
 }
 
 type hostAlert struct {
@@ -73,7 +78,8 @@ func NewHub(nc *nats.Conn, cfg HubConfig) *Hub {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 2 * time.Second
 	}
-	h := &Hub{cfg: cfg, nc: nc, seen: map[string]seenHost{}, saved: map[string]time.Time{}, alerts: make(chan hostAlert, 256)}
+	h := &Hub{cfg: cfg, nc: nc, seen: map[string]seenHost{}, saved: map[string]time.Time{}, alerts: make(chan hostAlert, 256),
+		alertIDs: newMemoryReplays(maxAlertIDs)}
 	h.relay = newRelay(cfg.Log)
 	return h
 }
@@ -89,6 +95,10 @@ func (h *Hub) Start(ctx context.Context) error {
 		}
 		h.mu.Lock()
 		for _, s := range known {
+			if _, pinned := h.agentKey(s.Host); !pinned { // remembered before keys were pinned, or unpinned since
+				h.cfg.Log.Warn("fleet hub: ignoring a remembered host without a key in fleet.agent_keys", "host", s.Host)
+				continue
+			}
 			h.seen[s.Host], h.saved[s.Host] = s, s.at
 		}
 		h.mu.Unlock()
@@ -96,21 +106,9 @@ func (h *Hub) Start(ctx context.Context) error {
 	sub, err := h.nc.Subscribe(hubWildcard, func(m *nats.Msg) {
 		switch {
 		case strings.HasPrefix(m.Subject, announcePrefix):
-			var an Announce
-			if json.Unmarshal(m.Data, &an) == nil && an.Host == hostOfSubject(m.Subject, announcePrefix) {
-				h.saw(an)
-			}
+			h.takeHeartbeat(hostOfSubject(m.Subject, announcePrefix), m)
 		case strings.HasPrefix(m.Subject, alertPrefix):
-			var ev AlertEvent
-			if json.Unmarshal(m.Data, &ev) != nil {
-				return
-			}
-			select { // one at a time and in order: an update must follow its post
-			case h.alerts <- hostAlert{hostOfSubject(m.Subject, alertPrefix), ev}:
-			default:
-				h.cfg.Log.Warn("fleet hub: alerts arrive faster than the chat APIs take them; one was dropped",
-					"program", ev.Alert.Program)
-			}
+			h.takeAlert(hostOfSubject(m.Subject, alertPrefix), m)
 		}
 	})
 	if err != nil {
@@ -157,7 +155,10 @@ func (h *Hub) discover(ctx context.Context) {
 		return
 	}
 	defer sub.Unsubscribe()
-	if err := h.nc.PublishRequest(discoverSubj, inbox, nil); err != nil {
+	nonce := make([]byte, 16)
+	_, _ = rand.Read(nonce)
+	q, _ := json.Marshal(discoverQuestion{Nonce: hex.EncodeToString(nonce)})
+	if err := h.nc.PublishRequest(discoverSubj, inbox, q); err != nil {
 		h.cfg.Log.Warn("fleet hub: discovery failed", "err", err)
 		return
 	}
@@ -168,10 +169,7 @@ func (h *Hub) discover(ctx context.Context) {
 	for {
 		select {
 		case m := <-ch:
-			var an Announce
-			if json.Unmarshal(m.Data, &an) == nil && an.Host != "" {
-				h.saw(an)
-			}
+			h.takeDiscovered(m, hex.EncodeToString(nonce))
 			quiet.Reset(discoverQuiet)
 		case <-quiet.C:
 			return
@@ -203,9 +201,13 @@ func (h *Hub) saw(an Announce) {
 }
 
 // Hosts returns every host the hub knows, sorted: those the config names
-// and those that have announced themselves.
+// (with a pinned key or otherwise) and those that have announced
+// themselves, which have a pinned key too.
 func (h *Hub) Hosts(context.Context) []string {
 	set := map[string]bool{}
+	for host := range h.cfg.AgentKeys {
+		set[host] = true
+	}
 	if h.cfg.DefaultHost != "" {
 		set[h.cfg.DefaultHost] = true
 	}
@@ -246,9 +248,9 @@ func (h *Hub) lastSeen(host string) (seenHost, bool) {
 // ErrUnreachable marks an agent that did not answer.
 var ErrUnreachable = errors.New("unreachable")
 
-// send signs req for host, sends it and waits for the reply until the
-// deadline. An agent that is not connected, or does not answer in time, is
-// reported as unreachable.
+// send signs req for host, sends it and waits for host's signed reply
+// until the deadline. An agent that is not connected, or does not answer
+// in time, is reported as unreachable.
 func (h *Hub) send(ctx context.Context, host, kind string, timeout time.Duration, req Request) (Reply, error) {
 	now := h.cfg.Now()
 	id := make([]byte, 12)
@@ -262,22 +264,7 @@ func (h *Hub) send(ctx context.Context, host, kind string, timeout time.Duration
 	msg := nats.NewMsg(AgentSubject(host))
 	msg.Data = body
 	msg.Header.Set(sigHeader, hex.EncodeToString(ed25519.Sign(h.cfg.Key, body)))
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	m, err := h.nc.RequestMsgWithContext(ctx, msg)
-	switch {
-	case errors.Is(err, nats.ErrNoResponders):
-		return Reply{}, fmt.Errorf("%w: no agent for %s is connected", ErrUnreachable, host)
-	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout):
-		return Reply{}, fmt.Errorf("%w: no answer from %s within %s", ErrUnreachable, host, timeout)
-	case err != nil:
-		return Reply{}, fmt.Errorf("%w: %s: %v", ErrUnreachable, host, err)
-	}
-	var r Reply
-	if err := json.Unmarshal(m.Data, &r); err != nil {
-		return Reply{}, fmt.Errorf("the agent on %s answered something that is not a reply: %v", host, err)
-	}
-	return r, nil
+	return h.request(ctx, host, req.ID, msg, timeout)
 }
 
 // unreachableErr turns a transport failure into the operation's error.

@@ -23,7 +23,7 @@ func TestANewHubStillNamesAHostThatWentDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	newHub := func() *Hub {
-		h := NewHub(e.dial("hub"), HubConfig{Key: e.key, Timeout: time.Second, DefaultHost: "web-01", Register: reg, Log: testLog(t)})
+		h := NewHub(e.dial("hub"), HubConfig{Key: e.key, AgentKeys: e.pins(), Timeout: time.Second, DefaultHost: "web-01", Register: reg, Log: testLog(t)})
 		if err := h.Start(t.Context()); err != nil {
 			t.Fatal(err)
 		}
@@ -37,6 +37,9 @@ func TestANewHubStillNamesAHostThatWentDown(t *testing.T) {
 	later := newHub() // as an exec started after extra-01 went down
 	if got := later.Hosts(t.Context()); !slices.Contains(got, "extra-01") {
 		t.Fatalf("a new hub forgot extra-01: %v", got)
+	}
+	if s, ok := later.lastSeen("extra-01"); !ok || s.Version != "test" {
+		t.Errorf("a new hub does not remember when and as what it saw extra-01: %+v %v", s, ok)
 	}
 	out, err := later.read(t.Context(), later.expand(All), false, ops.Request{Actor: operator, Op: ops.Operation{Name: "supervisor.program.list", Host: All}})
 	if err == nil || !strings.Contains(err.Error(), "== extra-01 ==\nhost unreachable") {

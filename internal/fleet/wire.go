@@ -46,8 +46,9 @@ func hostOfSubject(subject, prefix string) string {
 }
 
 // protocolVersion is the version of Request and Reply; an agent refuses
-// requests of another version rather than misread them.
-const protocolVersion = 1
+// requests of another version rather than misread them. Version 2: agents
+// sign what they send.
+const protocolVersion = 2
 
 // Kinds of Request.
 const (
@@ -73,11 +74,15 @@ type Request struct {
 	Approver    string `json:"approver,omitempty"`
 }
 
-// sigHeader carries the hex Ed25519 signature of the request body.
+// sigHeader carries the hex Ed25519 signature of a message's body: the
+// hub's on requests, the sending agent's on everything agents send.
 const sigHeader = "Poolvisor-Signature"
 
 // Reply is an agent's answer. Status is empty when the request succeeded.
+// ID and Host tie it to the request it answers, under the agent's signature.
 type Reply struct {
+	ID      string          `json:"id"`
+	Host    string          `json:"host"`
 	Status  ops.Status      `json:"status,omitempty"`
 	Message string          `json:"message"`
 	Data    json.RawMessage `json:"data,omitempty"`
@@ -93,9 +98,12 @@ type Reply struct {
 	Announce *Announce `json:"announce,omitempty"` // KindHealth
 }
 
-// Announce is an agent's heartbeat.
+// Announce is an agent's heartbeat, and its answer to discovery.
 type Announce struct {
-	Host       string          `json:"host"`
+	Host string `json:"host"`
+	// Nonce, in an answer to discovery, is the one the hub's question
+	// carried, so that an old answer cannot be played back as a new one.
+	Nonce      string          `json:"nonce,omitempty"`
 	Version    string          `json:"version"`
 	Started    time.Time       `json:"started"`
 	Sent       time.Time       `json:"sent"`
@@ -104,8 +112,21 @@ type Announce struct {
 }
 
 // AlertEvent is an agent's alert for the hub to post to the chat channels.
+// The hub ignores the alert's Host, Action and ActionLabel: the host is the
+// one whose key signed the event, and the hub makes the button itself.
 type AlertEvent struct {
+	ID    string      `json:"id"`   // unique; the hub relays each ID once
+	Host  string      `json:"host"` // the sender; must be the signer
+	Sent  time.Time   `json:"sent"`
 	What  string      `json:"what"` // "post", "update" or "recover"
 	Ref   string      `json:"ref"`  // the agent's reference of the alert
 	Alert alert.Alert `json:"alert"`
 }
+
+// discoverQuestion is the body of the hub's discovery request.
+type discoverQuestion struct {
+	Nonce string `json:"nonce"`
+}
+
+// maxNonce bounds the nonce an agent echoes.
+const maxNonce = 64
