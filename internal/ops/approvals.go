@@ -82,6 +82,13 @@ func (p *Pipeline) decide(ctx context.Context, actor Actor, op Operation) Result
 		return p.fail(res, Conflictf("you cannot approve your own request %s: another approver must", a.ID))
 	}
 
+	// Both people must hold what the operation needs when it runs: the
+	// requester may have lost the permission since asking.
+	if approve && !p.cfg.Authz.Allowed(a.Requester, a.Op.Name) {
+		return p.fail(res, Deniedf("%s no longer holds the permission for %s, which %s asked for; nothing was done (the request stays pending until it expires or is denied)",
+			a.Requester, a.Op.Name, a.ID))
+	}
+
 	state := ApprovalApproved
 	if !approve {
 		state = ApprovalDenied

@@ -36,7 +36,22 @@ func (c *counter) Plan(_ context.Context, req ops.Request) (*ops.Plan, error) {
 	}, nil
 }
 
+// revocable is an authorizer whose bindings a test can take away, as an
+// admin editing the config and restarting serve would.
+type revocable struct {
+	*authz.Policy
+	revoked sync.Map // actor string -> true
+}
+
+func (r *revocable) Allowed(a ops.Actor, op string) bool {
+	if _, gone := r.revoked.Load(a.String()); gone {
+		return false
+	}
+	return r.Policy.Allowed(a, op)
+}
+
 type fixture struct {
+	authz *revocable
 	p     *ops.Pipeline
 	h     *counter
 	trail *audit.Log
@@ -76,12 +91,12 @@ func newFixture(t *testing.T) *fixture {
 		{Role: "operator", LocalUsers: []string{"olga"}},
 		{Role: "viewer", LocalUsers: []string{"vic"}},
 	}).WithPeople(map[string]authz.Person{"alice": {Local: []string{"alice"}, Slack: []string{"UALICE"}}})
-	f := &fixture{h: &counter{}, trail: trail}
+	f := &fixture{h: &counter{}, trail: trail, authz: &revocable{Policy: policy}}
 	f.h.state.Store("fp-1")
 	start := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	f.now.Store(&start)
 	f.p = ops.New(ops.Config{
-		Host: "web-01", Parser: command.Parser{}, Authz: policy, Approvals: store, Audit: trail,
+		Host: "web-01", Parser: command.Parser{}, Authz: f.authz, Approvals: store, Audit: trail,
 		Policy: ops.ApprovalPolicy{Required: []string{"supervisor.program.restart"}, ApproverRoles: []string{"admin"}, TTL: 15 * time.Minute},
 		Handlers: map[string]ops.Handler{
 			"supervisor.program.restart": f.h,
@@ -335,5 +350,24 @@ func TestSelfApprovalPerPerson(t *testing.T) {
 	if !strings.Contains(res.Message, "another identity of yours") {
 		t.Errorf("message %q", res.Message)
 	}
+	f.run(t, bob, "ops approve "+id, ops.StatusOK)
+}
+
+// TestApprovalReauthorizesTheRequester: a requester who lost the
+// permission after asking cannot have the request carried out by an
+// approver; the answer names who no longer holds it.
+func TestApprovalReauthorizesTheRequester(t *testing.T) {
+	f := newFixture(t)
+	id := f.request(t, olga)
+	f.authz.revoked.Store(olga.String(), true)
+	f.run(t, olga, "supervisor restart queue", ops.StatusDenied)
+	res := f.run(t, bob, "ops approve "+id, ops.StatusDenied)
+	if !strings.Contains(res.Message, "local:olga no longer holds the permission for supervisor.program.restart") {
+		t.Errorf("message %q", res.Message)
+	}
+	if f.h.applied.Load() != 0 {
+		t.Fatal("applied for a requester without the permission")
+	}
+	f.authz.revoked.Delete(olga.String())
 	f.run(t, bob, "ops approve "+id, ops.StatusOK)
 }
