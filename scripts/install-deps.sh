@@ -8,6 +8,8 @@ set -euo pipefail
 need=()
 command -v supervisord >/dev/null 2>&1 || need+=(supervisor)
 compgen -G "/usr/sbin/php-fpm*" >/dev/null || need+=(php-fpm)
+# systemd-analyze checks the shipped units (verify, and security exposure).
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 if [ "${1:-}" = "--fleet" ]; then
   command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 fi
