@@ -194,11 +194,12 @@ func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.S
 		}
 		return nil
 	}
+	events, refused := eventsCommand(cfg.DataDir)
 	b, err := supervisor.New(supervisor.Config{
 		Host: cfg.Host, URL: cfg.Supervisor.URL,
 		Username: cfg.Supervisor.Username, Password: cfg.Supervisor.Password,
 		ConfigFile: cfg.Supervisor.ConfigFile, ProgramDir: cfg.Supervisor.ProgramDir, LogDir: cfg.Supervisor.LogDir,
-		EventsCommand: eventsCommand(cfg.DataDir), Policy: WritePolicy(cfg),
+		EventsCommand: events, EventsRefused: refused, Policy: WritePolicy(cfg),
 	}, log.With("backend", "supervisor"))
 	if err != nil {
 		return err

@@ -12,23 +12,33 @@ import (
 
 	"github.com/poolvisor/poolvisor/internal/alert"
 	"github.com/poolvisor/poolvisor/internal/events"
+	"github.com/poolvisor/poolvisor/internal/writepolicy"
 )
 
 // EventsSocket is where `serve` receives supervisord's events from the listener.
 func EventsSocket(dataDir string) string { return filepath.Join(dataDir, events.SocketName) }
 
-// eventsCommand is the command line supervisord runs as poolvisor's event
-// listener: this very binary, pointed at this config's socket.
-func eventsCommand(dataDir string) string {
+// eventsCommand is the command line supervisord runs, as root, as
+// poolvisor's event listener: this very binary, pointed at this config's
+// socket. It is "" with the reason when the binary is not one only root
+// can change: supervisord would run whatever replaced it.
+func eventsCommand(dataDir string) (cmd, refused string) {
 	exe, err := os.Executable()
 	if err != nil {
-		return ""
+		return "", "poolvisor cannot find its own binary: " + err.Error()
+	}
+	if real, err := filepath.EvalSymlinks(exe); err == nil {
+		exe = real
 	}
 	socket := EventsSocket(dataDir)
-	if strings.ContainsAny(exe+socket, " \t\"'\\") {
-		return "" // supervisord splits the command like a shell: keep it to plain paths
+	if strings.ContainsAny(exe+socket, " \t\"'\\;#%") {
+		// supervisord splits the command like a shell: keep it to plain paths
+		return "", fmt.Sprintf("the command line %q is not plain paths, which a supervisord file needs", exe+" events --socket "+socket)
 	}
-	return exe + " events --socket " + socket
+	if err := writepolicy.CheckTrusted(exe, os.Geteuid()); err != nil {
+		return "", fmt.Sprintf("supervisord would run %s as root, but %v; install poolvisor where only root can change it (such as /usr/local/bin)", exe, err)
+	}
+	return exe + " events --socket " + socket, ""
 }
 
 // Events runs `poolvisor events`: supervisord's event listener protocol on

@@ -27,6 +27,8 @@ type Config struct {
 	// EventsCommand is the command line of `poolvisor events` that the
 	// event listener runs; empty when it cannot be installed.
 	EventsCommand string
+	// EventsRefused says why EventsCommand is empty.
+	EventsRefused string
 	// CallTimeout bounds one XML-RPC call (default 5 s), so a hung
 	// supervisord is reported, never waited on.
 	CallTimeout time.Duration

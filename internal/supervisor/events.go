@@ -61,7 +61,11 @@ func (h eventsManage) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 	}
 	cmd := b.cfg.EventsCommand
 	if cmd == "" || strings.ContainsAny(cmd, "\r\n\x00;#%") {
-		return nil, ops.Failedf("this poolvisor cannot install its event listener: its own command line %q is not known or not safe in a supervisord file", cmd)
+		why := b.cfg.EventsRefused
+		if why == "" {
+			why = fmt.Sprintf("its own command line %q is not known or not safe in a supervisord file", cmd)
+		}
+		return nil, ops.Failedf("this poolvisor cannot install its event listener: %s", why)
 	}
 	next := b.listenerFile(cmd)
 	if string(next) == string(old) {
