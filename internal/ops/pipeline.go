@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/poolvisor/poolvisor/internal/secret"
 )
 
 // ApprovalPolicy says which operations wait for a second person, and who may decide.
@@ -137,8 +139,9 @@ func (p *Pipeline) execute(ctx context.Context, actor Actor, op *Operation) Resu
 	if op.DryRun {
 		res.Status = StatusOK
 		res.Diffs = Diffs(plan.Changes)
-		res.Message = "Plan only, nothing applied:\n" + plan.Summary + diffText(res.Diffs)
-		res.Data = map[string]any{"plan": plan.Summary}
+		summary := secret.Pairs(plan.Summary) // the backends mask; this catches what they miss
+		res.Message = "Plan only, nothing applied:\n" + summary + diffText(res.Diffs)
+		res.Data = map[string]any{"plan": summary}
 		return res
 	}
 	if p.cfg.Policy.requires(op.Name) || plan.NeedsApproval {
@@ -161,6 +164,9 @@ func (p *Pipeline) apply(ctx context.Context, res Result, plan *Plan, meta Versi
 		res.Status = StatusOK
 		res.Message = out.Message
 		res.Data = out.Data
+		if out.Private != "" {
+			res.Private = &Private{To: meta.Actor, Text: out.Private}
+		}
 	}
 	p.recordVersions(ctx, out.Changes, meta)
 	res.Diffs = Diffs(out.Changes)
@@ -232,22 +238,6 @@ func firstLine(s string) string {
 	return s
 }
 
-// redactText keeps an unparsable request readable in the audit trail without
-// keeping a secret that may follow a word like "password".
-func redactText(text string) string {
-	words := strings.Fields(text)
-	for i := range words {
-		w := strings.ToLower(words[i])
-		for _, s := range secretWords {
-			if !strings.Contains(w, s) {
-				continue
-			}
-			if k, _, ok := strings.Cut(words[i], "="); ok {
-				words[i] = k + "=[redacted]"
-			} else if i+1 < len(words) {
-				words[i+1] = "[redacted]"
-			}
-		}
-	}
-	return firstLine(strings.Join(words, " "))
-}
+// redactText keeps an unparsable request readable in the audit trail
+// without keeping a secret in it.
+func redactText(text string) string { return firstLine(RedactText(text)) }
