@@ -88,6 +88,8 @@ type Reply struct {
 	Fingerprint string           `json:"fingerprint,omitempty"`
 	Changes     []ops.FileChange `json:"changes,omitempty"`
 	Announce    *Announce        `json:"announce,omitempty"` // KindHealth
+	// Private is an apply's text for the requester alone (ops.Outcome.Private).
+	Private string `json:"private,omitempty"`
 }
 
 // Announce is an agent's heartbeat.
