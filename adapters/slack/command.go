@@ -77,6 +77,8 @@ func (a *Adapter) inline(o origin, actor ops.Actor, res ops.Result) any {
 	}
 	if id, ok := decided(res); ok {
 		a.spawn(func(ctx context.Context) { a.updateApproval(ctx, id, res, actor, nil, "") })
+	} else if res.Private != nil {
+		a.spawn(func(ctx context.Context) { a.sendPrivate(ctx, o, actor, res) })
 	}
 	return r
 }

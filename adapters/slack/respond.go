@@ -59,8 +59,8 @@ func fitsAck(v any) bool {
 // attribute adds who asked, and what, to a message the channel sees.
 func attribute(m Message, o origin, actor ops.Actor) Message {
 	note := "Requested by " + mention(actor)
-	if o.Command != "" {
-		note += " · `" + escape(truncate(o.Command, 200)) + "`"
+	if o.Command != "" { // as typed, but never a secret typed in it
+		note += " · `" + escape(truncate(ops.RedactText(o.Command), 200)) + "`"
 	}
 	m.Blocks = append(m.Blocks, contextText(note))
 	return fit(m)
@@ -79,6 +79,9 @@ func (a *Adapter) deliver(ctx context.Context, o origin, actor ops.Actor, res op
 		msg = attribute(msg, o, actor)
 	}
 	a.send(ctx, o, msg, vis)
+	if _, ok := decided(res); !ok { // a decision's goes with updateApproval
+		a.sendPrivate(ctx, o, actor, res)
+	}
 	a.afterDecision(ctx, res, actor)
 }
 
