@@ -217,6 +217,8 @@ func (p *Pipeline) record(ctx context.Context, actor Actor, op Operation, res Re
 func (p *Pipeline) audit(ctx context.Context, e AuditEntry, op Operation) {
 	e.Time = p.cfg.Now().UTC()
 	e.Host = p.cfg.Host
+	// A refusal may quote what was typed.
+	e.Message = secret.Pairs(e.Message)
 	if op.Host != "" { // the host a hub sent it to
 		e.Host = op.Host
 	}
