@@ -100,3 +100,36 @@ func callFlags(c discordfake.Call) int {
 	_ = json.Unmarshal(c.Body, &r)
 	return r.Data.Flags
 }
+
+// TestXMLRPCPasswordAfterApprovalInSlack: when xmlrpc set waits for an
+// approval, the password is generated when bob approves, and goes to
+// alice, who asked, privately; bob and the channel never see it.
+func TestXMLRPCPasswordAfterApprovalInSlack(t *testing.T) {
+	t.Setenv("POOLVISOR_APPROVALS_REQUIRED", "supervisor.xmlrpc.set") // inherited by serve
+	se := newSlackEnv(t, "http")
+	since := se.fake.Seq()
+	se.command("http", sAlice, "supervisor xmlrpc set --ip 127.0.0.1 --port 19004 --username ops")
+	req := se.wait(since, "the approval request", func(m slackfake.Message) bool {
+		return m.Kind == "post" && m.Channel == slackChannel && len(m.Buttons()) == 2
+	})
+	since = se.fake.Seq()
+	a := se.interact("http", click(sBob, req, "pv:approve", "30.1", se.fake.ResponseURL()))
+	mine := se.wait(since, "the password for alice", func(m slackfake.Message) bool { return passwordRE.MatchString(m.All()) })
+	if mine.Kind != "ephemeral" || mine.User != sAlice.UserID || mine.Channel != slackChannel {
+		t.Errorf("the password went to %+v, want an ephemeral message to alice in %s", mine, slackChannel)
+	}
+	password := passwordRE.FindStringSubmatch(mine.All())[1]
+	checkHash(t, se.env, password)
+	se.wait(since, "the decided request", func(m slackfake.Message) bool { return m.Kind == "update" && m.Channel == slackChannel })
+	if strings.Contains(a.all(), password) {
+		t.Error("bob's answer shows the password")
+	}
+	for _, m := range se.fake.Messages() {
+		if m.Seq > since && strings.Contains(m.All(), password) && m.Seq != mine.Seq {
+			t.Errorf("the password reached more than alice: %+v", m)
+		}
+	}
+	if strings.Contains(se.logs.String(), password) {
+		t.Error("the password is in serve's log")
+	}
+}
