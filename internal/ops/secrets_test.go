@@ -137,3 +137,20 @@ func TestPrivateGoesToTheRequesterOnly(t *testing.T) {
 		t.Errorf("the private text leaked into the result or the audit: %s\n%s", raw, stored)
 	}
 }
+
+// TestAuditMaskedOnReading: an entry recorded in clear (before secrets in
+// environment= were masked) is masked when read back.
+func TestAuditMaskedOnReading(t *testing.T) {
+	p, trail := newSecretPipeline(t)
+	ctx := context.Background()
+	old := ops.AuditEntry{Time: time.Now(), Actor: "local:alice", Operation: "supervisor.program.add", Target: "w", Status: ops.StatusOK,
+		Args: []ops.Arg{{Key: "set", Value: `environment=DB_PASSWORD="hunter2secret"`}}}
+	if err := trail.Record(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	res := p.Run(ctx, vic, "ops audit 10")
+	raw, _ := json.Marshal(res)
+	if strings.Contains(string(raw), "hunter2secret") || !strings.Contains(string(raw), "DB_PASSWORD") {
+		t.Errorf("ops audit: %s", raw)
+	}
+}
