@@ -71,6 +71,10 @@ func (a *Adapter) inline(o origin, actor ops.Actor, res ops.Result) any {
 		msg = attribute(msg, o, actor)
 	}
 	r := &reply{ResponseType: vis, Text: msg.Text, Blocks: msg.Blocks}
+	if vis == visChannel && o.typedSecret() {
+		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
+		return ephemeral(RenderText(":lock: Done; the answer is posted in the channel without the secret you typed."))
+	}
 	if !fitsAck(r) {
 		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
 		return ephemeral(RenderText(":page_facing_up: The answer is long; it follows in a moment."))

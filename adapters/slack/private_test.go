@@ -95,3 +95,28 @@ func TestXMLRPCPasswordAfterApprovalGoesToTheRequester(t *testing.T) {
 	}
 	checkOnlyTo(t, h, since, alice.UserID, clickBody)
 }
+
+// TestTypedSecretNotEchoedToTheChannel: Slack shows the typed command to
+// the channel beside an in_channel answer; a command with a secret in it
+// is answered to its author alone, and the channel gets the result as a
+// message of its own, quoting the command with the secret masked.
+func TestTypedSecretNotEchoedToTheChannel(t *testing.T) {
+	h := newHarness(t, ModeHTTP)
+	since := h.fake.Seq()
+	_, body, _ := h.slash(alice, `add w2 --command /bin/true --set environment=APP_ENV=prod,DB_PASSWORD=hunter2secret`)
+	if r := decodeReply(t, body); r.ResponseType != "ephemeral" || strings.Contains(r.Text, "hunter2secret") {
+		t.Fatalf("the immediate answer: %+v", r)
+	}
+	m, err := h.fake.Wait(wait, since, func(m slackfake.Message) bool { return m.Kind == "post" && m.Channel == channel })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.All(), "Updated w2") || !strings.Contains(m.All(), "DB_PASSWORD=••••") {
+		t.Errorf("the channel's message: %s", m.All())
+	}
+	for _, m := range h.fake.Messages() {
+		if m.Seq > since && strings.Contains(m.All(), "hunter2secret") {
+			t.Errorf("a message shows the secret: %+v", m)
+		}
+	}
+}

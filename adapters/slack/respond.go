@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -85,10 +86,18 @@ func (a *Adapter) deliver(ctx context.Context, o origin, actor ops.Actor, res op
 	a.afterDecision(ctx, res, actor)
 }
 
+// typedSecret reports whether the command as typed holds a secret (a
+// --set environment=DB_PASSWORD=...). Slack shows the typed command to the
+// channel with an in_channel answer to it, so such an answer goes to the
+// channel as a message of its own instead.
+func (o origin) typedSecret() bool {
+	return ops.RedactText(o.Command) != strings.Join(strings.Fields(o.Command), " ")
+}
+
 // send posts msg for origin: to the response_url while it has uses left,
 // else with chat.postMessage (channel) or chat.postEphemeral (asker).
 func (a *Adapter) send(ctx context.Context, o origin, msg Message, vis string) {
-	if o.ResponseURL != "" && a.responses.use(o.ResponseURL) {
+	if o.ResponseURL != "" && !(vis == visChannel && o.typedSecret()) && a.responses.use(o.ResponseURL) {
 		_, _, err := a.api.PostMessageContext(ctx, o.Channel, slackgo.MsgOptionResponseURL(o.ResponseURL, vis),
 			slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...))
 		if err == nil {
