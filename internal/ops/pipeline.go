@@ -241,5 +241,14 @@ func firstLine(s string) string {
 }
 
 // redactText keeps an unparsable request readable in the audit trail
-// without keeping a secret in it.
-func redactText(text string) string { return firstLine(RedactText(text)) }
+// without keeping a secret in it: as it could not be read, the word after
+// any word naming a secret is masked too ("password hunter2").
+func redactText(text string) string {
+	words := strings.Fields(RedactText(text))
+	for i := 0; i+1 < len(words); i++ {
+		if !strings.Contains(words[i], "=") && secret.Name(words[i]) {
+			words[i+1] = secret.Mark
+		}
+	}
+	return firstLine(strings.Join(words, " "))
+}

@@ -154,3 +154,18 @@ func TestAuditMaskedOnReading(t *testing.T) {
 		t.Errorf("ops audit: %s", raw)
 	}
 }
+
+func TestUnparsedRequestAuditedWithoutSecrets(t *testing.T) {
+	p, trail := newSecretPipeline(t)
+	ctx := context.Background()
+	for _, text := range []string{"supervisor frobnicate password hunter2secret", `supervisor frob --set environment=DB_PASSWORD="hunter2secret"`} {
+		if res := p.Run(ctx, alice, text); res.Status != ops.StatusInvalid {
+			t.Fatalf("%q: %s", text, res.Status)
+		}
+	}
+	entries, _ := trail.Recent(ctx, 10)
+	raw, _ := json.Marshal(entries)
+	if strings.Contains(string(raw), "hunter2secret") || len(entries) != 2 {
+		t.Errorf("audit of unparsed requests: %s", raw)
+	}
+}
