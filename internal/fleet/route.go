@@ -297,7 +297,9 @@ func combine(target string, results []HostResult) (ops.Outcome, error) {
 	}
 	data := map[string]any{"target": target, "hosts": results}
 	if len(failed) > 0 {
-		return ops.Outcome{Changes: changes}, &ops.Error{Status: ops.StatusFailed, Data: data, Changes: changes,
+		// The hosts that did apply keep their changes, and what they have
+		// for the requester alone (a new password) is not lost.
+		return ops.Outcome{Changes: changes, Private: strings.Join(private, "\n\n")}, &ops.Error{Status: ops.StatusFailed, Data: data, Changes: changes,
 			Msg: fmt.Sprintf("%d of %d hosts did not answer or failed (%s).\n\n%s", len(failed), len(results), strings.Join(failed, ", "), b.String())}
 	}
 	return ops.Outcome{Message: b.String(), Data: data, Changes: changes, Private: strings.Join(private, "\n\n")}, nil

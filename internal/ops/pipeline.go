@@ -164,9 +164,10 @@ func (p *Pipeline) apply(ctx context.Context, res Result, plan *Plan, meta Versi
 		res.Status = StatusOK
 		res.Message = out.Message
 		res.Data = out.Data
-		if out.Private != "" {
-			res.Private = &Private{To: meta.Actor, Text: out.Private}
-		}
+	}
+	// Even a failure may carry it: a group write that applied on some hosts.
+	if out.Private != "" {
+		res.Private = &Private{To: meta.Actor, Text: out.Private}
 	}
 	p.recordVersions(ctx, out.Changes, meta)
 	res.Diffs = Diffs(out.Changes)
