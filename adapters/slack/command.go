@@ -73,7 +73,7 @@ func (a *Adapter) inline(o origin, actor ops.Actor, res ops.Result) any {
 	r := &reply{ResponseType: vis, Text: msg.Text, Blocks: msg.Blocks}
 	if vis == visChannel && o.typedSecret() {
 		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
-		return ephemeral(RenderText(":lock: Done; the answer is posted in the channel without the secret you typed."))
+		return ephemeral(RenderText(":lock: The answer is posted in the channel, without the secret you typed."))
 	}
 	if !fitsAck(r) {
 		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
