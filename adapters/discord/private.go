@@ -52,27 +52,35 @@ func (a *Adapter) followupWhenAnswered(ctx context.Context, tok token, m *Messag
 	}
 }
 
-// sendPrivate shows a decided request's text for its requester alone
-// through the requester's own interaction (refs holds it while its token
-// lasts), as an ephemeral follow-up that only they see, and never to the
-// approver. A requester out of reach (another platform, an expired token)
-// does not get it; it is dropped and logged.
+// sendPrivate shows a decided request's text for its requester alone,
+// never to the approver: through the requester's own interaction (refs
+// holds it while its token lasts) as an ephemeral follow-up that only
+// they see; once the token has expired (an approval may outlive it), as a
+// direct message. A requester on another platform does not get it; it is
+// dropped and logged.
 func (a *Adapter) sendPrivate(ctx context.Context, res ops.Result, refs []msgRef) {
 	p := res.Private
 	if p == nil || p.Text == "" {
 		return
 	}
-	if p.To.Platform == "discord" {
-		for _, ref := range refs {
-			if ref.Token.Value != "" && a.cfg.Now().Before(ref.Token.Expires) {
-				m := privateMessage(p)
-				if err := a.api.Followup(ctx, a.cfg.ApplicationID, ref.Token.Value, &m); err != nil {
-					a.log.Error("discord: could not show the requester their private text", "requester", p.To.String(), "err", err)
-				}
+	if p.To.Platform != "discord" {
+		a.log.Warn("discord: text for the requester alone could not be delivered privately; it is dropped",
+			"operation", res.Operation, "requester", p.To.String())
+		return
+	}
+	m := privateMessage(p)
+	for _, ref := range refs {
+		if ref.Token.Value != "" && a.cfg.Now().Before(ref.Token.Expires) {
+			err := a.api.Followup(ctx, a.cfg.ApplicationID, ref.Token.Value, &m)
+			if err == nil {
 				return
 			}
+			a.log.Warn("discord: could not show the requester their private text in the channel; sending it directly", "err", err)
+			break
 		}
 	}
-	a.log.Warn("discord: text for the requester alone could not be delivered privately; it is dropped",
-		"operation", res.Operation, "requester", p.To.String())
+	m = RenderText("🔐 Only you see this (delete this message once you have kept it):\n```\n" + p.Text + "\n```")
+	if err := a.api.DM(ctx, p.To.ID, &m); err != nil {
+		a.log.Error("discord: could not send the requester their private text", "requester", p.To.String(), "err", err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -98,5 +99,35 @@ func TestXMLRPCPasswordAfterApprovalGoesToTheRequester(t *testing.T) {
 	}
 	if n := len(passwordCalls(t, h, seq, asked["token"].(string))); n != 1 {
 		t.Errorf("the requester got the password %d times, want once", n)
+	}
+}
+
+// TestXMLRPCPasswordAfterTheTokenExpired: an approval may be decided after
+// the requester's interaction token has expired; the password then goes
+// to the requester as a direct message, still never to the approver.
+func TestXMLRPCPasswordAfterTheTokenExpired(t *testing.T) {
+	h := newHarness(t)
+	dir := t.TempDir()
+	before, stop := h.served(t, openPosted(t, dir))
+	seq := h.fake.Seq()
+	asked := xmlrpcCommand(alice, 9002)
+	req := before.interact(asked).msg(t)
+	h.wait(seq, "the request's response looked up", func(c discordfake.Call) bool {
+		return c.Method == http.MethodGet && strings.HasSuffix(c.Path, "/messages/@original")
+	})
+	stop()
+
+	later := func() time.Time { return time.Now().Add(16 * time.Minute) }
+	after, _ := h.servedAt(t, openPosted(t, dir), later)
+	seq = h.fake.Seq()
+	after.interact(discordfake.Click(appID, guild, channel, bob, "600000000000000001", req.Buttons()[0].CustomID))
+	dm := h.wait(seq, "the direct message to alice", func(c discordfake.Call) bool { return strings.Contains(string(c.Body), newPassword) })
+	if dm.Channel != "dm-"+alice.ID {
+		t.Errorf("the password went by %s %s, want a direct message to alice", dm.Method, dm.Path)
+	}
+	for _, c := range h.fake.Calls(seq) {
+		if strings.Contains(string(c.Body), newPassword) && c.Seq != dm.Seq {
+			t.Errorf("the password reached more than alice: %s %s", c.Method, c.Path)
+		}
 	}
 }
