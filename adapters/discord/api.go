@@ -34,6 +34,8 @@ type API interface {
 	Send(ctx context.Context, channelID string, msg *Message) (string, error)
 	// Edit edits a channel message with the bot token.
 	Edit(ctx context.Context, channelID, messageID string, msg *Message) error
+	// DM sends a direct message to a user with the bot token.
+	DM(ctx context.Context, userID string, msg *Message) error
 	// Callback answers an interaction that arrived over the Gateway; resp
 	// is the interaction response, sent as JSON.
 	Callback(ctx context.Context, interactionID, token string, resp any) error
@@ -247,6 +249,23 @@ func (c *restClient) Send(ctx context.Context, channelID string, msg *Message) (
 
 func (c *restClient) Edit(ctx context.Context, channelID, messageID string, msg *Message) error {
 	return c.do(ctx, "message.edit", http.MethodPatch, "channels/"+channelID+"/messages/"+messageID, true, msg, nil)
+}
+
+// DM opens (or finds) the direct message channel with userID and posts
+// msg there.
+// https://discord.com/developers/docs/resources/user#create-dm
+func (c *restClient) DM(ctx context.Context, userID string, msg *Message) error {
+	var ch struct {
+		ID string `json:"id"`
+	}
+	if err := c.do(ctx, "user.create_dm", http.MethodPost, "users/@me/channels", true, map[string]string{"recipient_id": userID}, &ch); err != nil {
+		return err
+	}
+	if ch.ID == "" {
+		return errors.New("discord: the direct message channel has no id")
+	}
+	_, err := c.Send(ctx, ch.ID, msg)
+	return err
 }
 
 // Callback posts the response to an interaction. It needs no bot token:

@@ -145,6 +145,9 @@ func (a *Adapter) updateApproval(ctx context.Context, id string, res ops.Result,
 	if err != nil {
 		a.log.Warn("discord: some copies of an approval request keep their buttons", "approval", id, "err", err)
 	}
+	// What the approved operation has for its requester alone (a new
+	// XML-RPC password) goes to the requester, never to the approver.
+	a.sendPrivate(ctx, res, refs)
 	for _, ref := range refs {
 		if clicked != nil && ref.Message != "" && ref.Message == clicked.Message {
 			continue

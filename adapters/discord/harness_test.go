@@ -150,6 +150,7 @@ func newHarnessWith(t *testing.T, config func(*Config), tweak func(*Adapter)) *h
 			"supervisor.program.show":    ops.ReadFunc(show),
 			"supervisor.program.add":     w,
 			"supervisor.program.edit":    w,
+			"supervisor.xmlrpc.set":      xmlrpcSet{},
 			"ops.help":                   command.Help(policy),
 		},
 	})

@@ -92,6 +92,9 @@ func (a *Adapter) runText(in *discordgo.Interaction, text string, public bool) *
 		}
 		return deferEphemeral
 	}
+	if hasPrivate(res, who) && !isApprovalRequest(res) {
+		return a.answerPrivately(res, who, typed, tok)
+	}
 	m := resultMessage(res, who, typed)
 	a.spawn(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
 	return reply(m)

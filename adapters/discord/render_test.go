@@ -167,7 +167,7 @@ func TestRenderDiffs(t *testing.T) {
 			}},
 		{"a masked secret stays masked", fixture("secret_diff"),
 			func(t *testing.T, m Message, all string) {
-				if !strings.Contains(all, `+env[DB_PASSWORD] = [masked]\n`) {
+				if !strings.Contains(all, `+env[DB_PASSWORD] = ••••\n`) {
 					t.Errorf("the masked line is not shown as masked:\n%s", all)
 				}
 			}},

@@ -66,8 +66,8 @@ func attribute(m Message, actor ops.Actor, command string) Message {
 	if actor.Name != "" {
 		note = "Requested by " + actor.Name + " (" + actor.String() + ")"
 	}
-	if command != "" {
-		note += " · " + truncate(command, 200)
+	if command != "" { // as typed, but never a secret typed in it
+		note += " · " + truncate(ops.RedactText(command), 200)
 	}
 	e := m.Embeds[len(m.Embeds)-1]
 	if e.Footer != nil {
@@ -115,7 +115,7 @@ func (a *Adapter) tokenOf(in *discordgo.Interaction) token {
 func (a *Adapter) finishDeferred(ctx context.Context, tok token, public bool, actor ops.Actor, command string, res ops.Result) {
 	m := resultMessage(res, actor, command)
 	if public && m.Flags&discordgo.MessageFlagsEphemeral != 0 {
-		note := RenderText(truncate(command, 200) + " was not applied; the reason is shown to the requester.")
+		note := RenderText(truncate(ops.RedactText(command), 200) + " was not applied; the reason is shown to the requester.")
 		if err := a.api.EditOriginal(ctx, a.cfg.ApplicationID, tok.Value, &note); err != nil {
 			a.log.Warn("discord: could not edit a deferred response", "err", err)
 		}
@@ -128,6 +128,12 @@ func (a *Adapter) finishDeferred(ctx context.Context, tok token, public bool, ac
 	if err := a.api.EditOriginal(ctx, a.cfg.ApplicationID, tok.Value, &m); err != nil {
 		a.log.Error("discord: could not edit a deferred response", "err", err)
 		return
+	}
+	if hasPrivate(res, actor) {
+		mine := privateMessage(res.Private)
+		if err := a.api.Followup(ctx, a.cfg.ApplicationID, tok.Value, &mine); err != nil {
+			a.log.Error("discord: could not show the requester their private text", "err", err)
+		}
 	}
 	a.afterResult(ctx, res, actor, tok)
 }

@@ -44,12 +44,18 @@ func Exec(ctx context.Context, r Runner, actor ops.Actor, text string, asJSON bo
 	if asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetEscapeHTML(false)
-		if err := enc.Encode(res); err != nil {
+		// The terminal is the requester's own: text for them alone (a new
+		// XML-RPC password) is theirs to see, and only theirs.
+		doc := struct {
+			ops.Result
+			Private string `json:"private,omitempty"`
+		}{res, res.Private.For(actor)}
+		if err := enc.Encode(doc); err != nil {
 			fmt.Fprintf(out, `{"status":"failed","operation":%q,"message":"could not encode the result","data":{}}`+"\n", res.Operation)
 			return ops.StatusFailed.ExitCode()
 		}
 	} else {
-		fmt.Fprintln(out, Render(res))
+		fmt.Fprintln(out, renderFor(res, actor))
 	}
 	return res.Status.ExitCode()
 }
@@ -61,6 +67,14 @@ func Render(res ops.Result) string {
 		return res.Message
 	}
 	return fmt.Sprintf("[%s] %s", res.Status, res.Message)
+}
+
+// renderFor is Render, followed by the text for actor alone, if any.
+func renderFor(res ops.Result, actor ops.Actor) string {
+	if p := res.Private.For(actor); p != "" {
+		return Render(res) + "\n" + p
+	}
+	return Render(res)
 }
 
 // Console reads one command per line from in until EOF, `exit` or `quit`,
@@ -93,7 +107,7 @@ func Console(ctx context.Context, r Runner, actor ops.Actor, in io.Reader, out i
 			return code
 		}
 		res := r.Run(ctx, actor, line)
-		fmt.Fprintln(out, Render(res))
+		fmt.Fprintln(out, renderFor(res, actor))
 		code = res.Status.ExitCode()
 		prompt()
 	}

@@ -105,6 +105,9 @@ func (a *Adapter) updateApproval(ctx context.Context, id string, res ops.Result,
 	if clicked != nil {
 		refs = append([]msgRef{*clicked}, refs...)
 	}
+	// What the approved operation has for its requester alone (a new
+	// XML-RPC password) goes to the requester, never to the approver.
+	a.sendPrivate(ctx, origin{}, by, res)
 	msg := decisionMessage(res, by)
 	seen := map[msgRef]bool{}
 	for i, ref := range refs {

@@ -71,12 +71,18 @@ func (a *Adapter) inline(o origin, actor ops.Actor, res ops.Result) any {
 		msg = attribute(msg, o, actor)
 	}
 	r := &reply{ResponseType: vis, Text: msg.Text, Blocks: msg.Blocks}
+	if vis == visChannel && o.typedSecret() {
+		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
+		return ephemeral(RenderText(":lock: The answer is posted in the channel, without the secret you typed."))
+	}
 	if !fitsAck(r) {
 		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
 		return ephemeral(RenderText(":page_facing_up: The answer is long; it follows in a moment."))
 	}
 	if id, ok := decided(res); ok {
 		a.spawn(func(ctx context.Context) { a.updateApproval(ctx, id, res, actor, nil, "") })
+	} else if res.Private != nil {
+		a.spawn(func(ctx context.Context) { a.sendPrivate(ctx, o, actor, res) })
 	}
 	return r
 }

@@ -150,6 +150,7 @@ func newHarness(t *testing.T, mode string) *harness {
 			"supervisor.program.stop":    restart{b},
 			"supervisor.program.add":     write{b},
 			"supervisor.program.edit":    write{b},
+			"supervisor.xmlrpc.set":      xmlrpcSet{},
 			"ops.help":                   command.Help(policy),
 		},
 	})

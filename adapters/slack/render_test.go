@@ -238,7 +238,7 @@ func TestRenderDiffs(t *testing.T) {
 			}},
 		{"a masked secret stays masked", loadResult(t, filepath.Join(fixtures, "secret_diff.json")),
 			func(t *testing.T, m Message, all string) {
-				if !strings.Contains(all, `+env[DB_PASSWORD] = [masked]\n`) {
+				if !strings.Contains(all, `+env[DB_PASSWORD] = ••••\n`) {
 					t.Errorf("the masked line is not shown as masked:\n%s", all)
 				}
 			}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -59,8 +60,8 @@ func fitsAck(v any) bool {
 // attribute adds who asked, and what, to a message the channel sees.
 func attribute(m Message, o origin, actor ops.Actor) Message {
 	note := "Requested by " + mention(actor)
-	if o.Command != "" {
-		note += " · `" + escape(truncate(o.Command, 200)) + "`"
+	if o.Command != "" { // as typed, but never a secret typed in it
+		note += " · `" + escape(truncate(ops.RedactText(o.Command), 200)) + "`"
 	}
 	m.Blocks = append(m.Blocks, contextText(note))
 	return fit(m)
@@ -79,13 +80,24 @@ func (a *Adapter) deliver(ctx context.Context, o origin, actor ops.Actor, res op
 		msg = attribute(msg, o, actor)
 	}
 	a.send(ctx, o, msg, vis)
+	if _, ok := decided(res); !ok { // a decision's goes with updateApproval
+		a.sendPrivate(ctx, o, actor, res)
+	}
 	a.afterDecision(ctx, res, actor)
+}
+
+// typedSecret reports whether the command as typed holds a secret (a
+// --set environment=DB_PASSWORD=...). Slack shows the typed command to the
+// channel with an in_channel answer to it, so such an answer goes to the
+// channel as a message of its own instead.
+func (o origin) typedSecret() bool {
+	return ops.RedactText(o.Command) != strings.Join(strings.Fields(o.Command), " ")
 }
 
 // send posts msg for origin: to the response_url while it has uses left,
 // else with chat.postMessage (channel) or chat.postEphemeral (asker).
 func (a *Adapter) send(ctx context.Context, o origin, msg Message, vis string) {
-	if o.ResponseURL != "" && a.responses.use(o.ResponseURL) {
+	if o.ResponseURL != "" && !(vis == visChannel && o.typedSecret()) && a.responses.use(o.ResponseURL) {
 		_, _, err := a.api.PostMessageContext(ctx, o.Channel, slackgo.MsgOptionResponseURL(o.ResponseURL, vis),
 			slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...))
 		if err == nil {

@@ -183,7 +183,7 @@ func TestPoolDiffsInPlansAndApprovals(t *testing.T) {
 		if d.Path != file || d.Added < 2 || !strings.Contains(d.Text, "+++ b"+file) || !strings.Contains(d.Text, "6") {
 			t.Errorf("plan diff of %s (+%d -%d):\n%s", d.Path, d.Added, d.Removed, d.Text)
 		}
-		if strings.Contains(d.Text+r.Message, "hunter2") || !strings.Contains(d.Text, "[masked]") {
+		if strings.Contains(d.Text+r.Message, "hunter2") || !strings.Contains(d.Text, "••••") {
 			t.Errorf("the secret is not masked:\n%s", d.Text)
 		}
 	})

@@ -46,6 +46,7 @@ type result struct {
 	Message    string          `json:"message"`
 	ApprovalID string          `json:"approval_id"`
 	Data       json.RawMessage `json:"data"`
+	Private    string          `json:"private"` // for the requester alone
 	code       int
 }
 

@@ -3,27 +3,19 @@
 package diff
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
+
+	"github.com/poolvisor/poolvisor/internal/secret"
 )
 
 // contextLines is how much unchanged text surrounds each change.
 const contextLines = 3
 
-// secretLine matches a config line whose value is a secret: a key naming a
-// password, secret or token, in supervisord's or php-fpm's ini syntax.
-var secretLine = regexp.MustCompile(`(?i)^(\s*[^=:;#\s]*(?:password|passwd|secret|token)[^=:]*[=:]\s*)(\S.*)$`)
-
-// Mask hides the values of secret lines, keeping their keys.
-func Mask(text string) string {
-	lines := strings.Split(text, "\n")
-	for i, l := range lines {
-		lines[i] = secretLine.ReplaceAllString(l, "${1}[masked]")
-	}
-	return strings.Join(lines, "\n")
-}
+// Mask hides the values of secrets in a config file, keeping their keys
+// (see secret.File).
+func Mask(text string) string { return secret.File(text) }
 
 // Unified returns the unified diff from before to after of the file at path
 // (nil before: the file is new; nil after: it is removed), with secrets

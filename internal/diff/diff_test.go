@@ -35,7 +35,23 @@ func TestMaskHidesSecrets(t *testing.T) {
 			t.Errorf("diff shows %q:\n%s", secret, text)
 		}
 	}
-	if !strings.Contains(text, "+password=[masked]") || !strings.Contains(text, "+username=ops") {
+	if !strings.Contains(text, "+password=••••") || !strings.Contains(text, "+username=ops") {
 		t.Errorf("diff:\n%s", text)
+	}
+}
+
+func TestUnifiedMasksEnvironment(t *testing.T) {
+	before := []byte("[program:w]\ncommand=/bin/w\nenvironment=A=\"1\",DB_PASSWORD=\"old-secret\"\n")
+	after := []byte("[program:w]\ncommand=/bin/w\nenvironment=A=\"2\",\n  DB_PASSWORD=\"hunter2secret\",\n  api_token=tok\n")
+	text, _, _ := Unified("/etc/supervisor/conf.d/w.conf", before, after)
+	for _, secret := range []string{"old-secret", "hunter2secret", "tok\n"} {
+		if strings.Contains(text, secret) {
+			t.Errorf("diff shows %q:\n%s", secret, text)
+		}
+	}
+	for _, want := range []string{`-environment=A="1",DB_PASSWORD="••••"`, `+environment=A="2",`, `+  DB_PASSWORD="••••",`, "+  api_token=••••"} {
+		if !strings.Contains(text, want+"\n") {
+			t.Errorf("diff lacks %q:\n%s", want, text)
+		}
 	}
 }

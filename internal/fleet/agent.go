@@ -230,7 +230,7 @@ func (a *Agent) serve(ctx context.Context, m *nats.Msg, req *Request) Reply {
 		if err != nil {
 			return Reply{Status: ops.StatusFailed, Message: "the agent could not encode its answer", Changes: out.Changes}
 		}
-		return Reply{Message: out.Message, Data: data, Changes: out.Changes}
+		return Reply{Message: out.Message, Data: data, Changes: out.Changes, Private: out.Private}
 	}
 	return Reply{Status: ops.StatusInvalid, Message: fmt.Sprintf("the agent on %s does not know requests of kind %q", a.cfg.Host, req.Kind)}
 }

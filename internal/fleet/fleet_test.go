@@ -71,6 +71,17 @@ func (s *stubHost) handlers() map[string]ops.Handler {
 
 type handlerFunc func(ctx context.Context, req ops.Request) (*ops.Plan, error)
 
+// withXMLRPC adds a stand-in xmlrpc set whose answer has a password for
+// the requester alone (private_test.go).
+func (s *stubHost) withXMLRPC(h map[string]ops.Handler) map[string]ops.Handler {
+	h["supervisor.xmlrpc.set"] = handlerFunc(func(context.Context, ops.Request) (*ops.Plan, error) {
+		return &ops.Plan{Summary: "set xmlrpc", Fingerprint: "fp", Apply: func(context.Context) (ops.Outcome, error) {
+			return ops.Outcome{Message: "set on " + s.name, Private: "password of " + s.name + ": pw-" + s.name}, nil
+		}}, nil
+	})
+	return h
+}
+
 func (f handlerFunc) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
 	return f(ctx, req)
 }
@@ -181,7 +192,7 @@ func (e *fleetEnv) startAgent(host string, pub ed25519.PublicKey) {
 	if e.agentKeys[host] == nil {
 		e.agentKeys[host] = newKey(e.t)
 	}
-	local := ops.New(ops.Config{Host: host, Audit: sh.audit, Handlers: sh.handlers()})
+	local := ops.New(ops.Config{Host: host, Audit: sh.audit, Handlers: sh.withXMLRPC(sh.handlers())})
 	nc := e.dial(host)
 	ag := NewAgent(nc, local, AgentConfig{Host: host, Version: "test", HubKey: pub, Key: e.agentKeys[host],
 		Heartbeat: time.Hour, Log: testLog(e.t)})

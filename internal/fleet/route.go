@@ -142,7 +142,7 @@ func outcome(r Reply, err error) (ops.Outcome, error) {
 	if r.Status != "" && r.Status != ops.StatusOK {
 		return ops.Outcome{Changes: r.Changes}, replyErr(r)
 	}
-	out := ops.Outcome{Message: r.Message, Changes: r.Changes, Data: map[string]any{}}
+	out := ops.Outcome{Message: r.Message, Changes: r.Changes, Data: map[string]any{}, Private: r.Private}
 	if len(r.Data) > 0 {
 		var d any
 		if json.Unmarshal(r.Data, &d) == nil && d != nil {
@@ -251,11 +251,12 @@ type HostResult struct {
 	Message     string           `json:"message"`
 	Data        any              `json:"data"`
 	Changes     []ops.FileChange `json:"-"`
+	Private     string           `json:"-"` // for the requester alone
 }
 
 func hostResult(host string, r Reply, err error) HostResult {
 	out, err := outcome(r, err)
-	hr := HostResult{Host: host, Status: ops.StatusOK, Message: out.Message, Data: out.Data, Changes: out.Changes}
+	hr := HostResult{Host: host, Status: ops.StatusOK, Message: out.Message, Data: out.Data, Changes: out.Changes, Private: out.Private}
 	if err != nil {
 		hr.Status, hr.Message = ops.UserError(err)
 		hr.Unreachable = errors.Is(err, ErrUnreachable)
@@ -277,7 +278,11 @@ func combine(target string, results []HostResult) (ops.Outcome, error) {
 	var b strings.Builder
 	var failed []string
 	var changes []ops.FileChange
+	var private []string
 	for i, r := range results {
+		if r.Private != "" {
+			private = append(private, fmt.Sprintf("== %s ==\n%s", r.Host, r.Private))
+		}
 		if i > 0 {
 			b.WriteString("\n\n")
 		}
@@ -292,8 +297,10 @@ func combine(target string, results []HostResult) (ops.Outcome, error) {
 	}
 	data := map[string]any{"target": target, "hosts": results}
 	if len(failed) > 0 {
-		return ops.Outcome{Changes: changes}, &ops.Error{Status: ops.StatusFailed, Data: data, Changes: changes,
+		// The hosts that did apply keep their changes, and what they have
+		// for the requester alone (a new password) is not lost.
+		return ops.Outcome{Changes: changes, Private: strings.Join(private, "\n\n")}, &ops.Error{Status: ops.StatusFailed, Data: data, Changes: changes,
 			Msg: fmt.Sprintf("%d of %d hosts did not answer or failed (%s).\n\n%s", len(failed), len(results), strings.Join(failed, ", "), b.String())}
 	}
-	return ops.Outcome{Message: b.String(), Data: data, Changes: changes}, nil
+	return ops.Outcome{Message: b.String(), Data: data, Changes: changes, Private: strings.Join(private, "\n\n")}, nil
 }

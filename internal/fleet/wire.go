@@ -96,6 +96,8 @@ type Reply struct {
 	// weighs them as the agent's own pipeline would.
 	Effects  []string  `json:"effects,omitempty"`
 	Announce *Announce `json:"announce,omitempty"` // KindHealth
+	// Private is an apply's text for the requester alone (ops.Outcome.Private).
+	Private string `json:"private,omitempty"`
 }
 
 // Announce is an agent's heartbeat, and its answer to discovery.

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/poolvisor/poolvisor/internal/secret"
 )
 
 // idAlphabet leaves out letters and digits that are easy to confuse when
@@ -31,7 +33,7 @@ func (p *Pipeline) hold(ctx context.Context, actor Actor, op Operation, plan *Pl
 	diffs := Diffs(plan.Changes)
 	a := Approval{
 		ID: newApprovalID(), Op: op, Requester: actor,
-		Summary: plan.Summary + diffText(diffs), Fingerprint: plan.Fingerprint,
+		Summary: secret.Pairs(plan.Summary) + diffText(diffs), Fingerprint: plan.Fingerprint,
 		Created: now, Expires: now.Add(p.cfg.Policy.TTL), State: ApprovalPending,
 	}
 	res := Result{Operation: op.Name}
@@ -47,7 +49,7 @@ func (p *Pipeline) hold(ctx context.Context, actor Actor, op Operation, plan *Pl
 	}
 	res.Message = fmt.Sprintf("Approval required for %s (request %s, expires in %s).%s\n%s\nAn approver decides with: /ops approve %s  or  /ops deny %s [reason]",
 		op.Describe(), a.ID, p.cfg.Policy.TTL, why, a.Summary, a.ID, a.ID)
-	res.Data = map[string]any{"approval": a}
+	res.Data = map[string]any{"approval": a.shown()}
 	return res
 }
 
@@ -112,7 +114,7 @@ func (p *Pipeline) decide(ctx context.Context, actor Actor, op Operation) Result
 		if reason != "" {
 			res.Message += " Reason: " + reason
 		}
-		res.Data = map[string]any{"approval": a}
+		res.Data = map[string]any{"approval": a.shown()}
 		return res
 	}
 	applied := p.applyApproved(ctx, actor, a)
@@ -151,7 +153,7 @@ func (p *Pipeline) applyApproved(ctx context.Context, approver Actor, a Approval
 		return res
 	}
 	if plan.Fingerprint != a.Fingerprint {
-		res = p.fail(res, Conflictf("what %s would change has changed since it was requested; nothing was done. Now:\n%s", a.ID, plan.Summary))
+		res = p.fail(res, Conflictf("what %s would change has changed since it was requested; nothing was done. Now:\n%s", a.ID, secret.Pairs(plan.Summary)))
 		return res
 	}
 	res = p.apply(ctx, res, plan, VersionMeta{Actor: a.Requester, Operation: a.Op.Name, ApprovalID: a.ID, Approver: approver.String()})
@@ -177,9 +179,17 @@ func (p *Pipeline) listApprovals(ctx context.Context, _ Request) (Outcome, error
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d pending approval request(s):\n", len(list))
-	for _, a := range list {
+	for i, a := range list {
+		list[i] = a.shown()
 		fmt.Fprintf(&b, "  %s  %s  requested by %s, expires %s\n", a.ID, a.Op.Describe(), a.Requester,
 			a.Expires.UTC().Format("15:04:05 UTC"))
 	}
 	return Outcome{Message: strings.TrimRight(b.String(), "\n"), Data: map[string]any{"approvals": list}}, nil
+}
+
+// shown is a as answers show it: the stored operation keeps every value,
+// to be planned again when decided; what anyone sees has its secrets masked.
+func (a Approval) shown() Approval {
+	a.Op = a.Op.Redacted()
+	return a
 }

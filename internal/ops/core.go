@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/poolvisor/poolvisor/internal/secret"
 )
 
 func (p *Pipeline) whoami(_ context.Context, req Request) (Outcome, error) {
@@ -61,6 +63,11 @@ func (p *Pipeline) readAudit(ctx context.Context, req Request) (Outcome, error) 
 	}
 	if entries == nil {
 		entries = []AuditEntry{}
+	}
+	// Entries are masked when recorded; masking again on reading also
+	// covers those recorded before a secret's rule reached them.
+	for i, e := range entries {
+		entries[i].Args, entries[i].Message = RedactArgs(e.Args), secret.Pairs(e.Message)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Last %d audit entries (oldest first):\n", len(entries))

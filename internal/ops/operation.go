@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/secret"
 )
 
 // nameRE is SPEC §1's rule for the names of pools and programs.
@@ -95,29 +97,48 @@ func (o Operation) Describe() string {
 	return b.String()
 }
 
-// secretWords mark argument keys whose values never reach logs or the audit trail.
-var secretWords = []string{"password", "secret", "token", "key"}
-
-// RedactArgs returns args with the values of secret-looking keys replaced.
+// RedactArgs returns args as logs and the audit trail keep them: the value
+// of a flag that names a secret (--password) is masked; a --set KEY=VALUE
+// keeps its key and masks a secret value, and of supervisord's
+// environment only the secret variables; a whole file (content) has its
+// secrets masked line by line. Other values are kept, but any NAME=value
+// in them whose NAME is a secret (--command "app --api-key=x") is masked.
 func RedactArgs(args []Arg) []Arg {
 	out := make([]Arg, len(args))
 	for i, a := range args {
 		out[i] = a
-		k := strings.ToLower(a.Key)
-		if a.Key == "set" {
-			k, _, _ = strings.Cut(strings.ToLower(a.Value), "=")
-		}
-		for _, w := range secretWords {
-			if strings.Contains(k, w) {
-				if a.Key == "set" {
-					name, _, _ := strings.Cut(a.Value, "=")
-					out[i].Value = name + "=[redacted]"
-				} else {
-					out[i].Value = "[redacted]"
-				}
-				break
+		switch a.Key {
+		case "set":
+			if k, v, ok := strings.Cut(a.Value, "="); ok {
+				out[i].Value = k + "=" + redactValue(k, v)
+			} else {
+				out[i].Value = secret.Pairs(a.Value)
 			}
+		case "content":
+			out[i].Value = secret.File(a.Value)
+		default:
+			out[i].Value = redactValue(a.Key, a.Value)
 		}
 	}
 	return out
+}
+
+func redactValue(key, value string) string {
+	if v := secret.Value(key, value); v != value {
+		return v
+	}
+	return secret.Pairs(value)
+}
+
+// RedactText returns a command line as typed with its secrets masked (see
+// secret.Text), for the audit trail and for messages that quote it.
+func RedactText(text string) string { return secret.Text(text) }
+
+// Redacted returns op as answers may show it: its args and text redacted.
+func (o Operation) Redacted() Operation {
+	o.Args = RedactArgs(o.Args)
+	if o.Text != "" {
+		o.Text = RedactText(o.Text)
+	}
+	return o
 }

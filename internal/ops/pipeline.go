@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/poolvisor/poolvisor/internal/secret"
 )
 
 // ApprovalPolicy says which operations wait for a second person, and who may decide.
@@ -152,8 +154,9 @@ func (p *Pipeline) execute(ctx context.Context, actor Actor, op *Operation) Resu
 	if op.DryRun {
 		res.Status = StatusOK
 		res.Diffs = Diffs(plan.Changes)
-		res.Message = "Plan only, nothing applied:\n" + plan.Summary + diffText(res.Diffs)
-		res.Data = map[string]any{"plan": plan.Summary}
+		summary := secret.Pairs(plan.Summary) // the backends mask; this catches what they miss
+		res.Message = "Plan only, nothing applied:\n" + summary + diffText(res.Diffs)
+		res.Data = map[string]any{"plan": summary}
 		return res
 	}
 	if gate := p.cfg.Policy.gate(op.Name, plan); len(gate) > 0 || plan.NeedsApproval {
@@ -176,6 +179,10 @@ func (p *Pipeline) apply(ctx context.Context, res Result, plan *Plan, meta Versi
 		res.Status = StatusOK
 		res.Message = out.Message
 		res.Data = out.Data
+	}
+	// Even a failure may carry it: a group write that applied on some hosts.
+	if out.Private != "" {
+		res.Private = &Private{To: meta.Actor, Text: out.Private}
 	}
 	p.recordVersions(ctx, out.Changes, meta)
 	res.Diffs = Diffs(out.Changes)
@@ -226,6 +233,8 @@ func (p *Pipeline) record(ctx context.Context, actor Actor, op Operation, res Re
 func (p *Pipeline) audit(ctx context.Context, e AuditEntry, op Operation) {
 	e.Time = p.cfg.Now().UTC()
 	e.Host = p.cfg.Host
+	// A refusal may quote what was typed.
+	e.Message = secret.Pairs(e.Message)
 	if op.Host != "" { // the host a hub sent it to
 		e.Host = op.Host
 	}
@@ -247,21 +256,14 @@ func firstLine(s string) string {
 	return s
 }
 
-// redactText keeps an unparsable request readable in the audit trail without
-// keeping a secret that may follow a word like "password".
+// redactText keeps an unparsable request readable in the audit trail
+// without keeping a secret in it: as it could not be read, the word after
+// any word naming a secret is masked too ("password hunter2").
 func redactText(text string) string {
-	words := strings.Fields(text)
-	for i := range words {
-		w := strings.ToLower(words[i])
-		for _, s := range secretWords {
-			if !strings.Contains(w, s) {
-				continue
-			}
-			if k, _, ok := strings.Cut(words[i], "="); ok {
-				words[i] = k + "=[redacted]"
-			} else if i+1 < len(words) {
-				words[i+1] = "[redacted]"
-			}
+	words := strings.Fields(RedactText(text))
+	for i := 0; i+1 < len(words); i++ {
+		if !strings.Contains(words[i], "=") && secret.Name(words[i]) {
+			words[i+1] = secret.Mark
 		}
 	}
 	return firstLine(strings.Join(words, " "))

@@ -48,6 +48,25 @@ type Result struct {
 	Data       any    `json:"data"`
 	// Diffs show what a write changed, or would change (plans, approvals).
 	Diffs []Diff `json:"diffs,omitempty"`
+	// Private is for one person alone, like a generated password: never
+	// in Message or Data, the audit trail, a log or what a channel sees.
+	Private *Private `json:"-"`
+}
+
+// Private is text for one person alone: the requester of the operation,
+// who may not be the person who approved it. Surfaces show it to To
+// privately (an ephemeral message), or not at all.
+type Private struct {
+	To   Actor
+	Text string
+}
+
+// For returns the private text when it is for actor, else "".
+func (p *Private) For(actor Actor) string {
+	if p == nil || !p.To.Same(actor) {
+		return ""
+	}
+	return p.Text
 }
 
 // Outcome is what a handler returns on success.
@@ -56,6 +75,8 @@ type Outcome struct {
 	Data    any
 	// Changes are the files the apply wrote, for the history and the diffs.
 	Changes []FileChange
+	// Private is text for the requester alone (Result.Private).
+	Private string
 }
 
 // Error is an error whose message is safe to show to the user. Its Status says

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/secret"
 )
 
 func (b *Backend) list(_ context.Context, _ ops.Request) (ops.Outcome, error) {
@@ -75,24 +76,26 @@ func (b *Backend) show(_ context.Context, req ops.Request) (ops.Outcome, error) 
 	}
 	data := showData(e)
 	if raw, err := os.ReadFile(e.file); err == nil {
-		data.Pool.Content = string(raw) // for a raw edit from a chat form
+		data.Pool.Content = secret.File(string(raw)) // for a raw edit from a chat form, which restores the secrets
 	}
 	return ops.Outcome{Message: showText(b.cfg.Host, e), Data: data}, nil
 }
 
+// showData is the pool as answers show it, secrets masked: a viewer may
+// run show, and create and edit answer in the channel.
 func showData(e poolEntry) ops.PoolShow {
-	return ops.PoolShow{Pool: ops.PoolDetail{Name: e.name, File: e.file, Directives: e.directives}}
+	return ops.PoolShow{Pool: ops.PoolDetail{Name: e.name, File: e.file, Directives: secret.Directives(e.directives)}}
 }
 
 func showText(host string, e poolEntry) string {
 	return fmt.Sprintf("Pool %s on %s (%s):\n%s", e.name, host, e.file, directiveLines(e.directives))
 }
 
-// directiveLines lists directives one per line, sorted.
+// directiveLines lists directives one per line, sorted, secrets masked.
 func directiveLines(d map[string]string) string {
 	var b strings.Builder
 	for _, k := range slices.Sorted(maps.Keys(d)) {
-		fmt.Fprintf(&b, "  %s = %s\n", k, d[k])
+		fmt.Fprintf(&b, "  %s = %s\n", k, secret.Value(k, d[k]))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -218,6 +221,11 @@ func (w poolWrite) prepare(op ops.Operation, d *poolDir) (change, *candidate, er
 	}
 	var changed map[string]bool
 	if whole {
+		// A raw edit's form showed the file with its secrets masked; the
+		// lines kept as shown keep their values.
+		if content, err = secret.Unmask(content, string(c.before)); err != nil {
+			return c, nil, ops.Invalidf("%v", err)
+		}
 		next, err := wholeFile(name, content)
 		if err != nil {
 			return c, nil, err

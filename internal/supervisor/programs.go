@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/secret"
 )
 
 // flagKeys maps the program flags of SPEC §1 to supervisord keys.
@@ -63,7 +64,11 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 	}
 	if raw {
 		// A raw edit from a chat form or a rollback: the whole file,
-		// checked as a whole.
+		// checked as a whole. The form showed it with its secrets
+		// masked; the lines kept as shown keep their values.
+		if content, err = secret.Unmask(content, string(old)); err != nil {
+			return nil, ops.Invalidf("%v", err)
+		}
 		if f, err = rawProgram(name, content); err != nil {
 			return nil, err
 		}
@@ -366,9 +371,9 @@ func describeChange(add bool, name, path string, old []byte, f *ProgramFile) str
 		was, had := before[k]
 		switch {
 		case !had:
-			lines = append(lines, fmt.Sprintf("  + %s = %s", k, after[k]))
+			lines = append(lines, fmt.Sprintf("  + %s = %s", k, secret.Value(k, after[k])))
 		case was != after[k]:
-			lines = append(lines, fmt.Sprintf("  ~ %s = %s (was %s)", k, after[k], was))
+			lines = append(lines, fmt.Sprintf("  ~ %s = %s (was %s)", k, secret.Value(k, after[k]), secret.Value(k, was)))
 		}
 	}
 	verb := "edit"

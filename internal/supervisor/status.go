@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/secret"
 )
 
 // process converts supervisord's process info to the neutral model.
@@ -159,7 +160,9 @@ func (b *Backend) show(ctx context.Context, req ops.Request) (ops.Outcome, error
 	// cannot be read.
 	if raw, err := os.ReadFile(prog.File); err == nil {
 		if f, err := ParseProgramFile(name, raw); err == nil {
-			prog.Directives, prog.Content = f.Directives(), string(raw)
+			// Secrets masked: a viewer may run show, and a raw edit of
+			// this content gets them back (secret.Restore).
+			prog.Directives, prog.Content = secret.Directives(f.Directives()), secret.File(string(raw))
 		}
 	}
 	if len(prog.Directives) == 0 {
@@ -170,7 +173,7 @@ func (b *Backend) show(ctx context.Context, req ops.Request) (ops.Outcome, error
 		for _, c := range configs {
 			if fmt.Sprint(c["group"]) == name {
 				for k, v := range c {
-					prog.Directives[k] = fmt.Sprint(v)
+					prog.Directives[k] = secret.Value(k, fmt.Sprint(v))
 				}
 				break
 			}

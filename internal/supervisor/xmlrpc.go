@@ -23,14 +23,14 @@ const ConfigKind = "supervisor.config"
 const inetSection = "inet_http_server"
 
 // XMLRPC is the data of supervisor.xmlrpc.show and .set. The password, and
-// its hash, are never part of it, except once in the answer to set.
+// its hash, are never part of it: the answer to set carries a new password
+// apart, for the requester alone (ops.Outcome.Private).
 type XMLRPC struct {
 	File        string `json:"file"`
 	Enabled     bool   `json:"enabled"`
 	Port        string `json:"port,omitempty"`
 	Username    string `json:"username,omitempty"`
 	PasswordSet bool   `json:"password_set"`
-	Password    string `json:"password,omitempty"` // only in the answer to set, only to the requester
 }
 
 var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,64}$`)
@@ -161,10 +161,13 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 			if _, err := b.writeAndReread(ctx, c); err != nil {
 				return ops.Outcome{}, err
 			}
-			out := XMLRPC{File: x.File, Enabled: true, Port: ip + ":" + port, Username: user, PasswordSet: true, Password: password}
+			out := XMLRPC{File: x.File, Enabled: true, Port: ip + ":" + port, Username: user, PasswordSet: true}
 			msg := fmt.Sprintf("XML-RPC over TCP set to %s for user %s in %s; it takes effect after /supervisor restart-service.%s\n"+
-				"Password (shown once, only to you; poolvisor keeps only its SHA-1 hash): %s", out.Port, user, x.File, warning, password)
-			return ops.Outcome{Message: msg, Data: map[string]any{"xmlrpc": out},
+				"A new password was generated; it is shown once, privately, to the requester (poolvisor keeps only its SHA-1 hash).",
+				out.Port, user, x.File, warning)
+			private := fmt.Sprintf("New XML-RPC password for user %s on %s (%s), shown once and only to you; poolvisor keeps only its SHA-1 hash: %s",
+				user, b.cfg.Host, out.Port, password)
+			return ops.Outcome{Message: msg, Data: map[string]any{"xmlrpc": out}, Private: private,
 				Changes: []ops.FileChange{{Kind: ConfigKind, Path: c.path, Before: c.old, After: c.new}}}, nil
 		},
 	}, nil

@@ -235,6 +235,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		json.Unmarshal(body, &c.Msg)
 		s.record(c)
 		writeJSON(w, map[string]any{"id": s.id()})
+	case path == "users/@me/channels" && r.Method == http.MethodPost:
+		// Create DM: the channel's ID is "dm-" and the user's, so that
+		// tests can tell where a direct message went.
+		var in struct {
+			RecipientID string `json:"recipient_id"`
+		}
+		if json.Unmarshal(body, &in) != nil || in.RecipientID == "" {
+			fail(http.StatusBadRequest, "recipient_id is required")
+			return
+		}
+		s.record(c)
+		writeJSON(w, map[string]any{"id": "dm-" + in.RecipientID, "type": 1})
 	case parts[0] == "channels" && len(parts) >= 3 && parts[2] == "messages":
 		c.Channel = parts[1]
 		if err := ValidateMessage(body); err != nil {

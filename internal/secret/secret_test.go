@@ -1,0 +1,159 @@
+package secret
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestName(t *testing.T) {
+	for name, want := range map[string]bool{
+		"DB_PASSWORD": true, "db_password": true, "MYSQL_PASS": true, "passwd": true,
+		"API_TOKEN": true, "aws_secret_access_key": true, "APP_KEY": true, "GOOGLE_CREDENTIALS": true,
+		"env[DB_PASSWORD]": true, "php_admin_value[mail.token]": true, "password": true,
+		"DB_HOST": false, "APP_ENV": false, "command": false, "env[DB_USER]": false, "pm.max_children": false,
+	} {
+		if got := Name(name); got != want {
+			t.Errorf("Name(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+func TestPairs(t *testing.T) {
+	for _, tc := range []struct{ name, in, want string }{
+		{"quoted secret among others", `A="1",DB_PASSWORD="hunter2secret"`, `A="1",DB_PASSWORD="••••"`},
+		{"bare values", `APP_ENV=production,API_TOKEN=abc123,B=2`, `APP_ENV=production,API_TOKEN=••••,B=2`},
+		{"comma inside quotes", `DB_PASSWORD="a,b,c",QUEUES="high,low"`, `DB_PASSWORD="••••",QUEUES="high,low"`},
+		{"single quotes", `SECRET_KEY='x"y'`, `SECRET_KEY='••••'`},
+		{"lowercase name", `db_password=hunter2`, `db_password=••••`},
+		{"expansion as the value", `DB_PASSWORD="%(ENV_DB_PASSWORD)s",HOME="%(ENV_HOME)s"`, `DB_PASSWORD="••••",HOME="%(ENV_HOME)s"`},
+		{"bare expansion", `DB_PASSWORD=%(ENV_X)s,B=1`, `DB_PASSWORD=••••,B=1`},
+		{"blanks around =", `DB_PASSWORD = hunter2 , B = 1`, `DB_PASSWORD = ••••, B = 1`},
+		{"space inside a bare value", `DB_PASSWORD=abc def,B=1`, `DB_PASSWORD=••••,B=1`},
+		{"unclosed quote hides the rest", `DB_PASSWORD="abc,B=1`, `DB_PASSWORD="••••"`},
+		{"empty value", `DB_PASSWORD=,B=1`, `DB_PASSWORD=,B=1`},
+		{"nothing secret", `A=1,B="two words"`, `A=1,B="two words"`},
+		{"over a line break", "A=1,\n  DB_PASSWORD=\"x\",\n  B=2", "A=1,\n  DB_PASSWORD=\"••••\",\n  B=2"},
+		{"key= inside a value", `A="DB_PASSWORD=x"`, `A="DB_PASSWORD=••••`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Pairs(tc.in); got != tc.want {
+				t.Errorf("Pairs(%s)\n got %s\nwant %s", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestValue(t *testing.T) {
+	for _, tc := range []struct{ key, in, want string }{
+		{"environment", `A="1",DB_PASSWORD="x"`, `A="1",DB_PASSWORD="••••"`},
+		{"Environment", `TOKEN=x`, `TOKEN=••••`},
+		{"env[DB_PASSWORD]", "hunter2", Mark},
+		{"php_admin_value[mail.api_key]", "k", Mark},
+		{"password", "{SHA}abc", Mark},
+		{"password", "", ""},
+		{"command", "/bin/app --token=abc", "/bin/app --token=abc"},
+		{"env[DB_HOST]", "db", "db"},
+	} {
+		if got := Value(tc.key, tc.in); got != tc.want {
+			t.Errorf("Value(%q, %q) = %q, want %q", tc.key, tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestText(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`/supervisor add w --command /bin/w --set environment=A="1",DB_PASSWORD="hunter2secret"`,
+			`/supervisor add w --command /bin/w --set environment=A="1",DB_PASSWORD="••••"`},
+		{`supervisor edit w --set "environment=DB_PASSWORD=hunter2 B=1"`, `supervisor edit w --set "environment=DB_PASSWORD=•••• B=1"`},
+		{`fpm pool edit api --set env[DB_PASSWORD]=hunter2`, `fpm pool edit api --set env[DB_PASSWORD]=••••`},
+		{`login --password hunter2 --user x`, `login --password •••• --user x`},
+		{`supervisor status`, `supervisor status`},
+	} {
+		if got := Text(tc.in); got != tc.want {
+			t.Errorf("Text(%s)\n got %s\nwant %s", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestFile(t *testing.T) {
+	in := strings.Join([]string{
+		"[program:web]",
+		"command=/usr/bin/web",
+		`environment=A="1",DB_PASSWORD="hunter2secret",`,
+		`  API_TOKEN=tok123,`,
+		"",
+		`  B="x,y"`,
+		"user=www-data",
+		"[inet_http_server]",
+		"password = {SHA}abcdef",
+		"username=ops",
+		";password=oldsecret",
+		"[api]",
+		"env[DB_PASSWORD] = hunter2",
+		"env[DB_HOST] = db.internal",
+		"php_admin_value[mail.token]=xyz",
+		"  env[APP_KEY] = base64:k",
+		"  env[APP_NAME] = shop",
+		"",
+	}, "\n")
+	want := strings.Join([]string{
+		"[program:web]",
+		"command=/usr/bin/web",
+		`environment=A="1",DB_PASSWORD="••••",`,
+		`  API_TOKEN=••••,`,
+		"",
+		`  B="x,y"`,
+		"user=www-data",
+		"[inet_http_server]",
+		"password = ••••",
+		"username=ops",
+		";password=••••",
+		"[api]",
+		"env[DB_PASSWORD] = ••••",
+		"env[DB_HOST] = db.internal",
+		"php_admin_value[mail.token]=••••",
+		"  env[APP_KEY] = ••••",
+		"  env[APP_NAME] = shop",
+		"",
+	}, "\n")
+	if got := File(in); got != want {
+		t.Errorf("File:\n%s\nwant:\n%s", got, want)
+	}
+	if got := File(strings.ReplaceAll(in, "\n", "\r\n")); got != strings.ReplaceAll(want, "\n", "\r\n") {
+		t.Errorf("File with CRLF:\n%q", got)
+	}
+}
+
+func TestFileContinuedSecret(t *testing.T) {
+	in := "[supervisorctl]\npassword=\n  hunter2\nusername=u\n"
+	want := "[supervisorctl]\npassword=\n  ••••\nusername=u\n"
+	if got := File(in); got != want {
+		t.Errorf("File:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestRestore(t *testing.T) {
+	current := "[program:w]\ncommand=/bin/w\nenvironment=A=\"1\",DB_PASSWORD=\"hunter2\"\n[x]\npassword=p1\n[y]\npassword=p2\n"
+	shown := File(current)
+	for _, tc := range []struct{ name, edited, want string }{
+		{"unchanged", shown, current},
+		{"other line edited", strings.Replace(shown, "/bin/w", "/bin/w2", 1), strings.Replace(current, "/bin/w", "/bin/w2", 1)},
+		{"secret retyped", strings.Replace(shown, `DB_PASSWORD="••••"`, `DB_PASSWORD="new"`, 1),
+			strings.Replace(current, `DB_PASSWORD="hunter2"`, `DB_PASSWORD="new"`, 1)},
+		{"CRLF from a form", strings.ReplaceAll(shown, "\n", "\r\n"), strings.ReplaceAll(current, "\n", "\r\n")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := Restore(tc.edited, current)
+			if got != tc.want {
+				t.Errorf("Restore:\n%s\nwant:\n%s", got, tc.want)
+			}
+			if n := Unrestored(got, current); n != 0 {
+				t.Errorf("Unrestored = %d", n)
+			}
+		})
+	}
+	edited := strings.Replace(shown, `A="1"`, `A="2"`, 1)
+	if n := Unrestored(Restore(edited, current), current); n != 3 {
+		t.Errorf("a changed line that keeps a mark: Unrestored = %d, want 3", n)
+	}
+}

@@ -1,0 +1,52 @@
+package supervisor
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/sandbox"
+)
+
+// TestRawEditKeepsMaskedSecrets: show gives the file with its secrets
+// masked (that is what a chat form's raw editor starts from); a raw edit
+// that keeps a masked line as shown keeps the secret, and one that changes
+// such a line without retyping the secret is refused, changing nothing.
+func TestRawEditKeepsMaskedSecrets(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 2*time.Second)
+	rpcWaitState(t, b.client, "web:web", "RUNNING")
+	path := filepath.Join(s.ProgramDir, "web.conf")
+	_, err := run(t, b, "supervisor.program.edit", "web", ops.Arg{Key: "set", Value: `environment=APP_ENV="prod",DB_PASSWORD="hunter2secret"`})
+	wantStatus(t, err, ops.StatusOK)
+
+	out, err := run(t, b, "supervisor.program.show", "web")
+	wantStatus(t, err, ops.StatusOK)
+	prog := out.Data.(map[string]any)["program"].(ops.Program)
+	if strings.Contains(out.Message+prog.Content+prog.Directives["environment"], "hunter2secret") ||
+		prog.Directives["environment"] != `APP_ENV="prod",DB_PASSWORD="••••"` {
+		t.Fatalf("show reveals the secret:\n%s\n%s\n%v", out.Message, prog.Content, prog.Directives)
+	}
+
+	edited := strings.Replace(prog.Content, "startsecs=1", "startsecs=0", 1)
+	_, err = run(t, b, "supervisor.program.edit", "web", ops.Arg{Key: "content", Value: edited})
+	wantStatus(t, err, ops.StatusOK)
+	now, _ := os.ReadFile(path)
+	if !strings.Contains(string(now), `DB_PASSWORD="hunter2secret"`) || !strings.Contains(string(now), "startsecs=0") {
+		t.Fatalf("a raw edit lost the secret it did not retype:\n%s", now)
+	}
+
+	broken := strings.Replace(edited, `APP_ENV="prod"`, `APP_ENV="staging"`, 1)
+	_, err = run(t, b, "supervisor.program.edit", "web", ops.Arg{Key: "content", Value: broken})
+	if msg := wantStatus(t, err, ops.StatusInvalid); !strings.Contains(msg, "masked secret") {
+		t.Errorf("message %q", msg)
+	}
+	if again, _ := os.ReadFile(path); !bytes.Equal(again, now) {
+		t.Errorf("a refused raw edit changed the file:\n%s", again)
+	}
+}
