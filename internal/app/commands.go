@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/nats-io/nkeys"
@@ -35,6 +37,9 @@ type LocalOptions struct {
 func loadAndBuild(ctx context.Context, path string, stderr io.Writer, minLevel slog.Level, opts ...Option) (*App, error) {
 	cfg, err := config.Load(path)
 	if err != nil {
+		return nil, err
+	}
+	if err := cfg.CheckFiles(path); err != nil {
 		return nil, err
 	}
 	a, err := New(ctx, cfg, NewLogger(cfg.Log, stderr, minLevel), opts...)
@@ -115,7 +120,16 @@ func CheckConfig(configPath string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "poolvisor:", err)
 		return ExitFailed
 	}
+	if err := cfg.CheckFiles(configPath); err != nil {
+		fmt.Fprintln(stderr, "poolvisor:", err)
+		return ExitFailed
+	}
 	out, err := cfg.Redacted()
+	if err != nil {
+		fmt.Fprintln(stderr, "poolvisor:", err)
+		return ExitFailed
+	}
+	sources, err := config.Sources(configPath, cfg)
 	if err != nil {
 		fmt.Fprintln(stderr, "poolvisor:", err)
 		return ExitFailed
@@ -127,6 +141,10 @@ func CheckConfig(configPath string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "#   %s\n", l)
 	}
 	fmt.Fprintf(stdout, "#   approvals.required: %s, and whatever amounts to one of them\n", strings.Join(cfg.Approvals.Required, ", "))
+	fmt.Fprintf(stdout, "# Where each value not at its default comes from:\n")
+	for _, k := range slices.Sorted(maps.Keys(sources)) {
+		fmt.Fprintf(stdout, "#   %s: %s\n", k, sources[k])
+	}
 	return 0
 }
 

@@ -48,6 +48,13 @@ type slackEnv struct {
 
 func newSlackEnv(t *testing.T, mode string, progs ...sandbox.Program) *slackEnv {
 	t.Helper()
+	return newSlackEnvWith(t, mode, "", progs...)
+}
+
+// newSlackEnvWith is newSlackEnv with more YAML at the end of the config
+// (security keys come from the file only, never from the environment).
+func newSlackEnvWith(t *testing.T, mode, extra string, progs ...sandbox.Program) *slackEnv {
+	t.Helper()
 	fake := slackfake.New(slackBot, slackApp)
 	t.Cleanup(fake.Close)
 	fake.SetUsergroup("S0OPS", sOlga.UserID)
@@ -78,7 +85,7 @@ rbac:
     - {role: admin, slack_users: [U0ALICE, U0BOB], local_users: [alice]}
     - {role: operator, slack_usergroups: [S0OPS]}
     - {role: viewer, slack_users: [U0VIC], local_users: [vic]}
-`, dir, addr, sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir, mode, slackBot, slackApp, slackSecret, fake.APIURL(), slackNotify)
+`, dir, addr, sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir, mode, slackBot, slackApp, slackSecret, fake.APIURL(), slackNotify) + extra
 	path := filepath.Join(dir, "poolvisor.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

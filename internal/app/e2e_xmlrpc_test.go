@@ -105,8 +105,7 @@ func callFlags(c discordfake.Call) int {
 // approval, the password is generated when bob approves, and goes to
 // alice, who asked, privately; bob and the channel never see it.
 func TestXMLRPCPasswordAfterApprovalInSlack(t *testing.T) {
-	t.Setenv("POOLVISOR_APPROVALS_REQUIRED", "supervisor.xmlrpc.set") // inherited by serve
-	se := newSlackEnv(t, "http")
+	se := newSlackEnvWith(t, "http", "approvals: {required: [supervisor.xmlrpc.set]}\n")
 	since := se.fake.Seq()
 	se.command("http", sAlice, "supervisor xmlrpc set --ip 127.0.0.1 --port 19004 --username ops")
 	req := se.wait(since, "the approval request", func(m slackfake.Message) bool {

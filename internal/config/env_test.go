@@ -21,8 +21,8 @@ func TestEnvOverrides(t *testing.T) {
 			func(c *Config) any { return c.Supervisor.URL }, "http://127.0.0.1:9001"},
 		{"string over file", "supervisor: {url: 'unix:///a.sock'}\n", map[string]string{"POOLVISOR_SUPERVISOR_URL": "unix:///b.sock"},
 			func(c *Config) any { return c.Supervisor.URL }, "unix:///b.sock"},
-		{"duration", "", map[string]string{"POOLVISOR_APPROVALS_TTL": "1h"},
-			func(c *Config) any { return c.Approvals.TTL }, time.Hour},
+		{"duration", "", map[string]string{"POOLVISOR_FLEET_REQUEST_TIMEOUT": "1h"},
+			func(c *Config) any { return c.Fleet.RequestTimeout }, time.Hour},
 		{"comma list", "", map[string]string{"POOLVISOR_PHPFPM_PROTECTED_POOLS": "www, api"},
 			func(c *Config) any { return c.PHPFPM.ProtectedPools }, []string{"www", "api"}},
 		{"empty list", "", map[string]string{"POOLVISOR_PHPFPM_PROTECTED_POOLS": ""},
@@ -39,10 +39,8 @@ func TestEnvOverrides(t *testing.T) {
 			func(c *Config) any { return c.DefaultHost }, "web-09"},
 		{"map as YAML keeps case", "", map[string]string{"POOLVISOR_CHANNELS": "{C0123: web-01}"},
 			func(c *Config) any { return c.Channels }, map[string]string{"C0123": "web-01"}},
-		{"roles as YAML", "", map[string]string{"POOLVISOR_RBAC_ROLES": "{admin: ['*'], Dev: [ops.help]}"},
-			func(c *Config) any { return c.RBAC.Roles }, map[string][]string{"admin": {"*"}, "Dev": {"ops.help"}}},
-		{"bindings as YAML", "", map[string]string{"POOLVISOR_RBAC_BINDINGS": "[{role: admin, local_users: [root]}]"},
-			func(c *Config) any { return c.RBAC.Bindings }, []Binding{{Role: "admin", LocalUsers: []string{"root"}}}},
+		{"map of lists as YAML", "", map[string]string{"POOLVISOR_HOST_GROUPS": "{Web: [web-01, web-02]}"},
+			func(c *Config) any { return c.HostGroups }, map[string][]string{"Web": {"web-01", "web-02"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,18 +69,16 @@ func TestEnvBadValues(t *testing.T) {
 		env  map[string]string
 		want []string // substrings of the error
 	}{
-		{"duration", map[string]string{"POOLVISOR_APPROVALS_TTL": "abc"},
-			[]string{`config: approvals.ttl: invalid duration "abc"`, "POOLVISOR_APPROVALS_TTL"}},
+		{"duration", map[string]string{"POOLVISOR_FLEET_REQUEST_TIMEOUT": "abc"},
+			[]string{`config: fleet.request_timeout: invalid duration "abc"`, "POOLVISOR_FLEET_REQUEST_TIMEOUT"}},
 		{"bool", map[string]string{"POOLVISOR_SLACK_ENABLED": "yes"},
 			[]string{`config: slack.enabled: invalid boolean "yes"`}},
-		{"unknown key in bindings", map[string]string{"POOLVISOR_RBAC_BINDINGS": "[{role: admin, slack_user: [U1234]}]"},
-			[]string{`config: unknown key "rbac.bindings[0].slack_user"`, "POOLVISOR_RBAC_BINDINGS"}},
 		{"not YAML", map[string]string{"POOLVISOR_HOST_GROUPS": "{web: [a"},
 			[]string{"config: host_groups: expected YAML"}},
 		{"semantic check", map[string]string{"POOLVISOR_LOG_FORMAT": "xml"},
 			[]string{`config: log.format: invalid value "xml"`}},
-		{"two at once", map[string]string{"POOLVISOR_APPROVALS_TTL": "x", "POOLVISOR_FLEET_REQUEST_TIMEOUT": "y"},
-			[]string{"approvals.ttl", "fleet.request_timeout"}},
+		{"two at once", map[string]string{"POOLVISOR_ALERTS_FLAP_WINDOW": "x", "POOLVISOR_FLEET_REQUEST_TIMEOUT": "y"},
+			[]string{"alerts.flap_window", "fleet.request_timeout"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -92,6 +88,28 @@ func TestEnvBadValues(t *testing.T) {
 			}
 			_, err := Load("")
 			wantError(t, err, tt.want...)
+		})
+	}
+}
+
+// TestEnvSecurityKeysRefused: who may do what comes from the config file
+// only. A variable for a security key stops the load, naming the key and
+// the variable, even when it is empty.
+func TestEnvSecurityKeysRefused(t *testing.T) {
+	for env, key := range map[string]string{
+		"POOLVISOR_LOCAL_ALLOW_IMPERSONATION": "local.allow_impersonation",
+		"POOLVISOR_APPROVALS_REQUIRED":        "approvals.required",
+		"POOLVISOR_APPROVALS_TTL":             "approvals.ttl",
+		"POOLVISOR_RBAC_BINDINGS":             "rbac.bindings",
+		"POOLVISOR_RBAC_ROLES":                "rbac.roles",
+		"POOLVISOR_POLICY_PROGRAM_USERS":      "policy.program_users",
+		"POOLVISOR_FLEET_HUB_PUBLIC_KEY":      "fleet.hub_public_key",
+	} {
+		t.Run(env, func(t *testing.T) {
+			cleanEnv(t)
+			t.Setenv(env, "")
+			_, err := Load("")
+			wantError(t, err, "config: "+key+": is a security setting", "from "+env)
 		})
 	}
 }

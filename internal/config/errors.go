@@ -39,6 +39,10 @@ func (p *problems) add(key string, format string, args ...any) {
 	*p = append(*p, &KeyError{Key: key, Err: fmt.Errorf(format, args...)})
 }
 
+func (p *problems) addFrom(key, source, format string, args ...any) {
+	*p = append(*p, &KeyError{Key: key, Source: source, Err: fmt.Errorf(format, args...)})
+}
+
 func (p *problems) err() error { return errors.Join(*p...) }
 
 // childKey joins a parent key and a child name or list index.

@@ -21,8 +21,13 @@ import (
 // with "_" for "." (POOLVISOR_SUPERVISOR_URL). Lists take comma-separated
 // values; free-form maps and rbac.bindings take YAML, like
 // POOLVISOR_CHANNELS='{C0123: web-01}'. A variable that is set but empty sets
-// the key to its empty value.
+// the key to its empty value. The security keys (local.*, rbac.*,
+// approvals.*, policy.*, fleet.hub_public_key, fleet.agent_keys) may not
+// come from the environment: a variable for one is an error.
 func Load(path string) (*Config, error) {
+	if err := securityEnv(); err != nil {
+		return nil, err
+	}
 	file := map[string]any{}
 	if path != "" {
 		data, err := os.ReadFile(path)
@@ -72,6 +77,9 @@ func newViper(def Config) (*viper.Viper, error) {
 	dv := reflect.ValueOf(def)
 	for _, l := range leaves() {
 		v.SetDefault(l.key, dv.FieldByIndex(l.index).Interface())
+		if IsSecurityKey(l.key) {
+			continue // from the file only (securityEnv refuses the variable)
+		}
 		if err := v.BindEnv(l.key, envName(l.key)); err != nil {
 			return nil, fmt.Errorf("config: bind %s: %w", envName(l.key), err)
 		}

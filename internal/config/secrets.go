@@ -7,6 +7,9 @@ import (
 	"strings"
 )
 
+// maxSecretLen bounds a secret read from a file; tokens and keys are far shorter.
+const maxSecretLen = 4096
+
 // redactedMark replaces every non-empty secret in Redacted's output.
 const redactedMark = "[redacted]"
 
@@ -54,6 +57,12 @@ func (c *Config) resolveSecrets() error {
 		secret := strings.TrimRight(string(data), "\r\n")
 		if secret == "" {
 			p.add(key+"_file", "secret file %s is empty", path)
+			return
+		}
+		// A token is one line: a file of many (/etc/shadow) is not a
+		// secret file, and its content would be sent as a token.
+		if strings.ContainsAny(secret, "\r\n") || len(secret) > maxSecretLen {
+			p.add(key+"_file", "%s is not a secret file: it must hold the secret alone, on one line of at most %d bytes", path, maxSecretLen)
 			return
 		}
 		val.SetString(secret)

@@ -13,7 +13,22 @@ import (
 // writable by nobody else. A world-writable directory is allowed only
 // with the sticky bit (/tmp), where others cannot replace root's entries.
 func CheckTrusted(path string, uid int) error {
-	real, err := filepath.EvalSymlinks(path)
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return err
+	}
+	// A link on the way is as good as whoever owns it: its owner could
+	// point it elsewhere where the directory lets them.
+	for p := abs; p != "/"; p = filepath.Dir(p) {
+		st, err := os.Lstat(p)
+		if err != nil || st.Mode()&os.ModeSymlink == 0 {
+			continue
+		}
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok && int(sys.Uid) != 0 && int(sys.Uid) != uid {
+			return fmt.Errorf("%s is a link owned by uid %d, who could point it elsewhere", p, sys.Uid)
+		}
+	}
+	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
 		return err
 	}
