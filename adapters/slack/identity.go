@@ -20,10 +20,16 @@ const groupsTTL = time.Minute
 // groupRetry is how soon a failed lookup is tried again.
 const groupRetry = 10 * time.Second
 
+// groupsMaxStale is how long memberships last confirmed may still serve
+// for writes while Slack cannot be asked (rate limits, an outage): past it,
+// the actor is marked stale and the core refuses writes that rest on them.
+const groupsMaxStale = 5 * time.Minute
+
 // actor returns the Slack user as the core knows them: the immutable user
 // ID, the display name for messages only, and the IDs of their user groups.
 func (a *Adapter) actor(ctx context.Context, userID, userName string) ops.Actor {
-	return ops.Actor{Platform: "slack", ID: userID, Name: userName, Groups: a.groups.of(ctx, userID)}
+	groups, stale := a.groups.of(ctx, userID)
+	return ops.Actor{Platform: "slack", ID: userID, Name: userName, Groups: groups, GroupsStale: stale}
 }
 
 // actorIn is actor asking from a channel, which in fleet mode chooses the
@@ -46,6 +52,7 @@ type groupCache struct {
 	mu      sync.Mutex
 	byUser  map[string][]string
 	fresh   time.Time // when byUser stops being fresh
+	loaded  time.Time // when byUser was last read from Slack
 	loading chan struct{}
 }
 
@@ -54,11 +61,11 @@ func newGroupCache(api API, only []string, now func() time.Time, log *slog.Logge
 }
 
 // of returns userID's groups. When Slack cannot be asked, the last known
-// memberships are used; without any, the user has no groups (bindings by
-// user ID still apply).
-func (g *groupCache) of(ctx context.Context, userID string) []string {
+// memberships are used, and stale says they are older than groupsMaxStale;
+// without any, the user has no groups (bindings by user ID still apply).
+func (g *groupCache) of(ctx context.Context, userID string) (groups []string, stale bool) {
 	if g.only != nil && len(g.only) == 0 {
-		return nil // RBAC binds no group: nothing to look up
+		return nil, false // RBAC binds no group: nothing to look up
 	}
 	g.mu.Lock()
 	for g.now().After(g.fresh) {
@@ -71,7 +78,7 @@ func (g *groupCache) of(ctx context.Context, userID string) []string {
 				g.log.Warn("slack: could not read user groups; using the last known memberships", "err", err)
 				g.fresh = g.now().Add(groupRetry)
 			} else {
-				g.byUser, g.fresh = byUser, g.now().Add(groupsTTL)
+				g.byUser, g.fresh, g.loaded = byUser, g.now().Add(groupsTTL), g.now()
 			}
 			close(g.loading)
 			g.loading = nil
@@ -82,12 +89,13 @@ func (g *groupCache) of(ctx context.Context, userID string) []string {
 		select {
 		case <-wait:
 		case <-ctx.Done():
-			return nil
+			return nil, false
 		}
 		g.mu.Lock()
 	}
 	defer g.mu.Unlock()
-	return slices.Clone(g.byUser[userID])
+	mine := slices.Clone(g.byUser[userID])
+	return mine, len(mine) > 0 && g.now().Sub(g.loaded) > groupsMaxStale
 }
 
 func (g *groupCache) load(ctx context.Context) (map[string][]string, error) {

@@ -31,6 +31,10 @@ type Actor struct {
 	// Channel is the chat channel the request came from, when there is one;
 	// in fleet mode it chooses the default host (config key channels).
 	Channel string `json:"channel,omitempty"`
+	// GroupsStale says Groups could not be confirmed with the platform for
+	// longer than it trusts them (Slack rate-limiting its membership API):
+	// reads may use them, writes may not rest on them.
+	GroupsStale bool `json:"groups_stale,omitempty"`
 }
 
 // String returns the actor's stable identity, like "slack:U012ABCDEF".

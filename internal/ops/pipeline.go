@@ -131,6 +131,18 @@ func (p *Pipeline) execute(ctx context.Context, actor Actor, op *Operation) Resu
 		res.Message = fmt.Sprintf("%s may not run %s", actor, op.Name)
 		return res
 	}
+	if actor.GroupsStale && KindOf(op.Name) == Write {
+		// A write may not rest on group memberships nobody could confirm
+		// lately: the person may have been removed from the group.
+		alone := actor
+		alone.Groups = nil
+		if !p.cfg.Authz.Allowed(alone, op.Name) {
+			res.Status = StatusDenied
+			res.Message = fmt.Sprintf("%s may run %s only through a user group, and %s could not confirm the group's members lately (it is rate-limiting or unreachable); writes through group roles wait until it can. Reads still work.",
+				actor, op.Name, actor.Platform)
+			return res
+		}
+	}
 	if p.cfg.ResolveHost != nil {
 		host, err := p.cfg.ResolveHost(actor, *op)
 		if err != nil {

@@ -88,7 +88,7 @@ func newFixture(t *testing.T) *fixture {
 		"admin":    {"*"},
 	}, []authz.Binding{
 		{Role: "admin", LocalUsers: []string{"alice", "bob"}, SlackUsers: []string{"UALICE"}},
-		{Role: "operator", LocalUsers: []string{"olga"}},
+		{Role: "operator", LocalUsers: []string{"olga"}, SlackUsergroups: []string{"S0OPS"}},
 		{Role: "viewer", LocalUsers: []string{"vic"}},
 	}).WithPeople(map[string]authz.Person{"alice": {Local: []string{"alice"}, Slack: []string{"UALICE"}}})
 	f := &fixture{h: &counter{}, trail: trail, authz: &revocable{Policy: policy}}
@@ -370,4 +370,22 @@ func TestApprovalReauthorizesTheRequester(t *testing.T) {
 	}
 	f.authz.revoked.Delete(olga.String())
 	f.run(t, bob, "ops approve "+id, ops.StatusOK)
+}
+
+// TestStaleGroupsRefuseWrites: when the platform could not confirm group
+// memberships lately, a write that rests on a group role is denied with
+// the reason, reads still work, and roles bound to the user still count.
+func TestStaleGroupsRefuseWrites(t *testing.T) {
+	f := newFixture(t)
+	stale := ops.Actor{Platform: "slack", ID: "U0OPS1", Groups: []string{"S0OPS"}, GroupsStale: true}
+	res := f.run(t, stale, "supervisor restart queue", ops.StatusDenied)
+	if !strings.Contains(res.Message, "could not confirm the group's members lately") {
+		t.Errorf("message %q", res.Message)
+	}
+	f.run(t, stale, "ops whoami", ops.StatusOK)
+	fresh := stale
+	fresh.GroupsStale = false
+	f.run(t, fresh, "supervisor restart queue", ops.StatusPending)
+	admin := ops.Actor{Platform: "slack", ID: "UALICE", Groups: []string{"S0OPS"}, GroupsStale: true}
+	f.run(t, admin, "supervisor stop queue", ops.StatusOK) // admin by user ID
 }

@@ -71,7 +71,13 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.calls[method]++
+	limited := s.rateLimited[method]
 	s.mu.Unlock()
+	if limited {
+		w.Header().Set("Retry-After", "30")
+		writeJSON(w, http.StatusTooManyRequests, map[string]any{"ok": false, "error": "ratelimited"})
+		return
+	}
 	want := s.BotToken
 	if method == "apps.connections.open" {
 		want = s.AppToken

@@ -101,6 +101,7 @@ type Server struct {
 	calls        map[string]int
 	responses    map[string]*target
 	notInChannel map[string]bool
+	rateLimited  map[string]bool
 	sock         *socketHub
 }
 
@@ -117,6 +118,7 @@ func New(botToken, appToken string) *Server {
 		changed:  make(chan struct{}),
 		triggers: map[string]time.Time{}, groups: map[string][]string{},
 		calls: map[string]int{}, responses: map[string]*target{}, notInChannel: map[string]bool{},
+		rateLimited: map[string]bool{},
 	}
 	s.sock = newSocketHub(s)
 	mux := http.NewServeMux()
@@ -125,6 +127,15 @@ func New(botToken, appToken string) *Server {
 	mux.HandleFunc("GET /socket", s.sock.serve)
 	s.srv = httptest.NewServer(mux)
 	return s
+}
+
+// RateLimit makes the Web API method answer as Slack does past its rate
+// limit: HTTP 429 with a Retry-After header
+// (https://api.slack.com/apis/rate-limits), until called again with false.
+func (s *Server) RateLimit(method string, on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.rateLimited[method] = on
 }
 
 // Close stops the fake.
