@@ -85,6 +85,11 @@ func TestXMLRPCPasswordAfterApprovalGoesToTheRequester(t *testing.T) {
 	h.wait(seq, "the request's response looked up", func(c discordfake.Call) bool {
 		return c.Method == http.MethodGet && strings.HasSuffix(c.Path, "/messages/@original")
 	})
+	// The copy in the notify channel is posted once the response is
+	// remembered: only then does a click find the requester's token.
+	h.wait(seq, "the request's copy in the notify channel", func(c discordfake.Call) bool {
+		return c.Method == http.MethodPost && strings.Contains(c.Path, "channels/"+notify+"/messages")
+	})
 	seq = h.fake.Seq()
 	click := discordfake.Click(appID, guild, channel, bob, "600000000000000001", req.Buttons()[0].CustomID)
 	decided := h.interact(click)

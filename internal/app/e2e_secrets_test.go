@@ -82,7 +82,15 @@ func TestSecretsNeverReadBack(t *testing.T) {
 		if !strings.Contains(data.Program.Content, "DB_PASSWORD=••••,") {
 			t.Errorf("show's content:\n%s", data.Program.Content)
 		}
-		e.want("alice", `supervisor edit vault --set environment=APP_ENV="prod",DB_PASSWORD="newsecret9"`, "ok", 0)
+		// The edit restarts the running program, so it waits for approval;
+		// neither the request nor the decision shows the new secret.
+		held := e.want("alice", `supervisor edit vault --set environment=APP_ENV="prod",DB_PASSWORD="newsecret9"`, "pending_approval", 4)
+		done := e.want("bob", "ops approve "+held.ApprovalID, "ok", 0)
+		for _, m := range []string{held.Message, string(held.Data), done.Message, string(done.Data)} {
+			if strings.Contains(m, "newsecret9") {
+				t.Errorf("the approval flow shows the secret: %s", m)
+			}
+		}
 		e.noSecret(t, secrets, "vic", "supervisor show vault", "ops audit 50", "ops audit 50 --format csv",
 			"supervisor history vault", "supervisor history vault --version 1", "supervisor history vault --version 2")
 		e.noSecret(t, secrets, "alice",
