@@ -204,3 +204,28 @@ func TestBackendRestartService(t *testing.T) {
 		t.Error("web kept its pid through a supervisord restart")
 	}
 }
+
+// TestBackendFailedStartSaysWhy starts a program that dies at once, several
+// times: whether supervisord answers the start with SPAWN_ERROR (the child
+// was reaped inside the call) or not, the answer carries the log's reason.
+func TestBackendFailedStartSaysWhy(t *testing.T) {
+	t.Parallel()
+	no := false
+	s := sandbox.Supervisor(t,
+		sandbox.Program{Name: "broken", Command: `/bin/sh -c "echo 'fatal: cannot connect to redis' >&2; exit 3"`, Autostart: &no},
+		sandbox.Program{Name: "pair", Command: `/bin/sh -c "echo 'fatal: no config' >&2; exit 3"`, NumProcs: 2, Autostart: &no})
+	b := newBackend(t, s, 0)
+	for i := range 3 {
+		for _, tt := range []struct{ target, why string }{
+			{"broken", "fatal: cannot connect to redis"},
+			{"pair:*", "fatal: no config"},
+		} {
+			_, err := run(t, b, "supervisor.program.start", tt.target)
+			if msg := wantStatus(t, err, ops.StatusFailed); !strings.Contains(msg, tt.why) {
+				t.Errorf("start %s, attempt %d: answer without the log:\n%s", tt.target, i+1, msg)
+			}
+			// It may be retrying (BACKOFF) or have given up (FATAL).
+			_, _ = run(t, b, "supervisor.program.stop", tt.target)
+		}
+	}
+}
