@@ -146,17 +146,31 @@ func (h *Hub) Stop() {
 // discoverQuiet is how long discovery waits after the last answer.
 const discoverQuiet = 150 * time.Millisecond
 
-// discover asks every agent to announce itself, and collects the answers
-// until none came for discoverQuiet (or the request timeout passed).
+// discover asks every agent to announce itself, and waits for the answers
+// until none came for discoverQuiet (or the request timeout passed). The
+// answers' inbox stays subscribed until Stop: an agent that answers later
+// (a busy host, a slow link) is still heard, not dropped until its next
+// heartbeat.
 func (h *Hub) discover(ctx context.Context) {
 	inbox := h.nc.NewRespInbox()
-	ch := make(chan *nats.Msg, 256)
-	sub, err := h.nc.ChanSubscribe(inbox, ch)
+	answered := make(chan struct{}, 1)
+	sub, err := h.nc.Subscribe(inbox, func(m *nats.Msg) {
+		var an Announce
+		if json.Unmarshal(m.Data, &an) == nil && an.Host != "" {
+			h.saw(an)
+		}
+		select {
+		case answered <- struct{}{}:
+		default:
+		}
+	})
 	if err != nil {
 		h.cfg.Log.Warn("fleet hub: discovery failed", "err", err)
 		return
 	}
-	defer sub.Unsubscribe()
+	h.mu.Lock()
+	h.subs = append(h.subs, sub)
+	h.mu.Unlock()
 	if err := h.nc.PublishRequest(discoverSubj, inbox, nil); err != nil {
 		h.cfg.Log.Warn("fleet hub: discovery failed", "err", err)
 		return
@@ -167,11 +181,7 @@ func (h *Hub) discover(ctx context.Context) {
 	defer quiet.Stop()
 	for {
 		select {
-		case m := <-ch:
-			var an Announce
-			if json.Unmarshal(m.Data, &an) == nil && an.Host != "" {
-				h.saw(an)
-			}
+		case <-answered:
 			quiet.Reset(discoverQuiet)
 		case <-quiet.C:
 			return
