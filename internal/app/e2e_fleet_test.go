@@ -86,7 +86,7 @@ func newFleetEnv(t *testing.T) *fleetEnv {
 		appendConfig(t, e.config, "host: e2e\n", fmt.Sprintf("host: %s\n", host), fmt.Sprintf(`mode: agent
 default_host: %s
 nats: {url: "%s"}
-fleet: {hub_public_key: "%s", request_timeout: 2s}
+fleet: {hub_public_key: "%s", request_timeout: 30s}
 `, host, srv.URL(), pub))
 		p := &agentProc{t: t, host: host, env: e, addr: freeAddr(t)}
 		p.start()
@@ -102,7 +102,7 @@ listen: ""
 phpfpm: {enabled: false}
 supervisor: {enabled: false}
 nats: {url: "%s"}
-fleet: {hub_key_file: %s, request_timeout: 2s}
+fleet: {hub_key_file: %s, request_timeout: 30s}
 default_host: web-01
 host_groups: {web: [web-01, web-02]}
 local: {allow_impersonation: true}
