@@ -17,7 +17,7 @@ func newBackend(t *testing.T, s *sandbox.Supervisord, callTimeout time.Duration)
 	t.Helper()
 	b, err := New(Config{
 		Host: "test", URL: s.URL, ConfigFile: s.ConfigFile, ProgramDir: s.ProgramDir, LogDir: s.LogDir,
-		CallTimeout: callTimeout, WaitTimeout: 20 * time.Second, PollInterval: 50 * time.Millisecond,
+		CallTimeout: callTimeout, WaitTimeout: time.Minute, PollInterval: 50 * time.Millisecond,
 	}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
