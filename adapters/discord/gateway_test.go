@@ -106,6 +106,7 @@ func TestGatewayIdentifiesAndAnswers(t *testing.T) {
 func TestGatewayDeferredAnswerIsEditedAfterItsCallback(t *testing.T) {
 	h := newGatewayHarness(t, botToken)
 	h.ready()
+	h.a.wait = 50 * time.Millisecond // far below the delay, see TestStatusImmediateAndDeferred
 	h.b.delay.Store(int64(1200 * time.Millisecond))
 	in := discordfake.Command(discordfake.TypeCommand, appID, guild, channel, vic, "supervisor", []string{"status"})
 	seq := h.fake.Seq()
