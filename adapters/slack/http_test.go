@@ -13,7 +13,7 @@ import (
 	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
 )
 
-const wait = 5 * time.Second
+const wait = time.Minute // bounds every wait for a message: reached only on failure, however busy the machine
 
 func TestStatusAnswersInline(t *testing.T) {
 	h := newHarness(t, ModeHTTP)
