@@ -246,7 +246,7 @@ func (h *harness) command(who discordfake.Member, name string, path []string, op
 
 func (h *harness) wait(seq int, what string, match func(discordfake.Call) bool) discordfake.Call {
 	h.t.Helper()
-	c, err := h.fake.Wait(5*time.Second, seq, match)
+	c, err := h.fake.Wait(time.Minute, seq, match) // reached only on failure
 	if err != nil {
 		h.t.Fatalf("waiting for %s: %v", what, err)
 	}

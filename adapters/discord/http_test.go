@@ -56,6 +56,9 @@ func TestStatusImmediateAndDeferred(t *testing.T) {
 		t.Errorf("status: type %d flags %d %s", a.Type, m.Flags, m.Text())
 	}
 
+	// 30 times the inline budget: slow however busy the machine, where
+	// 1.5 s against the harness's 1 s was a race a late timer could lose.
+	h.a.wait = 50 * time.Millisecond
 	h.b.delay.Store(int64(1500 * time.Millisecond))
 	seq := h.fake.Seq()
 	in := discordfake.Command(discordfake.TypeCommand, appID, guild, channel, vic, "supervisor", []string{"status"})
@@ -203,6 +206,7 @@ func TestSlowClickIsDeferred(t *testing.T) {
 	h := newHarness(t)
 	a := h.command(olga, "supervisor", []string{"restart"}, discordfake.Opt{Name: "program", Value: "web"})
 	approve := a.msg(t).Buttons()[0].CustomID
+	h.a.wait = 50 * time.Millisecond // far below the delay, see TestStatusImmediateAndDeferred
 	h.b.delay.Store(int64(1500 * time.Millisecond))
 	seq := h.fake.Seq()
 	click := discordfake.Click(appID, guild, channel, alice, "600000000000000009", approve)

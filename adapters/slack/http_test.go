@@ -13,7 +13,7 @@ import (
 	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
 )
 
-const wait = 5 * time.Second
+const wait = time.Minute // bounds every wait for a message: reached only on failure, however busy the machine
 
 func TestStatusAnswersInline(t *testing.T) {
 	h := newHarness(t, ModeHTTP)
@@ -40,12 +40,14 @@ func TestStatusAnswersInline(t *testing.T) {
 
 func TestSlowAnswerFollowsByResponseURL(t *testing.T) {
 	h := newHarness(t, ModeHTTP)
+	// The list takes 40 times the inline budget, so that even a machine
+	// too busy to keep time cannot make it look fast; the acknowledgement's
+	// text, not a stopwatch, shows that the answer did not wait for it.
 	h.a.wait = 50 * time.Millisecond
-	h.b.delay.Store(int64(300 * time.Millisecond))
-	start := time.Now()
+	h.b.delay.Store(int64(2 * time.Second))
 	code, body, c := h.slash(vic, "status")
-	if code != 200 || time.Since(start) > time.Second {
-		t.Fatalf("slow status answered %d after %s", code, time.Since(start))
+	if code != 200 {
+		t.Fatalf("slow status answered %d", code)
 	}
 	if r := decodeReply(t, body); r.ResponseType != "ephemeral" || !strings.Contains(r.Text, "Working on") {
 		t.Errorf("acknowledgement: %+v", r)

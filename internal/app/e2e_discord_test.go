@@ -23,7 +23,7 @@ const (
 	dChannel = "130000000000000001"
 	dNotify  = "130000000000000002"
 	dOpsRole = "140000000000000001"
-	dWait    = 20 * time.Second
+	dWait    = settle
 )
 
 // The Discord people of the end-to-end tests: alice an admin by user ID,

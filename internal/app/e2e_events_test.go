@@ -45,7 +45,7 @@ func TestEventListenerEndToEnd(t *testing.T) {
 	}
 	e.want("alice", "supervisor events enable", "invalid", 2) // already installed
 	e.approved("olga", "alice", "supervisor stop web")
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(settle)
 	for !strings.Contains(logs.String(), "event=PROCESS_STATE_STOPPED process=web:web") {
 		if time.Now().After(deadline) {
 			t.Fatalf("serve did not receive the stop event:\n%s", logs.String())

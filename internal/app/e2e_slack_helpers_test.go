@@ -24,7 +24,7 @@ const (
 	slackApp     = "xapp-e2e"
 	slackChannel = "C0OPS"
 	slackNotify  = "C0ALERTS"
-	slackWait    = 20 * time.Second
+	slackWait    = settle
 )
 
 // The Slack people of the end-to-end tests: alice and bob are admins by user
@@ -93,7 +93,7 @@ rbac:
 	se := &slackEnv{env: &env{t: t, config: path, sv: sv}, fake: fake, base: "http://" + addr}
 	se.logs = startServe(t, path, se.base)
 	if mode == "socket" {
-		if err := fake.WaitSocket(10*time.Second, 1); err != nil {
+		if err := fake.WaitSocket(settle, 1); err != nil {
 			t.Fatalf("%v\n%s", err, se.logs.String())
 		}
 	}

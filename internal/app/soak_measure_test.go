@@ -45,6 +45,21 @@ func (s *soak) sample() soakSample {
 	return best
 }
 
+// sampleSettled samples serve until its goroutines and open files are back
+// within leakMargin of before, or a minute has passed: work that ends late
+// on a busy machine is not a leak, and one that never ends still shows.
+func (s *soak) sampleSettled(before soakSample) soakSample {
+	s.t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for {
+		after := s.sample()
+		settled := after.goroutines <= before.goroutines+leakMargin && after.fds <= before.fds+leakMargin
+		if settled || time.Now().After(deadline) {
+			return after
+		}
+	}
+}
+
 // metrics reads serve's unlabelled metrics.
 func (s *soak) metrics() map[string]float64 {
 	s.t.Helper()

@@ -278,16 +278,20 @@ func (s *soak) checkOutcomes(r soakReport, entries []soakAudit) {
 	}
 }
 
+// leakMargin is how many goroutines and open files more than before the
+// run are not a leak: a few kept-alive connections.
+const leakMargin = 10
+
 // checkLeaks checks serve's footprint: goroutines and open files back to
 // where they were, give or take a few kept-alive connections; memory
 // within twice its size plus 20 MB (the Go heap grows in steps and gives
 // memory back slowly).
 func (s *soak) checkLeaks(before, after soakSample) {
 	t := s.t
-	if after.goroutines > before.goroutines+10 {
+	if after.goroutines > before.goroutines+leakMargin {
 		t.Errorf("goroutines grew from %d to %d", before.goroutines, after.goroutines)
 	}
-	if after.fds > before.fds+10 {
+	if after.fds > before.fds+leakMargin {
 		t.Errorf("open files grew from %d to %d", before.fds, after.fds)
 	}
 	if after.rssKB > 2*before.rssKB+20*1024 {

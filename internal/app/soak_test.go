@@ -85,7 +85,7 @@ func TestSoak(t *testing.T) {
 	elapsed := time.Since(start)
 	t.Logf("serve's RSS/heap in use (MB) at each twelfth of the run: %s", strings.Join(trace, " "))
 	entries := s.drain()
-	after := s.sample()
+	after := s.sampleSettled(before)
 
 	r := s.report(elapsed, entries, before, after)
 	t.Log(r.details)

@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -147,7 +148,9 @@ func newFleetOn(t *testing.T, srv *natsbox.Server, dial func(name string) *nats.
 		e.startAgent(h, pub)
 	}
 	e.hub = NewHub(dial("hub"), HubConfig{
-		Key: key, AgentKeys: e.pins(), Timeout: 2 * time.Second, DefaultHost: hosts[0],
+		// Generous: an agent that is gone is named at once (no responders),
+		// and a busy machine must not make a live one look unreachable.
+		Key: key, AgentKeys: e.pins(), Timeout: 30 * time.Second, DefaultHost: hosts[0],
 		Groups: map[string][]string{"web": hosts[:min(2, len(hosts))]}, Channels: map[string]string{"C1": "web", "C2": hosts[len(hosts)-1]},
 		Log: testLog(t),
 	})
@@ -200,7 +203,7 @@ func (e *fleetEnv) startAgent(host string, pub ed25519.PublicKey) {
 	done := make(chan struct{})
 	go func() { defer close(done); _ = ag.Run(ctx) }()
 	stop := func() { cancel(); <-done; nc.Close() }
-	e.cancel[host] = stop
+	e.cancel[host] = func() { stop(); e.waitGone(host) }
 	e.t.Cleanup(stop)
 	// Wait until the agent's subscription reached the server.
 	if err := nc.Flush(); err != nil {
@@ -211,6 +214,22 @@ func (e *fleetEnv) startAgent(host string, pub ed25519.PublicKey) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	_ = nc.Flush()
+}
+
+// waitGone waits until the server has dropped host's agent. Until then a
+// request to it is routed to a connection that is closing and goes
+// unanswered for the whole request timeout; after, it is refused at once
+// (no responders), which is what a test of a host that is down means.
+func (e *fleetEnv) waitGone(host string) {
+	e.t.Helper()
+	probe := e.dial("hub")
+	defer probe.Close()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
+		if _, err := probe.Request(AgentSubject(host), nil, time.Second); errors.Is(err, nats.ErrNoResponders) {
+			return
+		}
+	}
+	e.t.Fatalf("the agent of %s is still subscribed a minute after it stopped", host)
 }
 
 func (e *fleetEnv) run(actor ops.Actor, text string) ops.Result {

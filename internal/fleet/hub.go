@@ -144,20 +144,32 @@ func (h *Hub) Stop() {
 // discoverQuiet is how long discovery waits after the last answer.
 const discoverQuiet = 150 * time.Millisecond
 
-// discover asks every agent to announce itself, and collects the answers
-// until none came for discoverQuiet (or the request timeout passed).
+// discover asks every agent to announce itself, and waits for the answers
+// until none came for discoverQuiet (or the request timeout passed). The
+// answers' inbox stays subscribed until Stop: an agent that answers later
+// (a busy host, a slow link) is still heard, not dropped until its next
+// heartbeat.
 func (h *Hub) discover(ctx context.Context) {
 	inbox := h.nc.NewRespInbox()
-	ch := make(chan *nats.Msg, 256)
-	sub, err := h.nc.ChanSubscribe(inbox, ch)
+	nonce := make([]byte, 16)
+	_, _ = rand.Read(nonce)
+	want := hex.EncodeToString(nonce)
+	answered := make(chan struct{}, 1)
+	sub, err := h.nc.Subscribe(inbox, func(m *nats.Msg) {
+		h.takeDiscovered(m, want)
+		select {
+		case answered <- struct{}{}:
+		default:
+		}
+	})
 	if err != nil {
 		h.cfg.Log.Warn("fleet hub: discovery failed", "err", err)
 		return
 	}
-	defer sub.Unsubscribe()
-	nonce := make([]byte, 16)
-	_, _ = rand.Read(nonce)
-	q, _ := json.Marshal(discoverQuestion{Nonce: hex.EncodeToString(nonce)})
+	h.mu.Lock()
+	h.subs = append(h.subs, sub)
+	h.mu.Unlock()
+	q, _ := json.Marshal(discoverQuestion{Nonce: want})
 	if err := h.nc.PublishRequest(discoverSubj, inbox, q); err != nil {
 		h.cfg.Log.Warn("fleet hub: discovery failed", "err", err)
 		return
@@ -168,8 +180,7 @@ func (h *Hub) discover(ctx context.Context) {
 	defer quiet.Stop()
 	for {
 		select {
-		case m := <-ch:
-			h.takeDiscovered(m, hex.EncodeToString(nonce))
+		case <-answered:
 			quiet.Reset(discoverQuiet)
 		case <-quiet.C:
 			return

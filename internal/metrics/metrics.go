@@ -50,7 +50,7 @@ func New(pending func(context.Context) (int, error)) *Metrics {
 		Name: "poolvisor_supervisor_xmlrpc_calls_total", Help: "XML-RPC calls to supervisord by method.",
 	}, []string{"method"})
 	m.rpcErrors = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "poolvisor_supervisor_xmlrpc_errors_total", Help: "XML-RPC calls to supervisord that failed, by method and kind (fault, unreachable, decode).",
+		Name: "poolvisor_supervisor_xmlrpc_errors_total", Help: "XML-RPC calls to supervisord that failed, by method and kind (fault, unreachable, timeout, decode).",
 	}, []string{"method", "kind"})
 	m.chatCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "poolvisor_chat_api_calls_total", Help: "Chat platform API calls by platform and method.",

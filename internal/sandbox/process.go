@@ -118,8 +118,8 @@ func (d *daemon) kill(known []proc) error {
 	if err := syscall.Kill(d.pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("kill pid %d: %w", d.pid, err)
 	}
-	if !d.wait(5 * time.Second) {
-		return fmt.Errorf("pid %d still running 5s after SIGKILL", d.pid)
+	if !d.wait(killTimeout) {
+		return fmt.Errorf("pid %d still running %s after SIGKILL", d.pid, killTimeout)
 	}
 	sweep(procs)
 	return nil
@@ -191,7 +191,7 @@ func descendants(pid int) []proc {
 	return out
 }
 
-// sweep kills the processes still alive and waits briefly for them to go.
+// sweep kills the processes still alive and waits for them to go.
 // A process group is killed as a whole through its leader, which also gets
 // the children a program forked after procs was listed.
 func sweep(procs []proc) {
@@ -204,7 +204,7 @@ func sweep(procs []proc) {
 		}
 		_ = syscall.Kill(p.pid, syscall.SIGKILL)
 	}
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(killTimeout)
 	for _, p := range procs {
 		for alive(p) && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)

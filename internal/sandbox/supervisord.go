@@ -19,7 +19,12 @@ const (
 	// the daemon; used when supervisord is not on PATH (e.g. under sudo).
 	DefaultSupervisordPath = "/usr/bin/supervisord"
 
-	readyTimeout = 15 * time.Second
+	// readyTimeout bounds a daemon's startup and killTimeout its exit after
+	// SIGKILL: generous, so that only a daemon that fails reaches them, on
+	// however busy a machine (two cores shared by parallel test packages
+	// start a supervisord in seconds, not milliseconds).
+	readyTimeout = time.Minute
+	killTimeout  = time.Minute
 	stopTimeout  = 15 * time.Second
 )
 

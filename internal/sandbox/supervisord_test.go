@@ -21,7 +21,7 @@ func sleeper(name string) Program {
 // waitStates polls until every listed process has the wanted state.
 func waitStates(t *testing.T, s *Supervisord, want map[string]string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), readyTimeout)
 	defer cancel()
 	for {
 		got, err := s.ProcessStates(ctx)

@@ -106,9 +106,12 @@ func (b *Backend) Health(ctx context.Context) ops.Component {
 func (b *Backend) userError(err error, what string) error {
 	var f *Fault
 	var u *UnreachableError
+	var te *TimeoutError
 	switch {
 	case errors.As(err, &u):
 		return ops.Fail(err, "supervisord at %s did not answer (%s); is it running?", b.client.URL(), reason(u.Err))
+	case errors.As(err, &te):
+		return ops.Fail(err, "%s; it is running but busy or hung", te)
 	case errors.As(err, &f):
 		switch f.Code {
 		case FaultBadName:

@@ -18,7 +18,7 @@ func newBackend(t *testing.T, s *sandbox.Supervisord, callTimeout time.Duration)
 	t.Helper()
 	b, err := New(Config{
 		Host: "test", URL: s.URL, ConfigFile: s.ConfigFile, ProgramDir: s.ProgramDir, LogDir: s.LogDir,
-		CallTimeout: callTimeout, WaitTimeout: 20 * time.Second, PollInterval: 50 * time.Millisecond,
+		CallTimeout: callTimeout, WaitTimeout: time.Minute, PollInterval: 50 * time.Millisecond,
 		// The sandbox's programs run as the test's user, root in CI.
 		Policy: writepolicy.Policy{ProgramUsers: []string{"root", "nobody"}},
 	}, slog.New(slog.DiscardHandler))
@@ -97,7 +97,7 @@ func TestBackendHungSupervisord(t *testing.T) {
 	}
 	defer syscall.Kill(s.PID, syscall.SIGCONT)
 	_, err := run(t, b, "supervisor.service.status", "")
-	if msg := wantStatus(t, err, ops.StatusFailed); !strings.Contains(msg, "timed out") {
+	if msg := wantStatus(t, err, ops.StatusFailed); !strings.Contains(msg, "did not answer within") || strings.Contains(msg, "is it running") {
 		t.Errorf("message %q", msg)
 	}
 }
@@ -205,5 +205,30 @@ func TestBackendRestartService(t *testing.T) {
 	}
 	if after := rpcWaitState(t, b.client, "web:web", "RUNNING"); after.PID == before.PID {
 		t.Error("web kept its pid through a supervisord restart")
+	}
+}
+
+// TestBackendFailedStartSaysWhy starts a program that dies at once, several
+// times: whether supervisord answers the start with SPAWN_ERROR (the child
+// was reaped inside the call) or not, the answer carries the log's reason.
+func TestBackendFailedStartSaysWhy(t *testing.T) {
+	t.Parallel()
+	no := false
+	s := sandbox.Supervisor(t,
+		sandbox.Program{Name: "broken", Command: `/bin/sh -c "echo 'fatal: cannot connect to redis' >&2; exit 3"`, Autostart: &no},
+		sandbox.Program{Name: "pair", Command: `/bin/sh -c "echo 'fatal: no config' >&2; exit 3"`, NumProcs: 2, Autostart: &no})
+	b := newBackend(t, s, 0)
+	for i := range 3 {
+		for _, tt := range []struct{ target, why string }{
+			{"broken", "fatal: cannot connect to redis"},
+			{"pair:*", "fatal: no config"},
+		} {
+			_, err := run(t, b, "supervisor.program.start", tt.target)
+			if msg := wantStatus(t, err, ops.StatusFailed); !strings.Contains(msg, tt.why) {
+				t.Errorf("start %s, attempt %d: answer without the log:\n%s", tt.target, i+1, msg)
+			}
+			// It may be retrying (BACKOFF) or have given up (FATAL).
+			_, _ = run(t, b, "supervisor.program.stop", tt.target)
+		}
 	}
 }

@@ -34,13 +34,15 @@ type Client struct {
 }
 
 // Observe makes the client call fn after every call with the method and
-// how it ended: "" on success, else "fault", "unreachable" or "decode".
+// how it ended: "" on success, else "fault", "unreachable", "timeout" or
+// "decode".
 // Set it before the client is shared.
 func (c *Client) Observe(fn func(method, kind string)) { c.observe = fn }
 
 func errorKind(err error) string {
 	var f *Fault
 	var u *UnreachableError
+	var te *TimeoutError
 	switch {
 	case err == nil:
 		return ""
@@ -48,6 +50,8 @@ func errorKind(err error) string {
 		return "fault"
 	case errors.As(err, &u):
 		return "unreachable"
+	case errors.As(err, &te):
+		return "timeout"
 	}
 	return "decode"
 }
@@ -105,10 +109,17 @@ func (c *Client) URL() string { return c.url }
 
 // Call calls method with args and decodes the result into reply (a pointer,
 // or nil to discard it). Errors are a *Fault when supervisord refused the
-// call, an *UnreachableError when no usable answer came, and otherwise a
+// call, a *TimeoutError when it took the call but did not answer in time,
+// an *UnreachableError when no usable answer came otherwise, and else a
 // plain error (encoding, decoding into reply, or ctx cancelled by the
 // caller).
-func (c *Client) Call(ctx context.Context, method string, reply any, args ...any) (err error) {
+func (c *Client) Call(ctx context.Context, method string, reply any, args ...any) error {
+	return c.call(ctx, c.timeout, "", method, reply, args...)
+}
+
+// call is Call with the time supervisord is given to answer, and what the
+// call does in words for a *TimeoutError ("" for the method's name).
+func (c *Client) call(ctx context.Context, limit time.Duration, doing, method string, reply any, args ...any) (err error) {
 	if c.observe != nil {
 		defer func() { c.observe(method, errorKind(err)) }()
 	}
@@ -116,13 +127,21 @@ func (c *Client) Call(ctx context.Context, method string, reply any, args ...any
 	if err != nil {
 		return fmt.Errorf("encode %s call: %w", method, err)
 	}
-	callCtx, cancel := context.WithTimeout(ctx, c.timeout)
+	start := time.Now()
+	callCtx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	data, err := c.post(callCtx, body)
 	if err != nil {
 		// A caller giving up is not the daemon's fault; a deadline is.
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return fmt.Errorf("%s: %w", method, ctx.Err())
+		}
+		var te *TimeoutError
+		if errors.As(err, &te) {
+			if doing == "" {
+				doing = "answering " + method
+			}
+			te.Doing, te.After = doing, time.Since(start).Round(100*time.Millisecond)
 		}
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -130,12 +131,17 @@ func (b *Backend) call(ctx context.Context, sel selection, start bool) error {
 		err = b.client.StopProcess(ctx, fullName(sel.procs[0]), false)
 	}
 	if err != nil {
+		var f *Fault
+		if errors.As(err, &f) && diedAtStart(start, f.Code) {
+			return nil
+		}
 		return b.userError(err, sel.target)
 	}
 	// Group calls answer per process; a process that was already in the
 	// wanted state is fine, anything else is reported.
 	for _, r := range results {
-		if r.Status == FaultSuccess || r.Status == FaultAlreadyStarted || r.Status == FaultNotRunning {
+		if r.Status == FaultSuccess || r.Status == FaultAlreadyStarted || r.Status == FaultNotRunning ||
+			diedAtStart(start, r.Status) {
 			continue
 		}
 		name := r.Group + ":" + r.Name
@@ -144,6 +150,17 @@ func (b *Backend) call(ctx context.Context, sel selection, start bool) error {
 	}
 	return nil
 }
+
+// diedAtStart reports whether a start call's fault only means that the
+// program died at once. Whether supervisord says so is a race inside it:
+// startProcess reaps right after forking, and a child that has already
+// exited by then (likely on a busy machine) fails the call with SPAWN_ERROR;
+// otherwise the call succeeds and the process goes to BACKOFF a moment
+// later. Both are left to the wait and the report that follow, which say
+// why with the program's log: the wait ends only once the process has left
+// STARTING, i.e. has been reaped, and supervisord drains a process's output
+// into its log before it marks it reaped.
+func diedAtStart(start bool, code int) bool { return start && code == FaultSpawnError }
 
 func fullName(p ProcessInfo) string { return p.Group + ":" + p.Name }
 

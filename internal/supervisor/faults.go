@@ -3,6 +3,7 @@ package supervisor
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Fault codes of supervisord's XML-RPC interface (supervisor/xmlrpc.py,
@@ -92,8 +93,8 @@ func IsFault(err error, code int) bool {
 }
 
 // UnreachableError means no usable answer came from supervisord: it could not
-// be reached, refused the connection, timed out, died mid-request or answered
-// something that is not XML-RPC. Retrying later may help; the call may or may
+// be reached, refused the connection, timed out before taking the call, died
+// mid-request or answered something that is not XML-RPC. Retrying later may help; the call may or may
 // not have taken effect.
 type UnreachableError struct {
 	URL string // as configured, without credentials
@@ -105,6 +106,22 @@ func (e *UnreachableError) Error() string {
 }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// TimeoutError means supervisord took a call but did not answer it in the
+// time the call was given: it is there, but busy, hung, or slower than
+// expected at what it was asked to do. The call may still take effect.
+type TimeoutError struct {
+	URL   string        // as configured, without credentials
+	Doing string        // what the call does, e.g. "stopping group web"
+	After time.Duration // how long the answer was waited for
+	Err   error         // context.DeadlineExceeded
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("supervisord at %s did not answer within %s while %s", e.URL, e.After, e.Doing)
+}
+
+func (e *TimeoutError) Unwrap() error { return e.Err }
 
 // HTTPStatusError is the Err of an UnreachableError when supervisord (or
 // whatever listens at its URL) answered with an HTTP status other than 200:

@@ -1,9 +1,11 @@
 package supervisor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 )
 
 func TestFaultName(t *testing.T) {
@@ -70,6 +72,8 @@ func TestErrorMessages(t *testing.T) {
 	}{
 		{&Fault{Code: 10, Name: "BAD_NAME", Text: "BAD_NAME: web"}, "supervisord fault 10: BAD_NAME: web"},
 		{&UnreachableError{URL: "http://h:9001", Err: cause}, "supervisord at http://h:9001 is unreachable: unexpected HTTP status 401 Unauthorized"},
+		{&TimeoutError{URL: "unix:///s.sock", Doing: "stopping group web (up to 10s each)", After: 15 * time.Second, Err: context.DeadlineExceeded},
+			"supervisord at unix:///s.sock did not answer within 15s while stopping group web (up to 10s each)"},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {

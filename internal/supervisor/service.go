@@ -180,10 +180,12 @@ func (r restartService) Plan(ctx context.Context, _ ops.Request) (*ops.Plan, err
 	}, nil
 }
 
-// afterRestart waits for supervisord to come back RUNNING and reports the states.
+// afterRestart waits for supervisord to come back RUNNING and reports the
+// states. Its restart call answers only after setting its state to
+// RESTARTING, so a RUNNING seen after it is the daemon back, however soon
+// it is asked: no pause is needed before looking.
 func (b *Backend) afterRestart(ctx context.Context) (ops.Outcome, error) {
 	deadline := time.Now().Add(b.cfg.WaitTimeout)
-	time.Sleep(b.cfg.PollInterval) // let it leave RUNNING before looking
 	for {
 		_, state, err := b.client.GetState(ctx)
 		if err == nil && state == "RUNNING" {

@@ -9,8 +9,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -42,8 +44,14 @@ func newHTTPClient(u *url.URL) *http.Client {
 }
 
 // post sends one XML-RPC request body and returns the sanitised response
-// body, or an *UnreachableError (or ctx's cancellation).
+// body, or a *TimeoutError or an *UnreachableError (or ctx's cancellation).
 func (c *Client) post(ctx context.Context, body []byte) ([]byte, error) {
+	// Whether the whole request went out tells a daemon that cannot be
+	// reached from one that took the call and is slow or hung answering it.
+	var sent atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
+		WroteRequest: func(w httptrace.WroteRequestInfo) { sent.Store(w.Err == nil) },
+	})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("build request: %w", err)
@@ -54,7 +62,7 @@ func (c *Client) post(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.unreachable(err)
+		return nil, c.failed(err, sent.Load())
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -63,7 +71,7 @@ func (c *Client) post(ctx context.Context, body []byte) ([]byte, error) {
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
 	if err != nil {
-		return nil, c.unreachable(fmt.Errorf("read response: %w", err))
+		return nil, c.failed(fmt.Errorf("read response: %w", err), true)
 	}
 	if len(data) > maxResponseBytes {
 		return nil, c.unreachable(fmt.Errorf("response larger than %d bytes", maxResponseBytes))
@@ -73,6 +81,15 @@ func (c *Client) post(ctx context.Context, body []byte) ([]byte, error) {
 		return nil, c.unreachable(err)
 	}
 	return data, nil
+}
+
+// failed wraps a transport failure: a deadline that passed after the
+// request was sent is a *TimeoutError, anything else unreachable.
+func (c *Client) failed(err error, sent bool) error {
+	if sent && errors.Is(err, context.DeadlineExceeded) {
+		return &TimeoutError{URL: c.url, Err: context.DeadlineExceeded}
+	}
+	return c.unreachable(err)
 }
 
 // unreachable wraps a transport failure. net/http's *url.Error is unwrapped

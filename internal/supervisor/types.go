@@ -75,42 +75,42 @@ func (c *Client) GetProcessInfo(ctx context.Context, name string) (ProcessInfo, 
 }
 
 // StartProcess starts a process; with wait, supervisord answers once it is
-// RUNNING (after startsecs) or has failed.
+// RUNNING (after startsecs) or has failed, and the call is given that long.
 func (c *Client) StartProcess(ctx context.Context, name string, wait bool) error {
-	return c.Call(ctx, "supervisor.startProcess", nil, name, wait)
+	return c.callWaiting(ctx, waitForName(true, name), wait, "supervisor.startProcess", nil, name, wait)
 }
 
 // StopProcess stops a process; with wait, supervisord answers once it has
-// stopped.
+// stopped (within stopwaitsecs, then a kill), and the call is given that long.
 func (c *Client) StopProcess(ctx context.Context, name string, wait bool) error {
-	return c.Call(ctx, "supervisor.stopProcess", nil, name, wait)
+	return c.callWaiting(ctx, waitForName(false, name), wait, "supervisor.stopProcess", nil, name, wait)
 }
 
 // StartProcessGroup starts the processes of group not yet running.
 func (c *Client) StartProcessGroup(ctx context.Context, group string, wait bool) ([]ProcessResult, error) {
 	var out []ProcessResult
-	err := c.Call(ctx, "supervisor.startProcessGroup", &out, group, wait)
+	err := c.callWaiting(ctx, waitFor{start: true, group: group}, wait, "supervisor.startProcessGroup", &out, group, wait)
 	return out, err
 }
 
 // StopProcessGroup stops the running processes of group.
 func (c *Client) StopProcessGroup(ctx context.Context, group string, wait bool) ([]ProcessResult, error) {
 	var out []ProcessResult
-	err := c.Call(ctx, "supervisor.stopProcessGroup", &out, group, wait)
+	err := c.callWaiting(ctx, waitFor{group: group}, wait, "supervisor.stopProcessGroup", &out, group, wait)
 	return out, err
 }
 
 // StartAllProcesses starts every process not yet running.
 func (c *Client) StartAllProcesses(ctx context.Context, wait bool) ([]ProcessResult, error) {
 	var out []ProcessResult
-	err := c.Call(ctx, "supervisor.startAllProcesses", &out, wait)
+	err := c.callWaiting(ctx, waitFor{start: true}, wait, "supervisor.startAllProcesses", &out, wait)
 	return out, err
 }
 
 // StopAllProcesses stops every running process.
 func (c *Client) StopAllProcesses(ctx context.Context, wait bool) ([]ProcessResult, error) {
 	var out []ProcessResult
-	err := c.Call(ctx, "supervisor.stopAllProcesses", &out, wait)
+	err := c.callWaiting(ctx, waitFor{}, wait, "supervisor.stopAllProcesses", &out, wait)
 	return out, err
 }
 
