@@ -115,6 +115,9 @@ type fleetEnv struct {
 	pipe   *ops.Pipeline
 	hosts  map[string]*stubHost
 	cancel map[string]context.CancelFunc
+	// stop stops a host's agent without waiting for the server to forget
+	// its subscription (cancel waits for that).
+	stop map[string]func()
 	// agentKeys are the hosts' own keys; the hub pins their public halves.
 	agentKeys map[string]ed25519.PrivateKey
 }
@@ -142,7 +145,7 @@ func newFleetOn(t *testing.T, srv *natsbox.Server, dial func(name string) *nats.
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &fleetEnv{t: t, nats: srv, dial: dial, key: key, hosts: map[string]*stubHost{}, cancel: map[string]context.CancelFunc{},
+	e := &fleetEnv{t: t, nats: srv, dial: dial, key: key, hosts: map[string]*stubHost{}, cancel: map[string]context.CancelFunc{}, stop: map[string]func(){},
 		agentKeys: map[string]ed25519.PrivateKey{}}
 	for _, h := range hosts {
 		e.startAgent(h, pub)
@@ -204,6 +207,7 @@ func (e *fleetEnv) startAgent(host string, pub ed25519.PublicKey) {
 	go func() { defer close(done); _ = ag.Run(ctx) }()
 	stop := func() { cancel(); <-done; nc.Close() }
 	e.cancel[host] = func() { stop(); e.waitGone(host) }
+	e.stop[host] = stop
 	e.t.Cleanup(stop)
 	// Wait until the agent's subscription reached the server.
 	if err := nc.Flush(); err != nil {
