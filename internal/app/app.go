@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,6 +27,7 @@ import (
 	"github.com/poolvisor/poolvisor/internal/config"
 	"github.com/poolvisor/poolvisor/internal/fleet"
 	"github.com/poolvisor/poolvisor/internal/history"
+	"github.com/poolvisor/poolvisor/internal/lease"
 	"github.com/poolvisor/poolvisor/internal/metrics"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/phpfpm"
@@ -48,6 +50,7 @@ type App struct {
 	Hub        *fleet.Hub             // in hub mode: routes operations to the agents
 	chatHealth []func() ops.Component // the chat connections serve runs
 	db         *sql.DB
+	lease      *lease.Lease // this process's, in the data directory
 
 	version string // announced by a fleet agent
 
@@ -84,6 +87,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a.db = db
+	if err := a.takeLease(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	built := false
+	defer func() {
+		if !built {
+			a.lease.Release()
+		}
+	}()
 	approvals, err := approval.New(ctx, db)
 	if err != nil {
 		db.Close()
@@ -165,6 +178,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Log:         log,
 		ResolveHost: resolve,
 	})
+	built = true
 	return a, nil
 }
 
@@ -178,7 +192,7 @@ func (a *App) Close() error {
 		a.nc.Close()
 	}
 	a.natsMu.Unlock()
-	return a.db.Close()
+	return errors.Join(a.db.Close(), a.lease.Release())
 }
 
 func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.Store, log *slog.Logger) error {
@@ -196,7 +210,7 @@ func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.S
 		Host: cfg.Host, URL: cfg.Supervisor.URL,
 		Username: cfg.Supervisor.Username, Password: cfg.Supervisor.Password,
 		ConfigFile: cfg.Supervisor.ConfigFile, ProgramDir: cfg.Supervisor.ProgramDir, LogDir: cfg.Supervisor.LogDir,
-		EventsCommand: eventsCommand(cfg.DataDir),
+		EventsCommand: eventsCommand(cfg.DataDir), StagingDir: a.lease.StagingDir(),
 	}, log.With("backend", "supervisor"))
 	if err != nil {
 		return err
@@ -236,6 +250,7 @@ func (a *App) addFPM(handlers map[string]ops.Handler, versions *history.Store, l
 		return
 	}
 	fc, err := phpfpm.FromConfig(cfg.Host, cfg.PHPFPM)
+	fc.StagingDir = a.lease.StagingDir()
 	if err == nil {
 		a.FPM, err = phpfpm.New(fc, log.With("backend", "phpfpm"))
 	}
