@@ -155,9 +155,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	if a.Supervisor != nil {
 		a.Supervisor.Client().Observe(a.Metrics.XMLRPCCall)
 	}
-	var hist ops.History // nil on a hub: the agents keep the versions
+	var hist ops.History    // nil on a hub: the agents keep the versions
+	var journal ops.Journal // and journal the writes
 	if versions != nil {
-		hist = versions
+		hist, journal = versions, trail
 	}
 	a.Pipeline = ops.New(ops.Config{
 		Host:      cfg.Host,
@@ -173,11 +174,14 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		},
 		Handlers:    handlers,
 		History:     hist,
+		Journal:     journal,
+		Lease:       a.lease.ID(),
 		Health:      a.health,
 		Observer:    a.Metrics,
 		Log:         log,
 		ResolveHost: resolve,
 	})
+	a.reconcile(ctx)
 	built = true
 	return a, nil
 }

@@ -1,6 +1,10 @@
 package app
 
-import "github.com/poolvisor/poolvisor/internal/lease"
+import (
+	"context"
+
+	"github.com/poolvisor/poolvisor/internal/lease"
+)
 
 // takeLease marks this process as running in the data directory and removes
 // what dead processes left there: their staging copies of config files.
@@ -18,4 +22,18 @@ func (a *App) takeLease() error {
 		a.Log.Info("removed the staging directories of poolvisor processes that died", "dirs", removed)
 	}
 	return nil
+}
+
+// reconcile settles the writes of poolvisor processes that died in the
+// middle of one, so the audit and the history show them as interrupted.
+func (a *App) reconcile(ctx context.Context) {
+	alive := func(owner string) bool { return lease.Alive(a.Config.DataDir, owner) }
+	entries, err := a.Pipeline.Reconcile(ctx, alive)
+	if err != nil {
+		a.Log.Error("could not settle every interrupted write", "err", err)
+	}
+	for _, e := range entries {
+		a.Log.Warn("a write was interrupted by the end of its poolvisor process",
+			"operation", e.Operation, "target", e.Target, "found", e.Found, "write", e.Write)
+	}
 }

@@ -48,6 +48,8 @@ type Result struct {
 	Data       any    `json:"data"`
 	// Diffs show what a write changed, or would change (plans, approvals).
 	Diffs []Diff `json:"diffs,omitempty"`
+
+	write int64 // the journal's id of the write, for its outcome entry
 }
 
 // Outcome is what a handler returns on success.
