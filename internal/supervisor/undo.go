@@ -34,7 +34,7 @@ func (b *Backend) undo(ctx context.Context, c fileChange, group string) (string,
 	if err := put(c.path, c.old); err != nil {
 		b.log.Error("could not restore a file after a failed apply", "file", c.path, "err", err)
 		return fmt.Sprintf("restoring %s FAILED (%v), so it holds the new content, and supervisord may run it. "+
-			"Put the previous content back by hand (%s shows it) and run /supervisor update%s.",
+			"Put the previous content back by hand%s and run /supervisor update%s.",
 			c.path, err, historyHint(group), nameArg(group)), false
 	}
 	restored := fmt.Sprintf("%s is as it was", c.path)
@@ -110,7 +110,7 @@ func nameArg(group string) string {
 
 func historyHint(group string) string {
 	if group == "" {
-		return "the file's backup"
+		return ""
 	}
-	return "/supervisor history " + group
+	return " (/supervisor history " + group + " shows it)"
 }
