@@ -136,6 +136,10 @@ func TestReconcileInterruptedWrites(t *testing.T) {
 	}
 	write("applied", "[program:applied]\n", dead)
 	write("notapplied", "", dead)
+	litter := filepath.Join(f.dir, ".notapplied.conf.42.poolvisor-tmp") // killed inside atomicfile.WriteFile
+	if err := os.WriteFile(litter, []byte("[program:notapplied]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	write("garbled", "[program:garb", dead)
 	write("running", "", live)
 
@@ -153,6 +157,9 @@ func TestReconcileInterruptedWrites(t *testing.T) {
 	want := map[string]string{"applied": ops.FoundApplied, "notapplied": ops.FoundNotApplied, "garbled": ops.FoundUnknown}
 	if len(found) != 3 || found["applied"] != want["applied"] || found["notapplied"] != want["notapplied"] || found["garbled"] != want["garbled"] {
 		t.Errorf("found %v, want %v", found, want)
+	}
+	if _, err := os.Stat(litter); !os.IsNotExist(err) {
+		t.Errorf("half-written temporary file left: %v", err)
 	}
 	list, err := f.versions.List(ctx, "supervisor.program", "applied")
 	if err != nil || len(list) != 1 || list[0].Operation != "supervisor.program.add (interrupted)" || list[0].Actor != "local:alice" {

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/poolvisor/poolvisor/internal/atomicfile"
 )
 
 // Reconcile settles the writes that processes now dead began and never
@@ -54,7 +56,16 @@ func (p *Pipeline) Reconcile(ctx context.Context, alive func(owner string) bool)
 func (p *Pipeline) interrupted(ctx context.Context, in Intent) (AuditEntry, error) {
 	disk := make([][]byte, len(in.Changes))
 	applied, old := 0, 0
+	var litter []string
 	for i, c := range in.Changes {
+		// A process killed inside atomicfile.WriteFile leaves its temporary
+		// copy of the new content beside the file.
+		for _, tmp := range atomicfile.Leftovers(c.Path) {
+			if err := os.Remove(tmp); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return AuditEntry{}, fmt.Errorf("remove %s: %w", tmp, err)
+			}
+			litter = append(litter, tmp)
+		}
 		b, err := os.ReadFile(c.Path)
 		if errors.Is(err, os.ErrNotExist) {
 			b, err = nil, nil
@@ -100,6 +111,9 @@ func (p *Pipeline) interrupted(ctx context.Context, in Intent) (AuditEntry, erro
 	e.Time = p.cfg.Now().UTC()
 	e.Status, e.Found = AuditInterrupted, found
 	e.Message = interruptedText(in, found, recorded)
+	if len(litter) > 0 {
+		e.Message += fmt.Sprintf(" Removed %d half-written temporary file(s).", len(litter))
+	}
 	return e, nil
 }
 
