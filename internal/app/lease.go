@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"time"
 
 	"github.com/poolvisor/poolvisor/internal/lease"
 )
@@ -14,6 +15,12 @@ func (a *App) takeLease() error {
 		return err
 	}
 	a.lease = l
+	a.sweep()
+	return nil
+}
+
+// sweep removes the staging directories of processes that died.
+func (a *App) sweep() {
 	removed, err := lease.Sweep(a.Config.DataDir)
 	if err != nil {
 		a.Log.Warn("could not remove everything dead poolvisor processes left", "err", err)
@@ -21,7 +28,6 @@ func (a *App) takeLease() error {
 	if len(removed) > 0 {
 		a.Log.Info("removed the staging directories of poolvisor processes that died", "dirs", removed)
 	}
-	return nil
 }
 
 // reconcile settles the writes of poolvisor processes that died in the
@@ -35,5 +41,24 @@ func (a *App) reconcile(ctx context.Context) {
 	for _, e := range entries {
 		a.Log.Warn("a write was interrupted by the end of its poolvisor process",
 			"operation", e.Operation, "target", e.Target, "found", e.Found, "write", e.Write)
+	}
+}
+
+// reconcileInterval is how often serve, which runs for months, settles the
+// writes and removes the staging directories of exec and console processes
+// that died beside it. Every process also does both at its start.
+const reconcileInterval = time.Minute
+
+func (a *App) reconcileEvery(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			a.sweep()
+			a.reconcile(ctx)
+		}
 	}
 }
