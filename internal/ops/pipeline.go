@@ -178,7 +178,7 @@ func (p *Pipeline) apply(ctx context.Context, res Result, op Operation, plan *Pl
 		res.Message = out.Message
 		res.Data = out.Data
 	}
-	p.recordVersions(ctx, out.Changes, meta)
+	p.recordVersions(context.WithoutCancel(ctx), out.Changes, meta) // what was written is recorded, even for a caller gone
 	res.Diffs = Diffs(out.Changes)
 	res.Message += diffText(res.Diffs)
 	return res
