@@ -135,3 +135,20 @@ func TestKilledPoolCreateIsReconciled(t *testing.T) {
 		})
 	}
 }
+
+// A write in progress in a live process is not taken for an interrupted
+// one by a process starting beside it: it shows as started, then as its
+// outcome once it ends.
+func TestWriteInProgressIsNotReconciled(t *testing.T) {
+	e := newEnv(t)
+	p := e.startPaused("alice", `supervisor add busy --command "/bin/sh -c 'while true; do sleep 1; done'"`, "after-intent", t.TempDir())
+	if rows := e.auditOf("busy"); len(rows) != 1 || rows[0].Status != "started" {
+		t.Fatalf("audit of a write in progress: %+v", rows)
+	}
+	if r := p.resume(); r.Status != "ok" {
+		t.Fatalf("the resumed add: %s %s", r.Status, r.Message)
+	}
+	if rows := e.auditOf("busy"); len(rows) != 1 || rows[0].Status != "ok" || rows[0].Write == 0 {
+		t.Errorf("audit after the write ended: %+v", rows)
+	}
+}
