@@ -29,7 +29,8 @@ type change struct {
 
 // Begin implements ops.Journal. The transaction is committed with
 // synchronous=FULL, so the intent is on disk, power loss included, before
-// the caller writes the first byte of config.
+// the caller writes the first byte of config. When the mirror file cannot
+// be appended to, Begin returns the recorded intent's id with the error.
 func (l *Log) Begin(ctx context.Context, in ops.Intent) (int64, error) {
 	conn, err := l.db.Conn(ctx)
 	if err != nil {

@@ -65,6 +65,8 @@ var ErrNoIntent = errors.New("no such unfinished write")
 type Journal interface {
 	// Begin records, durably and in one step, the intent and its started
 	// entry (which carries the new intent's id as Write), and returns the id.
+	// An error with an id means the intent is recorded, but a copy of the
+	// entry elsewhere (a mirror file) failed.
 	Begin(ctx context.Context, in Intent) (int64, error)
 	// Finish records e, the write's outcome or interrupted entry, and
 	// forgets intent id, in one step.
@@ -105,8 +107,11 @@ func (p *Pipeline) begin(ctx context.Context, op Operation, changes []FileChange
 	}
 	p.stamp(&e, op)
 	id, err := p.cfg.Journal.Begin(ctx, Intent{Owner: p.cfg.Lease, Actor: meta.Actor, Entry: e, Changes: real})
-	if err != nil {
+	if err != nil && id == 0 {
 		return 0, Fail(err, "could not record the write in the audit trail before making it; nothing was changed")
+	}
+	if err != nil {
+		p.cfg.Log.Error("audit record failed", "operation", e.Operation, "err", err)
 	}
 	return id, nil
 }
