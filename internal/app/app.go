@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -26,6 +27,7 @@ import (
 	"github.com/poolvisor/poolvisor/internal/config"
 	"github.com/poolvisor/poolvisor/internal/fleet"
 	"github.com/poolvisor/poolvisor/internal/history"
+	"github.com/poolvisor/poolvisor/internal/lease"
 	"github.com/poolvisor/poolvisor/internal/metrics"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/phpfpm"
@@ -49,6 +51,7 @@ type App struct {
 	Hub        *fleet.Hub             // in hub mode: routes operations to the agents
 	chatHealth []func() ops.Component // the chat connections serve runs
 	db         *sql.DB
+	lease      *lease.Lease // this process's, in the data directory
 
 	version string // announced by a fleet agent
 
@@ -85,6 +88,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a.db = db
+	if err := a.takeLease(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	built := false
+	defer func() {
+		if !built {
+			a.lease.Release()
+		}
+	}()
 	approvals, err := approval.New(ctx, db)
 	if err != nil {
 		db.Close()
@@ -143,9 +156,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	if a.Supervisor != nil {
 		a.Supervisor.Client().Observe(a.Metrics.XMLRPCCall)
 	}
-	var hist ops.History // nil on a hub: the agents keep the versions
+	var hist ops.History    // nil on a hub: the agents keep the versions
+	var journal ops.Journal // and journal the writes
 	if versions != nil {
-		hist = versions
+		hist, journal = versions, trail
 	}
 	a.Pipeline = ops.New(ops.Config{
 		Host:        cfg.Host,
@@ -162,11 +176,15 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		},
 		Handlers:    handlers,
 		History:     hist,
+		Journal:     journal,
+		Lease:       a.lease.ID(),
 		Health:      a.health,
 		Observer:    a.Metrics,
 		Log:         log,
 		ResolveHost: resolve,
 	})
+	a.reconcile(ctx)
+	built = true
 	return a, nil
 }
 
@@ -180,7 +198,7 @@ func (a *App) Close() error {
 		a.nc.Close()
 	}
 	a.natsMu.Unlock()
-	return a.db.Close()
+	return errors.Join(a.db.Close(), a.lease.Release())
 }
 
 func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.Store, log *slog.Logger) error {
@@ -200,6 +218,7 @@ func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.S
 		Username: cfg.Supervisor.Username, Password: cfg.Supervisor.Password,
 		ConfigFile: cfg.Supervisor.ConfigFile, ProgramDir: cfg.Supervisor.ProgramDir, LogDir: cfg.Supervisor.LogDir,
 		EventsCommand: events, EventsRefused: refused, Policy: WritePolicy(cfg),
+		StagingDir: a.lease.StagingDir(),
 	}, log.With("backend", "supervisor"))
 	if err != nil {
 		return err
@@ -240,6 +259,7 @@ func (a *App) addFPM(handlers map[string]ops.Handler, versions *history.Store, l
 	}
 	fc, err := phpfpm.FromConfig(cfg.Host, cfg.PHPFPM)
 	fc.Policy = WritePolicy(cfg)
+	fc.StagingDir = a.lease.StagingDir()
 	if err == nil {
 		a.FPM, err = phpfpm.New(fc, log.With("backend", "phpfpm"))
 	}

@@ -33,7 +33,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "poolvisor")
-	build := exec.Command("go", "build", "-o", binary, "../../cmd/poolvisor")
+	// The test hooks let a test stop a write at a named point (testhook).
+	build := exec.Command("go", "build", "-tags", "poolvisor_testhooks", "-o", binary, "../../cmd/poolvisor")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build poolvisor:", err)

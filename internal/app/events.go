@@ -67,6 +67,7 @@ func Events(ctx context.Context, socket string, stdin io.Reader, stdout, stderr 
 // startBackground starts what serve runs beside its endpoints: the event
 // socket and the reconciliation that keeps the live program state honest.
 func (a *App) startBackground(ctx context.Context) {
+	go a.reconcileEvery(ctx, reconcileInterval)
 	if a.FPM != nil && a.Alerts != nil {
 		go a.watchPools(ctx)
 	}

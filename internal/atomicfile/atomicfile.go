@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // TempSuffix ends the name of every temporary file. It matches no daemon's
@@ -52,6 +53,22 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 		return fmt.Errorf("replace %s: %w", path, err)
 	}
 	return syncDir(dir)
+}
+
+// Leftovers returns the temporary files that WriteFile calls on path left
+// behind because their process died before renaming them (a kill -9 in the
+// middle of a write): each holds a copy of what was being written.
+func Leftovers(path string) []string {
+	dir, base := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	matches, _ := filepath.Glob(filepath.Join(dir, "."+escapeGlob(base)+".*"+TempSuffix))
+	return matches
+}
+
+func escapeGlob(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`).Replace(s)
 }
 
 // Remove removes path and syncs its directory, so the removal survives a crash.

@@ -48,3 +48,17 @@ func TestTempNameMissesIncludeGlob(t *testing.T) {
 		t.Error("temporary name matches *.conf")
 	}
 }
+
+func TestLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "web[1].conf")
+	for _, name := range []string{".web[1].conf.123" + TempSuffix, ".other.conf.9" + TempSuffix, "web[1].conf"} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := Leftovers(path)
+	if len(got) != 1 || got[0] != filepath.Join(dir, ".web[1].conf.123"+TempSuffix) {
+		t.Errorf("Leftovers = %v", got)
+	}
+}

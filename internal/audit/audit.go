@@ -1,7 +1,9 @@
 // Package audit records who did what, when, and how it ended: every request,
 // including denied, invalid and pending ones, and every approval decision.
 // Entries live in the embedded database (for /ops audit) and are mirrored to
-// an append-only JSON-lines file for log shippers.
+// an append-only JSON-lines file for log shippers. The same store keeps the
+// journal of writes in progress (journal.go), so that a write and its
+// started entry are recorded together, before any file is touched.
 package audit
 
 import (
@@ -21,6 +23,11 @@ CREATE TABLE IF NOT EXISTS audit (
 	id    INTEGER PRIMARY KEY AUTOINCREMENT,
 	time  INTEGER NOT NULL, -- unix nanoseconds
 	entry TEXT NOT NULL     -- JSON of ops.AuditEntry
+);
+CREATE TABLE IF NOT EXISTS writes (
+	id     INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: entries name it as "write"
+	owner  TEXT NOT NULL, -- the lease of the process applying it
+	intent TEXT NOT NULL  -- JSON: who, the started entry, the files' bytes before and after
 );
 `
 
@@ -44,23 +51,44 @@ func New(ctx context.Context, db *sql.DB, jsonPath string) (*Log, error) {
 
 // Record implements ops.AuditLog.
 func (l *Log) Record(ctx context.Context, e ops.AuditEntry) error {
+	e, err := insert(ctx, l.db, e)
+	if err != nil {
+		return err
+	}
+	return l.mirror(e)
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+}
+
+// insert adds e to the audit table and returns it with its id.
+func insert(ctx context.Context, db execer, e ops.AuditEntry) (ops.AuditEntry, error) {
 	if e.Time.IsZero() {
 		e.Time = time.Now().UTC()
 	}
 	body, err := json.Marshal(e)
 	if err != nil {
-		return fmt.Errorf("encode audit entry: %w", err)
+		return e, fmt.Errorf("encode audit entry: %w", err)
 	}
-	res, err := l.db.ExecContext(ctx, `INSERT INTO audit (time, entry) VALUES (?, ?)`, e.Time.UnixNano(), string(body))
+	res, err := db.ExecContext(ctx, `INSERT INTO audit (time, entry) VALUES (?, ?)`, e.Time.UnixNano(), string(body))
 	if err != nil {
-		return fmt.Errorf("insert audit entry: %w", err)
-	}
-	if l.jsonPath == "" {
-		return nil
+		return e, fmt.Errorf("insert audit entry: %w", err)
 	}
 	if id, err := res.LastInsertId(); err == nil {
 		e.ID = id
-		body, _ = json.Marshal(e) // the same value encoded a moment ago
+	}
+	return e, nil
+}
+
+// mirror appends e to the JSON-lines file.
+func (l *Log) mirror(e ops.AuditEntry) error {
+	if l.jsonPath == "" {
+		return nil
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode audit entry: %w", err)
 	}
 	return l.appendLine(append(body, '\n'))
 }
@@ -79,9 +107,14 @@ func (l *Log) appendLine(line []byte) error {
 	return f.Close()
 }
 
-// Recent implements ops.AuditLog: the last n entries, oldest first.
+// Recent implements ops.AuditLog: the last n entries, oldest first. The
+// started entry of a write that has ended is left out: the entry of its
+// outcome (or interrupted) follows it and says all it said. The JSON-lines
+// mirror keeps both.
 func (l *Log) Recent(ctx context.Context, n int) ([]ops.AuditEntry, error) {
-	rows, err := l.db.QueryContext(ctx, `SELECT id, entry FROM audit ORDER BY id DESC LIMIT ?`, n)
+	rows, err := l.db.QueryContext(ctx, `SELECT id, entry FROM audit
+		WHERE json_extract(entry, '$.status') != 'started' OR json_extract(entry, '$.write') IN (SELECT id FROM writes)
+		ORDER BY id DESC LIMIT ?`, n)
 	if err != nil {
 		return nil, fmt.Errorf("read audit trail: %w", err)
 	}

@@ -110,6 +110,12 @@ func (s *Store) Record(ctx context.Context, c ops.FileChange, meta ops.VersionMe
 	return tx.Commit()
 }
 
+// Latest implements ops.History.
+func (s *Store) Latest(ctx context.Context, path string) ([]byte, bool, error) {
+	v, found, err := latest(ctx, s.db, path)
+	return v.Content, found, err
+}
+
 func same(a, b []byte) bool { return (a == nil) == (b == nil) && bytes.Equal(a, b) }
 
 func insert(ctx context.Context, tx *sql.Tx, v Version) error {

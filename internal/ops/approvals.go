@@ -118,6 +118,7 @@ func (p *Pipeline) decide(ctx context.Context, actor Actor, op Operation) Result
 		return res
 	}
 	applied := p.applyApproved(ctx, actor, a)
+	applied.write = 0 // its audit entry is recorded; the decision's is not the write's
 	if err := p.cfg.Approvals.Finish(ctx, a.ID, applied.Status); err != nil {
 		p.cfg.Log.Error("could not record approval outcome", "approval", a.ID, "err", err)
 	}
@@ -140,6 +141,7 @@ func (p *Pipeline) applyApproved(ctx context.Context, approver Actor, a Approval
 			Actor: a.Requester.String(), ActorName: a.Requester.Name, Operation: a.Op.Name,
 			Target: a.Op.Target, Args: RedactArgs(a.Op.Args), Status: res.Status,
 			Message: firstLine(res.Message), ApprovalID: a.ID, Approver: approver.String(),
+			Write: res.write,
 		}, a.Op)
 	}()
 	h, ok := p.handlers[a.Op.Name]
@@ -156,7 +158,7 @@ func (p *Pipeline) applyApproved(ctx context.Context, approver Actor, a Approval
 		res = p.fail(res, Conflictf("what %s would change has changed since it was requested; nothing was done. Now:\n%s", a.ID, secret.Pairs(plan.Summary)))
 		return res
 	}
-	res = p.apply(ctx, res, plan, VersionMeta{Actor: a.Requester, Operation: a.Op.Name, ApprovalID: a.ID, Approver: approver.String()})
+	res = p.apply(ctx, res, a.Op, plan, VersionMeta{Actor: a.Requester, Operation: a.Op.Name, ApprovalID: a.ID, Approver: approver.String()})
 	return res
 }
 

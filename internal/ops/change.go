@@ -61,4 +61,7 @@ type History interface {
 	// the newest recorded version, someone changed the file by hand: that
 	// state is recorded first, as made outside poolvisor, so nothing is lost.
 	Record(ctx context.Context, c FileChange, meta VersionMeta) error
+	// Latest returns the newest recorded content of path (nil: recorded as
+	// absent) and whether any version of it is recorded.
+	Latest(ctx context.Context, path string) ([]byte, bool, error)
 }

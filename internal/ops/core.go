@@ -68,12 +68,18 @@ func (p *Pipeline) readAudit(ctx context.Context, req Request) (Outcome, error) 
 	// covers those recorded before a secret's rule reached them.
 	for i, e := range entries {
 		entries[i].Args, entries[i].Message = RedactArgs(e.Args), secret.Pairs(e.Message)
+		entries[i].Files = pathsOnly(entries[i].Files)
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Last %d audit entries (oldest first):\n", len(entries))
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	var notes []string
 	for _, e := range entries {
-		line := fmt.Sprintf("  %s\t%s\t%s\t%s", e.Time.UTC().Format("2006-01-02 15:04:05"), e.Status, e.Actor, e.Operation)
+		status := string(e.Status)
+		if e.Found != "" { // interrupted: what the next process found on disk
+			status += " (" + e.Found + ")"
+		}
+		line := fmt.Sprintf("  %s\t%s\t%s\t%s", e.Time.UTC().Format("2006-01-02 15:04:05"), status, e.Actor, e.Operation)
 		if e.Target != "" {
 			line += " " + e.Target
 		}
@@ -87,10 +93,33 @@ func (p *Pipeline) readAudit(ctx context.Context, req Request) (Outcome, error) 
 			}
 			line += "]"
 		}
+		if e.Write != 0 && (e.Status == AuditStarted || e.Status == AuditInterrupted) {
+			line += fmt.Sprintf("  [write %d]", e.Write)
+			if e.Status == AuditInterrupted {
+				notes = append(notes, fmt.Sprintf("  write %d: %s", e.Write, e.Message))
+			}
+		}
 		fmt.Fprintln(w, line)
 	}
 	w.Flush()
+	if len(notes) > 0 {
+		fmt.Fprintf(&b, "Interrupted writes (their poolvisor process ended in the middle of them):\n%s\n", strings.Join(notes, "\n"))
+	}
 	return Outcome{Message: strings.TrimRight(b.String(), "\n"), Data: map[string]any{"entries": entries}}, nil
+}
+
+// pathsOnly leaves out the digests of files: a digest of a whole file lets
+// whoever can read the audit test guesses of a weak secret in it. They stay
+// in the stored trail and its JSON-lines mirror, which only root reads.
+func pathsOnly(files []FileDigest) []FileDigest {
+	if files == nil {
+		return nil
+	}
+	out := make([]FileDigest, len(files))
+	for i, f := range files {
+		out[i] = FileDigest{Path: f.Path}
+	}
+	return out
 }
 
 // HostInfo is one host as /ops hosts shows it.

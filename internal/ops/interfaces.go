@@ -135,6 +135,11 @@ type AuditEntry struct {
 	Message    string    `json:"message,omitempty"`
 	ApprovalID string    `json:"approval_id,omitempty"`
 	Approver   string    `json:"approver,omitempty"`
+	// Write links the entries of one write that changes files: started,
+	// then its outcome or interrupted (see Journal).
+	Write int64        `json:"write,omitempty"`
+	Files []FileDigest `json:"files,omitempty"` // started and interrupted entries
+	Found string       `json:"found,omitempty"` // interrupted entries: FoundApplied, ...
 }
 
 // AuditLog records every request and decision.

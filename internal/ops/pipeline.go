@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/poolvisor/poolvisor/internal/secret"
+	"github.com/poolvisor/poolvisor/internal/testhook"
 )
 
 // ApprovalPolicy says which operations wait for a second person, and who may decide.
@@ -61,6 +62,12 @@ type Config struct {
 	// when another process serves it (fleet mode's hub), or an error when it
 	// cannot target one. Nil: only this host, and --host must name it.
 	ResolveHost func(actor Actor, op Operation) (string, error)
+	// Journal records every write that changes files before it touches
+	// them; nil keeps no journal (a fleet hub, which writes no files).
+	Journal Journal
+	// Lease is this process's lease (internal/lease): the owner of the
+	// writes it journals.
+	Lease string
 }
 
 // Pipeline is the one path every request takes: parse, authorize, plan,
@@ -174,13 +181,21 @@ func (p *Pipeline) execute(ctx context.Context, actor Actor, op *Operation) Resu
 	if gate := p.cfg.Policy.gate(op.Name, plan); len(gate) > 0 || plan.NeedsApproval {
 		return p.hold(ctx, actor, *op, plan, gate)
 	}
-	return p.apply(ctx, res, plan, VersionMeta{Actor: actor, Operation: op.Name})
+	return p.apply(ctx, res, *op, plan, VersionMeta{Actor: actor, Operation: op.Name})
 }
 
-// apply carries plan out, records the versions of the files it wrote and
-// shows their diffs.
-func (p *Pipeline) apply(ctx context.Context, res Result, plan *Plan, meta VersionMeta) Result {
+// apply journals the write, carries plan out, records the versions of the
+// files it wrote and shows their diffs. The caller's audit entry of the
+// result finishes the journal's intent (res.write).
+func (p *Pipeline) apply(ctx context.Context, res Result, op Operation, plan *Plan, meta VersionMeta) Result {
+	write, err := p.begin(ctx, op, plan.Changes, meta)
+	if err != nil {
+		return p.fail(res, err)
+	}
+	res.write = write
+	testhook.Pause("after-intent")
 	out, err := plan.Apply(ctx)
+	testhook.Pause("after-apply")
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {
@@ -196,7 +211,7 @@ func (p *Pipeline) apply(ctx context.Context, res Result, plan *Plan, meta Versi
 	if out.Private != "" {
 		res.Private = &Private{To: meta.Actor, Text: out.Private}
 	}
-	p.recordVersions(ctx, out.Changes, meta)
+	p.recordVersions(context.WithoutCancel(ctx), out.Changes, meta) // what was written is recorded, even for a caller gone
 	res.Diffs = Diffs(out.Changes)
 	res.Message += diffText(res.Diffs)
 	return res
@@ -235,6 +250,7 @@ func (p *Pipeline) record(ctx context.Context, actor Actor, op Operation, res Re
 		Actor: actor.String(), ActorName: actor.Name,
 		Operation: op.Name, Target: op.Target, Args: RedactArgs(op.Args),
 		Status: res.Status, Message: firstLine(res.Message), ApprovalID: res.ApprovalID,
+		Write: res.write,
 	}
 	if op.Name == "ops.approve" { // a decision: the actor is the approver
 		e.ApprovalID, e.Approver = op.Target, actor.String()
@@ -242,7 +258,24 @@ func (p *Pipeline) record(ctx context.Context, actor Actor, op Operation, res Re
 	p.audit(ctx, e, op)
 }
 
+// audit records e; the outcome of a journaled write also finishes its intent.
 func (p *Pipeline) audit(ctx context.Context, e AuditEntry, op Operation) {
+	p.stamp(&e, op)
+	var err error
+	if e.Write != 0 && p.cfg.Journal != nil {
+		// Even when the request was cancelled: an intent left open would
+		// be reported as interrupted by the next process.
+		err = p.cfg.Journal.Finish(context.WithoutCancel(ctx), e.Write, e)
+	} else {
+		err = p.cfg.Audit.Record(ctx, e)
+	}
+	if err != nil {
+		p.cfg.Log.Error("audit record failed", "operation", e.Operation, "err", err)
+	}
+}
+
+// stamp sets e's time and host.
+func (p *Pipeline) stamp(e *AuditEntry, op Operation) {
 	e.Time = p.cfg.Now().UTC()
 	e.Host = p.cfg.Host
 	// A refusal may quote what was typed.
@@ -253,9 +286,6 @@ func (p *Pipeline) audit(ctx context.Context, e AuditEntry, op Operation) {
 	if e.Operation == "" {
 		e.Operation = "(unparsed)"
 		e.Target = redactText(op.Text)
-	}
-	if err := p.cfg.Audit.Record(ctx, e); err != nil {
-		p.cfg.Log.Error("audit record failed", "operation", e.Operation, "err", err)
 	}
 }
 

@@ -51,6 +51,8 @@ type Result struct {
 	// Private is for one person alone, like a generated password: never
 	// in Message or Data, the audit trail, a log or what a channel sees.
 	Private *Private `json:"-"`
+
+	write int64 // the journal's id of the write, for its outcome entry
 }
 
 // Private is text for one person alone: the requester of the operation,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/poolvisor/poolvisor/internal/atomicfile"
 	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/testhook"
 )
 
 // change is one write to the pool dir: a pool file before and after.
@@ -80,6 +81,7 @@ func (b *Backend) applyChange(ctx context.Context, c change, fingerprint string)
 	if err := writeOrRemove(c.path, c.after); err != nil {
 		return ops.Fail(err, "cannot write %s; nothing was changed", c.path)
 	}
+	testhook.Pause("after-write")
 	// Once the file is written, the reload and any rollback run to the end
 	// even if the caller gives up waiting.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*b.cfg.ReloadTimeout+b.cfg.CallTimeout)

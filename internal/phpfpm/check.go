@@ -13,6 +13,7 @@ import (
 
 	"github.com/poolvisor/poolvisor/internal/atomicfile"
 	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/testhook"
 )
 
 // phpCheck is validation stage 2: php-fpm's own test (php-fpm -t) of the
@@ -24,7 +25,7 @@ func (b *Backend) phpCheck(ctx context.Context, file string, content []byte) err
 	if err != nil {
 		return ops.Fail(err, "cannot read php-fpm's main config %s", b.cfg.MainConfig)
 	}
-	stage, err := os.MkdirTemp("", "poolvisor-fpm-check-")
+	stage, err := os.MkdirTemp(b.cfg.StagingDir, "poolvisor-fpm-check-")
 	if err != nil {
 		return ops.Fail(err, "cannot create a staging directory for php-fpm's test")
 	}
@@ -53,6 +54,7 @@ func (b *Backend) phpCheck(ctx context.Context, file string, content []byte) err
 		return ops.Fail(err, "cannot stage the main config for php-fpm's test")
 	}
 
+	testhook.Pause("in-check")
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.CallTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, b.cfg.Binary, "-t", "-y", stagedMain)

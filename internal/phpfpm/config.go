@@ -38,6 +38,11 @@ type Config struct {
 	// ReloadTimeout bounds how long a reload or restart may take to come
 	// back ready (default 15 s).
 	ReloadTimeout time.Duration
+	// StagingDir is where php-fpm -t reads its staged copies of the config
+	// (secrets included): the process's directory inside data_dir, swept at
+	// the next start if the process dies. Empty: the system's temporary
+	// directory (tests and library use).
+	StagingDir string
 }
 
 // ServiceConfig says how php-fpm is reloaded, restarted and asked for its

@@ -10,6 +10,7 @@ import (
 
 	"github.com/poolvisor/poolvisor/internal/atomicfile"
 	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/testhook"
 )
 
 // fileChange is one config file going from old to new bytes. A nil old means
@@ -32,62 +33,56 @@ func put(path string, b []byte) error {
 
 // applyFile writes c, has supervisord reread its configuration, and applies
 // the change to group alone (the `supervisorctl update` sequence for one
-// group). When supervisord refuses the new configuration, the file is put
-// back byte for byte and supervisord rereads again, so neither the disk nor
-// the daemon keeps anything of the change.
+// group). When supervisord refuses the new configuration or cannot act on
+// it, the file is put back byte for byte and supervisord brought back in
+// line with it (undo.go), so neither the disk nor the daemon keeps anything
+// of the change; when that cannot be done, the answer says what was left.
 func (b *Backend) applyFile(ctx context.Context, c fileChange, group string) error {
-	changes, err := b.writeAndReread(ctx, c)
+	changes, err := b.writeAndReread(ctx, c, group)
 	if err != nil {
 		return err
 	}
-	mine := changes.only(group)
-	if err := b.applyChanges(ctx, mine); err != nil {
-		// supervisord accepted the file but could not act on it: put the old
-		// file back and bring the old group back, so the host runs as before.
-		rerr := b.restore(ctx, c)
-		if rerr == nil {
-			back, cerr := b.changes(ctx)
-			if cerr == nil {
-				rerr = b.applyChanges(ctx, back.only(group))
-			}
-		}
-		_, msg := ops.UserError(err)
-		if rerr != nil {
-			_, rmsg := ops.UserError(rerr)
-			return ops.Fail(errors.Join(err, rerr), "applying %s failed (%s), and so did restoring it (%s)", group, msg, rmsg)
-		}
-		return ops.Fail(err, "applying %s failed, so the change was rolled back: %s", group, msg)
+	if err := b.applyChanges(context.WithoutCancel(ctx), changes.only(group)); err != nil {
+		return b.failed(ctx, c, group, "applying "+group, err)
 	}
 	return nil
 }
 
 // writeAndReread writes c and has supervisord reread its configuration,
 // which parses every file; when it refuses, the old bytes go back.
-func (b *Backend) writeAndReread(ctx context.Context, c fileChange) (Changes, error) {
+func (b *Backend) writeAndReread(ctx context.Context, c fileChange, group string) (Changes, error) {
 	if err := put(c.path, c.new); err != nil {
 		return Changes{}, ops.Fail(err, "could not write %s; nothing was changed", c.path)
 	}
-	changes, err := b.changes(ctx)
+	testhook.Pause("after-write")
+	// Once the file is written, what follows runs to its end even if the
+	// caller gives up waiting, as the rollback must.
+	changes, err := b.changes(context.WithoutCancel(ctx))
 	if err != nil {
-		if rerr := b.restore(ctx, c); rerr != nil {
-			return Changes{}, rerr
-		}
-		_, msg := ops.UserError(err)
-		return Changes{}, ops.Fail(err, "supervisord refused the new configuration, so it was rolled back: %s", msg)
+		return Changes{}, b.failed(ctx, c, group, "supervisord's reread of the new configuration", err)
 	}
 	return changes, nil
 }
 
-// restore puts the old bytes of c back and has supervisord reread them.
-func (b *Backend) restore(ctx context.Context, c fileChange) error {
-	if err := put(c.path, c.old); err != nil {
-		return ops.Fail(err, "could not restore %s", c.path)
+// applyProgram applies c, the file of program group, and waits for its
+// processes to settle. A program that is applied but does not run is
+// failed with its file in place (changes say so); when supervisord stops
+// answering meanwhile (it restarts), the change is undone instead, so a
+// failed answer never leaves the new file behind unsaid.
+func (b *Backend) applyProgram(ctx context.Context, c fileChange, verb, group string, autostart bool, changes []ops.FileChange) (ops.Outcome, error) {
+	if err := b.applyFile(ctx, c, group); err != nil {
+		return ops.Outcome{}, err
 	}
-	if _, err := b.changes(ctx); err != nil {
-		_, msg := ops.UserError(err)
-		return ops.Fail(err, "restored %s, but supervisord could not reread it: %s", c.path, msg)
+	testhook.Pause("before-settle")
+	out, err := b.settle(context.WithoutCancel(ctx), verb, group, autostart)
+	if err != nil && daemonError(err) {
+		return ops.Outcome{}, b.failed(ctx, c, group, "waiting for "+group+" to settle", err)
 	}
-	return nil
+	if e := (*ops.Error)(nil); errors.As(err, &e) {
+		e.Changes = changes // applied, though the program does not run
+	}
+	out.Changes = changes
+	return out, err
 }
 
 // settle waits for group's processes to leave their transient states and

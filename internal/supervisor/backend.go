@@ -37,6 +37,11 @@ type Config struct {
 	WaitTimeout time.Duration
 	// PollInterval is how often settling processes are looked at (default 200 ms).
 	PollInterval time.Duration
+	// StagingDir is where supervisord's own check reads its staged copies of
+	// the config files (secrets included): the process's directory inside
+	// data_dir, swept at the next start if the process dies. Empty: the
+	// system's temporary directory (tests and library use).
+	StagingDir string
 }
 
 // Backend runs the supervisor.* operations against one supervisord.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/testhook"
 )
 
 // checkScript loads a config exactly as supervisord does on start and on
@@ -42,7 +43,7 @@ func (b *Backend) daemonCheck(ctx context.Context, c fileChange) error {
 	if !b.local || python == "" {
 		return nil
 	}
-	dir, err := os.MkdirTemp("", "poolvisor-check-")
+	dir, err := os.MkdirTemp(b.cfg.StagingDir, "poolvisor-check-")
 	if err != nil {
 		return ops.Fail(err, "could not stage the change")
 	}
@@ -62,6 +63,7 @@ func (b *Backend) daemonCheck(ctx context.Context, c fileChange) error {
 	if err := os.WriteFile(mainPath, redirectIncludes(main, filepath.Dir(b.cfg.ConfigFile), b.cfg.ProgramDir, staged), 0o600); err != nil {
 		return ops.Fail(err, "could not stage the change")
 	}
+	testhook.Pause("in-check")
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, python, "-c", checkScript, mainPath).CombinedOutput()

@@ -48,11 +48,16 @@ func (h programDelete) Plan(ctx context.Context, req ops.Request) (*ops.Plan, er
 				return ops.Outcome{}, err
 			}
 			if err := put(path, nil); err != nil {
-				return ops.Outcome{}, ops.Fail(err, "stopped %s, but could not remove %s", name, path)
+				return ops.Outcome{}, ops.Fail(err, "stopped %s and removed it from supervisord, but could not remove %s, which is unchanged: "+
+					"/supervisor delete %s tries again, /supervisor update %s runs it again", name, path, name, name)
 			}
-			if _, err := b.changes(ctx); err != nil {
+			if _, err := b.changes(context.WithoutCancel(ctx)); err != nil {
 				_, msg := ops.UserError(err)
-				return ops.Outcome{}, ops.Fail(err, "removed %s, but supervisord could not reread its configuration: %s", path, msg)
+				// The delete is done on disk and in supervisord; say so, and
+				// let the history record it.
+				return ops.Outcome{}, &ops.Error{Status: ops.StatusFailed, Err: err, Changes: changes,
+					Msg: fmt.Sprintf("stopped %s and removed %s, but supervisord could not reread its configuration (%s); "+
+						"the delete is done, and /supervisor reread confirms it once supervisord answers", name, path, msg)}
 			}
 			return ops.Outcome{
 				Message: fmt.Sprintf("Deleted program %s on %s: stopped %d process(es), removed %s.", name, b.cfg.Host, len(procs), path),

@@ -51,7 +51,7 @@ func (h eventsManage) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 				if err := b.removeGroup(ctx, ListenerGroup); err != nil {
 					return ops.Outcome{}, err
 				}
-				if _, err := b.writeAndReread(ctx, fileChange{path: path, old: old}); err != nil {
+				if _, err := b.writeAndReread(ctx, fileChange{path: path, old: old}, ListenerGroup); err != nil {
 					return ops.Outcome{}, err
 				}
 				return ops.Outcome{Message: fmt.Sprintf("Removed poolvisor's event listener on %s; status now asks supervisord every time.", b.cfg.Host),

@@ -128,15 +128,7 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 		autostart, _ = parseBool(v)
 	}
 	plan.Apply = func(ctx context.Context) (ops.Outcome, error) {
-		if err := b.applyFile(ctx, fileChange{path: path, old: old, new: next}, name); err != nil {
-			return ops.Outcome{}, err
-		}
-		out, err := b.settle(ctx, verb, name, autostart)
-		if e := (*ops.Error)(nil); errors.As(err, &e) {
-			e.Changes = plan.Changes // applied, though the program does not run
-		}
-		out.Changes = plan.Changes
-		return out, err
+		return b.applyProgram(ctx, fileChange{path: path, old: old, new: next}, verb, name, autostart, plan.Changes)
 	}
 	return plan, nil
 }

@@ -111,7 +111,7 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 			Summary:     fmt.Sprintf("remove [%s] (port %s) from %s; takes effect after /supervisor restart-service", inetSection, x.Port, x.File),
 			Fingerprint: digest(old),
 			Apply: func(ctx context.Context) (ops.Outcome, error) {
-				if _, err := b.writeAndReread(ctx, c); err != nil {
+				if _, err := b.writeAndReread(ctx, c, ""); err != nil {
 					return ops.Outcome{}, err
 				}
 				x.Enabled, x.Port, x.Username, x.PasswordSet = false, "", "", false
@@ -158,7 +158,7 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 				return ops.Outcome{}, ops.Fail(err, "could not generate a password")
 			}
 			c.new = []byte(strings.Join(setInet(lines, sec, ip+":"+port, user, hash), ""))
-			if _, err := b.writeAndReread(ctx, c); err != nil {
+			if _, err := b.writeAndReread(ctx, c, ""); err != nil {
 				return ops.Outcome{}, err
 			}
 			out := XMLRPC{File: x.File, Enabled: true, Port: ip + ":" + port, Username: user, PasswordSet: true}
