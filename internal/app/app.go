@@ -83,6 +83,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		opt(&o)
 	}
 	a := &App{Config: cfg, Log: log, version: cmp.Or(o.version, "dev")}
+	if err := secureDataDir(cfg.DataDir, log); err != nil {
+		return nil, err
+	}
 	db, err := sqlitedb.Open(cfg.DataDir)
 	if err != nil {
 		return nil, err

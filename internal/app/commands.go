@@ -12,6 +12,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/nats-io/nkeys"
 
@@ -35,6 +36,9 @@ type LocalOptions struct {
 }
 
 func loadAndBuild(ctx context.Context, path string, stderr io.Writer, minLevel slog.Level, opts ...Option) (*App, error) {
+	// Everything serve, exec and console create is their user's alone:
+	// the database, the audit, staged copies, new program and pool files.
+	syscall.Umask(0o077)
 	cfg, err := config.Load(path)
 	if err != nil {
 		return nil, err

@@ -8,23 +8,33 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 )
 
 // TempSuffix ends the name of every temporary file. It matches no daemon's
 // include glob (*.conf), so a half-written file is never read as config.
 const TempSuffix = ".poolvisor-tmp"
 
+// PrivateMode is the mode of a new file that may hold secrets (a program's
+// environment=, a pool's env[...]): its owner's alone.
+const PrivateMode os.FileMode = 0o600
+
 // WriteFile writes data to path: a temporary file in the same directory is
 // written, synced and closed, then renamed over path, and the directory is
 // synced. On any error the temporary file is removed and path is untouched.
-// perm applies when path does not exist yet; an existing file keeps its mode.
+// perm applies when path does not exist yet; an existing file keeps its
+// mode and its owner and group (root:adm 0640 stays root:adm 0640).
 func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
+	uid, gid := -1, -1
 	if st, err := os.Stat(path); err == nil {
 		perm = st.Mode().Perm()
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			uid, gid = int(sys.Uid), int(sys.Gid)
+		}
 	}
 	f, err := os.CreateTemp(dir, "."+base+".*"+TempSuffix)
 	if err != nil {
@@ -39,6 +49,15 @@ func WriteFile(path string, data []byte, perm os.FileMode) (err error) {
 	}()
 	if _, err = f.Write(data); err != nil {
 		return fmt.Errorf("write %s: %w", tmp, err)
+	}
+	if uid >= 0 {
+		if st, serr := f.Stat(); serr == nil {
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok && (int(sys.Uid) != uid || int(sys.Gid) != gid) {
+				if err = f.Chown(uid, gid); err != nil {
+					return fmt.Errorf("keep the owner of %s: %w", path, err)
+				}
+			}
+		}
 	}
 	if err = f.Chmod(perm); err != nil {
 		return fmt.Errorf("chmod %s: %w", tmp, err)

@@ -3,6 +3,7 @@ package atomicfile
 import (
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 )
 
@@ -60,5 +61,43 @@ func TestLeftovers(t *testing.T) {
 	got := Leftovers(path)
 	if len(got) != 1 || got[0] != filepath.Join(dir, ".web[1].conf.123"+TempSuffix) {
 		t.Errorf("Leftovers = %v", got)
+	}
+}
+
+// TestWriteFileKeepsOwnerAndMode: an edit keeps a config file's owner,
+// group and mode (a hand-made root:adm 0640 file stays so); a new file
+// gets the mode asked for.
+func TestWriteFileKeepsOwnerAndMode(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("changing a file's owner needs root")
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.conf")
+	if err := os.WriteFile(path, []byte("old\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(path, 65534, 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(path, []byte("new\n"), PrivateMode); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys := st.Sys().(*syscall.Stat_t)
+	if st.Mode().Perm() != 0o640 || sys.Uid != 65534 || sys.Gid != 4 {
+		t.Errorf("after an edit: mode %04o owner %d:%d, want 0640 65534:4", st.Mode().Perm(), sys.Uid, sys.Gid)
+	}
+	fresh := filepath.Join(dir, "new.conf")
+	if err := WriteFile(fresh, []byte("x\n"), PrivateMode); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := os.Stat(fresh); st.Mode().Perm() != 0o600 {
+		t.Errorf("a new file: mode %04o, want 0600", st.Mode().Perm())
 	}
 }

@@ -140,7 +140,7 @@ func writeOrRemove(path string, data []byte) error {
 		}
 		return err
 	}
-	return atomicfile.WriteFile(path, data, 0o644)
+	return atomicfile.WriteFile(path, data, atomicfile.PrivateMode)
 }
 
 func fileSize(path string) int64 {

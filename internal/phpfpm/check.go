@@ -39,7 +39,7 @@ func (b *Backend) phpCheck(ctx context.Context, file string, content []byte) err
 		if content == nil {
 			err = os.Remove(target)
 		} else {
-			err = os.WriteFile(target, content, 0o644)
+			err = os.WriteFile(target, content, 0o600)
 		}
 		if err != nil && !errors.Is(err, os.ErrNotExist) {
 			return ops.Fail(err, "cannot stage the pool file for php-fpm's test")
@@ -50,7 +50,7 @@ func (b *Backend) phpCheck(ctx context.Context, file string, content []byte) err
 		return ops.Invalidf("%v", err)
 	}
 	stagedMain := filepath.Join(stage, "php-fpm.conf")
-	if err := os.WriteFile(stagedMain, data, 0o644); err != nil {
+	if err := os.WriteFile(stagedMain, data, 0o600); err != nil {
 		return ops.Fail(err, "cannot stage the main config for php-fpm's test")
 	}
 
@@ -96,7 +96,7 @@ func copyPoolDir(dir, to string) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o600); err != nil {
 			return err
 		}
 	}

@@ -28,7 +28,7 @@ func put(path string, b []byte) error {
 		}
 		return nil
 	}
-	return atomicfile.WriteFile(path, b, 0o644)
+	return atomicfile.WriteFile(path, b, atomicfile.PrivateMode)
 }
 
 // applyFile writes c, has supervisord reread its configuration, and applies
