@@ -14,11 +14,29 @@ import (
 // poolvisor binary these tests built.
 func TestSystemdUnitsVerify(t *testing.T) {
 	analyze := systemdAnalyze(t)
+	for _, u := range stagedUnits(t) {
+		// Warnings about the unit name it; other output is the machine's.
+		if out, err := exec.Command(analyze, "verify", u.path).CombinedOutput(); err != nil || strings.Contains(string(out), u.name) {
+			t.Errorf("systemd-analyze verify %s: %v\n%s", u.name, err, out)
+		}
+	}
+}
+
+type stagedUnit struct {
+	name, path string
+	raw        []byte
+}
+
+// stagedUnits copies every unit of deploy/ to a temporary directory, each
+// pointed at the poolvisor binary these tests built.
+func stagedUnits(t *testing.T) []stagedUnit {
+	t.Helper()
 	units, _ := filepath.Glob("../../deploy/*.service")
 	if len(units) < 3 {
 		t.Fatalf("units: %v", units)
 	}
 	dir := t.TempDir()
+	var out []stagedUnit
 	for _, u := range units {
 		raw, err := os.ReadFile(u)
 		if err != nil {
@@ -28,11 +46,9 @@ func TestSystemdUnitsVerify(t *testing.T) {
 		if err := os.WriteFile(path, []byte(strings.ReplaceAll(string(raw), "/usr/local/bin/poolvisor", binary)), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		// Warnings about the unit name it; other output is the machine's.
-		if out, err := exec.Command(analyze, "verify", path).CombinedOutput(); err != nil || strings.Contains(string(out), filepath.Base(u)) {
-			t.Errorf("systemd-analyze verify %s: %v\n%s", filepath.Base(u), err, out)
-		}
+		out = append(out, stagedUnit{name: filepath.Base(u), path: path, raw: raw})
 	}
+	return out
 }
 
 // systemdAnalyze returns systemd-analyze's path. make test installs it
@@ -54,31 +70,22 @@ func systemdAnalyze(t *testing.T) string {
 // is left open.
 func TestSystemdUnitsExposure(t *testing.T) {
 	analyze := systemdAnalyze(t)
-	units, _ := filepath.Glob("../../deploy/*.service")
-	dir := t.TempDir()
-	for _, u := range units {
-		raw, err := os.ReadFile(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(dir, filepath.Base(u))
-		if err := os.WriteFile(path, raw, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	for _, u := range stagedUnits(t) {
+		path, raw := u.path, u.raw
 		out, err := exec.Command(analyze, "security", "--offline=yes", "--no-pager", path).CombinedOutput()
 		if err != nil {
-			t.Fatalf("systemd-analyze security %s: %v\n%s", filepath.Base(u), err, out)
+			t.Fatalf("systemd-analyze security %s: %v\n%s", u.name, err, out)
 		}
 		m := regexp.MustCompile(`Overall exposure level for \S+: ([0-9.]+) (\w+)`).FindSubmatch(out)
 		if m == nil {
 			t.Fatalf("no exposure level in:\n%s", out)
 		}
 		if level := string(m[2]); level != "OK" && level != "SAFE" {
-			t.Errorf("%s: exposure %s %s, want OK or SAFE", filepath.Base(u), m[1], level)
+			t.Errorf("%s: exposure %s %s, want OK or SAFE", u.name, m[1], level)
 		}
 		for _, want := range []string{"UMask=0077", "StateDirectoryMode=0700", "ProtectHome=read-only"} {
 			if !strings.Contains(string(raw), want) && !(want == "ProtectHome=read-only" && strings.Contains(string(raw), "ProtectHome=true")) {
-				t.Errorf("%s lacks %s", filepath.Base(u), want)
+				t.Errorf("%s lacks %s", u.name, want)
 			}
 		}
 	}
