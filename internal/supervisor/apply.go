@@ -51,8 +51,8 @@ func (b *Backend) applyFile(ctx context.Context, c fileChange, group string) err
 // writeAndReread writes c and has supervisord reread its configuration,
 // which parses every file; when it refuses, the old bytes go back.
 func (b *Backend) writeAndReread(ctx context.Context, c fileChange, group string) (Changes, error) {
-	if err := put(c.path, c.new); err != nil {
-		return Changes{}, ops.Fail(err, "could not write %s; nothing was changed", c.path)
+	if err := b.writeLocked(ctx, c); err != nil {
+		return Changes{}, err
 	}
 	testhook.Pause("after-write")
 	// Once the file is written, what follows runs to its end even if the
