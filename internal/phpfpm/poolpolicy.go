@@ -15,6 +15,12 @@ import (
 	"github.com/poolvisor/poolvisor/internal/writepolicy"
 )
 
+// poolListenKeys are the directives whose value is an address the master
+// binds as root: the pool's own, and pm.status_listen, the separate
+// status-only listener of php-fpm 8 (a socket path it unlinks and creates,
+// or a TCP address).
+var poolListenKeys = []string{"listen", "pm.status_listen"}
+
 // poolLogKeys are the directives whose value is a file the master or a
 // worker opens for writing; php_value and php_admin_value are matched by
 // their offset (php_admin_value[error_log]).
@@ -42,7 +48,8 @@ func (b *Backend) checkPolicy(c candidate) error {
 			}
 		}
 	}) {
-		if k != "listen" && !isLogKey(k) {
+		isListen := slices.Contains(poolListenKeys, k)
+		if !isListen && !isLogKey(k) {
 			continue
 		}
 		v, ok := c.directives[k]
@@ -55,19 +62,19 @@ func (b *Backend) checkPolicy(c candidate) error {
 			}
 		}
 		v = expandPool(v, c.name)
-		if k == "listen" {
+		if isListen {
 			addr, err := parseListen(v, c.name)
 			if err != nil {
-				return ops.Invalidf("listen %s: %v", v, err)
+				return ops.Invalidf("%s %s: %v", k, v, err)
 			}
 			if addr.network == "unix" {
-				err = p.CheckPath("listen", v, writepolicy.Socket, b.cfg.SocketDir)
+				err = p.CheckPath(k, v, writepolicy.Socket, b.cfg.SocketDir)
 			} else {
 				host, _, e := net.SplitHostPort(v)
 				if e != nil {
 					host = "" // a bare port: every address
 				}
-				err = p.CheckTCP("listen", host)
+				err = p.CheckTCP(k, host)
 			}
 			if err != nil {
 				return err

@@ -58,6 +58,11 @@ func TestPoolWritePolicy(t *testing.T) {
 		{"raw: log built from a constant", op("fpm.pool.edit", "api", "content", hand+"access.log = \""+b.cfg.LogDir+"/\" PHP_OS\n"), "a constant"},
 		{"raw: listen outside", op("fpm.pool.edit", "api", "content", strings.Replace(hand, f.SocketPath("api"), victim, 1)), "is outside"},
 		{"raw: a section after a lone CR", op("fpm.pool.edit", "api", "content", hand+"pm.max_requests = 5\r[global]\rerror_log = /etc/x\n"), "carriage return"},
+		{"pm.status_listen on an existing file", op("fpm.pool.edit", "api", "set", "pm.status_listen="+victim), "is outside"},
+		{"pm.status_listen in /etc", op("fpm.pool.create", "f19", "set", "pm.status_listen=/etc/evil.sock"), "is outside"},
+		{"pm.status_listen on every address", op("fpm.pool.edit", "api", "set", "pm.status_listen=0.0.0.0:9072"), "policy.fpm_tcp"},
+		{"pm.status_listen on a bare port", op("fpm.pool.edit", "api", "set", "pm.status_listen=9072"), "policy.fpm_tcp"},
+		{"raw: pm.status_listen outside", op("fpm.pool.edit", "api", "content", hand+"pm.status_listen = "+victim+"\n"), "is outside"},
 		{"raw: another pool", op("fpm.pool.edit", "api", "content", hand+"[evil]\nlisten = /tmp/e.sock\n"), "exactly the section [api]"},
 	}
 	q := snapshot(t, f, "www", "api")
