@@ -84,6 +84,28 @@ func TestPoolWritePolicy(t *testing.T) {
 		}
 	}
 
+	// A socket dir that the pools' user may write (Debian's /run/php
+	// belongs to www-data): a socket directly in it is fine, but not one in
+	// a directory below it, which that user could swap for a link to /etc
+	// after the check; php-fpm would unlink and bind there as root.
+	if os.Geteuid() == 0 {
+		sub := filepath.Join(f.SocketDir, "sub")
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(f.SocketDir, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		r := run(t, b, op("fpm.pool.edit", "api", "listen", filepath.Join(sub, "api.sock")))
+		if r.status != ops.StatusInvalid || !strings.Contains(r.msg, "uid 65534") {
+			t.Errorf("listen below a socket dir another user owns: %s %q", r.status, r.msg)
+		}
+		q.check(t, f)
+		if err := os.Chown(f.SocketDir, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+
 	// Within the policy, the same directives are fine.
 	r := run(t, b, op("fpm.pool.edit", "api", "set", "access.log="+logIn("$pool.access.log"), "set", "slowlog="+logIn("api.slow"),
 		"set", "request_slowlog_timeout=5s", "listen", "127.0.0.1:9071"))
