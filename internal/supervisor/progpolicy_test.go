@@ -126,3 +126,28 @@ func TestWritePolicy(t *testing.T) {
 		wantStatus(t, err, ops.StatusOK)
 	})
 }
+
+// TestXMLRPCLoopbackOnly: whoever holds the XML-RPC password controls every
+// program without poolvisor's approvals, so xmlrpc set opens the interface
+// only on loopback; the main config is untouched by a refusal.
+func TestXMLRPCLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 5*time.Second)
+	arg := func(k, v string) ops.Arg { return ops.Arg{Key: k, Value: v} }
+	before, err := os.ReadFile(b.cfg.ConfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ip := range []string{"0.0.0.0", "10.0.0.5", "203.0.113.9"} {
+		_, err := run(t, b, "supervisor.xmlrpc.set", "", arg("ip", ip), arg("port", "19011"), arg("username", "ops"))
+		if msg := wantStatus(t, err, ops.StatusInvalid); !strings.Contains(msg, "--ip "+ip) || !strings.Contains(msg, "loopback") {
+			t.Errorf("%s: %q", ip, msg)
+		}
+	}
+	if now, _ := os.ReadFile(b.cfg.ConfigFile); string(now) != string(before) {
+		t.Errorf("a refused xmlrpc set changed %s", b.cfg.ConfigFile)
+	}
+	_, err = run(t, b, "supervisor.xmlrpc.set", "", arg("ip", "127.0.0.1"), arg("port", "19011"), arg("username", "ops"))
+	wantStatus(t, err, ops.StatusOK)
+}

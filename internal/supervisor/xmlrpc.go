@@ -127,8 +127,15 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 	if ip == "" || port == "" || user == "" {
 		return nil, ops.Invalidf("xmlrpc set needs --ip IP --port N --username U")
 	}
-	if addr := net.ParseIP(ip); addr == nil || addr.To4() == nil {
+	addr := net.ParseIP(ip)
+	if addr == nil || addr.To4() == nil {
 		return nil, ops.Invalidf("--ip must be an IPv4 address like 127.0.0.1, not %q", ip)
+	}
+	// Whoever holds the password controls every program through this
+	// interface (stop, restart, stdin, shutdown), past poolvisor's
+	// approvals; the write policy keeps it off the network.
+	if !addr.IsLoopback() {
+		return nil, ops.Invalidf("--ip %s is refused by the write policy: supervisord's XML-RPC interface runs as root and lets its password holder stop, restart or write to any program without poolvisor's approvals, so poolvisor opens it only on loopback (127.0.0.0/8); use 127.0.0.1 and an SSH tunnel", ip)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return nil, ops.Invalidf("--port must be from 1 to 65535, not %q", port)
@@ -136,12 +143,8 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 	if !usernameRE.MatchString(user) {
 		return nil, ops.Invalidf("--username must be 1 to 64 letters, digits, '_', '.', '@' or '-'")
 	}
-	warning := ""
-	if ip == "0.0.0.0" {
-		warning = "\nWarning: 0.0.0.0 exposes supervisord's control interface on every network interface; prefer 127.0.0.1 and an SSH tunnel."
-	}
-	summary := fmt.Sprintf("set [%s] in %s: port %s:%s, user %s, a new generated password; takes effect after /supervisor restart-service%s",
-		inetSection, x.File, ip, port, user, warning)
+	summary := fmt.Sprintf("set [%s] in %s: port %s:%s, user %s, a new generated password; takes effect after /supervisor restart-service",
+		inetSection, x.File, ip, port, user)
 	// The password is generated when applied, never before: the plan (and
 	// an approval request) shows its line masked.
 	preview := []byte(strings.Join(setInet(lines, sec, ip+":"+port, user, "{SHA}generated-when-applied"), ""))
@@ -162,8 +165,8 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 				return ops.Outcome{}, err
 			}
 			out := XMLRPC{File: x.File, Enabled: true, Port: ip + ":" + port, Username: user, PasswordSet: true, Password: password}
-			msg := fmt.Sprintf("XML-RPC over TCP set to %s for user %s in %s; it takes effect after /supervisor restart-service.%s\n"+
-				"Password (shown once, only to you; poolvisor keeps only its SHA-1 hash): %s", out.Port, user, x.File, warning, password)
+			msg := fmt.Sprintf("XML-RPC over TCP set to %s for user %s in %s; it takes effect after /supervisor restart-service.\n"+
+				"Password (shown once, only to you; poolvisor keeps only its SHA-1 hash): %s", out.Port, user, x.File, password)
 			return ops.Outcome{Message: msg, Data: map[string]any{"xmlrpc": out},
 				Changes: []ops.FileChange{{Kind: ConfigKind, Path: c.path, Before: c.old, After: c.new}}}, nil
 		},
