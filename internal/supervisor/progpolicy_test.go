@@ -109,6 +109,27 @@ func TestWritePolicy(t *testing.T) {
 		t.Errorf("the victim file changed: %q", b)
 	}
 
+	// A program written by hand with its log outside the policy keeps it,
+	// but no write may make supervisord create more files there: rotation
+	// (log.1, log.2, ...) or a stderr log that redirect_stderr ignored.
+	t.Run("rotation of a log outside the policy", func(t *testing.T) {
+		conf := "[program:outlog]\ncommand=/bin/sleep 600\nautostart=false\nuser=nobody\n" +
+			"stdout_logfile=" + filepath.Join(outside, "app.log") + "\nredirect_stderr=true\nstderr_logfile=" + filepath.Join(outside, "err.log") + "\n"
+		path := filepath.Join(s.ProgramDir, "outlog.conf")
+		if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(path)
+		for _, a := range []ops.Arg{arg("set", "stdout_logfile_maxbytes=1KB"), arg("set", "stdout_logfile_backups=50"), arg("set", "redirect_stderr=false")} {
+			_, err := run(t, b, "supervisor.program.edit", "outlog", a)
+			if msg := wantStatus(t, err, ops.StatusInvalid); !strings.Contains(msg, "is outside") {
+				t.Errorf("%s: %q", a.Value, msg)
+			}
+		}
+		if now, _ := os.ReadFile(path); string(now) != conf {
+			t.Errorf("outlog.conf changed:\n%s", now)
+		}
+	})
 	t.Run("new program runs as the first allowed user", func(t *testing.T) {
 		_, err := run(t, b, "supervisor.program.add", "worker", cmd, arg("autostart", "false"))
 		wantStatus(t, err, ops.StatusOK)
