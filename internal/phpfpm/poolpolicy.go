@@ -8,6 +8,7 @@ package phpfpm
 
 import (
 	"net"
+	"os/user"
 	"slices"
 	"strings"
 
@@ -41,6 +42,9 @@ func isLogKey(key string) bool {
 // checkPolicy checks the directives c changes against the write policy.
 func (b *Backend) checkPolicy(c candidate) error {
 	p := b.cfg.Policy
+	if err := checkPoolIdentity(c); err != nil {
+		return err
+	}
 	for _, k := range slices.Sorted(func(yield func(string) bool) {
 		for k := range c.changed {
 			if !yield(k) {
@@ -87,6 +91,49 @@ func (b *Backend) checkPolicy(c candidate) error {
 		if err := p.CheckPath(k, v, writepolicy.File, b.cfg.LogDir); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// checkPoolIdentity refuses a write that would give a pool's workers rights
+// beyond those of its user. php-fpm, as root, sets the workers' group to
+// the pool's group= and their supplementary groups with initgroups(3), so:
+//
+//   - group must be one the user belongs to: any other (disk, docker,
+//     shadow) would add its rights, and several amount to root;
+//   - chroot may not be set or moved through poolvisor: initgroups runs
+//     after chroot(2) and reads <chroot>/etc/group, so whoever can write
+//     there (a program of an allowed user, in its own directory) picks the
+//     workers' groups, root's among them. prefix moves a relative chroot.
+func checkPoolIdentity(c candidate) error {
+	d := c.directives
+	if c.changed["chroot"] && d["chroot"] != "" {
+		return ops.Invalidf("chroot is refused by the write policy: php-fpm reads the workers' groups from %s/etc/group after it enters the chroot, so whoever can write there chooses them (root's included); an admin sets chroot by hand", d["chroot"])
+	}
+	if c.changed["prefix"] && d["chroot"] != "" {
+		return ops.Invalidf("prefix is refused by the write policy while chroot is set: it moves a relative chroot, where php-fpm reads the workers' groups")
+	}
+	if !c.changed["user"] && !c.changed["group"] {
+		return nil
+	}
+	name, group := d["user"], d["group"]
+	if name == "" || group == "" {
+		return nil // php-fpm takes the user's own primary group
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil // validatePool says the user does not exist
+	}
+	g, err := user.LookupGroup(group)
+	if err != nil {
+		return nil // validatePool says the group does not exist
+	}
+	gids, err := u.GroupIds()
+	if err != nil {
+		return ops.Invalidf("group %s: the groups of user %s cannot be read (%v), so the write policy cannot check it", group, name, err)
+	}
+	if g.Gid != u.Gid && !slices.Contains(gids, g.Gid) {
+		return ops.Invalidf("group %s is refused by the write policy: user %s is not a member of it, and php-fpm would give the pool's workers its rights (groups such as disk or docker amount to root); use one of the user's own groups", group, name)
 	}
 	return nil
 }

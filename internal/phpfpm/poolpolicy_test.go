@@ -63,6 +63,8 @@ func TestPoolWritePolicy(t *testing.T) {
 		{"pm.status_listen on every address", op("fpm.pool.edit", "api", "set", "pm.status_listen=0.0.0.0:9072"), "policy.fpm_tcp"},
 		{"pm.status_listen on a bare port", op("fpm.pool.edit", "api", "set", "pm.status_listen=9072"), "policy.fpm_tcp"},
 		{"raw: pm.status_listen outside", op("fpm.pool.edit", "api", "content", hand+"pm.status_listen = "+victim+"\n"), "is outside"},
+		{"chroot where a program could write etc/group", op("fpm.pool.edit", "api", "set", "chroot="+outside), "chroot is refused"},
+		{"raw: chroot", op("fpm.pool.edit", "api", "content", hand+"chroot = "+outside+"\n"), "chroot is refused"},
 		{"raw: another pool", op("fpm.pool.edit", "api", "content", hand+"[evil]\nlisten = /tmp/e.sock\n"), "exactly the section [api]"},
 	}
 	q := snapshot(t, f, "www", "api")
@@ -103,6 +105,22 @@ func TestPoolWritePolicy(t *testing.T) {
 		q.check(t, f)
 		if err := os.Chown(f.SocketDir, 0, 0); err != nil {
 			t.Fatal(err)
+		}
+	}
+
+	// A pool's group adds its rights to the workers': only one of the
+	// user's own groups (disk or docker would amount to root).
+	if f.User != "" {
+		for _, o := range []ops.Operation{
+			op("fpm.pool.edit", "api", "group", "disk"),
+			op("fpm.pool.create", "f20", "group", "disk"),
+			op("fpm.pool.edit", "api", "content", strings.Replace(hand, "group = "+f.Group, "group = disk", 1)),
+		} {
+			r := run(t, b, o)
+			if r.status != ops.StatusInvalid || !strings.Contains(r.msg, "group disk is refused") {
+				t.Errorf("%s %v: %s %q", o.Name, o.Args[0].Key, r.status, r.msg)
+			}
+			q.check(t, f)
 		}
 	}
 
