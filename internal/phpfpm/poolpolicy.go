@@ -42,7 +42,7 @@ func isLogKey(key string) bool {
 // checkPolicy checks the directives c changes against the write policy.
 func (b *Backend) checkPolicy(c candidate) error {
 	p := b.cfg.Policy
-	if err := checkPoolIdentity(c); err != nil {
+	if err := checkPoolIdentity(c, p.ProgramUsers); err != nil {
 		return err
 	}
 	for _, k := range slices.Sorted(func(yield func(string) bool) {
@@ -101,11 +101,14 @@ func (b *Backend) checkPolicy(c candidate) error {
 //
 //   - group must be one the user belongs to: any other (disk, docker,
 //     shadow) would add its rights, and several amount to root;
+//   - a user with supplementary groups (the ubuntu user is in lxd and
+//     sudo, a deploy user often in docker) brings them along, so such a
+//     user is allowed only when policy.program_users lists it;
 //   - chroot may not be set or moved through poolvisor: initgroups runs
 //     after chroot(2) and reads <chroot>/etc/group, so whoever can write
 //     there (a program of an allowed user, in its own directory) picks the
 //     workers' groups, root's among them. prefix moves a relative chroot.
-func checkPoolIdentity(c candidate) error {
+func checkPoolIdentity(c candidate, listed []string) error {
 	d := c.directives
 	if c.changed["chroot"] && d["chroot"] != "" {
 		return ops.Invalidf("chroot is refused by the write policy: php-fpm reads the workers' groups from %s/etc/group after it enters the chroot, so whoever can write there chooses them (root's included); an admin sets chroot by hand", d["chroot"])
@@ -117,20 +120,39 @@ func checkPoolIdentity(c candidate) error {
 		return nil
 	}
 	name, group := d["user"], d["group"]
-	if name == "" || group == "" {
-		return nil // php-fpm takes the user's own primary group
+	if name == "" {
+		return nil // php-fpm keeps the master's identity (not root: validatePool)
 	}
 	u, err := user.Lookup(name)
 	if err != nil {
 		return nil // validatePool says the user does not exist
 	}
+	gids, err := u.GroupIds()
+	if err != nil {
+		return ops.Invalidf("user %s: its groups cannot be read (%v), so the write policy cannot check them", name, err)
+	}
+	if c.changed["user"] && !slices.Contains(listed, name) {
+		var extra []string
+		for _, id := range gids {
+			if id == u.Gid {
+				continue
+			}
+			if eg, err := user.LookupGroupId(id); err == nil {
+				extra = append(extra, eg.Name)
+			} else {
+				extra = append(extra, id)
+			}
+		}
+		if len(extra) > 0 {
+			return ops.Invalidf("user %s is refused by the write policy: it is also in the groups %s, whose rights php-fpm would give the pool's workers (groups such as docker, lxd or disk amount to root); use a user with only its own group, or have an admin list %s in policy.program_users", name, strings.Join(extra, ", "), name)
+		}
+	}
+	if group == "" {
+		return nil // php-fpm takes the user's own primary group
+	}
 	g, err := user.LookupGroup(group)
 	if err != nil {
 		return nil // validatePool says the group does not exist
-	}
-	gids, err := u.GroupIds()
-	if err != nil {
-		return ops.Invalidf("group %s: the groups of user %s cannot be read (%v), so the write policy cannot check it", group, name, err)
 	}
 	if g.Gid != u.Gid && !slices.Contains(gids, g.Gid) {
 		return ops.Invalidf("group %s is refused by the write policy: user %s is not a member of it, and php-fpm would give the pool's workers its rights (groups such as disk or docker amount to root); use one of the user's own groups", group, name)

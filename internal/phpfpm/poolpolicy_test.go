@@ -2,6 +2,7 @@ package phpfpm
 
 import (
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -124,10 +125,42 @@ func TestPoolWritePolicy(t *testing.T) {
 		}
 	}
 
+	// A user with supplementary groups brings them to the workers (ubuntu
+	// is in lxd, deploy users in docker): only when program_users lists it.
+	if member := supplementaryMember(t); member != "" {
+		r := run(t, b, op("fpm.pool.edit", "api", "user", member))
+		if r.status != ops.StatusInvalid || !strings.Contains(r.msg, "user "+member+" is refused") || !strings.Contains(r.msg, "policy.program_users") {
+			t.Errorf("pool user %s with supplementary groups: %s %q", member, r.status, r.msg)
+		}
+		q.check(t, f)
+	}
+
 	// Within the policy, the same directives are fine.
 	r := run(t, b, op("fpm.pool.edit", "api", "set", "access.log="+logIn("$pool.access.log"), "set", "slowlog="+logIn("api.slow"),
 		"set", "request_slowlog_timeout=5s", "listen", "127.0.0.1:9071"))
 	if r.status != ops.StatusOK {
 		t.Fatalf("allowed edit: %s %s", r.status, r.msg)
 	}
+}
+
+// supplementaryMember returns a user of this host that /etc/group lists as
+// a member of some group, or "".
+func supplementaryMember(t *testing.T) string {
+	t.Helper()
+	data, err := os.ReadFile("/etc/group")
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		fields := strings.Split(line, ":")
+		if len(fields) < 4 || fields[3] == "" {
+			continue
+		}
+		for _, m := range strings.Split(fields[3], ",") {
+			if u, err := user.Lookup(m); err == nil && u.Uid != "0" {
+				return m
+			}
+		}
+	}
+	return ""
 }
