@@ -7,10 +7,14 @@ package phpfpm
 // policy before poolvisor arrived can still be edited back into it.
 
 import (
+	"errors"
 	"net"
 	"os/user"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/writepolicy"
@@ -72,13 +76,17 @@ func (b *Backend) checkPolicy(c candidate) error {
 				return ops.Invalidf("%s %s: %v", k, v, err)
 			}
 			if addr.network == "unix" {
-				err = p.CheckPath(k, v, writepolicy.Socket, b.cfg.SocketDir)
+				if err = p.CheckPath(k, v, writepolicy.Socket, b.cfg.SocketDir); err == nil {
+					err = checkSocketFree(k, v)
+				}
 			} else {
 				host, _, e := net.SplitHostPort(v)
 				if e != nil {
 					host = "" // a bare port: every address
 				}
-				err = p.CheckTCP(k, host)
+				if err = p.CheckTCP(k, host); err == nil {
+					err = checkPortFree(k, v, addr)
+				}
 			}
 			if err != nil {
 				return err
@@ -158,4 +166,34 @@ func checkPoolIdentity(c candidate, listed []string) error {
 		return ops.Invalidf("group %s is refused by the write policy: user %s is not a member of it, and php-fpm would give the pool's workers its rights (groups such as disk or docker amount to root); use one of the user's own groups", group, name)
 	}
 	return nil
+}
+
+// checkSocketFree refuses a socket path that something listens on already.
+// php-fpm 8 refuses to start then ("another FPM instance seems to already
+// listen"), and as php-fpm -t does not see it, the reload would take the
+// master down: every pool stops until poolvisor has brought it back on the
+// old file, a restart (approvals.required) by way of an edit. A stale
+// socket file is fine.
+func checkSocketFree(key, path string) error {
+	conn, err := net.DialTimeout("unix", path, time.Second)
+	if err != nil {
+		return nil
+	}
+	conn.Close()
+	return ops.Invalidf("%s %q is refused by the write policy: something already listens on it (a pool of another php-fpm instance, or another service), and php-fpm would unlink it and take its connections; choose a free path", key, path)
+}
+
+// checkPortFree refuses a TCP address that something listens on already,
+// for the same reason as checkSocketFree: the reload would fail at bind and
+// take every pool down with it.
+func checkPortFree(key, value string, addr address) error {
+	ln, err := net.Listen("tcp", net.JoinHostPort(addr.host, strconv.Itoa(addr.port)))
+	if err == nil {
+		ln.Close()
+		return nil
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return ops.Invalidf("%s %s is refused: something already listens on that address, so php-fpm could not bind it and the reload would take every pool down; choose a free port", key, value)
+	}
+	return nil // not ours to judge (a port poolvisor itself may not bind, say)
 }

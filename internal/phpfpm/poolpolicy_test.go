@@ -1,6 +1,7 @@
 package phpfpm
 
 import (
+	"net"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -131,6 +132,31 @@ func TestPoolWritePolicy(t *testing.T) {
 		r := run(t, b, op("fpm.pool.edit", "api", "user", member))
 		if r.status != ops.StatusInvalid || !strings.Contains(r.msg, "user "+member+" is refused") || !strings.Contains(r.msg, "policy.program_users") {
 			t.Errorf("pool user %s with supplementary groups: %s %q", member, r.status, r.msg)
+		}
+		q.check(t, f)
+	}
+
+	// An address something else listens on (a pool of another php-fpm
+	// instance, another service) makes the reload fail at bind, which takes
+	// the master and every pool down: a restart by way of an edit.
+	other, err := net.Listen("unix", filepath.Join(f.SocketDir, "other.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, o := range []ops.Operation{
+		op("fpm.pool.edit", "api", "listen", busy.Addr().String()),
+		op("fpm.pool.edit", "api", "listen", filepath.Join(f.SocketDir, "other.sock")),
+		op("fpm.pool.edit", "api", "set", "pm.status_listen="+filepath.Join(f.SocketDir, "other.sock")),
+	} {
+		r := run(t, b, o)
+		if r.status != ops.StatusInvalid || !strings.Contains(r.msg, "already listens") || !strings.Contains(r.msg, o.Args[0].Key) && !strings.Contains(o.Args[0].Value, "status_listen") {
+			t.Errorf("%v: %s %q", o.Args, r.status, r.msg)
 		}
 		q.check(t, f)
 	}
