@@ -67,6 +67,10 @@ func TestPoolWritePolicy(t *testing.T) {
 		{"raw: pm.status_listen outside", op("fpm.pool.edit", "api", "content", hand+"pm.status_listen = "+victim+"\n"), "is outside"},
 		{"chroot where a program could write etc/group", op("fpm.pool.edit", "api", "set", "chroot="+outside), "chroot is refused"},
 		{"raw: chroot", op("fpm.pool.edit", "api", "content", hand+"chroot = "+outside+"\n"), "chroot is refused"},
+		{"raw: include", op("fpm.pool.edit", "api", "content", hand+"include = "+victim+"\n"), "include is not a pool directive"},
+		{"raw: Listen in capitals", op("fpm.pool.edit", "api", "content", hand+"Listen = "+victim+"\n"), "did you mean listen"},
+		{"raw: quoted offset", op("fpm.pool.edit", "api", "content", hand+"php_admin_value[\"error_log\"] = "+victim+"\n"), "is not a directive name"},
+		{"raw: indented [global]", op("fpm.pool.edit", "api", "content", hand+"  [global]\nerror_log = "+victim+"\n"), "first column"},
 		{"raw: another pool", op("fpm.pool.edit", "api", "content", hand+"[evil]\nlisten = /tmp/e.sock\n"), "exactly the section [api]"},
 	}
 	q := snapshot(t, f, "www", "api")
