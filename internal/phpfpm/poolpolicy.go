@@ -46,7 +46,7 @@ func isLogKey(key string) bool {
 // checkPolicy checks the directives c changes against the write policy.
 func (b *Backend) checkPolicy(c candidate) error {
 	p := b.cfg.Policy
-	if err := checkPoolIdentity(c, p.ProgramUsers); err != nil {
+	if err := checkPoolIdentity(c, p.ProgramUsers, b.cfg.DefaultUser); err != nil {
 		return err
 	}
 	for _, k := range slices.Sorted(func(yield func(string) bool) {
@@ -109,14 +109,15 @@ func (b *Backend) checkPolicy(c candidate) error {
 //
 //   - group must be one the user belongs to: any other (disk, docker,
 //     shadow) would add its rights, and several amount to root;
-//   - a user with supplementary groups (the ubuntu user is in lxd and
-//     sudo, a deploy user often in docker) brings them along, so such a
-//     user is allowed only when policy.program_users lists it;
+//   - user must be phpfpm.defaults.user or one of policy.program_users,
+//     as for programs: any other account (postgres, a deploy user) runs
+//     the pool's PHP, and brings along its supplementary groups (the
+//     ubuntu user is in lxd and sudo, a deploy user often in docker);
 //   - chroot may not be set or moved through poolvisor: initgroups runs
 //     after chroot(2) and reads <chroot>/etc/group, so whoever can write
 //     there (a program of an allowed user, in its own directory) picks the
 //     workers' groups, root's among them. prefix moves a relative chroot.
-func checkPoolIdentity(c candidate, listed []string) error {
+func checkPoolIdentity(c candidate, listed []string, defaultUser string) error {
 	d := c.directives
 	if c.changed["chroot"] && d["chroot"] != "" {
 		return ops.Invalidf("chroot is refused by the write policy: php-fpm reads the workers' groups from %s/etc/group after it enters the chroot, so whoever can write there chooses them (root's included); an admin sets chroot by hand", d["chroot"])
@@ -139,21 +140,9 @@ func checkPoolIdentity(c candidate, listed []string) error {
 	if err != nil {
 		return ops.Invalidf("user %s: its groups cannot be read (%v), so the write policy cannot check them", name, err)
 	}
-	if c.changed["user"] && !slices.Contains(listed, name) {
-		var extra []string
-		for _, id := range gids {
-			if id == u.Gid {
-				continue
-			}
-			if eg, err := user.LookupGroupId(id); err == nil {
-				extra = append(extra, eg.Name)
-			} else {
-				extra = append(extra, id)
-			}
-		}
-		if len(extra) > 0 {
-			return ops.Invalidf("user %s is refused by the write policy: it is also in the groups %s, whose rights php-fpm would give the pool's workers (groups such as docker, lxd or disk amount to root); use a user with only its own group, or have an admin list %s in policy.program_users", name, strings.Join(extra, ", "), name)
-		}
+	if c.changed["user"] && name != defaultUser && !slices.Contains(listed, name) {
+		allowed := strings.Join(append(slices.Clone(listed), defaultUser+" (phpfpm.defaults.user)"), ", ")
+		return ops.Invalidf("user %s is refused by the write policy: the pool's PHP would run as %s, outside policy.program_users (allowed: %s), and with every group %s is in; have an admin list %s there", name, name, allowed, name, name)
 	}
 	if group == "" {
 		return nil // php-fpm takes the user's own primary group

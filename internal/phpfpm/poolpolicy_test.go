@@ -130,14 +130,33 @@ func TestPoolWritePolicy(t *testing.T) {
 		}
 	}
 
-	// A user with supplementary groups brings them to the workers (ubuntu
-	// is in lxd, deploy users in docker): only when program_users lists it.
+	// A pool's user is the default one or one of policy.program_users, as
+	// for programs: any other account (postgres, a deploy user) would run
+	// the pool's PHP, with every group it is in (ubuntu: lxd, sudo).
+	others := []string{"daemon"}
 	if member := supplementaryMember(t); member != "" {
-		r := run(t, b, op("fpm.pool.edit", "api", "user", member))
-		if r.status != ops.StatusInvalid || !strings.Contains(r.msg, "user "+member+" is refused") || !strings.Contains(r.msg, "policy.program_users") {
-			t.Errorf("pool user %s with supplementary groups: %s %q", member, r.status, r.msg)
+		others = append(others, member)
+	}
+	for _, name := range others {
+		for _, o := range []ops.Operation{
+			op("fpm.pool.edit", "api", "user", name),
+			op("fpm.pool.create", "f21", "user", name),
+		} {
+			r := run(t, b, o)
+			if r.status != ops.StatusInvalid || !strings.Contains(r.msg, "user "+name+" is refused") || !strings.Contains(r.msg, "policy.program_users") {
+				t.Errorf("%s --user %s: %s %q", o.Name, name, r.status, r.msg)
+			}
+			q.check(t, f)
 		}
-		q.check(t, f)
+	}
+	if f.User != "" { // php-fpm changes users only as root
+		b2 := testBackend(t, f, func(c *Config) {
+			c.Policy = writepolicy.Policy{FPMTCP: writepolicy.TCPLoopback, ProgramUsers: []string{"daemon"}}
+		})
+		if r := run(t, b2, op("fpm.pool.edit", "api", "user", "daemon", "group", "daemon")); r.status != ops.StatusOK {
+			t.Errorf("a user policy.program_users lists: %s %q", r.status, r.msg)
+		}
+		q = snapshot(t, f, "www", "api")
 	}
 
 	// An address something else listens on (a pool of another php-fpm
