@@ -44,10 +44,16 @@ func (b *Backend) checkPolicy(before, after *ProgramFile, whole bool, env Expans
 		was = before.computed(env)
 	}
 	now := after.computed(env)
+	// Values built from what poolvisor cannot compute all come out alike,
+	// so a value counts as changed when its stored form changes too.
+	wasRaw, nowRaw := map[string]string{}, after.storedValues()
+	if before != nil {
+		wasRaw = before.storedValues()
+	}
 	changed := func(k string) bool {
 		w, had := was[k]
 		n, has := now[k]
-		return whole || had != has || w != n
+		return whole || had != has || w != n || wasRaw[k] != nowRaw[k]
 	}
 	var why []string
 	if whole {

@@ -135,6 +135,24 @@ func TestWritePolicy(t *testing.T) {
 			t.Errorf("outlog.conf changed:\n%s", now)
 		}
 	})
+	// Values poolvisor cannot compute (%(here)s, %(host_node_name)s,
+	// %(group_name)s) all look alike once computed; a change between them
+	// is still a change.
+	t.Run("command of a root program from one unknowable expansion to another", func(t *testing.T) {
+		conf := "[program:herecmd]\ncommand=%(here)s/run.sh\nautostart=false\n"
+		path := filepath.Join(s.ProgramDir, "herecmd.conf")
+		if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(path)
+		_, err := run(t, b, "supervisor.program.edit", "herecmd", arg("command", "%(group_name)s/run.sh"))
+		if msg := wantStatus(t, err, ops.StatusInvalid); !strings.Contains(msg, "a change to command") {
+			t.Errorf("%q", msg)
+		}
+		if now, _ := os.ReadFile(path); string(now) != conf {
+			t.Errorf("herecmd.conf changed:\n%s", now)
+		}
+	})
 	t.Run("new program runs as the first allowed user", func(t *testing.T) {
 		_, err := run(t, b, "supervisor.program.add", "worker", cmd, arg("autostart", "false"))
 		wantStatus(t, err, ops.StatusOK)
