@@ -195,3 +195,40 @@ func TestXMLRPCLoopbackOnly(t *testing.T) {
 	_, err = run(t, b, "supervisor.xmlrpc.set", "", arg("ip", "127.0.0.1"), arg("port", "19011"), arg("username", "ops"))
 	wantStatus(t, err, ops.StatusOK)
 }
+
+// TestWriteEffects: writes declare what they do to running programs, so
+// that the approval policy of each applies (SPEC §6): an edit of a running
+// program restarts it, and stops it when it no longer starts by itself; a
+// delete of a running program stops it.
+func TestWriteEffects(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 5*time.Second)
+	b.cfg.Policy = writepolicy.Policy{ProgramUsers: []string{"www-data", "nobody"}}
+	rpcWaitState(t, b.client, "web:web", "RUNNING")
+	if err := os.WriteFile(filepath.Join(s.ProgramDir, "web.conf"), []byte("[program:web]\ncommand="+rpcSleeperCmd+"\nuser=nobody\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan := func(name string, args ...ops.Arg) []string {
+		t.Helper()
+		p, err := b.Handlers()[name].Plan(context.Background(), ops.Request{Op: ops.Operation{Name: name, Target: "web", Args: args}})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return p.Effects
+	}
+	arg := func(k, v string) ops.Arg { return ops.Arg{Key: k, Value: v} }
+	for _, tt := range []struct {
+		name string
+		got  []string
+		want string
+	}{
+		{"edit", plan("supervisor.program.edit", arg("set", "stopwaitsecs=3")), "supervisor.program.restart"},
+		{"edit to autostart=false", plan("supervisor.program.edit", arg("autostart", "false")), "supervisor.program.restart supervisor.program.stop"},
+		{"delete", plan("supervisor.program.delete"), "supervisor.program.stop"},
+	} {
+		if got := strings.Join(tt.got, " "); got != tt.want {
+			t.Errorf("%s: effects %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
