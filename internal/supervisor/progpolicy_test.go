@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,6 +192,17 @@ func TestXMLRPCLoopbackOnly(t *testing.T) {
 	}
 	if now, _ := os.ReadFile(b.cfg.ConfigFile); string(now) != string(before) {
 		t.Errorf("a refused xmlrpc set changed %s", b.cfg.ConfigFile)
+	}
+	// A port in use would keep supervisord from starting again.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	_, port, _ := net.SplitHostPort(busy.Addr().String())
+	_, err = run(t, b, "supervisor.xmlrpc.set", "", arg("ip", "127.0.0.1"), arg("port", port), arg("username", "ops"))
+	if msg := wantStatus(t, err, ops.StatusInvalid); !strings.Contains(msg, "already listens") {
+		t.Errorf("busy port: %q", msg)
 	}
 	_, err = run(t, b, "supervisor.xmlrpc.set", "", arg("ip", "127.0.0.1"), arg("port", "19011"), arg("username", "ops"))
 	wantStatus(t, err, ops.StatusOK)

@@ -6,12 +6,14 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -142,6 +144,15 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 	}
 	if !usernameRE.MatchString(user) {
 		return nil, ops.Invalidf("--username must be 1 to 64 letters, digits, '_', '.', '@' or '-'")
+	}
+	// supervisord binds the port when it next starts and exits if it
+	// cannot, taking every program down; the port it serves now is fine.
+	if addr := net.JoinHostPort(ip, port); x.Port != ip+":"+port {
+		if ln, err := net.Listen("tcp", addr); err == nil {
+			ln.Close()
+		} else if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, ops.Invalidf("--port %s: something already listens on %s, so supervisord would fail to start after /supervisor restart-service, and every program with it; choose a free port", port, addr)
+		}
 	}
 	summary := fmt.Sprintf("set [%s] in %s: port %s:%s, user %s, a new generated password; takes effect after /supervisor restart-service",
 		inetSection, x.File, ip, port, user)
