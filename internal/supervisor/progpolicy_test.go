@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -242,5 +243,41 @@ func TestWriteEffects(t *testing.T) {
 		if got := strings.Join(tt.got, " "); got != tt.want {
 			t.Errorf("%s: effects %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestDaemonCheckIgnoresWorkingDir: supervisord's own config check runs
+// python as root; a supervisor package in the directory poolvisor was
+// started from (one a program of an allowed user could write) must not be
+// what it imports. Not parallel: it changes the working directory.
+func TestDaemonCheckIgnoresWorkingDir(t *testing.T) {
+	if supervisordPython() == "" {
+		t.Skip("supervisord's python is not known here")
+	}
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 5*time.Second)
+	if !b.local {
+		t.Skip("the check runs only for a local supervisord")
+	}
+	cwd := t.TempDir()
+	marker := filepath.Join(cwd, "PWNED")
+	if err := os.MkdirAll(filepath.Join(cwd, "supervisor"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cwd, "supervisor", "__init__.py"), []byte("open("+strconv.Quote(marker)+", 'w').write('x')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(cwd)
+	path := filepath.Join(s.ProgramDir, "x.conf")
+	err := b.daemonCheck(context.Background(), fileChange{path: path, new: []byte("[program:x]\ncommand=/bin/true\nuser=nobody\n")})
+	if err != nil {
+		t.Fatalf("daemonCheck: %v", err)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("the check imported supervisor from the working directory")
+	}
+	err = b.daemonCheck(context.Background(), fileChange{path: path, new: []byte("[program:x]\ncommand=/bin/true\nstopsignal=NOPE\n")})
+	if msg := wantStatus(t, err, ops.StatusInvalid); !strings.Contains(msg, "supervisord's own check") {
+		t.Errorf("a bad file: %q", msg)
 	}
 }
