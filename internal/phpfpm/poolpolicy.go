@@ -7,13 +7,24 @@ package phpfpm
 // policy before poolvisor arrived can still be edited back into it.
 
 import (
+	"errors"
 	"net"
+	"os/user"
 	"slices"
+	"strconv"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/writepolicy"
 )
+
+// poolListenKeys are the directives whose value is an address the master
+// binds as root: the pool's own, and pm.status_listen, the separate
+// status-only listener of php-fpm 8 (a socket path it unlinks and creates,
+// or a TCP address).
+var poolListenKeys = []string{"listen", "pm.status_listen"}
 
 // poolLogKeys are the directives whose value is a file the master or a
 // worker opens for writing; php_value and php_admin_value are matched by
@@ -35,6 +46,9 @@ func isLogKey(key string) bool {
 // checkPolicy checks the directives c changes against the write policy.
 func (b *Backend) checkPolicy(c candidate) error {
 	p := b.cfg.Policy
+	if err := checkPoolIdentity(c, p.ProgramUsers, b.cfg.DefaultUser); err != nil {
+		return err
+	}
 	for _, k := range slices.Sorted(func(yield func(string) bool) {
 		for k := range c.changed {
 			if !yield(k) {
@@ -42,7 +56,8 @@ func (b *Backend) checkPolicy(c candidate) error {
 			}
 		}
 	}) {
-		if k != "listen" && !isLogKey(k) {
+		isListen := slices.Contains(poolListenKeys, k)
+		if !isListen && !isLogKey(k) {
 			continue
 		}
 		v, ok := c.directives[k]
@@ -55,19 +70,23 @@ func (b *Backend) checkPolicy(c candidate) error {
 			}
 		}
 		v = expandPool(v, c.name)
-		if k == "listen" {
+		if isListen {
 			addr, err := parseListen(v, c.name)
 			if err != nil {
-				return ops.Invalidf("listen %s: %v", v, err)
+				return ops.Invalidf("%s %s: %v", k, v, err)
 			}
 			if addr.network == "unix" {
-				err = p.CheckPath("listen", v, writepolicy.Socket, b.cfg.SocketDir)
+				if err = p.CheckPath(k, v, writepolicy.Socket, b.cfg.SocketDir); err == nil {
+					err = checkSocketFree(k, v)
+				}
 			} else {
 				host, _, e := net.SplitHostPort(v)
 				if e != nil {
 					host = "" // a bare port: every address
 				}
-				err = p.CheckTCP("listen", host)
+				if err = p.CheckTCP(k, host); err == nil {
+					err = checkPortFree(k, v, addr)
+				}
 			}
 			if err != nil {
 				return err
@@ -82,4 +101,88 @@ func (b *Backend) checkPolicy(c candidate) error {
 		}
 	}
 	return nil
+}
+
+// checkPoolIdentity refuses a write that would give a pool's workers rights
+// beyond those of its user. php-fpm, as root, sets the workers' group to
+// the pool's group= and their supplementary groups with initgroups(3), so:
+//
+//   - group must be one the user belongs to: any other (disk, docker,
+//     shadow) would add its rights, and several amount to root;
+//   - user must be phpfpm.defaults.user or one of policy.program_users,
+//     as for programs: any other account (postgres, a deploy user) runs
+//     the pool's PHP, and brings along its supplementary groups (the
+//     ubuntu user is in lxd and sudo, a deploy user often in docker);
+//   - chroot may not be set or moved through poolvisor: initgroups runs
+//     after chroot(2) and reads <chroot>/etc/group, so whoever can write
+//     there (a program of an allowed user, in its own directory) picks the
+//     workers' groups, root's among them. prefix moves a relative chroot.
+func checkPoolIdentity(c candidate, listed []string, defaultUser string) error {
+	d := c.directives
+	if c.changed["chroot"] && d["chroot"] != "" {
+		return ops.Invalidf("chroot is refused by the write policy: php-fpm reads the workers' groups from %s/etc/group after it enters the chroot, so whoever can write there chooses them (root's included); an admin sets chroot by hand", d["chroot"])
+	}
+	if c.changed["prefix"] && d["chroot"] != "" {
+		return ops.Invalidf("prefix is refused by the write policy while chroot is set: it moves a relative chroot, where php-fpm reads the workers' groups")
+	}
+	if !c.changed["user"] && !c.changed["group"] {
+		return nil
+	}
+	name, group := d["user"], d["group"]
+	if name == "" {
+		return nil // php-fpm keeps the master's identity (not root: validatePool)
+	}
+	u, err := user.Lookup(name)
+	if err != nil {
+		return nil // validatePool says the user does not exist
+	}
+	gids, err := u.GroupIds()
+	if err != nil {
+		return ops.Invalidf("user %s: its groups cannot be read (%v), so the write policy cannot check them", name, err)
+	}
+	if c.changed["user"] && name != defaultUser && !slices.Contains(listed, name) {
+		allowed := strings.Join(append(slices.Clone(listed), defaultUser+" (phpfpm.defaults.user)"), ", ")
+		return ops.Invalidf("user %s is refused by the write policy: the pool's PHP would run as %s, outside policy.program_users (allowed: %s), and with every group %s is in; have an admin list %s there", name, name, allowed, name, name)
+	}
+	if group == "" {
+		return nil // php-fpm takes the user's own primary group
+	}
+	g, err := user.LookupGroup(group)
+	if err != nil {
+		return nil // validatePool says the group does not exist
+	}
+	if g.Gid != u.Gid && !slices.Contains(gids, g.Gid) {
+		return ops.Invalidf("group %s is refused by the write policy: user %s is not a member of it, and php-fpm would give the pool's workers its rights (groups such as disk or docker amount to root); use one of the user's own groups", group, name)
+	}
+	return nil
+}
+
+// checkSocketFree refuses a socket path that something listens on already.
+// php-fpm 8 refuses to start then ("another FPM instance seems to already
+// listen"), and as php-fpm -t does not see it, the reload would take the
+// master down: every pool stops until poolvisor has brought it back on the
+// old file, a restart (approvals.required) by way of an edit. A stale
+// socket file is fine.
+func checkSocketFree(key, path string) error {
+	conn, err := net.DialTimeout("unix", path, time.Second)
+	if err != nil {
+		return nil
+	}
+	conn.Close()
+	return ops.Invalidf("%s %q is refused by the write policy: something already listens on it (a pool of another php-fpm instance, or another service), and php-fpm would unlink it and take its connections; choose a free path", key, path)
+}
+
+// checkPortFree refuses a TCP address that something listens on already,
+// for the same reason as checkSocketFree: the reload would fail at bind and
+// take every pool down with it.
+func checkPortFree(key, value string, addr address) error {
+	ln, err := net.Listen("tcp", net.JoinHostPort(addr.host, strconv.Itoa(addr.port)))
+	if err == nil {
+		ln.Close()
+		return nil
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return ops.Invalidf("%s %s is refused: something already listens on that address, so php-fpm could not bind it and the reload would take every pool down; choose a free port", key, value)
+	}
+	return nil // not ours to judge (a port poolvisor itself may not bind, say)
 }

@@ -66,7 +66,12 @@ func (b *Backend) daemonCheck(ctx context.Context, c fileChange) error {
 	testhook.Pause("in-check")
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, python, "-c", checkScript, mainPath).CombinedOutput()
+	// -I: python -c would import from the working directory first, so a
+	// supervisor/ package planted where poolvisor was started (a program
+	// of an allowed user can write /tmp, /var/www...) would run as root.
+	cmd := exec.CommandContext(ctx, python, "-I", "-c", checkScript, mainPath)
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	switch {
 	case err == nil:

@@ -39,7 +39,17 @@ func (h programDelete) Plan(ctx context.Context, req ops.Request) (*ops.Plan, er
 	}
 	lines = append(lines, "  remove "+path)
 	changes := []ops.FileChange{{Kind: ProgramKind, Name: name, Path: path, Before: old}}
+	// Deleting a running program stops it: gated as a stop too, for
+	// configurations that hold stop but not delete.
+	var effects []string
+	for _, p := range procs {
+		if liveStates[p.StateName] {
+			effects = []string{"supervisor.program.stop"}
+			break
+		}
+	}
 	return &ops.Plan{
+		Effects:     effects,
 		Changes:     changes,
 		Summary:     fmt.Sprintf("delete program %s on %s:\n%s", name, b.cfg.Host, strings.Join(lines, "\n")),
 		Fingerprint: digest(old) + " " + fingerprint(procs, nil),

@@ -21,6 +21,19 @@ var progRunKeys = []string{"command", "environment", "user", "directory"}
 // progLogKeys are the keys whose value is a file supervisord opens as root.
 var progLogKeys = []string{"stdout_logfile", "stderr_logfile"}
 
+// progLogChanged reports whether a write changes where or how supervisord
+// writes the log k: the name itself, and also its rotation (which creates
+// k.1, k.2, ... beside it and removes the oldest) and, for stderr_logfile,
+// redirect_stderr (which makes supervisord ignore the file, or open it).
+// A program whose log lies outside the policy keeps it as it is, but no
+// write makes supervisord create more files there.
+func progLogChanged(k string, changed func(string) bool) bool {
+	if changed(k) || changed(k+"_maxbytes") || changed(k+"_backups") {
+		return true
+	}
+	return k == "stderr_logfile" && changed("redirect_stderr")
+}
+
 // checkPolicy checks the program after a write (after) against its file
 // before (nil for a new program). whole says the request gave the whole
 // file (a raw edit or a rollback), which counts as changing everything.
@@ -31,10 +44,16 @@ func (b *Backend) checkPolicy(before, after *ProgramFile, whole bool, env Expans
 		was = before.computed(env)
 	}
 	now := after.computed(env)
+	// Values built from what poolvisor cannot compute all come out alike,
+	// so a value counts as changed when its stored form changes too.
+	wasRaw, nowRaw := map[string]string{}, after.storedValues()
+	if before != nil {
+		wasRaw = before.storedValues()
+	}
 	changed := func(k string) bool {
 		w, had := was[k]
 		n, has := now[k]
-		return whole || had != has || w != n
+		return whole || had != has || w != n || wasRaw[k] != nowRaw[k]
 	}
 	var why []string
 	if whole {
@@ -59,7 +78,7 @@ func (b *Backend) checkPolicy(before, after *ProgramFile, whole bool, env Expans
 	}
 	for _, k := range progLogKeys {
 		v, ok := now[k]
-		if !ok || !changed(k) {
+		if !ok || !progLogChanged(k, changed) {
 			continue
 		}
 		switch strings.ToLower(v) {

@@ -3,8 +3,10 @@ package supervisor
 import (
 	"context"
 	"maps"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -85,6 +87,11 @@ func TestWritePolicy(t *testing.T) {
 		{"log in root's home", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile=~/x.log")}, "absolute path"},
 		{"log from the environment", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile=%(ENV_HOME)s/x.log")}, "is outside"},
 		{"log where %(here)s is", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "stdout_logfile=%(here)s/x.log")}, "can't be checked"},
+		{"raw: USER in capitals", "supervisor.program.add", "evil", []ops.Arg{arg("content", "[program:evil]\ncommand=/bin/sleep 600\nuser=www-data\nUSER=root\n")}, "run as root"},
+		{"raw: user with ':' and tabs, last wins", "supervisor.program.add", "evil", []ops.Arg{arg("content", "[program:evil]\ncommand=/bin/sleep 600\nuser=www-data\n\nuser\t:\troot\n")}, "run as root"},
+		{"numeric uid 0", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("user", "0")}, "run as 0"},
+		{"--set User=root", "supervisor.program.add", "evil", []ops.Arg{cmd, arg("set", "User=root")}, "run as root"},
+		{"process name with a slash from the environment", "supervisor.program.add", "evil", []ops.Arg{arg("content", "[program:evil]\ncommand=/bin/sleep 600\nuser=www-data\nenvironment=P=\"../../x\"\nprocess_name=%(ENV_P)s\nstdout_logfile=AUTO\n")}, "may not contain \"/\""},
 		{"command of a root program", "supervisor.program.edit", "legacy", []ops.Arg{cmd}, "a change to command"},
 		{"environment of a root program", "supervisor.program.edit", "legacy", []ops.Arg{arg("set", "environment=LD_PRELOAD=/tmp/x.so")}, "a change to environment"},
 		{"directory of a root program", "supervisor.program.edit", "legacy", []ops.Arg{arg("directory", "/tmp")}, "a change to directory"},
@@ -109,6 +116,45 @@ func TestWritePolicy(t *testing.T) {
 		t.Errorf("the victim file changed: %q", b)
 	}
 
+	// A program written by hand with its log outside the policy keeps it,
+	// but no write may make supervisord create more files there: rotation
+	// (log.1, log.2, ...) or a stderr log that redirect_stderr ignored.
+	t.Run("rotation of a log outside the policy", func(t *testing.T) {
+		conf := "[program:outlog]\ncommand=/bin/sleep 600\nautostart=false\nuser=nobody\n" +
+			"stdout_logfile=" + filepath.Join(outside, "app.log") + "\nredirect_stderr=true\nstderr_logfile=" + filepath.Join(outside, "err.log") + "\n"
+		path := filepath.Join(s.ProgramDir, "outlog.conf")
+		if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(path)
+		for _, a := range []ops.Arg{arg("set", "stdout_logfile_maxbytes=1KB"), arg("set", "stdout_logfile_backups=50"), arg("set", "redirect_stderr=false")} {
+			_, err := run(t, b, "supervisor.program.edit", "outlog", a)
+			if msg := wantStatus(t, err, ops.StatusInvalid); !strings.Contains(msg, "is outside") {
+				t.Errorf("%s: %q", a.Value, msg)
+			}
+		}
+		if now, _ := os.ReadFile(path); string(now) != conf {
+			t.Errorf("outlog.conf changed:\n%s", now)
+		}
+	})
+	// Values poolvisor cannot compute (%(here)s, %(host_node_name)s,
+	// %(group_name)s) all look alike once computed; a change between them
+	// is still a change.
+	t.Run("command of a root program from one unknowable expansion to another", func(t *testing.T) {
+		conf := "[program:herecmd]\ncommand=%(here)s/run.sh\nautostart=false\n"
+		path := filepath.Join(s.ProgramDir, "herecmd.conf")
+		if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(path)
+		_, err := run(t, b, "supervisor.program.edit", "herecmd", arg("command", "%(group_name)s/run.sh"))
+		if msg := wantStatus(t, err, ops.StatusInvalid); !strings.Contains(msg, "a change to command") {
+			t.Errorf("%q", msg)
+		}
+		if now, _ := os.ReadFile(path); string(now) != conf {
+			t.Errorf("herecmd.conf changed:\n%s", now)
+		}
+	})
 	t.Run("new program runs as the first allowed user", func(t *testing.T) {
 		_, err := run(t, b, "supervisor.program.add", "worker", cmd, arg("autostart", "false"))
 		wantStatus(t, err, ops.StatusOK)
@@ -125,4 +171,113 @@ func TestWritePolicy(t *testing.T) {
 		_, err := run(t, b, "supervisor.program.edit", "legacy", arg("user", "nobody"), cmd)
 		wantStatus(t, err, ops.StatusOK)
 	})
+}
+
+// TestXMLRPCLoopbackOnly: whoever holds the XML-RPC password controls every
+// program without poolvisor's approvals, so xmlrpc set opens the interface
+// only on loopback; the main config is untouched by a refusal.
+func TestXMLRPCLoopbackOnly(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 5*time.Second)
+	arg := func(k, v string) ops.Arg { return ops.Arg{Key: k, Value: v} }
+	before, err := os.ReadFile(b.cfg.ConfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ip := range []string{"0.0.0.0", "10.0.0.5", "203.0.113.9"} {
+		_, err := run(t, b, "supervisor.xmlrpc.set", "", arg("ip", ip), arg("port", "19011"), arg("username", "ops"))
+		if msg := wantStatus(t, err, ops.StatusInvalid); !strings.Contains(msg, "--ip "+ip) || !strings.Contains(msg, "loopback") {
+			t.Errorf("%s: %q", ip, msg)
+		}
+	}
+	if now, _ := os.ReadFile(b.cfg.ConfigFile); string(now) != string(before) {
+		t.Errorf("a refused xmlrpc set changed %s", b.cfg.ConfigFile)
+	}
+	// A port in use would keep supervisord from starting again.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	_, port, _ := net.SplitHostPort(busy.Addr().String())
+	_, err = run(t, b, "supervisor.xmlrpc.set", "", arg("ip", "127.0.0.1"), arg("port", port), arg("username", "ops"))
+	if msg := wantStatus(t, err, ops.StatusInvalid); !strings.Contains(msg, "already listens") {
+		t.Errorf("busy port: %q", msg)
+	}
+	_, err = run(t, b, "supervisor.xmlrpc.set", "", arg("ip", "127.0.0.1"), arg("port", "19011"), arg("username", "ops"))
+	wantStatus(t, err, ops.StatusOK)
+}
+
+// TestWriteEffects: writes declare what they do to running programs, so
+// that the approval policy of each applies (SPEC §6): an edit of a running
+// program restarts it, and stops it when it no longer starts by itself; a
+// delete of a running program stops it.
+func TestWriteEffects(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 5*time.Second)
+	b.cfg.Policy = writepolicy.Policy{ProgramUsers: []string{"www-data", "nobody"}}
+	rpcWaitState(t, b.client, "web:web", "RUNNING")
+	if err := os.WriteFile(filepath.Join(s.ProgramDir, "web.conf"), []byte("[program:web]\ncommand="+rpcSleeperCmd+"\nuser=nobody\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	plan := func(name string, args ...ops.Arg) []string {
+		t.Helper()
+		p, err := b.Handlers()[name].Plan(context.Background(), ops.Request{Op: ops.Operation{Name: name, Target: "web", Args: args}})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return p.Effects
+	}
+	arg := func(k, v string) ops.Arg { return ops.Arg{Key: k, Value: v} }
+	for _, tt := range []struct {
+		name string
+		got  []string
+		want string
+	}{
+		{"edit", plan("supervisor.program.edit", arg("set", "stopwaitsecs=3")), "supervisor.program.restart"},
+		{"edit to autostart=false", plan("supervisor.program.edit", arg("autostart", "false")), "supervisor.program.restart supervisor.program.stop"},
+		{"delete", plan("supervisor.program.delete"), "supervisor.program.stop"},
+	} {
+		if got := strings.Join(tt.got, " "); got != tt.want {
+			t.Errorf("%s: effects %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestDaemonCheckIgnoresWorkingDir: supervisord's own config check runs
+// python as root; a supervisor package in the directory poolvisor was
+// started from (one a program of an allowed user could write) must not be
+// what it imports. Not parallel: it changes the working directory.
+func TestDaemonCheckIgnoresWorkingDir(t *testing.T) {
+	if supervisordPython() == "" {
+		t.Skip("supervisord's python is not known here")
+	}
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 5*time.Second)
+	if !b.local {
+		t.Skip("the check runs only for a local supervisord")
+	}
+	cwd := t.TempDir()
+	marker := filepath.Join(cwd, "PWNED")
+	if err := os.MkdirAll(filepath.Join(cwd, "supervisor"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cwd, "supervisor", "__init__.py"), []byte("open("+strconv.Quote(marker)+", 'w').write('x')\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(cwd)
+	path := filepath.Join(s.ProgramDir, "x.conf")
+	err := b.daemonCheck(context.Background(), fileChange{path: path, new: []byte("[program:x]\ncommand=/bin/true\nuser=nobody\n")})
+	if err != nil {
+		t.Fatalf("daemonCheck: %v", err)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("the check imported supervisor from the working directory")
+	}
+	err = b.daemonCheck(context.Background(), fileChange{path: path, new: []byte("[program:x]\ncommand=/bin/true\nstopsignal=NOPE\n")})
+	if msg := wantStatus(t, err, ops.StatusInvalid); !strings.Contains(msg, "supervisord's own check") {
+		t.Errorf("a bad file: %q", msg)
+	}
 }

@@ -112,20 +112,24 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 	if err := b.daemonCheck(ctx, fileChange{path: path, old: old, new: next}); err != nil {
 		return nil, err
 	}
+	running := false
 	if !h.add {
 		// supervisord applies a changed section by stopping the group and
 		// starting it again: an edit of a running program restarts it.
-		running, err := b.running(ctx, name)
-		if err != nil {
+		if running, err = b.running(ctx, name); err != nil {
 			return nil, err
-		}
-		if running {
-			plan.Effects = []string{"supervisor.program.restart"}
 		}
 	}
 	autostart := true
 	if v, ok := f.Get("autostart"); ok {
 		autostart, _ = parseBool(v)
+	}
+	if !h.add && running {
+		plan.Effects = []string{"supervisor.program.restart"}
+		if !autostart {
+			// supervisord removes the group and adds it back stopped.
+			plan.Effects = append(plan.Effects, "supervisor.program.stop")
+		}
 	}
 	plan.Apply = func(ctx context.Context) (ops.Outcome, error) {
 		return b.applyProgram(ctx, fileChange{path: path, old: old, new: next}, verb, name, autostart, plan.Changes)

@@ -6,12 +6,14 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -127,8 +129,15 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 	if ip == "" || port == "" || user == "" {
 		return nil, ops.Invalidf("xmlrpc set needs --ip IP --port N --username U")
 	}
-	if addr := net.ParseIP(ip); addr == nil || addr.To4() == nil {
+	addr := net.ParseIP(ip)
+	if addr == nil || addr.To4() == nil {
 		return nil, ops.Invalidf("--ip must be an IPv4 address like 127.0.0.1, not %q", ip)
+	}
+	// Whoever holds the password controls every program through this
+	// interface (stop, restart, stdin, shutdown), past poolvisor's
+	// approvals; the write policy keeps it off the network.
+	if !addr.IsLoopback() {
+		return nil, ops.Invalidf("--ip %s is refused by the write policy: supervisord's XML-RPC interface runs as root and lets its password holder stop, restart or write to any program without poolvisor's approvals, so poolvisor opens it only on loopback (127.0.0.0/8); use 127.0.0.1 and an SSH tunnel", ip)
 	}
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return nil, ops.Invalidf("--port must be from 1 to 65535, not %q", port)
@@ -136,12 +145,17 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 	if !usernameRE.MatchString(user) {
 		return nil, ops.Invalidf("--username must be 1 to 64 letters, digits, '_', '.', '@' or '-'")
 	}
-	warning := ""
-	if ip == "0.0.0.0" {
-		warning = "\nWarning: 0.0.0.0 exposes supervisord's control interface on every network interface; prefer 127.0.0.1 and an SSH tunnel."
+	// supervisord binds the port when it next starts and exits if it
+	// cannot, taking every program down; the port it serves now is fine.
+	if addr := net.JoinHostPort(ip, port); x.Port != ip+":"+port {
+		if ln, err := net.Listen("tcp", addr); err == nil {
+			ln.Close()
+		} else if errors.Is(err, syscall.EADDRINUSE) {
+			return nil, ops.Invalidf("--port %s: something already listens on %s, so supervisord would fail to start after /supervisor restart-service, and every program with it; choose a free port", port, addr)
+		}
 	}
-	summary := fmt.Sprintf("set [%s] in %s: port %s:%s, user %s, a new generated password; takes effect after /supervisor restart-service%s",
-		inetSection, x.File, ip, port, user, warning)
+	summary := fmt.Sprintf("set [%s] in %s: port %s:%s, user %s, a new generated password; takes effect after /supervisor restart-service",
+		inetSection, x.File, ip, port, user)
 	// The password is generated when applied, never before: the plan (and
 	// an approval request) shows its line masked.
 	preview := []byte(strings.Join(setInet(lines, sec, ip+":"+port, user, "{SHA}generated-when-applied"), ""))
@@ -162,9 +176,9 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 				return ops.Outcome{}, err
 			}
 			out := XMLRPC{File: x.File, Enabled: true, Port: ip + ":" + port, Username: user, PasswordSet: true}
-			msg := fmt.Sprintf("XML-RPC over TCP set to %s for user %s in %s; it takes effect after /supervisor restart-service.%s\n"+
+			msg := fmt.Sprintf("XML-RPC over TCP set to %s for user %s in %s; it takes effect after /supervisor restart-service.\n"+
 				"A new password was generated; it is shown once, privately, to the requester (poolvisor keeps only its SHA-1 hash).",
-				out.Port, user, x.File, warning)
+				out.Port, user, x.File)
 			private := fmt.Sprintf("New XML-RPC password for user %s on %s (%s), shown once and only to you; poolvisor keeps only its SHA-1 hash: %s",
 				user, b.cfg.Host, out.Port, password)
 			return ops.Outcome{Message: msg, Data: map[string]any{"xmlrpc": out}, Private: private,

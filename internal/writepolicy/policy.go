@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -112,11 +113,11 @@ func (p Policy) CheckPath(key, path string, kind Kind, dirs ...string) error {
 	if err != nil {
 		return ops.Invalidf("%s %q cannot be checked: %v", key, path, err)
 	}
-	inside := false
+	inside, base := false, ""
 	for _, d := range allowed {
 		rd, err := resolve(filepath.Clean(d))
 		if err == nil && within(real, rd) && within(clean, filepath.Clean(d)) {
-			inside = true
+			inside, base = true, rd
 			break
 		}
 	}
@@ -125,6 +126,9 @@ func (p Policy) CheckPath(key, path string, kind Kind, dirs ...string) error {
 			return ops.Invalidf("%s %q leads to %s through a symbolic link, which is outside %s", key, path, real, where)
 		}
 		return ops.Invalidf("%s %q is outside %s: a daemon running as root would create or write it", key, path, where)
+	}
+	if err := checkReplaceable(key, path, real, base, kind); err != nil {
+		return err
 	}
 	st, err := os.Lstat(clean)
 	switch {
@@ -177,6 +181,68 @@ func (p Policy) Describe() []string {
 		"policy.writable_dirs: " + dirs,
 		"policy.fpm_tcp: " + tcp,
 	}
+}
+
+// checkReplaceable refuses a path whose directories below the allowed
+// directory base someone other than root (or poolvisor's own user) could
+// replace with a symbolic link after the check: the daemons, as root,
+// follow links in every directory of a path, and in the last element of a
+// log file's (php-fpm unlinks a socket path and binds anew, so for a socket
+// only the directories above its own matter). On Debian, for one,
+// /run/php belongs to www-data, the usual program user: a socket in
+// /run/php is fine, one in /run/php/sub is not, as www-data could swap sub
+// for a link to /etc and php-fpm would unlink and bind there as root.
+func checkReplaceable(key, path, real, base string, kind Kind) error {
+	rel, err := filepath.Rel(base, real)
+	if err != nil {
+		return nil // not inside base; CheckPath refused it already
+	}
+	comps := strings.Split(rel, string(filepath.Separator))
+	// dirs holds base and each directory below it down to the parent.
+	dirs := []string{base}
+	for _, c := range comps[:len(comps)-1] {
+		dirs = append(dirs, filepath.Join(dirs[len(dirs)-1], c))
+	}
+	if kind == Socket {
+		dirs = dirs[:len(dirs)-1]
+	}
+	for _, d := range dirs {
+		st, err := os.Lstat(d)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil // nothing below it exists, and only who may write its parent can make it
+		} else if err != nil {
+			return ops.Invalidf("%s %q cannot be checked: %v", key, path, err)
+		}
+		if who := untrustedWriter(st); who != "" {
+			what := "the file"
+			if d != dirs[len(dirs)-1] || kind == Socket {
+				what = "a directory on the way"
+			}
+			return ops.Invalidf("%s %q is refused: %s is writable by %s, who could replace %s with a symbolic link after this check, and the daemon, as root, would follow it; have an admin make %s writable by root only, or choose a path directly in an allowed directory",
+				key, path, d, who, what, d)
+		}
+	}
+	return nil
+}
+
+// untrustedWriter names who besides root and poolvisor's own user may
+// create, rename or remove entries of the directory st describes, or "".
+func untrustedWriter(st fs.FileInfo) string {
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return ""
+	}
+	trusted := func(id uint32, self int) bool { return id == 0 || int(id) == self }
+	mode := st.Mode().Perm()
+	switch {
+	case !trusted(sys.Uid, os.Geteuid()):
+		return fmt.Sprintf("its owner (uid %d)", sys.Uid)
+	case mode&0o020 != 0 && !trusted(sys.Gid, os.Getegid()):
+		return fmt.Sprintf("its group (gid %d)", sys.Gid)
+	case mode&0o002 != 0:
+		return "every user"
+	}
+	return ""
 }
 
 // resolve returns path with every symbolic link of its longest existing

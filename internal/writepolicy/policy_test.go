@@ -78,6 +78,70 @@ func TestCheckPath(t *testing.T) {
 	}
 }
 
+// TestCheckPathReplaceable: a directory below an allowed one that someone
+// other than root could change lets them swap a later element of the path
+// for a link after the check (Debian's /run/php belongs to www-data, the
+// usual program user). A socket directly in such a directory is fine:
+// php-fpm unlinks the socket path itself and binds anew.
+func TestCheckPathReplaceable(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	sock := filepath.Join(root, "run")
+	open := filepath.Join(root, "log", "open")
+	for _, d := range []string{filepath.Join(sock, "sub"), filepath.Join(open, "sub")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(sock, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	logs := filepath.Dir(open)
+	p := Policy{}
+	for _, tt := range []struct {
+		name, path, dir string
+		kind            Kind
+		want            string
+	}{
+		{"socket directly in an open socket dir", filepath.Join(sock, "a.sock"), sock, Socket, ""},
+		{"socket in a subdir of an open socket dir", filepath.Join(sock, "sub", "a.sock"), sock, Socket, "writable by every user"},
+		{"socket in a missing subdir of an open dir", filepath.Join(sock, "nope", "a.sock"), sock, Socket, "writable by every user"},
+		{"log in a root-only dir", filepath.Join(logs, "a.log"), logs, File, ""},
+		{"log in an open dir", filepath.Join(open, "a.log"), logs, File, "writable by every user"},
+		{"log below an open dir", filepath.Join(open, "sub", "a.log"), logs, File, "writable by every user"},
+		{"log directly in an open allowed dir", filepath.Join(open, "a.log"), open, File, "writable by every user"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := p.CheckPath("listen", tt.path, tt.kind, tt.dir)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "listen")):
+				t.Errorf("got %v, want an error naming the key and %q", err, tt.want)
+			}
+		})
+	}
+	if os.Geteuid() == 0 {
+		owned := filepath.Join(root, "owned")
+		if err := os.MkdirAll(filepath.Join(owned, "sub"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chown(owned, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		err := p.CheckPath("listen", filepath.Join(owned, "sub", "a.sock"), Socket, owned)
+		if err == nil || !strings.Contains(err.Error(), "uid 65534") {
+			t.Errorf("a subdir of a dir owned by another user: %v", err)
+		}
+		if err := p.CheckPath("listen", filepath.Join(owned, "a.sock"), Socket, owned); err != nil {
+			t.Errorf("a socket directly in a dir owned by another user: %v", err)
+		}
+	}
+}
+
 func TestCheckTCP(t *testing.T) {
 	t.Parallel()
 	loop := Policy{FPMTCP: TCPLoopback}
