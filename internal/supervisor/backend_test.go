@@ -88,7 +88,7 @@ func TestBackendRecoversWhenSupervisordReturns(t *testing.T) {
 func TestBackendHungSupervisord(t *testing.T) {
 	t.Parallel()
 	s := sandbox.Supervisor(t)
-	b := newBackend(t, s, 300*time.Millisecond)
+	b := newBackend(t, s, 2*time.Second) // room to connect and send, which the kernel does for a stopped daemon
 	if err := syscall.Kill(s.PID, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
