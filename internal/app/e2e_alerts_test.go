@@ -22,11 +22,13 @@ const alertWithin = 5 * time.Second
 
 // crasher is a program that dies at once with a last words in its log, so
 // that supervisord gives up on it (BACKOFF, then FATAL). It starts only
-// when asked, after the event listener is installed.
+// when asked, after the event listener is installed. Its startsecs is long
+// so that a machine too busy to run the shell within a second does not
+// count it as started.
 func crasher() sandbox.Program {
 	no := false
 	return sandbox.Program{Name: "crasher", Command: `/bin/sh -c "echo PHP Fatal error: database connection refused; exit 3"`,
-		Autostart: &no, Extra: map[string]string{"startretries": "1"}}
+		Autostart: &no, StartSecs: 10, Extra: map[string]string{"startretries": "1"}}
 }
 
 func TestAlertsInSlackEndToEnd(t *testing.T) {

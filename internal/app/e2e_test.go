@@ -179,7 +179,9 @@ func TestEndToEnd(t *testing.T) {
 		sandbox.Program{Name: "web", Command: loop("serving")},
 		sandbox.Program{Name: "queue", Command: loop("working"), NumProcs: 2},
 		sandbox.Program{Name: "colors", Command: `/bin/sh -c "while true; do printf '\033[31mred\033[0m \033]0;title\007plain\n'; sleep 1; done"`},
-		sandbox.Program{Name: "broken", Command: `/bin/sh -c "echo 'fatal: cannot connect to redis' >&2; exit 3"`, Autostart: &no},
+		// startsecs is long so that even a machine too busy to run the shell
+		// within a second sees it die before it counts as started.
+		sandbox.Program{Name: "broken", Command: `/bin/sh -c "echo 'fatal: cannot connect to redis' >&2; exit 3"`, Autostart: &no, StartSecs: 10},
 	)
 	procs := []string{"web", "queue:queue_00", "queue:queue_01", "colors"}
 	before := e.waitRunning(procs...)

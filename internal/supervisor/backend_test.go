@@ -91,7 +91,7 @@ func TestBackendRecoversWhenSupervisordReturns(t *testing.T) {
 func TestBackendHungSupervisord(t *testing.T) {
 	t.Parallel()
 	s := sandbox.Supervisor(t)
-	b := newBackend(t, s, 300*time.Millisecond)
+	b := newBackend(t, s, 2*time.Second) // room to connect and send, which the kernel does for a stopped daemon
 	if err := syscall.Kill(s.PID, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
 	}
@@ -214,9 +214,11 @@ func TestBackendRestartService(t *testing.T) {
 func TestBackendFailedStartSaysWhy(t *testing.T) {
 	t.Parallel()
 	no := false
+	// startsecs is long so that even a machine too busy to run the shell
+	// within a second sees it die before it counts as started.
 	s := sandbox.Supervisor(t,
-		sandbox.Program{Name: "broken", Command: `/bin/sh -c "echo 'fatal: cannot connect to redis' >&2; exit 3"`, Autostart: &no},
-		sandbox.Program{Name: "pair", Command: `/bin/sh -c "echo 'fatal: no config' >&2; exit 3"`, NumProcs: 2, Autostart: &no})
+		sandbox.Program{Name: "broken", Command: `/bin/sh -c "echo 'fatal: cannot connect to redis' >&2; exit 3"`, Autostart: &no, StartSecs: 10},
+		sandbox.Program{Name: "pair", Command: `/bin/sh -c "echo 'fatal: no config' >&2; exit 3"`, NumProcs: 2, Autostart: &no, StartSecs: 10})
 	b := newBackend(t, s, 0)
 	for i := range 3 {
 		for _, tt := range []struct{ target, why string }{

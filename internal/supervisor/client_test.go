@@ -148,7 +148,9 @@ func assertTimeout(t *testing.T, err error, url string) *TimeoutError {
 func TestClientHungDaemon(t *testing.T) {
 	t.Parallel()
 	s := sandbox.Supervisor(t)
-	const timeout = 500 * time.Millisecond
+	// Long enough that connecting and sending the request, which the kernel
+	// does for a stopped daemon, fit in it on a busy machine.
+	const timeout = 2 * time.Second
 	c := rpcClient(t, s, timeout)
 	ctx := context.Background()
 	if err := syscall.Kill(s.PID, syscall.SIGSTOP); err != nil {
@@ -169,12 +171,15 @@ func TestClientHungDaemon(t *testing.T) {
 	}
 
 	// A caller's earlier deadline wins over the client's timeout: with an
-	// hour's timeout, returning at all shows it.
+	// hour's timeout, returning at all shows it. (Whether the request was
+	// sent before the short deadline passed depends on the machine's load,
+	// so the error may be either kind.)
 	patient := rpcClient(t, s, time.Hour)
 	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
-	_, _, err = patient.GetState(short)
-	assertTimeout(t, err, s.URL)
+	if _, _, err = patient.GetState(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("with the caller's deadline: %v, want it exceeded", err)
+	}
 
 	resume()
 	rpcWaitUp(t, c)

@@ -94,8 +94,8 @@ func IsFault(err error, code int) bool {
 
 // UnreachableError means no usable answer came from supervisord: it could not
 // be reached, refused the connection, timed out before taking the call, died
-// mid-request or answered something that is not XML-RPC. Retrying later may help; the call may or may
-// not have taken effect.
+// mid-request or answered something that is not XML-RPC. Retrying later may
+// help; the call may or may not have taken effect.
 type UnreachableError struct {
 	URL string // as configured, without credentials
 	Err error
