@@ -110,7 +110,9 @@ func (a *App) serveEvents(ctx context.Context) {
 		a.Log.Debug("supervisor event", "event", e.Name, "process", e.Group+":"+e.Process, "from", e.From, "pid", e.PID)
 		a.Supervisor.Observe(e)
 		if a.Alerts != nil {
-			go a.Alerts.Handle(context.WithoutCancel(ctx), e)
+			// Handle queues the event behind the program's earlier ones and
+			// returns at once: the socket is never held up by a chat API.
+			a.Alerts.Handle(context.WithoutCancel(ctx), e)
 		}
 	})
 	if err != nil {
