@@ -23,6 +23,9 @@ const (
 	// KindHeld is the summary of the alerts held back by the post limit;
 	// its State lists them and Count says how many there were.
 	KindHeld = "held"
+	// KindListener is poolvisor's own event listener not running: no
+	// other alert can come while it lasts.
+	KindListener = "listener"
 )
 
 // Alert is one program's trouble as the chat adapters render it.
@@ -44,8 +47,14 @@ type Alert struct {
 
 // Summary is a one-line text form of a.
 func (a Alert) Summary() string {
-	if a.Kind == KindHeld {
+	switch {
+	case a.Kind == KindHeld:
 		return fmt.Sprintf("%d more alert(s) on %s were held back to keep this channel readable: %s.", a.Count, a.Host, a.State)
+	case a.Kind == KindListener && a.Recovered:
+		return fmt.Sprintf("poolvisor's event listener (%s) on %s runs again: alerts are posted again.", a.Program, a.Host)
+	case a.Kind == KindListener:
+		return fmt.Sprintf("poolvisor's event listener (%s) on %s is %s: no alerts are posted until it runs again. "+
+			"Only /supervisor events enable or disable may change it.", a.Program, a.Host, a.State)
 	}
 	if a.Recovered && a.Kind == "pool" {
 		return fmt.Sprintf("PHP-FPM pool %s on %s has workers to spare again, after %d alert(s) since %s.",

@@ -147,6 +147,12 @@ func (e *Engine) Resolve(ctx context.Context, key string) {
 	e.enqueue(key, func() { e.close(ctx, key, "RUNNING", true) })
 }
 
+// Clear closes the incident key, if open, showing state, without a
+// recovery: the trouble went away with what had it.
+func (e *Engine) Clear(ctx context.Context, key, state string) {
+	e.enqueue(key, func() { e.close(ctx, key, state, false) })
+}
+
 func (e *Engine) alerts(ev events.Event, state string) bool {
 	if state == "EXITED" {
 		return e.rules.Unexpected && ev.Fields["expected"] == "0"

@@ -279,6 +279,9 @@ func (a *App) daemonHealth(ctx context.Context) []ops.Component {
 	if a.Supervisor != nil {
 		parts = append(parts, a.Supervisor.Health(ctx))
 	}
+	if c, ok := a.listenerHealth(ctx); ok {
+		parts = append(parts, c)
+	}
 	if a.FPM != nil {
 		parts = append(parts, a.FPM.Health(ctx))
 	}

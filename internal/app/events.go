@@ -12,6 +12,7 @@ import (
 
 	"github.com/poolvisor/poolvisor/internal/alert"
 	"github.com/poolvisor/poolvisor/internal/events"
+	"github.com/poolvisor/poolvisor/internal/supervisor"
 	"github.com/poolvisor/poolvisor/internal/writepolicy"
 )
 
@@ -75,6 +76,9 @@ func (a *App) startBackground(ctx context.Context) {
 	}
 	go a.serveEvents(ctx)
 	go a.Supervisor.RunReconcile(ctx)
+	if a.Alerts != nil {
+		go a.watchListener(ctx)
+	}
 }
 
 // poolWatchInterval is how often serve reads the pools' status pages for
@@ -109,7 +113,7 @@ func (a *App) serveEvents(ctx context.Context) {
 	err := events.Serve(ctx, path, a.Log, func(e events.Event) {
 		a.Log.Debug("supervisor event", "event", e.Name, "process", e.Group+":"+e.Process, "from", e.From, "pid", e.PID)
 		a.Supervisor.Observe(e)
-		if a.Alerts != nil {
+		if a.Alerts != nil && e.Group != supervisor.ListenerGroup { // watchListener alerts about it
 			// Handle queues the event behind the program's earlier ones and
 			// returns at once: the socket is never held up by a chat API.
 			a.Alerts.Handle(context.WithoutCancel(ctx), e)
