@@ -280,3 +280,17 @@ func TestPoolSaturation(t *testing.T) {
 		}
 	}
 }
+
+// TestRaiseStoppedPosts: a raised trouble whose state is STOPPED (the
+// event listener stopped by hand) is posted like any other.
+func TestRaiseStoppedPosts(t *testing.T) {
+	r := &record{}
+	e := New("h", fastRules(), map[string]Notifier{"x": r}, nil, slog.New(slog.DiscardHandler))
+	e.Raise(context.Background(), "\x00listener", Alert{Kind: KindListener, Program: "poolvisor-events", State: "STOPPED"})
+	waitFor(t, "the post", func() bool { return count(r.snapshot(), "post ") == 1 })
+	e.Clear(context.Background(), "\x00listener", "REMOVED")
+	waitFor(t, "the close", func() bool { return e.Idle() && e.Open() == 0 })
+	if lines := r.snapshot(); len(lines) != 2 || !strings.Contains(lines[1], "is REMOVED") {
+		t.Errorf("posted:\n%s", strings.Join(lines, "\n"))
+	}
+}

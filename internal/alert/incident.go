@@ -15,6 +15,7 @@ type incident struct {
 	stable      *time.Timer       // runs while the program is RUNNING
 	pushed      time.Time         // when the messages were last posted or edited (monotonic)
 	flush       *time.Timer       // a deferred edit
+	closed      bool              // closing: show the end where posted, post nothing new
 }
 
 func (e *Engine) incident(key string) *incident {
@@ -123,6 +124,7 @@ func (e *Engine) close(ctx context.Context, key, state string, recovered bool) {
 	}
 	inc.stopTimers()
 	e.setIncident(key, nil)
+	inc.closed = true
 	inc.alert.State, inc.alert.Recovered, inc.alert.Last = state, recovered, e.now()
 	e.push(ctx, key, inc)
 	if !recovered {
@@ -180,7 +182,7 @@ func (e *Engine) push(ctx context.Context, key string, inc *incident) {
 			}
 			continue
 		}
-		if a.Recovered || a.State == "STOPPED" {
+		if inc.closed {
 			e.limit.refresh(platform, key, a)
 			continue // never posted: nothing to close
 		}

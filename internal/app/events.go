@@ -49,16 +49,26 @@ func Events(ctx context.Context, socket string, stdin io.Reader, stdout, stderr 
 	fw := events.NewForwarder(socket)
 	defer fw.Close()
 	var lastWarn atomic.Int64
-	err := events.Listen(ctx, stdin, stdout, func(e events.Event) {
-		if err := fw.Send(e); err != nil {
-			// Say so at most once a minute: supervisord keeps this log.
-			if now := time.Now().Unix(); now-lastWarn.Load() >= 60 {
-				lastWarn.Store(now)
-				fmt.Fprintf(stderr, "poolvisor events: %v (is poolvisor serve running?)\n", err)
+	done := make(chan error, 1)
+	go func() {
+		done <- events.Listen(ctx, stdin, stdout, func(e events.Event) {
+			if err := fw.Send(e); err != nil {
+				// Say so at most once a minute: supervisord keeps this log.
+				if now := time.Now().Unix(); now-lastWarn.Load() >= 60 {
+					lastWarn.Store(now)
+					fmt.Fprintf(stderr, "poolvisor events: %v (is poolvisor serve running?)\n", err)
+				}
 			}
-		}
-	})
-	if err != nil {
+		})
+	}()
+	// Listen waits on stdin, which a signal does not interrupt: stop on
+	// the signal itself, or supervisord waits stopwaitsecs and kills.
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+	}
+	if err != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "poolvisor events:", err)
 		return ExitFailed
 	}
