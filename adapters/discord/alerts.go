@@ -16,14 +16,32 @@ var _ alert.Notifier = (*Adapter)(nil)
 // alertLogChars bounds the log lines an alert shows.
 const alertLogChars = maxFieldValue - 16
 
+// alertActionID is the custom_id of an alert's button when its command is
+// too long for one (a GROUP:PROCESS name of 64 characters each, a host):
+// the command is then in the embed's footer, after alertActionNote, which
+// only the bot can write.
+const (
+	alertActionID   = buttonPrefix + "alert:action"
+	alertActionNote = "The button runs: /"
+)
+
 // alertMessage renders an alert: what is wrong where, the last log lines,
 // and a Restart button whose custom_id is the command it runs, as the
-// clicking member, through RBAC and the approval policy.
+// clicking member, through RBAC and the approval policy. Names, states and
+// logs come from outside: they are escaped (markdown, mentions) and the
+// message allows no mentions at all.
 func alertMessage(a alert.Alert) Message {
-	e := &discordgo.MessageEmbed{Title: truncate(stateMark(a.State)+" "+a.Summary(), maxTitle), Color: colourFailed}
-	if a.Recovered {
-		e.Title = truncate(stateMark("RUNNING")+" "+a.Summary(), maxTitle)
-		e.Color = colourOK
+	summary := escape(a.Summary())
+	e := &discordgo.MessageEmbed{Title: truncate(stateMark(a.State)+" "+summary, maxTitle), Color: colourFailed}
+	if len(summary)+2 > maxTitle {
+		e.Title = truncate(stateMark(a.State), maxTitle)
+		e.Description = truncate(summary, maxDescription)
+	}
+	if a.Recovered || a.Kind == alert.KindHeld {
+		if a.Recovered {
+			e.Title = truncate(stateMark("RUNNING")+" "+summary, maxTitle)
+			e.Color = colourOK
+		}
 		return fit(newMessage(e))
 	}
 	if a.LogTail != "" {
@@ -32,20 +50,35 @@ func alertMessage(a alert.Alert) Message {
 		if cut {
 			name += " (cut from the top)"
 		}
-		block, _ := codeBlock(text, maxFieldValue)
+		// Mentions do not work in a code block, and the message allows
+		// none; breaking each @ keeps it so should either ever change.
+		block, _ := codeBlock(strings.ReplaceAll(text, "@", "@\u200b"), maxFieldValue)
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: block})
 	}
 	m := newMessage(e)
-	if a.Action != "" && len(buttonPrefix+a.Action) <= maxCustomID {
+	if a.Action != "" && len(alertActionNote+a.Action) <= maxFooter {
 		label := a.ActionLabel
 		if label == "" {
 			label = "Restart"
 		}
-		m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
-			button(label, discordgo.PrimaryButton, a.Action),
-		}}}
+		b := button(label, discordgo.PrimaryButton, a.Action)
+		if len(buttonPrefix+a.Action) > maxCustomID {
+			b.CustomID = alertActionID
+			e.Footer = &discordgo.MessageEmbedFooter{Text: alertActionNote + a.Action}
+		}
+		m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{b}}}
 	}
 	return fit(m)
+}
+
+// alertCommand reads the command of an alert's button from the footer of
+// the clicked message, for a command too long for a custom_id.
+func alertCommand(msg *discordgo.Message) (string, bool) {
+	if msg == nil || len(msg.Embeds) == 0 || msg.Embeds[0].Footer == nil {
+		return "", false
+	}
+	text, ok := strings.CutPrefix(msg.Embeds[0].Footer.Text, alertActionNote)
+	return text, ok && text != ""
 }
 
 // PostAlert implements alert.Notifier: the alert goes to notify_channel_id.

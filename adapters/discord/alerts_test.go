@@ -1,6 +1,8 @@
 package discord
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -40,5 +42,95 @@ func TestAlerts(t *testing.T) {
 	rec := h.wait(seq, "the recovery", func(c discordfake.Call) bool { return c.Method == http.MethodPost })
 	if !strings.Contains(string(rec.Body), `"message_reference"`) || len(rec.Msg.Buttons()) != 0 || !strings.Contains(rec.Msg.Text(), "recovered") {
 		t.Errorf("recovery: %s", rec.Body)
+	}
+}
+
+// TestAlertTextIsEscapedEverywhere: a hostile process name, host and log
+// reach Discord only escaped, in every message of an alert, and no message
+// may mention anyone (issue 14, item 6).
+func TestAlertTextIsEscapedEverywhere(t *testing.T) {
+	h := newHarness(t)
+	hostile := alert.Alert{Kind: alert.KindProgram, Host: "web@here", Program: "evil:<@&41771983423143936>@everyone", State: "FATAL",
+		Count: 2, First: time.Now(), Last: time.Now(), LogTail: "@everyone ``` <@500000000000000001> **bold**"}
+	seq := h.fake.Seq()
+	ref, err := h.a.PostAlert(t.Context(), hostile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := hostile
+	rec.Recovered = true
+	if err := h.a.UpdateAlert(t.Context(), ref, rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.a.PostRecovery(t.Context(), ref, rec); err != nil {
+		t.Fatal(err)
+	}
+	held := alert.Alert{Kind: alert.KindHeld, Host: "web@here", Count: 1, State: "evil:<@&41771983423143936>@everyone (FATAL)"}
+	if _, err := h.a.PostAlert(t.Context(), held); err != nil {
+		t.Fatal(err)
+	}
+	h.wait(seq, "the summary", func(c discordfake.Call) bool { return strings.Contains(c.Msg.Text(), "held back") })
+	n := 0
+	for _, c := range h.fake.Calls(seq) {
+		if c.Channel != notify {
+			continue
+		}
+		n++
+		var body struct {
+			AllowedMentions *struct {
+				Parse []string `json:"parse"`
+			} `json:"allowed_mentions"`
+		}
+		if err := json.Unmarshal(c.Body, &body); err != nil || body.AllowedMentions == nil || body.AllowedMentions.Parse == nil || len(body.AllowedMentions.Parse) != 0 {
+			t.Errorf("%s %s does not forbid mentions (allowed_mentions.parse []): %s", c.Method, c.Path, c.Body)
+		}
+		text := c.Msg.Text()
+		for _, raw := range []string{"@everyone", "@here", "<@&", "<@5"} {
+			if strings.Contains(text, raw) {
+				t.Errorf("%s %s carries %s raw: %s", c.Method, c.Path, raw, text)
+			}
+		}
+		if title, _, _ := strings.Cut(text, "\n"); strings.Contains(title, "<@") || strings.Contains(title, "**bold**") {
+			t.Errorf("%s %s: markup raw in the title: %s", c.Method, c.Path, title)
+		}
+		if len(c.Msg.Buttons()) != 0 {
+			t.Errorf("a button for a name the grammar cannot read back: %+v", c.Msg.Buttons())
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d calls in the notify channel, want 4", n)
+	}
+}
+
+// TestRestartButtonForAnyProgramName: names with dots, dashes and a
+// group get a Restart button that restarts exactly that process, also
+// when the command is too long for a custom_id.
+func TestRestartButtonForAnyProgramName(t *testing.T) {
+	h := newHarness(t)
+	for i, name := range []string{"my.app-1", "queue.v2-eu:queue.v2-eu_00", strings.Repeat("g", 64) + ":" + strings.Repeat("p", 64)} {
+		a := alert.Alert{Kind: alert.KindProgram, Host: "test", Program: name, State: "FATAL", Count: 1,
+			First: time.Now(), Last: time.Now(), Action: "supervisor restart " + name, ActionLabel: "Restart"}
+		seq := h.fake.Seq()
+		if _, err := h.a.PostAlert(t.Context(), a); err != nil {
+			t.Fatal(err)
+		}
+		posted := h.wait(seq, "the alert", func(c discordfake.Call) bool {
+			return c.Method == http.MethodPost && c.Channel == notify && strings.Contains(c.Msg.Text(), "is FATAL")
+		})
+		b := posted.Msg.Buttons()
+		if len(b) != 1 {
+			t.Fatalf("%s: buttons %+v", name, b)
+		}
+		in := discordfake.Click(appID, guild, notify, olga, fmt.Sprintf("70000000000000000%d", i), b[0].CustomID)
+		var msg map[string]any
+		if err := json.Unmarshal(posted.Body, &msg); err != nil {
+			t.Fatal(err)
+		}
+		msg["id"], msg["channel_id"] = fmt.Sprintf("70000000000000000%d", i), notify
+		in["message"] = msg
+		r := h.interact(in)
+		if got := r.msg(t).Text(); !strings.Contains(got, "Approval") || !strings.Contains(got, "restart "+name) {
+			t.Errorf("%s: the Restart click answered %s", name, got)
+		}
 	}
 }

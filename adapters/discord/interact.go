@@ -122,6 +122,9 @@ func isWrite(top string, path []string, given []optionValue) bool {
 func (a *Adapter) component(in *discordgo.Interaction) *response {
 	d := in.MessageComponentData()
 	text, ok := strings.CutPrefix(d.CustomID, buttonPrefix)
+	if d.CustomID == alertActionID {
+		text, ok = alertCommand(in.Message)
+	}
 	if !ok || text == "" {
 		return ackUpdate
 	}

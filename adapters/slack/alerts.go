@@ -23,10 +23,16 @@ const alertLogChars = maxSectionText - 200
 
 // alertMessage renders an alert: what is wrong where, the last log lines,
 // and a Restart button.
+//
+// Every piece of it that comes from outside (program, host, state, log)
+// is escaped in every field, the top-level text included: that text is
+// what notifications and clients without blocks show, and Slack reads it
+// as mrkdwn too, so a process named "<!channel>" would ping everyone.
 func alertMessage(a alert.Alert) Message {
-	text := stateMark(a.State) + " " + escape(a.Summary())
-	if a.Recovered {
-		return Message{Text: a.Summary(), Blocks: []slackgo.Block{
+	summary := escape(a.Summary())
+	text := stateMark(a.State) + " " + summary
+	if a.Recovered || a.Kind == alert.KindHeld {
+		return Message{Text: truncate(summary, maxFallbackText), Blocks: []slackgo.Block{
 			slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType, truncate(text, maxSectionText), false, false), nil, nil),
 		}}
 	}
@@ -42,13 +48,15 @@ func alertMessage(a alert.Alert) Message {
 		blocks = append(blocks, slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType,
 			head+"\n```"+codeSafe(logText)+"```", false, false), nil, nil))
 	}
-	label := a.ActionLabel
-	if label == "" {
-		label = "Restart"
+	if a.Action != "" && len(a.Action) <= maxButtonValue {
+		label := a.ActionLabel
+		if label == "" {
+			label = "Restart"
+		}
+		restart := slackgo.NewButtonBlockElement(actionRestart, a.Action, plain(truncate(label, maxButtonText)))
+		blocks = append(blocks, slackgo.NewActionBlock("", restart))
 	}
-	restart := slackgo.NewButtonBlockElement(actionRestart, truncate(a.Action, maxButtonValue), plain(truncate(label, maxButtonText)))
-	blocks = append(blocks, slackgo.NewActionBlock("", restart))
-	return Message{Text: truncate(a.Summary(), maxFallbackText), Blocks: blocks}
+	return Message{Text: truncate(summary, maxFallbackText), Blocks: blocks}
 }
 
 // PostAlert implements alert.Notifier: the alert goes to notify_channel.

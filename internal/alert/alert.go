@@ -1,20 +1,31 @@
 // Package alert turns supervisord's process events into alerts for the chat
-// channels: a program that goes FATAL, backs off or exits unexpectedly is
-// posted once with its last log lines and a Restart button; while it keeps
-// flapping that one message is updated (count, last state) instead of
-// flooding the channel, and its recovery is posted in the same thread.
+// channels. One incident is one message: a program that goes FATAL, backs
+// off or exits unexpectedly is posted once with its last log lines and a
+// Restart button; while it keeps flapping that message is edited in place
+// (count, current state), and only once the program has stayed RUNNING for
+// a while is the incident closed and its recovery answered in the thread.
+// The events of one program are handled one after the other, in the order
+// supervisord sent them, and new posts per channel are rate-limited, with
+// one summary of what was held back.
 package alert
 
 import (
 	"context"
 	"fmt"
-	"log/slog"
-	"slices"
 	"strings"
-	"sync"
 	"time"
+)
 
-	"github.com/poolvisor/poolvisor/internal/events"
+// Kinds of alerts.
+const (
+	KindProgram = "program"
+	KindPool    = "pool"
+	// KindHeld is the summary of the alerts held back by the post limit;
+	// its State lists them and Count says how many there were.
+	KindHeld = "held"
+	// KindListener is poolvisor's own event listener not running: no
+	// other alert can come while it lasts.
+	KindListener = "listener"
 )
 
 // Alert is one program's trouble as the chat adapters render it.
@@ -36,6 +47,15 @@ type Alert struct {
 
 // Summary is a one-line text form of a.
 func (a Alert) Summary() string {
+	switch {
+	case a.Kind == KindHeld:
+		return fmt.Sprintf("%d more alert(s) on %s were held back to keep this channel readable: %s.", a.Count, a.Host, a.State)
+	case a.Kind == KindListener && a.Recovered:
+		return fmt.Sprintf("poolvisor's event listener (%s) on %s runs again: alerts are posted again.", a.Program, a.Host)
+	case a.Kind == KindListener:
+		return fmt.Sprintf("poolvisor's event listener (%s) on %s is %s: no alerts are posted until it runs again. "+
+			"Only /supervisor events enable or disable may change it.", a.Program, a.Host, a.State)
+	}
 	if a.Recovered && a.Kind == "pool" {
 		return fmt.Sprintf("PHP-FPM pool %s on %s has workers to spare again, after %d alert(s) since %s.",
 			a.Program, a.Host, a.Count, a.First.UTC().Format("15:04:05 UTC"))
@@ -49,6 +69,9 @@ func (a Alert) Summary() string {
 		subject = "PHP-FPM pool " + a.Program
 	}
 	s := fmt.Sprintf("%s on %s is %s", subject, a.Host, a.State)
+	if a.State == "RUNNING" {
+		s += " again, not stable yet"
+	}
 	if a.Count > 1 {
 		s += fmt.Sprintf(" (%d times since %s)", a.Count, a.First.UTC().Format("15:04:05 UTC"))
 	}
@@ -69,164 +92,46 @@ type Notifier interface {
 type Rules struct {
 	States     []string      // states that alert, like FATAL and BACKOFF
 	Unexpected bool          // an EXITED that supervisord calls unexpected alerts
-	FlapWindow time.Duration // troubles within this window update one alert
+	FlapWindow time.Duration // a trouble later than this after the last one opens a new incident
 	Mute       []string      // programs never alerted: NAME or GROUP:*
 	QuietHours string        // "HH:MM-HH:MM" local time: only FATAL alerts then; "" for none
+	// StableAfter is how long a program must stay RUNNING (a pool free of
+	// trouble) before its incident is closed as recovered.
+	StableAfter time.Duration
+	// UpdateEvery is the shortest time between two edits of one message;
+	// the last state is always shown, at most this late.
+	UpdateEvery time.Duration
+	// MaxPosts new messages per PostWindow per platform; the rest are held
+	// back and summed up in one message when the window allows.
+	MaxPosts   int
+	PostWindow time.Duration
 }
 
-// Engine decides and posts alerts.
-type Engine struct {
-	host      string
-	rules     Rules
-	notifiers map[string]Notifier // by platform
-	tail      func(ctx context.Context, program string) string
-	log       *slog.Logger
-	now       func() time.Time
+// Defaults for the rules a config leaves at zero.
+const (
+	DefaultStableAfter = 2 * time.Minute
+	DefaultUpdateEvery = 5 * time.Second
+	DefaultMaxPosts    = 10
+	DefaultPostWindow  = time.Minute
+)
 
-	mu   sync.Mutex
-	open map[string]*open // by program
-}
-
-type open struct {
-	alert Alert
-	refs  map[string]string // platform -> message reference
-}
-
-// New returns an Engine; tail fetches a program's last log lines (may be nil).
-func New(host string, rules Rules, notifiers map[string]Notifier, tail func(context.Context, string) string, log *slog.Logger) *Engine {
-	if notifiers == nil {
-		notifiers = map[string]Notifier{}
+func (r Rules) withDefaults() Rules {
+	if r.FlapWindow <= 0 {
+		r.FlapWindow = 10 * time.Minute
 	}
-	return &Engine{host: host, rules: rules, notifiers: notifiers, tail: tail, log: log, now: time.Now, open: map[string]*open{}}
-}
-
-// AddNotifier sends alerts to one more platform.
-func (e *Engine) AddNotifier(platform string, n Notifier) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.notifiers[platform] = n
-}
-
-// Open counts the alerts that are open (not recovered yet).
-func (e *Engine) Open() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return len(e.open)
-}
-
-func (e *Engine) notifiersNow() map[string]Notifier {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	out := make(map[string]Notifier, len(e.notifiers))
-	for k, v := range e.notifiers {
-		out[k] = v
+	if r.StableAfter <= 0 {
+		r.StableAfter = DefaultStableAfter
 	}
-	return out
-}
-
-// Handle looks at one event and posts, updates or resolves an alert.
-func (e *Engine) Handle(ctx context.Context, ev events.Event) {
-	program := ev.Group + ":" + ev.Process
-	if ev.Group == ev.Process {
-		program = ev.Process
+	if r.UpdateEvery <= 0 {
+		r.UpdateEvery = DefaultUpdateEvery
 	}
-	state := ev.State()
-	if e.muted(ev.Group, program) {
-		return
+	if r.MaxPosts <= 0 {
+		r.MaxPosts = DefaultMaxPosts
 	}
-	switch {
-	case state == "RUNNING":
-		e.recover(ctx, program)
-	case e.alerts(ev, state):
-		e.trouble(ctx, program, Alert{Kind: "program", Program: program, State: state,
-			Action: "supervisor restart " + program, ActionLabel: "Restart"})
+	if r.PostWindow <= 0 {
+		r.PostWindow = DefaultPostWindow
 	}
-}
-
-func (e *Engine) alerts(ev events.Event, state string) bool {
-	if state == "EXITED" {
-		return e.rules.Unexpected && ev.Fields["expected"] == "0"
-	}
-	if !slices.Contains(e.rules.States, state) {
-		return false
-	}
-	return state == "FATAL" || !inQuietHours(e.rules.QuietHours, e.now())
-}
-
-func (e *Engine) muted(group, program string) bool {
-	for _, m := range e.rules.Mute {
-		if m == program || m == group || m == group+":*" {
-			return true
-		}
-	}
-	return false
-}
-
-// trouble opens an alert keyed by what.Program, or updates the open one.
-func (e *Engine) trouble(ctx context.Context, key string, what Alert) {
-	now := e.now()
-	e.mu.Lock()
-	o := e.open[key]
-	fresh := o == nil || now.Sub(o.alert.Last) > e.rules.FlapWindow
-	if fresh {
-		what.Host, what.First = e.host, now
-		o = &open{alert: what, refs: map[string]string{}}
-		e.open[key] = o
-	}
-	o.alert.State, o.alert.Last, o.alert.LogTail = what.State, now, what.LogTail
-	o.alert.Count++
-	a := o.alert
-	refs := maps(o.refs)
-	e.mu.Unlock()
-	program := key
-
-	if e.tail != nil && a.Kind == "program" {
-		a.LogTail = e.tail(ctx, program)
-	}
-	for platform, n := range e.notifiersNow() {
-		if ref, ok := refs[platform]; ok && !fresh {
-			if err := n.UpdateAlert(ctx, ref, a); err != nil {
-				e.log.Warn("could not update alert", "platform", platform, "program", program, "err", err)
-			}
-			continue
-		}
-		ref, err := n.PostAlert(ctx, a)
-		if err != nil {
-			e.log.Warn("could not post alert", "platform", platform, "program", program, "err", err)
-			continue
-		}
-		e.mu.Lock()
-		if cur := e.open[program]; cur != nil {
-			cur.refs[platform] = ref
-		}
-		e.mu.Unlock()
-	}
-}
-
-func (e *Engine) recover(ctx context.Context, program string) {
-	e.mu.Lock()
-	o := e.open[program]
-	delete(e.open, program)
-	e.mu.Unlock()
-	if o == nil {
-		return
-	}
-	a := o.alert
-	a.Recovered, a.State, a.Last = true, "RUNNING", e.now()
-	notifiers := e.notifiersNow()
-	for platform, ref := range o.refs {
-		if err := notifiers[platform].PostRecovery(ctx, ref, a); err != nil {
-			e.log.Warn("could not post recovery", "platform", platform, "program", program, "err", err)
-		}
-	}
-}
-
-func maps(m map[string]string) map[string]string {
-	out := make(map[string]string, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
+	return r
 }
 
 // inQuietHours reports whether t falls in a "HH:MM-HH:MM" window, which may

@@ -21,8 +21,8 @@ func NewPoolWatch() *PoolWatch {
 }
 
 // Pools looks at one sample of php-fpm's status and raises, updates or
-// resolves each pool's saturation alert. Pools without a status page are
-// not watched.
+// resolves each pool's saturation alert: a pool with no trouble for
+// StableAfter recovers. Pools without a status page are not watched.
 func (e *Engine) Pools(ctx context.Context, w *PoolWatch, st ops.FPMStatus) {
 	for _, p := range st.Pools {
 		if p.Figures == nil {
@@ -44,11 +44,12 @@ func (e *Engine) Pools(ctx context.Context, w *PoolWatch, st ops.FPMStatus) {
 			problem = fmt.Sprintf("QUEUEING: %d requests wait in the listen queue", f.ListenQueue)
 		}
 		w.queued[p.Name] = f.ListenQueue > 0
+		now := e.now()
 		if problem == "" {
-			e.recover(ctx, key)
+			e.enqueue(key, func() { e.calm(ctx, key, "no longer short of workers") })
 			continue
 		}
-		e.trouble(ctx, key, Alert{Kind: "pool", Program: p.Name, State: problem,
-			Action: "fpm tune " + p.Name, ActionLabel: "Sizing advice"})
+		a := Alert{Kind: KindPool, Program: p.Name, State: problem, Action: "fpm tune " + p.Name, ActionLabel: "Sizing advice"}
+		e.enqueue(key, func() { e.trouble(ctx, key, a, now) })
 	}
 }

@@ -150,6 +150,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		a.Alerts = alert.New(cfg.Host, alert.Rules{
 			States: cfg.Alerts.States, Unexpected: cfg.Alerts.UnexpectedExit, FlapWindow: cfg.Alerts.FlapWindow,
 			Mute: cfg.Alerts.Mute, QuietHours: cfg.Alerts.QuietHours,
+			StableAfter: cfg.Alerts.StableAfter, UpdateEvery: cfg.Alerts.UpdateInterval,
+			MaxPosts: cfg.Alerts.MaxPosts, PostWindow: cfg.Alerts.PostWindow,
 		}, nil, tail, log.With("part", "alerts"))
 	}
 	a.Metrics = metrics.New(func(ctx context.Context) (int, error) {
@@ -299,6 +301,9 @@ func (a *App) daemonHealth(ctx context.Context) []ops.Component {
 	var parts []ops.Component
 	if a.Supervisor != nil {
 		parts = append(parts, a.Supervisor.Health(ctx))
+	}
+	if c, ok := a.listenerHealth(ctx); ok {
+		parts = append(parts, c)
 	}
 	if a.FPM != nil {
 		parts = append(parts, a.FPM.Health(ctx))

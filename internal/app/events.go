@@ -12,6 +12,7 @@ import (
 
 	"github.com/poolvisor/poolvisor/internal/alert"
 	"github.com/poolvisor/poolvisor/internal/events"
+	"github.com/poolvisor/poolvisor/internal/supervisor"
 	"github.com/poolvisor/poolvisor/internal/writepolicy"
 )
 
@@ -48,16 +49,26 @@ func Events(ctx context.Context, socket string, stdin io.Reader, stdout, stderr 
 	fw := events.NewForwarder(socket)
 	defer fw.Close()
 	var lastWarn atomic.Int64
-	err := events.Listen(ctx, stdin, stdout, func(e events.Event) {
-		if err := fw.Send(e); err != nil {
-			// Say so at most once a minute: supervisord keeps this log.
-			if now := time.Now().Unix(); now-lastWarn.Load() >= 60 {
-				lastWarn.Store(now)
-				fmt.Fprintf(stderr, "poolvisor events: %v (is poolvisor serve running?)\n", err)
+	done := make(chan error, 1)
+	go func() {
+		done <- events.Listen(ctx, stdin, stdout, func(e events.Event) {
+			if err := fw.Send(e); err != nil {
+				// Say so at most once a minute: supervisord keeps this log.
+				if now := time.Now().Unix(); now-lastWarn.Load() >= 60 {
+					lastWarn.Store(now)
+					fmt.Fprintf(stderr, "poolvisor events: %v (is poolvisor serve running?)\n", err)
+				}
 			}
-		}
-	})
-	if err != nil {
+		})
+	}()
+	// Listen waits on stdin, which a signal does not interrupt: stop on
+	// the signal itself, or supervisord waits stopwaitsecs and kills.
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+	}
+	if err != nil && ctx.Err() == nil {
 		fmt.Fprintln(stderr, "poolvisor events:", err)
 		return ExitFailed
 	}
@@ -76,6 +87,9 @@ func (a *App) startBackground(ctx context.Context) {
 	}
 	go a.serveEvents(ctx)
 	go a.Supervisor.RunReconcile(ctx)
+	if a.Alerts != nil {
+		go a.watchListener(ctx)
+	}
 }
 
 // poolWatchInterval is how often serve reads the pools' status pages for
@@ -110,8 +124,10 @@ func (a *App) serveEvents(ctx context.Context) {
 	err := events.Serve(ctx, path, a.Log, func(e events.Event) {
 		a.Log.Debug("supervisor event", "event", e.Name, "process", e.Group+":"+e.Process, "from", e.From, "pid", e.PID)
 		a.Supervisor.Observe(e)
-		if a.Alerts != nil {
-			go a.Alerts.Handle(context.WithoutCancel(ctx), e)
+		if a.Alerts != nil && e.Group != supervisor.ListenerGroup { // watchListener alerts about it
+			// Handle queues the event behind the program's earlier ones and
+			// returns at once: the socket is never held up by a chat API.
+			a.Alerts.Handle(context.WithoutCancel(ctx), e)
 		}
 	})
 	if err != nil {

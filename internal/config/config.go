@@ -189,6 +189,10 @@ type Alerts struct {
 	FlapWindow     time.Duration `mapstructure:"flap_window" yaml:"flap_window"`         // troubles within it update one message
 	Mute           []string      `mapstructure:"mute" yaml:"mute"`                       // programs never alerted: NAME or GROUP:*
 	QuietHours     string        `mapstructure:"quiet_hours" yaml:"quiet_hours"`         // "HH:MM-HH:MM", local time: only FATAL then
+	StableAfter    time.Duration `mapstructure:"stable_after" yaml:"stable_after"`       // RUNNING this long closes an incident as recovered
+	UpdateInterval time.Duration `mapstructure:"update_interval" yaml:"update_interval"` // shortest time between two edits of one alert
+	MaxPosts       int           `mapstructure:"max_posts" yaml:"max_posts"`             // new alert messages per post_window per channel
+	PostWindow     time.Duration `mapstructure:"post_window" yaml:"post_window"`         // the window of max_posts
 }
 
 // NATS is the fleet transport.

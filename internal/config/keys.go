@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"github.com/poolvisor/poolvisor/internal/alert"
 )
 
 var (
@@ -126,7 +128,9 @@ func defaults(hostname string) Config {
 		Policy:  Policy{ProgramUsers: []string{"www-data"}, WritableDirs: []string{}, FPMTCP: "loopback"},
 		History: History{Keep: 50},
 		Alerts: Alerts{Enabled: true, States: []string{"FATAL", "BACKOFF"}, UnexpectedExit: true,
-			FlapWindow: 10 * time.Minute, Mute: []string{}},
+			FlapWindow: 10 * time.Minute, Mute: []string{},
+			StableAfter: alert.DefaultStableAfter, UpdateInterval: alert.DefaultUpdateEvery,
+			MaxPosts: alert.DefaultMaxPosts, PostWindow: alert.DefaultPostWindow},
 		NATS:       NATS{URL: "nats://127.0.0.1:4222"},
 		Fleet:      Fleet{RequestTimeout: 2 * time.Second},
 		HostGroups: map[string][]string{},

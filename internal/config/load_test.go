@@ -131,7 +131,8 @@ func TestFileValues(t *testing.T) {
 		Policy:  Policy{ProgramUsers: []string{"app", "deploy"}, WritableDirs: []string{"/srv/app/storage/logs"}, FPMTCP: "any"},
 		History: History{Keep: 20},
 		Alerts: Alerts{Enabled: true, States: []string{"FATAL"}, UnexpectedExit: false,
-			FlapWindow: 5 * time.Minute, Mute: []string{"scheduler", "queue:*"}, QuietHours: "22:00-06:00"},
+			FlapWindow: 5 * time.Minute, Mute: []string{"scheduler", "queue:*"}, QuietHours: "22:00-06:00",
+			StableAfter: 2 * time.Minute, UpdateInterval: 5 * time.Second, MaxPosts: 10, PostWindow: time.Minute},
 		NATS: NATS{URL: "tls://nats.internal:4222", CredentialsFile: "/etc/poolvisor/nats.creds",
 			TLS: TLS{CAFile: "/etc/poolvisor/ca.pem", CertFile: "/etc/poolvisor/cert.pem", KeyFile: "/etc/poolvisor/key.pem"}},
 		Fleet: Fleet{HubKeyFile: "/etc/poolvisor/hub.key", RequestTimeout: 5 * time.Second, AgentKeys: map[string]string{

@@ -60,6 +60,18 @@ func (c *Config) validateCore(p *problems) {
 	if c.Alerts.FlapWindow <= 0 {
 		p.add("alerts.flap_window", "must be positive, like 10m")
 	}
+	if c.Alerts.StableAfter <= 0 {
+		p.add("alerts.stable_after", "must be positive, like 2m")
+	}
+	if c.Alerts.UpdateInterval <= 0 {
+		p.add("alerts.update_interval", "must be positive, like 5s")
+	}
+	if c.Alerts.MaxPosts < 1 {
+		p.add("alerts.max_posts", "is %d; allow at least 1 new alert message per post_window", c.Alerts.MaxPosts)
+	}
+	if c.Alerts.PostWindow <= 0 {
+		p.add("alerts.post_window", "must be positive, like 1m")
+	}
 	if q := c.Alerts.QuietHours; q != "" {
 		if _, _, ok := alert.ParseQuietHours(q); !ok {
 			p.add("alerts.quiet_hours", "%q is not a window like 22:00-06:00", q)

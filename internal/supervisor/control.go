@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -32,6 +33,9 @@ type control struct {
 
 func (c control) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
 	b := c.b
+	if isListener(req.Op.Target) {
+		return nil, listenerRefused(strings.ToLower(pastTense[c.act]))
+	}
 	all, err := b.client.GetAllProcessInfo(ctx)
 	if err != nil {
 		return nil, b.userError(err, req.Op.Target)
@@ -39,6 +43,9 @@ func (c control) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
 	sel, err := b.resolve(all, req.Op.Target)
 	if err != nil {
 		return nil, err
+	}
+	if sel.kind == "all" {
+		sel.procs, sel.skipped = withoutListener(sel.procs)
 	}
 	configs, err := b.client.GetAllConfigInfo(ctx)
 	if err != nil {
@@ -53,6 +60,9 @@ func (c control) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
 		lines = append(lines, l+")")
 	}
 	summary := fmt.Sprintf("%s %s on %s:\n%s", c.act, sel.target, b.cfg.Host, strings.Join(lines, "\n"))
+	if sel.skipped {
+		summary += "\n" + listenerSkipped
+	}
 	return &ops.Plan{
 		Summary:     summary,
 		Fingerprint: fingerprint(sel.procs, configs),
@@ -117,10 +127,10 @@ func (b *Backend) call(ctx context.Context, sel selection, start bool) error {
 	var err error
 	var results []ProcessResult
 	switch {
-	case sel.kind == "all" && start:
-		results, err = b.client.StartAllProcesses(ctx, false)
 	case sel.kind == "all":
-		results, err = b.client.StopAllProcesses(ctx, false)
+		// Group by group rather than supervisord's start/stopAllProcesses,
+		// which would take poolvisor's event listener along.
+		results, err = b.callGroups(ctx, sel.procs, start)
 	case sel.kind == "group" && start:
 		results, err = b.client.StartProcessGroup(ctx, sel.group, false)
 	case sel.kind == "group":
@@ -161,6 +171,29 @@ func (b *Backend) call(ctx context.Context, sel selection, start bool) error {
 // STARTING, i.e. has been reaped, and supervisord drains a process's output
 // into its log before it marks it reaped.
 func diedAtStart(start bool, code int) bool { return start && code == FaultSpawnError }
+
+// callGroups starts or stops the groups of procs, one after the other.
+func (b *Backend) callGroups(ctx context.Context, procs []ProcessInfo, start bool) ([]ProcessResult, error) {
+	var groups []string
+	for _, p := range procs {
+		if !slices.Contains(groups, p.Group) {
+			groups = append(groups, p.Group)
+		}
+	}
+	var out []ProcessResult
+	for _, g := range groups {
+		call := b.client.StopProcessGroup
+		if start {
+			call = b.client.StartProcessGroup
+		}
+		res, err := call(ctx, g, false)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, res...)
+	}
+	return out, nil
+}
 
 func fullName(p ProcessInfo) string { return p.Group + ":" + p.Name }
 
@@ -225,6 +258,9 @@ func (b *Backend) report(ctx context.Context, act action, sel selection, final [
 		bad = append(bad, b.whyNot(ctx, p))
 	}
 	head := fmt.Sprintf("%s %s on %s:\n%s", pastTense[act], sel.target, b.cfg.Host, table(list.Programs))
+	if sel.skipped {
+		head += "\n" + listenerSkipped
+	}
 	if len(bad) > 0 {
 		return ops.Outcome{}, &ops.Error{Status: ops.StatusFailed, Data: list,
 			Msg: fmt.Sprintf("%s did not %s cleanly on %s:\n%s\n%s", sel.target, act, b.cfg.Host,

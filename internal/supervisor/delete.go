@@ -17,6 +17,9 @@ func (h programDelete) Plan(ctx context.Context, req ops.Request) (*ops.Plan, er
 	if !ops.ValidName(name) {
 		return nil, ops.Invalidf("%q is not a valid program name", name)
 	}
+	if isListener(name) {
+		return nil, listenerRefused("deleted")
+	}
 	path := b.programPath(name)
 	old, err := readIfExists(path)
 	if err != nil {

@@ -35,6 +35,9 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 	if !ops.ValidName(name) {
 		return nil, ops.Invalidf("%q is not a valid program name", name)
 	}
+	if isListener(name) {
+		return nil, listenerRefused(map[bool]string{true: "added", false: "edited"}[h.add])
+	}
 	if req.Op.Has("raw") {
 		return nil, ops.Invalidf("--raw opens the whole file in a chat form; from the shell, change keys with flags or --set KEY=VALUE")
 	}

@@ -83,9 +83,13 @@ func (u updateHandler) Plan(ctx context.Context, req ops.Request) (*ops.Plan, er
 	if err != nil {
 		return nil, err
 	}
+	if isListener(req.Op.Target) {
+		return nil, listenerRefused("updated")
+	}
 	if req.Op.Target != "" {
 		c = c.only(req.Op.Target)
 	}
+	c, skipped := c.withoutListener()
 	sum := sha256.Sum256([]byte(c.String()))
 	// update restarts changed groups and stops removed ones: it is gated as
 	// those would be.
@@ -97,7 +101,7 @@ func (u updateHandler) Plan(ctx context.Context, req ops.Request) (*ops.Plan, er
 		effects = append(effects, "supervisor.program.stop")
 	}
 	return &ops.Plan{
-		Summary:     fmt.Sprintf("update on %s: %s", u.b.cfg.Host, c),
+		Summary:     fmt.Sprintf("update on %s: %s%s", u.b.cfg.Host, c, map[bool]string{true: "\n" + listenerSkipped}[skipped]),
 		Fingerprint: hex.EncodeToString(sum[:]),
 		Effects:     effects,
 		Apply: func(ctx context.Context) (ops.Outcome, error) {

@@ -40,6 +40,8 @@ type selection struct {
 	kind   string // "all", "group", "process"
 	group  string // for kind group
 	procs  []ProcessInfo
+	// skipped says that all left out poolvisor's event listener.
+	skipped bool
 }
 
 // resolve finds the processes target names. A bare NAME that is a group
