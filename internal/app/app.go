@@ -49,6 +49,8 @@ type App struct {
 	Hub        *fleet.Hub             // in hub mode: routes operations to the agents
 	chatHealth []func() ops.Component // the chat connections serve runs
 	db         *sql.DB
+	approvals  *approval.Store
+	trail      *audit.Log
 
 	version string // announced by a fleet agent
 
@@ -95,6 +97,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		db.Close()
 		return nil, err
 	}
+	a.approvals, a.trail = approvals, trail
 	versions, err := history.New(ctx, db, cfg.History.Keep)
 	if err != nil {
 		db.Close()
@@ -159,6 +162,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			ApproverRoles: cfg.Approvals.ApproverRoles,
 			AllowSelf:     cfg.Approvals.AllowSelfApproval,
 			TTL:           cfg.Approvals.TTL,
+
+			MaxPendingPerPerson: cfg.Approvals.MaxPendingPerPerson,
 		},
 		Handlers:    handlers,
 		History:     hist,

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 var (
@@ -64,6 +65,9 @@ func (c *Config) validateCore(p *problems) {
 		if _, _, ok := alert.ParseQuietHours(q); !ok {
 			p.add("alerts.quiet_hours", "%q is not a window like 22:00-06:00", q)
 		}
+	}
+	if c.Audit.Retention < 24*time.Hour {
+		p.add("audit.retention", "is %s; keep the audit trail at least a day (24h), like 8760h for a year", c.Audit.Retention)
 	}
 	if c.History.Keep < 2 {
 		p.add("history.keep", "is %d; keep at least 2 versions of each file, so a change can be rolled back", c.History.Keep)

@@ -45,7 +45,7 @@ func (p *Pipeline) bound(ctx context.Context, actor Actor, op Operation) (Result
 		mine++
 	}
 	if max := p.maxPending(); mine >= max {
-		return p.fail(res, Conflictf("you already have %d approval requests waiting, the most one person may have (approvals.max_pending_per_person: %d); nothing was recorded. Withdraw one with /ops deny ID, or wait until they are decided or expire (see /ops approvals)",
+		return p.fail(res, Conflictf("you already have %d approval requests waiting, the most one person may have (approvals.max_pending_per_person: %d); nothing was recorded. Ask again once one is decided or expires, or have one denied (/ops deny ID); /ops approvals lists them",
 			mine, max)), true
 	}
 	return Result{}, false
