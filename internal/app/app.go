@@ -205,6 +205,7 @@ func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.S
 		Username: cfg.Supervisor.Username, Password: cfg.Supervisor.Password,
 		ConfigFile: cfg.Supervisor.ConfigFile, ProgramDir: cfg.Supervisor.ProgramDir, LogDir: cfg.Supervisor.LogDir,
 		EventsCommand: events, EventsRefused: refused, Policy: WritePolicy(cfg),
+		SkipDaemonCheck: cfg.Supervisor.Check == "skip",
 	}, log.With("backend", "supervisor"))
 	if err != nil {
 		return err

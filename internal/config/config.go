@@ -99,6 +99,9 @@ type Supervisor struct {
 	ConfigFile   string `mapstructure:"config_file" yaml:"config_file"`
 	ProgramDir   string `mapstructure:"program_dir" yaml:"program_dir"`
 	LogDir       string `mapstructure:"log_dir" yaml:"log_dir"`
+	// Check is required (supervisord's own config loader judges every
+	// write; a host without it refuses writes) or skip (unsafe).
+	Check string `mapstructure:"check" yaml:"check"`
 }
 
 // Slack configures the Slack adapter.

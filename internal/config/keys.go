@@ -111,6 +111,7 @@ func defaults(hostname string) Config {
 			ConfigFile: "/etc/supervisor/supervisord.conf",
 			ProgramDir: "/etc/supervisor/conf.d",
 			LogDir:     "/var/log/supervisor",
+			Check:      "required",
 		},
 		Slack:   Slack{Mode: "socket"},
 		Discord: Discord{Mode: "gateway", GuildIDs: []string{}},

@@ -106,7 +106,7 @@ func TestFileValues(t *testing.T) {
 		},
 		Supervisor: Supervisor{URL: "http://127.0.0.1:9001", Username: "admin", Password: "hunter2",
 			ConfigFile: "/opt/supervisor/supervisord.conf", ProgramDir: "/opt/supervisor/programs",
-			LogDir: "/opt/supervisor/logs"},
+			LogDir: "/opt/supervisor/logs", Check: "skip"},
 		Slack: Slack{Enabled: true, Mode: "http", BotToken: "xoxb-file-bot", SigningSecret: "file-signing",
 			APIURL: "http://127.0.0.1:3000/api/", NotifyChannel: "C0NOTIFY"},
 		Discord: Discord{Enabled: true, Mode: "http", BotToken: "discord-file-bot",

@@ -111,6 +111,7 @@ func TestBadValues(t *testing.T) {
 		{"no pending request allowed", "approvals: {max_pending_per_person: 0}\n", "approvals.max_pending_per_person"},
 		{"approvals kept under a day", "approvals: {retention: 1h}\n", "approvals.retention"},
 		{"audit kept under a day", "audit: {retention: 10m}\n", "audit.retention"},
+		{"unknown supervisord check", "supervisor: {check: off}\n", "supervisor.check"},
 		{"approvals unknown operation", "approvals: {required: [fpm.pool.nuke]}\n", "approvals.required[0]"},
 		{"approver role unknown", "approvals: {approver_roles: [boss]}\n", "approvals.approver_roles[0]"},
 		{"request timeout zero", "fleet: {request_timeout: 0s}\n", "fleet.request_timeout"},

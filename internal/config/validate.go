@@ -124,6 +124,7 @@ func (c *Config) validateSupervisor(p *problems) {
 	absPath(p, "supervisor.config_file", s.ConfigFile, false)
 	absPath(p, "supervisor.program_dir", s.ProgramDir, false)
 	absPath(p, "supervisor.log_dir", s.LogDir, false)
+	oneOf(p, "supervisor.check", s.Check, "required", "skip")
 }
 
 func checkSupervisorURL(s string) string {
