@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
 	"github.com/poolvisor/poolvisor/internal/app"
 	"github.com/poolvisor/poolvisor/internal/config"
 	"github.com/poolvisor/poolvisor/internal/sandbox"
@@ -86,5 +87,32 @@ func TestApprovalBounds(t *testing.T) {
 	// Only what was asked since is left in the database.
 	if entries := e.want("vic", "ops audit 100", "ok", 0).Message; strings.Contains(entries, "restart") {
 		t.Errorf("pruned entries still listed:\n%s", entries)
+	}
+}
+
+// TestApprovalRelayBounds: a request made with exec reaches the notify
+// channel through Slack's 429s, and asking again posts nothing (issue 14
+// item 9). exec posts before it exits, so what it did not post by then it
+// never will.
+func TestApprovalRelayBounds(t *testing.T) {
+	se := newSlackEnv(t, "http", slackPrograms()...)
+	se.waitRunning("web")
+
+	se.fake.RateLimitNext("chat.postMessage", 2, 1)
+	since := se.fake.Seq()
+	req := se.want("alice", "supervisor restart web", "pending_approval", 4)
+	se.wait(since, "the request in the notify channel, after two 429s", func(m slackfake.Message) bool {
+		return m.Kind == "post" && m.Channel == slackNotify && strings.Contains(m.All(), req.ApprovalID) && len(m.Buttons()) == 2
+	})
+
+	since = se.fake.Seq()
+	again := se.want("alice", "supervisor restart web", "pending_approval", 4)
+	if again.ApprovalID != req.ApprovalID {
+		t.Fatalf("asking again made request %s beside %s", again.ApprovalID, req.ApprovalID)
+	}
+	for _, m := range se.fake.Messages() {
+		if m.Seq > since {
+			t.Errorf("asking again posted: %s", m.All())
+		}
 	}
 }
