@@ -47,3 +47,22 @@ func TestRepeatedRequestPostsNothing(t *testing.T) {
 		t.Errorf("%d approval requests posted, want 2 (the channel and the notify channel, once)", posts)
 	}
 }
+
+// TestDecisionUpdatesRetriedOn429: the copies of a decided request lose
+// their buttons even when chat.update is rate-limited for a while.
+func TestDecisionUpdatesRetriedOn429(t *testing.T) {
+	h := newHarness(t, ModeHTTP)
+	msg, copyMsg := requestRestart(t, h)
+	h.fake.RateLimitNext("chat.update", 2, 1)
+	since := h.fake.Seq()
+	h.click(alice, copyMsg, actionApprove, "1.3")
+	for _, m := range []slackfake.Message{msg, copyMsg} {
+		up, err := h.fake.Wait(wait, since, func(u slackfake.Message) bool { return u.Kind == "update" && u.Channel == m.Channel })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(up.Buttons()) != 0 {
+			t.Errorf("%s keeps its buttons: %s", m.Channel, up.All())
+		}
+	}
+}

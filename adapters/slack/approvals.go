@@ -116,7 +116,7 @@ func (a *Adapter) updateApproval(ctx context.Context, id string, res ops.Result,
 			continue
 		}
 		seen[ref] = true
-		_, _, _, err := a.api.UpdateMessageContext(ctx, ref.Channel, ref.TS,
+		err := a.updateRetrying(ctx, ref.Channel, ref.TS,
 			slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...))
 		if err == nil {
 			continue
