@@ -83,6 +83,10 @@ const (
 	// maxResumeFailures is how many connections in a row to the resume
 	// URL may fail before the session is given up.
 	maxResumeFailures = 3
+	// maxOversizedFrames is how many frames over maxFrameBytes in a row
+	// (with no other dispatch between them) the client starts a new
+	// session for before it stops.
+	maxOversizedFrames = 3
 )
 
 // gatewayFatal is a refusal that reconnecting cannot cure (a wrong token,
@@ -100,6 +104,20 @@ type invalidSession struct{ resumable bool }
 func (e *invalidSession) Error() string {
 	return fmt.Sprintf("discord gateway: session invalidated (resumable: %t)", e.resumable)
 }
+
+// frameTooLarge is a frame over maxFrameBytes. It cannot be read, and a
+// RESUME would have Discord replay it, so the session is given up for a
+// new one; count says how many came in a row.
+type frameTooLarge struct{ count int }
+
+func (e *frameTooLarge) Error() string {
+	return fmt.Sprintf("discord gateway: Discord sent a frame larger than %d MiB (%d in a row); the event in it is lost, and a new session is started instead of resuming, which would replay it",
+		maxFrameBytes>>20, e.count)
+}
+
+// errOversizedStop is why the client stopped after maxOversizedFrames.
+var errOversizedStop = fmt.Errorf("discord gateway: stopped after %d frames in a row larger than %d MiB, each on a new session; Discord interactions over the Gateway are off until poolvisor restarts (discord.mode: http avoids the Gateway)",
+	maxOversizedFrames, maxFrameBytes>>20)
 
 // startLimit is GET /gateway/bot saying that no session may be started
 // before wait has passed.
@@ -142,6 +160,7 @@ type gateway struct {
 	gatewayURL  string
 	seq         atomic.Int64
 	resumeFails int // connections in a row that could not be made
+	oversized   int // frames over maxFrameBytes with no other dispatch since
 }
 
 func newGateway(token string, rest gatewayREST, dispatch func(string, json.RawMessage), log *slog.Logger) *gateway {
@@ -167,6 +186,17 @@ func (g *gateway) run(ctx context.Context) error {
 		if errors.As(err, &fatal) {
 			g.log.Error("discord: the Gateway refused poolvisor; Discord interactions stop", "err", err)
 			return err
+		}
+		var big *frameTooLarge
+		if errors.As(err, &big) && big.count >= maxOversizedFrames {
+			// Discord's data, not the config, is at fault: the rest of
+			// serve (Slack, HTTP, alerts) goes on, and /healthz says why
+			// Discord is down instead of the client looping on new
+			// sessions (each counts against the daily session starts).
+			g.down(errOversizedStop)
+			g.log.Error("discord: Gateway stopped", "err", errOversizedStop)
+			<-ctx.Done()
+			return nil
 		}
 		if ready {
 			failures = 0
@@ -231,6 +261,15 @@ func (g *gateway) status() (bool, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return false, g.lastErr
+}
+
+// tooLarge handles a frame over maxFrameBytes: the session is dropped so
+// that the next connection identifies afresh rather than resuming into a
+// replay of the same frame.
+func (g *gateway) tooLarge() error {
+	g.oversized++
+	g.forget()
+	return &frameTooLarge{count: g.oversized}
 }
 
 // forget drops the session: the next connection identifies anew.

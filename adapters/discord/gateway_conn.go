@@ -205,6 +205,11 @@ func (g *gateway) connect(ctx context.Context) (ready bool, err error) {
 			g.log.Warn("discord: an unreadable Gateway frame was skipped", "err", err)
 			continue
 		}
+		if errors.Is(err, websocket.ErrReadLimit) {
+			// gorilla has closed the connection with 1009: the frame's
+			// rest cannot be skipped on it.
+			return ready, g.tooLarge()
+		}
 		if err != nil {
 			return ready, g.closed(err)
 		}
@@ -237,6 +242,7 @@ func (g *gateway) connect(ctx context.Context) (ready bool, err error) {
 				g.up()
 				g.log.Info("discord: Gateway session resumed", "seq", g.seq.Load())
 			default:
+				g.oversized = 0 // frames of a normal size flow again
 				g.dispatch(f.T, f.D)
 			}
 		case opHeartbeat: // Discord asks for one now

@@ -35,7 +35,8 @@ func WithPosted(s *posted.Store) Option {
 }
 
 // postApproval posts a pending request, with its Approve and Deny buttons,
-// in the channel where it was asked and in the notify channel.
+// in the channel where it was asked and in the notify channel, each
+// retried when Slack asks to wait.
 func (a *Adapter) postApproval(ctx context.Context, o origin, res ops.Result) {
 	msg := Render(res)
 	id := res.ApprovalID
@@ -47,7 +48,7 @@ func (a *Adapter) postApproval(ctx context.Context, o origin, res ops.Result) {
 		if ch == "" {
 			continue
 		}
-		ch, ts, err := a.api.PostMessageContext(ctx, ch, slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...))
+		ch, ts, err := a.postRetrying(ctx, ch, slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...))
 		if err == nil {
 			if err := a.approvals.Add(ctx, id, msgRef{Channel: ch, TS: ts}); err != nil {
 				a.log.Warn("slack: a decision will not update this approval request", "channel", ch, "approval", id, "err", err)
@@ -115,7 +116,7 @@ func (a *Adapter) updateApproval(ctx context.Context, id string, res ops.Result,
 			continue
 		}
 		seen[ref] = true
-		_, _, _, err := a.api.UpdateMessageContext(ctx, ref.Channel, ref.TS,
+		err := a.updateRetrying(ctx, ref.Channel, ref.TS,
 			slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...))
 		if err == nil {
 			continue
@@ -136,6 +137,9 @@ func (a *Adapter) updateApproval(ctx context.Context, id string, res ops.Result,
 // decision replaces the buttons of every posted copy of its request.
 func (a *Adapter) Relay(ctx context.Context, res ops.Result, by ops.Actor) {
 	if res.Status == ops.StatusPending && res.ApprovalID != "" {
+		if decodeData(res.Data).Approval == nil {
+			return // a request asked again: its copies were posted when it was made
+		}
 		if nc := a.cfg.NotifyChannel; nc != "" {
 			a.postApproval(ctx, origin{Channel: nc}, res)
 		}

@@ -52,6 +52,8 @@ type App struct {
 	chatHealth []func() ops.Component // the chat connections serve runs
 	db         *sql.DB
 	lease      *lease.Lease // this process's, in the data directory
+	approvals  *approval.Store
+	trail      *audit.Log
 
 	version string // announced by a fleet agent
 
@@ -111,6 +113,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		db.Close()
 		return nil, err
 	}
+	a.approvals, a.trail = approvals, trail
 	versions, err := history.New(ctx, db, cfg.History.Keep)
 	if err != nil {
 		db.Close()
@@ -178,6 +181,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			ApproverRoles: cfg.Approvals.ApproverRoles,
 			AllowSelf:     cfg.Approvals.AllowSelfApproval,
 			TTL:           cfg.Approvals.TTL,
+
+			MaxPendingPerPerson: cfg.Approvals.MaxPendingPerPerson,
 		},
 		Handlers:    handlers,
 		History:     hist,
@@ -223,7 +228,8 @@ func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.S
 		Username: cfg.Supervisor.Username, Password: cfg.Supervisor.Password,
 		ConfigFile: cfg.Supervisor.ConfigFile, ProgramDir: cfg.Supervisor.ProgramDir, LogDir: cfg.Supervisor.LogDir,
 		EventsCommand: events, EventsRefused: refused, Policy: WritePolicy(cfg),
-		StagingDir: a.lease.StagingDir(),
+		StagingDir:      a.lease.StagingDir(),
+		SkipDaemonCheck: cfg.Supervisor.Check == "skip",
 	}, log.With("backend", "supervisor"))
 	if err != nil {
 		return err

@@ -13,8 +13,10 @@ import (
 	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
 )
 
-// passwordRE finds a generated XML-RPC password (18 random bytes, base64url).
-var passwordRE = regexp.MustCompile(`SHA-1 hash: ([A-Za-z0-9_-]{24})\b`)
+// passwordRE finds a generated XML-RPC password (18 random bytes,
+// base64url). Not \b after it: a password ending in '-' is followed by a
+// non-word character too, and then has no word boundary.
+var passwordRE = regexp.MustCompile(`SHA-1 hash: ([A-Za-z0-9_-]{24})(?:[^A-Za-z0-9_-]|$)`)
 
 // checkHash fails unless supervisord.conf holds the SHA-1 of password.
 func checkHash(t *testing.T, e *env, password string) {

@@ -75,10 +75,12 @@ func Events(ctx context.Context, socket string, stdin io.Reader, stdout, stderr 
 	return 0
 }
 
-// startBackground starts what serve runs beside its endpoints: the event
-// socket and the reconciliation that keeps the live program state honest.
+// startBackground starts what serve runs beside its endpoints: pruning of
+// approvals and audit entries, the event socket and the reconciliation
+// that keeps the live program state honest.
 func (a *App) startBackground(ctx context.Context) {
 	go a.reconcileEvery(ctx, reconcileInterval)
+	go a.runPrune(ctx)
 	if a.FPM != nil && a.Alerts != nil {
 		go a.watchPools(ctx)
 	}

@@ -42,6 +42,7 @@ type Config struct {
 	Approvals  Approvals  `mapstructure:"approvals" yaml:"approvals"`
 	Policy     Policy     `mapstructure:"policy" yaml:"policy"`
 	History    History    `mapstructure:"history" yaml:"history"`
+	Audit      Audit      `mapstructure:"audit" yaml:"audit"`
 	Alerts     Alerts     `mapstructure:"alerts" yaml:"alerts"`
 	NATS       NATS       `mapstructure:"nats" yaml:"nats"`
 	Fleet      Fleet      `mapstructure:"fleet" yaml:"fleet"`
@@ -98,6 +99,9 @@ type Supervisor struct {
 	ConfigFile   string `mapstructure:"config_file" yaml:"config_file"`
 	ProgramDir   string `mapstructure:"program_dir" yaml:"program_dir"`
 	LogDir       string `mapstructure:"log_dir" yaml:"log_dir"`
+	// Check is required (supervisord's own config loader judges every
+	// write; a host without it refuses writes) or skip (unsafe).
+	Check string `mapstructure:"check" yaml:"check"`
 }
 
 // Slack configures the Slack adapter.
@@ -166,6 +170,10 @@ type Approvals struct {
 	ApproverRoles     []string      `mapstructure:"approver_roles" yaml:"approver_roles"`
 	AllowSelfApproval bool          `mapstructure:"allow_self_approval" yaml:"allow_self_approval"`
 	TTL               time.Duration `mapstructure:"ttl" yaml:"ttl"`
+	// MaxPendingPerPerson caps the requests one person may have waiting.
+	MaxPendingPerPerson int `mapstructure:"max_pending_per_person" yaml:"max_pending_per_person"`
+	// Retention is how long decided and expired requests are kept.
+	Retention time.Duration `mapstructure:"retention" yaml:"retention"`
 }
 
 // Policy is the write policy (SPEC §6): what a write role can make the
@@ -179,6 +187,12 @@ type Policy struct {
 // History configures the versions kept of every file poolvisor writes.
 type History struct {
 	Keep int `mapstructure:"keep" yaml:"keep"` // versions kept per file
+}
+
+// Audit configures how long the audit trail stays in the database; older
+// entries are exported to a dated archive file in data_dir, then deleted.
+type Audit struct {
+	Retention time.Duration `mapstructure:"retention" yaml:"retention"`
 }
 
 // Alerts says which program troubles are posted to the notify channels.

@@ -104,6 +104,8 @@ func TestEnvSecurityKeysRefused(t *testing.T) {
 		"POOLVISOR_RBAC_ROLES":                "rbac.roles",
 		"POOLVISOR_POLICY_PROGRAM_USERS":      "policy.program_users",
 		"POOLVISOR_FLEET_HUB_PUBLIC_KEY":      "fleet.hub_public_key",
+		"POOLVISOR_AUDIT_RETENTION":           "audit.retention",
+		"POOLVISOR_SUPERVISOR_CHECK":          "supervisor.check",
 	} {
 		t.Run(env, func(t *testing.T) {
 			cleanEnv(t)

@@ -22,8 +22,9 @@ import (
 // values; free-form maps and rbac.bindings take YAML, like
 // POOLVISOR_CHANNELS='{C0123: web-01}'. A variable that is set but empty sets
 // the key to its empty value. The security keys (local.*, rbac.*,
-// approvals.*, policy.*, fleet.hub_public_key, fleet.agent_keys) may not
-// come from the environment: a variable for one is an error.
+// approvals.*, policy.*, audit.*, supervisor.check, fleet.hub_public_key,
+// fleet.agent_keys) may not come from the environment: a variable for one
+// is an error.
 func Load(path string) (*Config, error) {
 	if err := securityEnv(); err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -159,5 +160,11 @@ func (c *Config) validateApprovals(p *problems) {
 	}
 	if a.TTL <= 0 {
 		p.add("approvals.ttl", "must be more than zero, like 15m")
+	}
+	if a.MaxPendingPerPerson < 1 {
+		p.add("approvals.max_pending_per_person", "is %d; allow each person at least 1 pending request", a.MaxPendingPerPerson)
+	}
+	if a.Retention < 24*time.Hour {
+		p.add("approvals.retention", "is %s; keep decided requests at least a day (24h), like 720h", a.Retention)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 var (
@@ -77,6 +78,9 @@ func (c *Config) validateCore(p *problems) {
 			p.add("alerts.quiet_hours", "%q is not a window like 22:00-06:00", q)
 		}
 	}
+	if c.Audit.Retention < 24*time.Hour {
+		p.add("audit.retention", "is %s; keep the audit trail at least a day (24h), like 8760h for a year", c.Audit.Retention)
+	}
 	if c.History.Keep < 2 {
 		p.add("history.keep", "is %d; keep at least 2 versions of each file, so a change can be rolled back", c.History.Keep)
 	}
@@ -132,6 +136,7 @@ func (c *Config) validateSupervisor(p *problems) {
 	absPath(p, "supervisor.config_file", s.ConfigFile, false)
 	absPath(p, "supervisor.program_dir", s.ProgramDir, false)
 	absPath(p, "supervisor.log_dir", s.LogDir, false)
+	oneOf(p, "supervisor.check", s.Check, "required", "skip")
 }
 
 func checkSupervisorURL(s string) string {

@@ -29,6 +29,11 @@ func newApprovalID() string {
 // gate names the operations whose approval policy holds it; when an effect
 // of the plan is among them, not the operation itself, the answer says so.
 func (p *Pipeline) hold(ctx context.Context, actor Actor, op Operation, plan *Plan, gate []string) Result {
+	p.holdMu.Lock()
+	defer p.holdMu.Unlock()
+	if res, stop := p.bound(ctx, actor, op); stop {
+		return res
+	}
 	now := p.cfg.Now()
 	diffs := Diffs(plan.Changes)
 	a := Approval{

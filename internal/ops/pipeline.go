@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/poolvisor/poolvisor/internal/secret"
@@ -19,6 +20,9 @@ type ApprovalPolicy struct {
 	ApproverRoles []string
 	AllowSelf     bool
 	TTL           time.Duration
+	// MaxPendingPerPerson caps the requests one person may have waiting
+	// at once; 0: DefaultMaxPendingPerPerson.
+	MaxPendingPerPerson int
 }
 
 func (p ApprovalPolicy) requires(op string) bool {
@@ -75,6 +79,7 @@ type Config struct {
 type Pipeline struct {
 	cfg      Config
 	handlers map[string]Handler
+	holdMu   sync.Mutex // bound and store one approval request at a time
 }
 
 // New builds a Pipeline. The core operations (whoami, approvals, approve, audit,

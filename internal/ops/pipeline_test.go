@@ -55,6 +55,7 @@ type fixture struct {
 	p     *ops.Pipeline
 	h     *counter
 	trail *audit.Log
+	store *approval.Store
 	now   atomic.Pointer[time.Time]
 }
 
@@ -91,7 +92,7 @@ func newFixture(t *testing.T) *fixture {
 		{Role: "operator", LocalUsers: []string{"olga"}, SlackUsergroups: []string{"S0OPS"}},
 		{Role: "viewer", LocalUsers: []string{"vic"}},
 	}).WithPeople(map[string]authz.Person{"alice": {Local: []string{"alice"}, Slack: []string{"UALICE"}}})
-	f := &fixture{h: &counter{}, trail: trail, authz: &revocable{Policy: policy}}
+	f := &fixture{h: &counter{}, trail: trail, store: store, authz: &revocable{Policy: policy}}
 	f.h.state.Store("fp-1")
 	start := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
 	f.now.Store(&start)

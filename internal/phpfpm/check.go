@@ -66,6 +66,11 @@ func (b *Backend) phpCheck(ctx context.Context, file string, content []byte) err
 		return ops.Fail(ctx.Err(), "php-fpm's own test (%s -t) did not finish within %s", b.cfg.Binary, b.cfg.CallTimeout)
 	}
 	var exit *exec.ExitError
+	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
+		// No silent skip: a pool php-fpm has not tested is never written.
+		return ops.Failedf("php-fpm's own test cannot run here: %s is not on this host (in a container, the image has no php-fpm), so nothing was written; run poolvisor where php-fpm is installed, or set phpfpm.enabled: false",
+			b.cfg.Binary)
+	}
 	if !errors.As(err, &exit) {
 		return ops.Fail(err, "could not run php-fpm's own test (%s -t)", b.cfg.Binary)
 	}

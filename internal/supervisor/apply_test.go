@@ -77,3 +77,33 @@ func TestDaemonCheckRefusesBeforeWriting(t *testing.T) {
 		t.Errorf("the file as it is: %v", err)
 	}
 }
+
+// A host without supervisord's code (a container) cannot run its check:
+// writes are refused, with the way out, unless supervisor.check: skip.
+func TestDaemonCheckMissingRefusesWrites(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 2e9)
+	b.python = func() string { return "" }
+	path := filepath.Join(s.ProgramDir, "web.conf")
+	old, _ := os.ReadFile(path)
+	next := append(bytes.Clone(old), []byte("startsecs=2\n")...)
+	err := b.daemonCheck(context.Background(), fileChange{path: path, old: old, new: next})
+	if msg := wantStatus(t, err, ops.StatusFailed); !strings.Contains(msg, "cannot run here") || !strings.Contains(msg, "supervisor.check: skip") {
+		t.Errorf("message %q", msg)
+	}
+
+	// Through the handler: nothing is written.
+	_, err = run(t, b, "supervisor.program.edit", "web", ops.Arg{Key: "set", Value: "startsecs=2"})
+	if msg := wantStatus(t, err, ops.StatusFailed); !strings.Contains(msg, "supervisor.check: skip") {
+		t.Errorf("edit without the check: %q", msg)
+	}
+	if now, _ := os.ReadFile(path); !bytes.Equal(now, old) {
+		t.Error("a write went ahead without supervisord's check")
+	}
+
+	b.cfg.SkipDaemonCheck = true
+	if err := b.daemonCheck(context.Background(), fileChange{path: path, old: old, new: next}); err != nil {
+		t.Errorf("supervisor.check: skip: %v", err)
+	}
+}

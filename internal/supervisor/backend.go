@@ -29,6 +29,10 @@ type Config struct {
 	EventsCommand string
 	// EventsRefused says why EventsCommand is empty.
 	EventsRefused string
+	// SkipDaemonCheck lets writes go ahead when supervisord's own config
+	// check cannot run on this host (supervisor.check: skip). Unsafe: then
+	// only poolvisor's parser and the reread after writing judge a change.
+	SkipDaemonCheck bool
 	// CallTimeout bounds one XML-RPC call (default 5 s), so a hung
 	// supervisord is reported, never waited on.
 	CallTimeout time.Duration
@@ -50,6 +54,9 @@ type Backend struct {
 	client *Client
 	log    *slog.Logger
 	local  bool // supervisord listens on a unix socket, so its log files are on this host
+	// python finds the interpreter that has supervisord's code, for its
+	// own config check (supervisordPython; tests replace it).
+	python func() string
 	reads  coalescer
 	live   live
 }
@@ -70,7 +77,9 @@ func New(cfg Config, log *slog.Logger) (*Backend, error) {
 	if err != nil {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
-	return &Backend{cfg: cfg, client: c, log: log, local: strings.HasPrefix(cfg.URL, "unix://")}, nil
+	b := &Backend{cfg: cfg, client: c, log: log, local: strings.HasPrefix(cfg.URL, "unix://"), python: supervisordPython}
+	b.announceDaemonCheck()
+	return b, nil
 }
 
 // Client returns the backend's XML-RPC client.

@@ -34,14 +34,26 @@ except ValueError as e:
 // checkTimeout bounds supervisord's own check; it takes a fraction of a second.
 const checkTimeout = 10 * time.Second
 
+// errNoDaemonCheck is the refusal of a write that supervisord's own check
+// cannot judge on this host.
+const errNoDaemonCheck = "supervisord's own config check cannot run here: supervisord is not installed where poolvisor runs " +
+	"(none on the PATH or at /usr/bin/supervisord, whose #! line names the Python that holds its code), so nothing was written. " +
+	"Run poolvisor where supervisord is installed (the container image carries its code for this check), " +
+	"or set supervisor.check: skip to write with poolvisor's own checks and the reread only (unsafe: see docs/security.md)"
+
 // daemonCheck stages the program directory and the main config with c
-// applied, and has supervisord's own config loader read them. It is skipped
-// (nil) when supervisord's code is not on this host, as with a remote
-// supervisord: the reread after writing still guards the live files then.
+// applied, and has supervisord's own config loader read them. When
+// supervisord's code is not on this host (a container without it) the
+// write is refused, unless supervisor.check: skip says to rely on
+// poolvisor's parser and the reread after writing: a silent skip would let
+// through what only supervisord refuses.
 func (b *Backend) daemonCheck(ctx context.Context, c fileChange) error {
-	python := supervisordPython()
-	if !b.local || python == "" {
-		return nil
+	python := b.python()
+	if python == "" {
+		if b.cfg.SkipDaemonCheck {
+			return nil
+		}
+		return ops.Failedf("%s", errNoDaemonCheck)
 	}
 	dir, err := os.MkdirTemp(b.cfg.StagingDir, "poolvisor-check-")
 	if err != nil {
@@ -80,8 +92,24 @@ func (b *Backend) daemonCheck(ctx context.Context, c fileChange) error {
 		msg := strings.ReplaceAll(strings.TrimSpace(string(out)), dir, "(staged)")
 		return ops.Invalidf("supervisord's own check refused the change, nothing was written: %s", msg)
 	}
+	// It is there but failed otherwise (a traceback, a timeout): not a
+	// verdict on the change, which the reread after writing still guards.
 	b.log.Warn("supervisord's own config check could not run; relying on the reread", "err", err, "output", string(out))
 	return nil
+}
+
+// announceDaemonCheck says at start what writes will meet: a host without
+// supervisord's code refuses them, or, with supervisor.check: skip, writes
+// them unchecked by supervisord.
+func (b *Backend) announceDaemonCheck() {
+	if b.log == nil || b.python() != "" {
+		return
+	}
+	if b.cfg.SkipDaemonCheck {
+		b.log.Warn("supervisord's own config check cannot run on this host; supervisor.check: skip lets writes through without it (unsafe)")
+		return
+	}
+	b.log.Warn("supervisord's own config check cannot run on this host: program and XML-RPC writes will be refused (supervisor.check: required)")
 }
 
 // supervisordPython returns the interpreter of the installed supervisord

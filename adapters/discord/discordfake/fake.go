@@ -47,6 +47,7 @@ type Server struct {
 	interactions map[string]*interaction  // sent over the Gateway, by token
 	next         int
 	changed      chan struct{}
+	limits       map[string]limit // RateLimitNext's, by route prefix
 }
 
 // New starts a fake for the application appID that accepts the bot token.
@@ -161,6 +162,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	webhook := parts[0] == "webhooks" || parts[0] == "interactions"
 	if !webhook && r.Header.Get("Authorization") != "Bot "+s.bot {
 		failCode(http.StatusUnauthorized, 0, "401: Unauthorized")
+		return
+	}
+	if s.rateLimited(w, c) {
 		return
 	}
 	switch {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -71,10 +72,15 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.calls[method]++
-	limited := s.rateLimited[method]
+	limited, retryAfter := s.rateLimited[method], 30
+	if b := s.limitedNext[method]; b.times > 0 {
+		limited, retryAfter = true, b.retryAfter
+		b.times--
+		s.limitedNext[method] = b
+	}
 	s.mu.Unlock()
 	if limited {
-		w.Header().Set("Retry-After", "30")
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
 		writeJSON(w, http.StatusTooManyRequests, map[string]any{"ok": false, "error": "ratelimited"})
 		return
 	}

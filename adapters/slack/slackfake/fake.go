@@ -102,8 +102,13 @@ type Server struct {
 	responses    map[string]*target
 	notInChannel map[string]bool
 	rateLimited  map[string]bool
+	limitedNext  map[string]burst
 	sock         *socketHub
 }
+
+// burst is a number of 429 answers still to give, and the Retry-After
+// (seconds) each carries.
+type burst struct{ times, retryAfter int }
 
 type target struct {
 	uses    int
@@ -118,7 +123,7 @@ func New(botToken, appToken string) *Server {
 		changed:  make(chan struct{}),
 		triggers: map[string]time.Time{}, groups: map[string][]string{},
 		calls: map[string]int{}, responses: map[string]*target{}, notInChannel: map[string]bool{},
-		rateLimited: map[string]bool{},
+		rateLimited: map[string]bool{}, limitedNext: map[string]burst{},
 	}
 	s.sock = newSocketHub(s)
 	mux := http.NewServeMux()
@@ -136,6 +141,15 @@ func (s *Server) RateLimit(method string, on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rateLimited[method] = on
+}
+
+// RateLimitNext makes the next times calls of the Web API method answer
+// 429 with Retry-After: retryAfter (whole seconds, as Slack sends it), and
+// the calls after them answer as usual.
+func (s *Server) RateLimitNext(method string, times, retryAfter int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limitedNext[method] = burst{times: times, retryAfter: retryAfter}
 }
 
 // Close stops the fake.
