@@ -58,6 +58,34 @@ func (c *Config) validateRBAC(p *problems) {
 	for i, b := range c.RBAC.Bindings {
 		c.validateBinding(p, indexKey("rbac.bindings", i), b)
 	}
+	c.validatePeople(p)
+}
+
+// validatePeople checks rbac.people: immutable IDs only, and no identity
+// given to two people, which would let one approve what the other asked.
+func (c *Config) validatePeople(p *problems) {
+	owner := map[string]string{} // "platform:id" -> person
+	for _, name := range slices.Sorted(maps.Keys(c.RBAC.People)) {
+		key := "rbac.people." + name
+		who := c.RBAC.People[name]
+		if !roleNameRE.MatchString(name) {
+			p.add(key, "person names use letters, digits, _ and - only")
+		}
+		if len(who.Slack)+len(who.Discord)+len(who.Local) == 0 {
+			p.add(key, "lists no identity; give slack, discord or local IDs")
+		}
+		checkIDs(p, key+".slack", who.Slack, func(id string) bool { return slackUserRE.MatchString(id) }, "a Slack user ID (like U012ABCDEF)")
+		checkIDs(p, key+".discord", who.Discord, isSnowflake, "a Discord user ID (a number like 80351110224678912)")
+		checkIDs(p, key+".local", who.Local, func(id string) bool { return localUserRE.MatchString(id) }, "a local user name (like alice)")
+		for platform, ids := range map[string][]string{"slack": who.Slack, "discord": who.Discord, "local": who.Local} {
+			for _, id := range ids {
+				if other, taken := owner[platform+":"+id]; taken && other != name {
+					p.add(key+"."+platform, "%s is also listed for %s: one identity belongs to one person", id, other)
+				}
+				owner[platform+":"+id] = name
+			}
+		}
+	}
 }
 
 // wildcardMatches reports whether prefix.* matches at least one operation.

@@ -56,6 +56,10 @@ func TestRBACRejected(t *testing.T) {
 		{"discord user name", binding("      discord_users: ['alice#1234']\n"), []string{"rbac.bindings[0].discord_users[0]", "IDs"}},
 		{"discord role name", binding("      discord_roles: ['@moderators']\n"), []string{"rbac.bindings[0].discord_roles[0]", "IDs"}},
 		{"local user with spaces", binding("      local_users: ['Alice Smith']\n"), []string{"rbac.bindings[0].local_users[0]"}},
+		{"person by display name", "rbac:\n  people:\n    alice: {slack: ['@alice']}\n", []string{`config: rbac.people.alice.slack[0]: "@alice" is not a Slack user ID`}},
+		{"person with no identity", "rbac:\n  people:\n    alice: {}\n", []string{"config: rbac.people.alice: lists no identity"}},
+		{"identity of two people", "rbac:\n  people:\n    alice: {local: [ops]}\n    bob: {local: [ops]}\n",
+			[]string{"config: rbac.people.bob.local: ops is also listed for alice"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
