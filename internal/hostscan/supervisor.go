@@ -210,9 +210,18 @@ func (h *host) supervisorLogDir(s *Supervisor, ini *iniFile, here, node string) 
 			return
 		}
 	}
+	// Without childlogdir, supervisord puts AUTO child logs in $TMPDIR. The
+	// directory of its own log is a proposal only when it is supervisord's
+	// own: a configured log dir is writable for every program (the write
+	// policy allows it), which all of /var/log must not be.
 	if logfile, ok := sec.get("logfile"); ok {
 		if logfile, ok := expandPython(logfile, here, node); ok && path.IsAbs(logfile) {
 			s.LogDir = path.Dir(logfile)
+			if !strings.Contains(path.Base(s.LogDir), "supervisor") {
+				s.LogDir = path.Join(s.LogDir, "supervisor")
+				h.problem(s.ConfigFile+" sets no childlogdir, and its logfile is in "+path.Dir(logfile)+", a directory not supervisord's own",
+					"create %s and set childlogdir=%s in [supervisord] (poolvisor proposes it as supervisor.log_dir)", s.LogDir, s.LogDir)
+			}
 			return
 		}
 	}
