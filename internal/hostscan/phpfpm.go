@@ -56,11 +56,12 @@ type Service struct {
 	// Mode is systemd when a unit file exists and systemd runs the host,
 	// else signal when the master's pid file is known; "" when neither (a
 	// Problem says what to set).
-	Mode       string
-	Unit       string // the systemd unit, like php8.3-fpm, when its unit file exists
-	UnitFile   string
-	InitScript string // an OpenRC or SysV init script, when one exists
-	PIDFile    string // the master's pid file, when the main config or the service names one
+	Mode        string
+	Unit        string // the systemd unit, like php8.3-fpm, when its unit file exists
+	UnitFile    string
+	InitScript  string // an OpenRC or SysV init script, when one exists
+	PIDFile     string // the master's pid file, when the main config or the service names one
+	PIDFileFrom string // the file that names PIDFile
 }
 
 // flavor is how one packaging lays out an installation.

@@ -51,11 +51,11 @@ func (h *host) phpService(in *PHPInstall, f flavor, ini *iniFile) {
 			if !path.IsAbs(pid) {
 				pid = path.Join(f.stateDir, pid)
 			}
-			s.PIDFile = pid
+			s.PIDFile, s.PIDFileFrom = pid, in.MainConfig
 		}
 	}
 	if s.PIDFile == "" {
-		s.PIDFile = h.servicePID(s.UnitFile, s.InitScript)
+		s.PIDFile, s.PIDFileFrom = h.servicePID(s.UnitFile, s.InitScript)
 	}
 	running := h.systemdRunning()
 	switch {
@@ -78,7 +78,7 @@ func (h *host) phpService(in *PHPInstall, f flavor, ini *iniFile) {
 
 // servicePID finds a pid file named by a unit's or init script's command
 // line (--pid FILE) or by an OpenRC pidfile= line.
-func (h *host) servicePID(files ...string) string {
+func (h *host) servicePID(files ...string) (pid, from string) {
 	for _, f := range files {
 		if f == "" {
 			continue
@@ -93,12 +93,12 @@ func (h *host) servicePID(files ...string) string {
 			}
 			for _, re := range []*regexp.Regexp{pidFlagRE, pidfileVarRE} {
 				if m := re.FindStringSubmatch(line); m != nil && path.IsAbs(m[1]) && !strings.Contains(m[1], "$") {
-					return m[1]
+					return m[1], f
 				}
 			}
 		}
 	}
-	return ""
+	return "", ""
 }
 
 // binaryVersion asks a php-fpm binary for its version ("PHP 8.1.27
