@@ -26,7 +26,8 @@ type Layout struct {
 	// Supervisor is nil when no supervisord config was found.
 	Supervisor *Supervisor
 	// PHP lists every PHP-FPM installation, Debian versions oldest first,
-	// then RHEL's base package, Remi's collections and Alpine's.
+	// then RHEL's base package, Remi's collections, Alpine's and one built
+	// under /usr/local.
 	PHP []PHPInstall
 	// Problems are what could not be found or read, each with its fix.
 	Problems []Problem
@@ -75,18 +76,13 @@ type host struct {
 	root     string
 	problems []Problem
 	notes    []string
-	// version asks a binary for its PHP version when its path does not say
-	// it; tests give fixture binaries that are shell scripts.
-	version func(binary string) (string, error)
 }
 
 func newHost(root string) *host {
 	if root == "" {
 		root = "/"
 	}
-	h := &host{root: root}
-	h.version = h.binaryVersion
-	return h
+	return &host{root: root}
 }
 
 func (h *host) problem(what, fix string, args ...any) {
@@ -106,6 +102,11 @@ func (h *host) real(p string) string { return filepath.Join(h.root, filepath.Fro
 func (h *host) exists(p string) bool {
 	_, err := os.Stat(h.real(p))
 	return err == nil
+}
+
+func (h *host) isLink(p string) bool {
+	fi, err := os.Lstat(h.real(p))
+	return err == nil && fi.Mode()&os.ModeSymlink != 0
 }
 
 func (h *host) isDir(p string) bool {

@@ -129,3 +129,52 @@ func TestSupervisorServiceConfigMissing(t *testing.T) {
 		t.Errorf("problems %v", l.Problems)
 	}
 }
+
+// TestPHPFPMLocalPrefix is PHP built under /usr/local, as in Docker's php
+// images: its include is relative, so it resolves against /usr/local.
+func TestPHPFPMLocalPrefix(t *testing.T) {
+	root := tree(t, map[string]string{
+		"/usr/local/sbin/php-fpm":                 "#!/bin/sh\necho 'PHP 8.3.14 (fpm-fcgi) (built: Nov 21 2024)'\n",
+		"/usr/local/etc/php-fpm.conf":             "[global]\npid = run/php-fpm.pid\ninclude=etc/php-fpm.d/*.conf\n",
+		"/usr/local/etc/php-fpm.d/www.conf":       "[www]\nuser = www-data\ngroup = www-data\nlisten = 127.0.0.1:9000\n",
+		"/usr/local/etc/php-fpm.d/zz-docker.conf": "[global]\ndaemonize = no\n[www]\nlisten = 9000\n",
+	})
+	ins, problems := PHPFPM(root)
+	if len(problems) != 0 || len(ins) != 1 {
+		t.Fatalf("installations %+v, problems %v", ins, problems)
+	}
+	in := ins[0]
+	if in.Version != "8.3" || in.PoolDir != "/usr/local/etc/php-fpm.d" || in.Service.PIDFile != "/usr/local/var/run/php-fpm.pid" || len(in.Pools) != 2 {
+		t.Errorf("installation %+v", in)
+	}
+}
+
+func TestPHPFPMLinkIsNoInstallation(t *testing.T) {
+	root := tree(t, map[string]string{
+		"/usr/sbin/php-fpm8.2":             "#!/bin/sh\n",
+		"/etc/php/8.2/fpm/php-fpm.conf":    "[global]\npid = /run/php/php8.2-fpm.pid\ninclude=/etc/php/8.2/fpm/pool.d/*.conf\n",
+		"/etc/php/8.2/fpm/pool.d/www.conf": "[www]\nuser = www-data\n",
+	})
+	if err := os.Symlink("/usr/sbin/php-fpm8.2", filepath.Join(root, "usr/sbin/php-fpm")); err != nil {
+		t.Fatal(err)
+	}
+	ins, problems := PHPFPM(root)
+	if len(ins) != 1 || ins[0].Flavor != "debian" || len(problems) != 0 {
+		t.Errorf("installations %+v, problems %v; want only Debian's 8.2", ins, problems)
+	}
+}
+
+func TestSupervisorDropInWins(t *testing.T) {
+	main := "[supervisord]\nchildlogdir=/var/log/supervisor\n[unix_http_server]\nfile=/run/supervisor.sock\n"
+	root := tree(t, map[string]string{
+		"/lib/systemd/system/supervisor.service":                  "[Service]\nExecStart=/usr/bin/supervisord -n -c /etc/supervisor/supervisord.conf\n",
+		"/etc/systemd/system/supervisor.service.d/10-config.conf": "[Service]\nExecStart=\nExecStart=/usr/bin/supervisord -n -c /srv/ops/supervisord.conf\n",
+		"/etc/systemd/system/supervisor.service.d/05-limits.conf": "[Service]\nLimitNOFILE=65536\n",
+		"/etc/supervisor/supervisord.conf":                        main,
+		"/srv/ops/supervisord.conf":                               main,
+	})
+	s := Scan(root).Supervisor
+	if s == nil || s.ConfigFile != "/srv/ops/supervisord.conf" || !strings.Contains(s.FoundBy, "10-config.conf") {
+		t.Errorf("supervisor %+v, want the drop-in's -c", s)
+	}
+}

@@ -10,8 +10,10 @@ import (
 	"time"
 )
 
-// unitDirs are where systemd looks for unit files, highest precedence first.
-var unitDirs = []string{"/etc/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"}
+// unitDirs are where systemd looks for unit files, highest precedence first
+// (/run/systemd/system holds runtime units; /lib is /usr/lib on merged-/usr
+// systems, and either may hold a package's units).
+var unitDirs = []string{"/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"}
 
 var (
 	pidFlagRE    = regexp.MustCompile(`(?:^|\s)(?:--pid|-g)(?:\s+|=)["']?([^\s"';]+)`)
