@@ -178,3 +178,40 @@ func TestSupervisorDropInWins(t *testing.T) {
 		t.Errorf("supervisor %+v, want the drop-in's -c", s)
 	}
 }
+
+func TestSupervisorURL(t *testing.T) {
+	tests := []struct {
+		name, conf, url string
+		password        bool
+		problem         string
+	}{
+		{"unix socket", "[unix_http_server]\nfile=/run/supervisor.sock\n", "unix:///run/supervisor.sock", false, ""},
+		{"unix wins over inet", "[inet_http_server]\nport=127.0.0.1:9001\n[unix_http_server]\nfile=%(here)s/s.sock\n", "unix:///etc/supervisor/s.sock", false, ""},
+		{"every interface", "[inet_http_server]\nport=*:9001\nusername=u\npassword=p\n", "http://127.0.0.1:9001", true, ""},
+		{"port alone", "[inet_http_server]\nport=9001\n", "http://127.0.0.1:9001", false, ""},
+		{"ipv6 loopback", "[inet_http_server]\nport=[::1]:9001\n", "http://[::1]:9001", false, ""},
+		{"environment", "[unix_http_server]\nfile=%(ENV_RUN)s/s.sock\n", "", false, "is no absolute path"},
+		{"no server", "[supervisord]\n", "", false, "starts no XML-RPC server"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ini, err := parseINI(tt.conf, pythonINI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := newHost(t.TempDir())
+			s := &Supervisor{ConfigFile: "/etc/supervisor/supervisord.conf"}
+			h.supervisorURL(s, ini, "/etc/supervisor", "web-01")
+			if s.URL != tt.url || s.HasPassword != tt.password {
+				t.Errorf("URL %q, password %v; want %q, %v", s.URL, s.HasPassword, tt.url, tt.password)
+			}
+			got := ""
+			if len(h.problems) > 0 {
+				got = h.problems[0].What
+			}
+			if (tt.problem == "") != (got == "") || !strings.Contains(got, tt.problem) {
+				t.Errorf("problems %v, want one with %q", h.problems, tt.problem)
+			}
+		})
+	}
+}

@@ -12,7 +12,13 @@ import (
 // sections. The unix socket wins when both are set: it is local and guarded
 // by file permissions.
 func (h *host) supervisorURL(s *Supervisor, ini *iniFile, here, node string) {
-	if sec := ini.section("unix_http_server"); sec != nil {
+	unix, inet := ini.section("unix_http_server"), ini.section("inet_http_server")
+	if unix == nil && inet == nil {
+		h.problem(s.ConfigFile+" starts no XML-RPC server (no [unix_http_server] nor [inet_http_server])",
+			"add [unix_http_server] with file=/run/supervisor.sock and chmod=0700, and the [rpcinterface:supervisor] section, then restart supervisord")
+		return
+	}
+	if sec := unix; sec != nil {
 		sock, _ := sec.get("file")
 		sock, ok := expandPython(sock, here, node)
 		switch {
@@ -29,13 +35,15 @@ func (h *host) supervisorURL(s *Supervisor, ini *iniFile, here, node string) {
 			return
 		}
 	}
-	if sec := ini.section("inet_http_server"); sec != nil {
+	if sec := inet; sec != nil {
+		// port= is "host:port", "*:port" or ":port" (every interface, which
+		// poolvisor reaches on the loopback), or "[::1]:port".
 		port, _ := sec.get("port")
-		hostPart, portPart, found := strings.Cut(port, ":")
-		if !found {
-			hostPart, portPart = "", port
+		hostPart, portPart := "", port
+		if i := strings.LastIndexByte(port, ':'); i >= 0 {
+			hostPart, portPart = port[:i], port[i+1:]
 		}
-		if hostPart == "" || hostPart == "*" || hostPart == "0.0.0.0" {
+		if hostPart == "" || hostPart == "*" || hostPart == "0.0.0.0" || hostPart == "[::]" {
 			hostPart = "127.0.0.1"
 		}
 		if portPart == "" {
@@ -45,10 +53,7 @@ func (h *host) supervisorURL(s *Supervisor, ini *iniFile, here, node string) {
 		s.URL = "http://" + hostPart + ":" + portPart
 		s.Username, _ = sec.get("username")
 		_, s.HasPassword = sec.get("password")
-		return
 	}
-	h.problem(s.ConfigFile+" starts no XML-RPC server (no [unix_http_server] nor [inet_http_server])",
-		"add [unix_http_server] with file=/run/supervisor.sock and chmod=0700, and the [rpcinterface:supervisor] section, then restart supervisord")
 }
 
 func (h *host) supervisorLogDir(s *Supervisor, ini *iniFile, here, node string) {
