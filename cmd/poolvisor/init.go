@@ -26,8 +26,16 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	out := flags.String("out", "", "write the config to FILE (mode 0600) instead of stdout")
 	force := flags.Bool("force", false, "with --out: replace an existing FILE")
-	// --root scans a fixture tree instead of this host; for tests.
+	// --root scans a fixture tree instead of this host; for tests, so the
+	// usage leaves it out.
 	root := flags.String("root", "/", "scan the host under this directory (for tests)")
+	flags.Usage = func() {
+		fmt.Fprint(stderr, "Usage: poolvisor init [--out FILE [--force]]\n\n"+
+			"Detects supervisord and every PHP-FPM on this host, lists them on stderr and\n"+
+			"writes a starting config to stdout or FILE (see docs/init.md).\n\n"+
+			"  --out FILE   write the config to FILE (mode 0600) instead of stdout\n"+
+			"  --force      with --out: replace an existing FILE\n")
+	}
 	if err := flags.Parse(args); err != nil {
 		return app.ExitUsage
 	}

@@ -39,13 +39,14 @@ type PHPInstall struct {
 	Service                   Service
 }
 
-// Pool is one pool section and the file it is in.
+// Pool is one pool and the file it is defined in.
 type Pool struct {
-	Name   string
-	File   string
-	Listen string // $pool expanded
-	User   string
-	Group  string
+	Name      string
+	File      string
+	MoreFiles []string // later files with a section of the same name, which php-fpm merges into it
+	Listen    string   // $pool expanded
+	User      string
+	Group     string
 	// SlowLog and AccessLog are where the pool logs, when it sets them.
 	SlowLog, AccessLog string
 }
@@ -128,7 +129,7 @@ func (h *host) scanInstall(f flavor) (PHPInstall, bool) {
 		h.problem("cannot parse "+f.main+" ("+err.Error()+")", "fix it; %s -t -y %s shows what php-fpm thinks of it", f.binary, f.main)
 		return in, true
 	}
-	in.Pools = append(in.Pools, pools(f.main, ini)...)
+	in.addPools(pools(f.main, ini))
 	h.phpIncludes(&in, ini)
 	h.phpService(&in, f, ini)
 	in.SocketDir = socketDir(in.Pools, f.socketDir)
@@ -195,7 +196,36 @@ func (h *host) readPoolFile(in *PHPInstall, file string) {
 		h.problem("cannot parse the pool file "+file+" ("+err.Error()+")", "fix it; %s -t shows what php-fpm thinks of it", in.Binary)
 		return
 	}
-	in.Pools = append(in.Pools, pools(file, ini)...)
+	in.addPools(pools(file, ini))
+}
+
+// addPools adds pools read from one file. A section named like a pool
+// already read configures that pool further, as in php-fpm (Docker's
+// zz-docker.conf resets www's listen this way): its values win, and the
+// file is listed under MoreFiles.
+func (in *PHPInstall) addPools(add []Pool) {
+	for _, p := range add {
+		i := slices.IndexFunc(in.Pools, func(q Pool) bool { return q.Name == p.Name })
+		if i < 0 {
+			in.Pools = append(in.Pools, p)
+			continue
+		}
+		old := &in.Pools[i]
+		for _, f := range []struct {
+			to   *string
+			from string
+		}{
+			{&old.Listen, p.Listen}, {&old.User, p.User}, {&old.Group, p.Group},
+			{&old.SlowLog, p.SlowLog}, {&old.AccessLog, p.AccessLog},
+		} {
+			if f.from != "" {
+				*f.to = f.from
+			}
+		}
+		if p.File != old.File && !slices.Contains(old.MoreFiles, p.File) {
+			old.MoreFiles = append(old.MoreFiles, p.File)
+		}
+	}
 }
 
 // pools lists the pool sections of one file: every section but [global].

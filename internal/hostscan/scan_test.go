@@ -144,7 +144,12 @@ func TestPHPFPMLocalPrefix(t *testing.T) {
 		t.Fatalf("installations %+v, problems %v", ins, problems)
 	}
 	in := ins[0]
-	if in.Version != "8.3" || in.PoolDir != "/usr/local/etc/php-fpm.d" || in.Service.PIDFile != "/usr/local/var/run/php-fpm.pid" || len(in.Pools) != 2 {
+	if in.Version != "8.3" || in.PoolDir != "/usr/local/etc/php-fpm.d" || in.Service.PIDFile != "/usr/local/var/run/php-fpm.pid" {
+		t.Errorf("installation %+v", in)
+	}
+	// zz-docker.conf's [www] configures the same pool further.
+	if len(in.Pools) != 1 || in.Pools[0].Listen != "9000" || in.Pools[0].File != "/usr/local/etc/php-fpm.d/www.conf" ||
+		len(in.Pools[0].MoreFiles) != 1 {
 		t.Errorf("installation %+v", in)
 	}
 }

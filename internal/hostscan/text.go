@@ -116,6 +116,9 @@ func (p Pool) describe() string {
 	if p.User != "" {
 		parts = append(parts, "user "+p.User)
 	}
+	if len(p.MoreFiles) > 0 {
+		parts = append(parts, "also in "+strings.Join(p.MoreFiles, ", "))
+	}
 	if len(parts) == 0 {
 		return ""
 	}
