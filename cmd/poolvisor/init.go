@@ -37,6 +37,9 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 			"  --force      with --out: replace an existing FILE\n")
 	}
 	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
 		return app.ExitUsage
 	}
 	if flags.NArg() > 0 {
