@@ -229,27 +229,32 @@ func writeSupervisor(b *strings.Builder, s *hostscan.Supervisor) []hostscan.Prob
 	return warn
 }
 
-// writePolicy lists the users the existing programs run as, so that they
-// can be edited without widening the policy; root stays out unless the
-// admin adds it.
+// writePolicy lists the users the existing programs run as, the most
+// common first (new programs run as the first), so that they can be edited
+// without widening the policy; root stays out unless the admin adds it.
 func writePolicy(b *strings.Builder, l hostscan.Layout) {
 	if l.Supervisor == nil {
 		return
 	}
 	var users, root []string
+	count := map[string]int{}
 	for _, f := range l.Supervisor.Files {
 		for _, p := range f.Programs {
 			switch {
 			case p.User == "root":
 				root = append(root, p.Name)
-			case p.User != "" && localUserRE.MatchString(p.User) && !slices.Contains(users, p.User):
-				users = append(users, p.User)
+			case p.User != "" && localUserRE.MatchString(p.User):
+				if count[p.User] == 0 {
+					users = append(users, p.User)
+				}
+				count[p.User]++
 			}
 		}
 	}
 	if len(users) == 0 {
 		return
 	}
+	slices.SortStableFunc(users, func(a, b string) int { return count[b] - count[a] })
 	quoted := make([]string, len(users))
 	for i, u := range users {
 		quoted[i] = q(u)
