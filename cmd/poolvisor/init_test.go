@@ -198,6 +198,45 @@ func TestInitSingleFixture(t *testing.T) {
 	}
 }
 
+// TestInitSupervisorOnly is a host without PHP-FPM whose supervisord asks
+// for a password: phpfpm is disabled, the password is asked for, never
+// copied, and the config loads.
+func TestInitSupervisorOnly(t *testing.T) {
+	root := t.TempDir()
+	conf := "[inet_http_server]\nport=127.0.0.1:9001\nusername=bot\npassword=hunter2\n" +
+		"[supervisord]\nchildlogdir=/var/log/supervisor\n[include]\nfiles=conf.d/*.conf\n"
+	for p, c := range map[string]string{
+		"etc/supervisor/supervisord.conf": conf,
+		"etc/supervisor/conf.d/w.conf":    "[program:w]\ncommand=/bin/true\nuser=root\n",
+	} {
+		os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755)
+		if err := os.WriteFile(filepath.Join(root, p), []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, stdout, stderr := runInitArgs(t, "--root", root)
+	if code != 0 {
+		t.Fatalf("exit %d:\n%s", code, stderr)
+	}
+	if strings.Contains(stdout+stderr, "hunter2") {
+		t.Fatalf("init copied supervisord's password:\n%s\n%s", stdout, stderr)
+	}
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(path, []byte(stdout), 0o600)
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatalf("does not load: %v\n%s", err, stdout)
+	}
+	if cfg.PHPFPM.Enabled || cfg.Supervisor.URL != "http://127.0.0.1:9001" || cfg.Supervisor.Username != "bot" {
+		t.Errorf("phpfpm enabled %v, supervisor %+v", cfg.PHPFPM.Enabled, cfg.Supervisor)
+	}
+	for _, want := range []string{"no PHP-FPM installation found", "asks for a password", "w run as root"} {
+		if !strings.Contains(stderr+stdout, want) {
+			t.Errorf("output does not say %q:\n%s\n%s", want, stderr, stdout)
+		}
+	}
+}
+
 func TestInitFails(t *testing.T) {
 	tests := []struct {
 		name string

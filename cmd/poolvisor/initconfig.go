@@ -251,7 +251,14 @@ func writePolicy(b *strings.Builder, l hostscan.Layout) {
 			}
 		}
 	}
+	rootNote := ""
+	if len(root) > 0 {
+		rootNote = "  # root is left out: " + strings.Join(root, ", ") + " run as root and stay controllable, but edits to them are refused unless root is listed\n"
+	}
 	if len(users) == 0 {
+		if rootNote != "" {
+			b.WriteString("\n# policy.program_users keeps its default, [www-data].\n" + strings.TrimPrefix(rootNote, "  "))
+		}
 		return
 	}
 	slices.SortStableFunc(users, func(a, b string) int { return count[b] - count[a] })
@@ -260,9 +267,7 @@ func writePolicy(b *strings.Builder, l hostscan.Layout) {
 		quoted[i] = q(u)
 	}
 	b.WriteString("\npolicy:\n" + commented("  program_users: ["+strings.Join(quoted, ", ")+"]", "what the programs found run as; a new program runs as the first"))
-	if len(root) > 0 {
-		fmt.Fprintf(b, "  # root is left out: %s run as root and stay controllable, but edits to them are refused unless root is listed\n", strings.Join(root, ", "))
-	}
+	b.WriteString(rootNote)
 }
 
 // q renders s as a YAML scalar, quoted when plain text would read as
