@@ -5,14 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
-	"os"
-	"os/user"
-	"path/filepath"
 
 	"github.com/poolvisor/poolvisor/internal/app"
-	"github.com/poolvisor/poolvisor/internal/atomicfile"
-	"github.com/poolvisor/poolvisor/internal/hostscan"
 )
 
 // runInit is `poolvisor init [--out FILE] [--force]`: it scans the host,
@@ -50,71 +44,5 @@ func runInit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "poolvisor init: --force needs --out FILE")
 		return app.ExitUsage
 	}
-	if *out != "" && !*force {
-		if _, err := os.Lstat(*out); err == nil {
-			fmt.Fprintf(stderr, "poolvisor init: %s exists; choose another file, or add --force to replace it\n", *out)
-			return app.ExitUsage
-		}
-	}
-
-	l := hostscan.Scan(*root)
-	admin := "root"
-	if u, err := user.Current(); err == nil {
-		admin = u.Username
-	}
-	text, warn := starterConfig(l, admin)
-	l.Problems = append(l.Problems, warn...)
-	fmt.Fprintln(stderr, "poolvisor init found:")
-	if err := l.WriteText(stderr); err != nil {
-		return app.ExitFailed
-	}
-	if l.Supervisor == nil && len(l.PHP) == 0 {
-		fmt.Fprintln(stderr, "poolvisor init: neither supervisord nor PHP-FPM found, so there is nothing to manage and no config was written; fix the problems above and run it again")
-		return app.ExitFailed
-	}
-
-	if *out == "" {
-		if _, err := io.WriteString(stdout, text); err != nil {
-			return app.ExitFailed
-		}
-	} else if err := writeConfig(*out, []byte(text), *force); err != nil {
-		fmt.Fprintln(stderr, "poolvisor init:", err)
-		if errors.Is(err, fs.ErrExist) {
-			return app.ExitUsage
-		}
-		return app.ExitFailed
-	} else {
-		fmt.Fprintf(stderr, "wrote %s\n", *out)
-	}
-	name := *out
-	if name == "" {
-		name = "FILE"
-	}
-	fmt.Fprintf(stderr, "next: fix the problems listed (if any), add chat tokens, then run  poolvisor check-config --config %s\n", name)
-	return 0
-}
-
-// writeConfig writes a new config file of mode 0600, creating its directory
-// when missing. Without force it never replaces a file, even one created
-// since the check above; with force the replacement is atomic and keeps the
-// old file's owner and mode.
-func writeConfig(path string, data []byte, force bool) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-		return err
-	}
-	if force {
-		return atomicfile.WriteFile(path, data, 0o600)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, werr := f.Write(data)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		os.Remove(path) // the file just created, half written
-	}
-	return werr
+	return app.Init(*root, *out, *force, stdout, stderr)
 }

@@ -142,13 +142,17 @@ func TestInitFixtures(t *testing.T) {
 	}
 }
 
+// commentAt is the column of init's comments (hostscan's commentColumn).
+const commentAt = 38
+
 // adminLine makes the running user's name in rbac.bindings stable.
 func adminLine(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		if strings.HasPrefix(l, "      local_users: [") {
-			lines[i] = commented("      local_users: [USER]", "who ran poolvisor init")
-			lines[i] = strings.TrimSuffix(lines[i], "\n")
+			// The comment starts at a fixed column unless the name is long.
+			user := "      local_users: [USER]"
+			lines[i] = user + strings.Repeat(" ", max(commentAt-len(user), 1)) + "# who ran poolvisor init"
 		}
 	}
 	return strings.Join(lines, "\n")

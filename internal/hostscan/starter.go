@@ -1,4 +1,4 @@
-package main
+package hostscan
 
 import (
 	"fmt"
@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
-
-	"github.com/poolvisor/poolvisor/internal/hostscan"
 )
 
 // This file turns a scanned layout into the text of a starting config. It
@@ -20,12 +18,12 @@ import (
 // (internal/config/rbac.go).
 var localUserRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$`)
 
-// starterConfig returns the YAML text of a config for layout l with admin
+// StarterConfig returns the YAML text of a config for layout l with admin
 // as the admin's local user, and the problems of the layout that poolvisor
 // itself cannot handle yet (they add to l.Problems).
-func starterConfig(l hostscan.Layout, admin string) (string, []hostscan.Problem) {
+func StarterConfig(l Layout, admin string) (string, []Problem) {
 	var b strings.Builder
-	var warn []hostscan.Problem
+	var warn []Problem
 	b.WriteString(`# poolvisor configuration written by "poolvisor init" from this host's layout.
 # Check it with:  poolvisor check-config --config FILE
 # configs/poolvisor.example.yaml describes every key; those left out keep their defaults.
@@ -60,18 +58,18 @@ rbac:
 		b.WriteString(commented("      local_users: ["+q(admin)+"]", "who ran poolvisor init"))
 	} else {
 		b.WriteString(commented("      local_users: []", fmt.Sprintf("%q (who ran poolvisor init) is no user name rbac accepts", admin)))
-		warn = append(warn, hostscan.Problem{What: fmt.Sprintf("the user running init, %q, cannot be bound to a role", admin),
+		warn = append(warn, Problem{What: fmt.Sprintf("the user running init, %q, cannot be bound to a role", admin),
 			Fix: "add a local user name under rbac.bindings' local_users"})
 	}
 	writePolicy(&b, l)
 	return b.String(), warn
 }
 
-func writePHP(b *strings.Builder, ins []hostscan.PHPInstall) []hostscan.Problem {
-	var warn []hostscan.Problem
+func writePHP(b *strings.Builder, ins []PHPInstall) []Problem {
+	var warn []Problem
 	for _, in := range ins {
 		if in.PoolExt != ".conf" && in.PoolExt != "" {
-			warn = append(warn, hostscan.Problem{
+			warn = append(warn, Problem{
 				What: fmt.Sprintf("php-fpm %s includes %s, but poolvisor writes new pools as <name>.conf", in.Name, strings.Join(in.Includes, " ")),
 				Fix:  fmt.Sprintf("add include=%s/*.conf to %s", in.PoolDir, in.MainConfig)})
 		}
@@ -94,7 +92,7 @@ func writePHP(b *strings.Builder, ins []hostscan.PHPInstall) []hostscan.Problem 
 
 // writeInstance writes one installation's keys, indented by ind; as a list
 // item (with name) when item.
-func writeInstance(b *strings.Builder, in hostscan.PHPInstall, ind string, item bool) {
+func writeInstance(b *strings.Builder, in PHPInstall, ind string, item bool) {
 	key := func(k, v, comment string) {
 		b.WriteString(commented(ind+k+": "+v, comment))
 	}
@@ -115,7 +113,7 @@ func writeInstance(b *strings.Builder, in hostscan.PHPInstall, ind string, item 
 	if in.LogDir != "" {
 		key("log_dir", q(in.LogDir), "where its pools log now")
 	}
-	if slices.ContainsFunc(in.Pools, func(p hostscan.Pool) bool { return p.Name == "www" }) {
+	if slices.ContainsFunc(in.Pools, func(p Pool) bool { return p.Name == "www" }) {
 		key("protected_pools", "[www]", "the package's own pool stays as it is")
 	} else {
 		key("protected_pools", "[]", "no www pool here to protect")
@@ -157,7 +155,7 @@ func commented(line, comment string) string {
 }
 
 // pidSource says where the pid file's name came from.
-func pidSource(in hostscan.PHPInstall) string {
+func pidSource(in PHPInstall) string {
 	if in.Service.PIDFileFrom != "" {
 		return in.Service.PIDFileFrom
 	}
@@ -165,7 +163,7 @@ func pidSource(in hostscan.PHPInstall) string {
 }
 
 // defaultInstance is the newest version's instance.
-func defaultInstance(ins []hostscan.PHPInstall) string {
+func defaultInstance(ins []PHPInstall) string {
 	best := ins[0]
 	for _, in := range ins[1:] {
 		if in.Version != "" && (best.Version == "" || newerVersion(in.Version, best.Version)) {
@@ -182,7 +180,7 @@ func newerVersion(a, b string) bool {
 	return am > bm || am == bm && an > bn
 }
 
-func poolNames(pools []hostscan.Pool) string {
+func poolNames(pools []Pool) string {
 	if len(pools) == 0 {
 		return "none yet"
 	}
@@ -193,7 +191,7 @@ func poolNames(pools []hostscan.Pool) string {
 	return strings.Join(names, ", ")
 }
 
-func writeSupervisor(b *strings.Builder, s *hostscan.Supervisor) []hostscan.Problem {
+func writeSupervisor(b *strings.Builder, s *Supervisor) []Problem {
 	if s == nil {
 		b.WriteString("supervisor:\n  enabled: false                      # no supervisord config found on this host\n")
 		return nil
@@ -203,7 +201,7 @@ func writeSupervisor(b *strings.Builder, s *hostscan.Supervisor) []hostscan.Prob
 		b.WriteString(commented("  config_file: "+q(s.ConfigFile), ""))
 		return nil
 	}
-	var warn []hostscan.Problem
+	var warn []Problem
 	b.WriteString("supervisor:\n  enabled: true\n")
 	b.WriteString(commented("  url: "+q(s.URL), "from "+s.ConfigFile))
 	if s.Username != "" {
@@ -211,14 +209,14 @@ func writeSupervisor(b *strings.Builder, s *hostscan.Supervisor) []hostscan.Prob
 	}
 	if s.HasPassword {
 		b.WriteString("  # password_file: /etc/poolvisor/supervisor-password # supervisord asks for a password: put it in this file (mode 0600)\n")
-		warn = append(warn, hostscan.Problem{What: "supervisord's XML-RPC server asks for a password (init never copies it)",
+		warn = append(warn, Problem{What: "supervisord's XML-RPC server asks for a password (init never copies it)",
 			Fix: "write it to /etc/poolvisor/supervisor-password (mode 0600) and uncomment supervisor.password_file"})
 	}
 	b.WriteString(commented("  config_file: "+q(s.ConfigFile), "found by "+s.FoundBy))
 	if s.ProgramDir != "" {
 		b.WriteString(commented("  program_dir: "+q(s.ProgramDir), "its [include] "+s.ProgramDir+"/*"+s.ProgramExt))
 		if s.ProgramExt != ".conf" && s.ProgramExt != "" {
-			warn = append(warn, hostscan.Problem{
+			warn = append(warn, Problem{
 				What: fmt.Sprintf("supervisord includes %s, but poolvisor writes new programs as <name>.conf", strings.Join(s.Includes, " ")),
 				Fix:  fmt.Sprintf("add %s/*.conf to [include] files in %s; existing %s files stay editable where they are", s.ProgramDir, s.ConfigFile, s.ProgramExt)})
 		}
@@ -232,7 +230,7 @@ func writeSupervisor(b *strings.Builder, s *hostscan.Supervisor) []hostscan.Prob
 // writePolicy lists the users the existing programs run as, the most
 // common first (new programs run as the first), so that they can be edited
 // without widening the policy; root stays out unless the admin adds it.
-func writePolicy(b *strings.Builder, l hostscan.Layout) {
+func writePolicy(b *strings.Builder, l Layout) {
 	if l.Supervisor == nil {
 		return
 	}
