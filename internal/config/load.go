@@ -61,6 +61,7 @@ func Load(path string) (*Config, error) {
 	}
 
 	secretErr := c.resolveSecrets()
+	c.PHPFPM.fillInstances()
 	if c.DefaultHost == "" {
 		c.DefaultHost = c.Host
 	}
