@@ -81,7 +81,7 @@ var flags = map[string]flagSpec{
 
 // InstanceFlag is the flag that picks a PHP-FPM installation (SPEC §6):
 // every /fpm command takes it, as every command takes --host.
-const InstanceFlag = "php"
+const InstanceFlag = ops.InstanceArg
 
 // TakesInstance reports whether the operation op runs on one PHP-FPM
 // installation and so takes --php: every fpm.* operation.
