@@ -12,6 +12,8 @@ import (
 
 	"github.com/poolvisor/poolvisor/internal/alert"
 	"github.com/poolvisor/poolvisor/internal/events"
+	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/phpfpm"
 	"github.com/poolvisor/poolvisor/internal/supervisor"
 	"github.com/poolvisor/poolvisor/internal/writepolicy"
 )
@@ -81,8 +83,10 @@ func Events(ctx context.Context, socket string, stdin io.Reader, stdout, stderr 
 func (a *App) startBackground(ctx context.Context) {
 	go a.reconcileEvery(ctx, reconcileInterval)
 	go a.runPrune(ctx)
-	if a.FPM != nil && a.Alerts != nil {
-		go a.watchPools(ctx)
+	if a.FPMInstances != nil && a.Alerts != nil {
+		for _, in := range a.FPMInstances.Backends() {
+			go a.watchPools(ctx, in.Backend, in.Name)
+		}
 	}
 	if a.Supervisor == nil {
 		return
@@ -98,16 +102,25 @@ func (a *App) startBackground(ctx context.Context) {
 // saturation alerts.
 const poolWatchInterval = 30 * time.Second
 
-// watchPools samples php-fpm's status and alerts on saturated pools.
-func (a *App) watchPools(ctx context.Context) {
+// watchPools samples one PHP-FPM instance's status and alerts on
+// saturated pools. With several instances a pool's alert is named
+// "POOL --php NAME": pool names repeat across instances, and so named the
+// alert's key is the instance's own and its button's command reaches it.
+func (a *App) watchPools(ctx context.Context, b *phpfpm.Backend, name string) {
 	w := alert.NewPoolWatch()
+	several := a.FPMInstances.Several()
 	t := time.NewTicker(poolWatchInterval)
 	defer t.Stop()
 	for {
-		if st, err := a.FPM.Status(ctx); err == nil {
+		if st, err := b.Status(ctx); err == nil {
+			if several {
+				for i := range st.Pools {
+					st.Pools[i].Name += " --" + ops.InstanceArg + " " + name
+				}
+			}
 			a.Alerts.Pools(ctx, w, st)
 		} else {
-			a.Log.Debug("pool status for alerts failed", "err", err)
+			a.Log.Debug("pool status for alerts failed", "php", name, "err", err)
 		}
 		select {
 		case <-ctx.Done():
