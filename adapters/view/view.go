@@ -118,6 +118,18 @@ func PoolLabel(php, name string) string {
 	return php + " · " + name
 }
 
+// Instances returns the PHP-FPM instances that an fpm.pool.list result
+// names: none on a host that runs one.
+func Instances(v any) []string {
+	var d struct {
+		Instances []string `json:"instances"`
+	}
+	if raw, err := json.Marshal(v); err == nil {
+		_ = json.Unmarshal(raw, &d)
+	}
+	return d.Instances
+}
+
 // DecodeFPMStatus reads the data of an fpm.service operation.
 func DecodeFPMStatus(v any) FPMStatus {
 	var st FPMStatus

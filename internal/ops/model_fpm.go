@@ -19,6 +19,9 @@ type Pool struct {
 // answers with the pools that remain.
 type PoolList struct {
 	Pools []Pool `json:"pools"`
+	// Instances names every PHP-FPM instance listed, on a host that runs
+	// several and when no --php chose one; empty otherwise.
+	Instances []string `json:"instances,omitempty"`
 }
 
 // PoolDetail is one pool with every directive, as written in its file.

@@ -241,7 +241,7 @@ func runRead(ctx context.Context, h ops.Handler, req ops.Request) (ops.Outcome, 
 }
 
 func (s *Instances) mergeList(answers []answer) (ops.Outcome, error) {
-	data := ops.PoolList{Pools: []ops.Pool{}}
+	data := ops.PoolList{Pools: []ops.Pool{}, Instances: s.Names()}
 	var notes []string
 	failed := 0
 	for _, a := range answers {
