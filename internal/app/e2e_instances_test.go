@@ -149,4 +149,35 @@ func TestInstancesEndToEnd(t *testing.T) {
 			t.Errorf("status text:\n%s", r.Message)
 		}
 	})
+
+	t.Run("tune covers both", func(t *testing.T) {
+		r := e.want("vic", "fpm tune --ram-mb 4096", "ok", 0)
+		var data struct {
+			Pools []struct{ PHP, Name string } `json:"pools"`
+		}
+		if err := json.Unmarshal(r.Data, &data); err != nil || len(data.Pools) != 4 || data.Pools[0].PHP != "old" {
+			t.Errorf("tune: %s (%v)", r.Data, err)
+		}
+	})
+
+	t.Run("a broken instance is off alone", func(t *testing.T) {
+		cfg, err := os.ReadFile(e.config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		broken := "    - {name: gone, version: \"8.2\", main_config: /nonexistent/php-fpm.conf, service: {mode: signal}}\n"
+		cfg = []byte(strings.Replace(string(cfg), "  instances:\n", "  instances:\n"+broken, 1))
+		if err := os.WriteFile(e.config, cfg, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := e.want("vic", "fpm pools", "ok", 0)
+		if !strings.Contains(r.Message, "PHP gone: PHP-FPM gone is not available") || !strings.Contains(r.Message, "old  app") {
+			t.Errorf("list with a broken instance:\n%s", r.Message)
+		}
+		r = e.want("vic", "fpm pools --php gone", "failed", 1)
+		if !strings.Contains(r.Message, "pid_file") {
+			t.Errorf("the broken instance does not say why: %s", r.Message)
+		}
+		e.want("alice", "fpm pool edit app --php old --max-children 5", "ok", 0)
+	})
 }
