@@ -83,3 +83,33 @@ func TestMultiPHPExample(t *testing.T) {
 func lastKey(key string) string {
 	return key[strings.LastIndexAny(key, ".]")+1:]
 }
+
+// TestFPMInstancesFromEnv: the environment cannot address one entry, but
+// can give the whole list as YAML; left-out keys still get defaults.
+func TestFPMInstancesFromEnv(t *testing.T) {
+	cleanEnv(t)
+	t.Setenv("POOLVISOR_PHPFPM_INSTANCES", "[{version: '8.3'}, {name: old, version: '7.4', pool_dir: /srv/74}]")
+	t.Setenv("POOLVISOR_PHPFPM_DEFAULT_INSTANCE", "old")
+	c, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := c.PHPFPM.Instances
+	if len(in) != 2 || in[0].Name != "8.3" || in[1].PoolDir != "/srv/74" || in[1].Service.Mode != "systemd" || c.PHPFPM.DefaultInstance != "old" {
+		t.Errorf("instances %+v, default %q", in, c.PHPFPM.DefaultInstance)
+	}
+}
+
+func TestFPMInstancesRedacted(t *testing.T) {
+	cleanEnv(t)
+	c := mustLoad(t, "phpfpm:\n  instances:\n    - {name: legacy, version: '7.4'}\n")
+	out, err := c.Redacted()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"instances:", "name: legacy", `version: "7.4"`, "pool_dir: auto"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("Redacted lacks %q:\n%s", want, out)
+		}
+	}
+}
