@@ -93,7 +93,8 @@ func (a *App) addFPM(handlers map[string]ops.Handler, versions *history.Store, l
 		}
 		if err != nil {
 			log.Warn("a PHP-FPM instance is off", "php", r.Name, "err", err)
-			fpmOff(in.Handlers, fmt.Sprintf("PHP-FPM %s is not available on %s: %v", r.Name, cfg.Host, err))
+			in.Off = fmt.Sprintf("PHP-FPM %s is not available on %s: %v", r.Name, cfg.Host, err)
+			fpmOff(in.Handlers, in.Off)
 			list = append(list, in)
 			continue
 		}

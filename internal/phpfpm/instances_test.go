@@ -111,3 +111,12 @@ func TestOneInstanceIsAsBefore(t *testing.T) {
 	_, err = runOp(t, h["fpm.pool.edit"], ops.Operation{Name: "fpm.pool.edit", Target: "www", Args: []ops.Arg{{Key: "php", Value: "7.4"}}})
 	wantStatus(t, err, ops.StatusInvalid, `no PHP-FPM "7.4"`)
 }
+
+func TestInstancesHealthNamesEach(t *testing.T) {
+	var wrote []string
+	s := NewInstances("web-01", []Instance{fakeInstance("8.3", nil, &wrote), {Name: "7.4", Off: "PHP-FPM 7.4 is not available on web-01: gone"}}, "8.3")
+	got := s.Health(context.Background())
+	if len(got) != 2 || got[0].Name != "php-fpm 8.3" || got[1].Name != "php-fpm 7.4" || got[1].OK || !strings.Contains(got[1].Info, "gone") {
+		t.Errorf("health %+v", got)
+	}
+}
