@@ -114,9 +114,7 @@ func (a *App) watchPools(ctx context.Context, b *phpfpm.Backend, name string) {
 	for {
 		if st, err := b.Status(ctx); err == nil {
 			if several {
-				for i := range st.Pools {
-					st.Pools[i].Name += " --" + ops.InstanceArg + " " + name
-				}
+				st = alertNames(st, name)
 			}
 			a.Alerts.Pools(ctx, w, st)
 		} else {
@@ -128,6 +126,19 @@ func (a *App) watchPools(ctx context.Context, b *phpfpm.Backend, name string) {
 		case <-t.C:
 		}
 	}
+}
+
+// alertNames names the pools of one instance's status as its alerts call
+// them on a host with several instances: "POOL --php NAME", which keeps
+// www of 7.4 and www of 8.3 apart and is what the alert's button runs.
+func alertNames(st ops.FPMStatus, php string) ops.FPMStatus {
+	pools := make([]ops.PoolStatus, len(st.Pools))
+	for i, p := range st.Pools {
+		p.Name += " --" + ops.InstanceArg + " " + php
+		pools[i] = p
+	}
+	st.Pools = pools
+	return st
 }
 
 // serveEvents receives the listener's events while serve runs.
