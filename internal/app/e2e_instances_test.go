@@ -112,6 +112,18 @@ func TestInstancesEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("a reload with --php reloads only its instance", func(t *testing.T) {
+		newPID, newWorkers := cur.MasterPID(), fmt.Sprint(cur.Workers("app"))
+		oldWorkers := fmt.Sprint(old.Workers("app"))
+		e.want("olga", "fpm reload --php old", "ok", 0)
+		if fmt.Sprint(old.Workers("app")) == oldWorkers {
+			t.Errorf("old's workers %s survived its reload", oldWorkers)
+		}
+		if cur.MasterPID() != newPID || fmt.Sprint(cur.Workers("app")) != newWorkers {
+			t.Errorf("new was reloaded too: master %d → %d, workers %s → %v", newPID, cur.MasterPID(), newWorkers, cur.Workers("app"))
+		}
+	})
+
 	t.Run("unknown --php is refused", func(t *testing.T) {
 		r := e.want("alice", "fpm pool edit app --php 9.9 --max-children 3", "invalid", 2)
 		if !strings.Contains(r.Message, "old, new") {
