@@ -126,6 +126,9 @@ func resolveInstances(host string, c config.PHPFPM, sys system, detect func() ([
 		if err != nil {
 			return nil, "", err
 		}
+		if c.DefaultInstance != "" && c.DefaultInstance != cfg.Version {
+			return nil, "", fmt.Errorf("phpfpm.default_instance: %q names no instance; the one instance here is PHP %s", c.DefaultInstance, cfg.Version)
+		}
 		return []InstanceConfig{{Name: cfg.Version, Config: cfg}}, cfg.Version, nil
 	}
 	found, err := detect()

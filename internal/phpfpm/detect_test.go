@@ -70,6 +70,8 @@ func TestResolveInstances(t *testing.T) {
 		{name: "pinned version is one instance", dirs: ppa, bins: ppa, mutate: func(c *config.PHPFPM) { c.Version = "8.1" },
 			wantNames: []string{"8.1"}, wantDef: "8.1", wantErrs: []string{""}},
 		{name: "nothing installed", wantErr: "found no PHP-FPM"},
+		{name: "default_instance names another than the one", dirs: ppa, bins: ppa,
+			mutate: func(c *config.PHPFPM) { c.Binary, c.DefaultInstance = "/opt/php-fpm8.1", "8.3" }, wantErr: `"8.3" names no instance; the one instance here is PHP 8.1`},
 		{name: "instances, one broken", dirs: []string{"8.3"}, bins: []string{"8.3"}, mutate: func(c *config.PHPFPM) {
 			c.Instances = []config.FPMInstance{
 				{Name: "old", Version: "7.4", Binary: "auto", MainConfig: "auto", PoolDir: "auto", Service: config.FPMService{Mode: "signal", PIDFile: "auto"}},
