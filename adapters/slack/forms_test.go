@@ -365,3 +365,28 @@ func TestPoolFormsChoosePHP(t *testing.T) {
 		t.Errorf("raw edit: %+v", req.op)
 	}
 }
+
+// TestNewPoolFormAsksWhichPHP drives the form through the fake Slack: on a
+// host with several PHP-FPM instances the new pool's form asks which, and
+// the pool is created in the one chosen.
+func TestNewPoolFormAsksWhichPHP(t *testing.T) {
+	h := newHarness(t, ModeHTTP, func(c *Config) {
+		c.PoolDefaults = PoolDefaults{User: "www-data", Group: "www-data"}
+		c.PHPInstances, c.DefaultPHP = []string{"7.4", "8.3"}, "8.3"
+	})
+	v, _ := h.openForm(alice, "fpm pool create")
+	if got := inputs(t, v); got["php"] != "8.3" || got["user"] != "www-data" {
+		t.Fatalf("the form starts with %v, want php 8.3", got)
+	}
+	since := h.fake.Seq()
+	if code, body := h.submit(alice, v, map[string]string{"name": "api", "user": "www-data", "php": "7.4"}); code != 200 || body != "" {
+		t.Fatalf("valid form answered %d %q", code, body)
+	}
+	if _, err := h.fake.Wait(wait, since, func(m slackfake.Message) bool { return strings.Contains(m.All(), "Updated api") }); err != nil {
+		t.Fatal(err)
+	}
+	op := h.b.lastOp.Load().(ops.Operation)
+	if php, _ := op.Get("php"); op.Name != "fpm.pool.create" || op.Target != "api" || php != "7.4" {
+		t.Errorf("the form ran %+v", op)
+	}
+}
