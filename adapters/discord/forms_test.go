@@ -170,3 +170,17 @@ func TestFormsCarryPHP(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateFormForAnInstance: /fpm pool create with php opens the form
+// for that instance, and says so.
+func TestCreateFormForAnInstance(t *testing.T) {
+	h := newHarness(t)
+	a := h.command(alice, "fpm", []string{"pool", "create"}, discordfake.Opt{Name: "name", Value: "api"}, discordfake.Opt{Name: "php", Value: "7.4"})
+	var m modal
+	if err := json.Unmarshal(a.Data, &m); err != nil || a.Type != 9 {
+		t.Fatalf("type %d %s %v", a.Type, a.Data, err)
+	}
+	if m.CustomID != "pv:form:fpm pool create:api#7.4" || !strings.Contains(m.Title, "PHP 7.4") {
+		t.Errorf("modal %q %q", m.CustomID, m.Title)
+	}
+}
