@@ -9,6 +9,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/adapters/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -69,16 +70,24 @@ func (a *Adapter) autocomplete(ctx context.Context, in *discordgo.Interaction) *
 		// The names live on the host the command names, if it names one;
 		// else on the default host, which the channel may choose in fleet
 		// mode. So the lists are kept per member, channel and host.
-		on := ""
+		// Pools are those of the PHP-FPM the command names, if it names
+		// one; else of every instance.
+		on, php := "", ""
 		for _, o := range given {
-			if h, _ := o.Value.(string); o.Name == hostOpt.Name && h != "" {
-				on = " --host " + quote(h)
+			v, _ := o.Value.(string)
+			switch {
+			case o.Name == hostOpt.Name && v != "":
+				on = " --host " + quote(v)
+			case o.Name == phpOpt.Name && v != "":
+				php = " --" + phpOpt.Name + " " + quote(v)
 			}
 		}
 		key := who.String() + " " + who.Channel + on
 		switch focused.Name {
 		case "name":
-			names = a.lists.get(key+" pools", func() []string { return a.poolNames(ctx, who, on) })
+			names = a.lists.get(key+php+" pools", func() []string { return a.poolNames(ctx, who, on+php) })
+		case phpOpt.Name:
+			names = a.lists.get(key+" php", func() []string { return a.phpNames(ctx, who, on) })
 		case "program":
 			names = a.lists.get(key+" programs", func() []string { return a.programNames(ctx, who, on) })
 		case hostOpt.Name:
@@ -128,9 +137,21 @@ func (a *Adapter) poolNames(ctx context.Context, who ops.Actor, on string) []str
 	}
 	var out []string
 	for _, p := range *d.Pools {
-		out = append(out, p.Name)
+		if !slices.Contains(out, p.Name) { // www in 7.4 and in 8.3
+			out = append(out, p.Name)
+		}
 	}
 	return out
+}
+
+// phpNames lists the PHP-FPM instances of the host (none where it runs
+// one: the option then has nothing to choose); on is "" or the --host flag.
+func (a *Adapter) phpNames(ctx context.Context, who ops.Actor, on string) []string {
+	res := a.run.Run(ctx, who, "fpm pools"+on)
+	if res.Status != ops.StatusOK {
+		return nil
+	}
+	return view.Instances(res.Data)
 }
 
 // programNames lists processes and their groups as GROUP:*; on is "" or

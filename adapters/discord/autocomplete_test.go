@@ -102,6 +102,10 @@ func TestNamesComeFromTheNamedHost(t *testing.T) {
 		{"supervisor", "supervisor status --host web-02", []string{"restart"},
 			[]discordfake.Opt{{Name: "host", Value: "web-02"}, {Name: "program", Value: "q", Focused: true}}},
 		{"fpm", "fpm pools", []string{"pool", "show"}, []discordfake.Opt{{Name: "name", Value: "", Focused: true}}},
+		{"fpm", "fpm pools --php 7.4", []string{"pool", "edit"},
+			[]discordfake.Opt{{Name: "php", Value: "7.4"}, {Name: "name", Value: "w", Focused: true}}},
+		{"fpm", "fpm pools --host web-02", []string{"reload"},
+			[]discordfake.Opt{{Name: "host", Value: "web-02"}, {Name: "php", Value: "", Focused: true}}},
 	} {
 		var in discordgo.Interaction
 		raw := discordfake.Body(discordfake.Command(discordfake.TypeAutocomplete, appID, guild, channel, vic, tc.top, tc.path, tc.opts...))
@@ -111,6 +115,43 @@ func TestNamesComeFromTheNamedHost(t *testing.T) {
 		a.autocomplete(context.Background(), &in)
 		if got := <-r.texts; got != tc.want {
 			t.Errorf("listed with %q, want %q", got, tc.want)
+		}
+	}
+}
+
+// instances is a Runner whose host runs PHP 7.4 and 8.3, both with www.
+type instances struct{ oneHost }
+
+func (instances) Run(context.Context, ops.Actor, string) ops.Result {
+	return ops.Result{Status: ops.StatusOK, Operation: "fpm.pool.list", Data: ops.PoolList{
+		Pools:     []ops.Pool{{PHP: "7.4", Name: "www"}, {PHP: "7.4", Name: "legacy"}, {PHP: "8.3", Name: "www"}},
+		Instances: []string{"7.4", "8.3"},
+	}}
+}
+
+// TestPHPAutocomplete: --php offers the host's instances, and pool names
+// that repeat across instances are offered once.
+func TestPHPAutocomplete(t *testing.T) {
+	a, err := New(Config{Mode: ModeGateway}, instances{}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		focused string
+		want    []string
+	}{{"php", []string{"7.4", "8.3"}}, {"name", []string{"www", "legacy"}}} {
+		var in discordgo.Interaction
+		raw := discordfake.Body(discordfake.Command(discordfake.TypeAutocomplete, appID, guild, channel, vic, "fpm", []string{"pool", "show"},
+			discordfake.Opt{Name: tc.focused, Value: "", Focused: true}))
+		if err := json.Unmarshal(raw, &in); err != nil {
+			t.Fatal(err)
+		}
+		got := []string{}
+		for _, c := range a.autocomplete(context.Background(), &in).Data.(choicesData).Choices {
+			got = append(got, c.Name)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: choices %v, want %v", tc.focused, got, tc.want)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -61,6 +62,9 @@ var (
 	// hostOpt is the grammar's --host, which every command takes: where
 	// it runs in fleet mode.
 	hostOpt = option{Name: "host", Desc: "Where to run it: a host, a host group or all (fleet mode)", Auto: true}
+	// phpOpt is the grammar's --php, which every fpm subcommand takes:
+	// which PHP-FPM, on hosts that run several.
+	phpOpt = option{Name: command.InstanceFlag, Desc: "Which PHP-FPM, where several run (default: the configured one)", Auto: true}
 )
 
 // setOpts are the grammar's --set KEY=VALUE for directives without an
@@ -120,10 +124,14 @@ func opts(o ...[]option) []option {
 
 func one(o ...option) []option { return o }
 
-// withHost gives every subcommand the host option, last.
+// withHost gives every subcommand the host option, last, and every one
+// that runs on one PHP-FPM the php option before it.
 func withHost(t map[string][]subcommand) map[string][]subcommand {
 	for _, scs := range t {
 		for i := range scs {
+			if command.TakesInstance(scs[i].Op) {
+				scs[i].Opts = append(slices.Clip(scs[i].Opts), phpOpt)
+			}
 			scs[i].Opts = append(slices.Clip(scs[i].Opts), hostOpt)
 		}
 	}

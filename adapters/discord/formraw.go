@@ -83,11 +83,15 @@ func rawOperation(customID string, values map[string]string) (ops.Operation, boo
 	words, id, _ := strings.Cut(rest, ":")
 	t := parseFormTarget(id)
 	name, ok := rawOps[words]
-	if !ok || !ops.ValidName(t.Name) || (t.Host != "" && !ops.ValidName(t.Host)) {
+	if !ok || !ops.ValidName(t.Name) || (t.Host != "" && !ops.ValidName(t.Host)) || (t.PHP != "" && !ops.ValidName(t.PHP)) {
 		return ops.Operation{}, false
 	}
-	return ops.Operation{Name: name, Target: t.Name, Host: t.Host, Text: "/" + words + " " + t.Name + t.onHost() + " --raw",
-		Args: []ops.Arg{{Key: rawField, Value: values[rawField]}}}, true
+	op := ops.Operation{Name: name, Target: t.Name, Host: t.Host, Text: "/" + words + " " + t.Name + t.onHost() + " --raw"}
+	if t.PHP != "" {
+		op.Args = append(op.Args, ops.Arg{Key: ops.InstanceArg, Value: t.PHP})
+	}
+	op.Args = append(op.Args, ops.Arg{Key: rawField, Value: values[rawField]})
+	return op, true
 }
 
 // submitRaw applies a submitted file as the member, and answers like a

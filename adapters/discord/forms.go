@@ -62,13 +62,15 @@ func formOf(top string, path []string, given []optionValue) ([]input, formTarget
 			target.Name, _ = o.Value.(string)
 		case "host":
 			target.Host, _ = o.Value.(string)
+		case phpOpt.Name:
+			target.PHP, _ = o.Value.(string)
 		case "raw":
 			raw, _ = o.Value.(bool)
 		default:
 			return nil, formTarget{}, false // options given: run them as typed
 		}
 	}
-	if target.Host != "" && !ops.ValidName(target.Host) {
+	if (target.Host != "" && !ops.ValidName(target.Host)) || (target.PHP != "" && !ops.ValidName(target.PHP)) {
 		return nil, formTarget{}, false // let the grammar say what is wrong with it
 	}
 	switch words {
@@ -90,28 +92,40 @@ func formOf(top string, path []string, given []optionValue) ([]input, formTarget
 }
 
 // formTarget is what a form acts on: a pool or program (none for add and
-// create), on a host (none: the channel's or the default one). It travels
-// in the modal's custom_id as NAME or NAME@HOST; neither may hold an @.
-type formTarget struct{ Name, Host string }
+// create), on a host (none: the channel's or the default one), of a
+// PHP-FPM instance (none: the default one). It travels in the modal's
+// custom_id as NAME, NAME@HOST, NAME#PHP or NAME@HOST#PHP; valid names
+// hold neither @ nor #.
+type formTarget struct{ Name, Host, PHP string }
 
 func (t formTarget) String() string {
-	if t.Host == "" {
-		return t.Name
+	s := t.Name
+	if t.Host != "" {
+		s += "@" + t.Host
 	}
-	return t.Name + "@" + t.Host
+	if t.PHP != "" {
+		s += "#" + t.PHP
+	}
+	return s
 }
 
 func parseFormTarget(s string) formTarget {
+	s, php, _ := strings.Cut(s, "#")
 	name, host, _ := strings.Cut(s, "@")
-	return formTarget{Name: name, Host: host}
+	return formTarget{Name: name, Host: host, PHP: php}
 }
 
-// onHost is the --host flag of a form's commands, if it names one.
+// onHost is the --host and --php flags of a form's commands, for those it
+// names.
 func (t formTarget) onHost() string {
-	if t.Host == "" {
-		return ""
+	s := ""
+	if t.Host != "" {
+		s += " --host " + t.Host
 	}
-	return " --host " + t.Host
+	if t.PHP != "" {
+		s += " --" + phpOpt.Name + " " + t.PHP
+	}
+	return s
 }
 
 type modalData struct {
@@ -154,6 +168,9 @@ func (a *Adapter) openForm(who ops.Actor, words string, target formTarget, input
 		rows = append(rows, discordgo.ActionsRow{Components: []discordgo.MessageComponent{ti}})
 	}
 	title := strings.ToUpper(words[:1]) + words[1:] + " " + target.Name
+	if target.PHP != "" {
+		title += " (PHP " + target.PHP + ")"
+	}
 	if target.Host != "" {
 		title += " on " + target.Host
 	}
@@ -176,6 +193,9 @@ func formText(customID string, values map[string]string) (string, bool) {
 	parts := []string{words, quote(target.Name)}
 	if target.Host != "" {
 		parts = append(parts, "--host", quote(target.Host))
+	}
+	if target.PHP != "" {
+		parts = append(parts, "--"+phpOpt.Name, quote(target.PHP))
 	}
 	flags := make([]string, 0, len(values))
 	for f := range values {

@@ -20,6 +20,9 @@ func TestFormText(t *testing.T) {
 			"supervisor add w --command 'php artisan queue:work' --set priority=5 --set stopsignal=TERM", true},
 		{"pv:form:fpm pool edit:shop", map[string]string{"max-children": "12", "evil": "x"}, "fpm pool edit shop --max-children 12", true},
 		{"pv:form:fpm pool edit:shop@web-02", map[string]string{"max-children": "12"}, "fpm pool edit shop --host web-02 --max-children 12", true},
+		{"pv:form:fpm pool edit:www#7.4", map[string]string{"max-children": "4"}, "fpm pool edit www --php 7.4 --max-children 4", true},
+		{"pv:form:fpm pool create:api#8.3", map[string]string{"user": "app"}, "fpm pool create api --php 8.3 --user app", true},
+		{"pv:form:fpm pool edit:www@web-02#7.4", nil, "fpm pool edit www --host web-02 --php 7.4", true},
 		{"pv:form:supervisor delete:w", nil, "", false},
 		{"pv:ops approve x", nil, "", false},
 	} {
@@ -143,4 +146,41 @@ func TestForms(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestFormsCarryPHP: a form opened with php acts on that instance, and
+// every fpm subcommand, and only those, offers php.
+func TestFormsCarryPHP(t *testing.T) {
+	_, target, ok := formOf("fpm", []string{"pool", "edit"}, []optionValue{{Name: "name", Value: "www"}, {Name: "php", Value: "7.4"}})
+	if !ok || target.String() != "www#7.4" || parseFormTarget(target.String()) != target {
+		t.Errorf("target %+v (%v)", target, ok)
+	}
+	if _, _, ok := formOf("fpm", []string{"pool", "edit"}, []optionValue{{Name: "name", Value: "www"}, {Name: "php", Value: "../x"}}); ok {
+		t.Error("a form opened for an invalid instance name")
+	}
+	for top, scs := range tree {
+		for _, sc := range scs {
+			has := false
+			for _, o := range sc.Opts {
+				has = has || o.Name == "php"
+			}
+			if has != (top == "fpm" && strings.HasPrefix(sc.Op, "fpm.")) {
+				t.Errorf("/%s %v: php option %v", top, sc.Path, has)
+			}
+		}
+	}
+}
+
+// TestCreateFormForAnInstance: /fpm pool create with php opens the form
+// for that instance, and says so.
+func TestCreateFormForAnInstance(t *testing.T) {
+	h := newHarness(t)
+	a := h.command(alice, "fpm", []string{"pool", "create"}, discordfake.Opt{Name: "name", Value: "api"}, discordfake.Opt{Name: "php", Value: "7.4"})
+	var m modal
+	if err := json.Unmarshal(a.Data, &m); err != nil || a.Type != 9 {
+		t.Fatalf("type %d %s %v", a.Type, a.Data, err)
+	}
+	if m.CustomID != "pv:form:fpm pool create:api#7.4" || !strings.Contains(m.Title, "PHP 7.4") {
+		t.Errorf("modal %q %q", m.CustomID, m.Title)
+	}
 }

@@ -33,7 +33,7 @@ func renderPools(e *discordgo.MessageEmbed, pools []poolDoc) {
 		if i == maxListLines {
 			break
 		}
-		line := "🟢 **" + escape(p.Name) + "**"
+		line := "🟢 **" + escape(view.PoolLabel(p.PHP, p.Name)) + "**"
 		if p.PM != "" {
 			line += " · pm " + code(p.PM)
 		}
@@ -61,10 +61,10 @@ func renderFPMStatus(e *discordgo.MessageEmbed, v any) {
 		}
 		state, pm, figures := view.PoolLoad(p)
 		if pm == "" {
-			lines = append(lines, fmt.Sprintf("%s **%s** · %s", stateMark(state), escape(p.Name), escape(truncate(figures, maxInfoChars))))
+			lines = append(lines, fmt.Sprintf("%s **%s** · %s", stateMark(state), escape(view.PoolLabel(p.PHP, p.Name)), escape(truncate(figures, maxInfoChars))))
 			continue
 		}
-		lines = append(lines, fmt.Sprintf("%s **%s** %s · %s", stateMark(state), escape(p.Name), code(pm), escape(figures)))
+		lines = append(lines, fmt.Sprintf("%s **%s** %s · %s", stateMark(state), escape(view.PoolLabel(p.PHP, p.Name)), code(pm), escape(figures)))
 	}
 	e.Description, _ = joinLines(lines, maxTextChars)
 }

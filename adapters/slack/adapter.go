@@ -67,6 +67,11 @@ type Config struct {
 	Usergroups []string
 	// PoolDefaults prefill the form of /fpm pool create.
 	PoolDefaults PoolDefaults
+	// PHPInstances are this host's PHP-FPM instances when it runs several
+	// (SPEC §6): the form of /fpm pool create then asks which, starting
+	// at DefaultPHP. Empty: no such field, the default instance is meant.
+	PHPInstances []string
+	DefaultPHP   string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	// Observe, when set, is told of every Web API call (metrics).

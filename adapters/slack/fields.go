@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	slackgo "github.com/slack-go/slack"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 // field is one input of a form. Its ID is both the block_id and the flag
@@ -25,7 +27,8 @@ const (
 	fieldName    = "name"
 	fieldContent = "content"
 	fieldSet     = "set"
-	valueAction  = "value" // the action_id of every form input
+	fieldPHP     = ops.InstanceArg // which PHP-FPM, in a new pool's form
+	valueAction  = "value"         // the action_id of every form input
 )
 
 var nameField = field{ID: fieldName, Label: "Name", Required: true,
@@ -93,11 +96,19 @@ func (a *Adapter) hostIn(channel string) string {
 // fields in m and stores m in the view.
 func (a *Adapter) buildView(f form, values map[string]string, content string, m *meta) slackgo.ModalViewRequest {
 	host := a.hostIn(m.Channel)
-	intro := "On *" + escape(host) + "*. Empty fields are left out; the change is checked (like `--plan`) before anything is applied."
+	on := "*" + escape(host) + "*"
+	if f.PHP != "" {
+		on += " (PHP-FPM *" + escape(f.PHP) + "*)"
+	}
+	intro := "On " + on + ". Empty fields are left out; the change is checked (like `--plan`) before anything is applied."
 	if f.Name != "" {
-		intro = "*" + escape(f.Name) + "* on *" + escape(host) + "*. The change is checked (like `--plan`) before anything is applied."
+		intro = "*" + escape(f.Name) + "* on " + on + ". The change is checked (like `--plan`) before anything is applied."
 	}
 	blocks := []slackgo.Block{section(intro)}
+	if f.Kind == formPoolCreate && f.PHP == "" && len(a.cfg.PHPInstances) > 1 {
+		blocks = append(blocks, inputBlock(field{ID: fieldPHP, Label: "PHP", Choices: a.cfg.PHPInstances, Required: true,
+			Hint: "Which PHP-FPM the pool is for"}, a.cfg.DefaultPHP))
+	}
 	for _, fl := range fieldsOf(f) {
 		v := values[fl.ID]
 		if fl.ID == fieldContent {

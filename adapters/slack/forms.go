@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -22,10 +23,12 @@ const (
 	formPoolRaw     formKind = "fpm.raw"
 )
 
-// form is a modal to open: its kind and, to edit, the name it edits.
+// form is a modal to open: its kind, to edit, the name it edits, and the
+// PHP-FPM instance a pool form is for when --php named one.
 type form struct {
 	Kind formKind
 	Name string
+	PHP  string
 }
 
 // formFor reports whether text asks for a form: `supervisor add` and
@@ -33,6 +36,39 @@ type form struct {
 // `fpm pool edit NAME` without flags, and either edit with --raw alone.
 func formFor(text string) (form, bool) {
 	w := strings.Fields(text)
+	php := ""
+	if len(w) > 0 && w[0] == "fpm" {
+		var ok bool
+		if w, php, ok = cutPHP(w); !ok {
+			return form{}, false // let the grammar say what is wrong
+		}
+	}
+	f, ok := formOf(w)
+	if ok {
+		f.PHP = php
+	}
+	return f, ok
+}
+
+// cutPHP takes --php NAME (or --php=NAME) out of words, which must then
+// name a valid instance.
+func cutPHP(w []string) ([]string, string, bool) {
+	flag := "--" + ops.InstanceArg
+	for i, word := range w {
+		if v, ok := strings.CutPrefix(word, flag+"="); ok {
+			return slices.Delete(slices.Clone(w), i, i+1), v, ops.ValidName(v)
+		}
+		if word == flag {
+			if i+1 >= len(w) {
+				return w, "", false
+			}
+			return slices.Delete(slices.Clone(w), i, i+2), w[i+1], ops.ValidName(w[i+1])
+		}
+	}
+	return w, "", true
+}
+
+func formOf(w []string) (form, bool) {
 	switch {
 	case len(w) == 2 && w[0] == "supervisor" && w[1] == "add":
 		return form{Kind: formProgramAdd}, true
@@ -65,7 +101,15 @@ func (f form) showText() string {
 	if f.program() {
 		return "supervisor show " + f.Name
 	}
-	return "fpm pool show " + f.Name
+	return "fpm pool show " + f.Name + f.onPHP()
+}
+
+// onPHP is the --php flag of a pool form's commands, if it names one.
+func (f form) onPHP() string {
+	if f.PHP == "" {
+		return ""
+	}
+	return " --" + ops.InstanceArg + " " + quote(f.PHP)
 }
 
 // meta travels in the view's private_metadata: where the command was typed,
@@ -75,6 +119,7 @@ type meta struct {
 	ResponseURL string   `json:"u,omitempty"`
 	Name        string   `json:"n,omitempty"`
 	Prefilled   []string `json:"p,omitempty"`
+	PHP         string   `json:"php,omitempty"` // the instance --php named
 }
 
 // openForm opens the modal f for actor. An edit form is prefilled from a
@@ -103,7 +148,7 @@ func (a *Adapter) openForm(ctx context.Context, actor ops.Actor, o origin, t tri
 	} else {
 		values = map[string]string{"autostart": "true", "autorestart": "unexpected", "numprocs": "1"}
 	}
-	m := meta{Channel: o.Channel, ResponseURL: o.ResponseURL, Name: f.Name}
+	m := meta{Channel: o.Channel, ResponseURL: o.ResponseURL, Name: f.Name, PHP: f.PHP}
 	view := a.buildView(f, values, content, &m)
 	withPreview(&view, m, nil)
 	if a.cfg.Now().After(t.Expires) {

@@ -233,20 +233,27 @@ func TestFormFor(t *testing.T) {
 		text string
 		kind formKind
 		ok   bool
+		php  string
 	}{
-		{"supervisor add", formProgramAdd, true},
-		{"supervisor add web --command x", "", false},
-		{"supervisor edit web", formProgramEdit, true},
-		{"supervisor edit web --raw", formProgramRaw, true},
-		{"supervisor edit web --user x", "", false},
-		{"fpm pool create", formPoolCreate, true},
-		{"fpm pool edit api", formPoolEdit, true},
-		{"fpm pool edit api --raw", formPoolRaw, true},
-		{"supervisor status", "", false},
+		{"fpm pool create --php 7.4", formPoolCreate, true, "7.4"},
+		{"fpm pool edit api --php=8.3", formPoolEdit, true, "8.3"},
+		{"fpm pool edit api --php 8.3 --raw", formPoolRaw, true, "8.3"},
+		{"fpm pool edit api --php", "", false, ""},
+		{"fpm pool edit api --php ../x", "", false, ""},
+		{"fpm pool edit api --php 8.3 --pm static", "", false, ""},
+		{"supervisor add", formProgramAdd, true, ""},
+		{"supervisor add web --command x", "", false, ""},
+		{"supervisor edit web", formProgramEdit, true, ""},
+		{"supervisor edit web --raw", formProgramRaw, true, ""},
+		{"supervisor edit web --user x", "", false, ""},
+		{"fpm pool create", formPoolCreate, true, ""},
+		{"fpm pool edit api", formPoolEdit, true, ""},
+		{"fpm pool edit api --raw", formPoolRaw, true, ""},
+		{"supervisor status", "", false, ""},
 	}
 	for _, tt := range tests {
 		f, ok := formFor(tt.text)
-		if ok != tt.ok || f.Kind != tt.kind {
+		if ok != tt.ok || f.Kind != tt.kind || f.PHP != tt.php {
 			t.Errorf("formFor(%q) = %v %v", tt.text, f, ok)
 		}
 	}
@@ -313,5 +320,73 @@ func TestFormNamesTheChannelsHost(t *testing.T) {
 	v, _ := h.openForm(alice, "add")
 	if !strings.Contains(string(v.View.Blocks), "On *web-02*") {
 		t.Errorf("the form does not name web-02:\n%s", slackfake.Readable(v.View.Blocks))
+	}
+}
+
+// TestPoolFormsChoosePHP: on a host with several PHP-FPM instances a new
+// pool's form asks which, starting at the default; a form opened with
+// --php says which and its command carries it, raw edits included.
+func TestPoolFormsChoosePHP(t *testing.T) {
+	a := New(Config{PoolDefaults: PoolDefaults{User: "www-data", Group: "www-data"}, PHPInstances: []string{"7.4", "8.3"}, DefaultPHP: "8.3"},
+		fakeHost{}, nil, nil)
+	m := meta{Channel: channel}
+	v := a.buildView(form{Kind: formPoolCreate}, nil, "", &m)
+	raw, _ := json.Marshal(v)
+	var sv slackfake.View
+	if err := json.Unmarshal(raw, &sv); err != nil {
+		t.Fatal(err)
+	}
+	if got := inputs(t, slackfake.OpenedView{View: sv}); got["php"] != "8.3" {
+		t.Errorf("create form's php field = %q, want 8.3 preselected; fields %v", got["php"], got)
+	}
+	if err := slackfake.ValidateView(sv); err != nil {
+		t.Errorf("Slack would refuse the form: %v", err)
+	}
+	req, errs := buildRequest(form{Kind: formPoolCreate}, map[string]string{"name": "api", "php": "7.4"}, meta{})
+	if want := "fpm pool create 'api' --php '7.4'"; len(errs) != 0 || req.text != want {
+		t.Errorf("create: %q (%v), want %q", req.text, errs, want)
+	}
+
+	m = meta{Channel: channel, Name: "www", PHP: "7.4"}
+	v = a.buildView(form{Kind: formPoolEdit, Name: "www", PHP: "7.4"}, nil, "", &m)
+	raw, _ = json.Marshal(v)
+	if !strings.Contains(string(raw), "PHP-FPM *7.4*") || strings.Contains(string(raw), `"block_id":"php"`) {
+		t.Errorf("edit form of 7.4's www:\n%s", raw)
+	}
+	if got := (form{Kind: formPoolEdit, Name: "www", PHP: "7.4"}).showText(); got != "fpm pool show www --php '7.4'" {
+		t.Errorf("prefilled from %q", got)
+	}
+	req, _ = buildRequest(form{Kind: formPoolEdit, Name: "www", PHP: "7.4"}, map[string]string{"max-children": "4"}, m)
+	if want := "fpm pool edit 'www' --php '7.4' --max-children '4'"; req.text != want {
+		t.Errorf("edit: %q, want %q", req.text, want)
+	}
+	req, _ = buildRequest(form{Kind: formPoolRaw, Name: "www", PHP: "7.4"}, map[string]string{"content": "[www]\n"}, m)
+	if v, _ := req.op.Get("php"); req.op == nil || v != "7.4" {
+		t.Errorf("raw edit: %+v", req.op)
+	}
+}
+
+// TestNewPoolFormAsksWhichPHP drives the form through the fake Slack: on a
+// host with several PHP-FPM instances the new pool's form asks which, and
+// the pool is created in the one chosen.
+func TestNewPoolFormAsksWhichPHP(t *testing.T) {
+	h := newHarness(t, ModeHTTP, func(c *Config) {
+		c.PoolDefaults = PoolDefaults{User: "www-data", Group: "www-data"}
+		c.PHPInstances, c.DefaultPHP = []string{"7.4", "8.3"}, "8.3"
+	})
+	v, _ := h.openForm(alice, "fpm pool create")
+	if got := inputs(t, v); got["php"] != "8.3" || got["user"] != "www-data" {
+		t.Fatalf("the form starts with %v, want php 8.3", got)
+	}
+	since := h.fake.Seq()
+	if code, body := h.submit(alice, v, map[string]string{"name": "api", "user": "www-data", "php": "7.4"}); code != 200 || body != "" {
+		t.Fatalf("valid form answered %d %q", code, body)
+	}
+	if _, err := h.fake.Wait(wait, since, func(m slackfake.Message) bool { return strings.Contains(m.All(), "Updated api") }); err != nil {
+		t.Fatal(err)
+	}
+	op := h.b.lastOp.Load().(ops.Operation)
+	if php, _ := op.Get("php"); op.Name != "fpm.pool.create" || op.Target != "api" || php != "7.4" {
+		t.Errorf("the form ran %+v", op)
 	}
 }

@@ -116,7 +116,9 @@ type harness struct {
 
 // newHarness builds the adapter on a real pipeline (RBAC, approvals, audit,
 // dedupe on SQLite) with a stand-in backend, and a fake Slack.
-func newHarness(t *testing.T, mode string) *harness {
+// newHarness starts an adapter in mode against a fake Slack; tweaks
+// change its Config first.
+func newHarness(t *testing.T, mode string, tweaks ...func(*Config)) *harness {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlitedb.Open(t.TempDir())
@@ -150,6 +152,7 @@ func newHarness(t *testing.T, mode string) *harness {
 			"supervisor.program.stop":    restart{b},
 			"supervisor.program.add":     write{b},
 			"supervisor.program.edit":    write{b},
+			"fpm.pool.create":            write{b},
 			"supervisor.xmlrpc.set":      xmlrpcSet{},
 			"ops.help":                   command.Help(policy),
 		},
@@ -160,9 +163,13 @@ func newHarness(t *testing.T, mode string) *harness {
 	fake.SetUsergroup("S0OTHER", vic.UserID)
 	logs := &lockedBuilder{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	a := New(Config{Mode: mode, BotToken: bot, AppToken: app, SigningSecret: secret, APIURL: fake.APIURL(),
+	cfg := Config{Mode: mode, BotToken: bot, AppToken: app, SigningSecret: secret, APIURL: fake.APIURL(),
 		NotifyChannel: notify, Usergroups: []string{"S0OPS"},
-	}, pipe, claims, log)
+	}
+	for _, tweak := range tweaks {
+		tweak(&cfg)
+	}
+	a := New(cfg, pipe, claims, log)
 	a.wait = time.Second
 	h := &harness{t: t, fake: fake, a: a, b: b, log: logs}
 	runCtx, cancel := context.WithCancel(context.Background())

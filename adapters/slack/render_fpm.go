@@ -26,10 +26,10 @@ func renderFPMStatus(v any) []slackgo.Block {
 		}
 		state, pm, figures := view.PoolLoad(p)
 		if pm == "" {
-			lines = append(lines, fmt.Sprintf("%s *%s* · %s", stateMark(state), escape(p.Name), escape(truncate(figures, maxInfoChars))))
+			lines = append(lines, fmt.Sprintf("%s *%s* · %s", stateMark(state), escape(view.PoolLabel(p.PHP, p.Name)), escape(truncate(figures, maxInfoChars))))
 			continue
 		}
-		lines = append(lines, fmt.Sprintf("%s *%s* `%s` · %s", stateMark(state), escape(p.Name), escape(pm), escape(figures)))
+		lines = append(lines, fmt.Sprintf("%s *%s* `%s` · %s", stateMark(state), escape(view.PoolLabel(p.PHP, p.Name)), escape(pm), escape(figures)))
 	}
 	var out []slackgo.Block
 	for _, c := range chunkLines(lines, maxSectionText) {

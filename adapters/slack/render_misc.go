@@ -43,7 +43,7 @@ func size(n int) string {
 }
 
 func poolLine(p poolDoc) string {
-	line := ":large_green_circle: *" + escape(p.Name) + "*"
+	line := ":large_green_circle: *" + escape(view.PoolLabel(p.PHP, p.Name)) + "*"
 	if p.PM != "" {
 		line += " · pm `" + escape(p.PM) + "`"
 	}

@@ -53,7 +53,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackgo.InteractionCall
 	}
 	var m meta
 	_ = json.Unmarshal([]byte(cb.View.PrivateMetadata), &m)
-	f := form{Kind: formKind(kind), Name: m.Name}
+	f := form{Kind: formKind(kind), Name: m.Name, PHP: m.PHP}
 	req, errs := buildRequest(f, submitted(cb.View.State), m)
 	if len(errs) > 0 {
 		return slackgo.NewErrorsViewSubmissionResponse(errs)
@@ -120,9 +120,12 @@ func buildRequest(f form, values map[string]string, m meta) (formRequest, map[st
 	if f.raw() {
 		op := ops.Operation{Name: "supervisor.program.edit", Target: m.Name, Text: "/supervisor edit " + m.Name + " --raw"}
 		if !f.program() {
-			op = ops.Operation{Name: "fpm.pool.edit", Target: m.Name, Text: "/fpm pool edit " + m.Name + " --raw"}
+			op = ops.Operation{Name: "fpm.pool.edit", Target: m.Name, Text: "/fpm pool edit " + m.Name + f.onPHP() + " --raw"}
+			if f.PHP != "" {
+				op.Args = []ops.Arg{{Key: ops.InstanceArg, Value: f.PHP}}
+			}
 		}
-		op.Args = []ops.Arg{{Key: fieldContent, Value: values[fieldContent]}}
+		op.Args = append(op.Args, ops.Arg{Key: fieldContent, Value: values[fieldContent]})
 		return formRequest{op: &op}, nil
 	}
 	name := m.Name
@@ -136,6 +139,9 @@ func buildRequest(f form, values map[string]string, m meta) (formRequest, map[st
 	b.WriteString(map[formKind]string{formProgramAdd: "supervisor add ", formProgramEdit: "supervisor edit ",
 		formPoolCreate: "fpm pool create ", formPoolEdit: "fpm pool edit "}[f.Kind])
 	b.WriteString(quote(name))
+	if php := firstNonEmpty(f.PHP, strings.TrimSpace(values[fieldPHP])); php != "" && !f.program() {
+		b.WriteString(" --" + ops.InstanceArg + " " + quote(php))
+	}
 	for _, fl := range fieldsOf(f) {
 		v := strings.TrimSpace(values[fl.ID])
 		switch {

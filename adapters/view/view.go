@@ -47,6 +47,7 @@ type Log struct {
 
 // Pool is a PHP-FPM pool as fpm.pool.list and fpm.pool.show carry it.
 type Pool struct {
+	PHP        string            `json:"php"` // its PHP-FPM instance, on hosts that run several
 	Name       string            `json:"name"`
 	PM         string            `json:"pm"`
 	Listen     string            `json:"listen"`
@@ -64,6 +65,7 @@ type FPMStatus struct {
 // PoolStatus is one pool in FPMStatus: its status page's figures, or a note
 // saying why there are none.
 type PoolStatus struct {
+	PHP     string       `json:"php"` // its PHP-FPM instance, on hosts that run several
 	Name    string       `json:"name"`
 	Listen  string       `json:"listen"`
 	Note    string       `json:"note"`
@@ -105,6 +107,27 @@ func Decode(v any) Data {
 	}
 	_ = json.Unmarshal(raw, &d)
 	return d
+}
+
+// PoolLabel is a pool's name as lists show it: with its PHP-FPM instance
+// first on hosts that run several ("8.3 · www").
+func PoolLabel(php, name string) string {
+	if php == "" {
+		return name
+	}
+	return php + " · " + name
+}
+
+// Instances returns the PHP-FPM instances that an fpm.pool.list result
+// names: none on a host that runs one.
+func Instances(v any) []string {
+	var d struct {
+		Instances []string `json:"instances"`
+	}
+	if raw, err := json.Marshal(v); err == nil {
+		_ = json.Unmarshal(raw, &d)
+	}
+	return d.Instances
 }
 
 // DecodeFPMStatus reads the data of an fpm.service operation.

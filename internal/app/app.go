@@ -43,15 +43,18 @@ type App struct {
 	Log        *slog.Logger
 	Pipeline   *ops.Pipeline
 	Supervisor *supervisor.Backend // nil when disabled
-	FPM        *phpfpm.Backend     // nil when disabled or not found
-	Metrics    *metrics.Metrics
-	Alerts     *alert.Engine          // nil when alerts are off; chat adapters add themselves with AddNotifier
-	Hub        *fleet.Hub             // in hub mode: routes operations to the agents
-	chatHealth []func() ops.Component // the chat connections serve runs
-	db         *sql.DB
-	lease      *lease.Lease // this process's, in the data directory
-	approvals  *approval.Store
-	trail      *audit.Log
+	FPM        *phpfpm.Backend     // the default PHP-FPM instance; nil when disabled, not found or off
+	// FPMInstances are every PHP-FPM instance (SPEC §6), the default one
+	// included; nil when PHP-FPM is disabled or none was found.
+	FPMInstances *phpfpm.Instances
+	Metrics      *metrics.Metrics
+	Alerts       *alert.Engine          // nil when alerts are off; chat adapters add themselves with AddNotifier
+	Hub          *fleet.Hub             // in hub mode: routes operations to the agents
+	chatHealth   []func() ops.Component // the chat connections serve runs
+	db           *sql.DB
+	lease        *lease.Lease // this process's, in the data directory
+	approvals    *approval.Store
+	trail        *audit.Log
 
 	version string // announced by a fleet agent
 
@@ -143,7 +146,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		return nil, modeError(cfg.Mode)
 	}
 
-	if cfg.Alerts.Enabled && (a.Supervisor != nil || a.FPM != nil) {
+	if cfg.Alerts.Enabled && (a.Supervisor != nil || a.FPMInstances != nil) {
 		var tail func(context.Context, string) string
 		if a.Supervisor != nil {
 			tail = a.Supervisor.LogTail
@@ -229,8 +232,8 @@ func (a *App) daemonHealth(ctx context.Context) []ops.Component {
 	if c, ok := a.listenerHealth(ctx); ok {
 		parts = append(parts, c)
 	}
-	if a.FPM != nil {
-		parts = append(parts, a.FPM.Health(ctx))
+	if a.FPMInstances != nil {
+		parts = append(parts, a.FPMInstances.Health(ctx)...)
 	}
 	return parts
 }

@@ -6,6 +6,7 @@ package app
 import (
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 
 	"github.com/poolvisor/poolvisor/internal/authz"
@@ -59,42 +60,68 @@ func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.S
 	return nil
 }
 
-// addFPM registers the fpm.* operations. A host where PHP-FPM cannot be
-// found keeps running for Supervisor, and every fpm operation says why.
+// addFPM registers the fpm.* operations of every PHP-FPM instance (SPEC
+// §6), routed by --php. A host where PHP-FPM cannot be found keeps running
+// for Supervisor, and every fpm operation says why; an instance that
+// cannot be set up is off alone, its operations saying why, while the
+// others run.
 func (a *App) addFPM(handlers map[string]ops.Handler, versions *history.Store, log *slog.Logger) {
 	cfg := a.Config
-	off := func(msg string) {
-		for _, name := range ops.Names() {
-			if strings.HasPrefix(name, "fpm.") {
-				handlers[name] = ops.Unavailable(msg)
-			}
-		}
-	}
 	if !cfg.PHPFPM.Enabled {
-		off(fmt.Sprintf("PHP-FPM support is not enabled on %s (phpfpm.enabled: false)", cfg.Host))
+		fpmOff(handlers, fmt.Sprintf("PHP-FPM support is not enabled on %s (phpfpm.enabled: false)", cfg.Host))
 		return
 	}
-	fc, err := phpfpm.FromConfig(cfg.Host, cfg.PHPFPM)
-	fc.Policy = WritePolicy(cfg)
-	fc.StagingDir = a.lease.StagingDir()
-	if err == nil {
-		a.FPM, err = phpfpm.New(fc, log.With("backend", "phpfpm"))
-	}
+	resolved, def, err := phpfpm.ResolveInstances(cfg.Host, cfg.PHPFPM)
 	if err != nil {
 		log.Warn("PHP-FPM support is off", "err", err)
-		off(fmt.Sprintf("PHP-FPM is not available on %s: %v", cfg.Host, err))
+		fpmOff(handlers, fmt.Sprintf("PHP-FPM is not available on %s: %v", cfg.Host, err))
 		return
 	}
-	for name, h := range a.FPM.Handlers() {
-		handlers[name] = h
+	several := len(resolved) > 1
+	list := make([]phpfpm.Instance, 0, len(resolved))
+	for _, r := range resolved {
+		in := phpfpm.Instance{Name: r.Name, Handlers: map[string]ops.Handler{}}
+		err := r.Err
+		if err == nil {
+			r.Config.Policy = WritePolicy(cfg)
+			r.Config.StagingDir = a.lease.StagingDir()
+			l := log.With("backend", "phpfpm")
+			if several {
+				l = l.With("php", r.Name)
+			}
+			in.Backend, err = phpfpm.New(r.Config, l)
+		}
+		if err != nil {
+			log.Warn("a PHP-FPM instance is off", "php", r.Name, "err", err)
+			in.Off = fmt.Sprintf("PHP-FPM %s is not available on %s: %v", r.Name, cfg.Host, err)
+			fpmOff(in.Handlers, in.Off)
+			list = append(list, in)
+			continue
+		}
+		maps.Copy(in.Handlers, in.Backend.Handlers())
+		files := history.Files{
+			Kind: phpfpm.PoolKindOf(r.Name, several), Path: in.Backend.PoolPath,
+			Edit: in.Handlers["fpm.pool.edit"], Add: in.Handlers["fpm.pool.create"], Delete: in.Handlers["fpm.pool.delete"],
+			Ops: [3]string{"fpm.pool.edit", "fpm.pool.create", "fpm.pool.delete"},
+		}
+		in.Handlers["fpm.pool.history"], in.Handlers["fpm.pool.rollback"] = versions.Handlers(files)
+		in.Handlers["fpm.pool.show"] = versions.WithDrift(in.Handlers["fpm.pool.show"], files)
+		if r.Name == def {
+			a.FPM = in.Backend
+		}
+		list = append(list, in)
 	}
-	files := history.Files{
-		Kind: phpfpm.PoolKind, Path: a.FPM.PoolPath,
-		Edit: handlers["fpm.pool.edit"], Add: handlers["fpm.pool.create"], Delete: handlers["fpm.pool.delete"],
-		Ops: [3]string{"fpm.pool.edit", "fpm.pool.create", "fpm.pool.delete"},
+	a.FPMInstances = phpfpm.NewInstances(cfg.Host, list, def)
+	maps.Copy(handlers, a.FPMInstances.Handlers())
+}
+
+// fpmOff makes every fpm.* operation answer failed with msg.
+func fpmOff(handlers map[string]ops.Handler, msg string) {
+	for _, name := range ops.Names() {
+		if strings.HasPrefix(name, "fpm.") {
+			handlers[name] = ops.Unavailable(msg)
+		}
 	}
-	handlers["fpm.pool.history"], handlers["fpm.pool.rollback"] = versions.Handlers(files)
-	handlers["fpm.pool.show"] = versions.WithDrift(handlers["fpm.pool.show"], files)
 }
 
 func bindings(in []config.Binding) []authz.Binding {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/poolvisor/poolvisor/internal/alert"
 	"github.com/poolvisor/poolvisor/internal/events"
+	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/phpfpm"
 	"github.com/poolvisor/poolvisor/internal/supervisor"
 	"github.com/poolvisor/poolvisor/internal/writepolicy"
 )
@@ -81,8 +83,10 @@ func Events(ctx context.Context, socket string, stdin io.Reader, stdout, stderr 
 func (a *App) startBackground(ctx context.Context) {
 	go a.reconcileEvery(ctx, reconcileInterval)
 	go a.runPrune(ctx)
-	if a.FPM != nil && a.Alerts != nil {
-		go a.watchPools(ctx)
+	if a.FPMInstances != nil && a.Alerts != nil {
+		for _, in := range a.FPMInstances.Backends() {
+			go a.watchPools(ctx, in.Backend, in.Name)
+		}
 	}
 	if a.Supervisor == nil {
 		return
@@ -98,16 +102,23 @@ func (a *App) startBackground(ctx context.Context) {
 // saturation alerts.
 const poolWatchInterval = 30 * time.Second
 
-// watchPools samples php-fpm's status and alerts on saturated pools.
-func (a *App) watchPools(ctx context.Context) {
+// watchPools samples one PHP-FPM instance's status and alerts on
+// saturated pools. With several instances a pool's alert is named
+// "POOL --php NAME": pool names repeat across instances, and so named the
+// alert's key is the instance's own and its button's command reaches it.
+func (a *App) watchPools(ctx context.Context, b *phpfpm.Backend, name string) {
 	w := alert.NewPoolWatch()
+	several := a.FPMInstances.Several()
 	t := time.NewTicker(poolWatchInterval)
 	defer t.Stop()
 	for {
-		if st, err := a.FPM.Status(ctx); err == nil {
+		if st, err := b.Status(ctx); err == nil {
+			if several {
+				st = alertNames(st, name)
+			}
 			a.Alerts.Pools(ctx, w, st)
 		} else {
-			a.Log.Debug("pool status for alerts failed", "err", err)
+			a.Log.Debug("pool status for alerts failed", "php", name, "err", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -115,6 +126,19 @@ func (a *App) watchPools(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// alertNames names the pools of one instance's status as its alerts call
+// them on a host with several instances: "POOL --php NAME", which keeps
+// www of 7.4 and www of 8.3 apart and is what the alert's button runs.
+func alertNames(st ops.FPMStatus, php string) ops.FPMStatus {
+	pools := make([]ops.PoolStatus, len(st.Pools))
+	for i, p := range st.Pools {
+		p.Name += " --" + ops.InstanceArg + " " + php
+		pools[i] = p
+	}
+	st.Pools = pools
+	return st
 }
 
 // serveEvents receives the listener's events while serve runs.

@@ -8,6 +8,7 @@ import (
 	"github.com/poolvisor/poolvisor/adapters/posted"
 	"github.com/poolvisor/poolvisor/adapters/slack"
 	"github.com/poolvisor/poolvisor/internal/dedupe"
+	"github.com/poolvisor/poolvisor/internal/phpfpm"
 )
 
 var _ slack.Runner = hostRunner{}
@@ -47,7 +48,9 @@ func (a *App) newSlack(ctx context.Context) (*slack.Adapter, error) {
 		APIURL:        cfg.APIURL,
 		NotifyChannel: cfg.NotifyChannel,
 		Usergroups:    groups,
-		PoolDefaults:  slack.PoolDefaults{User: a.Config.PHPFPM.Defaults.User, Group: a.Config.PHPFPM.Defaults.Group},
+		PoolDefaults:  a.slackPoolDefaults(),
+		PHPInstances:  phpChoices(a.FPMInstances),
+		DefaultPHP:    defaultPHP(a.FPMInstances),
 		Observe: func(method string, failed, rateLimited bool) {
 			a.Metrics.ChatCall("slack", method, failed, rateLimited)
 		},
@@ -57,4 +60,30 @@ func (a *App) newSlack(ctx context.Context) (*slack.Adapter, error) {
 	}
 	a.chatHealth = append(a.chatHealth, sl.Health)
 	return sl, nil
+}
+
+// slackPoolDefaults are what a new pool's form starts with: the default
+// PHP-FPM instance's defaults, or the config's where none runs here.
+func (a *App) slackPoolDefaults() slack.PoolDefaults {
+	if a.FPM != nil {
+		c := a.FPM.Config()
+		return slack.PoolDefaults{User: c.DefaultUser, Group: c.DefaultGroup}
+	}
+	return slack.PoolDefaults{User: a.Config.PHPFPM.Defaults.User, Group: a.Config.PHPFPM.Defaults.Group}
+}
+
+// phpChoices are the PHP-FPM instances a form offers: none unless this
+// host runs several.
+func phpChoices(in *phpfpm.Instances) []string {
+	if in == nil || !in.Several() {
+		return nil
+	}
+	return in.Names()
+}
+
+func defaultPHP(in *phpfpm.Instances) string {
+	if in == nil {
+		return ""
+	}
+	return in.Default()
 }

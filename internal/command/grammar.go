@@ -3,7 +3,11 @@
 // ops.Operation, and it writes the help that lists what a user may run.
 package command
 
-import "github.com/poolvisor/poolvisor/internal/ops"
+import (
+	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
 
 // argKind says what a positional argument holds and how it is checked.
 type argKind int
@@ -44,6 +48,7 @@ type flagSpec struct {
 // flags lists every flag of SPEC §1. A command names the ones it accepts.
 var flags = map[string]flagSpec{
 	"host": {kind: flagString},
+	"php":  {kind: flagString},
 	"plan": {kind: flagSwitch},
 	"raw":  {kind: flagSwitch},
 	"set":  {kind: flagRepeat},
@@ -73,6 +78,14 @@ var flags = map[string]flagSpec{
 	"port":     {kind: flagInt},
 	"username": {kind: flagString},
 }
+
+// InstanceFlag is the flag that picks a PHP-FPM installation (SPEC §6):
+// every /fpm command takes it, as every command takes --host.
+const InstanceFlag = ops.InstanceArg
+
+// TakesInstance reports whether the operation op runs on one PHP-FPM
+// installation and so takes --php: every fpm.* operation.
+func TakesInstance(op string) bool { return strings.HasPrefix(op, "fpm.") }
 
 var (
 	poolFlags = []string{"user", "group", "listen", "listen-owner", "listen-group", "listen-mode", "pm",

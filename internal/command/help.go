@@ -44,6 +44,14 @@ func Help(authz ops.Authorizer) ops.Handler {
 			fmt.Fprintf(&b, "  %-*s  %s\n", width, e.Usage, e.Summary)
 		}
 		b.WriteString("Every command takes --host NAME; every write takes --plan (show what would change, apply nothing).")
+		if topic == "" || topic == "fpm" {
+			for _, e := range entries {
+				if TakesInstance(e.Operation) {
+					b.WriteString("\nEvery /fpm command takes --php NAME: which PHP-FPM, where several run (/fpm status lists them).")
+					break
+				}
+			}
+		}
 		if topic != "ops" && (topic == "" || topic == "fpm") && anyFlags(entries, poolFlags) {
 			b.WriteString("\nPool flags: --" + strings.Join(poolFlags, " --"))
 		}

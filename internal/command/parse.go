@@ -91,7 +91,8 @@ func parseRest(sp *spec, words []string, op *ops.Operation) error {
 			return ops.Invalidf("--json is an option of `poolvisor exec`, before the --")
 		}
 		fs, ok := flags[name]
-		if !ok || !(slices.Contains(sp.flags, name) || name == "host" || (name == "plan" && ops.KindOf(sp.op) == ops.Write)) {
+		if !ok || !(slices.Contains(sp.flags, name) || name == "host" || (name == InstanceFlag && TakesInstance(sp.op)) ||
+			(name == "plan" && ops.KindOf(sp.op) == ops.Write)) {
 			return ops.Invalidf("%s does not take --%s (usage: %s)", strings.Join(sp.path, " "), name, sp.usage)
 		}
 		if fs.kind == flagSwitch {
@@ -145,6 +146,9 @@ func checkFlag(name string, fs flagSpec, value string) error {
 	}
 	if name == "host" && !ValidName(value) {
 		return ops.Invalidf("--host must be a host name, a host group or all, not %q", value)
+	}
+	if name == InstanceFlag && !ValidName(value) {
+		return ops.Invalidf("--php must name a PHP-FPM instance, like 8.3 (see /fpm status), not %q", value)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package command
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"strings"
@@ -43,6 +44,12 @@ func TestParse(t *testing.T) {
 		{"rollback version", "supervisor rollback web 3", ops.Operation{Name: "supervisor.program.rollback", Target: "web", Args: []ops.Arg{{Key: "version", Value: "3"}}}},
 		{"fpm help", "/fpm help", ops.Operation{Name: "ops.help", Args: []ops.Arg{{Key: "topic", Value: "fpm"}}}},
 		{"tune", "fpm tune --ram-mb 4096", ops.Operation{Name: "fpm.tune", Args: []ops.Arg{{Key: "ram-mb", Value: "4096"}}}},
+		{"php on a list", "/fpm pools --php 7.4", ops.Operation{Name: "fpm.pool.list", Args: []ops.Arg{{Key: "php", Value: "7.4"}}}},
+		{"php on a write", "fpm pool edit api --php=legacy --pm static", ops.Operation{Name: "fpm.pool.edit", Target: "api",
+			Args: []ops.Arg{{Key: "php", Value: "legacy"}, {Key: "pm", Value: "static"}}}},
+		{"php on reload", "fpm reload --php 8.3 --plan", ops.Operation{Name: "fpm.service.reload", DryRun: true, Args: []ops.Arg{{Key: "php", Value: "8.3"}}}},
+		{"php on rollback", "fpm pool rollback www 2 --php 8.3", ops.Operation{Name: "fpm.pool.rollback", Target: "www",
+			Args: []ops.Arg{{Key: "php", Value: "8.3"}, {Key: "version", Value: "2"}}}},
 		{"value with semicolon stays one word", `supervisor edit w --set "environment=A=1;B=2"`,
 			ops.Operation{Name: "supervisor.program.edit", Target: "w", Args: []ops.Arg{{Key: "set", Value: "environment=A=1;B=2"}}}},
 		{"value that looks like a flag", `supervisor add w --command --help`,
@@ -71,6 +78,9 @@ func TestParseRefuses(t *testing.T) {
 		{"bare top", "/supervisor", "needs a subcommand"},
 		{"unknown flag", "/supervisor start web --force", "does not take --force"},
 		{"plan on a read", "/supervisor status --plan", "does not take --plan"},
+		{"php on supervisor", "/supervisor status --php 8.3", "does not take --php"},
+		{"php twice", "/fpm pools --php 8.3 --php 7.4", "--php is given twice"},
+		{"php not a name", "/fpm pools --php ../x", "--php must name a PHP-FPM instance"},
 		{"missing name", "/supervisor start", "missing NAME|GROUP:*|all"},
 		{"extra word", "/supervisor start web now", `unexpected "now"`},
 		{"flag without value", "/supervisor logs web --bytes", "--bytes needs a value"},
@@ -145,3 +155,33 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestHelpNamesInstanceFlag(t *testing.T) {
+	for _, tt := range []struct {
+		topic string
+		want  bool
+	}{{"fpm", true}, {"", true}, {"supervisor", false}} {
+		op := ops.Operation{Name: "ops.help"}
+		if tt.topic != "" {
+			op.Args = []ops.Arg{{Key: "topic", Value: tt.topic}}
+		}
+		plan, err := Help(allowAll{}).Plan(context.Background(), ops.Request{Op: op})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := plan.Apply(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(out.Message, "--php NAME"); got != tt.want {
+			t.Errorf("help %q mentions --php: %v, want %v\n%s", tt.topic, got, tt.want, out.Message)
+		}
+	}
+}
+
+type allowAll struct{}
+
+func (allowAll) Allowed(ops.Actor, string) bool { return true }
+func (allowAll) Roles(ops.Actor) []string       { return nil }
+func (allowAll) Person(ops.Actor) string        { return "" }
+func (allowAll) SamePerson(a, b ops.Actor) bool { return a.Same(b) }

@@ -71,6 +71,27 @@ type PHPFPM struct {
 	ProtectedPools []string     `mapstructure:"protected_pools" yaml:"protected_pools"`
 	Defaults       PoolDefaults `mapstructure:"defaults" yaml:"defaults"`
 	Service        FPMService   `mapstructure:"service" yaml:"service"`
+	// Instances lists several PHP-FPM installations (SPEC §6), instead of
+	// the single-instance keys above; DefaultInstance names the one a
+	// command without --php concerns, required when there are several.
+	Instances       []FPMInstance `mapstructure:"instances" yaml:"instances"`
+	DefaultInstance string        `mapstructure:"default_instance" yaml:"default_instance"`
+}
+
+// FPMInstance is one PHP-FPM installation of phpfpm.instances: the
+// single-instance keys of phpfpm plus the Name that --php takes. Keys left
+// out take the defaults of the single-instance keys.
+type FPMInstance struct {
+	Name           string       `mapstructure:"name" yaml:"name"` // default: the version
+	Version        string       `mapstructure:"version" yaml:"version"`
+	Binary         string       `mapstructure:"binary" yaml:"binary"`
+	MainConfig     string       `mapstructure:"main_config" yaml:"main_config"`
+	PoolDir        string       `mapstructure:"pool_dir" yaml:"pool_dir"`
+	SocketDir      string       `mapstructure:"socket_dir" yaml:"socket_dir"`
+	LogDir         string       `mapstructure:"log_dir" yaml:"log_dir"`
+	ProtectedPools []string     `mapstructure:"protected_pools" yaml:"protected_pools"`
+	Defaults       PoolDefaults `mapstructure:"defaults" yaml:"defaults"`
+	Service        FPMService   `mapstructure:"service" yaml:"service"`
 }
 
 // PoolDefaults are the values a new pool gets unless the request sets them.

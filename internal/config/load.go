@@ -19,7 +19,7 @@ import (
 //
 // A key's environment variable is POOLVISOR_ and the key path in upper case
 // with "_" for "." (POOLVISOR_SUPERVISOR_URL). Lists take comma-separated
-// values; free-form maps and rbac.bindings take YAML, like
+// values; free-form maps, rbac.bindings and phpfpm.instances take YAML, like
 // POOLVISOR_CHANNELS='{C0123: web-01}'. A variable that is set but empty sets
 // the key to its empty value. The security keys (local.*, rbac.*,
 // approvals.*, policy.*, audit.*, supervisor.check, fleet.hub_public_key,
@@ -61,6 +61,7 @@ func Load(path string) (*Config, error) {
 	}
 
 	secretErr := c.resolveSecrets()
+	c.PHPFPM.fillInstances()
 	if c.DefaultHost == "" {
 		c.DefaultHost = c.Host
 	}

@@ -103,6 +103,7 @@ func TestFileValues(t *testing.T) {
 			Service: FPMService{Mode: "command", Unit: "php-custom", PIDFile: "/run/php-fpm.pid",
 				ReloadCommand: "/usr/local/bin/fpm-reload", RestartCommand: "/usr/local/bin/fpm-restart",
 				StatusCommand: "/usr/local/bin/fpm-status"},
+			Instances: []FPMInstance{},
 		},
 		Supervisor: Supervisor{URL: "http://127.0.0.1:9001", Username: "admin", Password: "hunter2",
 			ConfigFile: "/opt/supervisor/supervisord.conf", ProgramDir: "/opt/supervisor/programs",

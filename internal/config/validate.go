@@ -86,43 +86,6 @@ func (c *Config) validateCore(p *problems) {
 	}
 }
 
-func (c *Config) validatePHPFPM(p *problems) {
-	f := c.PHPFPM
-	if f.Version != "auto" && !phpVersionRE.MatchString(f.Version) {
-		p.add("phpfpm.version", "%q is not a PHP version; use auto or a version like 8.2", f.Version)
-	}
-	absPath(p, "phpfpm.binary", f.Binary, true)
-	absPath(p, "phpfpm.main_config", f.MainConfig, true)
-	absPath(p, "phpfpm.pool_dir", f.PoolDir, true)
-	absPath(p, "phpfpm.socket_dir", f.SocketDir, false)
-	absPath(p, "phpfpm.log_dir", f.LogDir, false)
-	for i, name := range f.ProtectedPools {
-		if !poolNameRE.MatchString(name) {
-			p.add(indexKey("phpfpm.protected_pools", i), "%q is not a pool name", name)
-		}
-	}
-	if f.Enabled && f.Defaults.User == "" {
-		p.add("phpfpm.defaults.user", "is required")
-	}
-	if f.Enabled && f.Defaults.Group == "" {
-		p.add("phpfpm.defaults.group", "is required")
-	}
-	s := f.Service
-	oneOf(p, "phpfpm.service.mode", s.Mode, "systemd", "signal", "command")
-	switch s.Mode {
-	case "systemd":
-		if s.Unit == "" {
-			p.add("phpfpm.service.unit", "is required in systemd mode; use auto or a unit name")
-		}
-	case "signal":
-		absPath(p, "phpfpm.service.pid_file", s.PIDFile, true)
-	case "command":
-		if strings.TrimSpace(s.ReloadCommand) == "" {
-			p.add("phpfpm.service.reload_command", "is required in command mode")
-		}
-	}
-}
-
 func (c *Config) validateSupervisor(p *problems) {
 	s := c.Supervisor
 	switch {

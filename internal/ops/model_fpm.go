@@ -1,7 +1,14 @@
 package ops
 
+// InstanceArg is the argument (the grammar's --php) that names the PHP-FPM
+// installation an fpm.* operation concerns, on hosts that run several.
+const InstanceArg = "php"
+
 // Pool is one PHP-FPM pool as fpm.pool.list shows it (SPEC §2).
 type Pool struct {
+	// PHP names the PHP-FPM instance the pool belongs to, on hosts that
+	// run several; empty on a host with one.
+	PHP    string `json:"php,omitempty"`
 	Name   string `json:"name"`
 	PM     string `json:"pm"`     // static, dynamic or ondemand
 	Listen string `json:"listen"` // socket path or address, with $pool expanded
@@ -12,6 +19,9 @@ type Pool struct {
 // answers with the pools that remain.
 type PoolList struct {
 	Pools []Pool `json:"pools"`
+	// Instances names every PHP-FPM instance listed, on a host that runs
+	// several and when no --php chose one; empty otherwise.
+	Instances []string `json:"instances,omitempty"`
 }
 
 // PoolDetail is one pool with every directive, as written in its file.
@@ -29,17 +39,25 @@ type PoolShow struct {
 }
 
 // FPMStatus is the data of fpm.service.status.
+//
+// On a host with several PHP-FPM instances and no --php, State, PID,
+// Version and Mode are the default instance's, Pools holds every
+// instance's pools (each with its PHP) and Instances has one FPMStatus per
+// instance, in configured order, each with its PHP set.
 type FPMStatus struct {
-	State   string       `json:"state"` // running, stopped, or what the service manager says
-	PID     int          `json:"pid,omitempty"`
-	Version string       `json:"version,omitempty"` // like 8.2.36
-	Mode    string       `json:"mode"`              // systemd, signal or command
-	Pools   []PoolStatus `json:"pools"`
+	PHP       string       `json:"php,omitempty"` // the instance, when there are several
+	State     string       `json:"state"`         // running, stopped, or what the service manager says
+	PID       int          `json:"pid,omitempty"`
+	Version   string       `json:"version,omitempty"` // like 8.2.36
+	Mode      string       `json:"mode"`              // systemd, signal or command
+	Pools     []PoolStatus `json:"pools"`
+	Instances []FPMStatus  `json:"instances,omitempty"`
 }
 
 // PoolStatus is one pool in fpm.service.status: the figures of its status
 // page, or a note saying why there are none.
 type PoolStatus struct {
+	PHP     string       `json:"php,omitempty"` // the instance, when there are several
 	Name    string       `json:"name"`
 	Listen  string       `json:"listen"`
 	Figures *PoolFigures `json:"figures,omitempty"`
@@ -76,6 +94,7 @@ type FPMTune struct {
 // PoolTune is the advice for one pool:
 // max_children = (RAM − reserve) / average worker RSS.
 type PoolTune struct {
+	PHP                string  `json:"php,omitempty"` // the instance, when there are several
 	Name               string  `json:"name"`
 	Workers            int     `json:"workers"`
 	AvgRSSMB           float64 `json:"avg_rss_mb,omitempty"`

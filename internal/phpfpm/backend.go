@@ -11,6 +11,11 @@
 // (apply.go). Pool files are read and edited line by line with the rules of
 // PHP's ini scanner (ini.go, conffile.go, poolfile.go), so an edit changes
 // only the directives it sets.
+//
+// A host may run several PHP-FPM installations side by side (SPEC §6): each
+// is a Backend of its own, found by DetectInstances (detect.go) or named in
+// the config (ResolveInstances), and Instances (instances.go) routes every
+// operation to one of them by --php.
 package phpfpm
 
 import (

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -73,15 +74,93 @@ type system struct {
 
 var defaultSystem = system{etcPHP: "/etc/php", sbin: "/usr/sbin"}
 
-// FromConfig resolves the "auto" values of c for this host: the PHP version
-// (the newest installed, judged by /etc/php/*/fpm/pool.d and
-// /usr/sbin/php-fpm<version>), then the binary, main config, pool dir and
-// systemd unit derived from it, and the pid file named by the main config.
+// FromConfig resolves the "auto" values of the single-instance keys of c
+// for this host: the PHP version (the newest installed, judged by
+// /etc/php/*/fpm/pool.d and /usr/sbin/php-fpm<version>), then the binary,
+// main config, pool dir and systemd unit derived from it, and the pid file
+// named by the main config. ResolveInstances resolves every instance.
 func FromConfig(host string, c config.PHPFPM) (Config, error) {
-	return fromConfig(host, c, defaultSystem)
+	return fromConfig(host, c.Single(), defaultSystem)
 }
 
-func fromConfig(host string, c config.PHPFPM, sys system) (Config, error) {
+// InstanceConfig is one PHP-FPM instance as configured or detected: the
+// name --php takes, and its resolved Config or the reason it has none.
+type InstanceConfig struct {
+	Name   string
+	Config Config
+	Err    error
+}
+
+// ResolveInstances resolves c into its instances (SPEC §6) and names the
+// default one. With phpfpm.instances, each entry is resolved by itself; one
+// that fails carries its error and the others are unaffected. Without
+// them, version, binary, main_config and pool_dir all auto find every
+// installed version (DetectInstances), one instance each, named by its
+// version, the newest the default unless default_instance names another;
+// otherwise the single-instance keys make one instance as FromConfig does.
+// The error is for a config that yields no instance at all.
+func ResolveInstances(host string, c config.PHPFPM) ([]InstanceConfig, string, error) {
+	return resolveInstances(host, c, defaultSystem, DetectInstances)
+}
+
+func resolveInstances(host string, c config.PHPFPM, sys system, detect func() ([]Installation, error)) ([]InstanceConfig, string, error) {
+	if len(c.Instances) > 0 {
+		out := make([]InstanceConfig, len(c.Instances))
+		for i, in := range c.Instances {
+			cfg, err := fromConfig(host, in, sys)
+			if err != nil {
+				err = fmt.Errorf("phpfpm.instances[%d] (%s): %w", i, in.Name, err)
+			}
+			out[i] = InstanceConfig{Name: in.Name, Config: cfg, Err: err}
+		}
+		def := c.DefaultInstance
+		if def == "" {
+			def = out[0].Name
+		}
+		return out, def, nil
+	}
+	single := c.Single()
+	auto := func(s string) bool { return s == "" || s == "auto" }
+	if !auto(single.Version) || !auto(single.Binary) || !auto(single.MainConfig) || !auto(single.PoolDir) {
+		cfg, err := fromConfig(host, single, sys)
+		if err != nil {
+			return nil, "", err
+		}
+		if c.DefaultInstance != "" && c.DefaultInstance != cfg.Version {
+			return nil, "", fmt.Errorf("phpfpm.default_instance: %q names no instance; the one instance here is PHP %s", c.DefaultInstance, cfg.Version)
+		}
+		return []InstanceConfig{{Name: cfg.Version, Config: cfg}}, cfg.Version, nil
+	}
+	found, err := detect()
+	if err != nil {
+		return nil, "", err
+	}
+	out := make([]InstanceConfig, len(found))
+	var names []string
+	for i, f := range found {
+		in := single
+		in.Name, in.Version, in.Binary, in.MainConfig, in.PoolDir = f.Version, f.Version, f.Binary, f.MainConfig, f.PoolDir
+		if auto(in.Service.Unit) && f.Unit != "" {
+			in.Service.Unit = f.Unit
+		}
+		cfg, err := fromConfig(host, in, sys)
+		if err != nil {
+			err = fmt.Errorf("PHP %s: %w", f.Version, err)
+		}
+		out[i] = InstanceConfig{Name: f.Version, Config: cfg, Err: err}
+		names = append(names, f.Version)
+	}
+	def := names[len(names)-1]
+	if c.DefaultInstance != "" {
+		if !slices.Contains(names, c.DefaultInstance) {
+			return nil, "", fmt.Errorf("phpfpm.default_instance: PHP %s is not installed (found %s)", c.DefaultInstance, strings.Join(names, ", "))
+		}
+		def = c.DefaultInstance
+	}
+	return out, def, nil
+}
+
+func fromConfig(host string, c config.FPMInstance, sys system) (Config, error) {
 	cfg := Config{
 		Host: host, Version: c.Version, Binary: c.Binary, MainConfig: c.MainConfig, PoolDir: c.PoolDir,
 		SocketDir: c.SocketDir, LogDir: c.LogDir, ProtectedPools: c.ProtectedPools,
@@ -160,7 +239,6 @@ func detectVersion(binary string, sys system) (string, error) {
 		return v, nil
 	}
 	dirs, _ := filepath.Glob(filepath.Join(sys.etcPHP, "*", "fpm", "pool.d"))
-	dirVersionRE := regexp.MustCompile(`^(\d+\.\d+)$`)
 	if v := pick(dirs, dirVersionRE, func(p string) string { return filepath.Base(filepath.Dir(filepath.Dir(p))) }); v != "" {
 		return v, nil
 	}

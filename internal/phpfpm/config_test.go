@@ -83,7 +83,7 @@ func TestFromConfig(t *testing.T) {
 				tt.mutate(&c)
 			}
 			sys := fakeSystem(t, tt.dirs, tt.bins, tt.pid)
-			got, err := fromConfig("web-01", c, sys)
+			got, err := fromConfig("web-01", c.Single(), sys)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)

@@ -1,0 +1,195 @@
+package app_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/poolvisor/poolvisor/internal/sandbox"
+)
+
+// newInstancesEnv is newEnv with two php-fpm masters, each in a directory
+// of its own, configured as the instances "old" and "new" (SPEC §6): two
+// masters of the one installed PHP stand in for two versions.
+func newInstancesEnv(t *testing.T, pools ...sandbox.Pool) (*env, map[string]*sandbox.PHPFPM) {
+	t.Helper()
+	e := newEnv(t)
+	fpms := map[string]*sandbox.PHPFPM{"old": sandbox.FPMDaemonized(t, pools...), "new": sandbox.FPMDaemonized(t, pools...)}
+	var b strings.Builder
+	b.WriteString("phpfpm:\n  enabled: true\n  default_instance: new\n  instances:\n")
+	for _, name := range []string{"old", "new"} {
+		f := fpms[name]
+		fmt.Fprintf(&b, `    - name: %s
+      version: "%s"
+      binary: %s
+      main_config: %s
+      pool_dir: %s
+      socket_dir: %s
+      protected_pools: [www]
+      defaults: {user: %s, group: %s}
+      service: {mode: signal, pid_file: %s}
+`, name, f.Version, f.Binary, f.MainConfig, f.PoolDir, f.SocketDir, f.User, f.Group, f.PIDFile)
+	}
+	cfg, err := os.ReadFile(e.config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = []byte(strings.Replace(string(cfg), "phpfpm: {enabled: false}\n", b.String(), 1))
+	if err := os.WriteFile(e.config, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return e, fpms
+}
+
+func TestInstancesEndToEnd(t *testing.T) {
+	e, fpms := newInstancesEnv(t, sandbox.Pool{Name: "www", StatusPath: "/status"}, sandbox.Pool{Name: "app", StatusPath: "/status"})
+	old, cur := fpms["old"], fpms["new"]
+
+	t.Run("list covers both with a PHP column", func(t *testing.T) {
+		r := e.want("vic", "fpm pools", "ok", 0)
+		var data struct {
+			Pools []struct{ PHP, Name string } `json:"pools"`
+		}
+		if err := json.Unmarshal(r.Data, &data); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, p := range data.Pools {
+			got = append(got, p.PHP+"/"+p.Name)
+		}
+		slices.Sort(got)
+		if want := []string{"new/app", "new/www", "old/app", "old/www"}; !slices.Equal(got, want) {
+			t.Errorf("pools %v, want %v", got, want)
+		}
+		if !strings.Contains(r.Message, "PHP  NAME") {
+			t.Errorf("no PHP column:\n%s", r.Message)
+		}
+		r = e.want("vic", "fpm pools --php old", "ok", 0)
+		if strings.Contains(r.Message, "PHP  NAME") || !strings.Contains(r.Message, old.PoolDir) {
+			t.Errorf("--php old lists more than old:\n%s", r.Message)
+		}
+	})
+
+	t.Run("an edit with --php touches only its instance", func(t *testing.T) {
+		oldFiles := digest(t, []string{old.PoolDir}, old.MainConfig)
+		oldPID, oldWorkers := old.MasterPID(), fmt.Sprint(old.Workers("app"))
+		if oldPID == 0 || oldWorkers == "[]" {
+			t.Fatalf("old master %d, workers %s", oldPID, oldWorkers)
+		}
+		e.want("alice", "fpm pool edit app --php new --max-children 7", "ok", 0)
+		b, err := os.ReadFile(filepath.Join(cur.PoolDir, "app.conf"))
+		if err != nil || !strings.Contains(string(b), "pm.max_children = 7") {
+			t.Errorf("new app.conf (%v):\n%s", err, b)
+		}
+		if digest(t, []string{old.PoolDir}, old.MainConfig) != oldFiles {
+			t.Error("the edit of new changed old's files")
+		}
+		if old.MasterPID() != oldPID || fmt.Sprint(old.Workers("app")) != oldWorkers {
+			t.Errorf("old was reloaded: master %d → %d, workers %s → %v", oldPID, old.MasterPID(), oldWorkers, old.Workers("app"))
+		}
+		// History is per instance: app of new has the version, app of old none.
+		r := e.want("vic", "fpm pool history app --php new", "ok", 0)
+		if !strings.Contains(r.Message, "fpm.pool.edit") {
+			t.Errorf("history of new's app:\n%s", r.Message)
+		}
+		if r := e.exec("vic", "fpm pool history app --php old"); strings.Contains(r.Message, "fpm.pool.edit") {
+			t.Errorf("history of old's app shows new's edit:\n%s", r.Message)
+		}
+	})
+
+	t.Run("without --php a write goes to the default", func(t *testing.T) {
+		oldFiles := digest(t, []string{old.PoolDir}, old.MainConfig)
+		e.want("alice", "fpm pool edit app --max-children 6", "ok", 0)
+		if b, _ := os.ReadFile(filepath.Join(cur.PoolDir, "app.conf")); !strings.Contains(string(b), "pm.max_children = 6") {
+			t.Errorf("the default instance's app.conf:\n%s", b)
+		}
+		if digest(t, []string{old.PoolDir}, old.MainConfig) != oldFiles {
+			t.Error("a write without --php changed the other instance")
+		}
+	})
+
+	t.Run("a reload with --php reloads only its instance", func(t *testing.T) {
+		newPID, newWorkers := cur.MasterPID(), fmt.Sprint(cur.Workers("app"))
+		oldWorkers := fmt.Sprint(old.Workers("app"))
+		e.want("olga", "fpm reload --php old", "ok", 0)
+		if fmt.Sprint(old.Workers("app")) == oldWorkers {
+			t.Errorf("old's workers %s survived its reload", oldWorkers)
+		}
+		if cur.MasterPID() != newPID || fmt.Sprint(cur.Workers("app")) != newWorkers {
+			t.Errorf("new was reloaded too: master %d → %d, workers %s → %v", newPID, cur.MasterPID(), newWorkers, cur.Workers("app"))
+		}
+	})
+
+	t.Run("unknown --php is refused", func(t *testing.T) {
+		r := e.want("alice", "fpm pool edit app --php 9.9 --max-children 3", "invalid", 2)
+		if !strings.Contains(r.Message, "old, new") {
+			t.Errorf("refusal does not list the instances: %s", r.Message)
+		}
+		e.want("vic", "fpm status --php 9.9", "invalid", 2)
+	})
+
+	t.Run("status covers both", func(t *testing.T) {
+		r := e.want("vic", "fpm status", "ok", 0)
+		var data struct {
+			State     string `json:"state"`
+			Instances []struct {
+				PHP   string `json:"php"`
+				State string `json:"state"`
+				PID   int    `json:"pid"`
+				Pools []struct {
+					PHP, Name string
+					Figures   *json.RawMessage
+				} `json:"pools"`
+			} `json:"instances"`
+		}
+		if err := json.Unmarshal(r.Data, &data); err != nil {
+			t.Fatal(err)
+		}
+		if len(data.Instances) != 2 || data.Instances[0].PHP != "old" || data.Instances[1].PHP != "new" {
+			t.Fatalf("instances: %s", r.Data)
+		}
+		for _, in := range data.Instances {
+			if in.State != "running" || in.PID == 0 || len(in.Pools) != 2 || in.Pools[0].Figures == nil {
+				t.Errorf("instance %s: %+v", in.PHP, in)
+			}
+		}
+		if !strings.Contains(r.Message, "php-fpm old on e2e") || !strings.Contains(r.Message, "php-fpm new on e2e") {
+			t.Errorf("status text:\n%s", r.Message)
+		}
+	})
+
+	t.Run("tune covers both", func(t *testing.T) {
+		r := e.want("vic", "fpm tune --ram-mb 4096", "ok", 0)
+		var data struct {
+			Pools []struct{ PHP, Name string } `json:"pools"`
+		}
+		if err := json.Unmarshal(r.Data, &data); err != nil || len(data.Pools) != 4 || data.Pools[0].PHP != "old" {
+			t.Errorf("tune: %s (%v)", r.Data, err)
+		}
+	})
+
+	t.Run("a broken instance is off alone", func(t *testing.T) {
+		cfg, err := os.ReadFile(e.config)
+		if err != nil {
+			t.Fatal(err)
+		}
+		broken := "    - {name: gone, version: \"8.2\", main_config: /nonexistent/php-fpm.conf, service: {mode: signal}}\n"
+		cfg = []byte(strings.Replace(string(cfg), "  instances:\n", "  instances:\n"+broken, 1))
+		if err := os.WriteFile(e.config, cfg, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r := e.want("vic", "fpm pools", "ok", 0)
+		if !strings.Contains(r.Message, "PHP gone: PHP-FPM gone is not available") || !strings.Contains(r.Message, "old  app") {
+			t.Errorf("list with a broken instance:\n%s", r.Message)
+		}
+		r = e.want("vic", "fpm pools --php gone", "failed", 1)
+		if !strings.Contains(r.Message, "pid_file") {
+			t.Errorf("the broken instance does not say why: %s", r.Message)
+		}
+		e.want("alice", "fpm pool edit app --php old --max-children 5", "ok", 0)
+	})
+}
