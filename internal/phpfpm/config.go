@@ -139,16 +139,23 @@ func resolveInstances(host string, c config.PHPFPM, sys system, detect func() ([
 	var names []string
 	for i, f := range found {
 		in := single
-		in.Name, in.Version, in.Binary, in.MainConfig, in.PoolDir = f.Version, f.Version, f.Binary, f.MainConfig, f.PoolDir
+		name := f.Name
+		if name == "" {
+			name = f.Version
+		}
+		in.Name, in.Version, in.Binary, in.MainConfig = name, f.Version, f.Binary, f.MainConfig
+		if f.PoolDir != "" {
+			in.PoolDir = f.PoolDir
+		}
 		if auto(in.Service.Unit) && f.Unit != "" {
 			in.Service.Unit = f.Unit
 		}
 		cfg, err := fromConfig(host, in, sys)
 		if err != nil {
-			err = fmt.Errorf("PHP %s: %w", f.Version, err)
+			err = fmt.Errorf("PHP %s: %w", name, err)
 		}
-		out[i] = InstanceConfig{Name: f.Version, Config: cfg, Err: err}
-		names = append(names, f.Version)
+		out[i] = InstanceConfig{Name: name, Config: cfg, Err: err}
+		names = append(names, name)
 	}
 	def := names[len(names)-1]
 	if c.DefaultInstance != "" {
@@ -239,6 +246,7 @@ func detectVersion(binary string, sys system) (string, error) {
 		return v, nil
 	}
 	dirs, _ := filepath.Glob(filepath.Join(sys.etcPHP, "*", "fpm", "pool.d"))
+	dirVersionRE := regexp.MustCompile(`^(\d+\.\d+)$`)
 	if v := pick(dirs, dirVersionRE, func(p string) string { return filepath.Base(filepath.Dir(filepath.Dir(p))) }); v != "" {
 		return v, nil
 	}

@@ -15,13 +15,14 @@ import (
 func fakeSystem(t *testing.T, dirVersions, binVersions []string, pid string) system {
 	t.Helper()
 	root := t.TempDir()
-	sys := system{etcPHP: filepath.Join(root, "etc", "php"), sbin: filepath.Join(root, "sbin")}
+	sys := system{etcPHP: filepath.Join(root, "etc", "php"), sbin: filepath.Join(root, "usr", "sbin")}
 	for _, v := range dirVersions {
 		dir := filepath.Join(sys.etcPHP, v, "fpm")
 		if err := os.MkdirAll(filepath.Join(dir, "pool.d"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		main := "[global]\n" + pid + "\ninclude=" + filepath.Join(dir, "pool.d") + "/*.conf\n"
+		// As on a real host, the include names the host's path.
+		main := "[global]\n" + pid + "\ninclude=/etc/php/" + v + "/fpm/pool.d/*.conf\n"
 		if err := os.WriteFile(filepath.Join(dir, "php-fpm.conf"), []byte(main), 0o644); err != nil {
 			t.Fatal(err)
 		}

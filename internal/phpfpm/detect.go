@@ -2,17 +2,19 @@ package phpfpm
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
+	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/hostscan"
 )
 
 // Installation is one PHP-FPM installed on this host, as detection finds
 // it: every path absolute. With phpfpm.version: auto and no
 // phpfpm.instances, each Installation becomes one instance named by its
-// Version; these paths replace the "auto" values of the single-instance keys.
+// Name; these paths replace the "auto" values of the single-instance keys.
 type Installation struct {
+	Name       string // what --php takes: the version, unless two share it ("remi-8.3")
 	Version    string // "8.3"
 	Binary     string // /usr/sbin/php-fpm8.3
 	MainConfig string // /etc/php/8.3/fpm/php-fpm.conf
@@ -22,63 +24,44 @@ type Installation struct {
 
 // DetectInstances finds every PHP-FPM installed on this host, oldest
 // version first, or fails saying where it looked. It is the one place a
-// host layout is chosen: today Debian's and Ubuntu's (DetectDebian); a
-// detector for other layouts replaces it here.
-var DetectInstances func() ([]Installation, error) = DetectDebian
+// host layout is chosen: hostscan knows Debian and Ubuntu (PPA versions
+// side by side), RHEL with Remi's collections, Alpine and /usr/local
+// builds, the same layouts `poolvisor init` finds.
+var DetectInstances func() ([]Installation, error) = DetectHost
 
-// DetectDebian finds the PHP-FPM installations of Debian and Ubuntu,
-// packaged by the distribution or a PPA alike: /usr/sbin/php-fpmX.Y with
-// /etc/php/X.Y/fpm and the unit phpX.Y-fpm. A version counts when its
-// binary is installed; a pool dir alone (left behind when a package is
-// removed but not purged) counts only when no binary is found at all.
-func DetectDebian() ([]Installation, error) { return detectDebian(defaultSystem) }
+// DetectHost finds the PHP-FPM installations of this host with hostscan.
+func DetectHost() ([]Installation, error) { return detectUnder("/") }
 
-var dirVersionRE = regexp.MustCompile(`^(\d+\.\d+)$`)
-
-func detectDebian(sys system) ([]Installation, error) {
-	var versions []string
-	bins, _ := filepath.Glob(filepath.Join(sys.sbin, "php-fpm*"))
-	for _, p := range bins {
-		if m := binaryVersionRE.FindStringSubmatch(filepath.Base(p)); m != nil && isFile(p) {
-			versions = append(versions, m[1])
+// detectUnder is DetectHost for the host under root; the paths it returns
+// are real ones (root joined in front), so tests can lay out a host.
+func detectUnder(root string) ([]Installation, error) {
+	found, problems := hostscan.PHPFPM(root)
+	if len(found) == 0 {
+		why := make([]string, len(problems))
+		for i, p := range problems {
+			why[i] = p.String()
 		}
+		return nil, fmt.Errorf("phpfpm.version: auto: %s", strings.Join(why, "; "))
 	}
-	if len(versions) == 0 {
-		dirs, _ := filepath.Glob(filepath.Join(sys.etcPHP, "*", "fpm", "pool.d"))
-		for _, p := range dirs {
-			if m := dirVersionRE.FindStringSubmatch(filepath.Base(filepath.Dir(filepath.Dir(p)))); m != nil {
-				versions = append(versions, m[1])
-			}
+	real := func(p string) string {
+		if p == "" || root == "/" {
+			return p
 		}
+		return filepath.Join(root, p)
 	}
-	if len(versions) == 0 {
-		return nil, fmt.Errorf("phpfpm.version: auto found no PHP-FPM on this host (no %s/php-fpm<version>, no %s/<version>/fpm/pool.d); install php-fpm or set phpfpm.version",
-			sys.sbin, sys.etcPHP)
+	out := make([]Installation, len(found))
+	for i, in := range found {
+		out[i] = Installation{Name: in.Name, Version: in.Version, Binary: real(in.Binary), MainConfig: real(in.MainConfig),
+			PoolDir: real(in.PoolDir), Unit: in.Service.Unit}
 	}
-	slices.SortFunc(versions, func(a, b string) int {
+	slices.SortStableFunc(out, func(a, b Installation) int {
 		switch {
-		case newer(a, b):
+		case newer(a.Version, b.Version):
 			return 1
-		case newer(b, a):
+		case newer(b.Version, a.Version):
 			return -1
 		}
 		return 0
 	})
-	versions = slices.Compact(versions)
-	out := make([]Installation, len(versions))
-	for i, v := range versions {
-		out[i] = Installation{
-			Version:    v,
-			Binary:     filepath.Join(sys.sbin, "php-fpm"+v),
-			MainConfig: filepath.Join(sys.etcPHP, v, "fpm", "php-fpm.conf"),
-			PoolDir:    filepath.Join(sys.etcPHP, v, "fpm", "pool.d"),
-			Unit:       "php" + v + "-fpm",
-		}
-	}
 	return out, nil
-}
-
-func isFile(p string) bool {
-	fi, err := os.Stat(p)
-	return err == nil && fi.Mode().IsRegular()
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/poolvisor/poolvisor/internal/config"
 )
 
-func TestDetectDebian(t *testing.T) {
+func TestDetectDebianLayout(t *testing.T) {
 	tests := []struct {
 		name       string
 		dirs, bins []string
@@ -21,13 +21,13 @@ func TestDetectDebian(t *testing.T) {
 		{name: "one version", dirs: []string{"8.2"}, bins: []string{"8.2"}, want: []string{"8.2"}},
 		{name: "8.10 sorts after 8.9", dirs: []string{"8.10", "8.9"}, bins: []string{"8.10", "8.9"}, want: []string{"8.9", "8.10"}},
 		{name: "a left-over pool dir does not count", dirs: []string{"8.1", "8.3"}, bins: []string{"8.1"}, want: []string{"8.1"}},
-		{name: "pool dirs alone", dirs: []string{"8.0", "8.2"}, want: []string{"8.0", "8.2"}},
-		{name: "nothing installed", wantErr: "found no PHP-FPM"},
+		{name: "pool dirs alone are packages removed", dirs: []string{"8.0", "8.2"}, wantErr: "no PHP-FPM installation found"},
+		{name: "nothing installed", wantErr: "no PHP-FPM installation found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			sys := fakeSystem(t, tt.dirs, tt.bins, "pid = /run/x.pid")
-			got, err := detectDebian(sys)
+			got, err := detectUnder(hostRoot(sys))
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -40,8 +40,8 @@ func TestDetectDebian(t *testing.T) {
 			var want []Installation
 			for _, v := range tt.want {
 				etc := filepath.Join(sys.etcPHP, v, "fpm")
-				want = append(want, Installation{Version: v, Binary: filepath.Join(sys.sbin, "php-fpm"+v),
-					MainConfig: filepath.Join(etc, "php-fpm.conf"), PoolDir: filepath.Join(etc, "pool.d"), Unit: "php" + v + "-fpm"})
+				want = append(want, Installation{Name: v, Version: v, Binary: filepath.Join(sys.sbin, "php-fpm"+v),
+					MainConfig: filepath.Join(etc, "php-fpm.conf"), PoolDir: filepath.Join(etc, "pool.d")}) // no unit file: no unit
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("got  %+v\nwant %+v", got, want)
@@ -69,7 +69,7 @@ func TestResolveInstances(t *testing.T) {
 			wantErr: "PHP 8.2 is not installed (found 7.4, 8.1, 8.3)"},
 		{name: "pinned version is one instance", dirs: ppa, bins: ppa, mutate: func(c *config.PHPFPM) { c.Version = "8.1" },
 			wantNames: []string{"8.1"}, wantDef: "8.1", wantErrs: []string{""}},
-		{name: "nothing installed", wantErr: "found no PHP-FPM"},
+		{name: "nothing installed", wantErr: "no PHP-FPM installation found"},
 		{name: "default_instance names another than the one", dirs: ppa, bins: ppa,
 			mutate: func(c *config.PHPFPM) { c.Binary, c.DefaultInstance = "/opt/php-fpm8.1", "8.3" }, wantErr: `"8.3" names no instance; the one instance here is PHP 8.1`},
 		{name: "instances, one broken", dirs: []string{"8.3"}, bins: []string{"8.3"}, mutate: func(c *config.PHPFPM) {
@@ -87,7 +87,7 @@ func TestResolveInstances(t *testing.T) {
 				tt.mutate(&c)
 			}
 			sys := fakeSystem(t, tt.dirs, tt.bins, "pid = /run/x.pid")
-			got, def, err := resolveInstances("web-01", c, sys, func() ([]Installation, error) { return detectDebian(sys) })
+			got, def, err := resolveInstances("web-01", c, sys, func() ([]Installation, error) { return detectUnder(hostRoot(sys)) })
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tt.wantErr)
@@ -137,5 +137,34 @@ func TestResolveUsesDetector(t *testing.T) {
 	_, _, err = resolveInstances("web-01", c, system{}, func() ([]Installation, error) { return nil, errors.New("boom") })
 	if err == nil {
 		t.Error("a failing detector gave no error")
+	}
+}
+
+// hostRoot is the directory fakeSystem laid the host out in.
+func hostRoot(sys system) string { return filepath.Dir(filepath.Dir(sys.etcPHP)) }
+
+// TestDetectOtherLayouts: version: auto finds the installations of RHEL
+// with Remi's collections and of Alpine too (hostscan's fixture hosts).
+func TestDetectOtherLayouts(t *testing.T) {
+	for host, want := range map[string][]string{
+		"rhel":   {"8.0", "8.1", "8.3"},
+		"alpine": {"8.2", "8.3"},
+		"debian": {"7.4", "8.1", "8.3"},
+	} {
+		root := filepath.Join("..", "hostscan", "testdata", "hosts", host)
+		got, err := detectUnder(root)
+		if err != nil {
+			t.Fatalf("%s: %v", host, err)
+		}
+		var names []string
+		for _, in := range got {
+			names = append(names, in.Name)
+			if !strings.HasPrefix(in.MainConfig, root) || !strings.HasPrefix(in.Binary, root) {
+				t.Errorf("%s: %+v has paths outside the host", host, in)
+			}
+		}
+		if !reflect.DeepEqual(names, want) {
+			t.Errorf("%s: instances %v, want %v", host, names, want)
+		}
 	}
 }
