@@ -125,7 +125,13 @@ func (r route) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
 			return s.readAll(ctx, r.op, req)
 		}).Plan(ctx, req)
 	}
-	in, err := s.pick(name, given)
+	var in Instance
+	var err error
+	if !given && s.Several() && poolTarget(r.op, req.Op.Target) {
+		in, err = s.holding(req.Op.Target)
+	} else {
+		in, err = s.pick(name, given)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -138,6 +144,53 @@ func (r route) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
 	}
 	plan, err := h.Plan(ctx, req)
 	return relabel(plan, PoolKindOf(in.Name, true)), relabelErr(err, PoolKindOf(in.Name, true))
+}
+
+// poolTarget reports whether op, given target, concerns an existing pool:
+// without --php it goes to the instance that has the pool.
+func poolTarget(op, target string) bool {
+	if target == "" {
+		return false
+	}
+	switch op {
+	case "fpm.pool.list", "fpm.pool.create", "fpm.service.status", "fpm.service.reload", "fpm.service.restart":
+		return false
+	}
+	return strings.HasPrefix(op, "fpm.pool.") || op == "fpm.tune"
+}
+
+// holding finds the instance that has pool name, for a command without
+// --php: the default one when it has it or no instance does (its answer
+// then says the pool is not there), else the only one that has it; a pool
+// in several others needs --php.
+func (s *Instances) holding(name string) (Instance, error) {
+	var have []Instance
+	for _, in := range s.list {
+		if in.Backend == nil {
+			continue
+		}
+		if d, err := in.Backend.scanPools(); err == nil {
+			if _, err := d.find(name, s.host); err == nil {
+				have = append(have, in)
+			}
+		}
+	}
+	for _, in := range have {
+		if in.Name == s.def {
+			return in, nil
+		}
+	}
+	switch {
+	case len(have) == 1:
+		return have[0], nil
+	case len(have) > 1:
+		names := make([]string, len(have))
+		for i, in := range have {
+			names[i] = in.Name
+		}
+		return Instance{}, ops.Invalidf("pool %s is in several PHP-FPM on %s (%s): say which with --php NAME", name, s.host, strings.Join(names, ", "))
+	}
+	return s.pick("", false)
 }
 
 // pick finds the instance --php names, or the default one.
