@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -70,15 +69,33 @@ func (b *Backend) show(_ context.Context, req ops.Request) (ops.Outcome, error) 
 	if err != nil {
 		return ops.Outcome{}, err
 	}
+	found := d.lookup(req.Op.Target)
 	e, err := d.find(req.Op.Target, b.cfg.Host)
-	if err != nil {
+	if err != nil && len(found) < 2 {
 		return ops.Outcome{}, err
 	}
-	data := showData(e)
-	if raw, err := os.ReadFile(e.file); err == nil {
-		data.Pool.Content = secret.File(string(raw)) // for a raw edit from a chat form, which restores the secrets
+	if len(found) > 1 || len(e.lines) > 1 {
+		// Defined twice: shown as php-fpm reads it, the later lines winning.
+		merged := map[string]string{}
+		for _, f := range found {
+			maps.Copy(merged, f.directives)
+		}
+		e.directives = merged
+		_, msg := ops.UserError(err)
+		return ops.Outcome{Message: showText(b.cfg.Host, e) + "\n" + msg, Data: showData(e)}, nil
 	}
-	return ops.Outcome{Message: showText(b.cfg.Host, e), Data: data}, nil
+	data := showData(e)
+	// For a raw edit from a chat form, which restores the secrets: the
+	// pool's own lines, the whole file when it holds the pool alone.
+	if e.src.bad == "" {
+		pf := &PoolFile{name: e.name, conf: e.src.conf}
+		data.Pool.Content = secret.File(string(pf.section()))
+	}
+	msg := showText(b.cfg.Host, e)
+	if e.why != "" {
+		msg += "\npoolvisor does not edit it: " + e.why
+	}
+	return ops.Outcome{Message: msg, Data: data}, nil
 }
 
 // showData is the pool as answers show it, secrets masked: a viewer may
@@ -173,88 +190,13 @@ func (w poolWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 	}}, nil
 }
 
-// prepare computes the file a request writes and the pool it describes.
-// The file comes from flags, or whole from Arg content (a raw edit from a
-// chat form, or a rollback).
-func (w poolWrite) prepare(op ops.Operation, d *poolDir) (change, *candidate, error) {
-	b, name := w.b, op.Target
-	settings, err := requested(op)
-	if err != nil {
-		return change{}, nil, err
-	}
-	content, whole := op.Get("content")
-	if whole && len(settings) > 0 {
-		return change{}, nil, ops.Invalidf("give either the whole file or pool flags, not both")
-	}
-	var pf *PoolFile
-	c := change{pool: name}
-	switch w.kind {
-	case writeCreate:
-		if e, err := d.find(name, b.cfg.Host); err == nil {
-			return c, nil, ops.Invalidf("pool %s already exists on %s (%s); change it with /fpm pool edit %s", name, b.cfg.Host, e.file, name)
-		}
-		c.path = filepath.Join(b.cfg.PoolDir, name+".conf")
-		if _, err := os.Stat(c.path); err == nil {
-			return c, nil, ops.Invalidf("%s exists already and does not hold pool %s; move it away first", c.path, name)
-		}
-		if err := b.checkIncluded(c.path); err != nil {
-			return c, nil, err
-		}
-		pf = NewPoolFile(name)
-		settings = append(b.createDefaults(name, settings), settings...)
-	case writeEdit:
-		if len(settings) == 0 && !whole {
-			return c, nil, ops.Invalidf("nothing to change: give pool flags, like /fpm pool edit %s --max-children 10", name)
-		}
-		var e poolEntry
-		if e, pf, c.before, err = d.editable(name, b.cfg.Host); err != nil {
-			return c, nil, err
-		}
-		c.path = e.file
-	case writeDelete:
-		e, _, before, err := d.editable(name, b.cfg.Host)
-		if err != nil {
-			return c, nil, err
-		}
-		c.path, c.before = e.file, before
-		return c, nil, nil
-	}
-	var changed map[string]bool
-	if whole {
-		// A raw edit's form showed the file with its secrets masked; the
-		// lines kept as shown keep their values.
-		if content, err = secret.Unmask(content, string(c.before)); err != nil {
-			return c, nil, ops.Invalidf("%v", err)
-		}
-		next, err := wholeFile(name, content)
-		if err != nil {
-			return c, nil, err
-		}
-		// A new pool's file starts empty, so all of its directives count.
-		if changed, err = changedKeys(pf.Directives(), next.Directives()); err != nil {
-			return c, nil, err
-		}
-		pf = next
-	} else {
-		changed = map[string]bool{}
-		for _, s := range settings {
-			if err := pf.Set(s.key, s.value); err != nil {
-				return c, nil, err
-			}
-			changed[s.key] = true
-		}
-	}
-	c.after = pf.Bytes()
-	raw := func(key string) (string, bool) { return pf.conf.rawValue(name, key) }
-	return c, &candidate{name: name, directives: pf.Directives(), changed: changed, raw: raw}, nil
-}
-
-// PoolPath returns the live file of pool name: the file that holds it, or
-// where create would write it. The history of pool files uses it.
+// PoolPath returns the live file of pool name: the file that holds it
+// (shared with other pools or not, the main config included), or where
+// create would write it. The history of pool files uses it.
 func (b *Backend) PoolPath(name string) string {
 	if d, err := b.scanPools(); err == nil {
-		if e, err := d.find(name, b.cfg.Host); err == nil {
-			return e.file
+		if found := d.lookup(name); len(found) > 0 {
+			return found[0].file
 		}
 	}
 	return filepath.Join(b.cfg.PoolDir, name+".conf")
