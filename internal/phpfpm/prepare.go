@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/poolvisor/poolvisor/internal/history"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/secret"
 )
@@ -210,3 +211,17 @@ func mustParse(data []byte) *confFile {
 	}
 	return conf
 }
+
+// Part returns pool name's own lines of a version of its file (the whole
+// file when the pool has it alone), and false when the version does not
+// define the pool exactly once: the history compares and rolls back this
+// part only, so a rollback never changes the other pools of a shared file.
+func (w poolWrite) Part(name string, file []byte) ([]byte, bool) {
+	if file == nil {
+		return nil, false
+	}
+	sec := (&PoolFile{name: name, conf: mustParse(file)}).section()
+	return sec, sec != nil
+}
+
+var _ history.Parter = poolWrite{}
