@@ -210,7 +210,7 @@ func parseConfLoose(data []byte) (f *confFile, err error) {
 			l = confLine{text: text, kind: lineComment, section: section}
 			t := strings.TrimSpace(text)
 			if end := strings.IndexByte(t, ']'); strings.HasPrefix(t, "[") && end > 1 {
-				l.kind, l.section = lineSection, strings.TrimSpace(t[1:end])
+				l.kind, l.section = lineSection, strings.Trim(t[1:end], " \t\"'")
 			}
 		}
 		if l.kind == lineSection {

@@ -27,14 +27,14 @@ type confSource struct {
 // the sorted order of glob(3), at the point where it stands, and so do
 // include lines of included files. overlay holds files as a change would
 // leave them (nil: removed); they replace or join what is on disk.
-func loadFiles(mainPath string, overlay map[string][]byte) ([]*confSource, []string, error) {
+func loadFiles(mainPath string, overlay map[string][]byte) (*loader, error) {
 	l := &loader{overlay: overlay, seen: map[string]bool{}}
 	data, err := l.read(mainPath)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	l.add(mainPath, data, true, 0)
-	return l.files, l.problems, nil
+	return l, nil
 }
 
 type loader struct {
@@ -42,6 +42,13 @@ type loader struct {
 	seen     map[string]bool
 	files    []*confSource
 	problems []string
+	headers  []header // every section header, in the order php-fpm reads them
+}
+
+// header is the section header at line index line of file.
+type header struct {
+	file *confSource
+	line int
 }
 
 func (l *loader) read(path string) ([]byte, error) {
@@ -68,7 +75,10 @@ func (l *loader) add(path string, data []byte, main bool, depth int) {
 	}
 	f.conf = conf
 	l.files = append(l.files, f)
-	for _, line := range conf.lines {
+	for i, line := range conf.lines {
+		if line.kind == lineSection {
+			l.headers = append(l.headers, header{f, i})
+		}
 		if line.kind != lineDirective || line.key != "include" {
 			continue
 		}

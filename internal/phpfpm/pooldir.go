@@ -50,34 +50,40 @@ type poolDir struct {
 
 // scanPools reads the main config and every file it includes.
 func (b *Backend) scanPools() (*poolDir, error) {
-	files, problems, err := loadFiles(b.cfg.MainConfig, nil)
+	l, err := loadFiles(b.cfg.MainConfig, nil)
 	if err != nil {
 		return nil, ops.Fail(err, "cannot read php-fpm's main config %s", b.cfg.MainConfig)
 	}
-	d := &poolDir{files: files, problems: problems}
-	for _, l := range files[0].conf.lines {
-		if l.kind == lineDirective && l.key == "include" {
-			d.includes = append(d.includes, resolve(l.value, installPrefix))
+	d := &poolDir{files: l.files, problems: l.problems}
+	for _, line := range l.files[0].conf.lines {
+		if line.kind == lineDirective && line.key == "include" {
+			d.includes = append(d.includes, resolve(line.value, installPrefix))
 		}
 	}
-	for _, f := range files {
-		why := b.writable(f.path, d.includes)
+	why := map[*confSource]string{}
+	for _, f := range l.files {
+		why[f] = b.writable(f.path, d.includes)
 		if f.bad != "" {
-			why = "poolvisor cannot write it back exactly: " + f.bad
+			why[f] = "poolvisor cannot write it back exactly: " + f.bad
 		}
-		at := map[string]int{}
-		for i, l := range f.conf.lines {
-			if l.kind != lineSection || strings.EqualFold(l.section, "global") {
-				continue
-			}
-			if j, ok := at[l.section]; ok {
-				d.pools[j].lines = append(d.pools[j].lines, i+1)
-				continue
-			}
-			at[l.section] = len(d.pools)
-			d.pools = append(d.pools, poolEntry{name: l.section, file: f.path, lines: []int{i + 1},
-				directives: f.conf.directives(l.section), alone: f.conf.alone(l.section), main: f.main, why: why, src: f})
+	}
+	type key struct {
+		f    *confSource
+		name string
+	}
+	at := map[key]int{}
+	for _, h := range l.headers {
+		f, name := h.file, h.file.conf.lines[h.line].section
+		if strings.EqualFold(name, "global") {
+			continue
 		}
+		if j, ok := at[key{f, name}]; ok {
+			d.pools[j].lines = append(d.pools[j].lines, h.line+1)
+			continue
+		}
+		at[key{f, name}] = len(d.pools)
+		d.pools = append(d.pools, poolEntry{name: name, file: f.path, lines: []int{h.line + 1},
+			directives: f.conf.directives(name), alone: f.conf.alone(name), main: f.main, why: why[f], src: f})
 	}
 	return d, nil
 }
