@@ -92,6 +92,7 @@ func TestRawSection(t *testing.T) {
 	}{
 		{"line break in a value", []string{"set", "pm.max_children=2\n[global]"}, "line break"},
 		{"new section by key", []string{"set", "[global]=x"}, "not a directive name"},
+		{"include by key", []string{"set", "include=/tmp/*.conf"}, "include"},
 	} {
 		r := run(t, b, op("fpm.pool.edit", "shop", tt.args...))
 		wantStatus(t, tt.name, r, ops.StatusInvalid, tt.want)
@@ -224,7 +225,20 @@ func TestSharedFileConflictAndRestore(t *testing.T) {
 		q.check(t, h.f)
 	}
 
+	// php-fpm's own test runs on staged copies wherever the file is, and
+	// its answer names the live file.
 	before := h.files(t)
+	q := snapshot(t, h.f, "shop", "blog", "status")
+	for _, tt := range []struct{ pool, file string }{{"blog", h.shared}, {"status", h.f.MainConfig}, {"example.com", h.site}} {
+		r := run(t, b, op("fpm.pool.edit", tt.pool, "set", "rlimit_core=lots"))
+		wantStatus(t, tt.pool+": php-fpm -t", r, ops.StatusInvalid, "'rlimit_core'", tt.file+":")
+		if strings.Contains(r.msg, "poolvisor-fpm-check-") {
+			t.Errorf("%s: the answer names the staged copy: %s", tt.pool, r.msg)
+		}
+	}
+	q.check(t, h.f)
+	h.same(t, before)
+
 	r := run(t, b, op("fpm.pool.edit", "blog", "listen", "203.0.113.7:9000"))
 	wantStatus(t, "edit blog onto an address php-fpm cannot bind", r, ops.StatusFailed, "restored")
 	h.same(t, before)
