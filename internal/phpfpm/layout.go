@@ -28,7 +28,7 @@ type confSource struct {
 // include lines of included files. overlay holds files as a change would
 // leave them (nil: removed); they replace or join what is on disk.
 func loadFiles(mainPath string, overlay map[string][]byte) (*loader, error) {
-	l := &loader{overlay: overlay, seen: map[string]bool{}}
+	l := &loader{overlay: overlay, seen: map[string]bool{}, twice: map[string]bool{}}
 	data, err := l.read(mainPath)
 	if err != nil {
 		return nil, err
@@ -40,6 +40,7 @@ func loadFiles(mainPath string, overlay map[string][]byte) (*loader, error) {
 type loader struct {
 	overlay  map[string][]byte
 	seen     map[string]bool
+	twice    map[string]bool // files read more than once
 	files    []*confSource
 	problems []string
 	headers  []header // every section header, in the order php-fpm reads them
@@ -89,12 +90,13 @@ func (l *loader) add(path string, data []byte, main bool, depth int) {
 		}
 		for _, m := range l.expand(glob) {
 			if l.seen[m] {
-				l.problems = append(l.problems, fmt.Sprintf("%s: %s is included a second time; read once", path, m))
-				continue
+				// php-fpm reads it again, and its pools twice.
+				l.twice[m] = true
+				l.problems = append(l.problems, fmt.Sprintf("%s: it is included twice (%s includes it again)", m, path))
 			}
 			data, err := l.read(m)
 			if err != nil {
-				l.problems = append(l.problems, fmt.Sprintf("%s cannot be read: %v", m, err))
+				l.problems = append(l.problems, fmt.Sprintf("%s: cannot be read: %v", m, err))
 				continue
 			}
 			l.add(m, data, false, depth+1)

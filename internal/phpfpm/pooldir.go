@@ -66,6 +66,9 @@ func (b *Backend) scanPools() (*poolDir, error) {
 		if f.bad != "" {
 			why[f] = "poolvisor cannot write it back exactly: " + f.bad
 		}
+		if l.twice[f.path] {
+			why[f] = "php-fpm includes it more than once, so its pools are defined twice"
+		}
 	}
 	type key struct {
 		f    *confSource

@@ -174,6 +174,10 @@ func (w poolWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 		what += " (new file)"
 	case c.after == nil:
 		what = "remove " + c.path
+	case !mustParse(c.before).alone(name) && w.kind == writeDelete:
+		what = fmt.Sprintf("remove pool %s's own lines from %s; the rest of the file stays as it is", name, c.path)
+	case !mustParse(c.before).alone(name):
+		what = fmt.Sprintf("change pool %s's own lines of %s; the rest of the file stays as it is", name, c.path)
 	}
 	// The pipeline shows the diff of Changes after the summary.
 	summary := fmt.Sprintf("%s pool %s on %s:\n  %s\n  then %s, and check that every pool accepts connections\n  php-fpm's own test of the result passed",

@@ -154,6 +154,20 @@ func TestDeleteAndRollbackInSharedFile(t *testing.T) {
 		t.Errorf("after the second rollback:\n%q", got)
 	}
 
+	// A file named after its site, holding its pool alone, goes with the
+	// pool and comes back byte for byte, under its own name.
+	r = v.run(t, b, op("fpm.pool.delete", "example.com"))
+	wantStatus(t, "delete example.com", r, ops.StatusOK)
+	if _, err := os.Stat(h.site); !os.IsNotExist(err) {
+		t.Errorf("site file still there: %v", err)
+	}
+	r = v.run(t, b, op("fpm.pool.rollback", "example.com"))
+	wantStatus(t, "rollback example.com", r, ops.StatusOK)
+	if got := h.read(t, h.site); got != h.siteText {
+		t.Errorf("site file after rollback:\n%q", got)
+	}
+	h.waitPools(t, "example.com")
+
 	// The last pool of a file: the file goes when only comments remain.
 	r = v.run(t, b, op("fpm.pool.delete", "shop"))
 	wantStatus(t, "delete shop", r, ops.StatusOK)

@@ -22,7 +22,7 @@ type stager struct {
 }
 
 func newStager(dir string, overlay map[string][]byte) *stager {
-	return &stager{loader: loader{overlay: overlay, seen: map[string]bool{}}, dir: dir}
+	return &stager{loader: loader{overlay: overlay, seen: map[string]bool{}, twice: map[string]bool{}}, dir: dir}
 }
 
 // stageMain stages the main config at path with its error log sent to
@@ -32,7 +32,6 @@ func (s *stager) stageMain(path, errorLog string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("read php-fpm main config: %w", err)
 	}
-	s.seen[path] = true
 	conf, err := parseConf(data)
 	if err != nil {
 		conf, _ = parseConfLoose(data)
@@ -44,7 +43,6 @@ func (s *stager) stageMain(path, errorLog string) (string, error) {
 
 // stageFile stages an included file and returns its staged path.
 func (s *stager) stageFile(path string, depth int) (string, error) {
-	s.seen[path] = true
 	data, err := s.read(path)
 	if err != nil {
 		return "", err
@@ -76,9 +74,6 @@ func (s *stager) write(live, staged string, conf *confFile, depth int) error {
 			out.lines = append(out.lines, confLine{text: "; include " + strings.ReplaceAll(glob, "\n", " ") + ": nothing matches", eol: "\n", kind: lineComment, section: l.section})
 		}
 		for _, m := range matches {
-			if s.seen[m] {
-				continue
-			}
 			st, err := s.stageFile(m, depth+1)
 			if err != nil {
 				return fmt.Errorf("stage %s: %w", m, err)
