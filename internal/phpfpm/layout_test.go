@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 // TestLoadOrder: pools are found where php-fpm reads them, in its order:
@@ -48,6 +50,16 @@ func TestLoadOrder(t *testing.T) {
 	}
 	if e, _ := d.find("nested", "t"); !strings.Contains(e.why, "outside the directories") {
 		t.Errorf("a nested include outside the main config's include dirs: why = %q", e.why)
+	}
+
+	// Twice in one file: shown merged, as php-fpm reads it, not edited.
+	dup := write("b/b.conf", "[b]\npm = static\n\n[b]\npm = dynamic\n")
+	r := run(t, b, op("fpm.pool.show", "b"))
+	if r.status != "ok" || r.data.(ops.PoolShow).Pool.Directives["pm"] != "dynamic" || !strings.Contains(r.msg, dup+" line 1 and "+dup+" line 4") {
+		t.Errorf("show b: %s %s", r.status, r.msg)
+	}
+	if r := run(t, b, op("fpm.pool.edit", "b", "pm", "static")); r.status != ops.StatusInvalid || !strings.Contains(r.msg, "defined twice") {
+		t.Errorf("edit b: %s %s", r.status, r.msg)
 	}
 
 	// Included twice: php-fpm reads its pools twice.

@@ -71,10 +71,10 @@ func (b *Backend) show(_ context.Context, req ops.Request) (ops.Outcome, error) 
 	}
 	found := d.lookup(req.Op.Target)
 	e, err := d.find(req.Op.Target, b.cfg.Host)
-	if err != nil && len(found) < 2 {
+	if len(found) == 0 {
 		return ops.Outcome{}, err
 	}
-	if len(found) > 1 || len(e.lines) > 1 {
+	if twice(found) != "" {
 		// Defined twice: shown as php-fpm reads it, the later lines winning.
 		merged := map[string]string{}
 		for _, f := range found {
