@@ -119,7 +119,11 @@ func (p *PoolFile) Set(key, v string) error {
 	if at > 0 && p.conf.lines[at-1].eol == "" {
 		p.conf.lines[at-1].eol = "\n"
 	}
-	l := confLine{text: key + " = " + enc, eol: "\n", kind: lineDirective, section: p.name, key: key, value: v}
+	eol := "\n"
+	if at > 0 && p.conf.lines[at-1].eol == "\r\n" {
+		eol = "\r\n" // a file written on Windows stays so
+	}
+	l := confLine{text: key + " = " + enc, eol: eol, kind: lineDirective, section: p.name, key: key, value: v}
 	p.conf.lines = append(p.conf.lines[:at], append([]confLine{l}, p.conf.lines[at:]...)...)
 	return nil
 }
