@@ -28,6 +28,13 @@ func (b *Backend) list(_ context.Context, _ ops.Request) (ops.Outcome, error) {
 	for _, p := range d.problems {
 		msg += "\nNot read: " + p
 	}
+	told := map[string]bool{}
+	for _, p := range d.pools {
+		if places := twice(d.lookup(p.name)); places != "" && !told[p.name] {
+			told[p.name] = true
+			msg += fmt.Sprintf("\nDefined twice (php-fpm merges them; poolvisor does not edit it): %s in %s", p.name, places)
+		}
+	}
 	return ops.Outcome{Message: msg, Data: data}, nil
 }
 

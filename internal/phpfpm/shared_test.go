@@ -304,7 +304,9 @@ func TestRefusedPlaces(t *testing.T) {
 	q.check(t, h.f)
 	h.same(t, before)
 
-	// Show and status still work.
+	// List, show and status still work.
+	r = run(t, b, op("fpm.pool.list", ""))
+	wantStatus(t, "list", r, ops.StatusOK, "Defined twice (php-fpm merges them; poolvisor does not edit it): shop in "+h.shared+" line 2 and "+twice+" line 1")
 	r = run(t, b, op("fpm.pool.show", "shop"))
 	wantStatus(t, "show shop", r, ops.StatusOK, "defined twice")
 	if d := r.data.(ops.PoolShow).Pool.Directives; d["pm.max_requests"] != "500" || d["pm"] != "static" {
