@@ -30,7 +30,8 @@ type Files struct {
 // when that version does not hold name. The history then compares and
 // restores that part only, so that rolling one back never changes the
 // others in the same file, and a part brought back after a delete goes
-// into the file it was deleted from (Arg file with the Add handler).
+// into the file it was deleted from (Args file and file_version, the whole
+// version, with the Add handler).
 type Parter interface {
 	Part(name string, file []byte) ([]byte, bool)
 }
@@ -193,7 +194,10 @@ func (h rollbackHandler) Plan(ctx context.Context, req ops.Request) (*ops.Plan, 
 		inner.Name, h2 = f.Ops[1], f.Add
 		inner.Args = []ops.Arg{{Key: "content", Value: string(content)}}
 		if _, parted := f.Edit.(Parter); parted {
-			inner.Args = append(inner.Args, ops.Arg{Key: "file", Value: target.Path})
+			// The whole version lets the backend put the part back where
+			// it stood, when nothing else in the file changed since.
+			inner.Args = append(inner.Args, ops.Arg{Key: "file", Value: target.Path},
+				ops.Arg{Key: "file_version", Value: string(target.Content)})
 		}
 	default:
 		inner.Name, h2 = f.Ops[0], f.Edit

@@ -76,8 +76,17 @@ func TestRollbackOfSharedFile(t *testing.T) {
 		t.Errorf("rollback of a planned %+v, want an edit to a=1 alone", o)
 	}
 
+	// b's write is the state a's delete starts from: a's history keeps it.
 	step("a", "a=2\nb=2\n", "b=2\n")
-	if o := plan("a"); o.Name != "add" || o.Args[0].Value != "a=2\n" || o.Args[1] != (ops.Arg{Key: "file", Value: path}) {
+	list, err := s.List(ctx, "fpm.pool", "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 4 || string(list[2].Content) != "a=2\nb=2\n" || list[2].Operation != "supervisor.program.edit of b" {
+		t.Errorf("versions of a: %+v", list)
+	}
+	if o := plan("a"); o.Name != "add" || o.Args[0].Value != "a=2\n" || o.Args[1] != (ops.Arg{Key: "file", Value: path}) ||
+		o.Args[2] != (ops.Arg{Key: "file_version", Value: "a=2\nb=2\n"}) {
 		t.Errorf("rollback of deleted a planned %+v, want an add of a=2 into %s", o, path)
 	}
 }

@@ -36,7 +36,8 @@ func (w poolWrite) prepare(op ops.Operation, d *poolDir) (change, *candidate, er
 			if !whole {
 				return c, nil, ops.Invalidf("a pool is put into an existing file only with its whole section")
 			}
-			return w.into(c, d, filepath.Clean(into), content)
+			version, _ := op.Get("file_version")
+			return w.into(c, d, filepath.Clean(into), content, version)
 		}
 		c.path = filepath.Join(b.cfg.PoolDir, name+".conf")
 		if _, err := os.Stat(c.path); err == nil {
@@ -115,10 +116,11 @@ func (w poolWrite) section(pf *PoolFile, name, content string) (*PoolFile, error
 	return wholeFile(name, content)
 }
 
-// into puts pool name, given whole, into the file at path: at its end when
-// the file exists and php-fpm reads it, else as a new file where an include
-// of the main config reads it.
-func (w poolWrite) into(c change, d *poolDir, path, content string) (change, *candidate, error) {
+// into puts pool name, given whole, into the file at path: where it stood
+// in version (the whole file as it was) when the file is that version but
+// for the pool, else at its end, when the file exists and php-fpm reads
+// it; else as a new file where an include of the main config reads it.
+func (w poolWrite) into(c change, d *poolDir, path, content, version string) (change, *candidate, error) {
 	b, name := w.b, c.pool
 	next, err := w.section(nil, name, content)
 	if err != nil {
@@ -146,6 +148,15 @@ func (w poolWrite) into(c change, d *poolDir, path, content string) (change, *ca
 	}
 	if why != "" {
 		return c, nil, ops.Invalidf("pool %s is not written to %s: %s", name, path, why)
+	}
+	if v := []byte(version); version != "" {
+		// Nothing but the pool differs: the version is the file with the
+		// pool back in its place, byte for byte.
+		pv := &PoolFile{name: name, conf: mustParse(v)}
+		if sec := pv.section(); sec != nil && string(sec) == string(next.Bytes()) && string(pv.without()) == string(src.data) {
+			c.before, c.after = src.data, v
+			return c, pv.candidate(changed), nil
+		}
 	}
 	base := mustParse(src.data)
 	lines := append([]confLine(nil), base.lines...)

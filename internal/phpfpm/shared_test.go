@@ -125,8 +125,23 @@ func TestDeleteAndRollbackInSharedFile(t *testing.T) {
 	b := testBackend(t, h.f)
 	v := newVersions(t, b)
 
+	// Deleted and rolled back with nothing else changed in between: the
+	// file is as it was, byte for byte, the pool in its old place.
+	r := v.run(t, b, op("fpm.pool.delete", "shop"))
+	wantStatus(t, "delete shop", r, ops.StatusOK)
+	if got, want := h.read(t, h.shared), "; Shop and blog share this file (hand-written, 2019).\n"+h.blogTxt; got != want {
+		t.Errorf("after deleting shop:\n%q\nwant:\n%q", got, want)
+	}
+	h.waitGone(t, "shop")
+	r = v.run(t, b, op("fpm.pool.rollback", "shop"))
+	wantStatus(t, "rollback shop", r, ops.StatusOK)
+	if got := h.read(t, h.shared); got != h.sharedText {
+		t.Errorf("after rolling shop back:\n%q\nwant:\n%q", got, h.sharedText)
+	}
+	h.waitPools(t, "shop")
+
 	before := h.files(t)
-	r := v.run(t, b, op("fpm.pool.delete", "blog"))
+	r = v.run(t, b, op("fpm.pool.delete", "blog"))
 	wantStatus(t, "delete blog", r, ops.StatusOK)
 	before[h.shared] = h.shopTxt[:len(h.shopTxt)-1] // the blank line before blog's comment goes too
 	h.same(t, before)
