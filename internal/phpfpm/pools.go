@@ -21,7 +21,7 @@ func (b *Backend) list(_ context.Context, _ ops.Request) (ops.Outcome, error) {
 	for _, p := range d.pools {
 		data.Pools = append(data.Pools, p.summary())
 	}
-	msg := fmt.Sprintf("PHP-FPM pools on %s (PHP %s, %s):\n%s", b.cfg.Host, b.cfg.Version, b.cfg.PoolDir, poolTable(data.Pools))
+	msg := fmt.Sprintf("PHP-FPM pools on %s (PHP %s, %s):\n%s", b.cfg.Host, b.cfg.Version, b.cfg.PoolDir, b.poolTable(data.Pools))
 	if len(data.Pools) == 0 {
 		msg = fmt.Sprintf("No PHP-FPM pools on %s (%s is empty); /fpm pool create NAME adds one.", b.cfg.Host, b.cfg.PoolDir)
 	}
@@ -38,11 +38,16 @@ func (b *Backend) list(_ context.Context, _ ops.Request) (ops.Outcome, error) {
 	return ops.Outcome{Message: msg, Data: data}, nil
 }
 
-// poolTable lays out pools as aligned columns.
-func poolTable(pools []ops.Pool) string {
+// poolTable lays out pools as aligned columns: files of the pool dir by
+// their name, files elsewhere (php-fpm.conf, a sites directory) by path.
+func (b *Backend) poolTable(pools []ops.Pool) string {
 	rows := [][]string{{"NAME", "PM", "LISTEN", "FILE"}}
 	for _, p := range pools {
-		rows = append(rows, []string{p.Name, p.PM, p.Listen, filepath.Base(p.File)})
+		file := p.File
+		if filepath.Dir(file) == filepath.Clean(b.cfg.PoolDir) {
+			file = filepath.Base(file)
+		}
+		rows = append(rows, []string{p.Name, p.PM, p.Listen, file})
 	}
 	return table(rows)
 }
@@ -240,7 +245,7 @@ func (w poolWrite) outcome(c change) (ops.Outcome, error) {
 		for _, p := range d.pools {
 			list.Pools = append(list.Pools, p.summary())
 		}
-		return ops.Outcome{Message: head + "\n" + poolTable(list.Pools), Data: list}, nil
+		return ops.Outcome{Message: head + "\n" + b.poolTable(list.Pools), Data: list}, nil
 	}
 	e, err := d.find(c.pool, b.cfg.Host)
 	if err != nil {
