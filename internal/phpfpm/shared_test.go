@@ -268,10 +268,12 @@ func TestSharedFileConflictAndRestore(t *testing.T) {
 	q.check(t, h.f)
 	h.same(t, before)
 
-	r := run(t, b, op("fpm.pool.edit", "blog", "listen", "203.0.113.7:9000"))
-	wantStatus(t, "edit blog onto an address php-fpm cannot bind", r, ops.StatusFailed, "restored")
-	h.same(t, before)
-	h.waitPools(t, "shop", "blog", "status", "example.com")
+	for _, pool := range []string{"blog", "status"} {
+		r := run(t, b, op("fpm.pool.edit", pool, "listen", "203.0.113.7:9000"))
+		wantStatus(t, "edit "+pool+" onto an address php-fpm cannot bind", r, ops.StatusFailed, "restored")
+		h.same(t, before)
+		h.waitPools(t, "shop", "blog", "status", "example.com")
+	}
 }
 
 // TestRefusedPlaces: a pool defined twice, a file poolvisor cannot write
