@@ -24,6 +24,36 @@ type Files struct {
 	Ops    [3]string // the operation names of Edit, Add and Delete
 }
 
+// Parter is implemented by the Edit handler of a backend whose files may
+// hold several programs or pools. Part returns name's own part of a
+// version of its file (the whole file when name has it alone), and false
+// when that version does not hold name. The history then compares and
+// restores that part only, so that rolling one back never changes the
+// others in the same file, and a part brought back after a delete goes
+// into the file it was deleted from (Args file and file_version, the whole
+// version, with the Add handler).
+type Parter interface {
+	Part(name string, file []byte) ([]byte, bool)
+}
+
+// view returns how f's history sees a version of name's file: the part
+// that is name's own when f's files are shared, else the whole file.
+func (f Files) view(name string) func([]byte) []byte {
+	p, ok := f.Edit.(Parter)
+	if !ok {
+		return func(b []byte) []byte { return b }
+	}
+	return func(b []byte) []byte {
+		if b == nil {
+			return nil
+		}
+		if part, ok := p.Part(name, b); ok {
+			return part
+		}
+		return nil
+	}
+}
+
 // Handlers returns the history and rollback handlers for f.
 func (s *Store) Handlers(f Files) (history, rollback ops.Handler) {
 	return ops.ReadFunc(func(ctx context.Context, req ops.Request) (ops.Outcome, error) {
@@ -85,7 +115,9 @@ func (s *Store) history(ctx context.Context, f Files, req ops.Request) (ops.Outc
 	}
 	w.Flush()
 	data := map[string]any{"versions": list}
-	if d := drift(path, list[len(list)-1], now); d != "" {
+	view, latest := f.view(name), list[len(list)-1]
+	latest.Content = view(latest.Content)
+	if d := drift(path, latest, view(now)); d != "" {
 		b.WriteString(d)
 		data["drift"] = true
 	}
@@ -134,33 +166,42 @@ func (h rollbackHandler) Plan(ctx context.Context, req ops.Request) (*ops.Plan, 
 	if err != nil {
 		return nil, ops.Fail(err, "could not read %s", f.Path(name))
 	}
+	view := f.view(name)
+	now = view(now)
 	target := list[len(list)-1]
 	if v, ok := req.Op.Get("version"); ok {
 		n, _ := strconv.Atoi(v)
 		if target, err = h.s.Get(ctx, f.Kind, name, n); err != nil {
 			return nil, ops.Invalidf("%s has no version %s", name, v)
 		}
-	} else if same(target.Content, now) {
+	} else if same(view(target.Content), now) {
 		// Undo the last change: back to the version before it.
 		if len(list) < 2 {
 			return nil, ops.Invalidf("%s has only one version; give VERSION to restore", name)
 		}
 		target = list[len(list)-2]
 	}
-	if same(target.Content, now) {
+	content := view(target.Content)
+	if same(content, now) {
 		return nil, ops.Invalidf("%s already is version %d", name, target.N)
 	}
 	inner := ops.Operation{Target: name}
 	var h2 ops.Handler
 	switch {
-	case target.Deleted:
+	case content == nil:
 		inner.Name, h2 = f.Ops[2], f.Delete
 	case now == nil:
 		inner.Name, h2 = f.Ops[1], f.Add
-		inner.Args = []ops.Arg{{Key: "content", Value: string(target.Content)}}
+		inner.Args = []ops.Arg{{Key: "content", Value: string(content)}}
+		if _, parted := f.Edit.(Parter); parted {
+			// The whole version lets the backend put the part back where
+			// it stood, when nothing else in the file changed since.
+			inner.Args = append(inner.Args, ops.Arg{Key: "file", Value: target.Path},
+				ops.Arg{Key: "file_version", Value: string(target.Content)})
+		}
 	default:
 		inner.Name, h2 = f.Ops[0], f.Edit
-		inner.Args = []ops.Arg{{Key: "content", Value: string(target.Content)}}
+		inner.Args = []ops.Arg{{Key: "content", Value: string(content)}}
 	}
 	plan, err := h2.Plan(ctx, ops.Request{Actor: req.Actor, Op: inner})
 	if err != nil {

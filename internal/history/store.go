@@ -98,6 +98,22 @@ func (s *Store) Record(ctx context.Context, c ops.FileChange, meta ops.VersionMe
 			Time: now.Add(-time.Nanosecond), Actor: Outside, Operation: "edit by hand"}); err != nil {
 			return err
 		}
+	} else if found && last.Name != c.Name && c.Before != nil {
+		// A file shared by several programs or pools, last written for
+		// another one: keep the state this one is changed from under its
+		// own name too, so that its history can go back to it.
+		mine, err := query(ctx, tx, `WHERE path = ? AND kind = ? AND name = ? ORDER BY n DESC LIMIT 1`, c.Path, c.Kind, c.Name)
+		if err != nil {
+			return err
+		}
+		if len(mine) == 0 || !same(mine[0].Content, c.Before) {
+			n++
+			if err := insert(ctx, tx, Version{N: n, Kind: c.Kind, Name: c.Name, Path: c.Path, Content: c.Before,
+				Time: now.Add(-time.Nanosecond), Actor: last.Actor, Operation: last.Operation + " of " + last.Name,
+				ApprovalID: last.ApprovalID, Approver: last.Approver}); err != nil {
+				return err
+			}
+		}
 	}
 	n++
 	if err := insert(ctx, tx, Version{N: n, Kind: c.Kind, Name: c.Name, Path: c.Path, Content: c.After, Time: now,

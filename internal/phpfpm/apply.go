@@ -15,7 +15,9 @@ import (
 	"github.com/poolvisor/poolvisor/internal/testhook"
 )
 
-// change is one write to the pool dir: a pool file before and after.
+// change is one write of a file that defines pools, wherever it is (the
+// pool dir, a directory the main config includes, the main config itself):
+// the whole file before and after.
 type change struct {
 	pool   string
 	path   string
@@ -23,9 +25,11 @@ type change struct {
 	after  []byte // nil: the file is removed
 }
 
-// lock serializes writes to the pool dir and service actions, between the
-// goroutines of this process and with other poolvisor processes on the
-// host (exec and console next to serve), by a flock on the pool dir.
+// lock serializes writes to php-fpm's config files (any of them, the main
+// config included) and service actions, between the goroutines of this
+// process and with other poolvisor processes on the host (exec and console
+// next to serve), by a flock on the pool dir; applyChange checks the
+// written file's digest under it.
 func (b *Backend) lock(ctx context.Context) (func(), error) {
 	b.mu.Lock()
 	d, err := os.Open(b.cfg.PoolDir)

@@ -11,47 +11,30 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/poolvisor/poolvisor/internal/atomicfile"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/testhook"
 )
 
 // phpCheck is validation stage 2: php-fpm's own test (php-fpm -t) of the
-// main config and the pool dir as they would be with file set to content
-// (nil: removed; file "": the configuration as it is). The live files are copied to a staging directory first,
-// so nothing next to them is touched, whatever the answer.
+// configuration as it would be with file set to content (nil: removed;
+// file "": the configuration as it is). The main config and every file it
+// includes, wherever they are, are copied to a staging directory first, so
+// nothing next to them is touched, whatever the answer; file may be any of
+// them, the main config included.
 func (b *Backend) phpCheck(ctx context.Context, file string, content []byte) error {
-	main, err := readMainConfig(b.cfg.MainConfig)
-	if err != nil {
-		return ops.Fail(err, "cannot read php-fpm's main config %s", b.cfg.MainConfig)
-	}
 	stage, err := os.MkdirTemp(b.cfg.StagingDir, "poolvisor-fpm-check-")
 	if err != nil {
 		return ops.Fail(err, "cannot create a staging directory for php-fpm's test")
 	}
 	defer os.RemoveAll(stage)
-	pools := filepath.Join(stage, "pool.d")
-	if err := copyPoolDir(b.cfg.PoolDir, pools); err != nil {
-		return ops.Fail(err, "cannot stage the pool dir %s for php-fpm's test", b.cfg.PoolDir)
-	}
+	overlay := map[string][]byte{}
 	if file != "" {
-		target := filepath.Join(pools, filepath.Base(file))
-		if content == nil {
-			err = os.Remove(target)
-		} else {
-			err = os.WriteFile(target, content, 0o600)
-		}
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return ops.Fail(err, "cannot stage the pool file for php-fpm's test")
-		}
+		overlay[file] = content
 	}
-	data, err := main.staged(b.cfg.PoolDir, pools, filepath.Join(stage, "php-fpm.log"))
+	st := newStager(stage, overlay)
+	stagedMain, err := st.stageMain(b.cfg.MainConfig, filepath.Join(stage, "php-fpm.log"))
 	if err != nil {
-		return ops.Invalidf("%v", err)
-	}
-	stagedMain := filepath.Join(stage, "php-fpm.conf")
-	if err := os.WriteFile(stagedMain, data, 0o600); err != nil {
-		return ops.Fail(err, "cannot stage the main config for php-fpm's test")
+		return ops.Fail(err, "cannot stage php-fpm's configuration for its test")
 	}
 
 	testhook.Pause("in-check")
@@ -74,38 +57,13 @@ func (b *Backend) phpCheck(ctx context.Context, file string, content []byte) err
 	if !errors.As(err, &exit) {
 		return ops.Fail(err, "could not run php-fpm's own test (%s -t)", b.cfg.Binary)
 	}
-	r := strings.NewReplacer(pools, b.cfg.PoolDir, stagedMain, b.cfg.MainConfig)
+	r := strings.NewReplacer(st.back...)
 	what := "the result, so nothing was changed"
 	if file == "" {
 		what = "the configuration on disk"
 	}
 	return ops.Invalidf("php-fpm's own test (%s -t) refused %s:\n%s",
 		filepath.Base(b.cfg.Binary), what, indent(r.Replace(testErrors(out)), "  "))
-}
-
-// copyPoolDir copies the regular files of dir (not poolvisor's temporary
-// files) into a new directory to.
-func copyPoolDir(dir, to string) error {
-	if err := os.Mkdir(to, 0o755); err != nil {
-		return err
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if !e.Type().IsRegular() || strings.HasSuffix(e.Name(), atomicfile.TempSuffix) {
-			continue
-		}
-		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(to, e.Name()), data, 0o600); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 var (

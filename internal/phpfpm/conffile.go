@@ -183,3 +183,41 @@ func (f *confFile) rawValue(section, key string) (string, bool) {
 	}
 	return "", false
 }
+
+// parseConfLoose reads data for show and status even where parseConf
+// stops: a line it cannot read is kept as a comment, and a header it cannot
+// read as a section still opens one when it has a name, so the pools after
+// it are found. err is the first line parseConf would stop at.
+func parseConfLoose(data []byte) (f *confFile, err error) {
+	f = &confFile{}
+	section := ""
+	rest := string(data)
+	for n := 1; rest != ""; n++ {
+		text, eol := rest, ""
+		if i := strings.IndexByte(rest, '\n'); i >= 0 {
+			text, eol, rest = rest[:i], "\n", rest[i+1:]
+		} else {
+			rest = ""
+		}
+		if strings.HasSuffix(text, "\r") {
+			text, eol = text[:len(text)-1], "\r"+eol
+		}
+		l, lerr := parseLine(text, section)
+		if lerr != nil {
+			if err == nil {
+				err = fmt.Errorf("line %d: %w", n, lerr)
+			}
+			l = confLine{text: text, kind: lineComment, section: section}
+			t := strings.TrimSpace(text)
+			if end := strings.IndexByte(t, ']'); strings.HasPrefix(t, "[") && end > 1 {
+				l.kind, l.section = lineSection, strings.Trim(t[1:end], " \t\"'")
+			}
+		}
+		if l.kind == lineSection {
+			section = l.section
+		}
+		l.eol = eol
+		f.lines = append(f.lines, l)
+	}
+	return f, err
+}

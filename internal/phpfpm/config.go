@@ -44,6 +44,8 @@ type Config struct {
 	// the next start if the process dies. Empty: the system's temporary
 	// directory (tests and library use).
 	StagingDir string
+	// EditMainConfig lets poolvisor edit pools defined in MainConfig itself; false: shown, edits refused.
+	EditMainConfig bool
 }
 
 // ServiceConfig says how php-fpm is reloaded, restarted and asked for its

@@ -7,18 +7,22 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
-// poolEntry is one pool found in the pool dir.
+// poolEntry is one pool found in a file php-fpm reads.
 type poolEntry struct {
 	name       string
 	file       string
+	lines      []int // its header lines in file, from 1
 	directives map[string]string
-	alone      bool // the file holds this pool only, so poolvisor may edit it
+	alone      bool   // the file holds this pool only
+	main       bool   // the file is php-fpm's main config
+	why        string // why poolvisor does not write the file; "" when it may
+	src        *confSource
 }
 
 func (e poolEntry) summary() ops.Pool {
@@ -26,56 +30,97 @@ func (e poolEntry) summary() ops.Pool {
 	return ops.Pool{Name: e.name, PM: e.directives["pm"], Listen: listen, File: e.file}
 }
 
-// poolDir is the pool dir as read at one moment.
+// where names the entry's place for messages: "FILE line N".
+func (e poolEntry) where() string {
+	parts := make([]string, len(e.lines))
+	for i, n := range e.lines {
+		parts[i] = fmt.Sprintf("%s line %d", e.file, n)
+	}
+	return strings.Join(parts, " and ")
+}
+
+// poolDir is every pool php-fpm reads, as read at one moment: from the main
+// config and every file it includes, in php-fpm's order.
 type poolDir struct {
 	pools    []poolEntry
+	files    []*confSource
+	includes []string // the main config's include globs, absolute
 	problems []string // files that could not be read, for the answer
 }
 
-// scanPools reads every *.conf file of the pool dir.
+// scanPools reads the main config and every file it includes.
 func (b *Backend) scanPools() (*poolDir, error) {
-	files, err := filepath.Glob(filepath.Join(b.cfg.PoolDir, "*.conf"))
+	l, err := loadFiles(b.cfg.MainConfig, nil)
 	if err != nil {
-		return nil, fmt.Errorf("list pool dir: %w", err)
+		return nil, ops.Fail(err, "cannot read php-fpm's main config %s", b.cfg.MainConfig)
 	}
-	if _, err := os.Stat(b.cfg.PoolDir); err != nil {
-		return nil, ops.Fail(err, "cannot read the pool dir %s", b.cfg.PoolDir)
+	d := &poolDir{files: l.files, problems: l.problems}
+	for _, line := range l.files[0].conf.lines {
+		if line.kind == lineDirective && line.key == "include" {
+			d.includes = append(d.includes, resolve(line.value, installPrefix))
+		}
 	}
-	slices.Sort(files)
-	d := &poolDir{}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			d.problems = append(d.problems, fmt.Sprintf("%s cannot be read: %v", f, err))
+	why := map[*confSource]string{}
+	for _, f := range l.files {
+		why[f] = b.writable(f.path, d.includes)
+		if f.bad != "" {
+			why[f] = "poolvisor cannot write it back exactly: " + f.bad
+		}
+		if l.twice[f.path] {
+			why[f] = "php-fpm includes it more than once, so its pools are defined twice"
+		}
+	}
+	type key struct {
+		f    *confSource
+		name string
+	}
+	at := map[key]int{}
+	for _, h := range l.headers {
+		f, name := h.file, h.file.conf.lines[h.line].section
+		if strings.EqualFold(name, "global") {
 			continue
 		}
-		conf, err := parseConf(data)
-		if err != nil {
-			d.problems = append(d.problems, fmt.Sprintf("%s: %v", f, err))
+		if j, ok := at[key{f, name}]; ok {
+			d.pools[j].lines = append(d.pools[j].lines, h.line+1)
 			continue
 		}
-		secs := conf.sections()
-		for _, s := range secs {
-			if s == "global" {
-				continue
-			}
-			d.pools = append(d.pools, poolEntry{name: s, file: f, directives: conf.directives(s), alone: len(secs) == 1})
-		}
+		at[key{f, name}] = len(d.pools)
+		d.pools = append(d.pools, poolEntry{name: name, file: f.path, lines: []int{h.line + 1},
+			directives: f.conf.directives(name), alone: f.conf.alone(name), main: f.main, why: why[f], src: f})
 	}
 	return d, nil
 }
 
-// find returns the pool called name, or an invalid error naming the pools
-// that exist.
-func (d *poolDir) find(name, host string) (poolEntry, error) {
+// lookup returns every place pool name is defined.
+func (d *poolDir) lookup(name string) []poolEntry {
 	var found []poolEntry
 	for _, p := range d.pools {
 		if p.name == name {
 			found = append(found, p)
 		}
 	}
-	switch len(found) {
-	case 0:
+	return found
+}
+
+// twice says where a pool defined more than once is defined, or "".
+func twice(found []poolEntry) string {
+	n := 0
+	places := make([]string, len(found))
+	for i, e := range found {
+		n += len(e.lines)
+		places[i] = e.where()
+	}
+	if n < 2 {
+		return ""
+	}
+	return strings.Join(places, " and ")
+}
+
+// find returns the pool called name, or an invalid error naming the pools
+// that exist, or the places of a pool defined twice.
+func (d *poolDir) find(name, host string) (poolEntry, error) {
+	found := d.lookup(name)
+	if len(found) == 0 {
 		names := make([]string, len(d.pools))
 		for i, p := range d.pools {
 			names[i] = p.name
@@ -84,30 +129,66 @@ func (d *poolDir) find(name, host string) (poolEntry, error) {
 			return poolEntry{}, ops.Invalidf("no pool named %s on %s (there are no pools)", name, host)
 		}
 		return poolEntry{}, ops.Invalidf("no pool named %s on %s; the pools are: %s", name, host, joinNames(names))
-	case 1:
-		return found[0], nil
 	}
-	return poolEntry{}, ops.Invalidf("pool %s is defined in both %s and %s; fix that by hand first", name, found[0].file, found[1].file)
+	if places := twice(found); places != "" {
+		return found[0], ops.Invalidf("pool %s is defined twice, in %s: php-fpm merges the two, so poolvisor does not change it; remove one by hand first", name, places)
+	}
+	return found[0], nil
 }
 
-// editable returns the pool's file for an edit or delete.
+// editable returns the pool's file for an edit or delete: the pool's own
+// section of it is what the edit may change.
 func (d *poolDir) editable(name, host string) (poolEntry, *PoolFile, []byte, error) {
 	e, err := d.find(name, host)
 	if err != nil {
 		return e, nil, nil, err
 	}
-	if !e.alone {
-		return e, nil, nil, ops.Invalidf("pool %s shares the file %s with other pools; poolvisor edits only files that hold one pool", name, e.file)
+	if e.why != "" {
+		return e, nil, nil, ops.Invalidf("pool %s is defined in %s, which poolvisor does not edit: %s", name, e.file, e.why)
 	}
-	data, err := os.ReadFile(e.file)
+	data := e.src.data
+	if e.alone {
+		pf, err := ParsePoolFile(name, data)
+		return e, pf, data, err
+	}
+	conf, err := parseConf(data)
+	if err != nil { // e.why says so already
+		return e, nil, nil, ops.Invalidf("the file of pool %s cannot be read: %v", name, err)
+	}
+	return e, &PoolFile{name: name, conf: conf}, data, nil
+}
+
+// source returns the file at path if php-fpm reads it, else nil.
+func (d *poolDir) source(path string) *confSource {
+	for _, f := range d.files {
+		if f.path == path {
+			return f
+		}
+	}
+	return nil
+}
+
+// Uneditable returns one line per file or pool that poolvisor reads but
+// will not edit, "PATH: why", sorted; check-config shows them.
+func (b *Backend) Uneditable() []string {
+	d, err := b.scanPools()
 	if err != nil {
-		return e, nil, nil, ops.Fail(err, "cannot read the file of pool %s", name)
+		_, msg := ops.UserError(err)
+		return []string{b.cfg.MainConfig + ": " + msg}
 	}
-	pf, err := ParsePoolFile(name, data)
-	if err != nil {
-		return e, nil, nil, err
+	out := append([]string(nil), d.problems...)
+	done := map[string]bool{}
+	for _, e := range d.pools {
+		if places := twice(d.lookup(e.name)); places != "" {
+			out = append(out, fmt.Sprintf("%s: pool %s is defined twice (%s)", e.file, e.name, places))
+		}
+		if e.why != "" && !done[e.file] {
+			done[e.file] = true
+			out = append(out, e.file+": "+e.why)
+		}
 	}
-	return e, pf, data, nil
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // digest is the fingerprint of a file's bytes; nil (no file) has its own.

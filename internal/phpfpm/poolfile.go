@@ -55,6 +55,15 @@ func ParsePoolFile(name string, data []byte) (*PoolFile, error) {
 	return &PoolFile{name: name, conf: conf}, nil
 }
 
+// section returns the pool's own lines (see confFile.span) as text.
+func (p *PoolFile) section() []byte {
+	from, to, ok := p.conf.span(p.name)
+	if !ok {
+		return nil
+	}
+	return (&confFile{lines: p.conf.lines[from:to]}).bytes()
+}
+
 // Name returns the pool's name.
 func (p *PoolFile) Name() string { return p.name }
 
@@ -100,14 +109,21 @@ func (p *PoolFile) Set(key, v string) error {
 		p.conf.lines[last].text, p.conf.lines[last].value = text, v
 		return nil
 	}
-	at := len(p.conf.lines)
+	_, at, ok := p.conf.span(p.name)
+	if !ok {
+		return ops.Invalidf("pool %s is not defined exactly once in its file", p.name)
+	}
 	for at > 0 && p.conf.lines[at-1].kind == lineBlank {
 		at-- // keep trailing blank lines at the end
 	}
 	if at > 0 && p.conf.lines[at-1].eol == "" {
 		p.conf.lines[at-1].eol = "\n"
 	}
-	l := confLine{text: key + " = " + enc, eol: "\n", kind: lineDirective, section: p.name, key: key, value: v}
+	eol := "\n"
+	if at > 0 && p.conf.lines[at-1].eol == "\r\n" {
+		eol = "\r\n" // a file written on Windows stays so
+	}
+	l := confLine{text: key + " = " + enc, eol: eol, kind: lineDirective, section: p.name, key: key, value: v}
 	p.conf.lines = append(p.conf.lines[:at], append([]confLine{l}, p.conf.lines[at:]...)...)
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"maps"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -75,6 +77,48 @@ func FuzzParseConf(f *testing.F) {
 		}
 		if string(c.bytes()) != data {
 			t.Fatalf("bytes() changed an untouched file")
+		}
+	})
+}
+
+// fuzzShared is a hand-written file with [global] and two pools.
+const fuzzShared = "; shared\n[global]\npid = /run/x.pid\n\n[fz] ; first\nuser = www-data ; who\n  pm=dynamic\n\n" +
+	"; the other one\n[other]\npm = static\nphp_value[x] = 'a;b'"
+
+// FuzzSharedSet: Set on a pool that shares its file either refuses, leaving
+// the file as it was, or changes nothing outside the pool's own lines, and
+// the other sections read back as they were.
+func FuzzSharedSet(f *testing.F) {
+	for _, s := range [][2]string{{"pm", "static"}, {"user", "nobody\n[other]"}, {"[global]", "x"}, {"listen", "/tmp/a;b"}, {"new.key", "1"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, key, value string) {
+		conf, err := parseConf([]byte(fuzzShared))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pf := &PoolFile{name: "fz", conf: conf}
+		from, to, _ := conf.span("fz")
+		head := string((&confFile{lines: conf.lines[:from]}).bytes())
+		tail := string((&confFile{lines: conf.lines[to:]}).bytes())
+		global, other := conf.directives("global"), conf.directives("other")
+		if err := pf.Set(key, value); err != nil {
+			if string(pf.Bytes()) != fuzzShared {
+				t.Fatalf("Set(%q, %q) failed but changed the file", key, value)
+			}
+			return
+		}
+		got := string(pf.Bytes())
+		if !strings.HasPrefix(got, head) || !strings.HasSuffix(got, tail) {
+			t.Fatalf("Set(%q, %q) changed lines outside the pool's own:\n%s", key, value, got)
+		}
+		again, err := parseConf(pf.Bytes())
+		if err != nil {
+			t.Fatalf("Set(%q, %q) wrote a file that does not read back: %v", key, value, err)
+		}
+		if !maps.Equal(again.directives("global"), global) || !maps.Equal(again.directives("other"), other) ||
+			again.directives("fz")[key] != value || !slices.Equal(again.sections(), []string{"global", "fz", "other"}) {
+			t.Fatalf("Set(%q, %q) changed what php-fpm reads elsewhere:\n%s", key, value, got)
 		}
 	})
 }

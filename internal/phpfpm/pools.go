@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,21 +21,33 @@ func (b *Backend) list(_ context.Context, _ ops.Request) (ops.Outcome, error) {
 	for _, p := range d.pools {
 		data.Pools = append(data.Pools, p.summary())
 	}
-	msg := fmt.Sprintf("PHP-FPM pools on %s (PHP %s, %s):\n%s", b.cfg.Host, b.cfg.Version, b.cfg.PoolDir, poolTable(data.Pools))
+	msg := fmt.Sprintf("PHP-FPM pools on %s (PHP %s, %s):\n%s", b.cfg.Host, b.cfg.Version, b.cfg.PoolDir, b.poolTable(data.Pools))
 	if len(data.Pools) == 0 {
 		msg = fmt.Sprintf("No PHP-FPM pools on %s (%s is empty); /fpm pool create NAME adds one.", b.cfg.Host, b.cfg.PoolDir)
 	}
 	for _, p := range d.problems {
 		msg += "\nNot read: " + p
 	}
+	told := map[string]bool{}
+	for _, p := range d.pools {
+		if places := twice(d.lookup(p.name)); places != "" && !told[p.name] {
+			told[p.name] = true
+			msg += fmt.Sprintf("\nDefined twice (php-fpm merges them; poolvisor does not edit it): %s in %s", p.name, places)
+		}
+	}
 	return ops.Outcome{Message: msg, Data: data}, nil
 }
 
-// poolTable lays out pools as aligned columns.
-func poolTable(pools []ops.Pool) string {
+// poolTable lays out pools as aligned columns: files of the pool dir by
+// their name, files elsewhere (php-fpm.conf, a sites directory) by path.
+func (b *Backend) poolTable(pools []ops.Pool) string {
 	rows := [][]string{{"NAME", "PM", "LISTEN", "FILE"}}
 	for _, p := range pools {
-		rows = append(rows, []string{p.Name, p.PM, p.Listen, filepath.Base(p.File)})
+		file := p.File
+		if filepath.Dir(file) == filepath.Clean(b.cfg.PoolDir) {
+			file = filepath.Base(file)
+		}
+		rows = append(rows, []string{p.Name, p.PM, p.Listen, file})
 	}
 	return table(rows)
 }
@@ -70,15 +81,33 @@ func (b *Backend) show(_ context.Context, req ops.Request) (ops.Outcome, error) 
 	if err != nil {
 		return ops.Outcome{}, err
 	}
+	found := d.lookup(req.Op.Target)
 	e, err := d.find(req.Op.Target, b.cfg.Host)
-	if err != nil {
+	if len(found) == 0 {
 		return ops.Outcome{}, err
 	}
-	data := showData(e)
-	if raw, err := os.ReadFile(e.file); err == nil {
-		data.Pool.Content = secret.File(string(raw)) // for a raw edit from a chat form, which restores the secrets
+	if twice(found) != "" {
+		// Defined twice: shown as php-fpm reads it, the later lines winning.
+		merged := map[string]string{}
+		for _, f := range found {
+			maps.Copy(merged, f.directives)
+		}
+		e.directives = merged
+		_, msg := ops.UserError(err)
+		return ops.Outcome{Message: showText(b.cfg.Host, e) + "\n" + msg, Data: showData(e)}, nil
 	}
-	return ops.Outcome{Message: showText(b.cfg.Host, e), Data: data}, nil
+	data := showData(e)
+	// For a raw edit from a chat form, which restores the secrets: the
+	// pool's own lines, the whole file when it holds the pool alone.
+	if e.src.bad == "" {
+		pf := &PoolFile{name: e.name, conf: e.src.conf}
+		data.Pool.Content = secret.File(string(pf.section()))
+	}
+	msg := showText(b.cfg.Host, e)
+	if e.why != "" {
+		msg += "\npoolvisor does not edit it: " + e.why
+	}
+	return ops.Outcome{Message: msg, Data: data}, nil
 }
 
 // showData is the pool as answers show it, secrets masked: a viewer may
@@ -157,6 +186,10 @@ func (w poolWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 		what += " (new file)"
 	case c.after == nil:
 		what = "remove " + c.path
+	case !mustParse(c.before).alone(name) && w.kind == writeDelete:
+		what = fmt.Sprintf("remove pool %s's own lines from %s; the rest of the file stays as it is", name, c.path)
+	case !mustParse(c.before).alone(name):
+		what = fmt.Sprintf("change pool %s's own lines of %s; the rest of the file stays as it is", name, c.path)
 	}
 	// The pipeline shows the diff of Changes after the summary.
 	summary := fmt.Sprintf("%s pool %s on %s:\n  %s\n  then %s, and check that every pool accepts connections\n  php-fpm's own test of the result passed",
@@ -173,88 +206,13 @@ func (w poolWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 	}}, nil
 }
 
-// prepare computes the file a request writes and the pool it describes.
-// The file comes from flags, or whole from Arg content (a raw edit from a
-// chat form, or a rollback).
-func (w poolWrite) prepare(op ops.Operation, d *poolDir) (change, *candidate, error) {
-	b, name := w.b, op.Target
-	settings, err := requested(op)
-	if err != nil {
-		return change{}, nil, err
-	}
-	content, whole := op.Get("content")
-	if whole && len(settings) > 0 {
-		return change{}, nil, ops.Invalidf("give either the whole file or pool flags, not both")
-	}
-	var pf *PoolFile
-	c := change{pool: name}
-	switch w.kind {
-	case writeCreate:
-		if e, err := d.find(name, b.cfg.Host); err == nil {
-			return c, nil, ops.Invalidf("pool %s already exists on %s (%s); change it with /fpm pool edit %s", name, b.cfg.Host, e.file, name)
-		}
-		c.path = filepath.Join(b.cfg.PoolDir, name+".conf")
-		if _, err := os.Stat(c.path); err == nil {
-			return c, nil, ops.Invalidf("%s exists already and does not hold pool %s; move it away first", c.path, name)
-		}
-		if err := b.checkIncluded(c.path); err != nil {
-			return c, nil, err
-		}
-		pf = NewPoolFile(name)
-		settings = append(b.createDefaults(name, settings), settings...)
-	case writeEdit:
-		if len(settings) == 0 && !whole {
-			return c, nil, ops.Invalidf("nothing to change: give pool flags, like /fpm pool edit %s --max-children 10", name)
-		}
-		var e poolEntry
-		if e, pf, c.before, err = d.editable(name, b.cfg.Host); err != nil {
-			return c, nil, err
-		}
-		c.path = e.file
-	case writeDelete:
-		e, _, before, err := d.editable(name, b.cfg.Host)
-		if err != nil {
-			return c, nil, err
-		}
-		c.path, c.before = e.file, before
-		return c, nil, nil
-	}
-	var changed map[string]bool
-	if whole {
-		// A raw edit's form showed the file with its secrets masked; the
-		// lines kept as shown keep their values.
-		if content, err = secret.Unmask(content, string(c.before)); err != nil {
-			return c, nil, ops.Invalidf("%v", err)
-		}
-		next, err := wholeFile(name, content)
-		if err != nil {
-			return c, nil, err
-		}
-		// A new pool's file starts empty, so all of its directives count.
-		if changed, err = changedKeys(pf.Directives(), next.Directives()); err != nil {
-			return c, nil, err
-		}
-		pf = next
-	} else {
-		changed = map[string]bool{}
-		for _, s := range settings {
-			if err := pf.Set(s.key, s.value); err != nil {
-				return c, nil, err
-			}
-			changed[s.key] = true
-		}
-	}
-	c.after = pf.Bytes()
-	raw := func(key string) (string, bool) { return pf.conf.rawValue(name, key) }
-	return c, &candidate{name: name, directives: pf.Directives(), changed: changed, raw: raw}, nil
-}
-
-// PoolPath returns the live file of pool name: the file that holds it, or
-// where create would write it. The history of pool files uses it.
+// PoolPath returns the live file of pool name: the file that holds it
+// (shared with other pools or not, the main config included), or where
+// create would write it. The history of pool files uses it.
 func (b *Backend) PoolPath(name string) string {
 	if d, err := b.scanPools(); err == nil {
-		if e, err := d.find(name, b.cfg.Host); err == nil {
-			return e.file
+		if found := d.lookup(name); len(found) > 0 {
+			return found[0].file
 		}
 	}
 	return filepath.Join(b.cfg.PoolDir, name+".conf")
@@ -287,7 +245,7 @@ func (w poolWrite) outcome(c change) (ops.Outcome, error) {
 		for _, p := range d.pools {
 			list.Pools = append(list.Pools, p.summary())
 		}
-		return ops.Outcome{Message: head + "\n" + poolTable(list.Pools), Data: list}, nil
+		return ops.Outcome{Message: head + "\n" + b.poolTable(list.Pools), Data: list}, nil
 	}
 	e, err := d.find(c.pool, b.cfg.Host)
 	if err != nil {

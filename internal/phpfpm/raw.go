@@ -12,8 +12,10 @@ const maxRawFile = 64 << 10
 
 // wholeFile reads a pool file given whole, with Arg content: a raw edit
 // from a chat form, or a rollback to an earlier version. It may hold
-// comments and any directives of [name], but no other section. Its bytes
-// are written as given, so a rollback restores a version byte for byte.
+// comments and any directives of [name], but no other section ([global]
+// included) and no include. When the pool has a file of its own, its bytes
+// are the file, written as given, so a rollback restores a version byte
+// for byte; when it shares its file, they replace the pool's own lines.
 func wholeFile(name, content string) (*PoolFile, error) {
 	if len(content) > maxRawFile {
 		return nil, ops.Invalidf("the file is %d bytes; the limit is %d", len(content), maxRawFile)
@@ -24,6 +26,11 @@ func wholeFile(name, content string) (*PoolFile, error) {
 	pf, err := ParsePoolFile(name, []byte(content))
 	if err != nil {
 		return nil, err
+	}
+	for _, l := range pf.conf.lines {
+		if l.kind == lineDirective && l.key == "include" {
+			return nil, ops.Invalidf("pool %s: include is not a pool directive; a pool's section may not include other files", name)
+		}
 	}
 	return pf, nil
 }
