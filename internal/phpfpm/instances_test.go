@@ -43,7 +43,7 @@ func runOp(t *testing.T, h ops.Handler, op ops.Operation) (ops.Outcome, error) {
 	return plan.Apply(context.Background())
 }
 
-func wantStatus(t *testing.T, err error, status ops.Status, text string) {
+func wantErrStatus(t *testing.T, err error, status ops.Status, text string) {
 	t.Helper()
 	var e *ops.Error
 	if !errors.As(err, &e) || e.Status != status || !strings.Contains(e.Msg, text) {
@@ -81,7 +81,7 @@ func TestInstancesRoute(t *testing.T) {
 	}
 
 	_, err = runOp(t, h["fpm.pool.list"], ops.Operation{Name: "fpm.pool.list", Args: php("8.2")})
-	wantStatus(t, err, ops.StatusInvalid, `no PHP-FPM "8.2" on web-01; --php takes 7.4, 8.3`)
+	wantErrStatus(t, err, ops.StatusInvalid, `no PHP-FPM "8.2" on web-01; --php takes 7.4, 8.3`)
 
 	out, err = runOp(t, h["fpm.pool.edit"], ops.Operation{Name: "fpm.pool.edit", Target: "www", Args: php("7.4")})
 	if err != nil || !reflect.DeepEqual(wrote, []string{"7.4:www"}) || out.Changes[0].Kind != "fpm.pool@7.4" {
@@ -93,7 +93,7 @@ func TestInstancesRoute(t *testing.T) {
 	}
 
 	_, err = runOp(t, two("")["fpm.pool.edit"], ops.Operation{Name: "fpm.pool.edit", Target: "www"})
-	wantStatus(t, err, ops.StatusInvalid, "several PHP-FPM run on web-01 (7.4, 8.3): say which with --php NAME")
+	wantErrStatus(t, err, ops.StatusInvalid, "several PHP-FPM run on web-01 (7.4, 8.3): say which with --php NAME")
 }
 
 func TestOneInstanceIsAsBefore(t *testing.T) {
@@ -109,7 +109,7 @@ func TestOneInstanceIsAsBefore(t *testing.T) {
 		t.Errorf("edit --php 8.2: %+v %v", out, err)
 	}
 	_, err = runOp(t, h["fpm.pool.edit"], ops.Operation{Name: "fpm.pool.edit", Target: "www", Args: []ops.Arg{{Key: "php", Value: "7.4"}}})
-	wantStatus(t, err, ops.StatusInvalid, `no PHP-FPM "7.4"`)
+	wantErrStatus(t, err, ops.StatusInvalid, `no PHP-FPM "7.4"`)
 }
 
 func TestInstancesHealthNamesEach(t *testing.T) {
