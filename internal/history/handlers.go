@@ -22,6 +22,20 @@ type Files struct {
 	Add    ops.Handler              // takes Args content=<whole file>
 	Delete ops.Handler
 	Ops    [3]string // the operation names of Edit, Add and Delete
+	// Section, when set, returns the part of a file that is name's own,
+	// nil when the file does not hold name: for files that hold several
+	// programs, where a rollback compares and restores that part alone
+	// (passing it as content=, with rollback_path=<the version's file>),
+	// so that it never changes what the others hold. Nil: the whole file.
+	Section func(name string, content []byte) []byte
+}
+
+// part returns what of content is name's.
+func (f Files) part(name string, content []byte) []byte {
+	if f.Section == nil || content == nil {
+		return content
+	}
+	return f.Section(name, content)
 }
 
 // Handlers returns the history and rollback handlers for f.
@@ -40,8 +54,8 @@ func live(path string) ([]byte, error) {
 }
 
 // drift describes how the live file differs from the newest version, or "".
-func drift(path string, latest Version, now []byte) string {
-	if same(latest.Content, now) {
+func drift(path string, latest Version, now []byte, part func([]byte) []byte) string {
+	if same(part(latest.Content), part(now)) {
 		return ""
 	}
 	text, _, _ := diff.Unified(path, latest.Content, now)
@@ -85,7 +99,7 @@ func (s *Store) history(ctx context.Context, f Files, req ops.Request) (ops.Outc
 	}
 	w.Flush()
 	data := map[string]any{"versions": list}
-	if d := drift(path, list[len(list)-1], now); d != "" {
+	if d := drift(path, list[len(list)-1], now, func(c []byte) []byte { return f.part(name, c) }); d != "" {
 		b.WriteString(d)
 		data["drift"] = true
 	}
@@ -130,37 +144,42 @@ func (h rollbackHandler) Plan(ctx context.Context, req ops.Request) (*ops.Plan, 
 	if len(list) == 0 {
 		return nil, ops.Invalidf("no versions of %s are recorded, so there is nothing to roll back to", name)
 	}
-	now, err := live(f.Path(name))
+	live, err := live(f.Path(name))
 	if err != nil {
 		return nil, ops.Fail(err, "could not read %s", f.Path(name))
 	}
+	now := f.part(name, live)
 	target := list[len(list)-1]
 	if v, ok := req.Op.Get("version"); ok {
 		n, _ := strconv.Atoi(v)
 		if target, err = h.s.Get(ctx, f.Kind, name, n); err != nil {
 			return nil, ops.Invalidf("%s has no version %s", name, v)
 		}
-	} else if same(target.Content, now) {
+	} else if same(f.part(name, target.Content), now) {
 		// Undo the last change: back to the version before it.
 		if len(list) < 2 {
 			return nil, ops.Invalidf("%s has only one version; give VERSION to restore", name)
 		}
 		target = list[len(list)-2]
 	}
-	if same(target.Content, now) {
+	want := f.part(name, target.Content)
+	if same(want, now) {
 		return nil, ops.Invalidf("%s already is version %d", name, target.N)
 	}
 	inner := ops.Operation{Target: name}
 	var h2 ops.Handler
 	switch {
-	case target.Deleted:
+	case want == nil:
 		inner.Name, h2 = f.Ops[2], f.Delete
 	case now == nil:
 		inner.Name, h2 = f.Ops[1], f.Add
-		inner.Args = []ops.Arg{{Key: "content", Value: string(target.Content)}}
+		inner.Args = []ops.Arg{{Key: "content", Value: string(want)}}
 	default:
 		inner.Name, h2 = f.Ops[0], f.Edit
-		inner.Args = []ops.Arg{{Key: "content", Value: string(target.Content)}}
+		inner.Args = []ops.Arg{{Key: "content", Value: string(want)}}
+	}
+	if f.Section != nil && want != nil {
+		inner.Args = append(inner.Args, ops.Arg{Key: "rollback_path", Value: target.Path})
 	}
 	plan, err := h2.Plan(ctx, ops.Request{Actor: req.Actor, Op: inner})
 	if err != nil {
@@ -196,7 +215,7 @@ func (s *Store) WithDrift(show ops.Handler, f Files) ops.Handler {
 		if err != nil {
 			return out, nil
 		}
-		if d := drift(path, list[0], now); d != "" {
+		if d := drift(path, list[0], now, func(c []byte) []byte { return c }); d != "" {
 			out.Message += "\n" + d
 		}
 		return out, nil
