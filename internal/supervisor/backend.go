@@ -25,7 +25,7 @@ type Config struct {
 	Writable []string
 	// EditMainConfig lets programs in ConfigFile itself be edited.
 	EditMainConfig bool
-	LogDir     string
+	LogDir         string
 	// Policy is the write policy: whom programs may run as, where their
 	// logs may go.
 	Policy writepolicy.Policy
