@@ -25,7 +25,8 @@ type Files struct {
 	// Section, when set, returns the part of a file that is name's own,
 	// nil when the file does not hold name: for files that hold several
 	// programs, where a rollback compares and restores that part alone
-	// (passing it as content=, with rollback_path=<the version's file>),
+	// (passing it as content=, with rollback_path= and rollback_file=, the
+	// version's file and its whole content, for what surrounds the part),
 	// so that it never changes what the others hold. Nil: the whole file.
 	Section func(name string, content []byte) []byte
 }
@@ -179,7 +180,8 @@ func (h rollbackHandler) Plan(ctx context.Context, req ops.Request) (*ops.Plan, 
 		inner.Args = []ops.Arg{{Key: "content", Value: string(want)}}
 	}
 	if f.Section != nil && want != nil {
-		inner.Args = append(inner.Args, ops.Arg{Key: "rollback_path", Value: target.Path})
+		inner.Args = append(inner.Args, ops.Arg{Key: "rollback_path", Value: target.Path},
+			ops.Arg{Key: "rollback_file", Value: string(target.Content)})
 	}
 	plan, err := h2.Plan(ctx, ops.Request{Actor: req.Actor, Op: inner})
 	if err != nil {

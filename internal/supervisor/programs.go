@@ -74,6 +74,17 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 		if f, err = rawWrite(name, content, old, cur); err != nil {
 			return nil, err
 		}
+		// A rollback of a program deleted from a file others share puts
+		// it back in the [group:] it was in, as the version has it.
+		if version, ok := req.Op.Get("rollback_file"); ok && h.add && old != nil {
+			var g string
+			if f, g, err = rejoinGroups(f, []byte(version)); err != nil {
+				return nil, err
+			}
+			if g != "" {
+				loc.group = g
+			}
+		}
 	} else if err := b.setFlags(ctx, f, req.Op); err != nil {
 		return nil, err
 	}
@@ -116,7 +127,7 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 	}
 	group := loc.group
 	running := false
-	if !h.add {
+	if !h.add || loc.inGroup() {
 		// supervisord applies a changed section by stopping the group and
 		// starting it again: an edit of a running program restarts it, and
 		// every other program of its [group:] with it.
@@ -131,7 +142,7 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 	if v, ok := f.Get("autostart"); ok {
 		autostart, _ = parseBool(v)
 	}
-	if !h.add && running {
+	if running {
 		plan.Effects = []string{"supervisor.program.restart"}
 		if !autostart {
 			// supervisord removes the group and adds it back stopped.

@@ -87,6 +87,25 @@ func (f *ProgramFile) withoutSection(groups []groupEdit) ([]byte, error) {
 	for i := f.prog.line; i <= f.prog.last; i++ {
 		drop[i] = true
 	}
+	want := setPrograms(lines, drop, groups)
+	lines = progDeleteLines(lines, drop)
+	doc, err := parseProgINI(lines)
+	if err != nil {
+		return nil, ops.Invalidf("removing [program:%s] would leave the file unreadable (%v); nothing was changed", f.name, err)
+	}
+	if len(doc.sections) == 0 {
+		return nil, nil
+	}
+	if _, err := f.checked(lines, false, want); err != nil {
+		return nil, err
+	}
+	return []byte(strings.Join(lines, "")), nil
+}
+
+// setPrograms writes each group's programs= list in place of the value of
+// its last programs= line (the one supervisord uses) in lines, marking
+// that line's continuation lines in drop, and returns the lists by header.
+func setPrograms(lines []string, drop map[int]bool, groups []groupEdit) map[string][]string {
 	want := map[string][]string{}
 	for _, g := range groups {
 		o := g.sec.find("programs")
@@ -102,18 +121,46 @@ func (f *ProgramFile) withoutSection(groups []groupEdit) ([]byte, error) {
 		}
 		want[g.sec.header] = g.list
 	}
-	lines = progDeleteLines(lines, drop)
-	doc, err := parseProgINI(lines)
+	return want
+}
+
+// rejoinGroups puts program f.name back in the programs= of each [group:]
+// of f's file that listed it in version (the file as a rollback restores
+// it), and returns the file and the group it then runs in ("" for none).
+func rejoinGroups(f *ProgramFile, version []byte) (*ProgramFile, string, error) {
+	vdoc, err := parseProgINI(progSplitLines(string(version)))
 	if err != nil {
-		return nil, ops.Invalidf("removing [program:%s] would leave the file unreadable (%v); nothing was changed", f.name, err)
+		return f, "", nil
 	}
-	if len(doc.sections) == 0 {
-		return nil, nil
+	listed := map[string]bool{}
+	for _, s := range vdoc.sections {
+		if o := s.find("programs"); strings.HasPrefix(s.header, "group:") && len(o) > 0 && listHas(o[len(o)-1].value(), f.name) {
+			listed[s.header] = true
+		}
 	}
-	if _, err := f.checked(lines, false, want); err != nil {
-		return nil, err
+	var edits []groupEdit
+	group := ""
+	for _, s := range f.doc.sections {
+		o := s.find("programs")
+		if !listed[s.header] || len(o) == 0 {
+			continue
+		}
+		group = progPyStrip(strings.TrimPrefix(s.header, "group:"))
+		if list := splitList(o[len(o)-1].value()); !slices.Contains(list, f.name) {
+			edits = append(edits, groupEdit{sec: s, list: append(list, f.name)})
+		}
 	}
-	return []byte(strings.Join(lines, "")), nil
+	if len(edits) == 0 {
+		return f, group, nil
+	}
+	if len(edits) > 1 {
+		return nil, "", ops.Invalidf("[program:%s] was in %d groups of its file; put it back by hand", f.name, len(edits))
+	}
+	lines := slices.Clone(f.lines)
+	drop := map[int]bool{}
+	want := setPrograms(lines, drop, edits)
+	out, err := f.checked(progDeleteLines(lines, drop), true, want)
+	return out, group, err
 }
 
 // insertSection returns data (a file other sections live in) with sec's
