@@ -46,6 +46,24 @@ func TestHostShow(t *testing.T) {
 		}
 		mustContain(t, "show "+target, out.Message, "group jobs")
 	}
+	out, err = run(t, fx.b, "supervisor.program.show", "worker")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prog := out.Data.(map[string]any)["program"].(ops.Program); len(prog.Processes) != 2 || prog.Directives["numprocs"] != "2" {
+		t.Errorf("show worker: %v %v", prog.Processes, prog.Directives)
+	}
+	// Control takes the program's name when it stands for one process.
+	before := rpcWaitState(t, fx.b.client, "jobs:mailer", "RUNNING")
+	if _, err := run(t, fx.b, "supervisor.program.restart", "mailer"); err != nil {
+		t.Fatal(err)
+	}
+	if after := rpcWaitState(t, fx.b.client, "jobs:mailer", "RUNNING"); after.PID == before.PID {
+		t.Error("restart mailer did not restart jobs:mailer")
+	}
+	_, err = run(t, fx.b, "supervisor.program.restart", "worker")
+	mustContain(t, "refusal", wantStatus(t, err, ops.StatusInvalid), "jobs:worker_00", "jobs:*")
+
 	out, err = run(t, fx.b, "supervisor.program.show", "cron")
 	if err != nil {
 		t.Fatal(err)

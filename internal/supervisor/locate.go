@@ -131,7 +131,14 @@ func (b *Backend) uneditable(loc progLoc) string {
 	if loc.parseErr != nil {
 		return fmt.Sprintf("%s cannot be read exactly as supervisord reads it (%v), so an edit could not keep the rest of it byte for byte", loc.path, loc.parseErr)
 	}
-	return b.fileRefusal(loc.path)
+	if why := b.fileRefusal(loc.path); why != "" {
+		return why
+	}
+	if _, err := ParseProgramFile(loc.name, loc.data); err != nil {
+		_, msg := ops.UserError(err)
+		return fmt.Sprintf("%s cannot be edited safely: %s", loc.path, msg)
+	}
+	return ""
 }
 
 // groupProgram splits a GROUP:NAME target into the program name, for a

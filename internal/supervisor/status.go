@@ -70,6 +70,20 @@ func (b *Backend) resolve(all []ProcessInfo, target string) (selection, error) {
 			sel.procs = append(sel.procs, p)
 		}
 	}
+	if len(sel.procs) == 0 && sel.kind == "group" && sel.group == target {
+		// A program inside a [group:] runs under the group's name.
+		if loc, err := b.locate(target); err == nil && loc.path != "" && loc.inGroup() {
+			switch procs := programProcs(all, loc); len(procs) {
+			case 0:
+			case 1:
+				sel.kind, sel.group, sel.procs = "process", "", procs
+				return sel, nil
+			default:
+				return sel, ops.Invalidf("%s runs %d processes in group %s; name one (%s) or the whole group (%s:*)",
+					target, len(procs), loc.group, displayName(procs[0]), loc.group)
+			}
+		}
+	}
 	if len(sel.procs) == 0 {
 		return sel, ops.Invalidf("no program named %s on %s (see /supervisor status)", sel.group, b.cfg.Host)
 	}
