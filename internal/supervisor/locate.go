@@ -40,34 +40,69 @@ type progLoc struct {
 // inGroup reports whether the program runs inside a [group:] of another name.
 func (l progLoc) inGroup() bool { return l.group != l.name }
 
-// locate finds program name in every file supervisord reads.
-func (b *Backend) locate(name string) (progLoc, error) {
-	loc := progLoc{name: name, group: name}
-	files, err := includedFiles(b.cfg.ConfigFile)
+// confFile is one file supervisord reads, read once.
+type confFile struct {
+	path string
+	data []byte
+	doc  *progDoc // nil when err says why configparser's model cannot read it
+	err  error
+}
+
+// readConf reads every file supervisord reads, in its order; a file that
+// vanished meanwhile is skipped, as supervisord skips it.
+func (b *Backend) readConf() ([]confFile, error) {
+	paths, err := includedFiles(b.cfg.ConfigFile)
 	if err != nil {
-		return loc, ops.Fail(err, "could not read supervisord's config %s", b.cfg.ConfigFile)
+		return nil, ops.Fail(err, "could not read supervisord's config %s", b.cfg.ConfigFile)
 	}
-	for _, path := range files {
+	var out []confFile
+	for _, path := range paths {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			continue // supervisord skips what vanished meanwhile too
-		}
-		lines := headerLines(data, "program:"+name)
-		for _, n := range lines {
-			loc.defs = append(loc.defs, progDef{path: path, line: n})
-		}
-		if len(lines) > 0 && loc.path == "" {
-			loc.path, loc.data = path, data
-		}
-		doc, perr := parseProgINI(progSplitLines(string(data)))
-		if len(lines) > 0 && path == loc.path {
-			loc.parseErr = perr
-		}
-		if perr != nil {
 			continue
 		}
-		for _, s := range doc.sections {
-			if path == loc.path && !isProgHeader(s.header, name) {
+		doc, perr := parseProgINI(progSplitLines(string(data)))
+		out = append(out, confFile{path: path, data: data, doc: doc, err: perr})
+	}
+	return out, nil
+}
+
+// locate finds program name in every file supervisord reads.
+func (b *Backend) locate(name string) (progLoc, error) {
+	files, err := b.readConf()
+	if err != nil {
+		return progLoc{name: name, group: name}, err
+	}
+	return locateIn(files, name), nil
+}
+
+// locateIn finds program name in files. Its sections are found as
+// configparser finds them; in a file that model cannot read, by their
+// header lines.
+func locateIn(files []confFile, name string) progLoc {
+	loc := progLoc{name: name, group: name}
+	for _, f := range files {
+		var lines []int
+		if f.doc == nil {
+			lines = headerLines(f.data, "program:"+name)
+		} else {
+			for _, s := range f.doc.sections {
+				if isProgHeader(s.header, name) {
+					lines = append(lines, s.line+1)
+				}
+			}
+		}
+		for _, n := range lines {
+			loc.defs = append(loc.defs, progDef{path: f.path, line: n})
+		}
+		if len(lines) > 0 && loc.path == "" {
+			loc.path, loc.data, loc.parseErr = f.path, f.data, f.err
+		}
+		if f.doc == nil {
+			continue
+		}
+		for _, s := range f.doc.sections {
+			if f.path == loc.path && !isProgHeader(s.header, name) {
 				loc.shared = true
 			}
 			g, ok := strings.CutPrefix(s.header, "group:")
@@ -77,11 +112,11 @@ func (b *Backend) locate(name string) (progLoc, error) {
 			// The last programs= line is the one supervisord uses.
 			if opts := s.find("programs"); len(opts) > 0 && listHas(opts[len(opts)-1].value(), name) {
 				loc.group = progPyStrip(g)
-				loc.groups = append(loc.groups, progDef{path: path, line: s.line + 1})
+				loc.groups = append(loc.groups, progDef{path: f.path, line: s.line + 1})
 			}
 		}
 	}
-	return loc, nil
+	return loc
 }
 
 // isProgHeader reports whether header is [program:name] as supervisord reads it.

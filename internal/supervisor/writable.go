@@ -20,6 +20,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 // writableGlobs returns supervisor.writable, or supervisord's include globs
@@ -120,27 +122,24 @@ func (b *Backend) newProgramPath(name string) string {
 // cannot read exactly), sorted. It reads the files supervisord includes and
 // nothing else, so check-config may call it on every run.
 func (b *Backend) Uneditable(ctx context.Context) []string {
-	files, err := includedFiles(b.cfg.ConfigFile)
+	files, err := b.readConf()
 	if err != nil {
-		return []string{fmt.Sprintf("%s: cannot be read: %v", b.cfg.ConfigFile, err)}
+		_, msg := ops.UserError(err)
+		return []string{fmt.Sprintf("%s: %s", b.cfg.ConfigFile, msg)}
 	}
 	seen := map[string]bool{}
 	var out []string
-	for _, path := range files {
+	for _, f := range files {
 		if ctx.Err() != nil {
 			break
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			continue
-		}
-		for _, name := range programNames(data) {
+		for _, name := range programNames(f.data) {
 			if seen[name] {
 				continue
 			}
 			seen[name] = true
-			loc, err := b.locate(name)
-			if err != nil {
+			loc := locateIn(files, name)
+			if loc.path == "" {
 				continue
 			}
 			if why := b.uneditable(loc); why != "" {
