@@ -42,8 +42,17 @@ func ProgramSection(name string, content []byte) []byte {
 	}
 	f, err := ParseProgramFile(name, content)
 	if err != nil {
-		if len(headerLines(content, "program:"+name)) > 0 {
-			return content // the edit path says what is wrong with it
+		// The edit path says what is wrong with a file that defines it.
+		defines := false
+		if doc, perr := parseProgINI(progSplitLines(string(content))); perr != nil {
+			defines = len(headerLines(content, "program:"+name)) > 0
+		} else {
+			for _, s := range doc.sections {
+				defines = defines || isProgHeader(s.header, name)
+			}
+		}
+		if defines {
+			return content
 		}
 		return nil
 	}
