@@ -143,6 +143,7 @@ func (b *Backend) Uneditable(ctx context.Context) []string {
 				continue
 			}
 			if why := b.uneditable(loc); why != "" {
+				why = strings.TrimPrefix(why, loc.path+" ")
 				out = append(out, fmt.Sprintf("%s: program %s: %s", loc.path, name, why))
 			}
 		}
