@@ -34,6 +34,7 @@ func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.S
 		Host: cfg.Host, URL: cfg.Supervisor.URL,
 		Username: cfg.Supervisor.Username, Password: cfg.Supervisor.Password,
 		ConfigFile: cfg.Supervisor.ConfigFile, ProgramDir: cfg.Supervisor.ProgramDir, LogDir: cfg.Supervisor.LogDir,
+		Writable: cfg.Supervisor.Writable, EditMainConfig: cfg.Supervisor.EditMainConfig,
 		EventsCommand: events, EventsRefused: refused, Policy: WritePolicy(cfg),
 		StagingDir:      a.lease.StagingDir(),
 		SkipDaemonCheck: cfg.Supervisor.Check == "skip",
@@ -48,7 +49,8 @@ func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.S
 	files := history.Files{
 		Kind: supervisor.ProgramKind, Path: b.ProgramPath,
 		Edit: handlers["supervisor.program.edit"], Add: handlers["supervisor.program.add"], Delete: handlers["supervisor.program.delete"],
-		Ops: [3]string{"supervisor.program.edit", "supervisor.program.add", "supervisor.program.delete"},
+		Ops:     [3]string{"supervisor.program.edit", "supervisor.program.add", "supervisor.program.delete"},
+		Section: supervisor.ProgramSection,
 	}
 	handlers["supervisor.program.history"], handlers["supervisor.program.rollback"] = versions.Handlers(files)
 	handlers["supervisor.program.show"] = versions.WithDrift(handlers["supervisor.program.show"], files)
@@ -102,7 +104,8 @@ func (a *App) addFPM(handlers map[string]ops.Handler, versions *history.Store, l
 		files := history.Files{
 			Kind: phpfpm.PoolKindOf(r.Name, several), Path: in.Backend.PoolPath,
 			Edit: in.Handlers["fpm.pool.edit"], Add: in.Handlers["fpm.pool.create"], Delete: in.Handlers["fpm.pool.delete"],
-			Ops: [3]string{"fpm.pool.edit", "fpm.pool.create", "fpm.pool.delete"},
+			Ops:     [3]string{"fpm.pool.edit", "fpm.pool.create", "fpm.pool.delete"},
+			Section: phpfpm.PoolSection,
 		}
 		in.Handlers["fpm.pool.history"], in.Handlers["fpm.pool.rollback"] = versions.Handlers(files)
 		in.Handlers["fpm.pool.show"] = versions.WithDrift(in.Handlers["fpm.pool.show"], files)

@@ -123,6 +123,13 @@ type Supervisor struct {
 	// Check is required (supervisord's own config loader judges every
 	// write; a host without it refuses writes) or skip (unsafe).
 	Check string `mapstructure:"check" yaml:"check"`
+	// Writable lists the globs of the files poolvisor may write programs
+	// in; empty: the files supervisord's [include] section names. A file
+	// matches by its real path, symbolic links resolved.
+	Writable []string `mapstructure:"writable" yaml:"writable"`
+	// EditMainConfig lets poolvisor edit programs defined in config_file
+	// itself, whatever Writable says.
+	EditMainConfig bool `mapstructure:"edit_main_config" yaml:"edit_main_config"`
 }
 
 // Slack configures the Slack adapter.

@@ -97,15 +97,17 @@ func TestEnvBadValues(t *testing.T) {
 // the variable, even when it is empty.
 func TestEnvSecurityKeysRefused(t *testing.T) {
 	for env, key := range map[string]string{
-		"POOLVISOR_LOCAL_ALLOW_IMPERSONATION": "local.allow_impersonation",
-		"POOLVISOR_APPROVALS_REQUIRED":        "approvals.required",
-		"POOLVISOR_APPROVALS_TTL":             "approvals.ttl",
-		"POOLVISOR_RBAC_BINDINGS":             "rbac.bindings",
-		"POOLVISOR_RBAC_ROLES":                "rbac.roles",
-		"POOLVISOR_POLICY_PROGRAM_USERS":      "policy.program_users",
-		"POOLVISOR_FLEET_HUB_PUBLIC_KEY":      "fleet.hub_public_key",
-		"POOLVISOR_AUDIT_RETENTION":           "audit.retention",
-		"POOLVISOR_SUPERVISOR_CHECK":          "supervisor.check",
+		"POOLVISOR_LOCAL_ALLOW_IMPERSONATION":   "local.allow_impersonation",
+		"POOLVISOR_APPROVALS_REQUIRED":          "approvals.required",
+		"POOLVISOR_APPROVALS_TTL":               "approvals.ttl",
+		"POOLVISOR_RBAC_BINDINGS":               "rbac.bindings",
+		"POOLVISOR_RBAC_ROLES":                  "rbac.roles",
+		"POOLVISOR_POLICY_PROGRAM_USERS":        "policy.program_users",
+		"POOLVISOR_FLEET_HUB_PUBLIC_KEY":        "fleet.hub_public_key",
+		"POOLVISOR_AUDIT_RETENTION":             "audit.retention",
+		"POOLVISOR_SUPERVISOR_CHECK":            "supervisor.check",
+		"POOLVISOR_SUPERVISOR_WRITABLE":         "supervisor.writable",
+		"POOLVISOR_SUPERVISOR_EDIT_MAIN_CONFIG": "supervisor.edit_main_config",
 	} {
 		t.Run(env, func(t *testing.T) {
 			cleanEnv(t)

@@ -103,6 +103,7 @@ func defaults(hostname string) Config {
 			ProgramDir: "/etc/supervisor/conf.d",
 			LogDir:     "/var/log/supervisor",
 			Check:      "required",
+			Writable:   []string{},
 		},
 		Slack:   Slack{Mode: "socket"},
 		Discord: Discord{Mode: "gateway", GuildIDs: []string{}},

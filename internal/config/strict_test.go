@@ -112,6 +112,8 @@ func TestBadValues(t *testing.T) {
 		{"approvals kept under a day", "approvals: {retention: 1h}\n", "approvals.retention"},
 		{"audit kept under a day", "audit: {retention: 10m}\n", "audit.retention"},
 		{"unknown supervisord check", "supervisor: {check: off}\n", "supervisor.check"},
+		{"relative writable glob", "supervisor: {writable: [conf.d/*.conf]}\n", "supervisor.writable[0]"},
+		{"bad writable glob", "supervisor: {writable: [\"/etc/[x\"]}\n", "supervisor.writable[0]"},
 		{"approvals unknown operation", "approvals: {required: [fpm.pool.nuke]}\n", "approvals.required[0]"},
 		{"approver role unknown", "approvals: {approver_roles: [boss]}\n", "approvals.approver_roles[0]"},
 		{"request timeout zero", "fleet: {request_timeout: 0s}\n", "fleet.request_timeout"},

@@ -100,6 +100,15 @@ func (c *Config) validateSupervisor(p *problems) {
 	absPath(p, "supervisor.program_dir", s.ProgramDir, false)
 	absPath(p, "supervisor.log_dir", s.LogDir, false)
 	oneOf(p, "supervisor.check", s.Check, "required", "skip")
+	for i, g := range s.Writable {
+		key := fmt.Sprintf("supervisor.writable[%d]", i)
+		switch _, err := path.Match(g, ""); {
+		case !path.IsAbs(g):
+			p.add(key, "%q is not an absolute path or glob", g)
+		case err != nil:
+			p.add(key, "%q is not a valid glob: %v", g, err)
+		}
+	}
 }
 
 func checkSupervisorURL(s string) string {

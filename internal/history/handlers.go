@@ -22,36 +22,21 @@ type Files struct {
 	Add    ops.Handler              // takes Args content=<whole file>
 	Delete ops.Handler
 	Ops    [3]string // the operation names of Edit, Add and Delete
+	// Section, when set, returns the part of a file that is name's own,
+	// nil when the file does not hold name: for files that hold several
+	// programs, where a rollback compares and restores that part alone
+	// (passing it as content=, with rollback_path= and rollback_file=, the
+	// version's file and its whole content, for what surrounds the part),
+	// so that it never changes what the others hold. Nil: the whole file.
+	Section func(name string, content []byte) []byte
 }
 
-// Parter is implemented by the Edit handler of a backend whose files may
-// hold several programs or pools. Part returns name's own part of a
-// version of its file (the whole file when name has it alone), and false
-// when that version does not hold name. The history then compares and
-// restores that part only, so that rolling one back never changes the
-// others in the same file, and a part brought back after a delete goes
-// into the file it was deleted from (Args file and file_version, the whole
-// version, with the Add handler).
-type Parter interface {
-	Part(name string, file []byte) ([]byte, bool)
-}
-
-// view returns how f's history sees a version of name's file: the part
-// that is name's own when f's files are shared, else the whole file.
-func (f Files) view(name string) func([]byte) []byte {
-	p, ok := f.Edit.(Parter)
-	if !ok {
-		return func(b []byte) []byte { return b }
+// part returns what of content is name's.
+func (f Files) part(name string, content []byte) []byte {
+	if f.Section == nil || content == nil {
+		return content
 	}
-	return func(b []byte) []byte {
-		if b == nil {
-			return nil
-		}
-		if part, ok := p.Part(name, b); ok {
-			return part
-		}
-		return nil
-	}
+	return f.Section(name, content)
 }
 
 // Handlers returns the history and rollback handlers for f.
@@ -70,8 +55,8 @@ func live(path string) ([]byte, error) {
 }
 
 // drift describes how the live file differs from the newest version, or "".
-func drift(path string, latest Version, now []byte) string {
-	if same(latest.Content, now) {
+func drift(path string, latest Version, now []byte, part func([]byte) []byte) string {
+	if same(part(latest.Content), part(now)) {
 		return ""
 	}
 	text, _, _ := diff.Unified(path, latest.Content, now)
@@ -115,9 +100,7 @@ func (s *Store) history(ctx context.Context, f Files, req ops.Request) (ops.Outc
 	}
 	w.Flush()
 	data := map[string]any{"versions": list}
-	view, latest := f.view(name), list[len(list)-1]
-	latest.Content = view(latest.Content)
-	if d := drift(path, latest, view(now)); d != "" {
+	if d := drift(path, list[len(list)-1], now, func(c []byte) []byte { return f.part(name, c) }); d != "" {
 		b.WriteString(d)
 		data["drift"] = true
 	}
@@ -162,46 +145,43 @@ func (h rollbackHandler) Plan(ctx context.Context, req ops.Request) (*ops.Plan, 
 	if len(list) == 0 {
 		return nil, ops.Invalidf("no versions of %s are recorded, so there is nothing to roll back to", name)
 	}
-	now, err := live(f.Path(name))
+	live, err := live(f.Path(name))
 	if err != nil {
 		return nil, ops.Fail(err, "could not read %s", f.Path(name))
 	}
-	view := f.view(name)
-	now = view(now)
+	now := f.part(name, live)
 	target := list[len(list)-1]
 	if v, ok := req.Op.Get("version"); ok {
 		n, _ := strconv.Atoi(v)
 		if target, err = h.s.Get(ctx, f.Kind, name, n); err != nil {
 			return nil, ops.Invalidf("%s has no version %s", name, v)
 		}
-	} else if same(view(target.Content), now) {
+	} else if same(f.part(name, target.Content), now) {
 		// Undo the last change: back to the version before it.
 		if len(list) < 2 {
 			return nil, ops.Invalidf("%s has only one version; give VERSION to restore", name)
 		}
 		target = list[len(list)-2]
 	}
-	content := view(target.Content)
-	if same(content, now) {
+	want := f.part(name, target.Content)
+	if same(want, now) {
 		return nil, ops.Invalidf("%s already is version %d", name, target.N)
 	}
 	inner := ops.Operation{Target: name}
 	var h2 ops.Handler
 	switch {
-	case content == nil:
+	case want == nil:
 		inner.Name, h2 = f.Ops[2], f.Delete
 	case now == nil:
 		inner.Name, h2 = f.Ops[1], f.Add
-		inner.Args = []ops.Arg{{Key: "content", Value: string(content)}}
-		if _, parted := f.Edit.(Parter); parted {
-			// The whole version lets the backend put the part back where
-			// it stood, when nothing else in the file changed since.
-			inner.Args = append(inner.Args, ops.Arg{Key: "file", Value: target.Path},
-				ops.Arg{Key: "file_version", Value: string(target.Content)})
-		}
+		inner.Args = []ops.Arg{{Key: "content", Value: string(want)}}
 	default:
 		inner.Name, h2 = f.Ops[0], f.Edit
-		inner.Args = []ops.Arg{{Key: "content", Value: string(content)}}
+		inner.Args = []ops.Arg{{Key: "content", Value: string(want)}}
+	}
+	if f.Section != nil && want != nil {
+		inner.Args = append(inner.Args, ops.Arg{Key: "rollback_path", Value: target.Path},
+			ops.Arg{Key: "rollback_file", Value: string(target.Content)})
 	}
 	plan, err := h2.Plan(ctx, ops.Request{Actor: req.Actor, Op: inner})
 	if err != nil {
@@ -237,7 +217,7 @@ func (s *Store) WithDrift(show ops.Handler, f Files) ops.Handler {
 		if err != nil {
 			return out, nil
 		}
-		if d := drift(path, list[0], now); d != "" {
+		if d := drift(path, list[0], now, func(c []byte) []byte { return c }); d != "" {
 			out.Message += "\n" + d
 		}
 		return out, nil

@@ -11,8 +11,7 @@ import (
 )
 
 // sharedFiles stands for a backend whose files hold several items, one
-// "name=value" line each: it tells each item's part, and records what a
-// rollback plans through it.
+// "name=value" line each: it records what a rollback plans through it.
 type sharedFiles struct{ got *[]ops.Operation }
 
 func (h sharedFiles) Plan(_ context.Context, req ops.Request) (*ops.Plan, error) {
@@ -20,16 +19,17 @@ func (h sharedFiles) Plan(_ context.Context, req ops.Request) (*ops.Plan, error)
 	return &ops.Plan{Summary: "planned", Apply: func(context.Context) (ops.Outcome, error) { return ops.Outcome{}, nil }}, nil
 }
 
-func (sharedFiles) Part(name string, file []byte) ([]byte, bool) {
+// sharedSection is the Files.Section of sharedFiles: an item's own line.
+func sharedSection(name string, file []byte) []byte {
 	for _, l := range strings.SplitAfter(string(file), "\n") {
 		if strings.HasPrefix(l, name+"=") {
-			return []byte(l), true
+			return []byte(l)
 		}
 	}
-	return nil, false
+	return nil
 }
 
-// TestRollbackOfSharedFile: with a Parter, a rollback restores the item's
+// TestRollbackOfSharedFile: with Files.Section, a rollback restores the item's
 // own part and never the other items of its file, and an item deleted
 // from a shared file is added back into that file.
 func TestRollbackOfSharedFile(t *testing.T) {
@@ -39,7 +39,7 @@ func TestRollbackOfSharedFile(t *testing.T) {
 	var got []ops.Operation
 	h := sharedFiles{&got}
 	f := Files{Kind: "fpm.pool", Path: func(string) string { return path }, Edit: h, Add: h, Delete: h,
-		Ops: [3]string{"edit", "add", "delete"}}
+		Ops: [3]string{"edit", "add", "delete"}, Section: sharedSection}
 	history, rollback := s.Handlers(f)
 	step := func(name, before, after string) {
 		t.Helper()
@@ -72,7 +72,7 @@ func TestRollbackOfSharedFile(t *testing.T) {
 	if o, _ := out.Apply(ctx); o.Data.(map[string]any)["drift"] != nil {
 		t.Errorf("b's change counts as a drift of a: %s", o.Message)
 	}
-	if o := plan("a"); o.Name != "edit" || o.Args[0].Value != "a=1\n" || len(o.Args) != 1 {
+	if o := plan("a"); o.Name != "edit" || o.Args[0].Value != "a=1\n" || o.Args[1] != (ops.Arg{Key: "rollback_path", Value: path}) {
 		t.Errorf("rollback of a planned %+v, want an edit to a=1 alone", o)
 	}
 
@@ -85,8 +85,8 @@ func TestRollbackOfSharedFile(t *testing.T) {
 	if len(list) != 4 || string(list[2].Content) != "a=2\nb=2\n" || list[2].Operation != "supervisor.program.edit of b" {
 		t.Errorf("versions of a: %+v", list)
 	}
-	if o := plan("a"); o.Name != "add" || o.Args[0].Value != "a=2\n" || o.Args[1] != (ops.Arg{Key: "file", Value: path}) ||
-		o.Args[2] != (ops.Arg{Key: "file_version", Value: "a=2\nb=2\n"}) {
+	if o := plan("a"); o.Name != "add" || o.Args[0].Value != "a=2\n" || o.Args[1] != (ops.Arg{Key: "rollback_path", Value: path}) ||
+		o.Args[2] != (ops.Arg{Key: "rollback_file", Value: "a=2\nb=2\n"}) {
 		t.Errorf("rollback of deleted a planned %+v, want an add of a=2 into %s", o, path)
 	}
 }

@@ -182,13 +182,16 @@ func query(ctx context.Context, q querier, where string, args ...any) ([]Version
 }
 
 // List returns the kept versions of the named program or pool, oldest first.
+// Versions are numbered per file; a program that moved from one file to
+// another (deleted from a shared file, added again in one of its own) has
+// versions of both, so the order is that of recording, not of numbers.
 func (s *Store) List(ctx context.Context, kind, name string) ([]Version, error) {
-	return query(ctx, s.db, `WHERE kind = ? AND name = ? ORDER BY n`, kind, name)
+	return query(ctx, s.db, `WHERE kind = ? AND name = ? ORDER BY id`, kind, name)
 }
 
 // Get returns version n of the named program or pool.
 func (s *Store) Get(ctx context.Context, kind, name string, n int) (Version, error) {
-	list, err := query(ctx, s.db, `WHERE kind = ? AND name = ? AND n = ?`, kind, name, n)
+	list, err := query(ctx, s.db, `WHERE kind = ? AND name = ? AND n = ? ORDER BY id DESC`, kind, name, n)
 	if err != nil {
 		return Version{}, err
 	}

@@ -160,7 +160,7 @@ func newVersions(t *testing.T, b *Backend) versions {
 	hs := b.Handlers()
 	_, rb := s.Handlers(history.Files{Kind: PoolKind, Path: b.PoolPath,
 		Edit: hs["fpm.pool.edit"], Add: hs["fpm.pool.create"], Delete: hs["fpm.pool.delete"],
-		Ops: [3]string{"fpm.pool.edit", "fpm.pool.create", "fpm.pool.delete"}})
+		Ops: [3]string{"fpm.pool.edit", "fpm.pool.create", "fpm.pool.delete"}, Section: PoolSection})
 	return versions{s: s, rollback: rb}
 }
 

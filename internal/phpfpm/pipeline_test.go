@@ -47,7 +47,8 @@ func TestThroughThePipeline(t *testing.T) {
 	handlers["fpm.pool.history"], handlers["fpm.pool.rollback"] = versions.Handlers(history.Files{
 		Kind: PoolKind, Path: b.PoolPath,
 		Edit: handlers["fpm.pool.edit"], Add: handlers["fpm.pool.create"], Delete: handlers["fpm.pool.delete"],
-		Ops: [3]string{"fpm.pool.edit", "fpm.pool.create", "fpm.pool.delete"},
+		Ops:     [3]string{"fpm.pool.edit", "fpm.pool.create", "fpm.pool.delete"},
+		Section: PoolSection,
 	})
 	alice, bob := ops.Actor{Platform: "local", ID: "alice"}, ops.Actor{Platform: "local", ID: "bob"}
 	policy := authz.New(map[string][]string{"admin": {"*"}}, []authz.Binding{{Role: "admin", LocalUsers: []string{"alice", "bob"}}})

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/poolvisor/poolvisor/internal/history"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/secret"
 )
@@ -31,12 +30,12 @@ func (w poolWrite) prepare(op ops.Operation, d *poolDir) (change, *candidate, er
 		if e, err := d.find(name, b.cfg.Host); err == nil || len(d.lookup(name)) > 0 {
 			return c, nil, ops.Invalidf("pool %s already exists on %s (%s); change it with /fpm pool edit %s", name, b.cfg.Host, e.file, name)
 		}
-		if into, ok := op.Get("file"); ok {
+		if into, ok := op.Get("rollback_path"); ok {
 			// A rollback brings a pool back into the file it was deleted from.
 			if !whole {
 				return c, nil, ops.Invalidf("a pool is put into an existing file only with its whole section")
 			}
-			version, _ := op.Get("file_version")
+			version, _ := op.Get("rollback_file")
 			return w.into(c, d, filepath.Clean(into), content, version)
 		}
 		c.path = filepath.Join(b.cfg.PoolDir, name+".conf")
@@ -223,16 +222,14 @@ func mustParse(data []byte) *confFile {
 	return conf
 }
 
-// Part returns pool name's own lines of a version of its file (the whole
-// file when the pool has it alone), and false when the version does not
+// PoolSection returns pool name's own lines of a version of its file (the
+// whole file when the pool has it alone), nil when the version does not
 // define the pool exactly once: the history compares and rolls back this
-// part only, so a rollback never changes the other pools of a shared file.
-func (w poolWrite) Part(name string, file []byte) ([]byte, bool) {
+// part only (history.Files.Section), so a rollback never changes the other
+// pools of a shared file.
+func PoolSection(name string, file []byte) []byte {
 	if file == nil {
-		return nil, false
+		return nil
 	}
-	sec := (&PoolFile{name: name, conf: mustParse(file)}).section()
-	return sec, sec != nil
+	return (&PoolFile{name: name, conf: mustParse(file)}).section()
 }
-
-var _ history.Parter = poolWrite{}

@@ -19,8 +19,13 @@ type Config struct {
 	Username   string
 	Password   string
 	ConfigFile string // supervisord.conf
-	ProgramDir string // where poolvisor keeps one file per program
-	LogDir     string
+	ProgramDir string // where new programs get a file of their own
+	// Writable lists the globs of the files programs may be edited in
+	// (supervisor.writable); empty: supervisord's [include] files.
+	Writable []string
+	// EditMainConfig lets programs in ConfigFile itself be edited.
+	EditMainConfig bool
+	LogDir         string
 	// Policy is the write policy: whom programs may run as, where their
 	// logs may go.
 	Policy writepolicy.Policy

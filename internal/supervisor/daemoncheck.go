@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -41,8 +43,8 @@ const errNoDaemonCheck = "supervisord's own config check cannot run here: superv
 	"Run poolvisor where supervisord is installed (the container image carries its code for this check), " +
 	"or set supervisor.check: skip to write with poolvisor's own checks and the reread only (unsafe: see docs/security.md)"
 
-// daemonCheck stages the program directory and the main config with c
-// applied, and has supervisord's own config loader read them. When
+// daemonCheck stages the main config and every file its [include] globs
+// read, with c applied, and has supervisord's own config loader read them. When
 // supervisord's code is not on this host (a container without it) the
 // write is refused, unless supervisor.check: skip says to rely on
 // poolvisor's parser and the reread after writing: a silent skip would let
@@ -60,10 +62,6 @@ func (b *Backend) daemonCheck(ctx context.Context, c fileChange) error {
 		return ops.Fail(err, "could not stage the change")
 	}
 	defer os.RemoveAll(dir)
-	staged := filepath.Join(dir, "programs")
-	if err := stageDir(b.cfg.ProgramDir, staged, c); err != nil {
-		return ops.Fail(err, "could not stage the change")
-	}
 	main, err := os.ReadFile(b.cfg.ConfigFile)
 	if err != nil {
 		return ops.Fail(err, "could not read %s", b.cfg.ConfigFile)
@@ -71,8 +69,21 @@ func (b *Backend) daemonCheck(ctx context.Context, c fileChange) error {
 	if c.path == b.cfg.ConfigFile {
 		main = c.new
 	}
+	patterns, err := includePatterns(b.cfg.ConfigFile)
+	if err != nil {
+		return ops.Fail(err, "could not read %s", b.cfg.ConfigFile)
+	}
+	realNames := map[string]string{}
+	var staged []string
+	for i, pattern := range patterns {
+		p, err := stageInclude(pattern, filepath.Join(dir, fmt.Sprintf("include%d", i)), c, realNames)
+		if err != nil {
+			return ops.Fail(err, "could not stage the change")
+		}
+		staged = append(staged, p)
+	}
 	mainPath := filepath.Join(dir, "supervisord.conf")
-	if err := os.WriteFile(mainPath, redirectIncludes(main, filepath.Dir(b.cfg.ConfigFile), b.cfg.ProgramDir, staged), 0o600); err != nil {
+	if err := os.WriteFile(mainPath, redirectIncludes(main, staged), 0o600); err != nil {
 		return ops.Fail(err, "could not stage the change")
 	}
 	testhook.Pause("in-check")
@@ -89,7 +100,12 @@ func (b *Backend) daemonCheck(ctx context.Context, c fileChange) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &exit) && exit.ExitCode() == 2:
-		msg := strings.ReplaceAll(strings.TrimSpace(string(out)), dir, "(staged)")
+		msg := strings.TrimSpace(string(out))
+		for staged, real := range realNames {
+			msg = strings.ReplaceAll(msg, staged, real)
+		}
+		msg = strings.ReplaceAll(msg, mainPath, b.cfg.ConfigFile)
+		msg = strings.ReplaceAll(msg, dir, "(staged)")
 		return ops.Invalidf("supervisord's own check refused the change, nothing was written: %s", msg)
 	}
 	// It is there but failed otherwise (a traceback, a timeout): not a
@@ -136,36 +152,46 @@ func supervisordPython() string {
 	return fields[0]
 }
 
-// stageDir copies the *.conf files of src into dst, with c applied when it
-// is one of them.
-func stageDir(src, dst string, c fileChange) error {
+// stageInclude copies the files one [include] glob matches into dst, in
+// supervisord's order, with c applied (a new file that the glob matches is
+// staged too, a removed one is left out), and returns the glob that reads
+// the copies. realNames maps each copy to the file it stands for.
+func stageInclude(pattern, dst string, c fileChange, realNames map[string]string) (string, error) {
 	if err := os.MkdirAll(dst, 0o700); err != nil {
-		return err
+		return "", err
 	}
-	files, _ := filepath.Glob(filepath.Join(src, "*.conf"))
-	for _, f := range files {
-		if f == c.path {
+	matches, _ := filepath.Glob(pattern)
+	if ok, _ := filepath.Match(pattern, c.path); ok && c.new != nil && !slices.Contains(matches, c.path) {
+		matches = append(matches, c.path)
+	}
+	sort.Strings(matches)
+	for j, m := range matches {
+		data := []byte(nil)
+		switch {
+		case m == c.path && c.new == nil:
 			continue
+		case m == c.path:
+			data = c.new
+		default:
+			var err error
+			if data, err = os.ReadFile(m); err != nil {
+				return "", err
+			}
 		}
-		data, err := os.ReadFile(f)
-		if err != nil {
-			return err
+		// Numbered so that the copies sort as the originals do.
+		to := filepath.Join(dst, fmt.Sprintf("%04d-%s", j, filepath.Base(m)))
+		if err := os.WriteFile(to, data, 0o600); err != nil {
+			return "", err
 		}
-		if err := os.WriteFile(filepath.Join(dst, filepath.Base(f)), data, 0o600); err != nil {
-			return err
-		}
+		realNames[to] = m
 	}
-	if filepath.Dir(c.path) == filepath.Clean(src) && c.new != nil {
-		return os.WriteFile(filepath.Join(dst, filepath.Base(c.path)), c.new, 0o600)
-	}
-	return nil
+	return filepath.Join(dst, "*"), nil
 }
 
-// redirectIncludes rewrites the [include] patterns of a main config so that
-// those in programDir read staged instead; every pattern becomes absolute,
-// since the staged main config lives elsewhere.
-func redirectIncludes(main []byte, here, programDir, staged string) []byte {
-	lines := strings.SplitAfter(string(main), "\n")
+// redirectIncludes rewrites the [include] files= line of a main config to
+// read the staged globs instead.
+func redirectIncludes(main []byte, staged []string) []byte {
+	lines := progSplitLines(string(main))
 	inInclude := false
 	for i, line := range lines {
 		t := strings.TrimSpace(line)
@@ -173,21 +199,15 @@ func redirectIncludes(main []byte, here, programDir, staged string) []byte {
 			inInclude = strings.EqualFold(strings.Trim(t, "[] \t"), "include")
 			continue
 		}
-		key, value, ok := strings.Cut(t, "=")
+		key, _, ok := strings.Cut(t, "=")
 		if !inInclude || !ok || strings.TrimSpace(key) != "files" {
 			continue
 		}
-		var out []string
-		for _, pattern := range strings.Fields(strings.ReplaceAll(value, "%(here)s", here)) {
-			if !filepath.IsAbs(pattern) {
-				pattern = filepath.Join(here, pattern)
-			}
-			if filepath.Dir(pattern) == filepath.Clean(programDir) {
-				pattern = filepath.Join(staged, filepath.Base(pattern))
-			}
-			out = append(out, pattern)
+		lines[i] = fmt.Sprintf("files = %s\n", strings.Join(staged, " "))
+		// Continuation lines of the old value would add its globs back.
+		for j := i + 1; j < len(lines) && len(lines[j]) > 0 && (lines[j][0] == ' ' || lines[j][0] == '\t'); j++ {
+			lines[j] = "\n"
 		}
-		lines[i] = fmt.Sprintf("files = %s\n", strings.Join(out, " "))
 	}
 	return []byte(strings.Join(lines, ""))
 }

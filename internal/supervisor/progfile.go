@@ -47,7 +47,18 @@ func ParseProgramFile(name string, data []byte) (*ProgramFile, error) {
 		return nil, err
 	}
 	if !utf8.Valid(data) {
-		return nil, ops.Invalidf("the file of program %s is not valid UTF-8 text", name)
+		line := 1
+		for i := 0; i < len(data); {
+			r, n := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			if r == '\n' {
+				line++
+			}
+			i += n
+		}
+		return nil, ops.Invalidf("the file of program %s is not valid UTF-8 text (line %d)", name, line)
 	}
 	f := &ProgramFile{name: name, lines: progSplitLines(string(data))}
 	doc, err := parseProgINI(f.lines)

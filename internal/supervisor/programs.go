@@ -31,7 +31,8 @@ type programWrite struct {
 }
 
 func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
-	b, name := h.b, req.Op.Target
+	b := h.b
+	name := b.groupProgram(req.Op.Target)
 	if !ops.ValidName(name) {
 		return nil, ops.Invalidf("%q is not a valid program name", name)
 	}
@@ -39,17 +40,19 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 		return nil, listenerRefused(map[bool]string{true: "added", false: "edited"}[h.add])
 	}
 	if req.Op.Has("raw") {
-		return nil, ops.Invalidf("--raw opens the whole file in a chat form; from the shell, change keys with flags or --set KEY=VALUE")
+		return nil, ops.Invalidf("--raw opens the program's section in a chat form; from the shell, change keys with flags or --set KEY=VALUE")
 	}
-	path := b.programPath(name)
-	old, err := readIfExists(path)
-	if err != nil {
-		return nil, ops.Fail(err, "could not read %s", path)
-	}
-	var f *ProgramFile
 	content, raw := req.Op.Get("content")
+	var (
+		path string
+		old  []byte
+		f    *ProgramFile
+		cur  *ProgramFile // the file as it is, for an edit
+		loc  = progLoc{name: name, group: name}
+		err  error
+	)
 	if h.add {
-		if err := b.checkFree(ctx, name, old); err != nil {
+		if path, old, err = b.addTarget(ctx, name, req.Op); err != nil {
 			return nil, err
 		}
 		if !raw {
@@ -58,22 +61,29 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 			}
 		}
 	} else {
-		if f, err = b.existingProgram(name, old); err != nil {
+		if loc, cur, err = b.existingProgram(name); err != nil {
 			return nil, err
 		}
+		path, old = loc.path, loc.data
 		if len(req.Op.Args) == 0 {
 			return nil, ops.Invalidf("nothing to change: give flags such as --command or --set KEY=VALUE (in chat, edit without flags opens a form)")
 		}
+		f = cur
 	}
 	if raw {
-		// A raw edit from a chat form or a rollback: the whole file,
-		// checked as a whole. The form showed it with its secrets
-		// masked; the lines kept as shown keep their values.
-		if content, err = secret.Unmask(content, string(old)); err != nil {
-			return nil, ops.Invalidf("%v", err)
-		}
-		if f, err = rawProgram(name, content); err != nil {
+		if f, err = rawWrite(name, content, old, cur); err != nil {
 			return nil, err
+		}
+		// A rollback of a program deleted from a file others share puts
+		// it back in the [group:] it was in, as the version has it.
+		if version, ok := req.Op.Get("rollback_file"); ok && h.add && old != nil {
+			var g string
+			if f, g, err = rejoinGroups(f, []byte(version)); err != nil {
+				return nil, err
+			}
+			if g != "" {
+				loc.group = g
+			}
 		}
 	} else if err := b.setFlags(ctx, f, req.Op); err != nil {
 		return nil, err
@@ -82,8 +92,8 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 	if err := ValidateProgram(f, checks); err != nil {
 		return nil, err
 	}
-	var before *ProgramFile
-	if old != nil {
+	var before *ProgramFile // as it is now: f may be cur, changed in place
+	if old != nil && !h.add {
 		if before, err = ParseProgramFile(name, old); err != nil {
 			return nil, ops.Invalidf("%s cannot be edited safely: %v", path, err)
 		}
@@ -115,19 +125,24 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 	if err := b.daemonCheck(ctx, fileChange{path: path, old: old, new: next}); err != nil {
 		return nil, err
 	}
+	group := loc.group
 	running := false
-	if !h.add {
+	if !h.add || loc.inGroup() {
 		// supervisord applies a changed section by stopping the group and
-		// starting it again: an edit of a running program restarts it.
-		if running, err = b.running(ctx, name); err != nil {
+		// starting it again: an edit of a running program restarts it, and
+		// every other program of its [group:] with it.
+		if running, err = b.running(ctx, group); err != nil {
 			return nil, err
+		}
+		if loc.inGroup() {
+			plan.Summary += fmt.Sprintf("\n  (%s is in [group:%s]: supervisord applies the change by restarting the whole group %s)", name, group, group)
 		}
 	}
 	autostart := true
 	if v, ok := f.Get("autostart"); ok {
 		autostart, _ = parseBool(v)
 	}
-	if !h.add && running {
+	if running {
 		plan.Effects = []string{"supervisor.program.restart"}
 		if !autostart {
 			// supervisord removes the group and adds it back stopped.
@@ -135,7 +150,7 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 		}
 	}
 	plan.Apply = func(ctx context.Context) (ops.Outcome, error) {
-		return b.applyProgram(ctx, fileChange{path: path, old: old, new: next}, verb, name, autostart, plan.Changes)
+		return b.applyProgram(ctx, fileChange{path: path, old: old, new: next}, verb, group, autostart, plan.Changes)
 	}
 	return plan, nil
 }
@@ -160,32 +175,55 @@ var liveStates = map[string]bool{"RUNNING": true, "STARTING": true, "BACKOFF": t
 // ProgramKind names program files in the history.
 const ProgramKind = "supervisor.program"
 
-// ProgramPath is the file poolvisor keeps program name in.
+// ProgramPath is the file that defines program name (the first, when
+// several do), or the file a new program of that name gets.
 func (b *Backend) ProgramPath(name string) string {
-	return filepath.Join(b.cfg.ProgramDir, name+".conf")
+	if loc, err := b.locate(name); err == nil && loc.path != "" {
+		return loc.path
+	}
+	return b.newProgramPath(name)
 }
 
-func (b *Backend) programPath(name string) string { return b.ProgramPath(name) }
-
-// checkFree checks that name is free everywhere supervisord looks, since
-// supervisord silently merges sections of the same name across files.
-func (b *Backend) checkFree(ctx context.Context, name string, old []byte) error {
-	if old != nil {
-		return ops.Invalidf("program %s already exists (%s); change it with /supervisor edit", name, b.programPath(name))
+// addTarget returns the file an add writes and its bytes now: a file of
+// the program's own in program_dir, or, for a rollback of a program
+// deleted from a file others share, that file (rollback_path), which must
+// be writable and must not define it already. Either way the name must be
+// free everywhere supervisord looks, since supervisord silently merges
+// sections of the same name across files.
+func (b *Backend) addTarget(ctx context.Context, name string, op ops.Operation) (string, []byte, error) {
+	path := b.newProgramPath(name)
+	if rp, ok := op.Get("rollback_path"); ok && filepath.IsAbs(rp) && filepath.Clean(rp) != path {
+		if old, err := readIfExists(rp); err == nil && old != nil {
+			path = filepath.Clean(rp)
+		}
 	}
-	if file, _ := findProgramFile(b.cfg.ConfigFile, "", name); file != "" {
-		return ops.Invalidf("program %s is already defined in %s", name, file)
+	if why := b.fileRefusal(path); why != "" {
+		return "", nil, ops.Invalidf("program %s cannot be added: %s", name, why)
+	}
+	old, err := readIfExists(path)
+	if err != nil {
+		return "", nil, ops.Fail(err, "could not read %s", path)
+	}
+	if old != nil && path == b.newProgramPath(name) {
+		return "", nil, ops.Invalidf("program %s already exists (%s); change it with /supervisor edit", name, path)
+	}
+	loc, err := b.locate(name)
+	if err != nil {
+		return "", nil, err
+	}
+	if loc.path != "" {
+		return "", nil, ops.Invalidf("program %s is already defined in %s", name, loc.defs[0])
 	}
 	all, err := b.client.GetAllProcessInfo(ctx)
 	if err != nil {
-		return b.userError(err, name)
+		return "", nil, b.userError(err, name)
 	}
 	for _, p := range all {
 		if p.Group == name {
-			return ops.Invalidf("supervisord already runs a group named %s", name)
+			return "", nil, ops.Invalidf("supervisord already runs a group named %s", name)
 		}
 	}
-	return nil
+	return path, old, nil
 }
 
 // newProgram starts a program file with the usual defaults.
@@ -225,19 +263,60 @@ func setsKey(op ops.Operation, key string) bool {
 	return false
 }
 
-// existingProgram loads a program poolvisor manages (one in program_dir).
-func (b *Backend) existingProgram(name string, old []byte) (*ProgramFile, error) {
-	if old == nil {
-		if file, _ := findProgramFile(b.cfg.ConfigFile, "", name); file != "" {
-			return nil, ops.Invalidf("program %s is defined in %s, outside %s, which poolvisor does not edit", name, file, b.cfg.ProgramDir)
-		}
-		return nil, ops.Invalidf("no program named %s in %s (see /supervisor status)", name, b.cfg.ProgramDir)
-	}
-	f, err := ParseProgramFile(name, old)
+// existingProgram finds program name where supervisord reads it and
+// loads its file, refusing what poolvisor may not edit there.
+func (b *Backend) existingProgram(name string) (progLoc, *ProgramFile, error) {
+	loc, err := b.locate(name)
 	if err != nil {
-		return nil, ops.Invalidf("%s cannot be edited safely: %v", b.programPath(name), err)
+		return loc, nil, err
 	}
-	return f, nil
+	if loc.path == "" {
+		return loc, nil, ops.Invalidf("no program named %s in the files supervisord reads (see /supervisor status)", name)
+	}
+	if err := b.editable(loc); err != nil {
+		return loc, nil, err
+	}
+	f, err := ParseProgramFile(name, loc.data)
+	if err != nil {
+		return loc, nil, ops.Invalidf("%s cannot be edited safely: %v", loc.path, err)
+	}
+	return loc, f, nil
+}
+
+// rawWrite reads content, a program as a chat form or a rollback gives it:
+// the whole file of a program that has one of its own, or just its
+// section when it shares its file (cur, nil for an add). The form showed
+// it with its secrets masked; lines kept as shown keep their values, taken
+// from the program's own lines only, never from another section's. The
+// result is the whole file to write; in a shared file only the program's
+// lines differ.
+func rawWrite(name, content string, old []byte, cur *ProgramFile) (*ProgramFile, error) {
+	own := string(old)
+	if cur != nil && cur.shared() {
+		own = cur.sectionText()
+	}
+	if old != nil && cur == nil {
+		own = "" // a section added to a file others share: nothing of theirs is shown
+	}
+	content, err := secret.Unmask(content, own)
+	if err != nil {
+		return nil, ops.Invalidf("%v", err)
+	}
+	sec, err := rawProgram(name, content)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case cur != nil && cur.shared():
+		return cur.withSection(sec)
+	case cur == nil && old != nil:
+		next, err := insertSection(name, old, sec)
+		if err != nil {
+			return nil, err
+		}
+		return ParseProgramFile(name, next)
+	}
+	return sec, nil
 }
 
 // maxRawFile bounds a raw edit; no program file is anywhere near it.

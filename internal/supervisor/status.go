@@ -3,7 +3,6 @@ package supervisor
 import (
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -69,6 +68,20 @@ func (b *Backend) resolve(all []ProcessInfo, target string) (selection, error) {
 	for _, p := range all {
 		if p.Group == sel.group {
 			sel.procs = append(sel.procs, p)
+		}
+	}
+	if len(sel.procs) == 0 && sel.kind == "group" && sel.group == target {
+		// A program inside a [group:] runs under the group's name.
+		if loc, err := b.locate(target); err == nil && loc.path != "" && loc.inGroup() {
+			switch procs := programProcs(all, loc); len(procs) {
+			case 0:
+			case 1:
+				sel.kind, sel.group, sel.procs = "process", "", procs
+				return sel, nil
+			default:
+				return sel, ops.Invalidf("%s runs %d processes in group %s; name one (%s) or the whole group (%s:*)",
+					target, len(procs), loc.group, displayName(procs[0]), loc.group)
+			}
 		}
 	}
 	if len(sel.procs) == 0 {
@@ -151,20 +164,41 @@ func (b *Backend) show(ctx context.Context, req ops.Request) (ops.Outcome, error
 	if err != nil {
 		return ops.Outcome{}, b.userError(err, name)
 	}
+	// A program inside a [group:] is shown by its own name or as
+	// GROUP:NAME, with its file; its processes are those of the group
+	// named after it.
+	pname := b.groupProgram(name)
+	loc, _ := b.locate(pname)
 	sel, err := b.resolve(all, name)
 	if err != nil {
-		return ops.Outcome{}, err
+		if loc.path == "" || !loc.inGroup() {
+			return ops.Outcome{}, err
+		}
+		sel = selection{target: name, kind: "process", procs: programProcs(all, loc)}
 	}
 	prog := ops.Program{Name: name, Directives: map[string]string{}, Processes: processes(sel.procs).Programs}
-	prog.File, _ = findProgramFile(b.cfg.ConfigFile, b.cfg.ProgramDir, name)
+	prog.File = loc.path
+	if prog.File == "" {
+		prog.File, _ = findProgramFile(b.cfg.ConfigFile, b.cfg.ProgramDir, name)
+	}
 	// The directives as written in the file (what an edit changes); what
 	// supervisord reports, with its defaults filled in, when the file
-	// cannot be read.
-	if raw, err := os.ReadFile(prog.File); err == nil {
-		if f, err := ParseProgramFile(name, raw); err == nil {
+	// cannot be read. The raw form holds the program's own lines: the
+	// whole file when it has one of its own, its section when it shares it.
+	var notes []string
+	if loc.path != "" {
+		if f, err := ParseProgramFile(pname, loc.data); err == nil {
 			// Secrets masked: a viewer may run show, and a raw edit of
 			// this content gets them back (secret.Restore).
-			prog.Directives, prog.Content = secret.Directives(f.Directives()), secret.File(string(raw))
+			prog.Directives = secret.Directives(f.Directives())
+			prog.Content = secret.File(string(ProgramSection(pname, loc.data)))
+		}
+		if loc.inGroup() {
+			notes = append(notes, fmt.Sprintf("in [group:%s]: supervisord runs it in group %s, and applies its edits by restarting that group", loc.group, loc.group))
+		}
+		if why := b.uneditable(loc); why != "" {
+			notes = append(notes, "not editable here: "+why)
+			prog.Content = ""
 		}
 	}
 	if len(prog.Directives) == 0 {
@@ -188,6 +222,9 @@ func (b *Backend) show(ctx context.Context, req ops.Request) (ops.Outcome, error
 		fmt.Fprintf(&out, " (%s)", prog.File)
 	}
 	out.WriteString(":\n")
+	for _, n := range notes {
+		fmt.Fprintf(&out, "  (%s)\n", n)
+	}
 	keys := make([]string, 0, len(prog.Directives))
 	for k := range prog.Directives {
 		keys = append(keys, k)

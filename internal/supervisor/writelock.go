@@ -19,6 +19,12 @@ const lockPoll = 20 * time.Millisecond
 // before writing a supervisord file, and only when the file still holds
 // the bytes the write was planned from: otherwise it is a conflict and
 // nothing is written, so no process ever overwrites another's change.
+//
+// The one lock covers every file poolvisor writes, in program_dir or not
+// (a shared .ini elsewhere, the main config): it is a host-wide mutex for
+// supervisord's configuration, not a lock of the directory's files. A lock
+// on each file would not do: writes replace the file by rename, so two
+// writers would lock two different inodes.
 func (b *Backend) writeLocked(ctx context.Context, c fileChange) error {
 	d, err := os.Open(b.cfg.ProgramDir)
 	if err != nil {
