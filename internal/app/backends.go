@@ -4,6 +4,7 @@ package app
 // they and the pipeline judge requests by.
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -29,16 +30,10 @@ func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.S
 		}
 		return nil
 	}
-	events, refused := eventsCommand(cfg.DataDir)
-	b, err := supervisor.New(supervisor.Config{
-		Host: cfg.Host, URL: cfg.Supervisor.URL,
-		Username: cfg.Supervisor.Username, Password: cfg.Supervisor.Password,
-		ConfigFile: cfg.Supervisor.ConfigFile, ProgramDir: cfg.Supervisor.ProgramDir, LogDir: cfg.Supervisor.LogDir,
-		Writable: cfg.Supervisor.Writable, EditMainConfig: cfg.Supervisor.EditMainConfig,
-		EventsCommand: events, EventsRefused: refused, Policy: WritePolicy(cfg),
-		StagingDir:      a.lease.StagingDir(),
-		SkipDaemonCheck: cfg.Supervisor.Check == "skip",
-	}, log.With("backend", "supervisor"))
+	sc := supervisorConfig(cfg)
+	sc.EventsCommand, sc.EventsRefused = eventsCommand(cfg.DataDir)
+	sc.StagingDir = a.lease.StagingDir()
+	b, err := supervisor.New(sc, log.With("backend", "supervisor"))
 	if err != nil {
 		return err
 	}
@@ -60,6 +55,59 @@ func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.S
 		}
 	}
 	return nil
+}
+
+// supervisorConfig is what the Supervisor backend takes from cfg.
+func supervisorConfig(cfg *config.Config) supervisor.Config {
+	return supervisor.Config{
+		Host: cfg.Host, URL: cfg.Supervisor.URL,
+		Username: cfg.Supervisor.Username, Password: cfg.Supervisor.Password,
+		ConfigFile: cfg.Supervisor.ConfigFile, ProgramDir: cfg.Supervisor.ProgramDir, LogDir: cfg.Supervisor.LogDir,
+		Writable: cfg.Supervisor.Writable, EditMainConfig: cfg.Supervisor.EditMainConfig,
+		Policy: WritePolicy(cfg), SkipDaemonCheck: cfg.Supervisor.Check == "skip",
+	}
+}
+
+// uneditable lists, one line each, the program and pool files poolvisor
+// shows and controls on this host but will not edit, with the reason
+// (check-config prints them). It reads files only; no daemon is asked.
+func uneditable(ctx context.Context, cfg *config.Config) []string {
+	var out []string
+	if cfg.Supervisor.Enabled {
+		b, err := supervisor.New(supervisorConfig(cfg), slog.New(slog.DiscardHandler))
+		if err != nil {
+			out = append(out, "supervisor: "+err.Error())
+		} else {
+			out = append(out, b.Uneditable(ctx)...)
+		}
+	}
+	if !cfg.PHPFPM.Enabled {
+		return out
+	}
+	resolved, _, err := phpfpm.ResolveInstances(cfg.Host, cfg.PHPFPM)
+	if err != nil {
+		return append(out, "phpfpm: "+err.Error())
+	}
+	for _, r := range resolved {
+		label := ""
+		if len(resolved) > 1 {
+			label = "PHP " + r.Name + ": "
+		}
+		err := r.Err
+		var b *phpfpm.Backend
+		if err == nil {
+			r.Config.Policy = WritePolicy(cfg)
+			b, err = phpfpm.New(r.Config, nil)
+		}
+		if err != nil {
+			out = append(out, label+"phpfpm: "+err.Error())
+			continue
+		}
+		for _, l := range b.Uneditable() {
+			out = append(out, label+l)
+		}
+	}
+	return out
 }
 
 // addFPM registers the fpm.* operations of every PHP-FPM instance (SPEC

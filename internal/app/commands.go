@@ -145,6 +145,14 @@ func CheckConfig(configPath string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "#   %s\n", l)
 	}
 	fmt.Fprintf(stdout, "#   approvals.required: %s, and whatever amounts to one of them\n", strings.Join(cfg.Approvals.Required, ", "))
+	if lines := uneditable(context.Background(), cfg); len(lines) > 0 {
+		fmt.Fprintf(stdout, "# Program and pool files poolvisor shows and controls but will not edit, and why:\n")
+		for _, l := range lines {
+			fmt.Fprintf(stdout, "#   %s\n", l)
+		}
+	} else {
+		fmt.Fprintf(stdout, "# Every program and pool file poolvisor found is editable.\n")
+	}
 	fmt.Fprintf(stdout, "# Where each value not at its default comes from:\n")
 	for _, k := range slices.Sorted(maps.Keys(sources)) {
 		fmt.Fprintf(stdout, "#   %s: %s\n", k, sources[k])

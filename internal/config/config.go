@@ -61,14 +61,17 @@ type Log struct {
 // PHPFPM configures the PHP-FPM backend. "auto" values are resolved by the
 // backend from the installed PHP version.
 type PHPFPM struct {
-	Enabled        bool         `mapstructure:"enabled" yaml:"enabled"`
-	Version        string       `mapstructure:"version" yaml:"version"`
-	Binary         string       `mapstructure:"binary" yaml:"binary"`
-	MainConfig     string       `mapstructure:"main_config" yaml:"main_config"`
-	PoolDir        string       `mapstructure:"pool_dir" yaml:"pool_dir"`
-	SocketDir      string       `mapstructure:"socket_dir" yaml:"socket_dir"`
-	LogDir         string       `mapstructure:"log_dir" yaml:"log_dir"` // where pools' access and slow logs may go
-	ProtectedPools []string     `mapstructure:"protected_pools" yaml:"protected_pools"`
+	Enabled        bool     `mapstructure:"enabled" yaml:"enabled"`
+	Version        string   `mapstructure:"version" yaml:"version"`
+	Binary         string   `mapstructure:"binary" yaml:"binary"`
+	MainConfig     string   `mapstructure:"main_config" yaml:"main_config"`
+	PoolDir        string   `mapstructure:"pool_dir" yaml:"pool_dir"`
+	SocketDir      string   `mapstructure:"socket_dir" yaml:"socket_dir"`
+	LogDir         string   `mapstructure:"log_dir" yaml:"log_dir"` // where pools' access and slow logs may go
+	ProtectedPools []string `mapstructure:"protected_pools" yaml:"protected_pools"`
+	// EditMainConfig lets poolvisor edit pools defined in php-fpm.conf
+	// itself (default false: shown and controlled, not edited).
+	EditMainConfig bool         `mapstructure:"edit_main_config" yaml:"edit_main_config"`
 	Defaults       PoolDefaults `mapstructure:"defaults" yaml:"defaults"`
 	Service        FPMService   `mapstructure:"service" yaml:"service"`
 	// Instances lists several PHP-FPM installations (SPEC §6), instead of
@@ -82,14 +85,17 @@ type PHPFPM struct {
 // single-instance keys of phpfpm plus the Name that --php takes. Keys left
 // out take the defaults of the single-instance keys.
 type FPMInstance struct {
-	Name           string       `mapstructure:"name" yaml:"name"` // default: the version
-	Version        string       `mapstructure:"version" yaml:"version"`
-	Binary         string       `mapstructure:"binary" yaml:"binary"`
-	MainConfig     string       `mapstructure:"main_config" yaml:"main_config"`
-	PoolDir        string       `mapstructure:"pool_dir" yaml:"pool_dir"`
-	SocketDir      string       `mapstructure:"socket_dir" yaml:"socket_dir"`
-	LogDir         string       `mapstructure:"log_dir" yaml:"log_dir"`
-	ProtectedPools []string     `mapstructure:"protected_pools" yaml:"protected_pools"`
+	Name           string   `mapstructure:"name" yaml:"name"` // default: the version
+	Version        string   `mapstructure:"version" yaml:"version"`
+	Binary         string   `mapstructure:"binary" yaml:"binary"`
+	MainConfig     string   `mapstructure:"main_config" yaml:"main_config"`
+	PoolDir        string   `mapstructure:"pool_dir" yaml:"pool_dir"`
+	SocketDir      string   `mapstructure:"socket_dir" yaml:"socket_dir"`
+	LogDir         string   `mapstructure:"log_dir" yaml:"log_dir"`
+	ProtectedPools []string `mapstructure:"protected_pools" yaml:"protected_pools"`
+	// EditMainConfig lets poolvisor edit pools defined in php-fpm.conf
+	// itself (default false: shown and controlled, not edited).
+	EditMainConfig bool         `mapstructure:"edit_main_config" yaml:"edit_main_config"`
 	Defaults       PoolDefaults `mapstructure:"defaults" yaml:"defaults"`
 	Service        FPMService   `mapstructure:"service" yaml:"service"`
 }

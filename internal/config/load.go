@@ -60,7 +60,7 @@ func Load(path string) (*Config, error) {
 		return nil, decodeErrors(err)
 	}
 
-	secretErr := c.resolveSecrets()
+	secretErr := errors.Join(c.resolveSecrets(), c.PHPFPM.instancesEnv())
 	c.PHPFPM.fillInstances()
 	if c.DefaultHost == "" {
 		c.DefaultHost = c.Host

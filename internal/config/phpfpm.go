@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -39,7 +40,7 @@ func (f PHPFPM) Single() FPMInstance {
 	return FPMInstance{
 		Name: name, Version: f.Version, Binary: f.Binary, MainConfig: f.MainConfig, PoolDir: f.PoolDir,
 		SocketDir: f.SocketDir, LogDir: f.LogDir, ProtectedPools: f.ProtectedPools,
-		Defaults: f.Defaults, Service: f.Service,
+		Defaults: f.Defaults, Service: f.Service, EditMainConfig: f.EditMainConfig,
 	}
 }
 
@@ -75,9 +76,27 @@ func (f *PHPFPM) fillInstances() {
 	}
 }
 
+// instancesEnv refuses edit_main_config in phpfpm.instances given by the
+// environment: like phpfpm.edit_main_config, it widens what a write role
+// may change, so it comes from the config file only.
+func (f PHPFPM) instancesEnv() error {
+	name := envName("phpfpm.instances")
+	if _, set := os.LookupEnv(name); !set {
+		return nil
+	}
+	var p problems
+	for i, in := range f.Instances {
+		if in.EditMainConfig {
+			p.addFrom(fmt.Sprintf("phpfpm.instances[%d].edit_main_config", i), "from "+name,
+				"is a security setting: it may only be set in the config file, not in the environment")
+		}
+	}
+	return p.err()
+}
+
 // singleKeys are the keys of phpfpm that phpfpm.instances replaces.
 var singleKeys = []string{"version", "binary", "main_config", "pool_dir", "socket_dir", "log_dir",
-	"protected_pools", "defaults", "service"}
+	"protected_pools", "defaults", "service", "edit_main_config"}
 
 // changedSingleKeys lists the single-instance keys of f set to something
 // other than their default.

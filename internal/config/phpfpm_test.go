@@ -113,3 +113,18 @@ func TestFPMInstancesRedacted(t *testing.T) {
 		}
 	}
 }
+
+// TestFPMEditMainConfigFileOnly: edit_main_config widens what a write role
+// may change; the environment may not set it, alone or in the list.
+func TestFPMEditMainConfigFileOnly(t *testing.T) {
+	cleanEnv(t)
+	t.Setenv("POOLVISOR_PHPFPM_EDIT_MAIN_CONFIG", "true")
+	if _, err := Load(""); err == nil || !strings.Contains(err.Error(), "phpfpm.edit_main_config") {
+		t.Errorf("POOLVISOR_PHPFPM_EDIT_MAIN_CONFIG: err = %v", err)
+	}
+	cleanEnv(t)
+	t.Setenv("POOLVISOR_PHPFPM_INSTANCES", "[{version: '8.3', edit_main_config: true}]")
+	if _, err := Load(""); err == nil || !strings.Contains(err.Error(), "phpfpm.instances[0].edit_main_config") {
+		t.Errorf("edit_main_config in POOLVISOR_PHPFPM_INSTANCES: err = %v", err)
+	}
+}

@@ -16,7 +16,7 @@ import (
 // supervisor.edit_main_config): they may come
 // only from the config file, never from the environment, so that nothing
 // that can set a variable for the process can weaken them unseen.
-var securityKeys = []string{"local.", "rbac.", "approvals.", "policy.", "audit.", "supervisor.check", "supervisor.writable", "supervisor.edit_main_config", "fleet.hub_public_key", "fleet.agent_keys"}
+var securityKeys = []string{"local.", "rbac.", "approvals.", "policy.", "audit.", "supervisor.check", "supervisor.writable", "supervisor.edit_main_config", "phpfpm.edit_main_config", "fleet.hub_public_key", "fleet.agent_keys"}
 
 // IsSecurityKey reports whether key is one of securityKeys (or inside one).
 func IsSecurityKey(key string) bool {

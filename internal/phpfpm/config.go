@@ -172,7 +172,7 @@ func resolveInstances(host string, c config.PHPFPM, sys system, detect func() ([
 func fromConfig(host string, c config.FPMInstance, sys system) (Config, error) {
 	cfg := Config{
 		Host: host, Version: c.Version, Binary: c.Binary, MainConfig: c.MainConfig, PoolDir: c.PoolDir,
-		SocketDir: c.SocketDir, LogDir: c.LogDir, ProtectedPools: c.ProtectedPools,
+		SocketDir: c.SocketDir, LogDir: c.LogDir, ProtectedPools: c.ProtectedPools, EditMainConfig: c.EditMainConfig,
 		DefaultUser: c.Defaults.User, DefaultGroup: c.Defaults.Group,
 		Service: ServiceConfig{
 			Mode: c.Service.Mode, Unit: c.Service.Unit, PIDFile: c.Service.PIDFile,

@@ -143,7 +143,9 @@ func (b *Backend) Uneditable(ctx context.Context) []string {
 				continue
 			}
 			if why := b.uneditable(loc); why != "" {
-				why = strings.TrimPrefix(why, loc.path+" ")
+				if rest, ok := strings.CutPrefix(why, loc.path+" "); ok {
+					why = "the file " + rest
+				}
 				out = append(out, fmt.Sprintf("%s: program %s: %s", loc.path, name, why))
 			}
 		}
