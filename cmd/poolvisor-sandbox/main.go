@@ -48,7 +48,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func command(name, dir string, stdout io.Writer) error {
 	switch name {
 	case "up":
-		s, err := sandbox.StartSupervisordDetached(dir, sandbox.DemoPrograms()...)
+		s, err := sandbox.StartDemo(dir)
 		if err != nil {
 			return err
 		}

@@ -59,14 +59,20 @@ func SupervisordPath() (string, error) {
 // Program files already in dir/conf.d are kept, so a daemon can be started
 // again in the same dir after Stop or Kill and listens at the same socket.
 func StartSupervisord(dir string, programs ...Program) (*Supervisord, error) {
-	return startSupervisord(dir, false, programs)
+	return startSupervisord(dir, false, programs, nil)
 }
 
 // StartSupervisordDetached is StartSupervisord for a daemon that outlives
 // the caller (`make demo`): it runs in a session of its own and is not
 // signalled when the caller exits. Use Attach and Stop to end it later.
 func StartSupervisordDetached(dir string, programs ...Program) (*Supervisord, error) {
-	return startSupervisord(dir, true, programs)
+	return startSupervisord(dir, true, programs, nil)
+}
+
+// StartDemo is StartSupervisordDetached with the programs of `make demo`
+// and its hand-written files (DemoFiles), as a host has them.
+func StartDemo(dir string) (*Supervisord, error) {
+	return startSupervisord(dir, true, DemoPrograms(), DemoFiles())
 }
 
 // Attach returns the supervisord running in dir, started earlier by this or
@@ -103,7 +109,7 @@ func newSupervisord(dir string) (*Supervisord, error) {
 	return s, nil
 }
 
-func startSupervisord(dir string, detached bool, programs []Program) (*Supervisord, error) {
+func startSupervisord(dir string, detached bool, programs []Program, files []File) (*Supervisord, error) {
 	bin, err := SupervisordPath()
 	if err != nil {
 		return nil, err
@@ -128,6 +134,12 @@ func startSupervisord(dir string, detached bool, programs []Program) (*Superviso
 	for _, p := range programs {
 		if _, err := s.WriteProgram(p); err != nil {
 			return nil, err
+		}
+	}
+	for _, f := range files {
+		text := strings.ReplaceAll(f.Text, "{logdir}", s.LogDir)
+		if err := os.WriteFile(filepath.Join(s.ProgramDir, f.Name), []byte(text), 0o600); err != nil {
+			return nil, fmt.Errorf("write %s: %w", f.Name, err)
 		}
 	}
 	if err := os.WriteFile(s.ConfigFile, supervisordConfig(s), 0o600); err != nil {
