@@ -219,7 +219,7 @@ func (f *ProgramFile) setStored(key, stored string) error {
 		if !strings.HasSuffix(lines[at], "\n") && !strings.HasSuffix(lines[at], "\r") {
 			lines[at] += eol
 		}
-		lines = slices.Insert(lines, at+1, key+"="+stored+eol)
+		lines = slices.Insert(lines, at+1, key+f.separator()+stored+eol)
 		return f.commit(lines, key, &stored)
 	}
 	o := opts[len(opts)-1]
@@ -240,6 +240,25 @@ func (f *ProgramFile) setStored(key, stored string) error {
 		}
 	}
 	return f.commit(progDeleteLines(lines, drop), key, &stored)
+}
+
+// separator is how the section writes "=" between key and value: as its
+// last key line does ("key = value" in a file written so), else "=".
+func (f *ProgramFile) separator() string {
+	if len(f.prog.opts) == 0 {
+		return "="
+	}
+	o := f.prog.opts[len(f.prog.opts)-1]
+	content, _ := progCutLineBreak(f.lines[o.line])
+	d := strings.IndexAny(content, "=:")
+	if d < 0 || o.valStart > len(content) || o.valStart < d {
+		return "="
+	}
+	sep := content[len(progPyRStrip(content[:d])):o.valStart]
+	if strings.Trim(sep, " \t") != "=" {
+		return "="
+	}
+	return sep
 }
 
 // commit re-reads lines and takes them only if they mean what the file

@@ -318,3 +318,25 @@ func TestProgramNames(t *testing.T) {
 		}
 	}
 }
+
+// TestSetFollowsTheFileSpacing: a key added to a section written
+// "key = value" is written so too.
+func TestSetFollowsTheFileSpacing(t *testing.T) {
+	for in, want := range map[string]string{
+		"[program:x]\ncommand = /bin/true\n":  "[program:x]\ncommand = /bin/true\nstartsecs = 3\n",
+		"[program:x]\ncommand=/bin/true\n":    "[program:x]\ncommand=/bin/true\nstartsecs=3\n",
+		"[program:x]\ncommand:/bin/true\n":    "[program:x]\ncommand:/bin/true\nstartsecs=3\n",
+		"[program:x]\ncommand\t= /bin/true\n": "[program:x]\ncommand\t= /bin/true\nstartsecs\t= 3\n",
+	} {
+		f, err := ParseProgramFile("x", []byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Set("startsecs", "3", nil); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(f.Bytes()); got != want {
+			t.Errorf("%q: got %q, want %q", in, got, want)
+		}
+	}
+}
