@@ -93,8 +93,8 @@ func (b *Backend) checkPolicy(c candidate) error {
 			}
 			continue
 		}
-		if strings.EqualFold(v, "syslog") && !slices.Contains(poolLogKeys, k) {
-			continue // error_log = syslog: no file
+		if v == "syslog" && !slices.Contains(poolLogKeys, k) {
+			continue // error_log = syslog (PHP compares it case-sensitively): no file
 		}
 		if err := p.CheckPath(k, v, writepolicy.File, b.cfg.LogDir); err != nil {
 			return err

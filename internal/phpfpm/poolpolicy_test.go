@@ -55,6 +55,7 @@ func TestPoolWritePolicy(t *testing.T) {
 		{"slowlog elsewhere", op("fpm.pool.edit", "api", "set", "slowlog="+victim, "set", "request_slowlog_timeout=5s"), "is outside"},
 		{"error_log elsewhere", op("fpm.pool.edit", "api", "set", "php_admin_value[error_log]=/etc/profile.d/x.sh"), "is outside"},
 		{"php_value error_log elsewhere", op("fpm.pool.edit", "api", "set", "php_value[error_log]=/etc/x"), "is outside"},
+		{"error_log SYSLOG is a file to PHP", op("fpm.pool.edit", "api", "set", "php_admin_value[error_log]=SYSLOG"), "must be an absolute path"},
 		{"access.log on the log dir itself", op("fpm.pool.edit", "api", "set", "access.log="+b.cfg.LogDir), "is outside"},
 		{"raw: log from the environment", op("fpm.pool.edit", "api", "content", hand+"access.log = \"${HOME}/x.log\"\n"), "${...}"},
 		{"raw: log built from a constant", op("fpm.pool.edit", "api", "content", hand+"access.log = \""+b.cfg.LogDir+"/\" PHP_OS\n"), "a constant"},

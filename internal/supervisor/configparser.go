@@ -42,6 +42,16 @@ func progPySpace(r rune) bool { return unicode.IsSpace(r) || r >= 0x1c && r <= 0
 func progPyStrip(s string) string  { return strings.TrimFunc(s, progPySpace) }
 func progPyRStrip(s string) string { return strings.TrimRightFunc(s, progPySpace) }
 
+// progPyLower is Python's str.lower, which configparser's optionxform
+// applies to every key. It differs from strings.ToLower in one character:
+// U+0130 (İ) becomes "i" and U+0307 (a combining dot), so that
+// "stdout_logfİle" is an unknown key to supervisord, not stdout_logfile;
+// reading it as Go does would let a second, hidden value of a key pass
+// every check while supervisord acts on the first.
+func progPyLower(s string) string {
+	return strings.ToLower(strings.ReplaceAll(s, "\u0130", "i\u0307"))
+}
+
 // progDoc is a file read the way Python's configparser reads it.
 type progDoc struct{ sections []*progSection }
 
@@ -142,7 +152,7 @@ func parseProgINI(lines []string) (*progDoc, error) {
 		lead := len(pre) - len(strings.TrimLeftFunc(pre, progPySpace))
 		rest := value[d+1:]
 		opt = &progOption{
-			key:      strings.ToLower(key),
+			key:      progPyLower(key),
 			parts:    []string{progPyStrip(rest)},
 			line:     i,
 			valStart: lead + d + 1 + len(rest) - len(strings.TrimLeftFunc(rest, progPySpace)),

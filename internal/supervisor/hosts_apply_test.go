@@ -2,9 +2,11 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/poolvisor/poolvisor/internal/history"
@@ -140,4 +142,53 @@ func TestHostAddIni(t *testing.T) {
 	// A name already defined anywhere is refused.
 	_, err = run(t, fx.b, "supervisor.program.add", "mailer", ops.Arg{Key: "command", Value: rpcSleeperCmd})
 	mustContain(t, "refusal", wantStatus(t, err, ops.StatusInvalid), "already defined in "+fx.apps+":2")
+}
+
+// Two writers (two poolvisor processes: two backends, each with its own
+// lock file descriptor) editing different programs of one shared file at
+// once: every write ends ok or conflict, and every ok is in the file.
+func TestHostConcurrentWritersOfOneFile(t *testing.T) {
+	t.Parallel()
+	fx := newHostFixture(t)
+	other := newBackend(t, fx.s, 5e9)
+	type edit struct {
+		b                *Backend
+		prog, key, value string
+	}
+	edits := []edit{
+		{fx.b, "mailer", "startretries", "5"}, {other, "worker", "stopwaitsecs", "7"},
+		{other, "mailer", "priority", "990"}, {fx.b, "worker", "startsecs", "2"},
+	}
+	ok := make([]bool, len(edits))
+	var wg sync.WaitGroup
+	for i, e := range edits {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := run(t, e.b, "supervisor.program.edit", e.prog, ops.Arg{Key: "set", Value: e.key + "=" + e.value})
+			var oe *ops.Error
+			switch {
+			case err == nil:
+				ok[i] = true
+			case errors.As(err, &oe) && oe.Status == ops.StatusConflict:
+			default:
+				t.Errorf("%s %s: %v", e.prog, e.key, err)
+			}
+		}()
+	}
+	wg.Wait()
+	final := readFile(t, fx.apps)
+	kept := 0
+	for i, e := range edits {
+		if !ok[i] {
+			continue
+		}
+		kept++
+		if !strings.Contains(final, e.key) || !strings.Contains(final, e.value) {
+			t.Errorf("%s %s=%s answered ok but is not in the file:\n%s", e.prog, e.key, e.value, final)
+		}
+	}
+	if kept == 0 {
+		t.Errorf("no write went through:\n%s", final)
+	}
 }

@@ -162,6 +162,11 @@ func TestHostHostileEdits(t *testing.T) {
 		{"a group key", "mailer", ops.Arg{Key: "set", Value: "programs=evil"}, ""},
 		{"an odd name", "mailer]\n[program:evil", ops.Arg{Key: "set", Value: "startsecs=1"}, "not a valid program name"},
 		{"a path name", "../mailer", ops.Arg{Key: "set", Value: "startsecs=1"}, "not a valid program name"},
+		// Python lower-cases İ (U+0130) to "i" and a combining dot, Go to
+		// "i": the second line must not pass for the log file supervisord
+		// writes (it writes the first, as root).
+		{"a dotted capital I", "mailer", raw(mailerSection + "stdout_logfile=/etc/cron.d/poolvisor-evil\nstdout_logf\u0130le=" +
+			filepath.Join(fx.s.LogDir, "mailer.log") + "\n"), "has no key"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := run(t, fx.b, "supervisor.program.edit", c.target, c.arg)

@@ -81,6 +81,8 @@ func (b *Backend) locate(name string) (progLoc, error) {
 // header lines.
 func locateIn(files []confFile, name string) progLoc {
 	loc := progLoc{name: name, group: name}
+	programs := map[string]groupList{} // by section header
+	var headers []string
 	for _, f := range files {
 		var lines []int
 		if f.doc == nil {
@@ -105,18 +107,37 @@ func locateIn(files []confFile, name string) progLoc {
 			if f.path == loc.path && !isProgHeader(s.header, name) {
 				loc.shared = true
 			}
-			g, ok := strings.CutPrefix(s.header, "group:")
-			if !ok {
+			if !strings.HasPrefix(s.header, "group:") {
 				continue
 			}
-			// The last programs= line is the one supervisord uses.
-			if opts := s.find("programs"); len(opts) > 0 && listHas(opts[len(opts)-1].value(), name) {
-				loc.group = progPyStrip(g)
-				loc.groups = append(loc.groups, progDef{path: f.path, line: s.line + 1})
+			// supervisord reads every file into one parser, which merges
+			// sections of the same header (strict=False): the last
+			// programs= of a group, in any of its sections, is the one
+			// it uses.
+			if _, seen := programs[s.header]; !seen {
+				headers = append(headers, s.header)
+			}
+			if opts := s.find("programs"); len(opts) > 0 {
+				programs[s.header] = groupList{opts[len(opts)-1].value(), progDef{path: f.path, line: s.line + 1}}
+			} else if _, seen := programs[s.header]; !seen {
+				programs[s.header] = groupList{}
 			}
 		}
 	}
+	for _, h := range headers {
+		if l := programs[h]; listHas(l.value, name) {
+			loc.group = progPyStrip(strings.TrimPrefix(h, "group:"))
+			loc.groups = append(loc.groups, l.def)
+		}
+	}
 	return loc
+}
+
+// groupList is a group's programs= as supervisord ends up with it, and the
+// section it comes from.
+type groupList struct {
+	value string
+	def   progDef
 }
 
 // isProgHeader reports whether header is [program:name] as supervisord reads it.

@@ -109,3 +109,22 @@ func TestWithoutSection(t *testing.T) {
 		t.Errorf("%q %v", got, err)
 	}
 }
+
+// TestLocateRepeatedGroup: supervisord merges sections of one header across
+// and within files, so a group's last programs= decides who is in it.
+func TestLocateRepeatedGroup(t *testing.T) {
+	file := func(path, text string) confFile {
+		doc, err := parseProgINI(progSplitLines(text))
+		return confFile{path: path, data: []byte(text), doc: doc, err: err}
+	}
+	files := []confFile{
+		file("/a.ini", "[program:alpha]\ncommand=/bin/true\n[program:beta]\ncommand=/bin/true\n[group:dup]\nprograms=alpha\n"),
+		file("/b.ini", "[group:dup]\nprograms=beta\n"),
+	}
+	if l := locateIn(files, "alpha"); l.group != "alpha" || len(l.groups) != 0 {
+		t.Errorf("alpha: group %q %v, want its own (dup's programs= was replaced by beta)", l.group, l.groups)
+	}
+	if l := locateIn(files, "beta"); l.group != "dup" || len(l.groups) != 1 || l.groups[0].path != "/b.ini" {
+		t.Errorf("beta: group %q %v, want dup from /b.ini", l.group, l.groups)
+	}
+}
