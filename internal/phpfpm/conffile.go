@@ -38,28 +38,9 @@ var (
 
 // parseConf reads data; an error names the line php-fpm would stop at.
 func parseConf(data []byte) (*confFile, error) {
-	f := &confFile{}
-	section := ""
-	rest := string(data)
-	for n := 1; rest != ""; n++ {
-		text, eol := rest, ""
-		if i := strings.IndexByte(rest, '\n'); i >= 0 {
-			text, eol, rest = rest[:i], "\n", rest[i+1:]
-		} else {
-			rest = ""
-		}
-		if strings.HasSuffix(text, "\r") {
-			text, eol = text[:len(text)-1], "\r"+eol
-		}
-		l, err := parseLine(text, section)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", n, err)
-		}
-		if l.kind == lineSection {
-			section = l.section
-		}
-		l.eol = eol
-		f.lines = append(f.lines, l)
+	f, err := readConf(data, false)
+	if err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -188,7 +169,12 @@ func (f *confFile) rawValue(section, key string) (string, bool) {
 // stops: a line it cannot read is kept as a comment, and a header it cannot
 // read as a section still opens one when it has a name, so the pools after
 // it are found. err is the first line parseConf would stop at.
-func parseConfLoose(data []byte) (f *confFile, err error) {
+func parseConfLoose(data []byte) (*confFile, error) { return readConf(data, true) }
+
+// readConf reads data line by line, each line with its own line break kept.
+// Strict, it stops at the first line php-fpm would stop at; loose, it keeps
+// going as parseConfLoose says and returns that first error with the file.
+func readConf(data []byte, loose bool) (f *confFile, err error) {
 	f = &confFile{}
 	section := ""
 	rest := string(data)
@@ -204,6 +190,9 @@ func parseConfLoose(data []byte) (f *confFile, err error) {
 		}
 		l, lerr := parseLine(text, section)
 		if lerr != nil {
+			if !loose {
+				return nil, fmt.Errorf("line %d: %w", n, lerr)
+			}
 			if err == nil {
 				err = fmt.Errorf("line %d: %w", n, lerr)
 			}
