@@ -55,6 +55,8 @@ Try:  supervisor status
       supervisor logs queue:queue_00
       supervisor start flaky            (fails, and says why)
       supervisor restart queue:*        (needs a second person's approval)
+      supervisor edit reports --set startsecs=3 --plan
+                                        (a program in a panel's shared file, conf.d/site-482913.conf)
       fpm pools
       fpm pool create api --preset small
       fpm status
