@@ -159,8 +159,7 @@ func adminLine(s string) string {
 }
 
 // TestInitSingleFixture is one PHP-FPM and a supervisord that includes
-// only *.ini: the config loads with today's config.Load, and init warns that
-// new programs would not be included.
+// only *.ini: the config loads, and new programs go to <name>.ini there.
 func TestInitSingleFixture(t *testing.T) {
 	root := t.TempDir()
 	files := map[string]string{
@@ -197,8 +196,8 @@ func TestInitSingleFixture(t *testing.T) {
 	if !reflect.DeepEqual(cfg.Policy.ProgramUsers, []string{"nobody"}) {
 		t.Errorf("program_users %v, want the non-root users of the programs found", cfg.Policy.ProgramUsers)
 	}
-	if !strings.Contains(stderr, "poolvisor writes new programs as <name>.conf") {
-		t.Errorf("no warning about the *.ini include:\n%s", stderr)
+	if !strings.Contains(stderr, "new programs: /etc/supervisord.d/<name>.ini") || strings.Contains(stderr, "<name>.conf") {
+		t.Errorf("new programs are not said to be <name>.ini:\n%s", stderr)
 	}
 }
 

@@ -214,12 +214,8 @@ func writeSupervisor(b *strings.Builder, s *Supervisor) []Problem {
 	}
 	b.WriteString(commented("  config_file: "+q(s.ConfigFile), "found by "+s.FoundBy))
 	if s.ProgramDir != "" {
+		// New programs get the extension the include expects (.ini on RHEL).
 		b.WriteString(commented("  program_dir: "+q(s.ProgramDir), "its [include] "+s.ProgramDir+"/*"+s.ProgramExt))
-		if s.ProgramExt != ".conf" && s.ProgramExt != "" {
-			warn = append(warn, Problem{
-				What: fmt.Sprintf("supervisord includes %s, but poolvisor writes new programs as <name>.conf", strings.Join(s.Includes, " ")),
-				Fix:  fmt.Sprintf("add %s/*.conf to [include] files in %s; existing %s files stay editable where they are", s.ProgramDir, s.ConfigFile, s.ProgramExt)})
-		}
 	}
 	if s.LogDir != "" {
 		fmt.Fprintf(b, "  log_dir: %s\n", q(s.LogDir))
