@@ -94,30 +94,30 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a.db = db
-	if err := a.takeLease(); err != nil {
-		db.Close()
-		return nil, err
-	}
 	built := false
-	defer func() {
-		if !built {
+	defer func() { // on every error below: what is open so far
+		if built {
+			return
+		}
+		if a.lease != nil {
 			a.lease.Release()
 		}
+		db.Close()
 	}()
+	if err := a.takeLease(); err != nil {
+		return nil, err
+	}
 	approvals, err := approval.New(ctx, db)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	trail, err := audit.New(ctx, db, filepath.Join(cfg.DataDir, AuditFile))
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	a.approvals, a.trail = approvals, trail
 	versions, err := history.New(ctx, db, cfg.History.Keep)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	policy := authz.New(cfg.RBAC.Roles, bindings(cfg.RBAC.Bindings)).WithPeople(people(cfg.RBAC.People))
@@ -130,19 +130,16 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		// planned and applied by the agent of the host it targets.
 		remote, err := a.newHub(ctx, o.serving)
 		if err != nil {
-			db.Close()
 			return nil, fmt.Errorf("hub: %w", err)
 		}
 		maps.Copy(handlers, remote)
 		resolve, versions = a.Hub.ResolveHost, nil
 	case ModeStandalone, ModeAgent:
 		if err := a.addSupervisor(handlers, versions, log); err != nil {
-			db.Close()
 			return nil, err
 		}
 		a.addFPM(handlers, versions, log)
 	default:
-		db.Close()
 		return nil, modeError(cfg.Mode)
 	}
 
