@@ -50,6 +50,7 @@ type App struct {
 	Metrics      *metrics.Metrics
 	Alerts       *alert.Engine          // nil when alerts are off; chat adapters add themselves with AddNotifier
 	Hub          *fleet.Hub             // in hub mode: routes operations to the agents
+	backends     []ops.Backend          // every backend of the list, off ones included; none on a hub
 	chatHealth   []func() ops.Component // the chat connections serve runs
 	db           *sql.DB
 	lease        *lease.Lease // this process's, in the data directory
@@ -135,10 +136,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		maps.Copy(handlers, remote)
 		resolve, versions = a.Hub.ResolveHost, nil
 	case ModeStandalone, ModeAgent:
-		if err := a.addSupervisor(handlers, versions, log); err != nil {
+		if err := a.addBackends(handlers, versions, log); err != nil {
 			return nil, err
 		}
-		a.addFPM(handlers, versions, log)
 	default:
 		return nil, modeError(cfg.Mode)
 	}
@@ -223,14 +223,8 @@ func (a *App) health(ctx context.Context) []ops.Component {
 // daemonHealth reports the daemons this host runs.
 func (a *App) daemonHealth(ctx context.Context) []ops.Component {
 	var parts []ops.Component
-	if a.Supervisor != nil {
-		parts = append(parts, a.Supervisor.Health(ctx))
-	}
-	if c, ok := a.listenerHealth(ctx); ok {
-		parts = append(parts, c)
-	}
-	if a.FPMInstances != nil {
-		parts = append(parts, a.FPMInstances.Health(ctx)...)
+	for _, b := range a.backends {
+		parts = append(parts, b.Health(ctx)...)
 	}
 	return parts
 }
