@@ -1,10 +1,12 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"maps"
 
+	"github.com/poolvisor/poolvisor/internal/config"
 	"github.com/poolvisor/poolvisor/internal/history"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/phpfpm"
@@ -56,4 +58,38 @@ func (a *App) fpmBackend(versions *history.Store, log *slog.Logger) (ops.Backend
 	}
 	a.FPMInstances = phpfpm.NewInstances(cfg.Host, list, def)
 	return a.FPMInstances, nil
+}
+
+// fpmUneditable is what check-config says of the pool files each PHP-FPM
+// instance shows but will not edit; with several instances each line
+// names its instance.
+func fpmUneditable(_ context.Context, cfg *config.Config) []string {
+	if !cfg.PHPFPM.Enabled {
+		return nil
+	}
+	resolved, _, err := phpfpm.ResolveInstances(cfg.Host, cfg.PHPFPM)
+	if err != nil {
+		return []string{"phpfpm: " + err.Error()}
+	}
+	var out []string
+	for _, r := range resolved {
+		label := ""
+		if len(resolved) > 1 {
+			label = "PHP " + r.Name + ": "
+		}
+		err := r.Err
+		var b *phpfpm.Backend
+		if err == nil {
+			r.Config.Policy = WritePolicy(cfg)
+			b, err = phpfpm.New(r.Config, nil)
+		}
+		if err != nil {
+			out = append(out, label+"phpfpm: "+err.Error())
+			continue
+		}
+		for _, l := range b.Uneditable() {
+			out = append(out, label+l)
+		}
+	}
+	return out
 }

@@ -56,6 +56,19 @@ func (s supervisorSeam) Health(ctx context.Context) []ops.Component {
 
 func (s supervisorSeam) Run(ctx context.Context) { s.RunReconcile(ctx) }
 
+// supervisorUneditable is what check-config says of the program files the
+// Supervisor backend shows but will not edit.
+func supervisorUneditable(ctx context.Context, cfg *config.Config) []string {
+	if !cfg.Supervisor.Enabled {
+		return nil
+	}
+	b, err := supervisor.New(supervisorConfig(cfg), slog.New(slog.DiscardHandler))
+	if err != nil {
+		return []string{"supervisor: " + err.Error()}
+	}
+	return b.Uneditable(ctx)
+}
+
 // supervisorConfig is what the Supervisor backend takes from cfg.
 func supervisorConfig(cfg *config.Config) supervisor.Config {
 	return supervisor.Config{

@@ -12,67 +12,39 @@ import (
 	"github.com/poolvisor/poolvisor/internal/config"
 	"github.com/poolvisor/poolvisor/internal/history"
 	"github.com/poolvisor/poolvisor/internal/ops"
-	"github.com/poolvisor/poolvisor/internal/phpfpm"
-	"github.com/poolvisor/poolvisor/internal/supervisor"
 	"github.com/poolvisor/poolvisor/internal/writepolicy"
 )
 
-// uneditable lists, one line each, the program and pool files poolvisor
-// shows and controls on this host but will not edit, with the reason
-// (check-config prints them). It reads files only; no daemon is asked.
+// uneditable lists, one line each, the files the backends show and
+// control on this host but will not edit, with the reason (check-config
+// prints them). It reads files only; no daemon is asked.
 func uneditable(ctx context.Context, cfg *config.Config) []string {
 	var out []string
-	if cfg.Supervisor.Enabled {
-		b, err := supervisor.New(supervisorConfig(cfg), slog.New(slog.DiscardHandler))
-		if err != nil {
-			out = append(out, "supervisor: "+err.Error())
-		} else {
-			out = append(out, b.Uneditable(ctx)...)
-		}
-	}
-	if !cfg.PHPFPM.Enabled {
-		return out
-	}
-	resolved, _, err := phpfpm.ResolveInstances(cfg.Host, cfg.PHPFPM)
-	if err != nil {
-		return append(out, "phpfpm: "+err.Error())
-	}
-	for _, r := range resolved {
-		label := ""
-		if len(resolved) > 1 {
-			label = "PHP " + r.Name + ": "
-		}
-		err := r.Err
-		var b *phpfpm.Backend
-		if err == nil {
-			r.Config.Policy = WritePolicy(cfg)
-			b, err = phpfpm.New(r.Config, nil)
-		}
-		if err != nil {
-			out = append(out, label+"phpfpm: "+err.Error())
-			continue
-		}
-		for _, l := range b.Uneditable() {
-			out = append(out, label+l)
-		}
+	for _, b := range backends {
+		out = append(out, b.uneditable(ctx, cfg)...)
 	}
 	return out
 }
 
-// backends are the backends a standalone host or an agent runs, each
-// built from its config section by a function of this package, in the
+// backends are the backends a standalone host or an agent runs, in the
 // order their health is reported. Adding a backend is one line here (see
-// docs/architecture.md); a backend that does not run on the host is
-// ops.Off, whose operations say why.
-var backends = []func(a *App, versions *history.Store, log *slog.Logger) (ops.Backend, error){
-	(*App).supervisorBackend,
-	(*App).fpmBackend,
+// docs/architecture.md).
+var backends = []struct {
+	// build makes the backend from its config section; ops.Off, whose
+	// operations say why, when it does not run on the host.
+	build func(a *App, versions *history.Store, log *slog.Logger) (ops.Backend, error)
+	// uneditable is what check-config says of the files the backend would
+	// show but not edit, read from the config and the files alone.
+	uneditable func(ctx context.Context, cfg *config.Config) []string
+}{
+	{(*App).supervisorBackend, supervisorUneditable},
+	{(*App).fpmBackend, fpmUneditable},
 }
 
 // addBackends builds every backend and registers the operations each owns.
 func (a *App) addBackends(handlers map[string]ops.Handler, versions *history.Store, log *slog.Logger) error {
-	for _, build := range backends {
-		b, err := build(a, versions, log)
+	for _, entry := range backends {
+		b, err := entry.build(a, versions, log)
 		if err != nil {
 			return err
 		}
