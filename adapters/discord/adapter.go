@@ -86,9 +86,6 @@ type Adapter struct {
 // Option changes how New builds the adapter.
 type Option func(*Adapter)
 
-// WithAPI replaces the REST client, for tests.
-func WithAPI(api API) Option { return func(a *Adapter) { a.api = api } }
-
 // New builds the adapter. It does not contact Discord.
 func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Option) (*Adapter, error) {
 	if cfg.Mode == "" {

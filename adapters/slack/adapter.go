@@ -104,9 +104,6 @@ type Adapter struct {
 // Option changes how New builds the adapter.
 type Option func(*Adapter)
 
-// WithAPI replaces the Web API client, for tests.
-func WithAPI(api API) Option { return func(a *Adapter) { a.api = api } }
-
 // New builds the adapter. It does not contact Slack.
 func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Option) *Adapter {
 	if cfg.Now == nil {

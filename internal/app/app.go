@@ -50,6 +50,7 @@ type App struct {
 	Metrics      *metrics.Metrics
 	Alerts       *alert.Engine          // nil when alerts are off; chat adapters add themselves with AddNotifier
 	Hub          *fleet.Hub             // in hub mode: routes operations to the agents
+	backends     []ops.Backend          // every backend of the list, off ones included; none on a hub
 	chatHealth   []func() ops.Component // the chat connections serve runs
 	db           *sql.DB
 	lease        *lease.Lease // this process's, in the data directory
@@ -94,30 +95,30 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a.db = db
-	if err := a.takeLease(); err != nil {
-		db.Close()
-		return nil, err
-	}
 	built := false
-	defer func() {
-		if !built {
+	defer func() { // on every error below: what is open so far
+		if built {
+			return
+		}
+		if a.lease != nil {
 			a.lease.Release()
 		}
+		db.Close()
 	}()
+	if err := a.takeLease(); err != nil {
+		return nil, err
+	}
 	approvals, err := approval.New(ctx, db)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	trail, err := audit.New(ctx, db, filepath.Join(cfg.DataDir, AuditFile))
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	a.approvals, a.trail = approvals, trail
 	versions, err := history.New(ctx, db, cfg.History.Keep)
 	if err != nil {
-		db.Close()
 		return nil, err
 	}
 	policy := authz.New(cfg.RBAC.Roles, bindings(cfg.RBAC.Bindings)).WithPeople(people(cfg.RBAC.People))
@@ -130,19 +131,15 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		// planned and applied by the agent of the host it targets.
 		remote, err := a.newHub(ctx, o.serving)
 		if err != nil {
-			db.Close()
 			return nil, fmt.Errorf("hub: %w", err)
 		}
 		maps.Copy(handlers, remote)
 		resolve, versions = a.Hub.ResolveHost, nil
 	case ModeStandalone, ModeAgent:
-		if err := a.addSupervisor(handlers, versions, log); err != nil {
-			db.Close()
+		if err := a.addBackends(handlers, versions, log); err != nil {
 			return nil, err
 		}
-		a.addFPM(handlers, versions, log)
 	default:
-		db.Close()
 		return nil, modeError(cfg.Mode)
 	}
 
@@ -226,14 +223,8 @@ func (a *App) health(ctx context.Context) []ops.Component {
 // daemonHealth reports the daemons this host runs.
 func (a *App) daemonHealth(ctx context.Context) []ops.Component {
 	var parts []ops.Component
-	if a.Supervisor != nil {
-		parts = append(parts, a.Supervisor.Health(ctx))
-	}
-	if c, ok := a.listenerHealth(ctx); ok {
-		parts = append(parts, c)
-	}
-	if a.FPMInstances != nil {
-		parts = append(parts, a.FPMInstances.Health(ctx)...)
+	for _, b := range a.backends {
+		parts = append(parts, b.Health(ctx)...)
 	}
 	return parts
 }

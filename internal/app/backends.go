@@ -1,178 +1,77 @@
 package app
 
-// This file builds the two backends from the config and the access rules
-// they and the pipeline judge requests by.
+// This file wires the backends, each built from its config section, and
+// the access rules they and the pipeline judge requests by.
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
-	"strings"
 
 	"github.com/poolvisor/poolvisor/internal/authz"
 	"github.com/poolvisor/poolvisor/internal/config"
 	"github.com/poolvisor/poolvisor/internal/history"
 	"github.com/poolvisor/poolvisor/internal/ops"
-	"github.com/poolvisor/poolvisor/internal/phpfpm"
-	"github.com/poolvisor/poolvisor/internal/supervisor"
 	"github.com/poolvisor/poolvisor/internal/writepolicy"
 )
 
-func (a *App) addSupervisor(handlers map[string]ops.Handler, versions *history.Store, log *slog.Logger) error {
-	cfg := a.Config
-	if !cfg.Supervisor.Enabled {
-		off := ops.Unavailable(fmt.Sprintf("Supervisor support is not enabled on %s (supervisor.enabled: false)", cfg.Host))
-		for _, name := range ops.Names() {
-			if strings.HasPrefix(name, "supervisor.") {
-				handlers[name] = off
-			}
-		}
-		return nil
-	}
-	sc := supervisorConfig(cfg)
-	sc.EventsCommand, sc.EventsRefused = eventsCommand(cfg.DataDir)
-	sc.StagingDir = a.lease.StagingDir()
-	b, err := supervisor.New(sc, log.With("backend", "supervisor"))
-	if err != nil {
-		return err
-	}
-	a.Supervisor = b
-	for name, h := range b.Handlers() {
-		handlers[name] = h
-	}
-	files := history.Files{
-		Kind: supervisor.ProgramKind, Path: b.ProgramPath,
-		Edit: handlers["supervisor.program.edit"], Add: handlers["supervisor.program.add"], Delete: handlers["supervisor.program.delete"],
-		Ops:     [3]string{"supervisor.program.edit", "supervisor.program.add", "supervisor.program.delete"},
-		Section: supervisor.ProgramSection,
-	}
-	handlers["supervisor.program.history"], handlers["supervisor.program.rollback"] = versions.Handlers(files)
-	handlers["supervisor.program.show"] = versions.WithDrift(handlers["supervisor.program.show"], files)
-	for _, name := range ops.Names() {
-		if _, ok := handlers[name]; !ok && strings.HasPrefix(name, "supervisor.") {
-			handlers[name] = ops.Unavailable(name + " is not available in this version of poolvisor yet")
-		}
-	}
-	return nil
-}
-
-// supervisorConfig is what the Supervisor backend takes from cfg.
-func supervisorConfig(cfg *config.Config) supervisor.Config {
-	return supervisor.Config{
-		Host: cfg.Host, URL: cfg.Supervisor.URL,
-		Username: cfg.Supervisor.Username, Password: cfg.Supervisor.Password,
-		ConfigFile: cfg.Supervisor.ConfigFile, ProgramDir: cfg.Supervisor.ProgramDir, LogDir: cfg.Supervisor.LogDir,
-		Writable: cfg.Supervisor.Writable, EditMainConfig: cfg.Supervisor.EditMainConfig,
-		Policy: WritePolicy(cfg), SkipDaemonCheck: cfg.Supervisor.Check == "skip",
-	}
-}
-
-// uneditable lists, one line each, the program and pool files poolvisor
-// shows and controls on this host but will not edit, with the reason
-// (check-config prints them). It reads files only; no daemon is asked.
+// uneditable lists, one line each, the files the backends show and
+// control on this host but will not edit, with the reason (check-config
+// prints them). It reads files only; no daemon is asked.
 func uneditable(ctx context.Context, cfg *config.Config) []string {
 	var out []string
-	if cfg.Supervisor.Enabled {
-		b, err := supervisor.New(supervisorConfig(cfg), slog.New(slog.DiscardHandler))
-		if err != nil {
-			out = append(out, "supervisor: "+err.Error())
-		} else {
-			out = append(out, b.Uneditable(ctx)...)
-		}
-	}
-	if !cfg.PHPFPM.Enabled {
-		return out
-	}
-	resolved, _, err := phpfpm.ResolveInstances(cfg.Host, cfg.PHPFPM)
-	if err != nil {
-		return append(out, "phpfpm: "+err.Error())
-	}
-	for _, r := range resolved {
-		label := ""
-		if len(resolved) > 1 {
-			label = "PHP " + r.Name + ": "
-		}
-		err := r.Err
-		var b *phpfpm.Backend
-		if err == nil {
-			r.Config.Policy = WritePolicy(cfg)
-			b, err = phpfpm.New(r.Config, nil)
-		}
-		if err != nil {
-			out = append(out, label+"phpfpm: "+err.Error())
-			continue
-		}
-		for _, l := range b.Uneditable() {
-			out = append(out, label+l)
-		}
+	for _, b := range backends {
+		out = append(out, b.uneditable(ctx, cfg)...)
 	}
 	return out
 }
 
-// addFPM registers the fpm.* operations of every PHP-FPM instance (SPEC
-// §6), routed by --php. A host where PHP-FPM cannot be found keeps running
-// for Supervisor, and every fpm operation says why; an instance that
-// cannot be set up is off alone, its operations saying why, while the
-// others run.
-func (a *App) addFPM(handlers map[string]ops.Handler, versions *history.Store, log *slog.Logger) {
-	cfg := a.Config
-	if !cfg.PHPFPM.Enabled {
-		fpmOff(handlers, fmt.Sprintf("PHP-FPM support is not enabled on %s (phpfpm.enabled: false)", cfg.Host))
-		return
-	}
-	resolved, def, err := phpfpm.ResolveInstances(cfg.Host, cfg.PHPFPM)
-	if err != nil {
-		log.Warn("PHP-FPM support is off", "err", err)
-		fpmOff(handlers, fmt.Sprintf("PHP-FPM is not available on %s: %v", cfg.Host, err))
-		return
-	}
-	several := len(resolved) > 1
-	list := make([]phpfpm.Instance, 0, len(resolved))
-	for _, r := range resolved {
-		in := phpfpm.Instance{Name: r.Name, Handlers: map[string]ops.Handler{}}
-		err := r.Err
-		if err == nil {
-			r.Config.Policy = WritePolicy(cfg)
-			r.Config.StagingDir = a.lease.StagingDir()
-			l := log.With("backend", "phpfpm")
-			if several {
-				l = l.With("php", r.Name)
-			}
-			in.Backend, err = phpfpm.New(r.Config, l)
-		}
-		if err != nil {
-			log.Warn("a PHP-FPM instance is off", "php", r.Name, "err", err)
-			in.Off = fmt.Sprintf("PHP-FPM %s is not available on %s: %v", r.Name, cfg.Host, err)
-			fpmOff(in.Handlers, in.Off)
-			list = append(list, in)
-			continue
-		}
-		maps.Copy(in.Handlers, in.Backend.Handlers())
-		files := history.Files{
-			Kind: phpfpm.PoolKindOf(r.Name, several), Path: in.Backend.PoolPath,
-			Edit: in.Handlers["fpm.pool.edit"], Add: in.Handlers["fpm.pool.create"], Delete: in.Handlers["fpm.pool.delete"],
-			Ops:     [3]string{"fpm.pool.edit", "fpm.pool.create", "fpm.pool.delete"},
-			Section: phpfpm.PoolSection,
-		}
-		in.Handlers["fpm.pool.history"], in.Handlers["fpm.pool.rollback"] = versions.Handlers(files)
-		in.Handlers["fpm.pool.show"] = versions.WithDrift(in.Handlers["fpm.pool.show"], files)
-		if r.Name == def {
-			a.FPM = in.Backend
-		}
-		list = append(list, in)
-	}
-	a.FPMInstances = phpfpm.NewInstances(cfg.Host, list, def)
-	maps.Copy(handlers, a.FPMInstances.Handlers())
+// backends are the backends a standalone host or an agent runs, in the
+// order their health is reported. Adding a backend is one line here (see
+// docs/architecture.md).
+var backends = []struct {
+	// build makes the backend from its config section; ops.Off, whose
+	// operations say why, when it does not run on the host.
+	build func(a *App, versions *history.Store, log *slog.Logger) (ops.Backend, error)
+	// uneditable is what check-config says of the files the backend would
+	// show but not edit, read from the config and the files alone.
+	uneditable func(ctx context.Context, cfg *config.Config) []string
+}{
+	{(*App).supervisorBackend, supervisorUneditable},
+	{(*App).fpmBackend, fpmUneditable},
 }
 
-// fpmOff makes every fpm.* operation answer failed with msg.
-func fpmOff(handlers map[string]ops.Handler, msg string) {
-	for _, name := range ops.Names() {
-		if strings.HasPrefix(name, "fpm.") {
-			handlers[name] = ops.Unavailable(msg)
+// addBackends builds every backend and registers the operations each owns.
+func (a *App) addBackends(handlers map[string]ops.Handler, versions *history.Store, log *slog.Logger) error {
+	for _, entry := range backends {
+		b, err := entry.build(a, versions, log)
+		if err != nil {
+			return err
 		}
+		for name, h := range b.Handlers() {
+			if owner := ops.OwnerOf(name); owner != b.Name() {
+				return fmt.Errorf("backend %s handles %s, which the catalog gives to %q", b.Name(), name, owner)
+			}
+			handlers[name] = h
+		}
+		a.backends = append(a.backends, b)
 	}
+	return nil
+}
+
+// versioned adds to handlers the history and rollback of one kind of file
+// (names says its operations) and, to its show, the drift from the last
+// version kept.
+func versioned(handlers map[string]ops.Handler, versions *history.Store, names ops.FileOps, kind string,
+	path func(string) string, section func(name string, content []byte) []byte) {
+	files := history.Files{
+		Kind: kind, Path: path,
+		Edit: handlers[names.Edit], Add: handlers[names.Add], Delete: handlers[names.Delete],
+		Ops:     [3]string{names.Edit, names.Add, names.Delete},
+		Section: section,
+	}
+	handlers[names.History], handlers[names.Rollback] = versions.Handlers(files)
+	handlers[names.Show] = versions.WithDrift(handlers[names.Show], files)
 }
 
 func bindings(in []config.Binding) []authz.Binding {

@@ -83,6 +83,11 @@ func Events(ctx context.Context, socket string, stdin io.Reader, stdout, stderr 
 func (a *App) startBackground(ctx context.Context) {
 	go a.reconcileEvery(ctx, reconcileInterval)
 	go a.runPrune(ctx)
+	for _, b := range a.backends {
+		if r, ok := b.(ops.Runner); ok {
+			go r.Run(ctx)
+		}
+	}
 	if a.FPMInstances != nil && a.Alerts != nil {
 		for _, in := range a.FPMInstances.Backends() {
 			go a.watchPools(ctx, in.Backend, in.Name)
@@ -92,7 +97,6 @@ func (a *App) startBackground(ctx context.Context) {
 		return
 	}
 	go a.serveEvents(ctx)
-	go a.Supervisor.RunReconcile(ctx)
 	if a.Alerts != nil {
 		go a.watchListener(ctx)
 	}

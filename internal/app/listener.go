@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/poolvisor/poolvisor/internal/alert"
-	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/supervisor"
 )
 
@@ -54,12 +53,4 @@ func (a *App) watchListener(ctx context.Context) {
 		case <-t.C:
 		}
 	}
-}
-
-// listenerHealth is the event listener as a part of /healthz.
-func (a *App) listenerHealth(ctx context.Context) (ops.Component, bool) {
-	if a.Supervisor == nil {
-		return ops.Component{}, false
-	}
-	return a.Supervisor.ListenerHealth(ctx)
 }

@@ -21,9 +21,9 @@ const All = "all"
 // the default of the chat channel it came from, else default_host. Writes
 // go to one host, or to a group only when --host names it (and then wait
 // for approval, see Plan); `all` is for reads. The hub's own operations
-// (ops.*) target no host.
+// (the catalog's OwnerCore) target no host.
 func (h *Hub) ResolveHost(actor ops.Actor, op ops.Operation) (string, error) {
-	if strings.HasPrefix(op.Name, "ops.") {
+	if ops.OwnerOf(op.Name) == ops.OwnerCore {
 		return "", nil
 	}
 	target, explicit := op.Host, op.Host != ""
@@ -76,13 +76,13 @@ func (h *Hub) expand(target string) []string {
 	return []string{target}
 }
 
-// Handlers returns a handler for every operation the agents serve (all of
-// supervisor.* and fpm.*): each plans and applies on the hosts its request
-// targets, and ops.hosts, which lists the hosts.
+// Handlers returns a handler for every operation the agents serve (those
+// a backend owns, not the core): each plans and applies on the hosts its
+// request targets, and ops.hosts, which lists the hosts.
 func (h *Hub) Handlers() map[string]ops.Handler {
 	out := map[string]ops.Handler{"ops.hosts": ops.ReadFunc(h.hostsOp)}
 	for _, name := range ops.Names() {
-		if strings.HasPrefix(name, "supervisor.") || strings.HasPrefix(name, "fpm.") {
+		if ops.OwnerOf(name) != ops.OwnerCore {
 			out[name] = remote{h}
 		}
 	}

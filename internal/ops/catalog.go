@@ -11,46 +11,64 @@ const (
 	Write
 )
 
-// catalog lists every operation of SPEC §1 with its kind. The operation name
-// is also its RBAC permission and its key in the approval policy.
-var catalog = map[string]Kind{
-	"fpm.pool.list":       Read,
-	"fpm.pool.show":       Read,
-	"fpm.pool.create":     Write,
-	"fpm.pool.edit":       Write,
-	"fpm.pool.delete":     Write,
-	"fpm.pool.history":    Read,
-	"fpm.pool.rollback":   Write,
-	"fpm.service.status":  Read,
-	"fpm.service.reload":  Write,
-	"fpm.service.restart": Write,
-	"fpm.tune":            Read,
+// Owners of operations: the backend that plans and applies each, or the
+// pipeline itself. A backend's Name is its owner (see Backend), and this
+// catalog is the one place that says which operations it owns: the hub
+// forwards them to its agents, and a host where the backend is off answers
+// each of them with the reason.
+const (
+	OwnerCore       = "ops"
+	OwnerSupervisor = "supervisor"
+	OwnerFPM        = "fpm"
+)
 
-	"supervisor.program.list":     Read,
-	"supervisor.program.show":     Read,
-	"supervisor.program.add":      Write,
-	"supervisor.program.edit":     Write,
-	"supervisor.program.delete":   Write,
-	"supervisor.program.start":    Write,
-	"supervisor.program.stop":     Write,
-	"supervisor.program.restart":  Write,
-	"supervisor.program.logs":     Read,
-	"supervisor.program.history":  Read,
-	"supervisor.program.rollback": Write,
-	"supervisor.service.reread":   Read,
-	"supervisor.service.update":   Write,
-	"supervisor.service.restart":  Write,
-	"supervisor.service.status":   Read,
-	"supervisor.xmlrpc.show":      Read,
-	"supervisor.xmlrpc.set":       Write,
-	"supervisor.events.manage":    Write,
+// spec is what the catalog knows of one operation.
+type spec struct {
+	kind  Kind
+	owner string
+}
 
-	"ops.hosts":     Read,
-	"ops.help":      Read,
-	"ops.whoami":    Read,
-	"ops.approvals": Read,
-	"ops.approve":   Write,
-	"ops.audit":     Read,
+// catalog lists every operation of SPEC §1 with its kind and owner. The
+// operation name is also its RBAC permission and its key in the approval
+// policy.
+var catalog = map[string]spec{
+	"fpm.pool.list":       {Read, OwnerFPM},
+	"fpm.pool.show":       {Read, OwnerFPM},
+	"fpm.pool.create":     {Write, OwnerFPM},
+	"fpm.pool.edit":       {Write, OwnerFPM},
+	"fpm.pool.delete":     {Write, OwnerFPM},
+	"fpm.pool.history":    {Read, OwnerFPM},
+	"fpm.pool.rollback":   {Write, OwnerFPM},
+	"fpm.service.status":  {Read, OwnerFPM},
+	"fpm.service.reload":  {Write, OwnerFPM},
+	"fpm.service.restart": {Write, OwnerFPM},
+	"fpm.tune":            {Read, OwnerFPM},
+
+	"supervisor.program.list":     {Read, OwnerSupervisor},
+	"supervisor.program.show":     {Read, OwnerSupervisor},
+	"supervisor.program.add":      {Write, OwnerSupervisor},
+	"supervisor.program.edit":     {Write, OwnerSupervisor},
+	"supervisor.program.delete":   {Write, OwnerSupervisor},
+	"supervisor.program.start":    {Write, OwnerSupervisor},
+	"supervisor.program.stop":     {Write, OwnerSupervisor},
+	"supervisor.program.restart":  {Write, OwnerSupervisor},
+	"supervisor.program.logs":     {Read, OwnerSupervisor},
+	"supervisor.program.history":  {Read, OwnerSupervisor},
+	"supervisor.program.rollback": {Write, OwnerSupervisor},
+	"supervisor.service.reread":   {Read, OwnerSupervisor},
+	"supervisor.service.update":   {Write, OwnerSupervisor},
+	"supervisor.service.restart":  {Write, OwnerSupervisor},
+	"supervisor.service.status":   {Read, OwnerSupervisor},
+	"supervisor.xmlrpc.show":      {Read, OwnerSupervisor},
+	"supervisor.xmlrpc.set":       {Write, OwnerSupervisor},
+	"supervisor.events.manage":    {Write, OwnerSupervisor},
+
+	"ops.hosts":     {Read, OwnerCore},
+	"ops.help":      {Read, OwnerCore},
+	"ops.whoami":    {Read, OwnerCore},
+	"ops.approvals": {Read, OwnerCore},
+	"ops.approve":   {Write, OwnerCore},
+	"ops.audit":     {Read, OwnerCore},
 }
 
 // Known reports whether name is an operation of SPEC §1.
@@ -60,7 +78,21 @@ func Known(name string) bool {
 }
 
 // KindOf returns the kind of the named operation.
-func KindOf(name string) Kind { return catalog[name] }
+func KindOf(name string) Kind { return catalog[name].kind }
+
+// OwnerOf returns the owner of the named operation ("" when unknown).
+func OwnerOf(name string) string { return catalog[name].owner }
+
+// OwnedBy returns the operations owner owns, sorted.
+func OwnedBy(owner string) []string {
+	var names []string
+	for _, n := range Names() {
+		if catalog[n].owner == owner {
+			names = append(names, n)
+		}
+	}
+	return names
+}
 
 // Names returns every operation name, sorted.
 func Names() []string {

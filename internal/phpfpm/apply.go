@@ -199,6 +199,14 @@ func logTail(path string, off int64) string {
 // PoolKind is the kind of the pool files in ops.FileChange and the history.
 const PoolKind = "fpm.pool"
 
+// PoolOps are the operations on pool files, whose versions the history
+// keeps.
+var PoolOps = ops.FileOps{
+	Show: "fpm.pool.show", Edit: "fpm.pool.edit",
+	Add: "fpm.pool.create", Delete: "fpm.pool.delete",
+	History: "fpm.pool.history", Rollback: "fpm.pool.rollback",
+}
+
 // fileChange is c as the pipeline records and shows it.
 func (c change) fileChange() ops.FileChange {
 	return ops.FileChange{Kind: PoolKind, Name: c.pool, Path: c.path, Before: c.before, After: c.after}

@@ -42,6 +42,11 @@ func NewInstances(host string, list []Instance, def string) *Instances {
 	return &Instances{host: host, list: list, def: def}
 }
 
+var _ ops.Backend = (*Instances)(nil)
+
+// Name is the owner of the fpm.* operations in the catalog.
+func (s *Instances) Name() string { return ops.OwnerFPM }
+
 // Several reports whether there is more than one instance.
 func (s *Instances) Several() bool { return len(s.list) > 1 }
 

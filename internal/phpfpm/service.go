@@ -31,16 +31,6 @@ func (b *Backend) pidFile() string {
 	return ""
 }
 
-// errorLog returns php-fpm's error log file, or "" when it logs to syslog
-// or the main config cannot be read.
-func (b *Backend) errorLog() string {
-	m, err := readMainConfig(b.cfg.MainConfig)
-	if err != nil || m.errorLog == "syslog" {
-		return ""
-	}
-	return m.errorLog
-}
-
 // masterPID returns the pid of the running master, or 0 when none runs.
 func (b *Backend) masterPID(ctx context.Context) int {
 	if b.cfg.Service.Mode == "systemd" {

@@ -175,6 +175,14 @@ var liveStates = map[string]bool{"RUNNING": true, "STARTING": true, "BACKOFF": t
 // ProgramKind names program files in the history.
 const ProgramKind = "supervisor.program"
 
+// ProgramOps are the operations on program files, whose versions the
+// history keeps.
+var ProgramOps = ops.FileOps{
+	Show: "supervisor.program.show", Edit: "supervisor.program.edit",
+	Add: "supervisor.program.add", Delete: "supervisor.program.delete",
+	History: "supervisor.program.history", Rollback: "supervisor.program.rollback",
+}
+
 // ProgramPath is the file that defines program name (the first, when
 // several do), or the file a new program of that name gets.
 func (b *Backend) ProgramPath(name string) string {
