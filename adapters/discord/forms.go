@@ -7,6 +7,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -30,24 +31,28 @@ type input struct {
 	Paragraph, Required    bool
 }
 
-// The most useful five of each kind; the others keep their defaults (or,
-// for an edit, their current values) and stay reachable as options.
+// The flags the catalog shows in Discord's forms: the most useful five of
+// each kind; the others keep their defaults (or, for an edit, their
+// current values) and stay reachable as options.
 var (
-	programInputs = []input{
-		{Flag: "command", Key: "command", Label: "Command", Hint: "The program to run, with its arguments", Required: true},
-		{Flag: "directory", Key: "directory", Label: "Directory", Hint: "Where it runs"},
-		{Flag: "user", Key: "user", Label: "User", Hint: "The user it runs as"},
-		{Flag: "autorestart", Key: "autorestart", Label: "Restart when it exits", Hint: "true, false or unexpected"},
-		{Flag: "set", Label: "Other settings", Hint: "One KEY=VALUE a line", Paragraph: true},
-	}
-	poolInputs = []input{
-		{Flag: "user", Key: "user", Label: "User", Required: true},
-		{Flag: "listen", Key: "listen", Label: "Listen", Hint: "A unix socket path or IP:PORT; empty for the default"},
-		{Flag: "pm", Key: "pm", Label: "Process manager", Hint: "static, dynamic or ondemand"},
-		{Flag: "max-children", Key: "pm.max_children", Label: "Max children"},
-		{Flag: "set", Label: "Other settings", Hint: "One KEY=VALUE a line", Paragraph: true},
-	}
+	programInputs = formInputs(catalog.ProgramFlags)
+	poolInputs    = formInputs(catalog.PoolFlags)
 )
+
+// formInputs makes an input of every flag of flags that Discord's forms
+// show. A modal has no select, so a choice says its choices in the hint.
+func formInputs(flags []catalog.Flag) []input {
+	var out []input
+	for _, f := range catalog.InForm(flags, catalog.DiscordForm) {
+		hint := f.Hint
+		if hint == "" && len(f.Choices) > 1 {
+			hint = strings.Join(f.Choices[:len(f.Choices)-1], ", ") + " or " + f.Choices[len(f.Choices)-1]
+		}
+		out = append(out, input{Flag: f.Name, Key: f.Key, Label: f.Label, Hint: hint,
+			Paragraph: f.Type == catalog.Repeat, Required: f.Required})
+	}
+	return out
+}
 
 // formOf returns the form a command opens, if it opens one: create, add
 // and edit given nothing but their target, and edit with raw alone (the
@@ -207,7 +212,7 @@ func formText(customID string, values map[string]string) (string, bool) {
 		if v == "" || !isFormFlag(f) {
 			continue
 		}
-		if f == "set" {
+		if f == catalog.Set {
 			for _, l := range strings.Split(v, "\n") {
 				if l = strings.TrimSpace(l); l != "" {
 					parts = append(parts, "--set", quote(l))

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -141,12 +142,8 @@ func (a *Adapter) openForm(ctx context.Context, actor ops.Actor, o origin, t tri
 			a.send(ctx, o, RenderText(":warning: "+escape(err.Error())), visEphemeral)
 			return
 		}
-	} else if !f.program() {
-		d := a.cfg.PoolDefaults
-		values = map[string]string{"user": d.User, "group": d.Group, "pm": firstNonEmpty(d.PM, "dynamic"),
-			"max-children": "5", "start-servers": "2", "min-spare": "1", "max-spare": "3"}
 	} else {
-		values = map[string]string{"autostart": "true", "autorestart": "unexpected", "numprocs": "1"}
+		values = defaults(fieldsOf(f), f.program(), a.cfg.PoolDefaults)
 	}
 	m := meta{Channel: o.Channel, ResponseURL: o.ResponseURL, Name: f.Name, PHP: f.PHP}
 	view := a.buildView(f, values, content, &m)
@@ -160,6 +157,27 @@ func (a *Adapter) openForm(ctx context.Context, actor ops.Actor, o origin, t tri
 		a.log.Warn("slack: could not open a form", "form", f.Kind, "err", err)
 		a.send(ctx, o, RenderText(":warning: Slack did not open the form ("+escape(err.Error())+"). Try again, or give the values as flags."), visEphemeral)
 	}
+}
+
+// defaults are the values a form that adds starts with: each flag's
+// default from the catalog, and for a pool the configured user, group
+// and process manager.
+func defaults(fields []field, program bool, d PoolDefaults) map[string]string {
+	flags := catalog.PoolFlags
+	if program {
+		flags = catalog.ProgramFlags
+	}
+	values := map[string]string{}
+	for _, fl := range fields {
+		if f, ok := catalog.Lookup(flags, fl.ID); ok && f.Default != "" {
+			values[fl.ID] = f.Default
+		}
+	}
+	if !program {
+		values["user"], values["group"] = d.User, d.Group
+		values["pm"] = firstNonEmpty(d.PM, values["pm"])
+	}
+	return values
 }
 
 // current reads the values an edit form starts with from a show result.

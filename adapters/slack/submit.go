@@ -74,7 +74,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackgo.InteractionCall
 	if plan.Status != ops.StatusOK {
 		msg := strings.TrimSpace(plan.Message)
 		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{
-			fieldFor(msg, fieldsOf(f)): truncate(msg, maxFieldError),
+			errorField(plan, fieldsOf(f)): truncate(msg, maxFieldError),
 		})
 	}
 	a.spawn(func(ctx context.Context) { a.applyForm(ctx, viewID, o, actor, req, plan) })
@@ -170,6 +170,18 @@ func buildRequest(f form, values map[string]string, m meta) (formRequest, map[st
 // quotes keep everything literally, and a ' is written as '\”.
 func quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// errorField picks the field of fields a refused plan is about: the flag
+// its error names (Result.Field), when the form has that field. Errors
+// that name none (a pool or program that already exists, a check of
+// php-fpm or supervisord themselves, a refusal of policy) fall back to
+// fieldFor.
+func errorField(res ops.Result, fields []field) string {
+	if res.Field != "" && slices.ContainsFunc(fields, func(fl field) bool { return fl.ID == res.Field }) {
+		return res.Field
+	}
+	return fieldFor(strings.TrimSpace(res.Message), fields)
 }
 
 // fieldFor picks the field an error message is about: the one whose flag

@@ -4,8 +4,7 @@
 package command
 
 import (
-	"strings"
-
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -29,69 +28,27 @@ type argSpec struct {
 	choices  []string
 }
 
-// flagKind says whether a flag takes a value and what kind.
-type flagKind int
-
-const (
-	flagString flagKind = iota
-	flagInt             // a whole number ≥ 0
-	flagSwitch          // no value: present or not
-	flagChoice          // one of choices
-	flagRepeat          // a value, may be given many times (--set)
-)
-
-type flagSpec struct {
-	kind    flagKind
-	choices []string
-}
-
-// flags lists every flag of SPEC §1. A command names the ones it accepts.
-var flags = map[string]flagSpec{
-	"host": {kind: flagString},
-	"php":  {kind: flagString},
-	"plan": {kind: flagSwitch},
-	"raw":  {kind: flagSwitch},
-	"set":  {kind: flagRepeat},
-
-	// pools
-	"group": {kind: flagString}, "listen": {kind: flagString},
-	"listen-owner": {kind: flagString}, "listen-group": {kind: flagString}, "listen-mode": {kind: flagString},
-	"pm":           {kind: flagChoice, choices: []string{"static", "dynamic", "ondemand"}},
-	"max-children": {kind: flagInt}, "start-servers": {kind: flagInt},
-	"min-spare": {kind: flagInt}, "max-spare": {kind: flagInt}, "max-requests": {kind: flagInt},
-	"idle-timeout": {kind: flagString}, "status-path": {kind: flagString},
-	"preset":     {kind: flagChoice, choices: []string{"small", "medium", "large"}},
-	"ram-mb":     {kind: flagInt},
-	"reserve-mb": {kind: flagInt},
-
-	// programs (and --user for both)
-	"user": {kind: flagString}, "command": {kind: flagString}, "directory": {kind: flagString},
-	"autostart":   {kind: flagChoice, choices: []string{"true", "false"}},
-	"autorestart": {kind: flagChoice, choices: []string{"true", "false", "unexpected"}},
-	"numprocs":    {kind: flagInt},
-	"stderr":      {kind: flagSwitch},
-	"bytes":       {kind: flagInt},
-
-	// history, xmlrpc
-	"version":  {kind: flagInt},
-	"ip":       {kind: flagString},
-	"port":     {kind: flagInt},
-	"username": {kind: flagString},
-}
+// flags is every flag of the grammar by name, as the catalog declares
+// them. A command names the ones it accepts.
+var flags = func() map[string]catalog.Flag {
+	m := map[string]catalog.Flag{}
+	for _, f := range catalog.All() {
+		m[f.Name] = f
+	}
+	return m
+}()
 
 // InstanceFlag is the flag that picks a PHP-FPM installation (SPEC §6):
 // every /fpm command takes it, as every command takes --host.
-const InstanceFlag = ops.InstanceArg
+const InstanceFlag = catalog.Instance
 
 // TakesInstance reports whether the operation op runs on one PHP-FPM
 // installation and so takes --php: every fpm.* operation.
-func TakesInstance(op string) bool { return strings.HasPrefix(op, "fpm.") }
+func TakesInstance(op string) bool { return catalog.TakesInstance(op) }
 
 var (
-	poolFlags = []string{"user", "group", "listen", "listen-owner", "listen-group", "listen-mode", "pm",
-		"max-children", "start-servers", "min-spare", "max-spare", "max-requests", "idle-timeout",
-		"status-path", "preset", "set"}
-	programFlags = []string{"command", "directory", "user", "autostart", "autorestart", "numprocs", "set"}
+	poolFlags    = catalog.Names(catalog.PoolFlags)
+	programFlags = catalog.Names(catalog.ProgramFlags)
 )
 
 // spec is one command of the grammar.
@@ -115,7 +72,7 @@ var (
 	program  = argSpec{name: "NAME", kind: argProgram}
 	process  = argSpec{name: "NAME|GROUP:*|all", kind: argProcess}
 	version  = argSpec{name: "VERSION", kind: argCount, optional: true}
-	editable = []string{"raw"}
+	editable = []string{catalog.RawFlag.Name}
 )
 
 // specs is the whole grammar, in the order help lists it.
@@ -130,7 +87,7 @@ var specs = []spec{
 		usage: "/fpm pool edit NAME [pool flags]", summary: "change a pool's directives"},
 	{path: []string{"fpm", "pool", "delete"}, op: "fpm.pool.delete", args: []argSpec{pool},
 		usage: "/fpm pool delete NAME", summary: "delete a pool"},
-	{path: []string{"fpm", "pool", "history"}, op: "fpm.pool.history", args: []argSpec{pool}, flags: []string{"version"},
+	{path: []string{"fpm", "pool", "history"}, op: "fpm.pool.history", args: []argSpec{pool}, flags: []string{catalog.VersionFlag.Name},
 		usage: "/fpm pool history NAME [--version N]", summary: "versions of a pool's file"},
 	{path: []string{"fpm", "pool", "rollback"}, op: "fpm.pool.rollback", args: []argSpec{pool, version},
 		usage: "/fpm pool rollback NAME [VERSION]", summary: "restore an earlier version of a pool"},
@@ -141,7 +98,7 @@ var specs = []spec{
 	{path: []string{"fpm", "restart"}, op: "fpm.service.restart",
 		usage: "/fpm restart", summary: "restart PHP-FPM"},
 	{path: []string{"fpm", "tune"}, op: "fpm.tune", args: []argSpec{{name: "NAME", kind: argPool, optional: true}},
-		flags: []string{"ram-mb", "reserve-mb"},
+		flags: catalog.Names(catalog.TuneFlags),
 		usage: "/fpm tune [NAME] [--ram-mb N] [--reserve-mb N]", summary: "advice on pool sizes"},
 	{path: []string{"fpm", "help"}, op: "ops.help", fixed: []ops.Arg{{Key: "topic", Value: "fpm"}},
 		usage: "/fpm help", summary: "this list"},
@@ -164,7 +121,7 @@ var specs = []spec{
 	{path: []string{"supervisor", "restart"}, op: "supervisor.program.restart", args: []argSpec{process},
 		usage: "/supervisor restart NAME|GROUP:*|all", summary: "restart programs"},
 	{path: []string{"supervisor", "logs"}, op: "supervisor.program.logs", args: []argSpec{{name: "NAME", kind: argProcess}},
-		flags: []string{"stderr", "bytes"},
+		flags: catalog.Names(catalog.LogFlags),
 		usage: "/supervisor logs NAME [--stderr] [--bytes N]", summary: "the tail of a program's log"},
 	{path: []string{"supervisor", "reread"}, op: "supervisor.service.reread",
 		usage: "/supervisor reread", summary: "what changed on disk (applies nothing)"},
@@ -176,7 +133,7 @@ var specs = []spec{
 	{path: []string{"supervisor", "xmlrpc"}, op: "supervisor.xmlrpc.show",
 		usage: "/supervisor xmlrpc", summary: "XML-RPC (inet_http_server) settings"},
 	{path: []string{"supervisor", "xmlrpc", "set"}, op: "supervisor.xmlrpc.set",
-		flags: []string{"ip", "port", "username"}, fixed: []ops.Arg{{Key: "action", Value: "set"}},
+		flags: catalog.Names(catalog.XMLRPCFlags), fixed: []ops.Arg{{Key: "action", Value: "set"}},
 		usage: "/supervisor xmlrpc set --ip IP --port N --username U", summary: "enable or change XML-RPC over TCP"},
 	{path: []string{"supervisor", "xmlrpc", "disable"}, op: "supervisor.xmlrpc.set",
 		fixed: []ops.Arg{{Key: "action", Value: "disable"}},
@@ -186,7 +143,7 @@ var specs = []spec{
 	{path: []string{"supervisor", "events"}, op: "supervisor.events.manage",
 		args:  []argSpec{{name: "enable|disable", kind: argChoice, choices: []string{"enable", "disable"}}},
 		usage: "/supervisor events enable|disable", summary: "install or remove poolvisor's event listener"},
-	{path: []string{"supervisor", "history"}, op: "supervisor.program.history", args: []argSpec{program}, flags: []string{"version"},
+	{path: []string{"supervisor", "history"}, op: "supervisor.program.history", args: []argSpec{program}, flags: []string{catalog.VersionFlag.Name},
 		usage: "/supervisor history NAME [--version N]", summary: "versions of a program's file"},
 	{path: []string{"supervisor", "rollback"}, op: "supervisor.program.rollback", args: []argSpec{program, version},
 		usage: "/supervisor rollback NAME [VERSION]", summary: "restore an earlier version of a program"},

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/suggest"
 )
@@ -95,9 +96,9 @@ func parseRest(sp *spec, words []string, op *ops.Operation) error {
 			(name == "plan" && ops.KindOf(sp.op) == ops.Write)) {
 			return ops.Invalidf("%s does not take --%s (usage: %s)", strings.Join(sp.path, " "), name, sp.usage)
 		}
-		if fs.kind == flagSwitch {
+		if fs.Type == catalog.Switch {
 			if hasValue {
-				return ops.Invalidf("--%s takes no value", name)
+				return ops.InvalidField(name, "--%s takes no value", name)
 			}
 			switch name {
 			case "plan":
@@ -109,7 +110,7 @@ func parseRest(sp *spec, words []string, op *ops.Operation) error {
 		}
 		if !hasValue {
 			if i+1 >= len(words) {
-				return ops.Invalidf("--%s needs a value (usage: %s)", name, sp.usage)
+				return ops.InvalidField(name, "--%s needs a value (usage: %s)", name, sp.usage)
 			}
 			i++
 			value = words[i]
@@ -121,34 +122,34 @@ func parseRest(sp *spec, words []string, op *ops.Operation) error {
 			op.Host = value
 			continue
 		}
-		if fs.kind != flagRepeat && op.Has(name) {
-			return ops.Invalidf("--%s is given twice", name)
+		if fs.Type != catalog.Repeat && op.Has(name) {
+			return ops.InvalidField(name, "--%s is given twice", name)
 		}
 		op.Args = append(op.Args, ops.Arg{Key: name, Value: value})
 	}
 	return bindArgs(sp, positional, op)
 }
 
-func checkFlag(name string, fs flagSpec, value string) error {
-	switch fs.kind {
-	case flagInt:
+func checkFlag(name string, fs catalog.Flag, value string) error {
+	switch fs.Type {
+	case catalog.Int:
 		if _, err := strconv.ParseUint(value, 10, 31); err != nil {
-			return ops.Invalidf("--%s must be a whole number, not %q", name, value)
+			return ops.InvalidField(name, "--%s must be a whole number, not %q", name, value)
 		}
-	case flagChoice:
-		if !slices.Contains(fs.choices, value) {
-			return ops.Invalidf("--%s must be one of %s, not %q", name, strings.Join(fs.choices, ", "), value)
+	case catalog.Choice:
+		if !slices.Contains(fs.Choices, value) {
+			return ops.InvalidField(name, "--%s must be one of %s, not %q", name, strings.Join(fs.Choices, ", "), value)
 		}
-	case flagRepeat:
+	case catalog.Repeat:
 		if k, _, ok := strings.Cut(value, "="); !ok || k == "" {
-			return ops.Invalidf("--%s takes KEY=VALUE, not %q", name, value)
+			return ops.InvalidField(name, "--%s takes KEY=VALUE, not %q", name, value)
 		}
 	}
 	if name == "host" && !ValidName(value) {
-		return ops.Invalidf("--host must be a host name, a host group or all, not %q", value)
+		return ops.InvalidField(name, "--host must be a host name, a host group or all, not %q", value)
 	}
 	if name == InstanceFlag && !ValidName(value) {
-		return ops.Invalidf("--php must name a PHP-FPM instance, like 8.3 (see /fpm status), not %q", value)
+		return ops.InvalidField(name, "--php must name a PHP-FPM instance, like 8.3 (see /fpm status), not %q", value)
 	}
 	return nil
 }

@@ -1,6 +1,10 @@
 package ops
 
-import "sort"
+import (
+	"sort"
+
+	commands "github.com/poolvisor/poolvisor/internal/catalog"
+)
 
 // Kind says whether an operation only reads or may change something.
 type Kind int
@@ -11,46 +15,20 @@ const (
 	Write
 )
 
-// catalog lists every operation of SPEC §1 with its kind. The operation name
-// is also its RBAC permission and its key in the approval policy.
-var catalog = map[string]Kind{
-	"fpm.pool.list":       Read,
-	"fpm.pool.show":       Read,
-	"fpm.pool.create":     Write,
-	"fpm.pool.edit":       Write,
-	"fpm.pool.delete":     Write,
-	"fpm.pool.history":    Read,
-	"fpm.pool.rollback":   Write,
-	"fpm.service.status":  Read,
-	"fpm.service.reload":  Write,
-	"fpm.service.restart": Write,
-	"fpm.tune":            Read,
+// catalog is every operation of SPEC §1 with its kind, as the command
+// catalog declares them. The operation name is also its RBAC permission
+// and its key in the approval policy.
+var catalog = kinds()
 
-	"supervisor.program.list":     Read,
-	"supervisor.program.show":     Read,
-	"supervisor.program.add":      Write,
-	"supervisor.program.edit":     Write,
-	"supervisor.program.delete":   Write,
-	"supervisor.program.start":    Write,
-	"supervisor.program.stop":     Write,
-	"supervisor.program.restart":  Write,
-	"supervisor.program.logs":     Read,
-	"supervisor.program.history":  Read,
-	"supervisor.program.rollback": Write,
-	"supervisor.service.reread":   Read,
-	"supervisor.service.update":   Write,
-	"supervisor.service.restart":  Write,
-	"supervisor.service.status":   Read,
-	"supervisor.xmlrpc.show":      Read,
-	"supervisor.xmlrpc.set":       Write,
-	"supervisor.events.manage":    Write,
-
-	"ops.hosts":     Read,
-	"ops.help":      Read,
-	"ops.whoami":    Read,
-	"ops.approvals": Read,
-	"ops.approve":   Write,
-	"ops.audit":     Read,
+func kinds() map[string]Kind {
+	m := make(map[string]Kind, len(commands.Operations))
+	for _, o := range commands.Operations {
+		m[o.Name] = Read
+		if o.Kind == commands.Write {
+			m[o.Name] = Write
+		}
+	}
+	return m
 }
 
 // Known reports whether name is an operation of SPEC §1.

@@ -49,7 +49,7 @@ func (w poolWrite) prepare(op ops.Operation, d *poolDir) (change, *candidate, er
 		settings = append(b.createDefaults(name, settings), settings...)
 	case writeEdit:
 		if len(settings) == 0 && !whole {
-			return c, nil, ops.Invalidf("nothing to change: give pool flags, like /fpm pool edit %s --max-children 10", name)
+			return c, nil, ops.Invalidf("nothing to change: give pool flags, like /fpm pool edit %s %s 10", name, flagFor("pm.max_children"))
 		}
 		var e poolEntry
 		if e, pf, c.before, err = d.editable(name, b.cfg.Host); err != nil {

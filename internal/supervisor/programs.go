@@ -14,14 +14,27 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/secret"
 )
 
-// flagKeys maps the program flags of SPEC §1 to supervisord keys.
-var flagKeys = map[string]string{
-	"command": "command", "directory": "directory", "user": "user",
-	"autostart": "autostart", "autorestart": "autorestart", "numprocs": "numprocs",
+// flagKeys maps the program flags of SPEC §1 to supervisord keys, as the
+// catalog declares them.
+var flagKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, f := range catalog.Directives(catalog.ProgramFlags) {
+		m[f.Name] = f.Key
+	}
+	return m
+}()
+
+// keyField is the flag (a form's field) that sets key: its own, or set.
+func keyField(key string) string {
+	if f := catalog.FlagOf(catalog.ProgramFlags, strings.ToLower(key)); f != "" {
+		return f
+	}
+	return catalog.Set
 }
 
 // programWrite handles add and edit: one file per program in program_dir.
@@ -381,13 +394,17 @@ func (b *Backend) setFlags(ctx context.Context, f *ProgramFile, op ops.Operation
 	}
 	for _, a := range op.Args {
 		key, value := flagKeys[a.Key], a.Value
-		if a.Key == "set" {
+		if a.Key == catalog.Set {
 			key, value, _ = strings.Cut(a.Value, "=")
 		}
 		if key == "" {
-			return ops.Invalidf("--%s does not apply to programs", a.Key)
+			return ops.InvalidField(a.Key, "--%s does not apply to programs", a.Key)
 		}
 		if err := f.Set(key, value, env); err != nil {
+			var e *ops.Error
+			if errors.As(err, &e) && e.Field == "" {
+				e.Field = a.Key // the flag that gave the value
+			}
 			return err
 		}
 		// More than one process needs distinct names; give them the usual
