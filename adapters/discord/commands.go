@@ -49,15 +49,9 @@ type subcommand struct {
 	Opts []option
 }
 
-// Positional options shared by many subcommands. Pool targets are `name`,
-// program targets `program` (SPEC §4).
+// The options of the grammar's common flags.
 var (
-	poolArg     = option{Name: "name", Desc: "The pool", Arg: true, Required: true, Auto: true}
-	programArg  = option{Name: "program", Desc: "The program", Arg: true, Required: true, Auto: true}
-	processArg  = option{Name: "program", Desc: "NAME, GROUP:* or all", Arg: true, Required: true, Auto: true}
-	versionArg  = option{Name: "version", Desc: "The version to restore (default: the previous one)", Kind: optInt, Arg: true}
-	approvalArg = option{Name: "id", Desc: "The approval request's ID", Arg: true, Required: true}
-	planOpt     = flagOpt(catalog.PlanFlag)
+	planOpt = flagOpt(catalog.PlanFlag)
 	// rawOpt is the grammar's --raw of an edit: the whole file in a form.
 	rawOpt = flagOpt(catalog.RawFlag)
 	// hostOpt is the grammar's --host, which every command takes: where
@@ -105,41 +99,53 @@ func withAuto(o option) option {
 	return o
 }
 
-// flagOpts are the options of flags, --set as setOpts, and --plan last.
-func flagOpts(flags []catalog.Flag) []option {
-	var out []option
-	for _, f := range flags {
-		if f.Type == catalog.Repeat {
-			out = append(out, setOpts...)
-			continue
+// argOpt is the option of a positional argument of the catalog.
+func argOpt(a catalog.Arg) option {
+	o := option{Name: a.Option, Desc: a.Desc, Arg: true, Required: !a.Optional, Auto: a.Auto()}
+	switch a.Kind {
+	case catalog.Count:
+		o.Kind = optInt
+	case catalog.OneOf:
+		o.Kind, o.Choices = optChoice, a.Choices
+	}
+	return o
+}
+
+// subcommandOf is the leaf of the tree for command c: its arguments, then
+// its flags (--set as setOpts), --plan for a write of a backend, and
+// --raw last.
+func subcommandOf(c catalog.Command) subcommand {
+	sc := subcommand{Path: c.Discord, Op: c.Op, Desc: c.Desc}
+	if sc.Path == nil {
+		sc.Path = c.Words[1:]
+	}
+	if sc.Desc == "" {
+		sc.Desc = strings.ToUpper(c.Summary[:1]) + c.Summary[1:]
+	}
+	for _, a := range c.Args {
+		sc.Opts = append(sc.Opts, argOpt(a))
+	}
+	raw := false
+	for _, f := range c.Flags {
+		switch {
+		case f.Name == catalog.RawFlag.Name:
+			raw = true
+		case f.Type == catalog.Repeat:
+			sc.Opts = append(sc.Opts, setOpts...)
+		default:
+			sc.Opts = append(sc.Opts, flagOpt(f))
 		}
-		out = append(out, flagOpt(f))
 	}
-	return append(out, planOpt)
-}
-
-var (
-	poolOpts    = flagOpts(catalog.PoolFlags)
-	programOpts = flagOpts(catalog.ProgramFlags)
-)
-
-func flagOptsOf(flags []catalog.Flag) []option {
-	var out []option
-	for _, f := range flags {
-		out = append(out, flagOpt(f))
+	// ops approve and deny are writes too, but a decision has nothing to
+	// plan.
+	if ops.KindOf(c.Op) == ops.Write && c.Top() != "ops" {
+		sc.Opts = append(sc.Opts, planOpt)
 	}
-	return out
-}
-
-func opts(o ...[]option) []option {
-	var out []option
-	for _, x := range o {
-		out = append(out, x...)
+	if raw {
+		sc.Opts = append(sc.Opts, rawOpt)
 	}
-	return out
+	return sc
 }
-
-func one(o ...option) []option { return o }
 
 // withHost gives every subcommand the host option, last, and every one
 // that runs on one PHP-FPM the php option before it.
@@ -155,63 +161,18 @@ func withHost(t map[string][]subcommand) map[string][]subcommand {
 	return t
 }
 
-// tree is every application command: top-level name to subcommands.
-var tree = withHost(map[string][]subcommand{
-	"fpm": {
-		{Path: []string{"pools"}, Op: "fpm.pool.list", Desc: "List PHP-FPM pools"},
-		{Path: []string{"pool", "show"}, Op: "fpm.pool.show", Desc: "Show a pool's directives", Opts: one(poolArg)},
-		{Path: []string{"pool", "create"}, Op: "fpm.pool.create", Desc: "Create a pool", Opts: opts(one(poolArg), poolOpts)},
-		{Path: []string{"pool", "edit"}, Op: "fpm.pool.edit", Desc: "Change a pool's directives", Opts: opts(one(poolArg), poolOpts, one(rawOpt))},
-		{Path: []string{"pool", "delete"}, Op: "fpm.pool.delete", Desc: "Delete a pool", Opts: one(poolArg, planOpt)},
-		{Path: []string{"pool", "history"}, Op: "fpm.pool.history", Desc: "Versions of a pool's file", Opts: one(poolArg, flagOpt(catalog.VersionFlag))},
-		{Path: []string{"pool", "rollback"}, Op: "fpm.pool.rollback", Desc: "Restore an earlier version of a pool", Opts: one(poolArg, versionArg, planOpt)},
-		{Path: []string{"status"}, Op: "fpm.service.status", Desc: "PHP-FPM service state"},
-		{Path: []string{"reload"}, Op: "fpm.service.reload", Desc: "Reload PHP-FPM gracefully", Opts: one(planOpt)},
-		{Path: []string{"restart"}, Op: "fpm.service.restart", Desc: "Restart PHP-FPM", Opts: one(planOpt)},
-		{Path: []string{"tune"}, Op: "fpm.tune", Desc: "Advice on pool sizes", Opts: opts(one(
-			option{Name: "name", Desc: "The pool (default: all)", Arg: true, Auto: true}), flagOptsOf(catalog.TuneFlags))},
-		{Path: []string{"help"}, Op: "ops.help", Desc: "What you may run"},
-	},
-	"supervisor": {
-		{Path: []string{"status"}, Op: "supervisor.program.list", Desc: "Program states", Opts: one(
-			option{Name: "program", Desc: "NAME or GROUP:* (default: all)", Arg: true, Auto: true})},
-		{Path: []string{"show"}, Op: "supervisor.program.show", Desc: "A program's directives and processes", Opts: one(programArg)},
-		{Path: []string{"add"}, Op: "supervisor.program.add", Desc: "Add a program", Opts: opts(one(programArg), programOpts)},
-		{Path: []string{"edit"}, Op: "supervisor.program.edit", Desc: "Change a program", Opts: opts(one(programArg), programOpts, one(rawOpt))},
-		{Path: []string{"delete"}, Op: "supervisor.program.delete", Desc: "Delete a program", Opts: one(programArg, planOpt)},
-		{Path: []string{"start"}, Op: "supervisor.program.start", Desc: "Start programs", Opts: one(processArg, planOpt)},
-		{Path: []string{"stop"}, Op: "supervisor.program.stop", Desc: "Stop programs", Opts: one(processArg, planOpt)},
-		{Path: []string{"restart"}, Op: "supervisor.program.restart", Desc: "Restart programs", Opts: one(processArg, planOpt)},
-		{Path: []string{"logs"}, Op: "supervisor.program.logs", Desc: "The tail of a program's log", Opts: opts(one(processArg), flagOptsOf(catalog.LogFlags))},
-		{Path: []string{"reread"}, Op: "supervisor.service.reread", Desc: "What changed on disk (applies nothing)"},
-		{Path: []string{"update"}, Op: "supervisor.service.update", Desc: "Apply changed program files", Opts: one(
-			option{Name: "program", Desc: "Only this program", Arg: true, Auto: true}, planOpt)},
-		{Path: []string{"restart-service"}, Op: "supervisor.service.restart", Desc: "Restart supervisord itself", Opts: one(planOpt)},
-		{Path: []string{"xmlrpc", "show"}, Op: "supervisor.xmlrpc.show", Desc: "XML-RPC (inet_http_server) settings"},
-		{Path: []string{"xmlrpc", "set"}, Op: "supervisor.xmlrpc.set", Desc: "Enable or change XML-RPC over TCP", Opts: opts(flagOptsOf(catalog.XMLRPCFlags), one(planOpt))},
-		{Path: []string{"xmlrpc", "disable"}, Op: "supervisor.xmlrpc.set", Desc: "Turn XML-RPC over TCP off", Opts: one(planOpt)},
-		{Path: []string{"info"}, Op: "supervisor.service.status", Desc: "supervisord's state, version, pid, config file"},
-		{Path: []string{"events"}, Op: "supervisor.events.manage", Desc: "Install or remove poolvisor's event listener", Opts: one(
-			option{Name: "action", Desc: "enable or disable", Kind: optChoice, Choices: []string{"enable", "disable"}, Arg: true, Required: true})},
-		{Path: []string{"history"}, Op: "supervisor.program.history", Desc: "Versions of a program's file", Opts: one(programArg, flagOpt(catalog.VersionFlag))},
-		{Path: []string{"rollback"}, Op: "supervisor.program.rollback", Desc: "Restore an earlier version of a program", Opts: one(programArg, versionArg, planOpt)},
-		{Path: []string{"help"}, Op: "ops.help", Desc: "What you may run"},
-	},
-	"ops": {
-		{Path: []string{"hosts"}, Op: "ops.hosts", Desc: "Hosts this bot reaches, with health"},
-		{Path: []string{"whoami"}, Op: "ops.whoami", Desc: "Your identity and roles"},
-		{Path: []string{"approvals"}, Op: "ops.approvals", Desc: "Pending approval requests"},
-		{Path: []string{"approve"}, Op: "ops.approve", Desc: "Approve a pending request", Opts: one(approvalArg)},
-		{Path: []string{"deny"}, Op: "ops.approve", Desc: "Deny (or withdraw) a pending request", Opts: one(approvalArg,
-			option{Name: "reason", Desc: "Why", Arg: true})},
-		{Path: []string{"audit"}, Op: "ops.audit", Desc: "The last N audit entries", Opts: one(
-			option{Name: "n", Desc: "How many", Kind: optInt, Arg: true})},
-		{Path: []string{"help"}, Op: "ops.help", Desc: "What you may run"},
-	},
-})
+// tree is every application command: top-level name to subcommands, one
+// for each command of the catalog.
+var tree = withHost(func() map[string][]subcommand {
+	t := map[string][]subcommand{}
+	for _, c := range catalog.Commands {
+		t[c.Top()] = append(t[c.Top()], subcommandOf(c))
+	}
+	return t
+}())
 
 // topLevel is the order the commands are registered in.
-var topLevel = []string{"fpm", "supervisor", "ops"}
+var topLevel = catalog.Tops
 
 var topDesc = map[string]string{
 	"fpm":        "PHP-FPM pools and service",

@@ -22,13 +22,13 @@ func Help(authz ops.Authorizer) ops.Handler {
 		topic, _ := req.Op.Get("topic")
 		var entries []HelpEntry
 		for _, sp := range specs {
-			if topic != "" && sp.path[0] != topic {
+			if topic != "" && sp.Words[0] != topic {
 				continue
 			}
-			if !authz.Allowed(req.Actor, sp.op) {
+			if !authz.Allowed(req.Actor, sp.Op) {
 				continue
 			}
-			entries = append(entries, HelpEntry{Usage: sp.usage, Summary: sp.summary, Operation: sp.op})
+			entries = append(entries, HelpEntry{Usage: sp.Usage, Summary: sp.Summary, Operation: sp.Op})
 		}
 		if len(entries) == 0 {
 			return ops.Outcome{Message: "You may not run any command here. Ask an admin for a role (/ops whoami shows your ID).",
@@ -65,7 +65,7 @@ func Help(authz ops.Authorizer) ops.Handler {
 func anyFlags(entries []HelpEntry, set []string) bool {
 	for _, e := range entries {
 		for _, sp := range specs {
-			if sp.usage == e.Usage && len(sp.flags) > 0 && sp.flags[0] == set[0] {
+			if sp.Usage == e.Usage && len(sp.Flags) > 0 && sp.Flags[0].Name == set[0] {
 				return true
 			}
 		}

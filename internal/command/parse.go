@@ -34,27 +34,36 @@ func (Parser) Parse(text string) (ops.Operation, error) {
 	if sp == nil {
 		return ops.Operation{}, unknown(words)
 	}
-	op := ops.Operation{Name: sp.op}
-	op.Args = append(op.Args, sp.fixed...)
+	op := ops.Operation{Name: sp.Op}
+	op.Args = append(op.Args, fixedArgs(sp)...)
 	if err := parseRest(sp, words[n:], &op); err != nil {
-		return ops.Operation{Name: sp.op}, err
+		return ops.Operation{Name: sp.Op}, err
 	}
 	return op, nil
 }
 
 // lookup finds the spec whose words (or alias words) are the longest prefix
 // of words, and how many words it took.
-func lookup(words []string) (*spec, int) {
-	var best *spec
+func lookup(words []string) (*catalog.Command, int) {
+	var best *catalog.Command
 	bestN := 0
 	for i := range specs {
-		for _, path := range append([][]string{specs[i].path}, specs[i].aliases...) {
+		for _, path := range append([][]string{specs[i].Words}, specs[i].Aliases...) {
 			if len(path) > bestN && len(path) <= len(words) && slices.Equal(path, words[:len(path)]) {
 				best, bestN = &specs[i], len(path)
 			}
 		}
 	}
 	return best, bestN
+}
+
+// fixedArgs are the arguments sp's words imply.
+func fixedArgs(sp *catalog.Command) []ops.Arg {
+	var out []ops.Arg
+	for _, kv := range sp.Fixed {
+		out = append(out, ops.Arg{Key: kv.Key, Value: kv.Value})
+	}
+	return out
 }
 
 func unknown(words []string) error {
@@ -68,8 +77,8 @@ func unknown(words []string) error {
 	attempt := strings.Join(words[1:min(len(words), 3)], " ")
 	var verbs []string
 	for _, sp := range specs {
-		if sp.path[0] == top {
-			verbs = append(verbs, sp.path[1])
+		if sp.Words[0] == top {
+			verbs = append(verbs, sp.Words[1])
 		}
 	}
 	msg := fmt.Sprintf("unknown command %q", "/"+top+" "+attempt)
@@ -79,7 +88,7 @@ func unknown(words []string) error {
 	return ops.Invalidf("%s (try /%s help)", msg, top)
 }
 
-func parseRest(sp *spec, words []string, op *ops.Operation) error {
+func parseRest(sp *catalog.Command, words []string, op *ops.Operation) error {
 	var positional []string
 	for i := 0; i < len(words); i++ {
 		w := words[i]
@@ -92,9 +101,8 @@ func parseRest(sp *spec, words []string, op *ops.Operation) error {
 			return ops.Invalidf("--json is an option of `poolvisor exec`, before the --")
 		}
 		fs, ok := flags[name]
-		if !ok || !(slices.Contains(sp.flags, name) || name == "host" || (name == InstanceFlag && TakesInstance(sp.op)) ||
-			(name == "plan" && ops.KindOf(sp.op) == ops.Write)) {
-			return ops.Invalidf("%s does not take --%s (usage: %s)", strings.Join(sp.path, " "), name, sp.usage)
+		if !ok || !takes(sp, name) {
+			return ops.Invalidf("%s does not take --%s (usage: %s)", strings.Join(sp.Words, " "), name, sp.Usage)
 		}
 		if fs.Type == catalog.Switch {
 			if hasValue {
@@ -110,7 +118,7 @@ func parseRest(sp *spec, words []string, op *ops.Operation) error {
 		}
 		if !hasValue {
 			if i+1 >= len(words) {
-				return ops.InvalidField(name, "--%s needs a value (usage: %s)", name, sp.usage)
+				return ops.InvalidField(name, "--%s needs a value (usage: %s)", name, sp.Usage)
 			}
 			i++
 			value = words[i]
@@ -154,16 +162,16 @@ func checkFlag(name string, fs catalog.Flag, value string) error {
 	return nil
 }
 
-func bindArgs(sp *spec, positional []string, op *ops.Operation) error {
-	for i, a := range sp.args {
+func bindArgs(sp *catalog.Command, positional []string, op *ops.Operation) error {
+	for i, a := range sp.Args {
 		if i >= len(positional) {
-			if a.optional {
+			if a.Optional {
 				return nil
 			}
-			return ops.Invalidf("missing %s (usage: %s)", a.name, sp.usage)
+			return ops.Invalidf("missing %s (usage: %s)", a.Name, sp.Usage)
 		}
 		v := positional[i]
-		if a.kind == argRest {
+		if a.Kind == catalog.Rest {
 			op.Args = append(op.Args, ops.Arg{Key: "reason", Value: strings.Join(positional[i:], " ")})
 			return nil
 		}
@@ -173,22 +181,22 @@ func bindArgs(sp *spec, positional []string, op *ops.Operation) error {
 		if i == 0 {
 			op.Target = v
 		} else {
-			op.Args = append(op.Args, ops.Arg{Key: strings.ToLower(a.name), Value: v})
+			op.Args = append(op.Args, ops.Arg{Key: strings.ToLower(a.Name), Value: v})
 		}
 	}
-	if len(positional) > len(sp.args) {
-		return ops.Invalidf("unexpected %q (usage: %s)", positional[len(sp.args)], sp.usage)
+	if len(positional) > len(sp.Args) {
+		return ops.Invalidf("unexpected %q (usage: %s)", positional[len(sp.Args)], sp.Usage)
 	}
 	return nil
 }
 
-func checkArg(a argSpec, v string) error {
-	switch a.kind {
-	case argPool, argProgram:
+func checkArg(a catalog.Arg, v string) error {
+	switch a.Kind {
+	case catalog.Pool, catalog.Program:
 		if !ValidName(v) {
 			return ops.Invalidf("%q is not a valid name: use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit", v)
 		}
-	case argProcess:
+	case catalog.Process:
 		if v == "all" {
 			return nil
 		}
@@ -196,17 +204,17 @@ func checkArg(a argSpec, v string) error {
 		if !ValidName(group) || (grouped && name != "*" && !ValidName(name)) {
 			return ops.Invalidf("%q is not a program: use NAME, GROUP:NAME, GROUP:* or all", v)
 		}
-	case argApproval:
+	case catalog.Approval:
 		if len(v) > 32 || strings.ContainsFunc(v, func(r rune) bool { return !strings.ContainsRune(idChars, r) }) {
 			return ops.Invalidf("%q is not an approval ID (see /ops approvals)", v)
 		}
-	case argCount:
+	case catalog.Count:
 		if n, err := strconv.Atoi(v); err != nil || n < 1 {
-			return ops.Invalidf("%s must be a whole number of at least 1, not %q", a.name, v)
+			return ops.Invalidf("%s must be a whole number of at least 1, not %q", a.Name, v)
 		}
-	case argChoice:
-		if !slices.Contains(a.choices, v) {
-			return ops.Invalidf("expected %s, not %q", strings.Join(a.choices, " or "), v)
+	case catalog.OneOf:
+		if !slices.Contains(a.Choices, v) {
+			return ops.Invalidf("expected %s, not %q", strings.Join(a.Choices, " or "), v)
 		}
 	}
 	return nil
