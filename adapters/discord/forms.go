@@ -63,7 +63,7 @@ func formOf(top string, path []string, given []optionValue) ([]input, formTarget
 	raw := false
 	for _, o := range given {
 		switch o.Name {
-		case "name", "program":
+		case catalog.PoolOption, catalog.ProgramOption:
 			target.Name, _ = o.Value.(string)
 		case "host":
 			target.Host, _ = o.Value.(string)

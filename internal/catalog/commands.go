@@ -48,6 +48,8 @@ type Command struct {
 	Fixed   []KV
 	Usage   string
 	Summary string
+	// FlagSet names its flags in help, where usage names them as a set.
+	FlagSet string
 	// Desc is Discord's description where it is not Summary capitalized.
 	Desc string
 }
@@ -55,11 +57,19 @@ type Command struct {
 // Top is the slash command a command belongs to: fpm, supervisor or ops.
 func (c Command) Top() string { return c.Words[0] }
 
+// The option names Discord gives positional arguments: a pool is name, a
+// program program (SPEC §4). Autocomplete answers them from the live
+// lists.
+const (
+	PoolOption    = "name"
+	ProgramOption = "program"
+)
+
 // Positional arguments shared by many commands.
 var (
-	poolArg    = Arg{Name: "NAME", Kind: Pool, Option: "name", Desc: "The pool"}
-	programArg = Arg{Name: "NAME", Kind: Program, Option: "program", Desc: "The program"}
-	processArg = Arg{Name: "NAME|GROUP:*|all", Kind: Process, Option: "program", Desc: "NAME, GROUP:* or all"}
+	poolArg    = Arg{Name: "NAME", Kind: Pool, Option: PoolOption, Desc: "The pool"}
+	programArg = Arg{Name: "NAME", Kind: Program, Option: ProgramOption, Desc: "The program"}
+	processArg = Arg{Name: "NAME|GROUP:*|all", Kind: Process, Option: ProgramOption, Desc: "NAME, GROUP:* or all"}
 	versionArg = Arg{Name: "VERSION", Kind: Count, Optional: true, Option: "version",
 		Desc: "The version to restore (default: the previous one)"}
 	approvalArg = Arg{Name: "ID", Kind: Approval, Option: "id", Desc: "The approval request's ID"}
@@ -77,9 +87,9 @@ var Commands = []Command{
 	{Words: []string{"fpm", "pool", "show"}, Op: "fpm.pool.show", Args: args(poolArg),
 		Usage: "/fpm pool show NAME", Summary: "show a pool's directives"},
 	{Words: []string{"fpm", "pool", "create"}, Op: "fpm.pool.create", Args: args(poolArg), Flags: PoolFlags,
-		Usage: "/fpm pool create NAME [pool flags]", Summary: "create a pool"},
+		Usage: "/fpm pool create NAME [pool flags]", Summary: "create a pool", FlagSet: "Pool flags"},
 	{Words: []string{"fpm", "pool", "edit"}, Op: "fpm.pool.edit", Args: args(poolArg), Flags: edit(PoolFlags),
-		Usage: "/fpm pool edit NAME [pool flags]", Summary: "change a pool's directives"},
+		Usage: "/fpm pool edit NAME [pool flags]", Summary: "change a pool's directives", FlagSet: "Pool flags"},
 	{Words: []string{"fpm", "pool", "delete"}, Op: "fpm.pool.delete", Args: args(poolArg),
 		Usage: "/fpm pool delete NAME", Summary: "delete a pool"},
 	{Words: []string{"fpm", "pool", "history"}, Op: "fpm.pool.history", Args: args(poolArg), Flags: flags(VersionFlag),
@@ -93,21 +103,21 @@ var Commands = []Command{
 	{Words: []string{"fpm", "restart"}, Op: "fpm.service.restart",
 		Usage: "/fpm restart", Summary: "restart PHP-FPM"},
 	{Words: []string{"fpm", "tune"}, Op: "fpm.tune",
-		Args:  args(Arg{Name: "NAME", Kind: Pool, Optional: true, Option: "name", Desc: "The pool (default: all)"}),
+		Args:  args(Arg{Name: "NAME", Kind: Pool, Optional: true, Option: PoolOption, Desc: "The pool (default: all)"}),
 		Flags: TuneFlags,
 		Usage: "/fpm tune [NAME] [--ram-mb N] [--reserve-mb N]", Summary: "advice on pool sizes"},
 	{Words: []string{"fpm", "help"}, Op: "ops.help", Fixed: fixed("topic", "fpm"),
 		Usage: "/fpm help", Summary: "this list", Desc: "What you may run"},
 
 	{Words: []string{"supervisor", "status"}, Aliases: [][]string{{"supervisor", "list"}}, Op: "supervisor.program.list",
-		Args:  args(Arg{Name: "NAME|GROUP:*", Kind: Process, Optional: true, Option: "program", Desc: "NAME or GROUP:* (default: all)"}),
+		Args:  args(Arg{Name: "NAME|GROUP:*", Kind: Process, Optional: true, Option: ProgramOption, Desc: "NAME or GROUP:* (default: all)"}),
 		Usage: "/supervisor status [NAME|GROUP:*]", Summary: "program states"},
 	{Words: []string{"supervisor", "show"}, Op: "supervisor.program.show", Args: args(programArg),
 		Usage: "/supervisor show NAME", Summary: "a program's directives and processes"},
 	{Words: []string{"supervisor", "add"}, Op: "supervisor.program.add", Args: args(programArg), Flags: ProgramFlags,
-		Usage: "/supervisor add NAME --command CMD [program flags]", Summary: "add a program"},
+		Usage: "/supervisor add NAME --command CMD [program flags]", Summary: "add a program", FlagSet: "Program flags"},
 	{Words: []string{"supervisor", "edit"}, Op: "supervisor.program.edit", Args: args(programArg), Flags: edit(ProgramFlags),
-		Usage: "/supervisor edit NAME [program flags]", Summary: "change a program"},
+		Usage: "/supervisor edit NAME [program flags]", Summary: "change a program", FlagSet: "Program flags"},
 	{Words: []string{"supervisor", "delete"}, Op: "supervisor.program.delete", Args: args(programArg),
 		Usage: "/supervisor delete NAME", Summary: "delete a program"},
 	{Words: []string{"supervisor", "start"}, Op: "supervisor.program.start", Args: args(processArg),
@@ -117,12 +127,12 @@ var Commands = []Command{
 	{Words: []string{"supervisor", "restart"}, Op: "supervisor.program.restart", Args: args(processArg),
 		Usage: "/supervisor restart NAME|GROUP:*|all", Summary: "restart programs"},
 	{Words: []string{"supervisor", "logs"}, Op: "supervisor.program.logs",
-		Args: args(Arg{Name: "NAME", Kind: Process, Option: "program", Desc: processArg.Desc}), Flags: LogFlags,
+		Args: args(Arg{Name: "NAME", Kind: Process, Option: ProgramOption, Desc: processArg.Desc}), Flags: LogFlags,
 		Usage: "/supervisor logs NAME [--stderr] [--bytes N]", Summary: "the tail of a program's log"},
 	{Words: []string{"supervisor", "reread"}, Op: "supervisor.service.reread",
 		Usage: "/supervisor reread", Summary: "what changed on disk (applies nothing)"},
 	{Words: []string{"supervisor", "update"}, Op: "supervisor.service.update",
-		Args:  args(Arg{Name: "NAME", Kind: Program, Optional: true, Option: "program", Desc: "Only this program"}),
+		Args:  args(Arg{Name: "NAME", Kind: Program, Optional: true, Option: ProgramOption, Desc: "Only this program"}),
 		Usage: "/supervisor update [NAME]", Summary: "apply changed program files"},
 	{Words: []string{"supervisor", "restart-service"}, Op: "supervisor.service.restart",
 		Usage: "/supervisor restart-service", Summary: "restart supervisord itself"},

@@ -57,33 +57,8 @@ var (
 
 // The flags of single commands.
 var (
-	VersionFlag   = Flag{Name: "version", Type: Int, Desc: "Show this version"}
-	TuneFlags     = []Flag{{Name: "ram-mb", Type: Int, Desc: "RAM to plan for, in MB"}, {Name: "reserve-mb", Type: Int, Desc: "RAM kept for everything else, in MB"}}
-	LogFlags      = []Flag{{Name: "stderr", Type: Switch, Desc: "Read stderr instead of stdout"}, {Name: "bytes", Type: Int, Desc: "How many bytes to read"}}
-	XMLRPCFlags   = []Flag{{Name: "ip", Desc: "Address to listen on"}, {Name: "port", Type: Int, Desc: "Port to listen on"}, {Name: "username", Desc: "User name for XML-RPC"}}
-	commonFlags   = []Flag{HostFlag, PHPFlag, PlanFlag, RawFlag, VersionFlag}
-	flagsOfSingle = [][]Flag{TuneFlags, LogFlags, XMLRPCFlags}
+	VersionFlag = Flag{Name: "version", Type: Int, Desc: "Show this version"}
+	TuneFlags   = []Flag{{Name: "ram-mb", Type: Int, Desc: "RAM to plan for, in MB"}, {Name: "reserve-mb", Type: Int, Desc: "RAM kept for everything else, in MB"}}
+	LogFlags    = []Flag{{Name: "stderr", Type: Switch, Desc: "Read stderr instead of stdout"}, {Name: "bytes", Type: Int, Desc: "How many bytes to read"}}
+	XMLRPCFlags = []Flag{{Name: "ip", Desc: "Address to listen on"}, {Name: "port", Type: Int, Desc: "Port to listen on"}, {Name: "username", Desc: "User name for XML-RPC"}}
 )
-
-// All returns every flag of the grammar, each name once: where pools and
-// programs share a name (--user), the pool's comes first. The caller
-// owns the slice.
-func All() []Flag {
-	var out []Flag
-	seen := map[string]bool{}
-	add := func(fs []Flag) {
-		for _, f := range fs {
-			if !seen[f.Name] {
-				seen[f.Name] = true
-				out = append(out, f)
-			}
-		}
-	}
-	add(commonFlags)
-	add(PoolFlags)
-	add(ProgramFlags)
-	for _, fs := range flagsOfSingle {
-		add(fs)
-	}
-	return out
-}

@@ -10,16 +10,6 @@ import (
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
-// flags is every flag of the grammar by name, as the catalog declares
-// them. A command names the ones it accepts.
-var flags = func() map[string]catalog.Flag {
-	m := map[string]catalog.Flag{}
-	for _, f := range catalog.All() {
-		m[f.Name] = f
-	}
-	return m
-}()
-
 // InstanceFlag is the flag that picks a PHP-FPM installation (SPEC §6):
 // every /fpm command takes it, as every command takes --host.
 const InstanceFlag = catalog.Instance
@@ -28,14 +18,29 @@ const InstanceFlag = catalog.Instance
 // installation and so takes --php: every fpm.* operation.
 func TakesInstance(op string) bool { return catalog.TakesInstance(op) }
 
-var (
-	poolFlags    = catalog.Names(catalog.PoolFlags)
-	programFlags = catalog.Names(catalog.ProgramFlags)
-)
+// grammar is a list of commands and every flag they take, by name.
+type grammar struct {
+	commands []catalog.Command
+	flags    map[string]catalog.Flag
+}
 
-// specs is the whole grammar, in the order help lists it: the catalog's
-// commands.
-var specs = catalog.Commands
+// std is the grammar of the catalog's commands.
+var std = newGrammar(catalog.Commands)
+
+func newGrammar(cmds []catalog.Command) *grammar {
+	g := &grammar{commands: cmds, flags: map[string]catalog.Flag{}}
+	for _, f := range []catalog.Flag{catalog.HostFlag, catalog.PHPFlag, catalog.PlanFlag} {
+		g.flags[f.Name] = f
+	}
+	for _, c := range cmds {
+		for _, f := range c.Flags {
+			if _, ok := g.flags[f.Name]; !ok {
+				g.flags[f.Name] = f
+			}
+		}
+	}
+	return g
+}
 
 // takes reports whether sp accepts the flag name: its own, --host, --php
 // on an /fpm command, --plan on a write.

@@ -21,7 +21,9 @@ func ValidName(s string) bool { return ops.ValidName(s) }
 
 // Parse implements ops.Parser. The text may start with the slash command
 // (`/supervisor status`) or without the slash (`supervisor status`).
-func (Parser) Parse(text string) (ops.Operation, error) {
+func (Parser) Parse(text string) (ops.Operation, error) { return std.parse(text) }
+
+func (g *grammar) parse(text string) (ops.Operation, error) {
 	words, err := tokenize(strings.TrimSpace(text))
 	if err != nil {
 		return ops.Operation{}, ops.Invalidf("%s", err)
@@ -30,13 +32,13 @@ func (Parser) Parse(text string) (ops.Operation, error) {
 		return ops.Operation{}, ops.Invalidf("empty command; try /ops help")
 	}
 	words[0] = strings.TrimPrefix(words[0], "/")
-	sp, n := lookup(words)
+	sp, n := g.lookup(words)
 	if sp == nil {
-		return ops.Operation{}, unknown(words)
+		return ops.Operation{}, g.unknown(words)
 	}
 	op := ops.Operation{Name: sp.Op}
 	op.Args = append(op.Args, fixedArgs(sp)...)
-	if err := parseRest(sp, words[n:], &op); err != nil {
+	if err := g.parseRest(sp, words[n:], &op); err != nil {
 		return ops.Operation{Name: sp.Op}, err
 	}
 	return op, nil
@@ -44,13 +46,13 @@ func (Parser) Parse(text string) (ops.Operation, error) {
 
 // lookup finds the spec whose words (or alias words) are the longest prefix
 // of words, and how many words it took.
-func lookup(words []string) (*catalog.Command, int) {
+func (g *grammar) lookup(words []string) (*catalog.Command, int) {
 	var best *catalog.Command
 	bestN := 0
-	for i := range specs {
-		for _, path := range append([][]string{specs[i].Words}, specs[i].Aliases...) {
+	for i := range g.commands {
+		for _, path := range append([][]string{g.commands[i].Words}, g.commands[i].Aliases...) {
 			if len(path) > bestN && len(path) <= len(words) && slices.Equal(path, words[:len(path)]) {
-				best, bestN = &specs[i], len(path)
+				best, bestN = &g.commands[i], len(path)
 			}
 		}
 	}
@@ -66,7 +68,7 @@ func fixedArgs(sp *catalog.Command) []ops.Arg {
 	return out
 }
 
-func unknown(words []string) error {
+func (g *grammar) unknown(words []string) error {
 	top := words[0]
 	if top != "fpm" && top != "supervisor" && top != "ops" {
 		return ops.Invalidf("unknown command %q: commands start with /fpm, /supervisor or /ops (try /ops help)", top)
@@ -76,7 +78,7 @@ func unknown(words []string) error {
 	}
 	attempt := strings.Join(words[1:min(len(words), 3)], " ")
 	var verbs []string
-	for _, sp := range specs {
+	for _, sp := range g.commands {
 		if sp.Words[0] == top {
 			verbs = append(verbs, sp.Words[1])
 		}
@@ -88,7 +90,7 @@ func unknown(words []string) error {
 	return ops.Invalidf("%s (try /%s help)", msg, top)
 }
 
-func parseRest(sp *catalog.Command, words []string, op *ops.Operation) error {
+func (g *grammar) parseRest(sp *catalog.Command, words []string, op *ops.Operation) error {
 	var positional []string
 	for i := 0; i < len(words); i++ {
 		w := words[i]
@@ -100,7 +102,7 @@ func parseRest(sp *catalog.Command, words []string, op *ops.Operation) error {
 		if name == "json" {
 			return ops.Invalidf("--json is an option of `poolvisor exec`, before the --")
 		}
-		fs, ok := flags[name]
+		fs, ok := g.flags[name]
 		if !ok || !takes(sp, name) {
 			return ops.Invalidf("%s does not take --%s (usage: %s)", strings.Join(sp.Words, " "), name, sp.Usage)
 		}
