@@ -31,14 +31,6 @@ type input struct {
 	Paragraph, Required    bool
 }
 
-// The flags the catalog shows in Discord's forms: the most useful five of
-// each kind; the others keep their defaults (or, for an edit, their
-// current values) and stay reachable as options.
-var (
-	programInputs = formInputs(catalog.ProgramFlags)
-	poolInputs    = formInputs(catalog.PoolFlags)
-)
-
 // formInputs makes an input of every flag of flags that Discord's forms
 // show. A modal has no select, so a choice says its choices in the hint.
 func formInputs(flags []catalog.Flag) []input {
@@ -78,22 +70,30 @@ func formOf(top string, path []string, given []optionValue) ([]input, formTarget
 	if (target.Host != "" && !ops.ValidName(target.Host)) || (target.PHP != "" && !ops.ValidName(target.PHP)) {
 		return nil, formTarget{}, false // let the grammar say what is wrong with it
 	}
-	switch words {
-	case "supervisor edit", "fpm pool edit":
-		if raw {
-			return rawInputs, target, true
-		}
-	}
-	if raw {
+	c, ok := formCommand(words)
+	switch {
+	case !ok:
+		return nil, formTarget{}, false
+	case raw && slices.ContainsFunc(c.Flags, func(f catalog.Flag) bool { return f.Name == catalog.RawFlag.Name }):
+		return rawInputs, target, true
+	case raw:
 		return nil, formTarget{}, false
 	}
-	switch words {
-	case "supervisor add", "supervisor edit":
-		return programInputs, target, true
-	case "fpm pool create", "fpm pool edit":
-		return poolInputs, target, true
+	return formInputs(c.Flags), target, true
+}
+
+// formCommand returns the command of the catalog words stand for ("fpm
+// pool edit"), if it opens a form: one that takes a set of flags (the pool
+// or the program flags). The form shows those of them the catalog puts in
+// Discord's form: the most useful five; the others keep their defaults
+// (or, for an edit, their current values) and stay reachable as options.
+func formCommand(words string) (catalog.Command, bool) {
+	for _, c := range catalog.Commands {
+		if c.FlagSet != "" && strings.Join(c.Words, " ") == words {
+			return c, true
+		}
 	}
-	return nil, formTarget{}, false
+	return catalog.Command{}, false
 }
 
 // formTarget is what a form acts on: a pool or program (none for add and
@@ -191,9 +191,11 @@ func formText(customID string, values map[string]string) (string, bool) {
 		return "", false
 	}
 	words, id, ok := strings.Cut(rest, ":")
-	if !ok || !slices.Contains([]string{"supervisor add", "supervisor edit", "fpm pool create", "fpm pool edit"}, words) {
+	c, isForm := formCommand(words)
+	if !ok || !isForm {
 		return "", false
 	}
+	inputs := formInputs(c.Flags)
 	target := parseFormTarget(id)
 	parts := []string{words, quote(target.Name)}
 	if target.Host != "" {
@@ -209,7 +211,7 @@ func formText(customID string, values map[string]string) (string, bool) {
 	slices.Sort(flags)
 	for _, f := range flags {
 		v := strings.TrimSpace(values[f])
-		if v == "" || !isFormFlag(f) {
+		if v == "" || !slices.ContainsFunc(inputs, func(in input) bool { return in.Flag == f }) {
 			continue
 		}
 		if f == catalog.Set {
@@ -223,15 +225,6 @@ func formText(customID string, values map[string]string) (string, bool) {
 		parts = append(parts, "--"+f, quote(v))
 	}
 	return strings.Join(parts, " "), true
-}
-
-func isFormFlag(f string) bool {
-	for _, in := range slices.Concat(programInputs, poolInputs) {
-		if in.Flag == f {
-			return true
-		}
-	}
-	return false
 }
 
 // submitted answers a submitted modal: a form with the plan of the command

@@ -95,8 +95,9 @@ func (a *Adapter) buildView(f form, values map[string]string, content string, m 
 	}
 	blocks := []slackgo.Block{section(intro)}
 	if f.Kind == formPoolCreate && f.PHP == "" && len(a.cfg.PHPInstances) > 1 {
-		blocks = append(blocks, inputBlock(field{ID: fieldPHP, Label: "PHP", Choices: a.cfg.PHPInstances, Required: true,
-			Hint: "Which PHP-FPM the pool is for"}, a.cfg.DefaultPHP))
+		php := catalog.PHPFlag // its choices are the instances configured here
+		blocks = append(blocks, inputBlock(field{ID: php.Name, Label: php.Label, Hint: php.Hint, Choices: a.cfg.PHPInstances,
+			Required: true}, a.cfg.DefaultPHP))
 	}
 	for _, fl := range fieldsOf(f) {
 		v := values[fl.ID]

@@ -50,7 +50,8 @@ var ProgramFlags = []Flag{
 // an edit takes to open the whole file in a form.
 var (
 	HostFlag = Flag{Name: "host", Desc: "Where to run it: a host, a host group or all (fleet mode)"}
-	PHPFlag  = Flag{Name: Instance, Desc: "Which PHP-FPM, where several run (default: the configured one)"}
+	PHPFlag  = Flag{Name: Instance, Desc: "Which PHP-FPM, where several run (default: the configured one)",
+		Label: "PHP", Hint: "Which PHP-FPM the pool is for"}
 	PlanFlag = Flag{Name: "plan", Type: Switch, Desc: "Validate and show what would change; apply nothing"}
 	RawFlag  = Flag{Name: "raw", Type: Switch, Desc: "Edit the whole file in a form"}
 )
