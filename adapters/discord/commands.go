@@ -12,10 +12,11 @@ import (
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
-// The application commands mirror the text grammar (internal/command and
-// SPEC §4): its verbs are subcommands, its nouns subcommand groups, its
-// flags options of the same names. A test parses every entry's text with
-// the grammar, so the two cannot drift apart unnoticed.
+// The application commands are built from the command catalog
+// (internal/catalog, SPEC §4), as the text grammar is: its verbs are
+// subcommands, its nouns subcommand groups, its flags options of the same
+// names. A test still parses every entry's text with the grammar, for what
+// the translation back to text could get wrong.
 
 // optKind is how an option is typed in Discord.
 type optKind int

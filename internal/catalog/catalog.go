@@ -67,15 +67,6 @@ const Set = "set"
 // /fpm command takes (SPEC §6).
 const Instance = "php"
 
-// Names returns the names of flags, in order.
-func Names(flags []Flag) []string {
-	out := make([]string, len(flags))
-	for i, f := range flags {
-		out[i] = f.Name
-	}
-	return out
-}
-
 // Lookup returns the flag of flags named name.
 func Lookup(flags []Flag, name string) (Flag, bool) {
 	i := slices.IndexFunc(flags, func(f Flag) bool { return f.Name == name })
