@@ -43,7 +43,8 @@ func TestErrorField(t *testing.T) {
 		want string
 	}{
 		{"field", ops.Result{Field: "max-spare", Message: "pool web cannot be written as asked:\n  - user www is root"}, "max-spare"},
-		{"none", ops.Result{Message: "pool api already exists"}, "name"},
+		{"name", ops.Result{Field: "name", Message: "pool api already exists; change it with /fpm pool edit api --user x"}, "name"},
+		{"none", ops.Result{Message: "user www is refused by the write policy"}, "user"},
 		{"not in the form", ops.Result{Field: "preset", Message: "unknown preset \"huge\""}, "name"},
 	}
 	for _, tt := range tests {

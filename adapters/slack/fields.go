@@ -24,7 +24,7 @@ type field struct {
 
 // Block ID of the name field (add and create) and of the raw editor.
 const (
-	fieldName    = "name"
+	fieldName    = catalog.Target
 	fieldContent = "content"
 	fieldSet     = catalog.Set
 	fieldPHP     = catalog.Instance // which PHP-FPM, in a new pool's form

@@ -173,10 +173,11 @@ func quote(s string) string {
 }
 
 // errorField picks the field of fields a refused plan is about: the flag
-// its error names (Result.Field), when the form has that field. Errors
-// that name none (a pool or program that already exists, a check of
-// php-fpm or supervisord themselves, a refusal of policy) fall back to
-// fieldFor.
+// or name its error concerns (Result.Field), when the form has that
+// field. The errors that name none fall back to fieldFor: refusals of the
+// write policy (internal/writepolicy and the backends' policy checks),
+// the checks of php-fpm -t and supervisord themselves, and an error about
+// a flag this form has no field for (--preset, --listen-owner).
 func errorField(res ops.Result, fields []field) string {
 	if res.Field != "" && slices.ContainsFunc(fields, func(fl field) bool { return fl.ID == res.Field }) {
 		return res.Field

@@ -63,6 +63,10 @@ func (f Flag) In(form Form) bool { return f.Forms&form != 0 }
 // Set is the flag that sets any other directive, KEY=VALUE (--set).
 const Set = "set"
 
+// Target is the field of a form that names the pool or program it adds;
+// an error about that name concerns it.
+const Target = "name"
+
 // Instance is the flag that picks a PHP-FPM installation, which every
 // /fpm command takes (SPEC §6).
 const Instance = "php"

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/secret"
 )
@@ -28,7 +29,7 @@ func (w poolWrite) prepare(op ops.Operation, d *poolDir) (change, *candidate, er
 	switch w.kind {
 	case writeCreate:
 		if e, err := d.find(name, b.cfg.Host); err == nil || len(d.lookup(name)) > 0 {
-			return c, nil, ops.Invalidf("pool %s already exists on %s (%s); change it with /fpm pool edit %s", name, b.cfg.Host, e.file, name)
+			return c, nil, ops.InvalidField(catalog.Target, "pool %s already exists on %s (%s); change it with /fpm pool edit %s", name, b.cfg.Host, e.file, name)
 		}
 		if into, ok := op.Get("rollback_path"); ok {
 			// A rollback brings a pool back into the file it was deleted from.

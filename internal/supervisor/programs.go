@@ -47,7 +47,7 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 	b := h.b
 	name := b.groupProgram(req.Op.Target)
 	if !ops.ValidName(name) {
-		return nil, ops.Invalidf("%q is not a valid program name", name)
+		return nil, ops.InvalidField(catalog.Target, "%q is not a valid program name", name)
 	}
 	if isListener(name) {
 		return nil, listenerRefused(map[bool]string{true: "added", false: "edited"}[h.add])
@@ -218,7 +218,7 @@ func (b *Backend) addTarget(ctx context.Context, name string, op ops.Operation) 
 		return "", nil, ops.Fail(err, "could not read %s", path)
 	}
 	if old != nil && path == b.newProgramPath(name) {
-		return "", nil, ops.Invalidf("program %s already exists (%s); change it with /supervisor edit", name, path)
+		return "", nil, ops.InvalidField(catalog.Target, "program %s already exists (%s); change it with /supervisor edit", name, path)
 	}
 	loc, err := b.locate(name)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -32,7 +33,7 @@ func progCheckName(name string) error {
 	if ops.ValidName(name) {
 		return nil
 	}
-	return ops.Invalidf("%q is not a valid program name: use 1 to 64 of a-z A-Z 0-9 _ . - starting with a letter or digit", name)
+	return ops.InvalidField(catalog.Target, "%q is not a valid program name: use 1 to 64 of a-z A-Z 0-9 _ . - starting with a letter or digit", name)
 }
 
 // progCheckText refuses a value that could not sit on one key=value line
