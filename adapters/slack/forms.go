@@ -69,16 +69,30 @@ func cutPHP(w []string) ([]string, string, bool) {
 	return w, "", true
 }
 
+// formKinds are the forms of the commands that take a set of flags, by
+// their operation: the form, and for an edit the raw editor.
+var formKinds = map[string][2]formKind{
+	"supervisor.program.add": {formProgramAdd}, "supervisor.program.edit": {formProgramEdit, formProgramRaw},
+	"fpm.pool.create": {formPoolCreate}, "fpm.pool.edit": {formPoolEdit, formPoolRaw},
+}
+
+// formOf finds the catalog's command of w, if it opens a form: given
+// nothing (add, create), or a valid name and at most --raw (edit).
 func formOf(w []string) (form, bool) {
-	switch {
-	case len(w) == 2 && w[0] == "supervisor" && w[1] == "add":
-		return form{Kind: formProgramAdd}, true
-	case len(w) == 3 && w[0] == "fpm" && w[1] == "pool" && w[2] == "create":
-		return form{Kind: formPoolCreate}, true
-	case len(w) >= 3 && len(w) <= 4 && w[0] == "supervisor" && w[1] == "edit" && ops.ValidName(w[2]):
-		return editForm(w[3:], w[2], formProgramEdit, formProgramRaw)
-	case len(w) >= 4 && len(w) <= 5 && w[0] == "fpm" && w[1] == "pool" && w[2] == "edit" && ops.ValidName(w[3]):
-		return editForm(w[4:], w[3], formPoolEdit, formPoolRaw)
+	for _, c := range catalog.Commands {
+		kinds, ok := formKinds[c.Op]
+		n := len(c.Words)
+		if !ok || len(w) < n || !slices.Equal(w[:n], c.Words) {
+			continue
+		}
+		rest := w[n:]
+		switch {
+		case kinds[1] == "" && len(rest) == 0:
+			return form{Kind: kinds[0]}, true
+		case kinds[1] != "" && len(rest) >= 1 && len(rest) <= 2 && ops.ValidName(rest[0]):
+			return editForm(rest[1:], rest[0], kinds[0], kinds[1])
+		}
+		return form{}, false
 	}
 	return form{}, false
 }
@@ -87,7 +101,7 @@ func editForm(rest []string, name string, edit, raw formKind) (form, bool) {
 	switch {
 	case len(rest) == 0:
 		return form{Kind: edit, Name: name}, true
-	case len(rest) == 1 && rest[0] == "--raw":
+	case len(rest) == 1 && rest[0] == "--"+catalog.RawFlag.Name:
 		return form{Kind: raw, Name: name}, true
 	}
 	return form{}, false
