@@ -48,7 +48,8 @@ type Result struct {
 	Data       any    `json:"data"`
 	// Diffs show what a write changed, or would change (plans, approvals).
 	Diffs []Diff `json:"diffs,omitempty"`
-	// Field is the flag an invalid request's error concerns, if one.
+	// Field is the flag (or form field) an invalid request's error
+	// concerns, if one: forms show the error there.
 	Field string `json:"field,omitempty"`
 	// Private is for one person alone, like a generated password: never
 	// in Message or Data, the audit trail, a log or what a channel sees.
@@ -111,8 +112,9 @@ func Invalidf(format string, args ...any) error {
 	return &Error{Status: StatusInvalid, Msg: fmt.Sprintf(format, args...)}
 }
 
-// InvalidField returns a user-facing error for a bad value of the flag
-// field, so a form can show it on that field.
+// InvalidField returns a user-facing error for bad input that concerns
+// field: a flag, or the name a form adds (catalog.Target), so a form can
+// show it on that field.
 func InvalidField(field, format string, args ...any) error {
 	return &Error{Status: StatusInvalid, Msg: fmt.Sprintf(format, args...), Field: field}
 }

@@ -1,6 +1,8 @@
 package phpfpm
 
 import (
+	"maps"
+	"slices"
 	"testing"
 
 	"github.com/poolvisor/poolvisor/internal/catalog"
@@ -14,6 +16,14 @@ func TestCatalogDirectivesAreKnown(t *testing.T) {
 		if err := checkKnownKey(f.Key); err != nil {
 			t.Errorf("--%s sets %s: %v", f.Name, f.Key, err)
 		}
+	}
+}
+
+// TestPresetsAreTheCatalogs: --preset's choices are the presets there are.
+func TestPresetsAreTheCatalogs(t *testing.T) {
+	f, _ := catalog.Lookup(catalog.PoolFlags, "preset")
+	if got := slices.Sorted(maps.Keys(presets)); !slices.Equal(got, slices.Sorted(slices.Values(f.Choices))) {
+		t.Errorf("presets %v, --preset's choices %v", got, f.Choices)
 	}
 }
 
