@@ -174,10 +174,10 @@ func quote(s string) string {
 
 // errorField picks the field of fields a refused plan is about: the flag
 // or name its error concerns (Result.Field), when the form has that
-// field. The errors that name none fall back to fieldFor: refusals of the
-// write policy (internal/writepolicy and the backends' policy checks),
-// the checks of php-fpm -t and supervisord themselves, and an error about
-// a flag this form has no field for (--preset, --listen-owner).
+// field. The errors that name none fall back to fieldFor: the checks of
+// php-fpm -t and supervisord themselves (their own words, about the whole
+// file), and an error about a flag this form has no field for (--preset,
+// --listen-owner).
 func errorField(res ops.Result, fields []field) string {
 	if res.Field != "" && slices.ContainsFunc(fields, func(fl field) bool { return fl.ID == res.Field }) {
 		return res.Field

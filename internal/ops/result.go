@@ -119,6 +119,17 @@ func InvalidField(field, format string, args ...any) error {
 	return &Error{Status: StatusInvalid, Msg: fmt.Sprintf(format, args...), Field: field}
 }
 
+// WithField gives the *Error in err the field it concerns, when it names
+// none yet, and returns err: for a check that knows which flag gave the
+// value it refuses. It changes that *Error, which must be err's own.
+func WithField(err error, field string) error {
+	var e *Error
+	if errors.As(err, &e) && e.Field == "" {
+		e.Field = field
+	}
+	return err
+}
+
 // FieldOf returns the flag err concerns, or "".
 func FieldOf(err error) string {
 	var e *Error

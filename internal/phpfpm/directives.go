@@ -1,7 +1,6 @@
 package phpfpm
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -113,11 +112,7 @@ func requested(op ops.Operation) ([]setting, error) {
 			return nil, ops.InvalidField(catalog.Set, "--set takes KEY=VALUE, like --set php_admin_value[memory_limit]=256M; got %q", kv)
 		}
 		if err := checkKnownKey(k); err != nil {
-			var e *ops.Error
-			if errors.As(err, &e) {
-				e.Field = catalog.Set
-			}
-			return nil, err
+			return nil, ops.WithField(err, catalog.Set)
 		}
 		out = append(out, setting{k, v})
 	}

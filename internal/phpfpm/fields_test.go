@@ -60,4 +60,8 @@ func TestPoolErrorsNameTheirField(t *testing.T) {
 	if got := ops.FieldOf(err); got != catalog.Set {
 		t.Errorf("an unknown --set key: %v on field %q", err, got)
 	}
+	c := candidate{name: "api", changed: map[string]bool{"user": true}, directives: map[string]string{"user": "nobody"}}
+	if err := checkPoolIdentity(c, nil, "www-data"); ops.FieldOf(err) != "user" {
+		t.Errorf("a user the write policy refuses: %v on field %q", err, ops.FieldOf(err))
+	}
 }

@@ -401,11 +401,7 @@ func (b *Backend) setFlags(ctx context.Context, f *ProgramFile, op ops.Operation
 			return ops.InvalidField(a.Key, "--%s does not apply to programs", a.Key)
 		}
 		if err := f.Set(key, value, env); err != nil {
-			var e *ops.Error
-			if errors.As(err, &e) && e.Field == "" {
-				e.Field = a.Key // the flag that gave the value
-			}
-			return err
+			return ops.WithField(err, a.Key) // the flag that gave the value
 		}
 		// More than one process needs distinct names; give them the usual
 		// ones unless the request names them itself.
