@@ -10,6 +10,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/poolvisor/poolvisor/adapters/view"
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -84,11 +85,11 @@ func (a *Adapter) autocomplete(ctx context.Context, in *discordgo.Interaction) *
 		}
 		key := who.String() + " " + who.Channel + on
 		switch focused.Name {
-		case "name":
+		case catalog.PoolOption:
 			names = a.lists.get(key+php+" pools", func() []string { return a.poolNames(ctx, who, on+php) })
 		case phpOpt.Name:
 			names = a.lists.get(key+" php", func() []string { return a.phpNames(ctx, who, on) })
-		case "program":
+		case catalog.ProgramOption:
 			names = a.lists.get(key+" programs", func() []string { return a.programNames(ctx, who, on) })
 		case hostOpt.Name:
 			names = a.lists.get("hosts", func() []string { return a.hostNames(ctx) })

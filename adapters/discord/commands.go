@@ -7,14 +7,16 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
-// The application commands mirror the text grammar (internal/command and
-// SPEC §4): its verbs are subcommands, its nouns subcommand groups, its
-// flags options of the same names. A test parses every entry's text with
-// the grammar, so the two cannot drift apart unnoticed.
+// The application commands are built from the command catalog
+// (internal/catalog, SPEC §4), as the text grammar is: its verbs are
+// subcommands, its nouns subcommand groups, its flags options of the same
+// names. A test still parses every entry's text with the grammar, for what
+// the translation back to text could get wrong.
 
 // optKind is how an option is typed in Discord.
 type optKind int
@@ -48,23 +50,17 @@ type subcommand struct {
 	Opts []option
 }
 
-// Positional options shared by many subcommands. Pool targets are `name`,
-// program targets `program` (SPEC §4).
+// The options of the grammar's common flags.
 var (
-	poolArg     = option{Name: "name", Desc: "The pool", Arg: true, Required: true, Auto: true}
-	programArg  = option{Name: "program", Desc: "The program", Arg: true, Required: true, Auto: true}
-	processArg  = option{Name: "program", Desc: "NAME, GROUP:* or all", Arg: true, Required: true, Auto: true}
-	versionArg  = option{Name: "version", Desc: "The version to restore (default: the previous one)", Kind: optInt, Arg: true}
-	approvalArg = option{Name: "id", Desc: "The approval request's ID", Arg: true, Required: true}
-	planOpt     = option{Name: "plan", Desc: "Validate and show what would change; apply nothing", Kind: optBool}
+	planOpt = flagOpt(catalog.PlanFlag)
 	// rawOpt is the grammar's --raw of an edit: the whole file in a form.
-	rawOpt = option{Name: "raw", Desc: "Edit the whole file in a form", Kind: optBool}
+	rawOpt = flagOpt(catalog.RawFlag)
 	// hostOpt is the grammar's --host, which every command takes: where
 	// it runs in fleet mode.
-	hostOpt = option{Name: "host", Desc: "Where to run it: a host, a host group or all (fleet mode)", Auto: true}
+	hostOpt = withAuto(flagOpt(catalog.HostFlag))
 	// phpOpt is the grammar's --php, which every fpm subcommand takes:
 	// which PHP-FPM, on hosts that run several.
-	phpOpt = option{Name: command.InstanceFlag, Desc: "Which PHP-FPM, where several run (default: the configured one)", Auto: true}
+	phpOpt = withAuto(flagOpt(catalog.PHPFlag))
 )
 
 // setOpts are the grammar's --set KEY=VALUE for directives without an
@@ -72,57 +68,85 @@ var (
 // hold ';' or spaces), so up to three in one command. More go in the form
 // (a command given only its target), one a line.
 var setOpts = []option{
-	{Name: "set", Desc: "Another directive as KEY=VALUE (the value may hold spaces and ;)"},
-	{Name: "set2", Desc: "One more directive, KEY=VALUE"},
-	{Name: "set3", Desc: "One more directive, KEY=VALUE"},
+	flagOpt(catalog.SetFlag),
+	{Name: catalog.Set + "2", Desc: "One more directive, KEY=VALUE"},
+	{Name: catalog.Set + "3", Desc: "One more directive, KEY=VALUE"},
 }
 
 func isSetOpt(name string) bool {
 	return slices.ContainsFunc(setOpts, func(o option) bool { return o.Name == name })
 }
 
-func flagOpt(name, desc string, kind optKind, choices ...string) option {
-	return option{Name: name, Desc: desc, Kind: kind, Choices: choices}
-}
-
-var poolOpts = []option{
-	flagOpt("user", "The user the workers run as", optString),
-	flagOpt("group", "The group the workers run as", optString),
-	flagOpt("listen", "A unix socket path or IP:PORT", optString),
-	flagOpt("listen-owner", "Owner of the socket", optString),
-	flagOpt("listen-group", "Group of the socket", optString),
-	flagOpt("listen-mode", "Mode of the socket, like 0660", optString),
-	flagOpt("pm", "Process manager", optChoice, "static", "dynamic", "ondemand"),
-	flagOpt("max-children", "pm.max_children", optInt),
-	flagOpt("start-servers", "pm.start_servers", optInt),
-	flagOpt("min-spare", "pm.min_spare_servers", optInt),
-	flagOpt("max-spare", "pm.max_spare_servers", optInt),
-	flagOpt("max-requests", "pm.max_requests", optInt),
-	flagOpt("idle-timeout", "pm.process_idle_timeout, like 10s", optString),
-	flagOpt("status-path", "pm.status_path, like /status", optString),
-	flagOpt("preset", "Sizes for a small, medium or large site", optChoice, "small", "medium", "large"),
-	setOpts[0], setOpts[1], setOpts[2], planOpt,
-}
-
-var programOpts = []option{
-	flagOpt("command", "The program to run, with its arguments", optString),
-	flagOpt("directory", "Where it runs", optString),
-	flagOpt("user", "The user it runs as", optString),
-	flagOpt("autostart", "Start with supervisord", optBoolV),
-	flagOpt("autorestart", "Restart when it exits", optChoice, "true", "false", "unexpected"),
-	flagOpt("numprocs", "How many copies run", optInt),
-	setOpts[0], setOpts[1], setOpts[2], planOpt,
-}
-
-func opts(o ...[]option) []option {
-	var out []option
-	for _, x := range o {
-		out = append(out, x...)
+// flagOpt is the option of a flag of the catalog: its name, its
+// description (or the directive it sets) and its type; a true|false
+// choice is a boolean.
+func flagOpt(f catalog.Flag) option {
+	o := option{Name: f.Name, Desc: firstNonEmpty(f.Desc, f.Key)}
+	switch {
+	case f.Type == catalog.Int:
+		o.Kind = optInt
+	case f.Type == catalog.Switch:
+		o.Kind = optBool
+	case f.Type == catalog.Choice && slices.Equal(f.Choices, []string{"true", "false"}):
+		o.Kind = optBoolV
+	case f.Type == catalog.Choice:
+		o.Kind, o.Choices = optChoice, f.Choices
 	}
-	return out
+	return o
 }
 
-func one(o ...option) []option { return o }
+func withAuto(o option) option {
+	o.Auto = true
+	return o
+}
+
+// argOpt is the option of a positional argument of the catalog.
+func argOpt(a catalog.Arg) option {
+	o := option{Name: a.Option, Desc: a.Desc, Arg: true, Required: !a.Optional, Auto: a.Auto()}
+	switch a.Kind {
+	case catalog.Count:
+		o.Kind = optInt
+	case catalog.OneOf:
+		o.Kind, o.Choices = optChoice, a.Choices
+	}
+	return o
+}
+
+// subcommandOf is the leaf of the tree for command c: its arguments, then
+// its flags (--set as setOpts), --plan for a write of a backend, and
+// --raw last.
+func subcommandOf(c catalog.Command) subcommand {
+	sc := subcommand{Path: c.Discord, Op: c.Op, Desc: c.Desc}
+	if sc.Path == nil {
+		sc.Path = c.Words[1:]
+	}
+	if sc.Desc == "" {
+		sc.Desc = strings.ToUpper(c.Summary[:1]) + c.Summary[1:]
+	}
+	for _, a := range c.Args {
+		sc.Opts = append(sc.Opts, argOpt(a))
+	}
+	raw := false
+	for _, f := range c.Flags {
+		switch {
+		case f.Name == catalog.RawFlag.Name:
+			raw = true
+		case f.Type == catalog.Repeat:
+			sc.Opts = append(sc.Opts, setOpts...)
+		default:
+			sc.Opts = append(sc.Opts, flagOpt(f))
+		}
+	}
+	// ops approve and deny are writes too, but a decision has nothing to
+	// plan.
+	if ops.KindOf(c.Op) == ops.Write && c.Top() != "ops" {
+		sc.Opts = append(sc.Opts, planOpt)
+	}
+	if raw {
+		sc.Opts = append(sc.Opts, rawOpt)
+	}
+	return sc
+}
 
 // withHost gives every subcommand the host option, last, and every one
 // that runs on one PHP-FPM the php option before it.
@@ -138,67 +162,18 @@ func withHost(t map[string][]subcommand) map[string][]subcommand {
 	return t
 }
 
-// tree is every application command: top-level name to subcommands.
-var tree = withHost(map[string][]subcommand{
-	"fpm": {
-		{Path: []string{"pools"}, Op: "fpm.pool.list", Desc: "List PHP-FPM pools"},
-		{Path: []string{"pool", "show"}, Op: "fpm.pool.show", Desc: "Show a pool's directives", Opts: one(poolArg)},
-		{Path: []string{"pool", "create"}, Op: "fpm.pool.create", Desc: "Create a pool", Opts: opts(one(poolArg), poolOpts)},
-		{Path: []string{"pool", "edit"}, Op: "fpm.pool.edit", Desc: "Change a pool's directives", Opts: opts(one(poolArg), poolOpts, one(rawOpt))},
-		{Path: []string{"pool", "delete"}, Op: "fpm.pool.delete", Desc: "Delete a pool", Opts: one(poolArg, planOpt)},
-		{Path: []string{"pool", "history"}, Op: "fpm.pool.history", Desc: "Versions of a pool's file", Opts: one(poolArg, flagOpt("version", "Show this version", optInt))},
-		{Path: []string{"pool", "rollback"}, Op: "fpm.pool.rollback", Desc: "Restore an earlier version of a pool", Opts: one(poolArg, versionArg, planOpt)},
-		{Path: []string{"status"}, Op: "fpm.service.status", Desc: "PHP-FPM service state"},
-		{Path: []string{"reload"}, Op: "fpm.service.reload", Desc: "Reload PHP-FPM gracefully", Opts: one(planOpt)},
-		{Path: []string{"restart"}, Op: "fpm.service.restart", Desc: "Restart PHP-FPM", Opts: one(planOpt)},
-		{Path: []string{"tune"}, Op: "fpm.tune", Desc: "Advice on pool sizes", Opts: one(
-			option{Name: "name", Desc: "The pool (default: all)", Arg: true, Auto: true},
-			flagOpt("ram-mb", "RAM to plan for, in MB", optInt), flagOpt("reserve-mb", "RAM kept for everything else, in MB", optInt))},
-		{Path: []string{"help"}, Op: "ops.help", Desc: "What you may run"},
-	},
-	"supervisor": {
-		{Path: []string{"status"}, Op: "supervisor.program.list", Desc: "Program states", Opts: one(
-			option{Name: "program", Desc: "NAME or GROUP:* (default: all)", Arg: true, Auto: true})},
-		{Path: []string{"show"}, Op: "supervisor.program.show", Desc: "A program's directives and processes", Opts: one(programArg)},
-		{Path: []string{"add"}, Op: "supervisor.program.add", Desc: "Add a program", Opts: opts(one(programArg), programOpts)},
-		{Path: []string{"edit"}, Op: "supervisor.program.edit", Desc: "Change a program", Opts: opts(one(programArg), programOpts, one(rawOpt))},
-		{Path: []string{"delete"}, Op: "supervisor.program.delete", Desc: "Delete a program", Opts: one(programArg, planOpt)},
-		{Path: []string{"start"}, Op: "supervisor.program.start", Desc: "Start programs", Opts: one(processArg, planOpt)},
-		{Path: []string{"stop"}, Op: "supervisor.program.stop", Desc: "Stop programs", Opts: one(processArg, planOpt)},
-		{Path: []string{"restart"}, Op: "supervisor.program.restart", Desc: "Restart programs", Opts: one(processArg, planOpt)},
-		{Path: []string{"logs"}, Op: "supervisor.program.logs", Desc: "The tail of a program's log", Opts: one(processArg,
-			flagOpt("stderr", "Read stderr instead of stdout", optBool), flagOpt("bytes", "How many bytes to read", optInt))},
-		{Path: []string{"reread"}, Op: "supervisor.service.reread", Desc: "What changed on disk (applies nothing)"},
-		{Path: []string{"update"}, Op: "supervisor.service.update", Desc: "Apply changed program files", Opts: one(
-			option{Name: "program", Desc: "Only this program", Arg: true, Auto: true}, planOpt)},
-		{Path: []string{"restart-service"}, Op: "supervisor.service.restart", Desc: "Restart supervisord itself", Opts: one(planOpt)},
-		{Path: []string{"xmlrpc", "show"}, Op: "supervisor.xmlrpc.show", Desc: "XML-RPC (inet_http_server) settings"},
-		{Path: []string{"xmlrpc", "set"}, Op: "supervisor.xmlrpc.set", Desc: "Enable or change XML-RPC over TCP", Opts: one(
-			flagOpt("ip", "Address to listen on", optString), flagOpt("port", "Port to listen on", optInt),
-			flagOpt("username", "User name for XML-RPC", optString), planOpt)},
-		{Path: []string{"xmlrpc", "disable"}, Op: "supervisor.xmlrpc.set", Desc: "Turn XML-RPC over TCP off", Opts: one(planOpt)},
-		{Path: []string{"info"}, Op: "supervisor.service.status", Desc: "supervisord's state, version, pid, config file"},
-		{Path: []string{"events"}, Op: "supervisor.events.manage", Desc: "Install or remove poolvisor's event listener", Opts: one(
-			option{Name: "action", Desc: "enable or disable", Kind: optChoice, Choices: []string{"enable", "disable"}, Arg: true, Required: true})},
-		{Path: []string{"history"}, Op: "supervisor.program.history", Desc: "Versions of a program's file", Opts: one(programArg, flagOpt("version", "Show this version", optInt))},
-		{Path: []string{"rollback"}, Op: "supervisor.program.rollback", Desc: "Restore an earlier version of a program", Opts: one(programArg, versionArg, planOpt)},
-		{Path: []string{"help"}, Op: "ops.help", Desc: "What you may run"},
-	},
-	"ops": {
-		{Path: []string{"hosts"}, Op: "ops.hosts", Desc: "Hosts this bot reaches, with health"},
-		{Path: []string{"whoami"}, Op: "ops.whoami", Desc: "Your identity and roles"},
-		{Path: []string{"approvals"}, Op: "ops.approvals", Desc: "Pending approval requests"},
-		{Path: []string{"approve"}, Op: "ops.approve", Desc: "Approve a pending request", Opts: one(approvalArg)},
-		{Path: []string{"deny"}, Op: "ops.approve", Desc: "Deny (or withdraw) a pending request", Opts: one(approvalArg,
-			option{Name: "reason", Desc: "Why", Arg: true})},
-		{Path: []string{"audit"}, Op: "ops.audit", Desc: "The last N audit entries", Opts: one(
-			option{Name: "n", Desc: "How many", Kind: optInt, Arg: true})},
-		{Path: []string{"help"}, Op: "ops.help", Desc: "What you may run"},
-	},
-})
+// tree is every application command: top-level name to subcommands, one
+// for each command of the catalog.
+var tree = withHost(func() map[string][]subcommand {
+	t := map[string][]subcommand{}
+	for _, c := range catalog.Commands {
+		t[c.Top()] = append(t[c.Top()], subcommandOf(c))
+	}
+	return t
+}())
 
 // topLevel is the order the commands are registered in.
-var topLevel = []string{"fpm", "supervisor", "ops"}
+var topLevel = catalog.Tops
 
 var topDesc = map[string]string{
 	"fpm":        "PHP-FPM pools and service",

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -30,24 +31,20 @@ type input struct {
 	Paragraph, Required    bool
 }
 
-// The most useful five of each kind; the others keep their defaults (or,
-// for an edit, their current values) and stay reachable as options.
-var (
-	programInputs = []input{
-		{Flag: "command", Key: "command", Label: "Command", Hint: "The program to run, with its arguments", Required: true},
-		{Flag: "directory", Key: "directory", Label: "Directory", Hint: "Where it runs"},
-		{Flag: "user", Key: "user", Label: "User", Hint: "The user it runs as"},
-		{Flag: "autorestart", Key: "autorestart", Label: "Restart when it exits", Hint: "true, false or unexpected"},
-		{Flag: "set", Label: "Other settings", Hint: "One KEY=VALUE a line", Paragraph: true},
+// formInputs makes an input of every flag of flags that Discord's forms
+// show. A modal has no select, so a choice says its choices in the hint.
+func formInputs(flags []catalog.Flag) []input {
+	var out []input
+	for _, f := range catalog.InForm(flags, catalog.DiscordForm) {
+		hint := f.Hint
+		if hint == "" && len(f.Choices) > 1 {
+			hint = strings.Join(f.Choices[:len(f.Choices)-1], ", ") + " or " + f.Choices[len(f.Choices)-1]
+		}
+		out = append(out, input{Flag: f.Name, Key: f.Key, Label: f.Label, Hint: hint,
+			Paragraph: f.Type == catalog.Repeat, Required: f.Required})
 	}
-	poolInputs = []input{
-		{Flag: "user", Key: "user", Label: "User", Required: true},
-		{Flag: "listen", Key: "listen", Label: "Listen", Hint: "A unix socket path or IP:PORT; empty for the default"},
-		{Flag: "pm", Key: "pm", Label: "Process manager", Hint: "static, dynamic or ondemand"},
-		{Flag: "max-children", Key: "pm.max_children", Label: "Max children"},
-		{Flag: "set", Label: "Other settings", Hint: "One KEY=VALUE a line", Paragraph: true},
-	}
-)
+	return out
+}
 
 // formOf returns the form a command opens, if it opens one: create, add
 // and edit given nothing but their target, and edit with raw alone (the
@@ -58,7 +55,7 @@ func formOf(top string, path []string, given []optionValue) ([]input, formTarget
 	raw := false
 	for _, o := range given {
 		switch o.Name {
-		case "name", "program":
+		case catalog.PoolOption, catalog.ProgramOption:
 			target.Name, _ = o.Value.(string)
 		case "host":
 			target.Host, _ = o.Value.(string)
@@ -73,22 +70,30 @@ func formOf(top string, path []string, given []optionValue) ([]input, formTarget
 	if (target.Host != "" && !ops.ValidName(target.Host)) || (target.PHP != "" && !ops.ValidName(target.PHP)) {
 		return nil, formTarget{}, false // let the grammar say what is wrong with it
 	}
-	switch words {
-	case "supervisor edit", "fpm pool edit":
-		if raw {
-			return rawInputs, target, true
-		}
-	}
-	if raw {
+	c, ok := formCommand(words)
+	switch {
+	case !ok:
+		return nil, formTarget{}, false
+	case raw && slices.ContainsFunc(c.Flags, func(f catalog.Flag) bool { return f.Name == catalog.RawFlag.Name }):
+		return rawInputs, target, true
+	case raw:
 		return nil, formTarget{}, false
 	}
-	switch words {
-	case "supervisor add", "supervisor edit":
-		return programInputs, target, true
-	case "fpm pool create", "fpm pool edit":
-		return poolInputs, target, true
+	return formInputs(c.Flags), target, true
+}
+
+// formCommand returns the command of the catalog words stand for ("fpm
+// pool edit"), if it opens a form: one that takes a set of flags (the pool
+// or the program flags). The form shows those of them the catalog puts in
+// Discord's form: the most useful five; the others keep their defaults
+// (or, for an edit, their current values) and stay reachable as options.
+func formCommand(words string) (catalog.Command, bool) {
+	for _, c := range catalog.Commands {
+		if c.FlagSet != "" && strings.Join(c.Words, " ") == words {
+			return c, true
+		}
 	}
-	return nil, formTarget{}, false
+	return catalog.Command{}, false
 }
 
 // formTarget is what a form acts on: a pool or program (none for add and
@@ -186,9 +191,11 @@ func formText(customID string, values map[string]string) (string, bool) {
 		return "", false
 	}
 	words, id, ok := strings.Cut(rest, ":")
-	if !ok || !slices.Contains([]string{"supervisor add", "supervisor edit", "fpm pool create", "fpm pool edit"}, words) {
+	c, isForm := formCommand(words)
+	if !ok || !isForm {
 		return "", false
 	}
+	inputs := formInputs(c.Flags)
 	target := parseFormTarget(id)
 	parts := []string{words, quote(target.Name)}
 	if target.Host != "" {
@@ -204,10 +211,10 @@ func formText(customID string, values map[string]string) (string, bool) {
 	slices.Sort(flags)
 	for _, f := range flags {
 		v := strings.TrimSpace(values[f])
-		if v == "" || !isFormFlag(f) {
+		if v == "" || !slices.ContainsFunc(inputs, func(in input) bool { return in.Flag == f }) {
 			continue
 		}
-		if f == "set" {
+		if f == catalog.Set {
 			for _, l := range strings.Split(v, "\n") {
 				if l = strings.TrimSpace(l); l != "" {
 					parts = append(parts, "--set", quote(l))
@@ -218,15 +225,6 @@ func formText(customID string, values map[string]string) (string, bool) {
 		parts = append(parts, "--"+f, quote(v))
 	}
 	return strings.Join(parts, " "), true
-}
-
-func isFormFlag(f string) bool {
-	for _, in := range slices.Concat(programInputs, poolInputs) {
-		if in.Flag == f {
-			return true
-		}
-	}
-	return false
 }
 
 // submitted answers a submitted modal: a form with the plan of the command

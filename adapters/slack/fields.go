@@ -7,7 +7,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
-	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/catalog"
 )
 
 // field is one input of a form. Its ID is both the block_id and the flag
@@ -24,42 +24,31 @@ type field struct {
 
 // Block ID of the name field (add and create) and of the raw editor.
 const (
-	fieldName    = "name"
+	fieldName    = catalog.Target
 	fieldContent = "content"
-	fieldSet     = "set"
-	fieldPHP     = ops.InstanceArg // which PHP-FPM, in a new pool's form
-	valueAction  = "value"         // the action_id of every form input
+	fieldSet     = catalog.Set
+	fieldPHP     = catalog.Instance // which PHP-FPM, in a new pool's form
+	valueAction  = "value"          // the action_id of every form input
 )
 
 var nameField = field{ID: fieldName, Label: "Name", Required: true,
 	Hint: "1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit"}
 
-var setField = field{ID: fieldSet, Label: "Other settings", Multiline: true,
-	Hint: "One KEY=VALUE a line, for any other key (the --set flag)"}
+// programFields and poolFields are the flags the catalog shows in Slack's
+// forms, in its order.
+var (
+	programFields = formFields(catalog.ProgramFlags)
+	poolFields    = formFields(catalog.PoolFlags)
+)
 
-var programFields = []field{
-	{ID: "command", Key: "command", Label: "Command", Required: true, Hint: "The program to run, with its arguments"},
-	{ID: "directory", Key: "directory", Label: "Directory", Hint: "Where it runs"},
-	{ID: "user", Key: "user", Label: "User", Hint: "The user it runs as"},
-	{ID: "autostart", Key: "autostart", Label: "Start with supervisord", Choices: []string{"true", "false"}},
-	{ID: "autorestart", Key: "autorestart", Label: "Restart when it exits", Choices: []string{"true", "false", "unexpected"}},
-	{ID: "numprocs", Key: "numprocs", Label: "Processes", Hint: "How many copies run"},
-	setField,
-}
-
-var poolFields = []field{
-	{ID: "user", Key: "user", Label: "User", Required: true},
-	{ID: "group", Key: "group", Label: "Group"},
-	{ID: "listen", Key: "listen", Label: "Listen", Hint: "A unix socket path or IP:PORT; empty for the default socket"},
-	{ID: "pm", Key: "pm", Label: "Process manager", Choices: []string{"static", "dynamic", "ondemand"}},
-	{ID: "max-children", Key: "pm.max_children", Label: "Max children"},
-	{ID: "start-servers", Key: "pm.start_servers", Label: "Start servers", Hint: "dynamic only"},
-	{ID: "min-spare", Key: "pm.min_spare_servers", Label: "Min spare servers", Hint: "dynamic only"},
-	{ID: "max-spare", Key: "pm.max_spare_servers", Label: "Max spare servers", Hint: "dynamic only"},
-	{ID: "max-requests", Key: "pm.max_requests", Label: "Max requests", Hint: "Requests a child serves before it is replaced; 0 for no limit"},
-	{ID: "idle-timeout", Key: "pm.process_idle_timeout", Label: "Idle timeout", Hint: "ondemand only, like 10s"},
-	{ID: "status-path", Key: "pm.status_path", Label: "Status path", Hint: "Like /status; empty for none"},
-	setField,
+// formFields makes a field of every flag of flags that Slack's forms show.
+func formFields(flags []catalog.Flag) []field {
+	var out []field
+	for _, f := range catalog.InForm(flags, catalog.SlackForm) {
+		out = append(out, field{ID: f.Name, Key: f.Key, Label: f.Label, Hint: f.Hint, Choices: f.Choices,
+			Multiline: f.Type == catalog.Repeat, Required: f.Required})
+	}
+	return out
 }
 
 // fieldsOf returns the inputs of a form, in order.
@@ -106,8 +95,9 @@ func (a *Adapter) buildView(f form, values map[string]string, content string, m 
 	}
 	blocks := []slackgo.Block{section(intro)}
 	if f.Kind == formPoolCreate && f.PHP == "" && len(a.cfg.PHPInstances) > 1 {
-		blocks = append(blocks, inputBlock(field{ID: fieldPHP, Label: "PHP", Choices: a.cfg.PHPInstances, Required: true,
-			Hint: "Which PHP-FPM the pool is for"}, a.cfg.DefaultPHP))
+		php := catalog.PHPFlag // its choices are the instances configured here
+		blocks = append(blocks, inputBlock(field{ID: php.Name, Label: php.Label, Hint: php.Hint, Choices: a.cfg.PHPInstances,
+			Required: true}, a.cfg.DefaultPHP))
 	}
 	for _, fl := range fieldsOf(f) {
 		v := values[fl.ID]

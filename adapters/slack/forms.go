@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -68,16 +69,30 @@ func cutPHP(w []string) ([]string, string, bool) {
 	return w, "", true
 }
 
+// formKinds are the forms of the commands that take a set of flags, by
+// their operation: the form, and for an edit the raw editor.
+var formKinds = map[string][2]formKind{
+	"supervisor.program.add": {formProgramAdd}, "supervisor.program.edit": {formProgramEdit, formProgramRaw},
+	"fpm.pool.create": {formPoolCreate}, "fpm.pool.edit": {formPoolEdit, formPoolRaw},
+}
+
+// formOf finds the catalog's command of w, if it opens a form: given
+// nothing (add, create), or a valid name and at most --raw (edit).
 func formOf(w []string) (form, bool) {
-	switch {
-	case len(w) == 2 && w[0] == "supervisor" && w[1] == "add":
-		return form{Kind: formProgramAdd}, true
-	case len(w) == 3 && w[0] == "fpm" && w[1] == "pool" && w[2] == "create":
-		return form{Kind: formPoolCreate}, true
-	case len(w) >= 3 && len(w) <= 4 && w[0] == "supervisor" && w[1] == "edit" && ops.ValidName(w[2]):
-		return editForm(w[3:], w[2], formProgramEdit, formProgramRaw)
-	case len(w) >= 4 && len(w) <= 5 && w[0] == "fpm" && w[1] == "pool" && w[2] == "edit" && ops.ValidName(w[3]):
-		return editForm(w[4:], w[3], formPoolEdit, formPoolRaw)
+	for _, c := range catalog.Commands {
+		kinds, ok := formKinds[c.Op]
+		n := len(c.Words)
+		if !ok || len(w) < n || !slices.Equal(w[:n], c.Words) {
+			continue
+		}
+		rest := w[n:]
+		switch {
+		case kinds[1] == "" && len(rest) == 0:
+			return form{Kind: kinds[0]}, true
+		case kinds[1] != "" && len(rest) >= 1 && len(rest) <= 2 && ops.ValidName(rest[0]):
+			return editForm(rest[1:], rest[0], kinds[0], kinds[1])
+		}
+		return form{}, false
 	}
 	return form{}, false
 }
@@ -86,7 +101,7 @@ func editForm(rest []string, name string, edit, raw formKind) (form, bool) {
 	switch {
 	case len(rest) == 0:
 		return form{Kind: edit, Name: name}, true
-	case len(rest) == 1 && rest[0] == "--raw":
+	case len(rest) == 1 && rest[0] == "--"+catalog.RawFlag.Name:
 		return form{Kind: raw, Name: name}, true
 	}
 	return form{}, false
@@ -141,12 +156,8 @@ func (a *Adapter) openForm(ctx context.Context, actor ops.Actor, o origin, t tri
 			a.send(ctx, o, RenderText(":warning: "+escape(err.Error())), visEphemeral)
 			return
 		}
-	} else if !f.program() {
-		d := a.cfg.PoolDefaults
-		values = map[string]string{"user": d.User, "group": d.Group, "pm": firstNonEmpty(d.PM, "dynamic"),
-			"max-children": "5", "start-servers": "2", "min-spare": "1", "max-spare": "3"}
 	} else {
-		values = map[string]string{"autostart": "true", "autorestart": "unexpected", "numprocs": "1"}
+		values = defaults(fieldsOf(f), f.program(), a.cfg.PoolDefaults)
 	}
 	m := meta{Channel: o.Channel, ResponseURL: o.ResponseURL, Name: f.Name, PHP: f.PHP}
 	view := a.buildView(f, values, content, &m)
@@ -160,6 +171,27 @@ func (a *Adapter) openForm(ctx context.Context, actor ops.Actor, o origin, t tri
 		a.log.Warn("slack: could not open a form", "form", f.Kind, "err", err)
 		a.send(ctx, o, RenderText(":warning: Slack did not open the form ("+escape(err.Error())+"). Try again, or give the values as flags."), visEphemeral)
 	}
+}
+
+// defaults are the values a form that adds starts with: each flag's
+// default from the catalog, and for a pool the configured user, group
+// and process manager.
+func defaults(fields []field, program bool, d PoolDefaults) map[string]string {
+	flags := catalog.PoolFlags
+	if program {
+		flags = catalog.ProgramFlags
+	}
+	values := map[string]string{}
+	for _, fl := range fields {
+		if f, ok := catalog.Lookup(flags, fl.ID); ok && f.Default != "" {
+			values[fl.ID] = f.Default
+		}
+	}
+	if !program {
+		values["user"], values["group"] = d.User, d.Group
+		values["pm"] = firstNonEmpty(d.PM, values["pm"])
+	}
+	return values
 }
 
 // current reads the values an edit form starts with from a show result.

@@ -74,7 +74,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackgo.InteractionCall
 	if plan.Status != ops.StatusOK {
 		msg := strings.TrimSpace(plan.Message)
 		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{
-			fieldFor(msg, fieldsOf(f)): truncate(msg, maxFieldError),
+			errorField(plan, fieldsOf(f)): truncate(msg, maxFieldError),
 		})
 	}
 	a.spawn(func(ctx context.Context) { a.applyForm(ctx, viewID, o, actor, req, plan) })
@@ -170,6 +170,19 @@ func buildRequest(f form, values map[string]string, m meta) (formRequest, map[st
 // quotes keep everything literally, and a ' is written as '\”.
 func quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// errorField picks the field of fields a refused plan is about: the flag
+// or name its error concerns (Result.Field), when the form has that
+// field. The errors that name none fall back to fieldFor: the checks of
+// php-fpm -t and supervisord themselves (their own words, about the whole
+// file), and an error about a flag this form has no field for (--preset,
+// --listen-owner).
+func errorField(res ops.Result, fields []field) string {
+	if res.Field != "" && slices.ContainsFunc(fields, func(fl field) bool { return fl.ID == res.Field }) {
+		return res.Field
+	}
+	return fieldFor(strings.TrimSpace(res.Message), fields)
 }
 
 // fieldFor picks the field an error message is about: the one whose flag

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/user"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/phpfpm"
 	"github.com/poolvisor/poolvisor/internal/sandbox"
@@ -57,7 +58,7 @@ func fpmPair(stderr io.Writer) (p pair, stop func(), err error) {
 		a: side{name: "fpm pool create (validate, -t, write, reload, check)", run: func(ctx context.Context) error {
 			n++
 			op := ops.Operation{Name: "fpm.pool.create", Target: fmt.Sprintf("bench%02d", n),
-				Args: []ops.Arg{{Key: "pm", Value: "static"}, {Key: "max-children", Value: "1"}}}
+				Args: []ops.Arg{{Key: "pm", Value: "static"}, {Key: catalog.FlagOf(catalog.PoolFlags, "pm.max_children"), Value: "1"}}}
 			plan, err := create.Plan(ctx, ops.Request{Op: op})
 			if err != nil {
 				return err

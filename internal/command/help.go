@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -17,18 +18,20 @@ type HelpEntry struct {
 
 // Help returns the ops.help handler: it lists only the commands the asker
 // may run, for one topic (fpm, supervisor) or all of them.
-func Help(authz ops.Authorizer) ops.Handler {
+func Help(authz ops.Authorizer) ops.Handler { return std.help(authz) }
+
+func (g *grammar) help(authz ops.Authorizer) ops.Handler {
 	return ops.ReadFunc(func(_ context.Context, req ops.Request) (ops.Outcome, error) {
 		topic, _ := req.Op.Get("topic")
 		var entries []HelpEntry
-		for _, sp := range specs {
-			if topic != "" && sp.path[0] != topic {
+		for _, sp := range g.commands {
+			if topic != "" && sp.Words[0] != topic {
 				continue
 			}
-			if !authz.Allowed(req.Actor, sp.op) {
+			if !authz.Allowed(req.Actor, sp.Op) {
 				continue
 			}
-			entries = append(entries, HelpEntry{Usage: sp.usage, Summary: sp.summary, Operation: sp.op})
+			entries = append(entries, HelpEntry{Usage: sp.Usage, Summary: sp.Summary, Operation: sp.Op})
 		}
 		if len(entries) == 0 {
 			return ops.Outcome{Message: "You may not run any command here. Ask an admin for a role (/ops whoami shows your ID).",
@@ -52,23 +55,33 @@ func Help(authz ops.Authorizer) ops.Handler {
 				}
 			}
 		}
-		if topic != "ops" && (topic == "" || topic == "fpm") && anyFlags(entries, poolFlags) {
-			b.WriteString("\nPool flags: --" + strings.Join(poolFlags, " --"))
-		}
-		if (topic == "" || topic == "supervisor") && anyFlags(entries, programFlags) {
-			b.WriteString("\nProgram flags: --" + strings.Join(programFlags, " --"))
+		for _, set := range g.flagSets(entries) {
+			b.WriteString("\n" + set)
 		}
 		return ops.Outcome{Message: b.String(), Data: map[string]any{"commands": entries}}, nil
 	})
 }
 
-func anyFlags(entries []HelpEntry, set []string) bool {
+// flagSets are the lines that list the flags of the commands in entries
+// whose usage names them as a set ([pool flags]): "Pool flags: --user
+// ...", once per set, without --raw (which opens a form).
+func (g *grammar) flagSets(entries []HelpEntry) []string {
+	var out []string
+	seen := map[string]bool{}
 	for _, e := range entries {
-		for _, sp := range specs {
-			if sp.usage == e.Usage && len(sp.flags) > 0 && sp.flags[0] == set[0] {
-				return true
+		for _, sp := range g.commands {
+			if sp.Usage != e.Usage || sp.FlagSet == "" || seen[sp.FlagSet] {
+				continue
 			}
+			seen[sp.FlagSet] = true
+			var names []string
+			for _, f := range sp.Flags {
+				if f.Name != catalog.RawFlag.Name {
+					names = append(names, f.Name)
+				}
+			}
+			out = append(out, sp.FlagSet+": --"+strings.Join(names, " --"))
 		}
 	}
-	return false
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/suggest"
 )
@@ -20,7 +21,9 @@ func ValidName(s string) bool { return ops.ValidName(s) }
 
 // Parse implements ops.Parser. The text may start with the slash command
 // (`/supervisor status`) or without the slash (`supervisor status`).
-func (Parser) Parse(text string) (ops.Operation, error) {
+func (Parser) Parse(text string) (ops.Operation, error) { return std.parse(text) }
+
+func (g *grammar) parse(text string) (ops.Operation, error) {
 	words, err := tokenize(strings.TrimSpace(text))
 	if err != nil {
 		return ops.Operation{}, ops.Invalidf("%s", err)
@@ -29,34 +32,43 @@ func (Parser) Parse(text string) (ops.Operation, error) {
 		return ops.Operation{}, ops.Invalidf("empty command; try /ops help")
 	}
 	words[0] = strings.TrimPrefix(words[0], "/")
-	sp, n := lookup(words)
+	sp, n := g.lookup(words)
 	if sp == nil {
-		return ops.Operation{}, unknown(words)
+		return ops.Operation{}, g.unknown(words)
 	}
-	op := ops.Operation{Name: sp.op}
-	op.Args = append(op.Args, sp.fixed...)
-	if err := parseRest(sp, words[n:], &op); err != nil {
-		return ops.Operation{Name: sp.op}, err
+	op := ops.Operation{Name: sp.Op}
+	op.Args = append(op.Args, fixedArgs(sp)...)
+	if err := g.parseRest(sp, words[n:], &op); err != nil {
+		return ops.Operation{Name: sp.Op}, err
 	}
 	return op, nil
 }
 
 // lookup finds the spec whose words (or alias words) are the longest prefix
 // of words, and how many words it took.
-func lookup(words []string) (*spec, int) {
-	var best *spec
+func (g *grammar) lookup(words []string) (*catalog.Command, int) {
+	var best *catalog.Command
 	bestN := 0
-	for i := range specs {
-		for _, path := range append([][]string{specs[i].path}, specs[i].aliases...) {
+	for i := range g.commands {
+		for _, path := range append([][]string{g.commands[i].Words}, g.commands[i].Aliases...) {
 			if len(path) > bestN && len(path) <= len(words) && slices.Equal(path, words[:len(path)]) {
-				best, bestN = &specs[i], len(path)
+				best, bestN = &g.commands[i], len(path)
 			}
 		}
 	}
 	return best, bestN
 }
 
-func unknown(words []string) error {
+// fixedArgs are the arguments sp's words imply.
+func fixedArgs(sp *catalog.Command) []ops.Arg {
+	var out []ops.Arg
+	for _, kv := range sp.Fixed {
+		out = append(out, ops.Arg{Key: kv.Key, Value: kv.Value})
+	}
+	return out
+}
+
+func (g *grammar) unknown(words []string) error {
 	top := words[0]
 	if top != "fpm" && top != "supervisor" && top != "ops" {
 		return ops.Invalidf("unknown command %q: commands start with /fpm, /supervisor or /ops (try /ops help)", top)
@@ -66,9 +78,9 @@ func unknown(words []string) error {
 	}
 	attempt := strings.Join(words[1:min(len(words), 3)], " ")
 	var verbs []string
-	for _, sp := range specs {
-		if sp.path[0] == top {
-			verbs = append(verbs, sp.path[1])
+	for _, sp := range g.commands {
+		if sp.Words[0] == top {
+			verbs = append(verbs, sp.Words[1])
 		}
 	}
 	msg := fmt.Sprintf("unknown command %q", "/"+top+" "+attempt)
@@ -78,7 +90,7 @@ func unknown(words []string) error {
 	return ops.Invalidf("%s (try /%s help)", msg, top)
 }
 
-func parseRest(sp *spec, words []string, op *ops.Operation) error {
+func (g *grammar) parseRest(sp *catalog.Command, words []string, op *ops.Operation) error {
 	var positional []string
 	for i := 0; i < len(words); i++ {
 		w := words[i]
@@ -90,14 +102,13 @@ func parseRest(sp *spec, words []string, op *ops.Operation) error {
 		if name == "json" {
 			return ops.Invalidf("--json is an option of `poolvisor exec`, before the --")
 		}
-		fs, ok := flags[name]
-		if !ok || !(slices.Contains(sp.flags, name) || name == "host" || (name == InstanceFlag && TakesInstance(sp.op)) ||
-			(name == "plan" && ops.KindOf(sp.op) == ops.Write)) {
-			return ops.Invalidf("%s does not take --%s (usage: %s)", strings.Join(sp.path, " "), name, sp.usage)
+		fs, ok := g.flags[name]
+		if !ok || !takes(sp, name) {
+			return ops.Invalidf("%s does not take --%s (usage: %s)", strings.Join(sp.Words, " "), name, sp.Usage)
 		}
-		if fs.kind == flagSwitch {
+		if fs.Type == catalog.Switch {
 			if hasValue {
-				return ops.Invalidf("--%s takes no value", name)
+				return ops.InvalidField(name, "--%s takes no value", name)
 			}
 			switch name {
 			case "plan":
@@ -109,7 +120,7 @@ func parseRest(sp *spec, words []string, op *ops.Operation) error {
 		}
 		if !hasValue {
 			if i+1 >= len(words) {
-				return ops.Invalidf("--%s needs a value (usage: %s)", name, sp.usage)
+				return ops.InvalidField(name, "--%s needs a value (usage: %s)", name, sp.Usage)
 			}
 			i++
 			value = words[i]
@@ -121,48 +132,48 @@ func parseRest(sp *spec, words []string, op *ops.Operation) error {
 			op.Host = value
 			continue
 		}
-		if fs.kind != flagRepeat && op.Has(name) {
-			return ops.Invalidf("--%s is given twice", name)
+		if fs.Type != catalog.Repeat && op.Has(name) {
+			return ops.InvalidField(name, "--%s is given twice", name)
 		}
 		op.Args = append(op.Args, ops.Arg{Key: name, Value: value})
 	}
 	return bindArgs(sp, positional, op)
 }
 
-func checkFlag(name string, fs flagSpec, value string) error {
-	switch fs.kind {
-	case flagInt:
+func checkFlag(name string, fs catalog.Flag, value string) error {
+	switch fs.Type {
+	case catalog.Int:
 		if _, err := strconv.ParseUint(value, 10, 31); err != nil {
-			return ops.Invalidf("--%s must be a whole number, not %q", name, value)
+			return ops.InvalidField(name, "--%s must be a whole number, not %q", name, value)
 		}
-	case flagChoice:
-		if !slices.Contains(fs.choices, value) {
-			return ops.Invalidf("--%s must be one of %s, not %q", name, strings.Join(fs.choices, ", "), value)
+	case catalog.Choice:
+		if !slices.Contains(fs.Choices, value) {
+			return ops.InvalidField(name, "--%s must be one of %s, not %q", name, strings.Join(fs.Choices, ", "), value)
 		}
-	case flagRepeat:
+	case catalog.Repeat:
 		if k, _, ok := strings.Cut(value, "="); !ok || k == "" {
-			return ops.Invalidf("--%s takes KEY=VALUE, not %q", name, value)
+			return ops.InvalidField(name, "--%s takes KEY=VALUE, not %q", name, value)
 		}
 	}
 	if name == "host" && !ValidName(value) {
-		return ops.Invalidf("--host must be a host name, a host group or all, not %q", value)
+		return ops.InvalidField(name, "--host must be a host name, a host group or all, not %q", value)
 	}
 	if name == InstanceFlag && !ValidName(value) {
-		return ops.Invalidf("--php must name a PHP-FPM instance, like 8.3 (see /fpm status), not %q", value)
+		return ops.InvalidField(name, "--php must name a PHP-FPM instance, like 8.3 (see /fpm status), not %q", value)
 	}
 	return nil
 }
 
-func bindArgs(sp *spec, positional []string, op *ops.Operation) error {
-	for i, a := range sp.args {
+func bindArgs(sp *catalog.Command, positional []string, op *ops.Operation) error {
+	for i, a := range sp.Args {
 		if i >= len(positional) {
-			if a.optional {
+			if a.Optional {
 				return nil
 			}
-			return ops.Invalidf("missing %s (usage: %s)", a.name, sp.usage)
+			return ops.Invalidf("missing %s (usage: %s)", a.Name, sp.Usage)
 		}
 		v := positional[i]
-		if a.kind == argRest {
+		if a.Kind == catalog.Rest {
 			op.Args = append(op.Args, ops.Arg{Key: "reason", Value: strings.Join(positional[i:], " ")})
 			return nil
 		}
@@ -172,22 +183,22 @@ func bindArgs(sp *spec, positional []string, op *ops.Operation) error {
 		if i == 0 {
 			op.Target = v
 		} else {
-			op.Args = append(op.Args, ops.Arg{Key: strings.ToLower(a.name), Value: v})
+			op.Args = append(op.Args, ops.Arg{Key: strings.ToLower(a.Name), Value: v})
 		}
 	}
-	if len(positional) > len(sp.args) {
-		return ops.Invalidf("unexpected %q (usage: %s)", positional[len(sp.args)], sp.usage)
+	if len(positional) > len(sp.Args) {
+		return ops.Invalidf("unexpected %q (usage: %s)", positional[len(sp.Args)], sp.Usage)
 	}
 	return nil
 }
 
-func checkArg(a argSpec, v string) error {
-	switch a.kind {
-	case argPool, argProgram:
+func checkArg(a catalog.Arg, v string) error {
+	switch a.Kind {
+	case catalog.Pool, catalog.Program:
 		if !ValidName(v) {
 			return ops.Invalidf("%q is not a valid name: use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit", v)
 		}
-	case argProcess:
+	case catalog.Process:
 		if v == "all" {
 			return nil
 		}
@@ -195,17 +206,17 @@ func checkArg(a argSpec, v string) error {
 		if !ValidName(group) || (grouped && name != "*" && !ValidName(name)) {
 			return ops.Invalidf("%q is not a program: use NAME, GROUP:NAME, GROUP:* or all", v)
 		}
-	case argApproval:
+	case catalog.Approval:
 		if len(v) > 32 || strings.ContainsFunc(v, func(r rune) bool { return !strings.ContainsRune(idChars, r) }) {
 			return ops.Invalidf("%q is not an approval ID (see /ops approvals)", v)
 		}
-	case argCount:
+	case catalog.Count:
 		if n, err := strconv.Atoi(v); err != nil || n < 1 {
-			return ops.Invalidf("%s must be a whole number of at least 1, not %q", a.name, v)
+			return ops.Invalidf("%s must be a whole number of at least 1, not %q", a.Name, v)
 		}
-	case argChoice:
-		if !slices.Contains(a.choices, v) {
-			return ops.Invalidf("expected %s, not %q", strings.Join(a.choices, " or "), v)
+	case catalog.OneOf:
+		if !slices.Contains(a.Choices, v) {
+			return ops.Invalidf("expected %s, not %q", strings.Join(a.Choices, " or "), v)
 		}
 	}
 	return nil

@@ -122,11 +122,11 @@ func TestParseRefuses(t *testing.T) {
 // Every operation of the catalog is reachable from the grammar.
 func TestGrammarCoversCatalog(t *testing.T) {
 	reached := map[string]bool{}
-	for _, sp := range specs {
-		if !ops.Known(sp.op) {
-			t.Errorf("%s maps to unknown operation %s", sp.usage, sp.op)
+	for _, sp := range std.commands {
+		if !ops.Known(sp.Op) {
+			t.Errorf("%s maps to unknown operation %s", sp.Usage, sp.Op)
 		}
-		reached[sp.op] = true
+		reached[sp.Op] = true
 	}
 	for _, name := range ops.Names() {
 		if !reached[name] {

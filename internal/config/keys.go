@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/poolvisor/poolvisor/internal/alert"
+	"github.com/poolvisor/poolvisor/internal/catalog"
 )
 
 var (
@@ -109,10 +110,7 @@ func defaults(hostname string) Config {
 		Discord: Discord{Mode: "gateway", GuildIDs: []string{}},
 		RBAC:    RBAC{Roles: defaultRoles(), Bindings: []Binding{}, People: map[string]Person{}},
 		Approvals: Approvals{
-			Required: []string{
-				"fpm.pool.delete", "fpm.service.restart", "supervisor.program.delete",
-				"supervisor.program.restart", "supervisor.program.stop", "supervisor.service.restart",
-			},
+			Required:            catalog.DefaultApprovals(),
 			ApproverRoles:       []string{"admin"},
 			TTL:                 15 * time.Minute,
 			MaxPendingPerPerson: 10,

@@ -1,25 +1,26 @@
 package ops
 
-import "sort"
+import (
+	"sort"
+
+	commands "github.com/poolvisor/poolvisor/internal/catalog"
+)
 
 // Kind says whether an operation only reads or may change something.
-type Kind int
+type Kind = commands.Kind
 
 // Kinds of operation.
 const (
-	Read Kind = iota
-	Write
+	Read  = commands.Read
+	Write = commands.Write
 )
 
-// Owners of operations: the backend that plans and applies each, or the
-// pipeline itself. A backend's Name is its owner (see Backend), and this
-// catalog is the one place that says which operations it owns: the hub
-// forwards them to its agents, and a host where the backend is off answers
-// each of them with the reason.
+// Owners of operations (catalog.OwnerCore and its kin): a backend's Name
+// is its owner (see Backend).
 const (
-	OwnerCore       = "ops"
-	OwnerSupervisor = "supervisor"
-	OwnerFPM        = "fpm"
+	OwnerCore       = commands.OwnerCore
+	OwnerSupervisor = commands.OwnerSupervisor
+	OwnerFPM        = commands.OwnerFPM
 )
 
 // spec is what the catalog knows of one operation.
@@ -28,47 +29,17 @@ type spec struct {
 	owner string
 }
 
-// catalog lists every operation of SPEC §1 with its kind and owner. The
-// operation name is also its RBAC permission and its key in the approval
-// policy.
-var catalog = map[string]spec{
-	"fpm.pool.list":       {Read, OwnerFPM},
-	"fpm.pool.show":       {Read, OwnerFPM},
-	"fpm.pool.create":     {Write, OwnerFPM},
-	"fpm.pool.edit":       {Write, OwnerFPM},
-	"fpm.pool.delete":     {Write, OwnerFPM},
-	"fpm.pool.history":    {Read, OwnerFPM},
-	"fpm.pool.rollback":   {Write, OwnerFPM},
-	"fpm.service.status":  {Read, OwnerFPM},
-	"fpm.service.reload":  {Write, OwnerFPM},
-	"fpm.service.restart": {Write, OwnerFPM},
-	"fpm.tune":            {Read, OwnerFPM},
+// catalog is every operation of SPEC §1 with its kind and owner, as the
+// command catalog declares them. The operation name is also its RBAC
+// permission and its key in the approval policy.
+var catalog = specs()
 
-	"supervisor.program.list":     {Read, OwnerSupervisor},
-	"supervisor.program.show":     {Read, OwnerSupervisor},
-	"supervisor.program.add":      {Write, OwnerSupervisor},
-	"supervisor.program.edit":     {Write, OwnerSupervisor},
-	"supervisor.program.delete":   {Write, OwnerSupervisor},
-	"supervisor.program.start":    {Write, OwnerSupervisor},
-	"supervisor.program.stop":     {Write, OwnerSupervisor},
-	"supervisor.program.restart":  {Write, OwnerSupervisor},
-	"supervisor.program.logs":     {Read, OwnerSupervisor},
-	"supervisor.program.history":  {Read, OwnerSupervisor},
-	"supervisor.program.rollback": {Write, OwnerSupervisor},
-	"supervisor.service.reread":   {Read, OwnerSupervisor},
-	"supervisor.service.update":   {Write, OwnerSupervisor},
-	"supervisor.service.restart":  {Write, OwnerSupervisor},
-	"supervisor.service.status":   {Read, OwnerSupervisor},
-	"supervisor.xmlrpc.show":      {Read, OwnerSupervisor},
-	"supervisor.xmlrpc.set":       {Write, OwnerSupervisor},
-	"supervisor.events.manage":    {Write, OwnerSupervisor},
-
-	"ops.hosts":     {Read, OwnerCore},
-	"ops.help":      {Read, OwnerCore},
-	"ops.whoami":    {Read, OwnerCore},
-	"ops.approvals": {Read, OwnerCore},
-	"ops.approve":   {Write, OwnerCore},
-	"ops.audit":     {Read, OwnerCore},
+func specs() map[string]spec {
+	m := make(map[string]spec, len(commands.Operations))
+	for _, o := range commands.Operations {
+		m[o.Name] = spec{kind: o.Kind, owner: o.Owner}
+	}
+	return m
 }
 
 // Known reports whether name is an operation of SPEC §1.

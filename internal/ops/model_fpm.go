@@ -1,8 +1,10 @@
 package ops
 
+import commands "github.com/poolvisor/poolvisor/internal/catalog"
+
 // InstanceArg is the argument (the grammar's --php) that names the PHP-FPM
 // installation an fpm.* operation concerns, on hosts that run several.
-const InstanceArg = "php"
+const InstanceArg = commands.Instance
 
 // Pool is one PHP-FPM pool as fpm.pool.list shows it (SPEC §2).
 type Pool struct {

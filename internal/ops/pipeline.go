@@ -112,7 +112,7 @@ func (p *Pipeline) Run(ctx context.Context, actor Actor, text string) Result {
 	op, err := p.cfg.Parser.Parse(text)
 	if err != nil {
 		status, msg := UserError(err)
-		res := Result{Status: status, Operation: op.Name, Message: msg, Data: map[string]any{}}
+		res := Result{Status: status, Operation: op.Name, Message: msg, Data: map[string]any{}, Field: FieldOf(err)}
 		p.record(ctx, actor, Operation{Name: op.Name, Text: text}, res)
 		p.observe(op.Name, res.Status, p.cfg.Now())
 		return res
@@ -242,6 +242,7 @@ func (p *Pipeline) observe(name string, status Status, start time.Time) {
 // fail turns err into the result; internal detail goes to the log only.
 func (p *Pipeline) fail(res Result, err error) Result {
 	res.Status, res.Message = UserError(err)
+	res.Field = FieldOf(err)
 	var e *Error
 	if errors.As(err, &e) && e.Data != nil {
 		res.Data = e.Data

@@ -48,6 +48,9 @@ type Result struct {
 	Data       any    `json:"data"`
 	// Diffs show what a write changed, or would change (plans, approvals).
 	Diffs []Diff `json:"diffs,omitempty"`
+	// Field is the flag (or form field) an invalid request's error
+	// concerns, if one: forms show the error there.
+	Field string `json:"field,omitempty"`
 	// Private is for one person alone, like a generated password: never
 	// in Message or Data, the audit trail, a log or what a channel sees.
 	Private *Private `json:"-"`
@@ -91,6 +94,8 @@ type Error struct {
 	// Changes are files a failed apply did write and leave in place (a
 	// program whose file is applied but whose process will not start).
 	Changes []FileChange
+	// Field is the flag (the form field) the error concerns, if one.
+	Field string
 }
 
 func (e *Error) Error() string {
@@ -105,6 +110,33 @@ func (e *Error) Unwrap() error { return e.Err }
 // Invalidf returns a user-facing error for bad input.
 func Invalidf(format string, args ...any) error {
 	return &Error{Status: StatusInvalid, Msg: fmt.Sprintf(format, args...)}
+}
+
+// InvalidField returns a user-facing error for bad input that concerns
+// field: a flag, or the name a form adds (catalog.Target), so a form can
+// show it on that field.
+func InvalidField(field, format string, args ...any) error {
+	return &Error{Status: StatusInvalid, Msg: fmt.Sprintf(format, args...), Field: field}
+}
+
+// WithField gives the *Error in err the field it concerns, when it names
+// none yet, and returns err: for a check that knows which flag gave the
+// value it refuses. It changes that *Error, which must be err's own.
+func WithField(err error, field string) error {
+	var e *Error
+	if errors.As(err, &e) && e.Field == "" {
+		e.Field = field
+	}
+	return err
+}
+
+// FieldOf returns the flag err concerns, or "".
+func FieldOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
 }
 
 // Failedf returns a user-facing error for an attempt that failed.

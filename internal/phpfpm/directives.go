@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -60,13 +61,21 @@ func checkKnownKey(key string) error {
 	return ops.Invalidf("%s is not a pool directive php-fpm knows (see https://www.php.net/manual/en/install.fpm.configuration.php)", key)
 }
 
-// flagDirectives maps the pool flags of SPEC §1 to the directives they set.
-var flagDirectives = []struct{ flag, key string }{
-	{"user", "user"}, {"group", "group"},
-	{"listen", "listen"}, {"listen-owner", "listen.owner"}, {"listen-group", "listen.group"}, {"listen-mode", "listen.mode"},
-	{"pm", "pm"}, {"max-children", "pm.max_children"}, {"start-servers", "pm.start_servers"},
-	{"min-spare", "pm.min_spare_servers"}, {"max-spare", "pm.max_spare_servers"}, {"max-requests", "pm.max_requests"},
-	{"idle-timeout", "pm.process_idle_timeout"}, {"status-path", "pm.status_path"},
+// flagDirectives are the pool flags of SPEC §1 that set a directive, as
+// the catalog declares them.
+var flagDirectives = catalog.Directives(catalog.PoolFlags)
+
+// flagFor names the flag that sets directive key, like --pm for pm,
+// or --set for a directive without one.
+func flagFor(key string) string { return "--" + directiveField(key) }
+
+// directiveField is the flag (a form's field) that sets directive key:
+// its own, or set.
+func directiveField(key string) string {
+	if f := catalog.FlagOf(catalog.PoolFlags, key); f != "" {
+		return f
+	}
+	return catalog.Set
 }
 
 type setting struct{ key, value string }
@@ -87,23 +96,23 @@ func requested(op ops.Operation) ([]setting, error) {
 	if p, ok := op.Get("preset"); ok {
 		s, ok := presets[p]
 		if !ok {
-			return nil, ops.Invalidf("unknown preset %q: use small, medium or large", p)
+			return nil, ops.InvalidField("preset", "unknown preset %q: use small, medium or large", p)
 		}
 		out = append(out, s...)
 	}
 	for _, f := range flagDirectives {
-		if v, ok := op.Get(f.flag); ok {
-			out = append(out, setting{f.key, v})
+		if v, ok := op.Get(f.Name); ok {
+			out = append(out, setting{f.Key, v})
 		}
 	}
-	for _, kv := range op.All("set") {
+	for _, kv := range op.All(catalog.Set) {
 		k, v, ok := strings.Cut(kv, "=")
 		k = strings.TrimSpace(k)
 		if !ok || k == "" {
-			return nil, ops.Invalidf("--set takes KEY=VALUE, like --set php_admin_value[memory_limit]=256M; got %q", kv)
+			return nil, ops.InvalidField(catalog.Set, "--set takes KEY=VALUE, like --set php_admin_value[memory_limit]=256M; got %q", kv)
 		}
 		if err := checkKnownKey(k); err != nil {
-			return nil, err
+			return nil, ops.WithField(err, catalog.Set)
 		}
 		out = append(out, setting{k, v})
 	}

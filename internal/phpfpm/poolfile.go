@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -143,7 +144,7 @@ func checkKeySyntax(key string) error {
 // which php-fpm reads as its global section.
 func checkPoolName(name string) error {
 	if !ops.ValidName(name) {
-		return ops.Invalidf("%q is not a valid pool name: use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit", name)
+		return ops.InvalidField(catalog.Target, "%q is not a valid pool name: use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit", name)
 	}
 	if strings.EqualFold(name, "global") {
 		return ops.Invalidf("a pool cannot be called %q: php-fpm reads [global] as its own settings", name)

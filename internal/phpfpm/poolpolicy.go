@@ -66,14 +66,14 @@ func (b *Backend) checkPolicy(c candidate) error {
 		}
 		if c.raw != nil {
 			if raw, ok := c.raw(k); ok && !literal(raw) {
-				return ops.Invalidf("%s: its value uses ${...}, a constant or an expression, so what php-fpm would use depends on its environment and cannot be checked against the write policy; write the value itself", k)
+				return ops.InvalidField(directiveField(k), "%s: its value uses ${...}, a constant or an expression, so what php-fpm would use depends on its environment and cannot be checked against the write policy; write the value itself", k)
 			}
 		}
 		v = expandPool(v, c.name)
 		if isListen {
 			addr, err := parseListen(v, c.name)
 			if err != nil {
-				return ops.Invalidf("%s %s: %v", k, v, err)
+				return ops.InvalidField(directiveField(k), "%s %s: %v", k, v, err)
 			}
 			if addr.network == "unix" {
 				if err = p.CheckPath(k, v, writepolicy.Socket, b.cfg.SocketDir); err == nil {
@@ -89,7 +89,7 @@ func (b *Backend) checkPolicy(c candidate) error {
 				}
 			}
 			if err != nil {
-				return err
+				return ops.WithField(err, directiveField(k))
 			}
 			continue
 		}
@@ -97,7 +97,7 @@ func (b *Backend) checkPolicy(c candidate) error {
 			continue // error_log = syslog (PHP compares it case-sensitively): no file
 		}
 		if err := p.CheckPath(k, v, writepolicy.File, b.cfg.LogDir); err != nil {
-			return err
+			return ops.WithField(err, directiveField(k))
 		}
 	}
 	return nil
@@ -120,10 +120,10 @@ func (b *Backend) checkPolicy(c candidate) error {
 func checkPoolIdentity(c candidate, listed []string, defaultUser string) error {
 	d := c.directives
 	if c.changed["chroot"] && d["chroot"] != "" {
-		return ops.Invalidf("chroot is refused by the write policy: php-fpm reads the workers' groups from %s/etc/group after it enters the chroot, so whoever can write there chooses them (root's included); an admin sets chroot by hand", d["chroot"])
+		return ops.InvalidField(directiveField("chroot"), "chroot is refused by the write policy: php-fpm reads the workers' groups from %s/etc/group after it enters the chroot, so whoever can write there chooses them (root's included); an admin sets chroot by hand", d["chroot"])
 	}
 	if c.changed["prefix"] && d["chroot"] != "" {
-		return ops.Invalidf("prefix is refused by the write policy while chroot is set: it moves a relative chroot, where php-fpm reads the workers' groups")
+		return ops.InvalidField(directiveField("prefix"), "prefix is refused by the write policy while chroot is set: it moves a relative chroot, where php-fpm reads the workers' groups")
 	}
 	if !c.changed["user"] && !c.changed["group"] {
 		return nil
@@ -138,11 +138,11 @@ func checkPoolIdentity(c candidate, listed []string, defaultUser string) error {
 	}
 	gids, err := u.GroupIds()
 	if err != nil {
-		return ops.Invalidf("user %s: its groups cannot be read (%v), so the write policy cannot check them", name, err)
+		return ops.InvalidField(directiveField("user"), "user %s: its groups cannot be read (%v), so the write policy cannot check them", name, err)
 	}
 	if c.changed["user"] && name != defaultUser && !slices.Contains(listed, name) {
 		allowed := strings.Join(append(slices.Clone(listed), defaultUser+" (phpfpm.defaults.user)"), ", ")
-		return ops.Invalidf("user %s is refused by the write policy: the pool's PHP would run as %s, outside policy.program_users (allowed: %s), and with every group %s is in; have an admin list %s there", name, name, allowed, name, name)
+		return ops.InvalidField(directiveField("user"), "user %s is refused by the write policy: the pool's PHP would run as %s, outside policy.program_users (allowed: %s), and with every group %s is in; have an admin list %s there", name, name, allowed, name, name)
 	}
 	if group == "" {
 		return nil // php-fpm takes the user's own primary group
@@ -152,7 +152,7 @@ func checkPoolIdentity(c candidate, listed []string, defaultUser string) error {
 		return nil // validatePool says the group does not exist
 	}
 	if g.Gid != u.Gid && !slices.Contains(gids, g.Gid) {
-		return ops.Invalidf("group %s is refused by the write policy: user %s is not a member of it, and php-fpm would give the pool's workers its rights (groups such as disk or docker amount to root); use one of the user's own groups", group, name)
+		return ops.InvalidField(directiveField("group"), "group %s is refused by the write policy: user %s is not a member of it, and php-fpm would give the pool's workers its rights (groups such as disk or docker amount to root); use one of the user's own groups", group, name)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/secret"
 )
@@ -28,7 +29,7 @@ func (w poolWrite) prepare(op ops.Operation, d *poolDir) (change, *candidate, er
 	switch w.kind {
 	case writeCreate:
 		if e, err := d.find(name, b.cfg.Host); err == nil || len(d.lookup(name)) > 0 {
-			return c, nil, ops.Invalidf("pool %s already exists on %s (%s); change it with /fpm pool edit %s", name, b.cfg.Host, e.file, name)
+			return c, nil, ops.InvalidField(catalog.Target, "pool %s already exists on %s (%s); change it with /fpm pool edit %s", name, b.cfg.Host, e.file, name)
 		}
 		if into, ok := op.Get("rollback_path"); ok {
 			// A rollback brings a pool back into the file it was deleted from.
@@ -49,7 +50,7 @@ func (w poolWrite) prepare(op ops.Operation, d *poolDir) (change, *candidate, er
 		settings = append(b.createDefaults(name, settings), settings...)
 	case writeEdit:
 		if len(settings) == 0 && !whole {
-			return c, nil, ops.Invalidf("nothing to change: give pool flags, like /fpm pool edit %s --max-children 10", name)
+			return c, nil, ops.Invalidf("nothing to change: give pool flags, like /fpm pool edit %s %s 10", name, flagFor("pm.max_children"))
 		}
 		var e poolEntry
 		if e, pf, c.before, err = d.editable(name, b.cfg.Host); err != nil {

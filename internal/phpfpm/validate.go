@@ -39,42 +39,53 @@ var (
 // The values a request sets are checked one by one; the rules that tie
 // directives together are checked on the pool as a whole.
 func validatePool(c candidate, others []poolEntry) error {
-	var problems []string
-	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	var problems []problem
+	add := func(key, format string, args ...any) {
+		problems = append(problems, problem{key: key, msg: fmt.Sprintf(format, args...)})
+	}
 	d := c.directives
 	for _, k := range slices.Sorted(maps.Keys(c.changed)) {
 		if msg := checkValueFormat(k, d[k]); msg != "" {
-			add("%s", msg)
+			add(k, "%s", msg) // a value the request set: by its flag, or by --set
 		}
 	}
-	for _, msg := range checkProcessManager(d) {
-		add("%s", msg)
-	}
+	problems = append(problems, checkPM(d)...)
 	for _, k := range []string{"user", "group"} {
 		if msg := checkIdentity(k, d[k], false); msg != "" {
-			add("%s", msg)
+			add(k, "%s", msg)
 		}
 	}
 	if d["user"] == "" && os.Geteuid() == 0 {
-		add("user is not set: php-fpm runs each pool as its own user (--user NAME)")
+		add("user", "user is not set: php-fpm runs each pool as its own user (%s NAME)", flagFor("user"))
 	}
 	if l, ok := d["listen"]; !ok || l == "" {
-		add("listen is not set: a pool needs a socket path or IP:PORT (--listen)")
+		add("listen", "listen is not set: a pool needs a socket path or IP:PORT (%s)", flagFor("listen"))
 	} else if addr, err := parseListen(l, c.name); err == nil {
 		for _, o := range others {
 			if o.name == c.name {
 				continue
 			}
 			if oa, err := parseListen(o.directives["listen"], o.name); err == nil && addr.clashes(oa) {
-				add("listen %s is already used by pool %s (%s)", addr, o.name, o.file)
+				add("listen", "listen %s is already used by pool %s (%s)", addr, o.name, o.file)
 			}
 		}
 	}
 	if len(problems) == 0 {
 		return nil
 	}
-	return ops.Invalidf("pool %s cannot be written as asked, nothing was changed:\n  - %s", c.name, strings.Join(problems, "\n  - "))
+	field, msgs := "", make([]string, len(problems))
+	for i, p := range problems {
+		msgs[i] = p.msg
+		if field == "" && p.key != "" {
+			field = directiveField(p.key)
+		}
+	}
+	return ops.InvalidField(field, "pool %s cannot be written as asked, nothing was changed:\n  - %s", c.name, strings.Join(msgs, "\n  - "))
 }
+
+// problem is one broken rule of a pool, and the directive it is about
+// ("" for a rule of several).
+type problem struct{ key, msg string }
 
 // checkValueFormat checks one value the request sets; "" means fine.
 func checkValueFormat(k, v string) string {
@@ -166,6 +177,19 @@ func checkIdentity(k, v string, rootOK bool) string {
 // together, as php-fpm does when it starts the pool.
 func checkProcessManager(d map[string]string) []string {
 	var out []string
+	for _, p := range checkPM(d) {
+		out = append(out, p.msg)
+	}
+	return out
+}
+
+// checkPM is checkProcessManager, each problem with the directive it is
+// about.
+func checkPM(d map[string]string) []problem {
+	var out []problem
+	add := func(key, format string, args ...any) {
+		out = append(out, problem{key: key, msg: fmt.Sprintf(format, args...)})
+	}
 	num := func(k string) (int, bool) {
 		v, ok := d[k]
 		if !ok {
@@ -176,42 +200,45 @@ func checkProcessManager(d map[string]string) []string {
 	}
 	pm := d["pm"]
 	if pm == "" {
-		return []string{"pm is not set: use static, dynamic or ondemand (--pm)"}
+		add("pm", "pm is not set: use static, dynamic or ondemand (%s)", flagFor("pm"))
+		return out
 	}
 	maxc, ok := num("pm.max_children")
 	if !ok || maxc < 1 {
-		return append(out, "pm.max_children must be set to 1 or more (--max-children)")
+		add("pm.max_children", "pm.max_children must be set to 1 or more (%s)", flagFor("pm.max_children"))
+		return out
 	}
 	switch pm {
 	case "dynamic":
 		minS, okMin := num("pm.min_spare_servers")
 		maxS, okMax := num("pm.max_spare_servers")
 		if !okMin || minS < 1 {
-			out = append(out, "pm.min_spare_servers must be 1 or more for pm dynamic (--min-spare)")
+			add("pm.min_spare_servers", "pm.min_spare_servers must be 1 or more for pm dynamic (%s)", flagFor("pm.min_spare_servers"))
 		}
 		if !okMax || maxS < 1 {
-			out = append(out, "pm.max_spare_servers must be 1 or more for pm dynamic (--max-spare)")
+			add("pm.max_spare_servers", "pm.max_spare_servers must be 1 or more for pm dynamic (%s)", flagFor("pm.max_spare_servers"))
 		}
 		if len(out) > 0 {
 			return out
 		}
 		if maxS < minS {
-			out = append(out, fmt.Sprintf("pm.max_spare_servers (%d) must be at least pm.min_spare_servers (%d)", maxS, minS))
+			add("pm.max_spare_servers", "pm.max_spare_servers (%d) must be at least pm.min_spare_servers (%d)", maxS, minS)
 		}
 		if maxS > maxc || minS > maxc {
-			out = append(out, fmt.Sprintf("the spare servers (min %d, max %d) must not exceed pm.max_children (%d)", minS, maxS, maxc))
+			add("pm.max_children", "the spare servers (min %d, max %d) must not exceed pm.max_children (%d)", minS, maxS, maxc)
 		}
 		start, ok := num("pm.start_servers")
 		if !ok {
 			start = minS + (maxS-minS)/2 // php-fpm's default
 		}
 		if start < minS || start > maxS {
-			out = append(out, fmt.Sprintf("pm.start_servers (%d) must be between pm.min_spare_servers (%d) and pm.max_spare_servers (%d)", start, minS, maxS))
+			add("pm.start_servers", "pm.start_servers (%d) must be between pm.min_spare_servers (%d) and pm.max_spare_servers (%d)", start, minS, maxS)
 		}
 	case "ondemand":
 		if v, ok := d["pm.process_idle_timeout"]; ok && timeRE.MatchString(v) {
 			if n, _ := strconv.Atoi(strings.TrimRight(v, "smhd")); n <= 0 {
-				out = append(out, "pm.process_idle_timeout must be more than 0 for pm ondemand, or idle workers would never stop (--idle-timeout 10s)")
+				add("pm.process_idle_timeout", "pm.process_idle_timeout must be more than 0 for pm ondemand, or idle workers would never stop (%s 10s)",
+					flagFor("pm.process_idle_timeout"))
 			}
 		}
 	}

@@ -70,10 +70,10 @@ func (b *Backend) checkPolicy(before, after *ProgramFile, whole bool, env Expans
 	if len(why) > 0 {
 		user := now["user"]
 		if !progResolved(user) && user != "" {
-			return ops.Invalidf("user can't be checked against policy.program_users when it is built from %%(ENV_...)s or %%(here)s; write the user name itself")
+			return ops.InvalidField(keyField("user"), "user can't be checked against policy.program_users when it is built from %%(ENV_...)s or %%(here)s; write the user name itself")
 		}
 		if err := p.CheckProgramUser(user, strings.Join(why, " and ")); err != nil {
-			return err
+			return ops.WithField(err, keyField("user"))
 		}
 	}
 	for _, k := range progLogKeys {
@@ -86,10 +86,10 @@ func (b *Backend) checkPolicy(before, after *ProgramFile, whole bool, env Expans
 			continue // nothing, or supervisord's own child log directory, or syslog
 		}
 		if !progResolved(v) {
-			return ops.Invalidf("%s can't be checked against the write policy when it is built from %%(ENV_...)s, %%(here)s, %%(group_name)s or %%(host_node_name)s; write the path itself", k)
+			return ops.InvalidField(keyField(k), "%s can't be checked against the write policy when it is built from %%(ENV_...)s, %%(here)s, %%(group_name)s or %%(host_node_name)s; write the path itself", k)
 		}
 		if err := p.CheckPath(k, v, writepolicy.File, b.cfg.LogDir); err != nil {
-			return err
+			return ops.WithField(err, keyField(k))
 		}
 	}
 	return nil

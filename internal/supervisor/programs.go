@@ -14,14 +14,27 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/secret"
 )
 
-// flagKeys maps the program flags of SPEC §1 to supervisord keys.
-var flagKeys = map[string]string{
-	"command": "command", "directory": "directory", "user": "user",
-	"autostart": "autostart", "autorestart": "autorestart", "numprocs": "numprocs",
+// flagKeys maps the program flags of SPEC §1 to supervisord keys, as the
+// catalog declares them.
+var flagKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, f := range catalog.Directives(catalog.ProgramFlags) {
+		m[f.Name] = f.Key
+	}
+	return m
+}()
+
+// keyField is the flag (a form's field) that sets key: its own, or set.
+func keyField(key string) string {
+	if f := catalog.FlagOf(catalog.ProgramFlags, strings.ToLower(key)); f != "" {
+		return f
+	}
+	return catalog.Set
 }
 
 // programWrite handles add and edit: one file per program in program_dir.
@@ -34,7 +47,7 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 	b := h.b
 	name := b.groupProgram(req.Op.Target)
 	if !ops.ValidName(name) {
-		return nil, ops.Invalidf("%q is not a valid program name", name)
+		return nil, ops.InvalidField(catalog.Target, "%q is not a valid program name", name)
 	}
 	if isListener(name) {
 		return nil, listenerRefused(map[bool]string{true: "added", false: "edited"}[h.add])
@@ -213,7 +226,7 @@ func (b *Backend) addTarget(ctx context.Context, name string, op ops.Operation) 
 		return "", nil, ops.Fail(err, "could not read %s", path)
 	}
 	if old != nil && path == b.newProgramPath(name) {
-		return "", nil, ops.Invalidf("program %s already exists (%s); change it with /supervisor edit", name, path)
+		return "", nil, ops.InvalidField(catalog.Target, "program %s already exists (%s); change it with /supervisor edit", name, path)
 	}
 	loc, err := b.locate(name)
 	if err != nil {
@@ -389,14 +402,14 @@ func (b *Backend) setFlags(ctx context.Context, f *ProgramFile, op ops.Operation
 	}
 	for _, a := range op.Args {
 		key, value := flagKeys[a.Key], a.Value
-		if a.Key == "set" {
+		if a.Key == catalog.Set {
 			key, value, _ = strings.Cut(a.Value, "=")
 		}
 		if key == "" {
-			return ops.Invalidf("--%s does not apply to programs", a.Key)
+			return ops.InvalidField(a.Key, "--%s does not apply to programs", a.Key)
 		}
 		if err := f.Set(key, value, env); err != nil {
-			return err
+			return ops.WithField(err, a.Key) // the flag that gave the value
 		}
 		// More than one process needs distinct names; give them the usual
 		// ones unless the request names them itself.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -32,7 +33,7 @@ func progCheckName(name string) error {
 	if ops.ValidName(name) {
 		return nil
 	}
-	return ops.Invalidf("%q is not a valid program name: use 1 to 64 of a-z A-Z 0-9 _ . - starting with a letter or digit", name)
+	return ops.InvalidField(catalog.Target, "%q is not a valid program name: use 1 to 64 of a-z A-Z 0-9 _ . - starting with a letter or digit", name)
 }
 
 // progCheckText refuses a value that could not sit on one key=value line
@@ -99,10 +100,14 @@ func ValidateProgram(f *ProgramFile, checks HostChecks) error {
 	e := newProgEval(f, checks.Env, checks.Env != nil)
 	vals := f.storedValues()
 	var errs []string
-	report := func(err error) {
+	field := "" // the flag of the first problem, for a form to show it on
+	report := func(key string, err error) {
 		if err != nil {
 			_, msg := ops.UserError(err)
 			errs = append(errs, msg)
+			if field == "" {
+				field = keyField(key)
+			}
 		}
 	}
 	computed := map[string]string{}
@@ -117,23 +122,23 @@ func ValidateProgram(f *ProgramFile, checks HostChecks) error {
 		if err == nil {
 			err = progCheckStored(o.key, spec, vals[o.key], e)
 		}
-		report(err)
+		report(o.key, err)
 		computed[o.key], _ = e.expand(o.key, spec, vals[o.key])
 	}
 	if strings.TrimSpace(computed["command"]) == "" {
-		report(ops.Invalidf("command is missing: supervisord needs a command to run"))
+		report("command", ops.Invalidf("command is missing: supervisord needs a command to run"))
 	}
 	if e.numprocs > 1 && !strings.Contains(vals["process_name"], "%(process_num)") {
-		report(ops.Invalidf("numprocs is %d, so process_name must contain %%(process_num), such as process_name=%%(program_name)s_%%(process_num)02d", e.numprocs))
+		report("numprocs", ops.Invalidf("numprocs is %d, so process_name must contain %%(process_num), such as process_name=%%(program_name)s_%%(process_num)02d", e.numprocs))
 	}
 	if progTrue(computed["stopasgroup"]) && progFalse(computed["killasgroup"]) {
-		report(ops.Invalidf("stopasgroup=true needs killasgroup=true as well (supervisord refuses killasgroup=false with it)"))
+		report("stopasgroup", ops.Invalidf("stopasgroup=true needs killasgroup=true as well (supervisord refuses killasgroup=false with it)"))
 	}
 	if u := computed["user"]; progResolved(u) && checks.UserExists != nil && !checks.UserExists(u) {
-		report(ops.Invalidf("user %s does not exist on this host", u))
+		report("user", ops.Invalidf("user %s does not exist on this host", u))
 	}
 	if d := computed["directory"]; progResolved(d) && checks.DirExists != nil && !checks.DirExists(d) {
-		report(ops.Invalidf("directory %s does not exist on this host", d))
+		report("directory", ops.Invalidf("directory %s does not exist on this host", d))
 	}
 	for _, k := range []string{"stdout_logfile", "stderr_logfile"} {
 		p := computed[k]
@@ -141,11 +146,11 @@ func ValidateProgram(f *ProgramFile, checks HostChecks) error {
 			continue
 		}
 		if dir := filepath.Dir(p); !checks.DirExists(dir) {
-			report(ops.Invalidf("%s: the directory %s does not exist on this host", k, dir))
+			report(k, ops.Invalidf("%s: the directory %s does not exist on this host", k, dir))
 		}
 	}
 	if len(errs) > 0 {
-		return ops.Invalidf("%s", strings.Join(errs, "; "))
+		return ops.InvalidField(field, "%s", strings.Join(errs, "; "))
 	}
 	return nil
 }

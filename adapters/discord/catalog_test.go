@@ -1,0 +1,55 @@
+package discord
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/poolvisor/poolvisor/internal/catalog"
+	"github.com/poolvisor/poolvisor/internal/catalog/catalogtest"
+)
+
+// TestAddedFlagReachesTreeAndForm: a pool flag added to the catalog is an
+// option of the subcommands that take the pool flags, typed as the
+// catalog types it, and an input of the pool form.
+func TestAddedFlagReachesTreeAndForm(t *testing.T) {
+	fl := catalogtest.Flag
+	found := 0
+	for _, c := range catalogtest.Commands() {
+		sc := subcommandOf(c)
+		i := slices.IndexFunc(sc.Opts, func(o option) bool { return o.Name == fl.Name })
+		if !slices.ContainsFunc(c.Flags, func(f catalog.Flag) bool { return f.Name == fl.Name }) {
+			if i >= 0 {
+				t.Errorf("%v has option %s but its command does not take it", c.Words, fl.Name)
+			}
+			continue
+		}
+		found++
+		if i < 0 {
+			t.Errorf("%v has no option %s: %+v", c.Words, fl.Name, sc.Opts)
+		} else if o := sc.Opts[i]; o.Kind != optInt || o.Desc != fl.Key {
+			t.Errorf("option %+v, want an integer described by its directive", o)
+		}
+	}
+	if found != 2 {
+		t.Errorf("%d commands take --%s, want pool create and edit", found, fl.Name)
+	}
+	inputs := formInputs(catalogtest.PoolFlags())
+	i := slices.IndexFunc(inputs, func(in input) bool { return in.Flag == fl.Name })
+	if i < 0 {
+		t.Fatalf("the pool form has no input %s: %+v", fl.Name, inputs)
+	}
+	if in := inputs[i]; in.Label != fl.Label || in.Key != fl.Key || in.Hint != fl.Hint {
+		t.Errorf("input %+v, want the catalog's label, key and hint", in)
+	}
+}
+
+// TestTreeIsTheCatalog: every command of the catalog is a subcommand.
+func TestTreeIsTheCatalog(t *testing.T) {
+	n := 0
+	for _, top := range topLevel {
+		n += len(tree[top])
+	}
+	if n != len(catalog.Commands) {
+		t.Errorf("%d subcommands for %d commands", n, len(catalog.Commands))
+	}
+}

@@ -1,0 +1,174 @@
+package catalog
+
+// ArgKind says what a positional argument holds and how it is checked.
+type ArgKind int
+
+// Kinds of positional argument.
+const (
+	Pool     ArgKind = iota // a pool name
+	Program                 // a program name
+	Process                 // NAME, GROUP:NAME, GROUP:* or all
+	Approval                // an approval ID
+	Count                   // a positive whole number
+	OneOf                   // one of Choices
+	Rest                    // every remaining word, joined by spaces
+)
+
+// Arg is a positional argument of a command. The grammar writes it as
+// Name in usage; Discord names its option Option.
+type Arg struct {
+	Name     string
+	Kind     ArgKind
+	Optional bool
+	Choices  []string
+	Option   string // Discord's option name: name for a pool, program for a program
+	Desc     string // Discord's option description
+}
+
+// Auto reports whether Discord autocompletes a: pools and programs come
+// from the live lists.
+func (a Arg) Auto() bool { return a.Kind == Pool || a.Kind == Program || a.Kind == Process }
+
+// KV is an argument a command's words imply, like decision=deny.
+type KV struct{ Key, Value string }
+
+// Command is one command of the grammar: the words that select it after
+// the slash, the operation it runs, its arguments and flags, and how help
+// and Discord describe it.
+type Command struct {
+	Words   []string
+	Aliases [][]string
+	// Discord is its path in Discord's tree, after the top-level command,
+	// where that differs from Words[1:] (Discord cannot hold a
+	// subcommand and a group of the same name).
+	Discord []string
+	Op      string
+	Args    []Arg
+	Flags   []Flag
+	Fixed   []KV
+	Usage   string
+	Summary string
+	// FlagSet names its flags in help, where usage names them as a set.
+	FlagSet string
+	// Desc is Discord's description where it is not Summary capitalized.
+	Desc string
+}
+
+// Top is the slash command a command belongs to: fpm, supervisor or ops.
+func (c Command) Top() string { return c.Words[0] }
+
+// The option names Discord gives positional arguments: a pool is name, a
+// program program (SPEC §4). Autocomplete answers them from the live
+// lists.
+const (
+	PoolOption    = "name"
+	ProgramOption = "program"
+)
+
+// Positional arguments shared by many commands.
+var (
+	poolArg    = Arg{Name: "NAME", Kind: Pool, Option: PoolOption, Desc: "The pool"}
+	programArg = Arg{Name: "NAME", Kind: Program, Option: ProgramOption, Desc: "The program"}
+	processArg = Arg{Name: "NAME|GROUP:*|all", Kind: Process, Option: ProgramOption, Desc: "NAME, GROUP:* or all"}
+	versionArg = Arg{Name: "VERSION", Kind: Count, Optional: true, Option: "version",
+		Desc: "The version to restore (default: the previous one)"}
+	approvalArg = Arg{Name: "ID", Kind: Approval, Option: "id", Desc: "The approval request's ID"}
+)
+
+func args(a ...Arg) []Arg    { return a }
+func flags(f ...Flag) []Flag { return f }
+func edit(fs []Flag) []Flag  { return append(append([]Flag(nil), fs...), RawFlag) }
+func fixed(k, v string) []KV { return []KV{{k, v}} }
+
+// Commands is the whole grammar, in the order help and Discord list it.
+var Commands = []Command{
+	{Words: []string{"fpm", "pools"}, Aliases: [][]string{{"fpm", "pool", "list"}}, Op: "fpm.pool.list",
+		Usage: "/fpm pools", Summary: "list PHP-FPM pools"},
+	{Words: []string{"fpm", "pool", "show"}, Op: "fpm.pool.show", Args: args(poolArg),
+		Usage: "/fpm pool show NAME", Summary: "show a pool's directives"},
+	{Words: []string{"fpm", "pool", "create"}, Op: "fpm.pool.create", Args: args(poolArg), Flags: PoolFlags,
+		Usage: "/fpm pool create NAME [pool flags]", Summary: "create a pool", FlagSet: "Pool flags"},
+	{Words: []string{"fpm", "pool", "edit"}, Op: "fpm.pool.edit", Args: args(poolArg), Flags: edit(PoolFlags),
+		Usage: "/fpm pool edit NAME [pool flags]", Summary: "change a pool's directives", FlagSet: "Pool flags"},
+	{Words: []string{"fpm", "pool", "delete"}, Op: "fpm.pool.delete", Args: args(poolArg),
+		Usage: "/fpm pool delete NAME", Summary: "delete a pool"},
+	{Words: []string{"fpm", "pool", "history"}, Op: "fpm.pool.history", Args: args(poolArg), Flags: flags(VersionFlag),
+		Usage: "/fpm pool history NAME [--version N]", Summary: "versions of a pool's file"},
+	{Words: []string{"fpm", "pool", "rollback"}, Op: "fpm.pool.rollback", Args: args(poolArg, versionArg),
+		Usage: "/fpm pool rollback NAME [VERSION]", Summary: "restore an earlier version of a pool"},
+	{Words: []string{"fpm", "status"}, Op: "fpm.service.status",
+		Usage: "/fpm status", Summary: "PHP-FPM service state"},
+	{Words: []string{"fpm", "reload"}, Op: "fpm.service.reload",
+		Usage: "/fpm reload", Summary: "reload PHP-FPM gracefully"},
+	{Words: []string{"fpm", "restart"}, Op: "fpm.service.restart",
+		Usage: "/fpm restart", Summary: "restart PHP-FPM"},
+	{Words: []string{"fpm", "tune"}, Op: "fpm.tune",
+		Args:  args(Arg{Name: "NAME", Kind: Pool, Optional: true, Option: PoolOption, Desc: "The pool (default: all)"}),
+		Flags: TuneFlags,
+		Usage: "/fpm tune [NAME] [--ram-mb N] [--reserve-mb N]", Summary: "advice on pool sizes"},
+	{Words: []string{"fpm", "help"}, Op: "ops.help", Fixed: fixed("topic", "fpm"),
+		Usage: "/fpm help", Summary: "this list", Desc: "What you may run"},
+
+	{Words: []string{"supervisor", "status"}, Aliases: [][]string{{"supervisor", "list"}}, Op: "supervisor.program.list",
+		Args:  args(Arg{Name: "NAME|GROUP:*", Kind: Process, Optional: true, Option: ProgramOption, Desc: "NAME or GROUP:* (default: all)"}),
+		Usage: "/supervisor status [NAME|GROUP:*]", Summary: "program states"},
+	{Words: []string{"supervisor", "show"}, Op: "supervisor.program.show", Args: args(programArg),
+		Usage: "/supervisor show NAME", Summary: "a program's directives and processes"},
+	{Words: []string{"supervisor", "add"}, Op: "supervisor.program.add", Args: args(programArg), Flags: ProgramFlags,
+		Usage: "/supervisor add NAME --command CMD [program flags]", Summary: "add a program", FlagSet: "Program flags"},
+	{Words: []string{"supervisor", "edit"}, Op: "supervisor.program.edit", Args: args(programArg), Flags: edit(ProgramFlags),
+		Usage: "/supervisor edit NAME [program flags]", Summary: "change a program", FlagSet: "Program flags"},
+	{Words: []string{"supervisor", "delete"}, Op: "supervisor.program.delete", Args: args(programArg),
+		Usage: "/supervisor delete NAME", Summary: "delete a program"},
+	{Words: []string{"supervisor", "start"}, Op: "supervisor.program.start", Args: args(processArg),
+		Usage: "/supervisor start NAME|GROUP:*|all", Summary: "start programs"},
+	{Words: []string{"supervisor", "stop"}, Op: "supervisor.program.stop", Args: args(processArg),
+		Usage: "/supervisor stop NAME|GROUP:*|all", Summary: "stop programs"},
+	{Words: []string{"supervisor", "restart"}, Op: "supervisor.program.restart", Args: args(processArg),
+		Usage: "/supervisor restart NAME|GROUP:*|all", Summary: "restart programs"},
+	{Words: []string{"supervisor", "logs"}, Op: "supervisor.program.logs",
+		Args: args(Arg{Name: "NAME", Kind: Process, Option: ProgramOption, Desc: processArg.Desc}), Flags: LogFlags,
+		Usage: "/supervisor logs NAME [--stderr] [--bytes N]", Summary: "the tail of a program's log"},
+	{Words: []string{"supervisor", "reread"}, Op: "supervisor.service.reread",
+		Usage: "/supervisor reread", Summary: "what changed on disk (applies nothing)"},
+	{Words: []string{"supervisor", "update"}, Op: "supervisor.service.update",
+		Args:  args(Arg{Name: "NAME", Kind: Program, Optional: true, Option: ProgramOption, Desc: "Only this program"}),
+		Usage: "/supervisor update [NAME]", Summary: "apply changed program files"},
+	{Words: []string{"supervisor", "restart-service"}, Op: "supervisor.service.restart",
+		Usage: "/supervisor restart-service", Summary: "restart supervisord itself"},
+	{Words: []string{"supervisor", "xmlrpc"}, Discord: []string{"xmlrpc", "show"}, Op: "supervisor.xmlrpc.show",
+		Usage: "/supervisor xmlrpc", Summary: "XML-RPC (inet_http_server) settings"},
+	{Words: []string{"supervisor", "xmlrpc", "set"}, Op: "supervisor.xmlrpc.set", Flags: XMLRPCFlags, Fixed: fixed("action", "set"),
+		Usage: "/supervisor xmlrpc set --ip IP --port N --username U", Summary: "enable or change XML-RPC over TCP"},
+	{Words: []string{"supervisor", "xmlrpc", "disable"}, Op: "supervisor.xmlrpc.set", Fixed: fixed("action", "disable"),
+		Usage: "/supervisor xmlrpc disable", Summary: "turn XML-RPC over TCP off"},
+	{Words: []string{"supervisor", "info"}, Op: "supervisor.service.status",
+		Usage: "/supervisor info", Summary: "supervisord's state, version, pid, config file",
+		Desc: "supervisord's state, version, pid, config file"},
+	{Words: []string{"supervisor", "events"}, Op: "supervisor.events.manage",
+		Args: args(Arg{Name: "enable|disable", Kind: OneOf, Choices: []string{"enable", "disable"},
+			Option: "action", Desc: "enable or disable"}),
+		Usage: "/supervisor events enable|disable", Summary: "install or remove poolvisor's event listener"},
+	{Words: []string{"supervisor", "history"}, Op: "supervisor.program.history", Args: args(programArg), Flags: flags(VersionFlag),
+		Usage: "/supervisor history NAME [--version N]", Summary: "versions of a program's file"},
+	{Words: []string{"supervisor", "rollback"}, Op: "supervisor.program.rollback", Args: args(programArg, versionArg),
+		Usage: "/supervisor rollback NAME [VERSION]", Summary: "restore an earlier version of a program"},
+	{Words: []string{"supervisor", "help"}, Op: "ops.help", Fixed: fixed("topic", "supervisor"),
+		Usage: "/supervisor help", Summary: "this list", Desc: "What you may run"},
+
+	{Words: []string{"ops", "hosts"}, Op: "ops.hosts", Usage: "/ops hosts", Summary: "hosts this bot reaches, with health"},
+	{Words: []string{"ops", "whoami"}, Op: "ops.whoami", Usage: "/ops whoami", Summary: "your identity and roles"},
+	{Words: []string{"ops", "approvals"}, Op: "ops.approvals", Usage: "/ops approvals", Summary: "pending approval requests"},
+	{Words: []string{"ops", "approve"}, Op: "ops.approve", Args: args(approvalArg), Fixed: fixed("decision", "approve"),
+		Usage: "/ops approve ID", Summary: "approve a pending request"},
+	{Words: []string{"ops", "deny"}, Op: "ops.approve",
+		Args:  args(approvalArg, Arg{Name: "REASON", Kind: Rest, Optional: true, Option: "reason", Desc: "Why"}),
+		Fixed: fixed("decision", "deny"),
+		Usage: "/ops deny ID [REASON]", Summary: "deny (or withdraw) a pending request"},
+	{Words: []string{"ops", "audit"}, Op: "ops.audit", Args: args(Arg{Name: "N", Kind: Count, Optional: true, Option: "n", Desc: "How many"}),
+		Usage: "/ops audit [N]", Summary: "the last N audit entries"},
+	{Words: []string{"ops", "help"}, Op: "ops.help", Usage: "/ops help", Summary: "what you may run"},
+}
+
+// Tops are the slash commands, in the order they are registered.
+var Tops = []string{"fpm", "supervisor", "ops"}
