@@ -8,10 +8,8 @@ package view
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -177,41 +175,8 @@ func CountStates(procs []Process) []StateCount {
 	return out
 }
 
-// tableHeadRE matches the header of the plain-text process table that the
-// Supervisor backend puts in its messages for the shell.
-var tableHeadRE = regexp.MustCompile(`^\s*NAME\s+STATE\s+PID\b`)
-
-// StripTable removes the plain-text table of procs from a message, keeping
-// everything else it says (why a start failed, its log lines): renderers
-// draw the processes themselves.
-func StripTable(text string, procs []Process) string {
-	names := map[string]bool{}
-	for _, p := range procs {
-		names[p.Name] = true
-	}
-	var keep []string
-	for _, l := range strings.Split(text, "\n") {
-		f := strings.Fields(l)
-		if tableHeadRE.MatchString(l) || (len(f) >= 2 && names[f[0]] && slices.Contains(States, f[1])) {
-			continue
-		}
-		keep = append(keep, l)
-	}
-	return strings.TrimSpace(strings.Join(keep, "\n"))
-}
-
 // Uptime formats seconds as an operator reads them: 45s, 12m, 3h04m, 2d05h.
-func Uptime(sec int64) string {
-	switch {
-	case sec < 60:
-		return fmt.Sprintf("%ds", sec)
-	case sec < 3600:
-		return fmt.Sprintf("%dm", sec/60)
-	case sec < 48*3600:
-		return fmt.Sprintf("%dh%02dm", sec/3600, sec%3600/60)
-	}
-	return fmt.Sprintf("%dd%02dh", sec/86400, sec%86400/3600)
-}
+func Uptime(sec int64) string { return ops.Uptime(sec) }
 
 // PoolLoad is one pool's line of fpm status: the state its mark should
 // show (RUNNING, BACKOFF when it ran out of workers or queues, UNKNOWN
