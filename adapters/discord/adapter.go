@@ -75,6 +75,7 @@ type Adapter struct {
 	log       *slog.Logger
 	approvals *approvalMessages
 	lists     *listCache
+	plans     *planStore    // the commands of long form plans' Apply buttons
 	wait      time.Duration // how long an answer may take to be inline (fastAnswer)
 
 	gw        *gateway   // gateway mode only
@@ -126,6 +127,7 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 		a.approvals = newApprovalMessages(nil, cfg.Now)
 	}
 	a.lists = newListCache(cfg.Now)
+	a.plans = newPlanStore(cfg.Now)
 	a.bg = background.New("discord", log)
 	return a, nil
 }

@@ -14,17 +14,15 @@ import (
 // --plan does) and applied only when its member clicks Apply.
 //
 // The plan is a message for the member alone, with an Apply and a Cancel
-// button, and the command Apply runs in the footer of its first embed, in
-// plain text. A click runs that command, without --plan, as the clicking
-// member, through RBAC and approvals like any command. When "pv:" and the
-// command fit in a custom_id (maxCustomID), Apply carries the command
-// itself, as every poolvisor button does; when not, it carries planApply
-// and the command is read back from the footer of the clicked message,
-// which Discord sends with every click (the full message, ephemeral ones
-// included). The message is the store: nothing is kept in memory, and a
-// plan still applies after a restart, for as long as its message lives.
+// button; the footer of its first embed says, for the member to read, what
+// Apply runs. A click runs that command, without --plan, as the clicking
+// member, through RBAC and approvals like any command. The command comes
+// from state the adapter owns, never from the clicked message: Apply's
+// custom_id carries it after planRun when it fits (maxCustomID), and else a
+// key to it after planKey, in the adapter's planStore.
 const (
-	planApply  = buttonPrefix + "plan:apply"
+	planRun    = buttonPrefix + "plan:run:"
+	planKey    = buttonPrefix + "plan:key:"
 	planCancel = buttonPrefix + "plan:cancel"
 	applyNote  = "Apply runs: /"
 )
@@ -36,7 +34,7 @@ func (a *Adapter) submitPlan(in *discordgo.Interaction, text string) *response {
 	res, ready := a.within(func(ctx context.Context) ops.Result {
 		return a.run.Run(ctx, who, text+" --plan")
 	}, func(ctx context.Context, res ops.Result) {
-		m := planMessage(res, text)
+		m := a.planMessage(res, text)
 		if err := a.api.EditOriginal(ctx, a.cfg.ApplicationID, tok.Value, &m); err != nil {
 			a.log.Error("discord: could not show a form's plan", "err", err)
 		}
@@ -44,13 +42,13 @@ func (a *Adapter) submitPlan(in *discordgo.Interaction, text string) *response {
 	if !ready {
 		return deferEphemeral
 	}
-	return reply(ephemeral(planMessage(res, text)))
+	return reply(ephemeral(a.planMessage(res, text)))
 }
 
 // planMessage draws the plan of a form's command text. A plan that can be
 // applied gets the Apply and Cancel buttons and, in its first footer, the
 // command Apply runs; one that cannot shows why, and how to try again.
-func planMessage(res ops.Result, text string) Message {
+func (a *Adapter) planMessage(res ops.Result, text string) Message {
 	note := applyNote + text
 	if res.Status != ops.StatusOK || len(note) > maxFooter {
 		m := render(res, diffReserve)
@@ -63,9 +61,9 @@ func planMessage(res ops.Result, text string) Message {
 	}
 	m := render(res, diffReserve+len(note))
 	setFirstFooter(&m, note)
-	apply := button("Apply", discordgo.SuccessButton, text)
-	if len(buttonPrefix+text) > maxCustomID {
-		apply.CustomID = planApply
+	apply := discordgo.Button{Label: "Apply", Style: discordgo.SuccessButton, CustomID: planRun + text}
+	if len(apply.CustomID) > maxCustomID {
+		apply.CustomID = planKey + a.plans.put(text)
 	}
 	m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 		apply,
@@ -80,13 +78,18 @@ func setFirstFooter(m *Message, text string) {
 	}
 }
 
-// planCommand reads the command a plan message's Apply runs.
-func planCommand(msg *discordgo.Message) (string, bool) {
-	if msg == nil || len(msg.Embeds) == 0 || msg.Embeds[0].Footer == nil {
-		return "", false
+// planCommand returns the command of a plan's Apply button, from its
+// custom_id or the plan it keys, and whether customID is such a button and
+// its command is known.
+func (a *Adapter) planCommand(customID string) (text string, apply, known bool) {
+	if text, ok := strings.CutPrefix(customID, planRun); ok {
+		return text, true, text != ""
 	}
-	text, ok := strings.CutPrefix(msg.Embeds[0].Footer.Text, applyNote)
-	return text, ok && text != ""
+	if key, ok := strings.CutPrefix(customID, planKey); ok {
+		text, known := a.plans.get(key)
+		return text, true, known
+	}
+	return "", false, false
 }
 
 // formButton answers a click on a plan's Apply or Cancel button, and
@@ -97,25 +100,34 @@ func (a *Adapter) formButton(ctx context.Context, in *discordgo.Interaction) (*r
 		return nil, false
 	}
 	id := in.MessageComponentData().CustomID
-	text, ok := planCommand(in.Message)
-	if !ok || (id != planApply && id != planCancel && id != buttonPrefix+text) {
+	text, apply, known := a.planCommand(id)
+	if !apply && id != planCancel {
 		return nil, false
+	}
+	if apply && !known {
+		return reply(ephemeral(RenderText("This plan is no longer kept (it is older than a day, or poolvisor restarted); nothing was applied. Run the command again for a new one."))), true
 	}
 	who := actor(in)
 	key := ""
-	if in.Message.ID != "" {
+	if in.Message != nil && in.Message.ID != "" {
 		key = "plan:" + in.Message.ID
 	}
 	if first, err := a.claim(ctx, key); err != nil || !first {
 		return reply(ephemeral(RenderText("This plan was already applied or cancelled. Run the command again for a new one."))), true
 	}
 	if id == planCancel {
-		m := newMessage(in.Message.Embeds...)
+		m := newMessage()
+		if in.Message != nil {
+			m = newMessage(in.Message.Embeds...)
+		}
 		setFirstFooter(&m, "Cancelled by "+firstNonEmpty(who.Name, who.ID)+"; nothing was applied.")
 		return updateMessage(fit(m)), true
 	}
 	tok := a.tokenOf(in)
-	clicked := msgRef{Channel: firstNonEmpty(in.Message.ChannelID, in.ChannelID), Message: in.Message.ID}
+	clicked := msgRef{Channel: in.ChannelID}
+	if in.Message != nil {
+		clicked = msgRef{Channel: firstNonEmpty(in.Message.ChannelID, in.ChannelID), Message: in.Message.ID}
+	}
 	res, ready := a.within(func(ctx context.Context) ops.Result {
 		return a.run.Run(ctx, who, text)
 	}, func(ctx context.Context, res ops.Result) {
