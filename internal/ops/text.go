@@ -26,6 +26,9 @@ type Part struct {
 	// Table marks a table of Processes (even an empty one).
 	Table     bool      `json:"table,omitempty"`
 	Processes []Process `json:"processes,omitempty"`
+	// Rows are a table of text, its first row the header (pools, status
+	// figures): the shell's columns, which chat surfaces draw from Data.
+	Rows [][]string `json:"rows,omitempty"`
 	// Diffs marks where the result's diffs go; without such a part they
 	// follow everything else.
 	Diffs bool `json:"diffs,omitempty"`
@@ -36,6 +39,10 @@ func Prose(text string) Part { return Part{Text: text} }
 
 // ProcessTable is a part that shows procs as a table.
 func ProcessTable(procs []Process) Part { return Part{Table: true, Processes: procs} }
+
+// RowsTable is a part that shows rows (the first one the header) as
+// aligned columns.
+func RowsTable(rows ...[]string) Part { return Part{Rows: rows} }
 
 // DiffsHere is the part where the result's diffs go.
 func DiffsHere() Part { return Part{Diffs: true} }
@@ -75,6 +82,8 @@ func Text(b Body, diffs []Diff) string {
 			}
 		case p.Table:
 			out = append(out, processTable(p.Processes))
+		case len(p.Rows) > 0:
+			out = append(out, rowsTable(p.Rows))
 		default:
 			out = append(out, p.Text)
 		}
@@ -108,7 +117,7 @@ func (r Result) Summary() string {
 func summary(parts []Part) string {
 	var out []string
 	for _, p := range parts {
-		if !p.Table && !p.Diffs {
+		if !p.Table && !p.Diffs && len(p.Rows) == 0 {
 			out = append(out, p.Text)
 		}
 	}
@@ -138,7 +147,7 @@ func (r *Result) prepend(text string) {
 // trim drops a body of prose alone: it says nothing Message does not, so
 // `exec --json` prints a body only when it holds more.
 func (r *Result) trim() {
-	if len(r.Body.Hosts) == 0 && len(r.Diffs) == 0 && !slices.ContainsFunc(r.Body.Parts, func(p Part) bool { return p.Table || p.Diffs }) {
+	if len(r.Body.Hosts) == 0 && len(r.Diffs) == 0 && !slices.ContainsFunc(r.Body.Parts, func(p Part) bool { return p.Table || p.Diffs || len(p.Rows) > 0 }) {
 		r.Body.Parts = nil
 	}
 }
@@ -188,6 +197,30 @@ func processTable(procs []Process) string {
 		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\n", p.Name, p.State, pid, up, info)
 	}
 	w.Flush()
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// rowsTable lays rows out as columns two spaces apart, indented by two.
+func rowsTable(rows [][]string) string {
+	widths := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			if i < len(widths) {
+				widths[i] = max(widths[i], len(c))
+			}
+		}
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		line := "  "
+		for i, c := range r {
+			if i < len(r)-1 && i < len(widths) {
+				c += strings.Repeat(" ", widths[i]-len(c)+2)
+			}
+			line += c
+		}
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
+	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
