@@ -1,8 +1,10 @@
 // Package view is what the chat renderers read from a core result: its data
 // decoded from the JSON form that `poolvisor exec --json` prints (SPEC §2),
-// whatever Go types the backends used, and the platform-neutral facts each
-// renderer draws on (which states need attention first, uptimes). Each
-// platform's package turns a view into its own message format.
+// whatever Go types the backends used, its typed host sections (Hosts), and
+// the platform-neutral facts each renderer draws on (which states need
+// attention first, uptimes). Renderers take a result's text from its body
+// (ops.Result.Summary, Body, Diffs), never by cutting its Message apart.
+// Each platform's package turns a view into its own message format.
 package view
 
 import (
