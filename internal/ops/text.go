@@ -161,6 +161,14 @@ func (o Outcome) Content() Body {
 	return Body{Parts: []Part{Prose(o.Message)}}
 }
 
+// Append adds parts after the outcome's text, whichever form it has, and
+// keeps its Message the same text composed.
+func (o *Outcome) Append(parts ...Part) {
+	b := o.Content()
+	b.Parts = append(b.Parts, parts...)
+	o.Body, o.Message = b, Text(b, nil)
+}
+
 // Text is the outcome's plain text, as Result.Message would hold it
 // without diffs.
 func (o Outcome) Text() string { return Text(o.Content(), nil) }

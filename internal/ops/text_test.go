@@ -52,3 +52,17 @@ func TestTrimDropsABodyOfProseAlone(t *testing.T) {
 		t.Errorf("after trim: %+v", res)
 	}
 }
+
+func TestAppendKeepsTheTables(t *testing.T) {
+	out := Parts(nil, Prose("Program web on h:"), ProcessTable([]Process{{Name: "web", State: "STOPPED"}}))
+	out.Append(Prose("web.conf was changed outside poolvisor"))
+	want := "Program web on h:\n  NAME  STATE    PID  UPTIME  INFO\n  web   STOPPED  -    -       \nweb.conf was changed outside poolvisor"
+	if out.Message != want || out.Text() != want {
+		t.Errorf("after Append:\n%q\n%q", out.Message, out.Text())
+	}
+	plain := Outcome{Message: "Reloaded."}
+	plain.Append(Prose("note"))
+	if plain.Text() != "Reloaded.\nnote" {
+		t.Errorf("prose: %q", plain.Text())
+	}
+}

@@ -172,7 +172,7 @@ func (s *Instances) mergeTune(answers []answer) (ops.Outcome, error) {
 			p.PHP = a.name
 			data.Pools = append(data.Pools, p)
 		}
-		parts = append(parts, "PHP "+a.name+": "+a.out.Message)
+		parts = append(parts, "PHP "+a.name+": "+a.out.Text())
 	}
 	if ok == 0 {
 		// Every instance refused alike (a bad --ram-mb): one answer says it.
