@@ -127,7 +127,9 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 		a.approvals = newApprovalMessages(nil, cfg.Now)
 	}
 	a.lists = newListCache(cfg.Now)
-	a.plans = newPlanStore(cfg.Now)
+	if a.plans == nil { // no WithPosted
+		a.plans = newPlanStore(nil, cfg.Now)
+	}
 	a.bg = background.New("discord", log)
 	return a, nil
 }

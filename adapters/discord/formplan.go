@@ -19,7 +19,8 @@ import (
 // member, through RBAC and approvals like any command. The command comes
 // from state the adapter owns, never from the clicked message: Apply's
 // custom_id carries it after planRun when it fits (maxCustomID), and else a
-// key to it after planKey, in the adapter's planStore.
+// key to it after planKey, in the adapter's planStore, which keeps it across
+// restarts when the adapter has a posted.Store.
 const (
 	planRun    = buttonPrefix + "plan:run:"
 	planKey    = buttonPrefix + "plan:key:"
@@ -34,7 +35,7 @@ func (a *Adapter) submitPlan(in *discordgo.Interaction, text string) *response {
 	res, ready := a.within(func(ctx context.Context) ops.Result {
 		return a.run.Run(ctx, who, text+" --plan")
 	}, func(ctx context.Context, res ops.Result) {
-		m := a.planMessage(res, text)
+		m := a.planMessage(ctx, res, text)
 		if err := a.api.EditOriginal(ctx, a.cfg.ApplicationID, tok.Value, &m); err != nil {
 			a.log.Error("discord: could not show a form's plan", "err", err)
 		}
@@ -42,15 +43,25 @@ func (a *Adapter) submitPlan(in *discordgo.Interaction, text string) *response {
 	if !ready {
 		return deferEphemeral
 	}
-	return reply(ephemeral(a.planMessage(res, text)))
+	// The store is the local database: quick enough for the answer's path.
+	return reply(ephemeral(a.planMessage(context.Background(), res, text)))
 }
 
 // planMessage draws the plan of a form's command text. A plan that can be
 // applied gets the Apply and Cancel buttons and, in its first footer, the
 // command Apply runs; one that cannot shows why, and how to try again.
-func (a *Adapter) planMessage(res ops.Result, text string) Message {
+func (a *Adapter) planMessage(ctx context.Context, res ops.Result, text string) Message {
 	note := applyNote + text
-	if res.Status != ops.StatusOK || len(note) > maxFooter {
+	apply := discordgo.Button{Label: "Apply", Style: discordgo.SuccessButton, CustomID: planRun + text}
+	kept := true
+	if res.Status == ops.StatusOK && len(note) <= maxFooter && len(apply.CustomID) > maxCustomID {
+		key, err := a.plans.put(ctx, text)
+		if err != nil {
+			a.log.Error("discord: could not keep a form's plan for its Apply button", "err", err)
+		}
+		apply.CustomID, kept = planKey+key, err == nil
+	}
+	if res.Status != ops.StatusOK || len(note) > maxFooter || !kept {
 		m := render(res, diffReserve)
 		why := "Nothing was applied. Run the command again to open the form again."
 		if res.Status == ops.StatusOK {
@@ -61,10 +72,6 @@ func (a *Adapter) planMessage(res ops.Result, text string) Message {
 	}
 	m := render(res, diffReserve+len(note))
 	setFirstFooter(&m, note)
-	apply := discordgo.Button{Label: "Apply", Style: discordgo.SuccessButton, CustomID: planRun + text}
-	if len(apply.CustomID) > maxCustomID {
-		apply.CustomID = planKey + a.plans.put(text)
-	}
 	m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 		apply,
 		discordgo.Button{Label: "Cancel", Style: discordgo.SecondaryButton, CustomID: planCancel},
@@ -78,18 +85,21 @@ func setFirstFooter(m *Message, text string) {
 	}
 }
 
-// planCommand returns the command of a plan's Apply button, from its
-// custom_id or the plan it keys, and whether customID is such a button and
-// its command is known.
-func (a *Adapter) planCommand(customID string) (text string, apply, known bool) {
+// planButton reports whether customID is a plan's Apply button.
+func planButton(customID string) bool {
+	return strings.HasPrefix(customID, planRun) || strings.HasPrefix(customID, planKey)
+}
+
+// planCommand returns the command of a plan's Apply button: from its
+// custom_id, or taken from the plan store under the key it carries.
+func (a *Adapter) planCommand(ctx context.Context, customID string) (string, bool) {
 	if text, ok := strings.CutPrefix(customID, planRun); ok {
-		return text, true, text != ""
+		return text, text != ""
 	}
 	if key, ok := strings.CutPrefix(customID, planKey); ok {
-		text, known := a.plans.get(key)
-		return text, true, known
+		return a.plans.take(ctx, key)
 	}
-	return "", false, false
+	return "", false
 }
 
 // formButton answers a click on a plan's Apply or Cancel button, and
@@ -100,12 +110,8 @@ func (a *Adapter) formButton(ctx context.Context, in *discordgo.Interaction) (*r
 		return nil, false
 	}
 	id := in.MessageComponentData().CustomID
-	text, apply, known := a.planCommand(id)
-	if !apply && id != planCancel {
+	if !planButton(id) && id != planCancel {
 		return nil, false
-	}
-	if apply && !known {
-		return reply(ephemeral(RenderText("This plan is no longer kept (it is older than a day, or poolvisor restarted); nothing was applied. Run the command again for a new one."))), true
 	}
 	who := actor(in)
 	key := ""
@@ -122,6 +128,10 @@ func (a *Adapter) formButton(ctx context.Context, in *discordgo.Interaction) (*r
 		}
 		setFirstFooter(&m, "Cancelled by "+firstNonEmpty(who.Name, who.ID)+"; nothing was applied.")
 		return updateMessage(fit(m)), true
+	}
+	text, known := a.planCommand(ctx, id)
+	if !known {
+		return reply(ephemeral(RenderText("This plan is no longer kept (it is more than a day old); nothing was applied. Run the command again for a new one."))), true
 	}
 	tok := a.tokenOf(in)
 	clicked := msgRef{Channel: in.ChannelID}

@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -118,17 +119,17 @@ func encodeData(t *testing.T, r *response) []byte {
 }
 
 func TestPlanMessageStaysWithinLimits(t *testing.T) {
-	a := &Adapter{plans: newPlanStore(time.Now)}
+	a := &Adapter{plans: newPlanStore(nil, time.Now), log: slog.New(slog.DiscardHandler)}
 	for _, name := range []string{"plan_add", "long_diff", "edit_with_diff", "invalid_command"} {
 		for _, text := range []string{"supervisor edit web --numprocs 4", "supervisor edit web --set " + strings.Repeat("x", 1900)} {
 			res := loadResult(t, "../testdata/results/"+name+".json")
-			m := a.planMessage(res, text)
+			m := a.planMessage(context.Background(), res, text)
 			checkLimits(t, name, m)
 			got, ok := "", false
 			for _, row := range m.Components {
 				for _, c := range row.(discordgo.ActionsRow).Components {
-					if cmd, apply, known := a.planCommand(c.(discordgo.Button).CustomID); apply {
-						got, ok = cmd, known
+					if id := c.(discordgo.Button).CustomID; planButton(id) {
+						got, ok = a.planCommand(context.Background(), id)
 					}
 				}
 			}
