@@ -75,6 +75,7 @@ type Adapter struct {
 	log       *slog.Logger
 	approvals *approvalMessages
 	lists     *listCache
+	plans     *planStore    // the commands of long form plans' Apply buttons
 	wait      time.Duration // how long an answer may take to be inline (fastAnswer)
 
 	gw        *gateway   // gateway mode only
@@ -123,6 +124,9 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 		a.approvals = newApprovalMessages(nil, cfg.Now)
 	}
 	a.lists = newListCache(cfg.Now)
+	if a.plans == nil { // no WithPosted
+		a.plans = newPlanStore(nil, cfg.Now)
+	}
 	a.bg = background.New("discord", log)
 	return a, nil
 }

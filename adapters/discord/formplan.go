@@ -14,17 +14,16 @@ import (
 // --plan does) and applied only when its member clicks Apply.
 //
 // The plan is a message for the member alone, with an Apply and a Cancel
-// button, and the command Apply runs in the footer of its first embed, in
-// plain text. A click runs that command, without --plan, as the clicking
-// member, through RBAC and approvals like any command. When "pv:" and the
-// command fit in a custom_id (maxCustomID), Apply carries the command
-// itself, as every poolvisor button does; when not, it carries planApply
-// and the command is read back from the footer of the clicked message,
-// which Discord sends with every click (the full message, ephemeral ones
-// included). The message is the store: nothing is kept in memory, and a
-// plan still applies after a restart, for as long as its message lives.
+// button; the footer of its first embed says, for the member to read, what
+// Apply runs. A click runs that command, without --plan, as the clicking
+// member, through RBAC and approvals like any command. The command comes
+// from state the adapter owns, never from the clicked message: Apply's
+// custom_id carries it after planRun when it fits (maxCustomID), and else a
+// key to it after planKey, in the adapter's planStore, which keeps it across
+// restarts when the adapter has a posted.Store.
 const (
-	planApply  = buttonPrefix + "plan:apply"
+	planRun    = buttonPrefix + "plan:run:"
+	planKey    = buttonPrefix + "plan:key:"
 	planCancel = buttonPrefix + "plan:cancel"
 	applyNote  = "Apply runs: /"
 )
@@ -36,7 +35,7 @@ func (a *Adapter) submitPlan(in *discordgo.Interaction, text string) *response {
 	res, ready := a.within(func(ctx context.Context) ops.Result {
 		return a.run.Run(ctx, who, text+" --plan")
 	}, func(ctx context.Context, res ops.Result) {
-		m := planMessage(res, text)
+		m := a.planMessage(ctx, res, text)
 		if err := a.api.EditOriginal(ctx, a.cfg.ApplicationID, tok.Value, &m); err != nil {
 			a.log.Error("discord: could not show a form's plan", "err", err)
 		}
@@ -44,15 +43,25 @@ func (a *Adapter) submitPlan(in *discordgo.Interaction, text string) *response {
 	if !ready {
 		return deferEphemeral
 	}
-	return reply(ephemeral(planMessage(res, text)))
+	// The store is the local database: quick enough for the answer's path.
+	return reply(ephemeral(a.planMessage(context.Background(), res, text)))
 }
 
 // planMessage draws the plan of a form's command text. A plan that can be
 // applied gets the Apply and Cancel buttons and, in its first footer, the
 // command Apply runs; one that cannot shows why, and how to try again.
-func planMessage(res ops.Result, text string) Message {
+func (a *Adapter) planMessage(ctx context.Context, res ops.Result, text string) Message {
 	note := applyNote + text
-	if res.Status != ops.StatusOK || len(note) > maxFooter {
+	apply := discordgo.Button{Label: "Apply", Style: discordgo.SuccessButton, CustomID: planRun + text}
+	kept := true
+	if res.Status == ops.StatusOK && len(note) <= maxFooter && len(apply.CustomID) > maxCustomID {
+		key, err := a.plans.put(ctx, text)
+		if err != nil {
+			a.log.Error("discord: could not keep a form's plan for its Apply button", "err", err)
+		}
+		apply.CustomID, kept = planKey+key, err == nil
+	}
+	if res.Status != ops.StatusOK || len(note) > maxFooter || !kept {
 		m := render(res, diffReserve)
 		why := "Nothing was applied. Run the command again to open the form again."
 		if res.Status == ops.StatusOK {
@@ -63,10 +72,6 @@ func planMessage(res ops.Result, text string) Message {
 	}
 	m := render(res, diffReserve+len(note))
 	setFirstFooter(&m, note)
-	apply := button("Apply", discordgo.SuccessButton, text)
-	if len(buttonPrefix+text) > maxCustomID {
-		apply.CustomID = planApply
-	}
 	m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{
 		apply,
 		discordgo.Button{Label: "Cancel", Style: discordgo.SecondaryButton, CustomID: planCancel},
@@ -80,13 +85,21 @@ func setFirstFooter(m *Message, text string) {
 	}
 }
 
-// planCommand reads the command a plan message's Apply runs.
-func planCommand(msg *discordgo.Message) (string, bool) {
-	if msg == nil || len(msg.Embeds) == 0 || msg.Embeds[0].Footer == nil {
-		return "", false
+// planButton reports whether customID is a plan's Apply button.
+func planButton(customID string) bool {
+	return strings.HasPrefix(customID, planRun) || strings.HasPrefix(customID, planKey)
+}
+
+// planCommand returns the command of a plan's Apply button: from its
+// custom_id, or taken from the plan store under the key it carries.
+func (a *Adapter) planCommand(ctx context.Context, customID string) (string, bool) {
+	if text, ok := strings.CutPrefix(customID, planRun); ok {
+		return text, text != ""
 	}
-	text, ok := strings.CutPrefix(msg.Embeds[0].Footer.Text, applyNote)
-	return text, ok && text != ""
+	if key, ok := strings.CutPrefix(customID, planKey); ok {
+		return a.plans.take(ctx, key)
+	}
+	return "", false
 }
 
 // formButton answers a click on a plan's Apply or Cancel button, and
@@ -97,25 +110,34 @@ func (a *Adapter) formButton(ctx context.Context, in *discordgo.Interaction) (*r
 		return nil, false
 	}
 	id := in.MessageComponentData().CustomID
-	text, ok := planCommand(in.Message)
-	if !ok || (id != planApply && id != planCancel && id != buttonPrefix+text) {
+	if !planButton(id) && id != planCancel {
 		return nil, false
 	}
 	who := actor(in)
 	key := ""
-	if in.Message.ID != "" {
+	if in.Message != nil && in.Message.ID != "" {
 		key = "plan:" + in.Message.ID
 	}
 	if first, err := a.claim(ctx, key); err != nil || !first {
 		return reply(ephemeral(RenderText("This plan was already applied or cancelled. Run the command again for a new one."))), true
 	}
 	if id == planCancel {
-		m := newMessage(in.Message.Embeds...)
+		m := newMessage()
+		if in.Message != nil {
+			m = newMessage(in.Message.Embeds...)
+		}
 		setFirstFooter(&m, "Cancelled by "+firstNonEmpty(who.Name, who.ID)+"; nothing was applied.")
 		return updateMessage(fit(m)), true
 	}
+	text, known := a.planCommand(ctx, id)
+	if !known {
+		return reply(ephemeral(RenderText("This plan is no longer kept (it is more than a day old); nothing was applied. Run the command again for a new one."))), true
+	}
 	tok := a.tokenOf(in)
-	clicked := msgRef{Channel: firstNonEmpty(in.Message.ChannelID, in.ChannelID), Message: in.Message.ID}
+	clicked := msgRef{Channel: in.ChannelID}
+	if in.Message != nil {
+		clicked = msgRef{Channel: firstNonEmpty(in.Message.ChannelID, in.ChannelID), Message: in.Message.ID}
+	}
 	res, ready := a.within(func(ctx context.Context) ops.Result {
 		return a.run.Run(ctx, who, text)
 	}, func(ctx context.Context, res ops.Result) {

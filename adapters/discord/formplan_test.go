@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -52,7 +53,8 @@ func TestFormPlanButtons(t *testing.T) {
 
 	plan := submit()
 	b := plan.msg(t).Buttons()
-	if len(b) != 2 || b[0].CustomID != planApply {
+	applyOf := func(plan wireReply) string { return plan.msg(t).Buttons()[0].CustomID }
+	if len(b) != 2 || !strings.HasPrefix(b[0].CustomID, planKey) {
 		t.Fatalf("a command longer than a custom_id: buttons %+v", b)
 	}
 	if !strings.Contains(string(plan.Data), `"text":"Apply runs: /supervisor add w --command '`+long+`'"`) {
@@ -60,7 +62,7 @@ func TestFormPlanButtons(t *testing.T) {
 	}
 
 	t.Run("apply runs the command as the clicking member, once", func(t *testing.T) {
-		r, ok := h.a.formButton(ctx, clickOn(t, alice, "900000000000000001", plan, planApply))
+		r, ok := h.a.formButton(ctx, clickOn(t, alice, "900000000000000001", plan, applyOf(plan)))
 		if !ok || r.Type != 4 || !strings.Contains(string(encodeData(t, r)), "Updated w") {
 			t.Fatalf("Apply answered %v %+v", ok, r)
 		}
@@ -69,14 +71,15 @@ func TestFormPlanButtons(t *testing.T) {
 		} else if c, _ := ops[0].Get("command"); c != long {
 			t.Errorf("applied %q", c)
 		}
-		r, _ = h.a.formButton(ctx, clickOn(t, alice, "900000000000000001", plan, planApply))
+		r, _ = h.a.formButton(ctx, clickOn(t, alice, "900000000000000001", plan, applyOf(plan)))
 		if !strings.Contains(string(encodeData(t, r)), "already applied") || len(applied()) != 0 {
 			t.Errorf("a second click: %s", encodeData(t, r))
 		}
 	})
 
 	t.Run("a member without the permission is refused", func(t *testing.T) {
-		r, ok := h.a.formButton(ctx, clickOn(t, vic, "900000000000000002", submit(), planApply))
+		viewer := submit()
+		r, ok := h.a.formButton(ctx, clickOn(t, vic, "900000000000000002", viewer, applyOf(viewer)))
 		if !ok || !strings.Contains(string(encodeData(t, r)), "may not") || len(applied()) != 0 {
 			t.Errorf("a viewer's Apply: %s", encodeData(t, r))
 		}
@@ -92,7 +95,7 @@ func TestFormPlanButtons(t *testing.T) {
 		if err := discordfake.ValidateMessage(encodeData(t, r)); err != nil {
 			t.Errorf("Discord would refuse the update: %v", err)
 		}
-		r, _ = h.a.formButton(ctx, clickOn(t, alice, "900000000000000003", plan, planApply))
+		r, _ = h.a.formButton(ctx, clickOn(t, alice, "900000000000000003", plan, applyOf(plan)))
 		if !strings.Contains(string(encodeData(t, r)), "already applied or cancelled") || len(applied()) != 0 {
 			t.Errorf("Apply after Cancel: %s", encodeData(t, r))
 		}
@@ -116,16 +119,20 @@ func encodeData(t *testing.T, r *response) []byte {
 }
 
 func TestPlanMessageStaysWithinLimits(t *testing.T) {
+	a := &Adapter{plans: newPlanStore(nil, time.Now), log: slog.New(slog.DiscardHandler)}
 	for _, name := range []string{"plan_add", "long_diff", "edit_with_diff", "invalid_command"} {
 		for _, text := range []string{"supervisor edit web --numprocs 4", "supervisor edit web --set " + strings.Repeat("x", 1900)} {
 			res := loadResult(t, "../testdata/results/"+name+".json")
-			m := planMessage(res, text)
+			m := a.planMessage(context.Background(), res, text)
 			checkLimits(t, name, m)
-			var msg discordgo.Message
-			if err := json.Unmarshal(encode(t, m), &msg); err != nil {
-				t.Fatal(err)
+			got, ok := "", false
+			for _, row := range m.Components {
+				for _, c := range row.(discordgo.ActionsRow).Components {
+					if id := c.(discordgo.Button).CustomID; planButton(id) {
+						got, ok = a.planCommand(context.Background(), id)
+					}
+				}
 			}
-			got, ok := planCommand(&msg)
 			if ok != (res.Status == ops.StatusOK) || (ok && got != text) {
 				t.Errorf("%s: the plan keeps %q (%v) for Apply", name, got, ok)
 			}

@@ -79,7 +79,7 @@ func TestForms(t *testing.T) {
 		}
 		s := h.interact(discordfake.Submit(appID, guild, channel, alice, m.CustomID, map[string]string{"user": "app"}))
 		b := s.msg(t).Buttons()
-		if len(b) != 2 || b[0].CustomID != "pv:supervisor edit web --host test --user app" {
+		if len(b) != 2 || b[0].CustomID != planRun+"supervisor edit web --host test --user app" {
 			t.Errorf("Apply runs %+v", b)
 		}
 	})
@@ -105,7 +105,7 @@ func TestForms(t *testing.T) {
 		case <-time.After(100 * time.Millisecond):
 		}
 		b := m.Buttons()
-		want := "pv:supervisor add w --command 'php artisan queue:work' --directory /srv/app"
+		want := planRun + "supervisor add w --command 'php artisan queue:work' --directory /srv/app"
 		if len(b) != 2 || b[0].Label != "Apply" || b[0].CustomID != want || b[1].CustomID != planCancel {
 			t.Fatalf("buttons %+v, want Apply (%s) and Cancel", b, want)
 		}

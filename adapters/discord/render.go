@@ -73,13 +73,11 @@ func render(res ops.Result, reserve int) Message {
 	if res.Status == ops.StatusPending && d.Approval != nil {
 		return fit(renderApproval(res, *d.Approval))
 	}
-	if parts, ok := view.DecodeHosts(res); ok { // one answer from several hosts
-		return fit(renderHosts(res, parts, reserve))
+	if len(res.Body.Hosts) > 0 { // one answer from several hosts
+		return fit(renderHosts(res, view.Hosts(res), reserve))
 	}
-	// The diffs are drawn on their own, below; the message carries them
-	// too, for the shell.
-	res.Message = view.StripDiffs(res.Message, res.Diffs)
-	head, rest := firstLine(res.Message)
+	// The tables and diffs are drawn on their own, from the result's body.
+	head, rest := firstLine(res.Summary())
 	if head == "" {
 		head = string(res.Status)
 	}
@@ -87,7 +85,7 @@ func render(res ops.Result, reserve int) Message {
 	write := ops.KindOf(res.Operation) == ops.Write
 	switch {
 	case d.Programs != nil:
-		renderProcesses(e, stripTable(rest, *d.Programs), *d.Programs)
+		renderProcesses(e, strings.TrimSpace(rest), *d.Programs)
 	case d.Program != nil && !write:
 		renderProgram(e, *d.Program)
 	case d.Log != nil:

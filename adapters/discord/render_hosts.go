@@ -71,7 +71,7 @@ func hostEmbeds(parts []view.HostPart, total int) ([]*discordgo.MessageEmbed, bo
 func hostEmbed(p view.HostPart) *discordgo.MessageEmbed {
 	e := render(p.Result, 0).Embeds[0]
 	e.Title = truncate(hostMark(p)+" "+escape(p.Host), maxTitle)
-	if head, _ := firstLine(p.Result.Message); head != "" {
+	if head, _ := firstLine(p.Result.Summary()); head != "" {
 		e.Description = strings.TrimSuffix(escape(head)+"\n"+e.Description, "\n")
 	}
 	return e

@@ -92,7 +92,7 @@ func renderApproval(res ops.Result, a ops.Approval) Message {
 	}
 	// The approver sees exactly what they approve: the plan, then each
 	// file's diff in an embed of its own.
-	if s := strings.TrimSpace(view.StripDiffs(a.Summary, res.Diffs)); s != "" {
+	if s := strings.TrimSpace(a.Summary); s != "" {
 		max := maxTextChars
 		if len(res.Diffs) > 0 {
 			max = maxTextWithDiffs

@@ -61,7 +61,9 @@ func Exec(ctx context.Context, r Runner, actor ops.Actor, text string, asJSON bo
 }
 
 // Render returns a result as plain text: the message, marked with the status
-// unless it is ok.
+// unless it is ok. The message is the result's body (its prose, tables and
+// host sections) and diffs, composed by ops.Text: the shell prints exactly
+// what `exec --json` carries as "message".
 func Render(res ops.Result) string {
 	if res.Status == ops.StatusOK {
 		return res.Message

@@ -34,19 +34,17 @@ func Render(res ops.Result) Message {
 	if res.Status == ops.StatusPending && d.Approval != nil {
 		return fit(renderApproval(res, *d.Approval))
 	}
-	if parts, ok := view.DecodeHosts(res); ok { // one answer from several hosts
-		return renderHosts(res, parts)
+	if len(res.Body.Hosts) > 0 { // one answer from several hosts
+		return renderHosts(res, view.Hosts(res))
 	}
-	// The diffs are drawn on their own, below; the message carries them
-	// too, for the shell.
-	res.Message = view.StripDiffs(res.Message, res.Diffs)
-	head, rest := firstLine(res.Message)
+	// The tables and diffs are drawn on their own, from the result's body.
+	head, rest := firstLine(res.Summary())
 	var blocks []slackgo.Block
 	blocks = append(blocks, section(mark(res)+escape(head)))
 	write := ops.KindOf(res.Operation) == ops.Write
 	switch {
 	case d.Programs != nil:
-		blocks = append(blocks, textBlocks(stripTable(rest, *d.Programs), maxTextChars)...)
+		blocks = append(blocks, textBlocks(strings.TrimSpace(rest), maxTextChars)...)
 		blocks = append(blocks, renderProcesses(*d.Programs)...)
 	case d.Program != nil && !write:
 		blocks = append(blocks, renderProgram(*d.Program)...)
@@ -89,7 +87,7 @@ func mark(res ops.Result) string {
 
 // fallback is the notification text: the first line of the message.
 func fallback(res ops.Result) string {
-	head, _ := firstLine(res.Message)
+	head, _ := firstLine(res.Summary())
 	if head == "" {
 		head = string(res.Status)
 	}

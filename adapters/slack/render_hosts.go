@@ -63,7 +63,7 @@ func renderHosts(res ops.Result, parts []view.HostPart) Message {
 // (the host's own) joins the host's line. A part longer than limit blocks
 // is cut, with a note; no part is cut to fewer than two blocks.
 func hostBlocks(p view.HostPart, limit int) []slackgo.Block {
-	head, _ := firstLine(p.Result.Message)
+	head, _ := firstLine(p.Result.Summary())
 	line := hostMark(p) + " *" + escape(p.Host) + "*"
 	if head != "" {
 		line += " · " + escape(head)

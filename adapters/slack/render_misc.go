@@ -111,7 +111,7 @@ func renderApproval(res ops.Result, a ops.Approval) Message {
 	}
 	// The approver sees exactly what they approve: the plan, then each
 	// file's diff, drawn on its own.
-	blocks = append(blocks, textBlocks(view.StripDiffs(a.Summary, res.Diffs), maxTextChars)...)
+	blocks = append(blocks, textBlocks(a.Summary, maxTextChars)...)
 	blocks = append(blocks, renderDiffs(res.Diffs, maxMessageBlocks-len(blocks)-2-reservedBlocks)...) // 2: the note and the buttons
 	blocks = append(blocks, contextText(fmt.Sprintf("Request `%s` · expires %s · an approver other than the requester decides",
 		escape(a.ID), slackDate(a.Expires))))

@@ -300,22 +300,23 @@ func TestRenderDiffs(t *testing.T) {
 // (fleet.combine): a section a host in the message, a part a host in the
 // data, failed when any host failed.
 func fleetAnswer(op string, hosts []string, part func(host string) (ops.Status, string, any)) ops.Result {
-	var sections, failed []string
+	var failed []string
 	var parts []map[string]any
+	var body ops.Body
 	for _, h := range hosts {
 		status, msg, data := part(h)
-		sections = append(sections, "== "+h+" ==\n"+msg)
 		parts = append(parts, map[string]any{"host": h, "status": status, "message": msg, "data": data})
+		body.Hosts = append(body.Hosts, ops.HostSection{Host: h, Status: status, Parts: []ops.Part{ops.Prose(msg)}, Data: data})
 		if status != ops.StatusOK {
 			failed = append(failed, h)
 		}
 	}
-	res := ops.Result{Status: ops.StatusOK, Operation: op, Message: strings.Join(sections, "\n\n"),
-		Data: map[string]any{"target": "all", "hosts": parts}}
+	res := ops.Result{Status: ops.StatusOK, Operation: op, Data: map[string]any{"target": "all", "hosts": parts}}
 	if len(failed) > 0 {
 		res.Status = ops.StatusFailed
-		res.Message = fmt.Sprintf("%d of %d hosts did not answer or failed (%s).\n\n%s", len(failed), len(hosts), strings.Join(failed, ", "), res.Message)
+		body.Parts = []ops.Part{ops.Prose(fmt.Sprintf("%d of %d hosts did not answer or failed (%s).", len(failed), len(hosts), strings.Join(failed, ", ")))}
 	}
+	res.Body, res.Message = body, ops.Text(body, nil)
 	return res
 }
 
@@ -378,8 +379,8 @@ func TestRenderHostsNamesEveryHost(t *testing.T) {
 				t.Errorf("%d blocks leave no room for the attribution", len(m.Blocks))
 			}
 			all := blocksText(t, m)
-			parts, ok := view.DecodeHosts(tt.res)
-			if !ok {
+			parts := view.Hosts(tt.res)
+			if len(parts) == 0 {
 				t.Fatal("not an answer from several hosts")
 			}
 			var names []string

@@ -20,7 +20,6 @@ type (
 var (
 	decodeData = view.Decode
 	stateRank  = view.StateRank
-	stripTable = view.StripTable
 	uptime     = view.Uptime
 )
 

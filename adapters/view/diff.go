@@ -7,48 +7,6 @@ import (
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
-// StripDiffs removes from text the diffs that the core appended to it for
-// the shell (each file's unified diff after the summary, see ops.Result),
-// so that a renderer that draws the result's Diffs on their own does not
-// show them twice. It looks for all of them together first, then for each
-// file's alone; what it cannot find stays: a diff shown twice is better
-// than one not shown.
-func StripDiffs(text string, diffs []ops.Diff) string {
-	if len(diffs) == 0 {
-		return text
-	}
-	var all strings.Builder
-	for _, d := range diffs {
-		all.WriteString("\n" + d.Text)
-	}
-	if joined := strings.TrimRight(all.String(), "\n"); strings.TrimSpace(joined) != "" {
-		if cut, ok := cutLast(text, joined); ok {
-			return cut
-		}
-	}
-	for _, d := range diffs {
-		one := strings.TrimRight(d.Text, "\n")
-		if strings.TrimSpace(one) == "" {
-			continue
-		}
-		if cut, ok := cutLast(text, "\n"+one); ok {
-			text = cut
-		} else if cut, ok := cutLast(text, one); ok {
-			text = cut
-		}
-	}
-	return text
-}
-
-// cutLast removes the last occurrence of part from s.
-func cutLast(s, part string) (string, bool) {
-	i := strings.LastIndex(s, part)
-	if i < 0 {
-		return s, false
-	}
-	return s[:i] + s[i+len(part):], true
-}
-
 // DiffLines returns the lines of a unified diff, without its final newline.
 func DiffLines(text string) []string {
 	return strings.Split(strings.TrimRight(text, "\n"), "\n")

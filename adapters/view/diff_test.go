@@ -2,7 +2,6 @@ package view
 
 import (
 	"slices"
-	"strings"
 	"testing"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -12,28 +11,6 @@ var (
 	diffA = ops.Diff{Path: "/etc/a.conf", Text: "--- a/etc/a.conf\n+++ b/etc/a.conf\n@@ -1 +1 @@\n-x = 1\n+x = 2\n", Added: 1, Removed: 1}
 	diffB = ops.Diff{Path: "/etc/b.conf", Text: "--- /dev/null\n+++ b/etc/b.conf\n@@ -0,0 +1 @@\n+y = 1\n", Added: 1}
 )
-
-func TestStripDiffs(t *testing.T) {
-	both := "\n" + diffA.Text + "\n" + strings.TrimRight(diffB.Text, "\n")
-	tests := []struct {
-		name, text, want string
-		diffs            []ops.Diff
-	}{
-		{"appended after the summary", "Updated a on web-01." + both, "Updated a on web-01.", []ops.Diff{diffA, diffB}},
-		{"inside an approval request", "Approval required.\nedit a" + both + "\nAn approver decides with: /ops approve x",
-			"Approval required.\nedit a\nAn approver decides with: /ops approve x", []ops.Diff{diffA, diffB}},
-		{"one file found alone", "Updated.\n" + strings.TrimRight(diffB.Text, "\n") + "\nthen more", "Updated.\nthen more", []ops.Diff{diffA, diffB}},
-		{"not there: kept", "Updated.", "Updated.", []ops.Diff{diffA}},
-		{"no diffs", "Updated.\n+x", "Updated.\n+x", nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := StripDiffs(tt.text, tt.diffs); got != tt.want {
-				t.Errorf("StripDiffs = %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
 
 func TestShareIsFair(t *testing.T) {
 	tests := []struct {

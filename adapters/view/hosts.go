@@ -22,47 +22,15 @@ type HostPart struct {
 	unreachable bool
 }
 
-// DecodeHosts reads the parts of an answer that spans several hosts: data
-// {"target": …, "hosts": [{"host", "status", "message", "data"}, …]} as
-// the fleet hub combines it. It reports false for any other data, among
-// them that of /ops hosts, whose hosts are named by "name", not "host".
-func DecodeHosts(res ops.Result) ([]HostPart, bool) {
-	raw, err := json.Marshal(res.Data)
-	if err != nil {
-		return nil, false
+// Hosts returns the parts of an answer that spans several hosts (a fleet
+// hub's typed sections, ops.Body.Hosts), none for any other answer.
+func Hosts(res ops.Result) []HostPart {
+	parts := make([]HostPart, len(res.Body.Hosts))
+	for i, h := range res.Body.Hosts {
+		r := ops.Result{Status: h.Status, Operation: res.Operation, Message: h.Text(), Data: h.Data, Body: ops.Body{Parts: h.Parts}}
+		parts[i] = HostPart{Host: h.Host, Status: h.Status, Result: r, unreachable: h.Unreachable}
 	}
-	var shape struct {
-		Hosts []map[string]json.RawMessage `json:"hosts"`
-	}
-	if json.Unmarshal(raw, &shape) != nil || len(shape.Hosts) == 0 {
-		return nil, false
-	}
-	for _, h := range shape.Hosts {
-		if _, ok := h["host"]; !ok {
-			return nil, false
-		}
-		if _, ok := h["status"]; !ok {
-			return nil, false
-		}
-	}
-	var hosts struct {
-		Hosts []struct {
-			Host        string     `json:"host"`
-			Status      ops.Status `json:"status"`
-			Unreachable bool       `json:"unreachable"`
-			Message     string     `json:"message"`
-			Data        any        `json:"data"`
-		} `json:"hosts"`
-	}
-	if json.Unmarshal(raw, &hosts) != nil {
-		return nil, false
-	}
-	parts := make([]HostPart, len(hosts.Hosts))
-	for i, h := range hosts.Hosts {
-		parts[i] = HostPart{Host: h.Host, Status: h.Status, unreachable: h.Unreachable,
-			Result: ops.Result{Status: h.Status, Operation: res.Operation, Message: h.Message, Data: h.Data}}
-	}
-	return parts, true
+	return parts
 }
 
 // OK reports whether the host answered and its part succeeded.
@@ -117,11 +85,10 @@ func lookAt(p HostPart) bool {
 }
 
 // HostsHeadline is the first line of an answer that spans several hosts:
-// the hub's own first line when it names the hosts that failed, else a
-// count (the hub's message then starts with the first host's section).
+// the hub's summary when it has one (it names the hosts that failed), else
+// a count.
 func HostsHeadline(res ops.Result, parts []HostPart) string {
-	head, _ := textfit.FirstLine(res.Message)
-	if head != "" && !strings.HasPrefix(head, "== ") {
+	if head, _ := textfit.FirstLine(res.Summary()); head != "" {
 		return head
 	}
 	return fmt.Sprintf("All %s answered.", plural(len(parts), "host", "hosts"))
@@ -131,7 +98,7 @@ func HostsHeadline(res ops.Result, parts []HostPart) string {
 // hosts: "6 processes, all RUNNING", "3 pools", or the first line of its
 // message ("host unreachable: no answer from web-02 within 5s").
 func (p HostPart) Gist() string {
-	head, _ := textfit.FirstLine(p.Result.Message)
+	head, _ := textfit.FirstLine(p.Result.Summary())
 	if !p.OK() {
 		return textfit.FirstNonEmpty(head, string(p.Status))
 	}

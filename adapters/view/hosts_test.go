@@ -10,12 +10,6 @@ import (
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
-// fleetData is the data of an answer from several hosts as the hub
-// combines it (fleet.combine), in its Go types.
-func fleetData(results ...fleet.HostResult) map[string]any {
-	return map[string]any{"target": "all", "hosts": results}
-}
-
 func programs(states ...string) ops.ProgramList {
 	var l ops.ProgramList
 	for i, s := range states {
@@ -24,44 +18,24 @@ func programs(states ...string) ops.ProgramList {
 	return l
 }
 
-func TestDecodeHosts(t *testing.T) {
-	okWeb := fleet.HostResult{Host: "web-01", Status: ops.StatusOK, Message: "2 process(es) on web-01:", Data: programs("RUNNING", "RUNNING")}
-	down := fleet.HostResult{Host: "web-02", Status: ops.StatusFailed, Unreachable: true, Message: "host unreachable: no answer", Data: map[string]any{}}
-	tests := []struct {
-		name  string
-		data  any
-		hosts []string
-	}{
-		{"the hub's Go types", fleetData(okWeb, down), []string{"web-01", "web-02"}},
-		{"the JSON form", map[string]any{"target": "web", "hosts": []any{
-			map[string]any{"host": "web-01", "status": "ok", "message": "m", "data": map[string]any{}}}}, []string{"web-01"}},
-		{"ops hosts: named by name", map[string]any{"hosts": []ops.HostInfo{{Name: "web-01", Healthy: true}}}, nil},
-		{"an entry without a status", map[string]any{"hosts": []any{map[string]any{"host": "web-01"}}}, nil},
-		{"no hosts", fleetData(), nil},
-		{"hosts of another type", map[string]any{"hosts": "web-01"}, nil},
-		{"a program list", programs("RUNNING"), nil},
-		{"nothing", nil, nil},
+func TestHosts(t *testing.T) {
+	okWeb := ops.HostSection{Host: "web-01", Status: ops.StatusOK, Parts: []ops.Part{ops.Prose("2 process(es) on web-01:"), ops.ProcessTable(programs("RUNNING", "RUNNING").Programs)}, Data: programs("RUNNING", "RUNNING")}
+	down := ops.HostSection{Host: "web-02", Status: ops.StatusFailed, Unreachable: true, Parts: []ops.Part{ops.Prose("host unreachable: no answer")}, Data: map[string]any{}}
+	if parts := Hosts(ops.Result{Operation: "ops.hosts", Data: map[string]any{"hosts": []ops.HostInfo{{Name: "web-01", Healthy: true}}}}); len(parts) != 0 {
+		t.Errorf("an answer without host sections has parts: %+v", parts)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			parts, ok := DecodeHosts(ops.Result{Status: ops.StatusFailed, Operation: "supervisor.program.list", Data: tt.data})
-			if ok != (tt.hosts != nil) {
-				t.Fatalf("DecodeHosts ok = %v, want %v", ok, tt.hosts != nil)
-			}
-			var names []string
-			for _, p := range parts {
-				names = append(names, p.Host)
-				if p.Result.Operation != "supervisor.program.list" || p.Result.Status != p.Status {
-					t.Errorf("%s: operation %q, status %q/%q", p.Host, p.Result.Operation, p.Result.Status, p.Status)
-				}
-			}
-			if !slices.Equal(names, tt.hosts) {
-				t.Errorf("hosts = %v, want %v", names, tt.hosts)
-			}
-		})
+	parts := Hosts(ops.Result{Status: ops.StatusFailed, Operation: "supervisor.program.list", Body: ops.Body{Hosts: []ops.HostSection{okWeb, down}}})
+	var names []string
+	for _, p := range parts {
+		names = append(names, p.Host)
+		if p.Result.Operation != "supervisor.program.list" || p.Result.Status != p.Status {
+			t.Errorf("%s: operation %q, status %q/%q", p.Host, p.Result.Operation, p.Result.Status, p.Status)
+		}
 	}
-	parts, _ := DecodeHosts(ops.Result{Operation: "supervisor.program.list", Data: fleetData(okWeb, down)})
-	if d := Decode(parts[0].Result.Data); d.Programs == nil || len(*d.Programs) != 2 || parts[0].Result.Message != okWeb.Message {
+	if !slices.Equal(names, []string{"web-01", "web-02"}) {
+		t.Errorf("hosts = %v", names)
+	}
+	if d := Decode(parts[0].Result.Data); d.Programs == nil || len(*d.Programs) != 2 || parts[0].Result.Summary() != "2 process(es) on web-01:" {
 		t.Errorf("the host's own answer is not kept: %+v", parts[0].Result)
 	}
 	if parts[0].Unreachable() || !parts[1].Unreachable() || parts[1].OK() {
@@ -118,10 +92,12 @@ func TestGistAndHeadline(t *testing.T) {
 		}
 	}
 	three := make([]HostPart, 3)
-	if got := HostsHeadline(ops.Result{Message: "== web-01 ==\n2 process(es)"}, three); got != "All 3 hosts answered." {
+	sections := ops.Body{Hosts: []ops.HostSection{{Host: "web-01", Parts: []ops.Part{ops.Prose("2 process(es)")}}}}
+	if got := HostsHeadline(ops.Result{Message: ops.Text(sections, nil), Body: sections}, three); got != "All 3 hosts answered." {
 		t.Errorf("headline of an ok answer = %q", got)
 	}
-	failed := ops.Result{Message: "1 of 3 hosts did not answer or failed (web-02).\n\n== web-01 =="}
+	sections.Parts = []ops.Part{ops.Prose("1 of 3 hosts did not answer or failed (web-02).")}
+	failed := ops.Result{Message: ops.Text(sections, nil), Body: sections}
 	if got := HostsHeadline(failed, three); got != "1 of 3 hosts did not answer or failed (web-02)." {
 		t.Errorf("headline of a failed answer = %q", got)
 	}
@@ -157,7 +133,7 @@ func TestHostInfos(t *testing.T) {
 	if !ok || len(got) != 3 || !got[1].LastSeen.Equal(seen) {
 		t.Fatalf("DecodeHostInfos = %+v, %v", got, ok)
 	}
-	if _, ok := DecodeHostInfos(fleetData(fleet.HostResult{Host: "web-01", Status: ops.StatusOK})); ok {
+	if _, ok := DecodeHostInfos(map[string]any{"target": "all", "hosts": []fleet.HostResult{{Host: "web-01", Status: ops.StatusOK}}}); ok {
 		t.Error("a fleet answer decoded as /ops hosts")
 	}
 	var order []string

@@ -1,17 +1,17 @@
 // Package view is what the chat renderers read from a core result: its data
 // decoded from the JSON form that `poolvisor exec --json` prints (SPEC §2),
-// whatever Go types the backends used, and the platform-neutral facts each
-// renderer draws on (which states need attention first, uptimes). Each
-// platform's package turns a view into its own message format.
+// whatever Go types the backends used, its typed host sections (Hosts), and
+// the platform-neutral facts each renderer draws on (which states need
+// attention first, uptimes). Renderers take a result's text from its body
+// (ops.Result.Summary, Body, Diffs), never by cutting its Message apart.
+// Each platform's package turns a view into its own message format.
 package view
 
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -177,41 +177,8 @@ func CountStates(procs []Process) []StateCount {
 	return out
 }
 
-// tableHeadRE matches the header of the plain-text process table that the
-// Supervisor backend puts in its messages for the shell.
-var tableHeadRE = regexp.MustCompile(`^\s*NAME\s+STATE\s+PID\b`)
-
-// StripTable removes the plain-text table of procs from a message, keeping
-// everything else it says (why a start failed, its log lines): renderers
-// draw the processes themselves.
-func StripTable(text string, procs []Process) string {
-	names := map[string]bool{}
-	for _, p := range procs {
-		names[p.Name] = true
-	}
-	var keep []string
-	for _, l := range strings.Split(text, "\n") {
-		f := strings.Fields(l)
-		if tableHeadRE.MatchString(l) || (len(f) >= 2 && names[f[0]] && slices.Contains(States, f[1])) {
-			continue
-		}
-		keep = append(keep, l)
-	}
-	return strings.TrimSpace(strings.Join(keep, "\n"))
-}
-
 // Uptime formats seconds as an operator reads them: 45s, 12m, 3h04m, 2d05h.
-func Uptime(sec int64) string {
-	switch {
-	case sec < 60:
-		return fmt.Sprintf("%ds", sec)
-	case sec < 3600:
-		return fmt.Sprintf("%dm", sec/60)
-	case sec < 48*3600:
-		return fmt.Sprintf("%dh%02dm", sec/3600, sec%3600/60)
-	}
-	return fmt.Sprintf("%dd%02dh", sec/86400, sec%86400/3600)
-}
+func Uptime(sec int64) string { return ops.Uptime(sec) }
 
 // PoolLoad is one pool's line of fpm status: the state its mark should
 // show (RUNNING, BACKOFF when it ran out of workers or queues, UNKNOWN

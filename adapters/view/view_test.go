@@ -16,14 +16,6 @@ func TestDecodeReadsTheJSONForm(t *testing.T) {
 	}
 }
 
-func TestStripTableKeepsTheRest(t *testing.T) {
-	text := "flaky did not start:\nflaky is FATAL: spawn error\n  NAME   STATE  PID\n  flaky  FATAL  -\n  web    RUNNING  12"
-	got := StripTable(text, []Process{{Name: "flaky"}, {Name: "web"}})
-	if got != "flaky did not start:\nflaky is FATAL: spawn error" {
-		t.Errorf("StripTable = %q", got)
-	}
-}
-
 func TestCountStatesAttentionFirst(t *testing.T) {
 	got := CountStates([]Process{{State: "RUNNING"}, {State: "FATAL"}, {State: "RUNNING"}, {State: "WEIRD"}})
 	want := []StateCount{{"FATAL", 1}, {"WEIRD", 1}, {"RUNNING", 2}}

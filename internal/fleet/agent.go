@@ -230,7 +230,7 @@ func (a *Agent) serve(ctx context.Context, m *nats.Msg, req *Request) Reply {
 		if err != nil {
 			return Reply{Status: ops.StatusFailed, Message: "the agent could not encode its answer", Changes: out.Changes}
 		}
-		return Reply{Message: out.Message, Data: data, Changes: out.Changes, Private: out.Private}
+		return Reply{Message: out.Text(), Parts: out.Body.Parts, Data: data, Changes: out.Changes, Private: out.Private}
 	}
 	return Reply{Status: ops.StatusInvalid, Message: fmt.Sprintf("the agent on %s does not know requests of kind %q", a.cfg.Host, req.Kind)}
 }
@@ -241,7 +241,10 @@ func errorReply(err error, changes []ops.FileChange) Reply {
 	status, msg := ops.UserError(err)
 	r := Reply{Status: status, Message: msg, Changes: changes}
 	var e *ops.Error
-	if errors.As(err, &e) && e.Data != nil {
+	if errors.As(err, &e) {
+		r.Parts = e.Body.Parts
+	}
+	if e != nil && e.Data != nil {
 		r.Data, _ = json.Marshal(e.Data)
 	}
 	return r

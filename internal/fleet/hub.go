@@ -285,7 +285,7 @@ func unreachableErr(err error) error {
 
 // replyErr turns a refused or failed reply into the operation's error.
 func replyErr(r Reply) error {
-	e := &ops.Error{Status: r.Status, Msg: r.Message, Changes: r.Changes}
+	e := &ops.Error{Status: r.Status, Msg: r.Message, Changes: r.Changes, Body: ops.Body{Parts: r.Parts}}
 	if len(r.Data) > 0 {
 		var d any
 		if json.Unmarshal(r.Data, &d) == nil {

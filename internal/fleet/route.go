@@ -142,7 +142,7 @@ func outcome(r Reply, err error) (ops.Outcome, error) {
 	if r.Status != "" && r.Status != ops.StatusOK {
 		return ops.Outcome{Changes: r.Changes}, replyErr(r)
 	}
-	out := ops.Outcome{Message: r.Message, Changes: r.Changes, Data: map[string]any{}, Private: r.Private}
+	out := ops.Outcome{Message: r.Message, Body: ops.Body{Parts: r.Parts}, Changes: r.Changes, Data: map[string]any{}, Private: r.Private}
 	if len(r.Data) > 0 {
 		var d any
 		if json.Unmarshal(r.Data, &d) == nil && d != nil {
@@ -240,67 +240,4 @@ func (h *Hub) applyRequest(ctx context.Context, req ops.Request, fingerprint str
 	areq := Request{Actor: req.Actor, Op: forHost(req.Op), Fingerprint: fingerprint}
 	areq.ApprovalID, areq.Approver, _ = ops.Approved(ctx)
 	return areq
-}
-
-// HostResult is one host's part of an answer that spans several.
-type HostResult struct {
-	Host   string     `json:"host"`
-	Status ops.Status `json:"status"`
-	// Unreachable says the host did not answer at all (its status is failed).
-	Unreachable bool             `json:"unreachable,omitempty"`
-	Message     string           `json:"message"`
-	Data        any              `json:"data"`
-	Changes     []ops.FileChange `json:"-"`
-	Private     string           `json:"-"` // for the requester alone
-}
-
-func hostResult(host string, r Reply, err error) HostResult {
-	out, err := outcome(r, err)
-	hr := HostResult{Host: host, Status: ops.StatusOK, Message: out.Message, Data: out.Data, Changes: out.Changes, Private: out.Private}
-	if err != nil {
-		hr.Status, hr.Message = ops.UserError(err)
-		hr.Unreachable = errors.Is(err, ErrUnreachable)
-		var e *ops.Error
-		if errors.As(err, &e) && e.Data != nil {
-			hr.Data = e.Data
-		}
-	}
-	if hr.Data == nil {
-		hr.Data = map[string]any{}
-	}
-	return hr
-}
-
-// combine is the answer of an operation that ran on several hosts: a
-// section per host, and data {"hosts": [HostResult...]}. It fails when any
-// host failed or could not be reached; the other hosts' answers are there.
-func combine(target string, results []HostResult) (ops.Outcome, error) {
-	var b strings.Builder
-	var failed []string
-	var changes []ops.FileChange
-	var private []string
-	for i, r := range results {
-		if r.Private != "" {
-			private = append(private, fmt.Sprintf("== %s ==\n%s", r.Host, r.Private))
-		}
-		if i > 0 {
-			b.WriteString("\n\n")
-		}
-		fmt.Fprintf(&b, "== %s ==\n%s", r.Host, r.Message)
-		if r.Status != ops.StatusOK {
-			failed = append(failed, r.Host)
-		}
-		for _, c := range r.Changes {
-			c.Path = r.Host + ":" + c.Path
-			changes = append(changes, c)
-		}
-	}
-	data := map[string]any{"target": target, "hosts": results}
-	if len(failed) > 0 {
-		// The hosts that did apply keep their changes, and what they have
-		// for the requester alone (a new password) is not lost.
-		return ops.Outcome{Changes: changes, Private: strings.Join(private, "\n\n")}, &ops.Error{Status: ops.StatusFailed, Data: data, Changes: changes,
-			Msg: fmt.Sprintf("%d of %d hosts did not answer or failed (%s).\n\n%s", len(failed), len(results), strings.Join(failed, ", "), b.String())}
-	}
-	return ops.Outcome{Message: b.String(), Data: data, Changes: changes, Private: strings.Join(private, "\n\n")}, nil
 }

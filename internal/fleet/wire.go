@@ -81,11 +81,14 @@ const sigHeader = "Poolvisor-Signature"
 // Reply is an agent's answer. Status is empty when the request succeeded.
 // ID and Host tie it to the request it answers, under the agent's signature.
 type Reply struct {
-	ID      string          `json:"id"`
-	Host    string          `json:"host"`
-	Status  ops.Status      `json:"status,omitempty"`
-	Message string          `json:"message"`
-	Data    json.RawMessage `json:"data,omitempty"`
+	ID      string     `json:"id"`
+	Host    string     `json:"host"`
+	Status  ops.Status `json:"status,omitempty"`
+	Message string     `json:"message"`
+	// Parts are the message as typed pieces (ops.Body), when it has any
+	// besides prose; Message stays the whole text, for hubs before them.
+	Parts []ops.Part      `json:"parts,omitempty"`
+	Data  json.RawMessage `json:"data,omitempty"`
 	// Plans carry a summary and a fingerprint; plans and applies carry the
 	// files changed with their bytes before and after, from which the hub
 	// renders the (masked) diffs.

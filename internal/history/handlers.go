@@ -218,7 +218,7 @@ func (s *Store) WithDrift(show ops.Handler, f Files) ops.Handler {
 			return out, nil
 		}
 		if d := drift(path, list[0], now, func(c []byte) []byte { return c }); d != "" {
-			out.Message += "\n" + d
+			out.Append(ops.Prose(d))
 		}
 		return out, nil
 	})

@@ -38,7 +38,7 @@ func (p *Pipeline) hold(ctx context.Context, actor Actor, op Operation, plan *Pl
 	diffs := Diffs(plan.Changes)
 	a := Approval{
 		ID: newApprovalID(), Op: op, Requester: actor,
-		Summary: secret.Pairs(plan.Summary) + diffText(diffs), Fingerprint: plan.Fingerprint,
+		Summary: secret.Pairs(plan.Summary), Fingerprint: plan.Fingerprint,
 		Created: now, Expires: now.Add(p.cfg.Policy.TTL), State: ApprovalPending,
 	}
 	res := Result{Operation: op.Name}
@@ -52,8 +52,11 @@ func (p *Pipeline) hold(ctx context.Context, actor Actor, op Operation, plan *Pl
 	if effects := slices.DeleteFunc(slices.Clone(gate), func(g string) bool { return g == op.Name }); len(effects) > 0 {
 		why = fmt.Sprintf(" It amounts to %s, which needs approval.", strings.Join(effects, " and "))
 	}
-	res.Message = fmt.Sprintf("Approval required for %s (request %s, expires in %s).%s\n%s\nAn approver decides with: /ops approve %s  or  /ops deny %s [reason]",
-		op.Describe(), a.ID, p.cfg.Policy.TTL, why, a.Summary, a.ID, a.ID)
+	res.setBody(Body{Parts: []Part{
+		Prose(fmt.Sprintf("Approval required for %s (request %s, expires in %s).%s\n%s", op.Describe(), a.ID, p.cfg.Policy.TTL, why, a.Summary)),
+		DiffsHere(),
+		Prose(fmt.Sprintf("An approver decides with: /ops approve %s  or  /ops deny %s [reason]", a.ID, a.ID)),
+	}})
 	res.Data = map[string]any{"approval": a.shown()}
 	return res
 }
@@ -129,7 +132,7 @@ func (p *Pipeline) decide(ctx context.Context, actor Actor, op Operation) Result
 	}
 	applied.Operation = op.Name
 	applied.ApprovalID = a.ID
-	applied.Message = fmt.Sprintf("Approved %s by %s: %s\n%s", a.ID, actor, a.Op.Describe(), applied.Message)
+	applied.prepend(fmt.Sprintf("Approved %s by %s: %s", a.ID, actor, a.Op.Describe()))
 	return applied
 }
 

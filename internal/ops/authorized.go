@@ -29,7 +29,7 @@ func (p *Pipeline) PlanAuthorized(ctx context.Context, actor Actor, op Operation
 func (p *Pipeline) ApplyAuthorized(ctx context.Context, actor Actor, op Operation, fingerprint string, meta VersionMeta) (out Outcome, err error) {
 	start := p.cfg.Now()
 	defer func() {
-		res := Result{Operation: op.Name, Status: StatusOK, Message: out.Message}
+		res := Result{Operation: op.Name, Status: StatusOK, Message: out.Text()}
 		if err != nil {
 			res.Status, res.Message = UserError(err)
 		}

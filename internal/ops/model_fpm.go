@@ -24,6 +24,8 @@ type PoolList struct {
 	// Instances names every PHP-FPM instance listed, on a host that runs
 	// several and when no --php chose one; empty otherwise.
 	Instances []string `json:"instances,omitempty"`
+	// Problems are the files that could not be read, with why.
+	Problems []string `json:"problems,omitempty"`
 }
 
 // PoolDetail is one pool with every directive, as written in its file.

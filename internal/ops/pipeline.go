@@ -125,6 +125,7 @@ func (p *Pipeline) Run(ctx context.Context, actor Actor, text string) Result {
 func (p *Pipeline) Execute(ctx context.Context, actor Actor, op Operation) Result {
 	start := p.cfg.Now()
 	res := p.execute(ctx, actor, &op)
+	res.trim()
 	p.observe(op.Name, res.Status, start)
 	if res.Data == nil {
 		res.Data = map[string]any{}
@@ -179,7 +180,7 @@ func (p *Pipeline) execute(ctx context.Context, actor Actor, op *Operation) Resu
 		res.Status = StatusOK
 		res.Diffs = Diffs(plan.Changes)
 		summary := secret.Pairs(plan.Summary) // the backends mask; this catches what they miss
-		res.Message = "Plan only, nothing applied:\n" + summary + diffText(res.Diffs)
+		res.setBody(Body{Parts: []Part{Prose("Plan only, nothing applied:\n" + summary)}})
 		res.Data = map[string]any{"plan": summary}
 		return res
 	}
@@ -209,7 +210,7 @@ func (p *Pipeline) apply(ctx context.Context, res Result, op Operation, plan *Pl
 		res = p.fail(res, err)
 	} else {
 		res.Status = StatusOK
-		res.Message = out.Message
+		res.Body = out.Content()
 		res.Data = out.Data
 	}
 	// Even a failure may carry it: a group write that applied on some hosts.
@@ -218,7 +219,7 @@ func (p *Pipeline) apply(ctx context.Context, res Result, op Operation, plan *Pl
 	}
 	p.recordVersions(context.WithoutCancel(ctx), out.Changes, meta) // what was written is recorded, even for a caller gone
 	res.Diffs = Diffs(out.Changes)
-	res.Message += diffText(res.Diffs)
+	res.compose()
 	return res
 }
 
@@ -241,7 +242,9 @@ func (p *Pipeline) observe(name string, status Status, start time.Time) {
 
 // fail turns err into the result; internal detail goes to the log only.
 func (p *Pipeline) fail(res Result, err error) Result {
-	res.Status, res.Message = UserError(err)
+	var body Body
+	res.Status, body = ErrorBody(err)
+	res.setBody(body)
 	res.Field = FieldOf(err)
 	var e *Error
 	if errors.As(err, &e) && e.Data != nil {

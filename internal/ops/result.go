@@ -37,15 +37,18 @@ func (s Status) ExitCode() int {
 	return 1
 }
 
-// Result is what a request produces, whatever the surface. Message is plain
-// human text (complete on its own, so the shell prints it as is); Data is the
-// structured form that --json prints and chat renderers draw from.
+// Result is what a request produces, whatever the surface. Body is its text
+// as typed pieces (prose, process tables, where the diffs go, a section per
+// host) that renderers draw from; Message is the complete plain text composed
+// from Body and Diffs in one place (Text), which the shell prints as is; Data
+// is the structured form of SPEC §2 that --json prints.
 type Result struct {
 	Status     Status `json:"status"`
 	Operation  string `json:"operation"`
 	Message    string `json:"message"`
 	ApprovalID string `json:"approval_id,omitempty"`
 	Data       any    `json:"data"`
+	Body       Body   `json:"body,omitzero"`
 	// Diffs show what a write changed, or would change (plans, approvals).
 	Diffs []Diff `json:"diffs,omitempty"`
 	// Field is the flag (or form field) an invalid request's error
@@ -77,7 +80,10 @@ func (p *Private) For(actor Actor) string {
 // Outcome is what a handler returns on success.
 type Outcome struct {
 	Message string
-	Data    any
+	// Body, when it has parts or hosts, is the text as typed pieces, and
+	// Message is left empty.
+	Body Body
+	Data any
 	// Changes are the files the apply wrote, for the history and the diffs.
 	Changes []FileChange
 	// Private is text for the requester alone (Result.Private).
@@ -91,6 +97,9 @@ type Error struct {
 	Msg    string
 	Err    error
 	Data   any // optional structured data for the result, like the states a failed start left
+	// Body, when it has parts or hosts, is what the user sees as typed
+	// pieces (a process table, a section per host); Msg is then its summary.
+	Body Body
 	// Changes are files a failed apply did write and leave in place (a
 	// program whose file is applied but whose process will not start).
 	Changes []FileChange
@@ -106,6 +115,14 @@ func (e *Error) Error() string {
 }
 
 func (e *Error) Unwrap() error { return e.Err }
+
+func asError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return nil
+}
 
 // Invalidf returns a user-facing error for bad input.
 func Invalidf(format string, args ...any) error {

@@ -75,11 +75,10 @@ func (s *Instances) mergeList(answers []answer) (ops.Outcome, error) {
 			p.PHP = a.name
 			data.Pools = append(data.Pools, p)
 		}
-		// The instance's own notes (files it could not read) follow its table.
-		for line := range strings.SplitSeq(a.out.Message, "\n") {
-			if strings.HasPrefix(line, "Not read: ") {
-				notes = append(notes, fmt.Sprintf("PHP %s: %s", a.name, line))
-			}
+		// The instance's own notes (files it could not read) follow the table.
+		for _, p := range pl.Problems {
+			notes = append(notes, fmt.Sprintf("PHP %s: Not read: %s", a.name, p))
+			data.Problems = append(data.Problems, "PHP "+a.name+": "+p)
 		}
 	}
 	if failed == len(answers) {
@@ -89,14 +88,14 @@ func (s *Instances) mergeList(answers []answer) (ops.Outcome, error) {
 	for _, p := range data.Pools {
 		rows = append(rows, []string{p.PHP, p.Name, p.PM, p.Listen, shortFile(p.File)})
 	}
-	msg := fmt.Sprintf("PHP-FPM pools on %s (PHP %s):\n%s", s.host, strings.Join(s.Names(), ", "), table(rows))
+	parts := []ops.Part{ops.Prose(fmt.Sprintf("PHP-FPM pools on %s (PHP %s):", s.host, strings.Join(s.Names(), ", "))), ops.RowsTable(rows...)}
 	if len(data.Pools) == 0 {
-		msg = fmt.Sprintf("No PHP-FPM pools on %s (PHP %s); /fpm pool create NAME --php NAME adds one.", s.host, strings.Join(s.Names(), ", "))
+		parts = []ops.Part{ops.Prose(fmt.Sprintf("No PHP-FPM pools on %s (PHP %s); /fpm pool create NAME --php NAME adds one.", s.host, strings.Join(s.Names(), ", ")))}
 	}
 	if len(notes) > 0 {
-		msg += "\n" + strings.Join(notes, "\n")
+		parts = append(parts, ops.Prose(strings.Join(notes, "\n")))
 	}
-	return ops.Outcome{Message: msg, Data: data}, nil
+	return ops.Parts(data, parts...), nil
 }
 
 func shortFile(path string) string {
@@ -108,7 +107,7 @@ func shortFile(path string) string {
 
 func (s *Instances) mergeStatus(answers []answer) (ops.Outcome, error) {
 	data := ops.FPMStatus{Pools: []ops.PoolStatus{}, Instances: []ops.FPMStatus{}}
-	var parts []string
+	var parts []ops.Part
 	down := false
 	for _, a := range answers {
 		st, ok := a.data.(ops.FPMStatus)
@@ -125,22 +124,27 @@ func (s *Instances) mergeStatus(answers []answer) (ops.Outcome, error) {
 			data.State, data.PID, data.Version, data.Mode = st.State, st.PID, st.Version, st.Mode
 		}
 		down = down || a.bad
-		text := a.out.Message
-		if a.bad {
-			text = a.err
+		if len(parts) > 0 {
+			parts = append(parts, ops.Prose("")) // a blank line between instances
 		}
-		if strings.HasPrefix(text, "php-fpm on ") {
-			text = "php-fpm " + a.name + " on " + strings.TrimPrefix(text, "php-fpm on ")
+		if ok {
+			parts = append(parts, statusParts("php-fpm "+a.name+" on "+s.host, st)...)
 		} else {
-			text = "php-fpm " + a.name + ": " + text
+			parts = append(parts, ops.Prose("php-fpm "+a.name+": "+answerText(a)))
 		}
-		parts = append(parts, text)
 	}
-	msg := strings.Join(parts, "\n\n")
 	if down {
-		return ops.Outcome{}, &ops.Error{Status: ops.StatusFailed, Msg: msg, Data: data}
+		return ops.Outcome{}, ops.FailedParts(data, parts...)
 	}
-	return ops.Outcome{Message: msg, Data: data}, nil
+	return ops.Parts(data, parts...), nil
+}
+
+// answerText is what an instance answered, as text: its error's when it failed.
+func answerText(a answer) string {
+	if a.bad {
+		return a.err
+	}
+	return a.out.Text()
 }
 
 func (s *Instances) mergeTune(answers []answer) (ops.Outcome, error) {
@@ -168,7 +172,7 @@ func (s *Instances) mergeTune(answers []answer) (ops.Outcome, error) {
 			p.PHP = a.name
 			data.Pools = append(data.Pools, p)
 		}
-		parts = append(parts, "PHP "+a.name+": "+a.out.Message)
+		parts = append(parts, "PHP "+a.name+": "+a.out.Text())
 	}
 	if ok == 0 {
 		// Every instance refused alike (a bad --ram-mb): one answer says it.

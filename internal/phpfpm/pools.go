@@ -21,26 +21,31 @@ func (b *Backend) list(_ context.Context, _ ops.Request) (ops.Outcome, error) {
 	for _, p := range d.pools {
 		data.Pools = append(data.Pools, p.summary())
 	}
-	msg := fmt.Sprintf("PHP-FPM pools on %s (PHP %s, %s):\n%s", b.cfg.Host, b.cfg.Version, b.cfg.PoolDir, b.poolTable(data.Pools))
+	parts := []ops.Part{ops.Prose(fmt.Sprintf("PHP-FPM pools on %s (PHP %s, %s):", b.cfg.Host, b.cfg.Version, b.cfg.PoolDir)), b.poolTable(data.Pools)}
 	if len(data.Pools) == 0 {
-		msg = fmt.Sprintf("No PHP-FPM pools on %s (%s is empty); /fpm pool create NAME adds one.", b.cfg.Host, b.cfg.PoolDir)
+		parts = []ops.Part{ops.Prose(fmt.Sprintf("No PHP-FPM pools on %s (%s is empty); /fpm pool create NAME adds one.", b.cfg.Host, b.cfg.PoolDir))}
 	}
+	data.Problems = d.problems
+	var notes []string
 	for _, p := range d.problems {
-		msg += "\nNot read: " + p
+		notes = append(notes, "Not read: "+p)
 	}
 	told := map[string]bool{}
 	for _, p := range d.pools {
 		if places := twice(d.lookup(p.name)); places != "" && !told[p.name] {
 			told[p.name] = true
-			msg += fmt.Sprintf("\nDefined twice (php-fpm merges them; poolvisor does not edit it): %s in %s", p.name, places)
+			notes = append(notes, fmt.Sprintf("Defined twice (php-fpm merges them; poolvisor does not edit it): %s in %s", p.name, places))
 		}
 	}
-	return ops.Outcome{Message: msg, Data: data}, nil
+	if len(notes) > 0 {
+		parts = append(parts, ops.Prose(strings.Join(notes, "\n")))
+	}
+	return ops.Parts(data, parts...), nil
 }
 
 // poolTable lays out pools as aligned columns: files of the pool dir by
 // their name, files elsewhere (php-fpm.conf, a sites directory) by path.
-func (b *Backend) poolTable(pools []ops.Pool) string {
+func (b *Backend) poolTable(pools []ops.Pool) ops.Part {
 	rows := [][]string{{"NAME", "PM", "LISTEN", "FILE"}}
 	for _, p := range pools {
 		file := p.File
@@ -49,28 +54,7 @@ func (b *Backend) poolTable(pools []ops.Pool) string {
 		}
 		rows = append(rows, []string{p.Name, p.PM, p.Listen, file})
 	}
-	return table(rows)
-}
-
-func table(rows [][]string) string {
-	widths := make([]int, len(rows[0]))
-	for _, r := range rows {
-		for i, c := range r {
-			widths[i] = max(widths[i], len(c))
-		}
-	}
-	var b strings.Builder
-	for _, r := range rows {
-		line := "  "
-		for i, c := range r {
-			if i < len(r)-1 {
-				c += strings.Repeat(" ", widths[i]-len(c)+2)
-			}
-			line += c
-		}
-		b.WriteString(strings.TrimRight(line, " ") + "\n")
-	}
-	return strings.TrimRight(b.String(), "\n")
+	return ops.RowsTable(rows...)
 }
 
 func (b *Backend) show(_ context.Context, req ops.Request) (ops.Outcome, error) {
@@ -245,7 +229,7 @@ func (w poolWrite) outcome(c change) (ops.Outcome, error) {
 		for _, p := range d.pools {
 			list.Pools = append(list.Pools, p.summary())
 		}
-		return ops.Outcome{Message: head + "\n" + b.poolTable(list.Pools), Data: list}, nil
+		return ops.Parts(list, ops.Prose(head), b.poolTable(list.Pools)), nil
 	}
 	e, err := d.find(c.pool, b.cfg.Host)
 	if err != nil {

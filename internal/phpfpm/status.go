@@ -18,11 +18,11 @@ func (b *Backend) status(ctx context.Context, _ ops.Request) (ops.Outcome, error
 	if err != nil {
 		return ops.Outcome{}, err
 	}
-	msg := statusText(b.cfg.Host, st)
+	parts := statusParts("php-fpm on "+b.cfg.Host, st)
 	if !running {
-		return ops.Outcome{}, &ops.Error{Status: ops.StatusFailed, Msg: msg, Data: st}
+		return ops.Outcome{}, ops.FailedParts(st, parts...)
 	}
-	return ops.Outcome{Message: msg, Data: st}, nil
+	return ops.Parts(st, parts...), nil
 }
 
 // Status returns the service state and every pool's status figures, for
@@ -111,13 +111,15 @@ func (b *Backend) fullVersion(ctx context.Context) string {
 	return b.cfg.Version
 }
 
-func statusText(host string, st ops.FPMStatus) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "php-fpm on %s: %s", host, st.State)
+// statusParts describes st: a line for the service under its name (like
+// "php-fpm on web-01"), a table of the pools' figures, notes on the pools
+// without figures.
+func statusParts(name string, st ops.FPMStatus) []ops.Part {
+	head := fmt.Sprintf("%s: %s", name, st.State)
 	if st.PID != 0 {
-		fmt.Fprintf(&b, ", master pid %d", st.PID)
+		head += fmt.Sprintf(", master pid %d", st.PID)
 	}
-	fmt.Fprintf(&b, ", PHP %s (service mode %s)", st.Version, st.Mode)
+	head += fmt.Sprintf(", PHP %s (service mode %s)", st.Version, st.Mode)
 	rows := [][]string{{"POOL", "PM", "ACCEPTED", "QUEUE", "MAX QUEUE", "IDLE", "ACTIVE", "TOTAL", "MAX ACTIVE", "MAX REACHED", "SLOW"}}
 	var notes []string
 	for _, p := range st.Pools {
@@ -130,13 +132,14 @@ func statusText(host string, st ops.FPMStatus) string {
 		rows = append(rows, []string{p.Name, f.ProcessManager, n(f.AcceptedConn), n(f.ListenQueue), n(f.MaxListenQueue),
 			n(f.IdleProcesses), n(f.ActiveProcesses), n(f.TotalProcesses), n(f.MaxActiveProcesses), n(f.MaxChildrenReached), n(f.SlowRequests)})
 	}
+	parts := []ops.Part{ops.Prose(head)}
 	if len(rows) > 1 {
-		b.WriteString("\n" + table(rows))
+		parts = append(parts, ops.RowsTable(rows...))
 	}
 	if len(notes) > 0 {
-		b.WriteString("\n" + strings.Join(notes, "\n"))
+		parts = append(parts, ops.Prose(strings.Join(notes, "\n")))
 	}
-	return b.String()
+	return parts
 }
 
 // serviceAction handles fpm.service.reload and fpm.service.restart.
@@ -201,5 +204,5 @@ func (s serviceAction) apply(ctx context.Context, fp string) (ops.Outcome, error
 		return ops.Outcome{}, err
 	}
 	past := map[string]string{"reload": "Reloaded", "restart": "Restarted"}[s.action]
-	return ops.Outcome{Message: past + " " + statusText(b.cfg.Host, st) + "\nEvery pool accepts connections.", Data: st}, nil
+	return ops.Parts(st, append(statusParts(past+" php-fpm on "+b.cfg.Host, st), ops.Prose("Every pool accepts connections."))...), nil
 }

@@ -113,7 +113,7 @@ func (b *Backend) settle(ctx context.Context, verb, group string, autostart bool
 		return ops.Outcome{}, err
 	}
 	list := processes(final)
-	msg := fmt.Sprintf("%s %s on %s:\n%s", verb, group, b.cfg.Host, table(list.Programs))
+	head := ops.Prose(fmt.Sprintf("%s %s on %s:", verb, group, b.cfg.Host))
 	var bad []string
 	for _, p := range final {
 		if slices.Contains([]string{"BACKOFF", "FATAL"}, p.StateName) {
@@ -121,10 +121,10 @@ func (b *Backend) settle(ctx context.Context, verb, group string, autostart bool
 		}
 	}
 	if len(bad) > 0 {
-		return ops.Outcome{}, &ops.Error{Status: ops.StatusFailed, Data: list,
-			Msg: fmt.Sprintf("%s\nThe configuration is in place, but the program does not run:\n%s", msg, strings.Join(bad, "\n"))}
+		return ops.Outcome{}, ops.FailedParts(list, head, ops.ProcessTable(list.Programs),
+			ops.Prose("The configuration is in place, but the program does not run:\n"+strings.Join(bad, "\n")))
 	}
-	return ops.Outcome{Message: msg, Data: list}, nil
+	return ops.Parts(list, head, ops.ProcessTable(list.Programs)), nil
 }
 
 // States where a freshly added or changed group stops moving, and where one

@@ -257,16 +257,16 @@ func (b *Backend) report(ctx context.Context, act action, sel selection, final [
 		}
 		bad = append(bad, b.whyNot(ctx, p))
 	}
-	head := fmt.Sprintf("%s %s on %s:\n%s", pastTense[act], sel.target, b.cfg.Host, table(list.Programs))
+	parts := []ops.Part{ops.Prose(fmt.Sprintf("%s %s on %s:", pastTense[act], sel.target, b.cfg.Host)), ops.ProcessTable(list.Programs)}
 	if sel.skipped {
-		head += "\n" + listenerSkipped
+		parts = append(parts, ops.Prose(listenerSkipped))
 	}
 	if len(bad) > 0 {
-		return ops.Outcome{}, &ops.Error{Status: ops.StatusFailed, Data: list,
-			Msg: fmt.Sprintf("%s did not %s cleanly on %s:\n%s\n%s", sel.target, act, b.cfg.Host,
-				strings.Join(bad, "\n"), table(list.Programs))}
+		return ops.Outcome{}, ops.FailedParts(list,
+			ops.Prose(fmt.Sprintf("%s did not %s cleanly on %s:\n%s", sel.target, act, b.cfg.Host, strings.Join(bad, "\n"))),
+			ops.ProcessTable(list.Programs))
 	}
-	return ops.Outcome{Message: head, Data: list}, nil
+	return ops.Parts(list, parts...), nil
 }
 
 // whyNot says why a process is not where it should be: its state,

@@ -113,8 +113,8 @@ func (u updateHandler) Plan(ctx context.Context, req ops.Request) (*ops.Plan, er
 				return ops.Outcome{}, u.b.userError(err, "update")
 			}
 			list := processes(all)
-			msg := fmt.Sprintf("Updated %s: %s.\n%s", u.b.cfg.Host, c, table(list.Programs))
-			return ops.Outcome{Message: msg, Data: map[string]any{"changes": c, "programs": list.Programs}}, nil
+			return ops.Parts(map[string]any{"changes": c, "programs": list.Programs},
+				ops.Prose(fmt.Sprintf("Updated %s: %s.", u.b.cfg.Host, c)), ops.ProcessTable(list.Programs)), nil
 		},
 	}, nil
 }
@@ -209,5 +209,5 @@ func (b *Backend) afterRestart(ctx context.Context) (ops.Outcome, error) {
 		return ops.Outcome{}, b.userError(err, "restart-service")
 	}
 	list := processes(all)
-	return ops.Outcome{Message: fmt.Sprintf("Restarted supervisord on %s:\n%s", b.cfg.Host, table(list.Programs)), Data: list}, nil
+	return ops.Parts(list, ops.Prose(fmt.Sprintf("Restarted supervisord on %s:", b.cfg.Host)), ops.ProcessTable(list.Programs)), nil
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/secret"
@@ -107,7 +105,7 @@ func (b *Backend) list(ctx context.Context, req ops.Request) (ops.Outcome, error
 	if len(list.Programs) == 0 {
 		title = "No programs are configured on " + b.cfg.Host + "."
 	}
-	return ops.Outcome{Message: title + "\n" + table(list.Programs), Data: list}, nil
+	return ops.Parts(list, ops.Prose(title), ops.ProcessTable(list.Programs)), nil
 }
 
 func processes(infos []ProcessInfo) ops.ProgramList {
@@ -117,45 +115,6 @@ func processes(infos []ProcessInfo) ops.ProgramList {
 	}
 	sort.SliceStable(list.Programs, func(i, j int) bool { return list.Programs[i].Name < list.Programs[j].Name })
 	return list
-}
-
-// table renders processes as aligned plain text.
-func table(procs []ops.Process) string {
-	if len(procs) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "  NAME\tSTATE\tPID\tUPTIME\tINFO")
-	for _, p := range procs {
-		pid, up, info := "-", "-", p.Description
-		if p.PID > 0 {
-			pid = fmt.Sprint(p.PID)
-		}
-		if p.State == "RUNNING" {
-			up, info = Uptime(p.Uptime), ""
-		}
-		if p.SpawnErr != "" {
-			info = p.SpawnErr
-		}
-		fmt.Fprintf(w, "  %s\t%s\t%s\t%s\t%s\n", p.Name, p.State, pid, up, info)
-	}
-	w.Flush()
-	return strings.TrimRight(b.String(), "\n")
-}
-
-// Uptime formats seconds the way an operator reads them: 45s, 12m, 3h04m, 2d05h.
-func Uptime(sec int64) string {
-	d := time.Duration(sec) * time.Second
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", sec)
-	case d < time.Hour:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	case d < 48*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%dd%02dh", int(d.Hours())/24, int(d.Hours())%24)
 }
 
 func (b *Backend) show(ctx context.Context, req ops.Request) (ops.Outcome, error) {
@@ -233,8 +192,7 @@ func (b *Backend) show(ctx context.Context, req ops.Request) (ops.Outcome, error
 	for _, k := range keys {
 		fmt.Fprintf(&out, "  %s = %s\n", k, prog.Directives[k])
 	}
-	out.WriteString(table(prog.Processes))
-	return ops.Outcome{Message: out.String(), Data: map[string]any{"program": prog}}, nil
+	return ops.Parts(map[string]any{"program": prog}, ops.Prose(strings.TrimSuffix(out.String(), "\n")), ops.ProcessTable(prog.Processes)), nil
 }
 
 // Info is the data of supervisor.service.status.

@@ -1,0 +1,92 @@
+package fleet
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// HostResult is one host's part of an answer that spans several, as the
+// answer's data carries it (`exec --json`): its message is the host's whole
+// text. Renderers draw from the answer's typed sections (ops.HostSection).
+type HostResult struct {
+	Host   string     `json:"host"`
+	Status ops.Status `json:"status"`
+	// Unreachable says the host did not answer at all (its status is failed).
+	Unreachable bool             `json:"unreachable,omitempty"`
+	Message     string           `json:"message"`
+	Data        any              `json:"data"`
+	Parts       []ops.Part       `json:"-"` // the message as typed pieces
+	Changes     []ops.FileChange `json:"-"`
+	Private     string           `json:"-"` // for the requester alone
+}
+
+func hostResult(host string, r Reply, err error) HostResult {
+	out, err := outcome(r, err)
+	hr := HostResult{Host: host, Status: ops.StatusOK, Data: out.Data, Changes: out.Changes, Private: out.Private}
+	body := out.Content()
+	if err != nil {
+		hr.Status, body = ops.ErrorBody(err)
+		hr.Unreachable = errors.Is(err, ErrUnreachable)
+		var e *ops.Error
+		if errors.As(err, &e) && e.Data != nil {
+			hr.Data = e.Data
+		}
+	}
+	hr.Parts = body.Parts
+	hr.Message = ops.Text(body, nil)
+	if hr.Data == nil {
+		hr.Data = map[string]any{}
+	}
+	return hr
+}
+
+// section is r as the answer's typed section of its host.
+func (r HostResult) section() ops.HostSection {
+	parts := r.Parts
+	if len(parts) == 0 {
+		parts = []ops.Part{ops.Prose(r.Message)}
+	}
+	return ops.HostSection{Host: r.Host, Status: r.Status, Unreachable: r.Unreachable, Parts: parts, Data: r.Data}
+}
+
+// combine is the answer of an operation that ran on several hosts: a
+// section per host in its body, and data {"hosts": [HostResult...]}. It
+// fails when any host failed or could not be reached; the other hosts'
+// answers are there.
+func combine(target string, results []HostResult) (ops.Outcome, error) {
+	var failed []string
+	var changes []ops.FileChange
+	var private []ops.HostSection
+	sections := make([]ops.HostSection, len(results))
+	for i, r := range results {
+		sections[i] = r.section()
+		if r.Private != "" {
+			private = append(private, ops.HostSection{Host: r.Host, Parts: []ops.Part{ops.Prose(r.Private)}})
+		}
+		if r.Status != ops.StatusOK {
+			failed = append(failed, r.Host)
+		}
+		for _, c := range r.Changes {
+			c.Path = r.Host + ":" + c.Path
+			changes = append(changes, c)
+		}
+	}
+	privateText := ""
+	if len(private) > 0 {
+		privateText = ops.Text(ops.Body{Hosts: private}, nil)
+	}
+	data := map[string]any{"target": target, "hosts": results}
+	if len(failed) > 0 {
+		// The hosts that did apply keep their changes, and what they have
+		// for the requester alone (a new password) is not lost.
+		body := ops.Body{Hosts: sections, Parts: []ops.Part{ops.Prose(fmt.Sprintf("%d of %d hosts did not answer or failed (%s).",
+			len(failed), len(results), strings.Join(failed, ", ")))}}
+		return ops.Outcome{Changes: changes, Private: privateText}, &ops.Error{Status: ops.StatusFailed, Data: data, Changes: changes,
+			Body: body, Msg: ops.Text(body, nil)}
+	}
+	body := ops.Body{Hosts: sections}
+	return ops.Outcome{Message: ops.Text(body, nil), Body: body, Data: data, Changes: changes, Private: privateText}, nil
+}
