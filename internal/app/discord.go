@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/discord"
 	"github.com/poolvisor/poolvisor/adapters/posted"
 	"github.com/poolvisor/poolvisor/internal/dedupe"
@@ -17,7 +18,7 @@ var (
 
 // newDiscord builds the Discord adapter from the config, or returns nil when
 // Discord is not enabled.
-func (a *App) newDiscord(ctx context.Context) (*discord.Adapter, error) {
+func (a *App) newDiscord(ctx context.Context) (chat.Platform, error) {
 	cfg := a.Config.Discord
 	if !cfg.Enabled {
 		return nil, nil
@@ -48,9 +49,5 @@ func (a *App) newDiscord(ctx context.Context) (*discord.Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.NotifyChannelID != "" {
-		a.addNotifier("discord", dc)
-	}
-	a.chatHealth = append(a.chatHealth, dc.Health)
 	return dc, nil
 }

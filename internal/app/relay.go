@@ -4,17 +4,10 @@ import (
 	"context"
 	"sync"
 
-	"github.com/poolvisor/poolvisor/adapters/discord"
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/shell"
-	"github.com/poolvisor/poolvisor/adapters/slack"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
-
-// relayer brings an approval requested or decided outside chat into a chat
-// platform (the Slack and Discord adapters).
-type relayer interface {
-	Relay(ctx context.Context, res ops.Result, by ops.Actor)
-}
 
 // localRunner is the pipeline as exec and console run it: an approval
 // requested there is posted to the chat notify channels, and a decision
@@ -26,14 +19,10 @@ type localRunner struct {
 	app *App
 
 	once   sync.Once
-	relays []relayer
+	relays []chat.Platform
 }
 
-var (
-	_ shell.Runner = (*localRunner)(nil)
-	_ relayer      = (*slack.Adapter)(nil)
-	_ relayer      = (*discord.Adapter)(nil)
-)
+var _ shell.Runner = (*localRunner)(nil)
 
 func (a *App) localRunner() *localRunner { return &localRunner{Pipeline: a.Pipeline, app: a} }
 
@@ -53,17 +42,15 @@ func (r *localRunner) Run(ctx context.Context, actor ops.Actor, text string) ops
 
 // chatRelays builds the chat adapters the config enables, without
 // connecting them, to edit and post messages through their APIs.
-func (a *App) chatRelays(ctx context.Context) []relayer {
-	var out []relayer
-	if sl, err := a.newSlack(ctx); err != nil {
-		a.Log.Warn("slack: approvals decided here will not update Slack", "err", err)
-	} else if sl != nil {
-		out = append(out, sl)
-	}
-	if dc, err := a.newDiscord(ctx); err != nil {
-		a.Log.Warn("discord: approvals decided here will not update Discord", "err", err)
-	} else if dc != nil {
-		out = append(out, dc)
+func (a *App) chatRelays(ctx context.Context) []chat.Platform {
+	var out []chat.Platform
+	for _, build := range platforms {
+		p, err := a.newPlatform(ctx, build)
+		if err != nil {
+			a.Log.Warn("a chat platform is unavailable: approvals decided here will not update it", "err", err)
+		} else if p != nil {
+			out = append(out, p)
+		}
 	}
 	return out
 }

@@ -10,8 +10,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/poolvisor/poolvisor/adapters/discord"
-	"github.com/poolvisor/poolvisor/adapters/slack"
+	"github.com/poolvisor/poolvisor/adapters/chat"
 )
 
 // healthTimeout bounds one /healthz probe, so a hung daemon makes the check
@@ -19,20 +18,17 @@ import (
 const healthTimeout = 3 * time.Second
 
 // Handler returns poolvisor's HTTP endpoints without any chat surface.
-func (a *App) Handler() http.Handler { return a.handler(nil, nil) }
+func (a *App) Handler() http.Handler { return a.handler(nil) }
 
-// handler returns the HTTP endpoints, with Slack's when sl serves over HTTP
-// and Discord's when dc does.
-func (a *App) handler(sl *slack.Adapter, dc *discord.Adapter) http.Handler {
+// handler returns the HTTP endpoints, with the routes of each platform.
+func (a *App) handler(chats []chat.Platform) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", a.healthz)
 	mux.Handle("GET /metrics", a.Metrics.Handler())
-	if sl != nil && a.Config.Slack.Mode == slack.ModeHTTP {
-		mux.Handle("POST /slack/commands", sl.CommandsHandler())
-		mux.Handle("POST /slack/interactions", sl.InteractionsHandler())
-	}
-	if dc != nil {
-		mux.Handle("POST /discord/interactions", dc.Handler())
+	for _, p := range chats {
+		for _, r := range p.Routes() {
+			mux.Handle(r.Pattern, r.Handler)
+		}
 	}
 	return mux
 }
@@ -55,35 +51,22 @@ func (a *App) healthz(w http.ResponseWriter, r *http.Request) {
 // Serve runs the HTTP endpoints and the chat adapters until ctx ends, then
 // shuts down gracefully: the HTTP server first, then work in flight.
 func (a *App) Serve(ctx context.Context) error {
-	sl, err := a.newSlack(ctx)
-	if err != nil {
-		return err
-	}
-	dc, err := a.newDiscord(ctx)
+	chats, err := a.newPlatforms(ctx)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, 3)
-	if sl != nil {
+	errc := make(chan error, len(chats)+1)
+	for _, p := range chats {
 		wg.Go(func() {
-			if err := sl.Run(ctx); err != nil {
-				errc <- fmt.Errorf("slack: %w", err)
+			if err := p.Run(ctx); err != nil {
+				errc <- fmt.Errorf("%s: %w", p.Name(), err)
 				cancel()
 			}
 		})
-		a.Log.Info("slack enabled", "mode", a.Config.Slack.Mode)
-	}
-	if dc != nil {
-		wg.Go(func() {
-			if err := dc.Run(ctx); err != nil {
-				errc <- fmt.Errorf("discord: %w", err)
-				cancel()
-			}
-		})
-		a.Log.Info("discord enabled", "mode", a.Config.Discord.Mode)
+		a.Log.Info(p.Name()+" enabled", "mode", p.Mode())
 	}
 	if a.Config.Mode == ModeAgent {
 		wg.Go(func() {
@@ -94,7 +77,7 @@ func (a *App) Serve(ctx context.Context) error {
 		})
 		a.Log.Info("fleet agent enabled", "host", a.Config.Host, "nats", a.Config.NATS.URL)
 	}
-	err = a.serveHTTP(ctx, sl, dc)
+	err = a.serveHTTP(ctx, chats)
 	cancel()
 	wg.Wait()
 	close(errc)
@@ -104,7 +87,7 @@ func (a *App) Serve(ctx context.Context) error {
 	return <-errc
 }
 
-func (a *App) serveHTTP(ctx context.Context, sl *slack.Adapter, dc *discord.Adapter) error {
+func (a *App) serveHTTP(ctx context.Context, chats []chat.Platform) error {
 	if a.Config.Listen == "" {
 		a.startBackground(ctx)
 		a.Log.Info("no listen address: HTTP endpoints are off")
@@ -116,7 +99,7 @@ func (a *App) serveHTTP(ctx context.Context, sl *slack.Adapter, dc *discord.Adap
 		return fmt.Errorf("listen on %s: %w", a.Config.Listen, err)
 	}
 	srv := &http.Server{
-		Handler:           a.handler(sl, dc),
+		Handler:           a.handler(chats),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       10 * time.Second,
 		WriteTimeout:      30 * time.Second,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/posted"
 	"github.com/poolvisor/poolvisor/adapters/slack"
 	"github.com/poolvisor/poolvisor/internal/dedupe"
@@ -15,7 +16,7 @@ var _ slack.Runner = hostRunner{}
 
 // newSlack builds the Slack adapter from the config, or returns nil when
 // Slack is not enabled.
-func (a *App) newSlack(ctx context.Context) (*slack.Adapter, error) {
+func (a *App) newSlack(ctx context.Context) (chat.Platform, error) {
 	cfg := a.Config.Slack
 	if !cfg.Enabled {
 		return nil, nil
@@ -55,10 +56,6 @@ func (a *App) newSlack(ctx context.Context) (*slack.Adapter, error) {
 			a.Metrics.ChatCall("slack", method, failed, rateLimited)
 		},
 	}, a.runner(), claims, a.Log.With("adapter", "slack"), slack.WithPosted(where))
-	if cfg.NotifyChannel != "" {
-		a.addNotifier("slack", sl)
-	}
-	a.chatHealth = append(a.chatHealth, sl.Health)
 	return sl, nil
 }
 

@@ -1,0 +1,27 @@
+package discord
+
+import (
+	"github.com/poolvisor/poolvisor/adapters/chat"
+	"github.com/poolvisor/poolvisor/internal/alert"
+)
+
+var _ chat.Platform = (*Adapter)(nil)
+
+// Name is "discord".
+func (a *Adapter) Name() string { return "discord" }
+
+// Mode is Config.Mode: ModeHTTP or ModeGateway.
+func (a *Adapter) Mode() string { return a.cfg.Mode }
+
+// Routes is the interactions endpoint, mounted in either mode.
+func (a *Adapter) Routes() []chat.Route {
+	return []chat.Route{{Pattern: "POST /discord/interactions", Handler: a.Handler()}}
+}
+
+// Alerts is the adapter when it has a notify channel, nil otherwise.
+func (a *Adapter) Alerts() alert.Notifier {
+	if a.cfg.NotifyChannelID == "" {
+		return nil
+	}
+	return a
+}
