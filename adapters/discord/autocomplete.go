@@ -11,6 +11,7 @@ import (
 
 	"github.com/poolvisor/poolvisor/adapters/view"
 	"github.com/poolvisor/poolvisor/internal/catalog"
+	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -78,9 +79,9 @@ func (a *Adapter) autocomplete(ctx context.Context, in *discordgo.Interaction) *
 			v, _ := o.Value.(string)
 			switch {
 			case o.Name == hostOpt.Name && v != "":
-				on = " --host " + quote(v)
+				on = " --host " + command.Word(v)
 			case o.Name == phpOpt.Name && v != "":
-				php = " --" + phpOpt.Name + " " + quote(v)
+				php = " --" + phpOpt.Name + " " + command.Word(v)
 			}
 		}
 		key := who.String() + " " + who.Channel + on

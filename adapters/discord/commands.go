@@ -203,14 +203,6 @@ func writes(top string) bool {
 	return false
 }
 
-// quote writes v as one word of the grammar (POSIX single quotes).
-func quote(v string) string {
-	if v != "" && !strings.ContainsAny(v, " \t'\"\\") {
-		return v
-	}
-	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
-}
-
 // optionValue is one option as it arrived.
 type optionValue struct {
 	Name  string
@@ -248,13 +240,13 @@ func commandText(top string, path []string, given []optionValue) (string, bool) 
 				flags = append(flags, "--"+o.Name)
 			}
 		case o.Arg:
-			words = append(words, quote(s))
+			words = append(words, command.Word(s))
 		case isSetOpt(o.Name):
 			if kv := strings.TrimSpace(s); kv != "" {
-				flags = append(flags, "--set", quote(kv))
+				flags = append(flags, "--set", command.Word(kv))
 			}
 		default:
-			flags = append(flags, "--"+o.Name, quote(s))
+			flags = append(flags, "--"+o.Name, command.Word(s))
 		}
 	}
 	return strings.Join(append(words, flags...), " "), true

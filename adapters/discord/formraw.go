@@ -7,6 +7,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -41,7 +42,7 @@ func (a *Adapter) openRawForm(who ops.Actor, words string, t formTarget) *respon
 		return reply(ephemeral(RenderText("⚠️ Only edit opens a file in a form.")))
 	}
 	target := t.Name
-	show := strings.TrimSuffix(words, "edit") + "show " + quote(target) + t.onHost()
+	show := strings.TrimSuffix(words, "edit") + "show " + command.Word(target) + t.onHost()
 	res, ready := a.within(func(ctx context.Context) ops.Result { return a.run.Run(ctx, who, show) }, func(context.Context, ops.Result) {})
 	if !ready {
 		return reply(ephemeral(RenderText("⏳ Reading the file took too long; try again, or give the options to change instead.")))

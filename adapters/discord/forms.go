@@ -8,6 +8,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/poolvisor/poolvisor/internal/catalog"
+	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -147,7 +148,7 @@ func (a *Adapter) openForm(who ops.Actor, words string, target formTarget, input
 	}
 	current := map[string]string{}
 	if strings.HasSuffix(words, " edit") {
-		show := strings.TrimSuffix(words, "edit") + "show " + quote(target.Name) + target.onHost()
+		show := strings.TrimSuffix(words, "edit") + "show " + command.Word(target.Name) + target.onHost()
 		res, ready := a.within(func(ctx context.Context) ops.Result { return a.run.Run(ctx, who, show) }, func(context.Context, ops.Result) {})
 		if !ready {
 			return reply(ephemeral(RenderText("⏳ Reading the current values took too long; give the options to change instead.")))
@@ -197,12 +198,12 @@ func formText(customID string, values map[string]string) (string, bool) {
 	}
 	inputs := formInputs(c.Flags)
 	target := parseFormTarget(id)
-	parts := []string{words, quote(target.Name)}
+	parts := []string{words, command.Word(target.Name)}
 	if target.Host != "" {
-		parts = append(parts, "--host", quote(target.Host))
+		parts = append(parts, "--host", command.Word(target.Host))
 	}
 	if target.PHP != "" {
-		parts = append(parts, "--"+phpOpt.Name, quote(target.PHP))
+		parts = append(parts, "--"+phpOpt.Name, command.Word(target.PHP))
 	}
 	flags := make([]string, 0, len(values))
 	for f := range values {
@@ -217,12 +218,12 @@ func formText(customID string, values map[string]string) (string, bool) {
 		if f == catalog.Set {
 			for _, l := range strings.Split(v, "\n") {
 				if l = strings.TrimSpace(l); l != "" {
-					parts = append(parts, "--set", quote(l))
+					parts = append(parts, "--set", command.Word(l))
 				}
 			}
 			continue
 		}
-		parts = append(parts, "--"+f, quote(v))
+		parts = append(parts, "--"+f, command.Word(v))
 	}
 	return strings.Join(parts, " "), true
 }

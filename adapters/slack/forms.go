@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/poolvisor/poolvisor/internal/catalog"
+	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -124,7 +125,7 @@ func (f form) onPHP() string {
 	if f.PHP == "" {
 		return ""
 	}
-	return " --" + ops.InstanceArg + " " + quote(f.PHP)
+	return " --" + ops.InstanceArg + " " + command.Quote(f.PHP)
 }
 
 // meta travels in the view's private_metadata: where the command was typed,

@@ -16,6 +16,7 @@ import (
 
 	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
 	"github.com/poolvisor/poolvisor/adapters/view"
+	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -189,8 +190,8 @@ func TestEscapeAndQuote(t *testing.T) {
 		if got := escape(tt.in); got != tt.escaped {
 			t.Errorf("escape(%q) = %q, want %q", tt.in, got, tt.escaped)
 		}
-		if got := quote(tt.in); got != tt.quoted {
-			t.Errorf("quote(%q) = %q, want %q", tt.in, got, tt.quoted)
+		if got := command.Quote(tt.in); got != tt.quoted {
+			t.Errorf("command.Quote(%q) = %q, want %q", tt.in, got, tt.quoted)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -138,9 +139,9 @@ func buildRequest(f form, values map[string]string, m meta) (formRequest, map[st
 	var b strings.Builder
 	b.WriteString(map[formKind]string{formProgramAdd: "supervisor add ", formProgramEdit: "supervisor edit ",
 		formPoolCreate: "fpm pool create ", formPoolEdit: "fpm pool edit "}[f.Kind])
-	b.WriteString(quote(name))
+	b.WriteString(command.Quote(name))
 	if php := firstNonEmpty(f.PHP, strings.TrimSpace(values[fieldPHP])); php != "" && !f.program() {
-		b.WriteString(" --" + ops.InstanceArg + " " + quote(php))
+		b.WriteString(" --" + ops.InstanceArg + " " + command.Quote(php))
 	}
 	for _, fl := range fieldsOf(f) {
 		v := strings.TrimSpace(values[fl.ID])
@@ -155,21 +156,15 @@ func buildRequest(f form, values map[string]string, m meta) (formRequest, map[st
 					errs[fieldSet] = "Write one KEY=VALUE a line; \"" + truncate(line, 80) + "\" has no KEY=."
 					continue
 				}
-				b.WriteString(" --set " + quote(line))
+				b.WriteString(" --set " + command.Quote(line))
 			}
 		case v == "" && slices.Contains(m.Prefilled, fl.ID):
 			errs[fl.ID] = "A key cannot be removed from this form; use the raw editor (`edit " + m.Name + " --raw`) to remove it."
 		case v != "":
-			b.WriteString(" --" + fl.ID + " " + quote(v))
+			b.WriteString(" --" + fl.ID + " " + command.Quote(v))
 		}
 	}
 	return formRequest{text: b.String()}, errs
-}
-
-// quote makes s one word of the grammar's shell-like tokenizer: single
-// quotes keep everything literally, and a ' is written as '\”.
-func quote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // errorField picks the field of fields a refused plan is about: the flag

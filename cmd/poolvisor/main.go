@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/poolvisor/poolvisor/internal/app"
+	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/config"
 	"golang.org/x/term"
 )
@@ -131,11 +132,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func shellJoin(words []string) string {
 	quoted := make([]string, len(words))
 	for i, w := range words {
-		if w != "" && !strings.ContainsAny(w, " \t'\"\\") {
-			quoted[i] = w
-			continue
-		}
-		quoted[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+		quoted[i] = command.Word(w)
 	}
 	return strings.Join(quoted, " ")
 }
