@@ -6,6 +6,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/posted"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -99,26 +100,9 @@ func (a *Adapter) afterResult(ctx context.Context, res ops.Result, by ops.Actor,
 		}
 		return
 	}
-	if id, ok := decided(res); ok {
+	if id, ok := chat.Decided(res); ok {
 		a.updateApproval(ctx, id, res, by, nil)
 	}
-}
-
-// decided returns the approval a result decided, if it did: an accepted
-// approval carries its ID whatever the outcome of applying it; a denial
-// (or withdrawal) is ok and carries the approval. Refusals (no approver
-// role, self-approval, expired, already decided) carry neither.
-func decided(res ops.Result) (string, bool) {
-	if res.Operation != "ops.approve" {
-		return "", false
-	}
-	if res.ApprovalID != "" {
-		return res.ApprovalID, true
-	}
-	if d := decodeData(res.Data); res.Status == ops.StatusOK && d.Approval != nil {
-		return d.Approval.ID, true
-	}
-	return "", false
 }
 
 // decisionMessage is what replaces an approval request once decided: the

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -141,7 +142,7 @@ func (a *Adapter) component(in *discordgo.Interaction) *response {
 	if !ready {
 		return ackUpdate
 	}
-	if id, ok := decided(res); ok {
+	if id, ok := chat.Decided(res); ok {
 		a.spawn(func(ctx context.Context) { a.updateApproval(ctx, id, res, who, &clicked) })
 		return updateMessage(decisionMessage(res, who))
 	}
@@ -155,7 +156,7 @@ func (a *Adapter) component(in *discordgo.Interaction) *response {
 // clickedLate finishes a click whose result took longer than fastAnswer
 // (the click was acknowledged with type 6).
 func (a *Adapter) clickedLate(ctx context.Context, tok token, clicked msgRef, who ops.Actor, text string, res ops.Result) {
-	if id, ok := decided(res); ok {
+	if id, ok := chat.Decided(res); ok {
 		m := decisionMessage(res, who)
 		if err := a.api.EditOriginal(ctx, a.cfg.ApplicationID, tok.Value, &m); err != nil {
 			a.log.Warn("discord: could not update a clicked approval request; editing it with the bot token", "err", err)

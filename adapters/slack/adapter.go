@@ -20,6 +20,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/poolvisor/poolvisor/adapters/background"
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -44,9 +45,7 @@ type API interface {
 
 // Claimer records deliveries so that each is applied at most once
 // (internal/dedupe implements it).
-type Claimer interface {
-	Claim(ctx context.Context, key string) (bool, error)
-}
+type Claimer = chat.Claimer
 
 // Modes of Config.Mode.
 const (
@@ -161,23 +160,10 @@ func (a *Adapter) Run(ctx context.Context) error {
 	return err
 }
 
-// claim records a delivery and reports whether it is the first: a false
-// means a retry or a duplicate, which must not be applied again. An error
-// means the store failed; the delivery is then refused rather than risk
-// applying it twice.
+// claim records a delivery and reports whether it is the first (see
+// chat.Claim).
 func (a *Adapter) claim(ctx context.Context, key string) (bool, error) {
-	if a.claims == nil || key == "" {
-		return true, nil
-	}
-	ok, err := a.claims.Claim(ctx, "slack:"+key)
-	if err != nil {
-		a.log.Error("slack: could not record a delivery; refusing it", "key", key, "err", err)
-		return false, err
-	}
-	if !ok {
-		a.log.Info("slack: duplicate delivery ignored", "key", key)
-	}
-	return ok, nil
+	return chat.Claim(ctx, a.claims, a.log, "slack", key)
 }
 
 // storeFailed answers a delivery that could not be recorded.

@@ -6,6 +6,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/posted"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -63,23 +64,6 @@ func (a *Adapter) postApproval(ctx context.Context, o origin, res ops.Result) {
 	}
 }
 
-// decided returns the approval a result decided, if it did: an accepted
-// approval carries its ID whatever the outcome of applying it; a denial
-// (or withdrawal) is ok and carries the approval. Refusals (no approver
-// role, self-approval, expired, already decided) carry neither.
-func decided(res ops.Result) (string, bool) {
-	if res.Operation != "ops.approve" {
-		return "", false
-	}
-	if res.ApprovalID != "" {
-		return res.ApprovalID, true
-	}
-	if d := decodeData(res.Data); res.Status == ops.StatusOK && d.Approval != nil {
-		return d.Approval.ID, true
-	}
-	return "", false
-}
-
 // decisionMessage is what replaces an approval request once decided.
 func decisionMessage(res ops.Result, by ops.Actor) Message {
 	msg := Render(res)
@@ -90,7 +74,7 @@ func decisionMessage(res ops.Result, by ops.Actor) Message {
 // afterDecision replaces the buttons of every posted copy of a request that
 // res decided. A typed /ops approve reaches here as well as a click.
 func (a *Adapter) afterDecision(ctx context.Context, res ops.Result, by ops.Actor) {
-	if id, ok := decided(res); ok {
+	if id, ok := chat.Decided(res); ok {
 		a.updateApproval(ctx, id, res, by, nil, "")
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -79,7 +80,7 @@ func (a *Adapter) inline(o origin, actor ops.Actor, res ops.Result) any {
 		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
 		return ephemeral(RenderText(":page_facing_up: The answer is long; it follows in a moment."))
 	}
-	if id, ok := decided(res); ok {
+	if id, ok := chat.Decided(res); ok {
 		a.spawn(func(ctx context.Context) { a.updateApproval(ctx, id, res, actor, nil, "") })
 	} else if res.Private != nil {
 		a.spawn(func(ctx context.Context) { a.sendPrivate(ctx, o, actor, res) })

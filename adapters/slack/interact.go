@@ -6,6 +6,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -58,7 +59,7 @@ func (a *Adapter) blockActions(ctx context.Context, cb slackgo.InteractionCallba
 // its outcome; a refusal is explained to the clicker alone and leaves the
 // buttons for someone who may decide.
 func (a *Adapter) clicked(ctx context.Context, o origin, ref msgRef, actor ops.Actor, res ops.Result) {
-	if id, ok := decided(res); ok {
+	if id, ok := chat.Decided(res); ok {
 		a.updateApproval(ctx, id, res, actor, &ref, o.ResponseURL)
 		return
 	}

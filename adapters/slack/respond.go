@@ -10,6 +10,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -80,7 +81,7 @@ func (a *Adapter) deliver(ctx context.Context, o origin, actor ops.Actor, res op
 		msg = attribute(msg, o, actor)
 	}
 	a.send(ctx, o, msg, vis)
-	if _, ok := decided(res); !ok { // a decision's goes with updateApproval
+	if _, ok := chat.Decided(res); !ok { // a decision's goes with updateApproval
 		a.sendPrivate(ctx, o, actor, res)
 	}
 	a.afterDecision(ctx, res, actor)
