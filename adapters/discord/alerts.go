@@ -32,14 +32,14 @@ const (
 // message allows no mentions at all.
 func alertMessage(a alert.Alert) Message {
 	summary := escape(a.Summary())
-	e := &discordgo.MessageEmbed{Title: truncate(stateMark(a.State)+" "+summary, maxTitle), Color: colourFailed}
+	e := &discordgo.MessageEmbed{Title: truncate(style.StateMark(a.State)+" "+summary, maxTitle), Color: colourFailed}
 	if len(summary)+2 > maxTitle {
-		e.Title = truncate(stateMark(a.State), maxTitle)
+		e.Title = truncate(style.StateMark(a.State), maxTitle)
 		e.Description = truncate(summary, maxDescription)
 	}
 	if a.Recovered || a.Kind == alert.KindHeld {
 		if a.Recovered {
-			e.Title = truncate(stateMark("RUNNING")+" "+summary, maxTitle)
+			e.Title = truncate(style.StateMark("RUNNING")+" "+summary, maxTitle)
 			e.Color = colourOK
 		}
 		return fit(newMessage(e))

@@ -81,7 +81,7 @@ func render(res ops.Result, reserve int) Message {
 	if head == "" {
 		head = string(res.Status)
 	}
-	e := &discordgo.MessageEmbed{Title: truncate(mark(res)+head, maxTitle), Color: colour(res)}
+	e := &discordgo.MessageEmbed{Title: truncate(style.Mark(res)+head, maxTitle), Color: colour(res)}
 	write := ops.KindOf(res.Operation) == ops.Write
 	switch {
 	case d.Programs != nil:
@@ -118,16 +118,6 @@ func colour(res ops.Result) int {
 		return c
 	}
 	return colourNeutral
-}
-
-func mark(res ops.Result) string {
-	if res.Status == ops.StatusOK && ops.KindOf(res.Operation) == ops.Read && res.Operation != "" {
-		return ""
-	}
-	if m, ok := statusMarks[res.Status]; ok {
-		return m + " "
-	}
-	return ""
 }
 
 // textDescription shows free text as a code block, cut with a note when

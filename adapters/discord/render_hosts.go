@@ -6,6 +6,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -25,7 +26,7 @@ const hostsFooter = "--host NAME shows one host in full."
 // embed, a line each, those that need a look first; every host is named.
 // It leaves reserve characters of maxEmbedTotal for what is added later.
 func renderHosts(res ops.Result, parts []view.HostPart, reserve int) Message {
-	top := &discordgo.MessageEmbed{Title: truncate(mark(res)+view.HostsHeadline(res, parts), maxTitle), Color: colour(res)}
+	top := &discordgo.MessageEmbed{Title: truncate(style.Mark(res)+view.HostsHeadline(res, parts), maxTitle), Color: colour(res)}
 	ordered := view.AttentionFirst(parts)
 	if len(res.Diffs) == 0 && len(ordered) < maxEmbeds {
 		if embeds, ok := hostEmbeds(ordered, maxEmbedTotal-reserve-embedTotal([]*discordgo.MessageEmbed{top})); ok {
@@ -70,27 +71,11 @@ func hostEmbeds(parts []view.HostPart, total int) ([]*discordgo.MessageEmbed, bo
 // starts the description.
 func hostEmbed(p view.HostPart) *discordgo.MessageEmbed {
 	e := render(p.Result, 0).Embeds[0]
-	e.Title = truncate(hostMark(p)+" "+escape(p.Host), maxTitle)
+	e.Title = truncate(style.HostMark(p)+" "+escape(p.Host), maxTitle)
 	if head, _ := firstLine(p.Result.Summary()); head != "" {
 		e.Description = strings.TrimSuffix(escape(head)+"\n"+e.Description, "\n")
 	}
 	return e
-}
-
-// hostMark marks a host's status; unlike a whole answer's, an ok host is
-// marked too, so that a list of hosts reads at a glance, with the mark of
-// its worst process when one failed.
-func hostMark(p view.HostPart) string {
-	if p.Unreachable() {
-		return "🔌"
-	}
-	if state, ok := p.NeedsLook(); ok && p.OK() {
-		return stateMark(state) // answered, but a process failed
-	}
-	if m, ok := statusMarks[p.Status]; ok {
-		return m
-	}
-	return statusMarks[ops.StatusFailed]
 }
 
 // shrinkEmbed cuts a host's embed to at most limit characters: whole
@@ -153,7 +138,7 @@ func cutLines(text string, max int, keepEnd bool) string {
 func hostList(parts []view.HostPart, max int) string {
 	lines := make([]string, len(parts))
 	for i, p := range parts {
-		lines[i] = fmt.Sprintf("%s **%s** — %s", hostMark(p), escape(p.Host), escape(truncate(p.Gist(), maxInfoChars)))
+		lines[i] = fmt.Sprintf("%s **%s** — %s", style.HostMark(p), escape(p.Host), escape(truncate(p.Gist(), chat.MaxInfoChars)))
 	}
 	return fitList(lines, max, func(from, room int) string { return restText(parts[from:], room) })
 }
@@ -183,7 +168,7 @@ func restText(parts []view.HostPart, max int) string {
 		if p.OK() {
 			ok = append(ok, escape(p.Host))
 		} else {
-			failed = append(failed, hostMark(p)+" "+escape(p.Host))
+			failed = append(failed, style.HostMark(p)+" "+escape(p.Host))
 		}
 	}
 	var out []string
@@ -276,9 +261,9 @@ func hostInfoFacts(in ops.HostInfo) []string {
 	}
 	switch health {
 	case view.HostUnreachable:
-		facts = append(facts, escape(truncate(view.UnreachableReason(in), maxInfoChars)))
+		facts = append(facts, escape(truncate(view.UnreachableReason(in), chat.MaxInfoChars)))
 	case view.HostUnhealthy: // what is down, first
-		facts = append(facts, escape(truncate(view.Components(in.Components), 3*maxInfoChars)))
+		facts = append(facts, escape(truncate(view.Components(in.Components), 3*chat.MaxInfoChars)))
 	}
 	return facts
 }

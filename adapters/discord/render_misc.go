@@ -53,19 +53,7 @@ func renderPools(e *discordgo.MessageEmbed, pools []poolDoc) {
 // queue, and whether it ever ran out of children.
 func renderFPMStatus(e *discordgo.MessageEmbed, v any) {
 	st := view.DecodeFPMStatus(v)
-	var lines []string
-	for i, p := range st.Pools {
-		if i == maxListLines {
-			lines = append(lines, fmt.Sprintf("…and %d more pools.", len(st.Pools)-i))
-			break
-		}
-		state, pm, figures := view.PoolLoad(p)
-		if pm == "" {
-			lines = append(lines, fmt.Sprintf("%s **%s** · %s", stateMark(state), escape(view.PoolLabel(p.PHP, p.Name)), escape(truncate(figures, maxInfoChars))))
-			continue
-		}
-		lines = append(lines, fmt.Sprintf("%s **%s** %s · %s", stateMark(state), escape(view.PoolLabel(p.PHP, p.Name)), code(pm), escape(figures)))
-	}
+	lines := style.PoolLines(st, maxListLines)
 	e.Description, _ = joinLines(lines, maxTextChars)
 }
 
@@ -86,7 +74,7 @@ func renderApproval(res ops.Result, a ops.Approval) Message {
 		what += " on " + escape(a.Op.Host)
 	}
 	e := &discordgo.MessageEmbed{
-		Title:       truncate(mark(res)+"Approval needed", maxTitle),
+		Title:       truncate(style.Mark(res)+"Approval needed", maxTitle),
 		Description: mention(a.Requester) + " asks to run " + what,
 		Color:       colourPending,
 	}

@@ -22,32 +22,6 @@ var stateMarks = map[string]string{
 	"UNKNOWN":  "❔",
 }
 
-func stateMark(s string) string {
-	if m, ok := stateMarks[s]; ok {
-		return m
-	}
-	return stateMarks["UNKNOWN"]
-}
-
-// maxInfoChars bounds the description shown on one process line.
-const maxInfoChars = 120
-
-func processLine(p process) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s **%s** %s", stateMark(p.State), escape(p.Name), code(p.State))
-	if p.PID > 0 {
-		fmt.Fprintf(&b, " · pid %d", p.PID)
-	}
-	if p.State == "RUNNING" {
-		if p.Uptime > 0 {
-			b.WriteString(" · up " + uptime(p.Uptime))
-		}
-	} else if info := firstNonEmpty(p.SpawnErr, p.Description); info != "" {
-		b.WriteString(" · " + escape(truncate(info, maxInfoChars)))
-	}
-	return b.String()
-}
-
 // renderProcesses lists processes one line each in the description, with
 // what the message says besides the table first, and a field counting the
 // states. A long list shows the ones that need attention first.
@@ -64,7 +38,7 @@ func renderProcesses(e *discordgo.MessageEmbed, note string, procs []process) {
 	}
 	lines := make([]string, len(shown))
 	for i, p := range shown {
-		lines[i] = processLine(p)
+		lines[i] = style.ProcessLine(p)
 	}
 	budget := maxDescription - 200 - len(strings.Join(desc, "\n"))
 	text, n := joinLines(lines, budget)
@@ -75,7 +49,7 @@ func renderProcesses(e *discordgo.MessageEmbed, note string, procs []process) {
 			"…and %d more. Narrow the list with /supervisor status program:GROUP:* or program:NAME.", hidden)}
 	}
 	if len(procs) > 1 {
-		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "States", Value: stateCounts(procs)})
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "States", Value: style.StateCounts(procs)})
 	}
 }
 
@@ -84,7 +58,7 @@ func renderProgram(e *discordgo.MessageEmbed, p programDoc) {
 	if len(p.Processes) > 0 {
 		lines := make([]string, len(p.Processes))
 		for i, pr := range p.Processes {
-			lines[i] = processLine(pr)
+			lines[i] = style.ProcessLine(pr)
 		}
 		text, _ := joinLines(lines, maxFieldValue)
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Processes", Value: text})

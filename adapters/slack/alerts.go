@@ -30,7 +30,7 @@ const alertLogChars = maxSectionText - 200
 // as mrkdwn too, so a process named "<!channel>" would ping everyone.
 func alertMessage(a alert.Alert) Message {
 	summary := escape(a.Summary())
-	text := stateMark(a.State) + " " + summary
+	text := style.StateMark(a.State) + " " + summary
 	if a.Recovered || a.Kind == alert.KindHeld {
 		return Message{Text: truncate(summary, maxFallbackText), Blocks: []slackgo.Block{
 			slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType, truncate(text, maxSectionText), false, false), nil, nil),

@@ -40,7 +40,7 @@ func Render(res ops.Result) Message {
 	// The tables and diffs are drawn on their own, from the result's body.
 	head, rest := firstLine(res.Summary())
 	var blocks []slackgo.Block
-	blocks = append(blocks, section(mark(res)+escape(head)))
+	blocks = append(blocks, section(style.Mark(res)+escape(head)))
 	write := ops.KindOf(res.Operation) == ops.Write
 	switch {
 	case d.Programs != nil:
@@ -73,16 +73,6 @@ const reservedBlocks = 2
 // message of one section.
 func RenderText(mrkdwn string) Message {
 	return fit(Message{Text: mrkdwn, Blocks: []slackgo.Block{section(mrkdwn)}})
-}
-
-func mark(res ops.Result) string {
-	if res.Status == ops.StatusOK && ops.KindOf(res.Operation) == ops.Read && res.Operation != "" {
-		return ""
-	}
-	if m, ok := statusMarks[res.Status]; ok {
-		return m + " "
-	}
-	return ""
 }
 
 // fallback is the notification text: the first line of the message.

@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"fmt"
 	"strings"
 
 	slackgo "github.com/slack-go/slack"
@@ -18,19 +17,7 @@ func renderFPMStatus(v any) []slackgo.Block {
 	if len(st.Pools) == 0 {
 		return nil
 	}
-	var lines []string
-	for i, p := range st.Pools {
-		if i == maxListLines {
-			lines = append(lines, fmt.Sprintf("…and %d more pools.", len(st.Pools)-i))
-			break
-		}
-		state, pm, figures := view.PoolLoad(p)
-		if pm == "" {
-			lines = append(lines, fmt.Sprintf("%s *%s* · %s", stateMark(state), escape(view.PoolLabel(p.PHP, p.Name)), escape(truncate(figures, maxInfoChars))))
-			continue
-		}
-		lines = append(lines, fmt.Sprintf("%s *%s* `%s` · %s", stateMark(state), escape(view.PoolLabel(p.PHP, p.Name)), escape(pm), escape(figures)))
-	}
+	lines := style.PoolLines(st, maxListLines)
 	var out []slackgo.Block
 	for _, c := range chunkLines(lines, maxSectionText) {
 		out = append(out, section(c))

@@ -6,6 +6,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -22,7 +23,7 @@ const maxHostBlocks = 8
 // in a last line or two, so no host goes unmentioned.
 func renderHosts(res ops.Result, parts []view.HostPart) Message {
 	head := view.HostsHeadline(res, parts)
-	blocks := []slackgo.Block{section(mark(res) + escape(head))}
+	blocks := []slackgo.Block{section(style.Mark(res) + escape(head))}
 	room := maxMessageBlocks - reservedBlocks - len(blocks)
 	if len(res.Diffs) > 0 {
 		room -= maxDiffSections + 1 // what renderDiffs draws at most, with its note
@@ -64,12 +65,12 @@ func renderHosts(res ops.Result, parts []view.HostPart) Message {
 // is cut, with a note; no part is cut to fewer than two blocks.
 func hostBlocks(p view.HostPart, limit int) []slackgo.Block {
 	head, _ := firstLine(p.Result.Summary())
-	line := hostMark(p) + " *" + escape(p.Host) + "*"
+	line := style.HostMark(p) + " *" + escape(p.Host) + "*"
 	if head != "" {
 		line += " · " + escape(head)
 	}
 	own := Render(p.Result).Blocks
-	if len(own) > 0 && isSection(own[0], mark(p.Result)+escape(head)) {
+	if len(own) > 0 && isSection(own[0], style.Mark(p.Result)+escape(head)) {
 		own = own[1:]
 	}
 	out := append([]slackgo.Block{section(line)}, own...)
@@ -79,22 +80,6 @@ func hostBlocks(p view.HostPart, limit int) []slackgo.Block {
 			cut, escape(p.Host), escape(p.Host))))
 	}
 	return out
-}
-
-// hostMark marks a host's status; unlike a whole answer's, an ok host is
-// marked too, so that a list of hosts reads at a glance, with the mark of
-// its worst process when one failed.
-func hostMark(p view.HostPart) string {
-	if p.Unreachable() {
-		return ":electric_plug:"
-	}
-	if state, ok := p.NeedsLook(); ok && p.OK() {
-		return stateMark(state) // answered, but a process failed
-	}
-	if m, ok := statusMarks[p.Status]; ok {
-		return m
-	}
-	return statusMarks[ops.StatusFailed]
 }
 
 func isSection(b slackgo.Block, text string) bool {
@@ -126,7 +111,7 @@ func restLines(hosts []view.HostPart) []slackgo.Block {
 		if h.OK() {
 			ok = append(ok, escape(h.Host))
 		} else {
-			failed = append(failed, hostMark(h)+" "+escape(h.Host))
+			failed = append(failed, style.HostMark(h)+" "+escape(h.Host))
 		}
 	}
 	var out []slackgo.Block
@@ -214,9 +199,9 @@ func hostInfoField(in ops.HostInfo) string {
 	}
 	switch health {
 	case view.HostUnreachable:
-		lines = append(lines, escape(truncate(view.UnreachableReason(in), maxInfoChars)))
+		lines = append(lines, escape(truncate(view.UnreachableReason(in), chat.MaxInfoChars)))
 	case view.HostUnhealthy: // what is down, first
-		lines = append(lines, escape(truncate(view.Components(in.Components), 3*maxInfoChars)))
+		lines = append(lines, escape(truncate(view.Components(in.Components), 3*chat.MaxInfoChars)))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -107,7 +107,7 @@ func renderApproval(res ops.Result, a ops.Approval) Message {
 		what += " on " + escape(a.Op.Host)
 	}
 	blocks := []slackgo.Block{
-		section(fmt.Sprintf("%s*Approval needed:* %s asks to run %s", mark(res), mention(a.Requester), what)),
+		section(fmt.Sprintf("%s*Approval needed:* %s asks to run %s", style.Mark(res), mention(a.Requester), what)),
 	}
 	// The approver sees exactly what they approve: the plan, then each
 	// file's diff, drawn on its own.

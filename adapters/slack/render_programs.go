@@ -22,32 +22,6 @@ var stateMarks = map[string]string{
 	"UNKNOWN":  ":grey_question:",
 }
 
-func stateMark(s string) string {
-	if m, ok := stateMarks[s]; ok {
-		return m
-	}
-	return stateMarks["UNKNOWN"]
-}
-
-// maxInfoChars bounds the description shown on one process line.
-const maxInfoChars = 120
-
-func processLine(p process) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s *%s* `%s`", stateMark(p.State), escape(p.Name), escape(p.State))
-	if p.PID > 0 {
-		fmt.Fprintf(&b, " · pid %d", p.PID)
-	}
-	if p.State == "RUNNING" {
-		if p.Uptime > 0 {
-			b.WriteString(" · up " + uptime(p.Uptime))
-		}
-	} else if info := firstNonEmpty(p.SpawnErr, p.Description); info != "" {
-		b.WriteString(" · " + escape(truncate(info, maxInfoChars)))
-	}
-	return b.String()
-}
-
 // renderProcesses lists processes, one line each. A long list shows the
 // ones that need attention first, up to maxListLines, and counts the rest.
 func renderProcesses(procs []process) []slackgo.Block {
@@ -56,7 +30,7 @@ func renderProcesses(procs []process) []slackgo.Block {
 	}
 	var out []slackgo.Block
 	if len(procs) > 1 {
-		out = append(out, contextText(stateCounts(procs)))
+		out = append(out, contextText(style.StateCounts(procs)))
 	}
 	shown, hidden := procs, []process(nil)
 	if len(procs) > maxListLines {
@@ -66,14 +40,14 @@ func renderProcesses(procs []process) []slackgo.Block {
 	}
 	lines := make([]string, len(shown))
 	for i, p := range shown {
-		lines[i] = processLine(p)
+		lines[i] = style.ProcessLine(p)
 	}
 	for _, c := range chunkLines(lines, maxSectionText) {
 		out = append(out, section(c))
 	}
 	if len(hidden) > 0 {
 		out = append(out, contextText(fmt.Sprintf("…and %d more (%s). Narrow the list with `/supervisor status GROUP:*` or `/supervisor status NAME`.",
-			len(hidden), stateCounts(hidden))))
+			len(hidden), style.StateCounts(hidden))))
 	}
 	return out
 }

@@ -1,9 +1,7 @@
 package slack
 
 import (
-	"fmt"
-	"strings"
-
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/view"
 )
 
@@ -20,15 +18,15 @@ type (
 var (
 	decodeData = view.Decode
 	stateRank  = view.StateRank
-	uptime     = view.Uptime
 )
 
-// stateCounts summarises processes by state, attention first:
-// "2 FATAL · 480 RUNNING", each with its state's mark.
-func stateCounts(procs []process) string {
-	parts := make([]string, 0, len(procs))
-	for _, c := range view.CountStates(procs) {
-		parts = append(parts, fmt.Sprintf("%s %d %s", stateMark(c.State), c.N, escape(c.State)))
-	}
-	return strings.Join(parts, " · ")
+// style is how this platform writes the lines every platform draws alike
+// (package chat).
+var style = chat.Style{
+	States:      stateMarks,
+	Statuses:    statusMarks,
+	Unreachable: ":electric_plug:",
+	Escape:      escape,
+	Bold:        func(s string) string { return "*" + s + "*" },
+	Code:        func(s string) string { return "`" + escape(s) + "`" },
 }

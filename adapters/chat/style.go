@@ -1,0 +1,111 @@
+package chat
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/poolvisor/poolvisor/adapters/textfit"
+	"github.com/poolvisor/poolvisor/adapters/view"
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// MaxInfoChars bounds the description shown on one process or pool line.
+const MaxInfoChars = 120
+
+// Style is how a platform writes the marks and the few text styles of the
+// lines every platform draws alike (a process, a pool's load, a count of
+// states, a host's mark). The lines are the same everywhere; only the
+// markup differs, so a platform gives its markup and keeps its layout.
+type Style struct {
+	States      map[string]string     // a mark per Supervisor state; "UNKNOWN" marks any other
+	Statuses    map[ops.Status]string // a mark per result status
+	Unreachable string                // the mark of a host that did not answer
+	Escape      func(string) string   // makes text literal
+	Bold        func(string) string   // of escaped text
+	Code        func(string) string   // of raw text, as inline code
+}
+
+// StateMark is the mark of a Supervisor state.
+func (s Style) StateMark(state string) string {
+	if m, ok := s.States[state]; ok {
+		return m
+	}
+	return s.States["UNKNOWN"]
+}
+
+// Mark is the mark a result's headline starts with, a space included: none
+// for a read that went well, whose answer speaks for itself.
+func (s Style) Mark(res ops.Result) string {
+	if res.Status == ops.StatusOK && ops.KindOf(res.Operation) == ops.Read && res.Operation != "" {
+		return ""
+	}
+	if m, ok := s.Statuses[res.Status]; ok {
+		return m + " "
+	}
+	return ""
+}
+
+// HostMark marks a host's status; unlike a whole answer's, an ok host is
+// marked too, so that a list of hosts reads at a glance, with the mark of
+// its worst process when one failed.
+func (s Style) HostMark(p view.HostPart) string {
+	if p.Unreachable() {
+		return s.Unreachable
+	}
+	if state, ok := p.NeedsLook(); ok && p.OK() {
+		return s.StateMark(state) // answered, but a process failed
+	}
+	if m, ok := s.Statuses[p.Status]; ok {
+		return m
+	}
+	return s.Statuses[ops.StatusFailed]
+}
+
+// StateCounts summarises processes by state, attention first:
+// "2 FATAL · 480 RUNNING", each with its state's mark.
+func (s Style) StateCounts(procs []view.Process) string {
+	parts := make([]string, 0, len(procs))
+	for _, c := range view.CountStates(procs) {
+		parts = append(parts, fmt.Sprintf("%s %d %s", s.StateMark(c.State), c.N, s.Escape(c.State)))
+	}
+	return strings.Join(parts, " · ")
+}
+
+// ProcessLine is one process: its state, pid and uptime, or why it is not
+// running.
+func (s Style) ProcessLine(p view.Process) string {
+	var b strings.Builder
+	b.WriteString(s.StateMark(p.State) + " " + s.Bold(s.Escape(p.Name)) + " " + s.Code(p.State))
+	if p.PID > 0 {
+		fmt.Fprintf(&b, " · pid %d", p.PID)
+	}
+	if p.State == "RUNNING" {
+		if p.Uptime > 0 {
+			b.WriteString(" · up " + view.Uptime(p.Uptime))
+		}
+	} else if info := textfit.FirstNonEmpty(p.SpawnErr, p.Description); info != "" {
+		b.WriteString(" · " + s.Escape(textfit.Truncate(info, MaxInfoChars)))
+	}
+	return b.String()
+}
+
+// PoolLines are the pools' load, one line each, up to maxLines and then a
+// count of the rest: busy and idle workers, the listen queue, and whether
+// a pool ever ran out of children.
+func (s Style) PoolLines(st view.FPMStatus, maxLines int) []string {
+	var lines []string
+	for i, p := range st.Pools {
+		if i == maxLines {
+			lines = append(lines, fmt.Sprintf("…and %d more pools.", len(st.Pools)-i))
+			break
+		}
+		state, pm, figures := view.PoolLoad(p)
+		name := s.Bold(s.Escape(view.PoolLabel(p.PHP, p.Name)))
+		if pm == "" {
+			lines = append(lines, fmt.Sprintf("%s %s · %s", s.StateMark(state), name, s.Escape(textfit.Truncate(figures, MaxInfoChars))))
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("%s %s %s · %s", s.StateMark(state), name, s.Code(pm), s.Escape(figures)))
+	}
+	return lines
+}
