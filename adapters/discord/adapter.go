@@ -27,13 +27,7 @@ import (
 )
 
 // Runner is the part of the core pipeline this adapter uses.
-type Runner interface {
-	Run(ctx context.Context, actor ops.Actor, text string) ops.Result
-	// Execute runs an operation given whole, as a raw editor's file (which
-	// cannot be command text: it has line breaks).
-	Execute(ctx context.Context, actor ops.Actor, op ops.Operation) ops.Result
-	Host() string
-}
+type Runner = chat.Runner
 
 // Claimer records deliveries so that each is applied at most once
 // (internal/dedupe implements it).

@@ -8,6 +8,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/internal/alert"
 )
 
@@ -92,15 +93,15 @@ func (a *Adapter) PostAlert(ctx context.Context, al alert.Alert) (string, error)
 	if err != nil {
 		return "", fmt.Errorf("post alert: %w", err)
 	}
-	return ch + "/" + id, nil
+	return chat.AlertRef(ch, id), nil
 }
 
 // UpdateAlert implements alert.Notifier: a flapping program's one message
 // shows its count and last state.
 func (a *Adapter) UpdateAlert(ctx context.Context, ref string, al alert.Alert) error {
-	ch, id, ok := strings.Cut(ref, "/")
-	if !ok {
-		return fmt.Errorf("bad alert reference %q", ref)
+	ch, id, err := chat.ParseAlertRef(ref)
+	if err != nil {
+		return err
 	}
 	m := alertMessage(al)
 	if err := a.api.Edit(ctx, ch, id, &m); err != nil {
@@ -111,9 +112,9 @@ func (a *Adapter) UpdateAlert(ctx context.Context, ref string, al alert.Alert) e
 
 // PostRecovery implements alert.Notifier: the recovery replies to the alert.
 func (a *Adapter) PostRecovery(ctx context.Context, ref string, al alert.Alert) error {
-	ch, id, ok := strings.Cut(ref, "/")
-	if !ok {
-		return fmt.Errorf("bad alert reference %q", ref)
+	ch, id, err := chat.ParseAlertRef(ref)
+	if err != nil {
+		return err
 	}
 	m := alertMessage(al)
 	m.Reference = &discordgo.MessageReference{MessageID: id, ChannelID: ch}

@@ -25,11 +25,7 @@ import (
 )
 
 // Runner is the part of the core pipeline this adapter uses.
-type Runner interface {
-	Run(ctx context.Context, actor ops.Actor, text string) ops.Result
-	Execute(ctx context.Context, actor ops.Actor, op ops.Operation) ops.Result
-	Host() string
-}
+type Runner = chat.Runner
 
 // API is the part of Slack's Web API this adapter calls. *slackgo.Client
 // implements it; tests may give it anything else.

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/internal/alert"
 )
 
@@ -69,15 +69,15 @@ func (a *Adapter) PostAlert(ctx context.Context, al alert.Alert) (string, error)
 	if err != nil {
 		return "", fmt.Errorf("post alert: %w", err)
 	}
-	return ch + "/" + ts, nil
+	return chat.AlertRef(ch, ts), nil
 }
 
 // UpdateAlert implements alert.Notifier: a flapping program's one message
 // shows its count and last state.
 func (a *Adapter) UpdateAlert(ctx context.Context, ref string, al alert.Alert) error {
-	ch, ts, ok := strings.Cut(ref, "/")
-	if !ok {
-		return fmt.Errorf("bad alert reference %q", ref)
+	ch, ts, err := chat.ParseAlertRef(ref)
+	if err != nil {
+		return err
 	}
 	msg := alertMessage(al)
 	if _, _, _, err := a.api.UpdateMessageContext(ctx, ch, ts, slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...)); err != nil {
@@ -89,9 +89,9 @@ func (a *Adapter) UpdateAlert(ctx context.Context, ref string, al alert.Alert) e
 // PostRecovery implements alert.Notifier: the recovery answers the alert in
 // its thread.
 func (a *Adapter) PostRecovery(ctx context.Context, ref string, al alert.Alert) error {
-	ch, ts, ok := strings.Cut(ref, "/")
-	if !ok {
-		return fmt.Errorf("bad alert reference %q", ref)
+	ch, ts, err := chat.ParseAlertRef(ref)
+	if err != nil {
+		return err
 	}
 	msg := alertMessage(al)
 	if _, _, err := a.api.PostMessageContext(ctx, ch, slackgo.MsgOptionTS(ts), slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...)); err != nil {
