@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/poolvisor/poolvisor/adapters/textfit"
+	"github.com/poolvisor/poolvisor/adapters/chat/textfit"
 	"github.com/poolvisor/poolvisor/adapters/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )

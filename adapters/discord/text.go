@@ -3,7 +3,7 @@ package discord
 import (
 	"strings"
 
-	"github.com/poolvisor/poolvisor/adapters/textfit"
+	"github.com/poolvisor/poolvisor/adapters/chat/textfit"
 )
 
 // Lengths are measured in bytes of UTF-8. Discord counts characters; a

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/poolvisor/poolvisor/adapters/textfit"
+	"github.com/poolvisor/poolvisor/adapters/chat/textfit"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
