@@ -1,7 +1,7 @@
 package chat
 
 import (
-	"github.com/poolvisor/poolvisor/adapters/view"
+	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 

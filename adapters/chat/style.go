@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/poolvisor/poolvisor/adapters/chat/textfit"
-	"github.com/poolvisor/poolvisor/adapters/view"
+	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 

@@ -2,7 +2,7 @@ package slack
 
 import (
 	"github.com/poolvisor/poolvisor/adapters/chat"
-	"github.com/poolvisor/poolvisor/adapters/view"
+	"github.com/poolvisor/poolvisor/adapters/chat/view"
 )
 
 // The neutral view of results (package view), shared with the other chat

@@ -13,7 +13,7 @@ import (
 // is what the core gives: a message composed from the body and the diffs
 // (ops.Text), whenever the fixture has a body.
 func TestFixturesComposeTheirMessage(t *testing.T) {
-	files, err := filepath.Glob("../testdata/results/*.json")
+	files, err := filepath.Glob("../../testdata/results/*.json")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no fixtures: %v", err)
 	}
