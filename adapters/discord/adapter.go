@@ -21,8 +21,8 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/poolvisor/poolvisor/adapters/background"
 	"github.com/poolvisor/poolvisor/adapters/chat"
+	"github.com/poolvisor/poolvisor/adapters/chat/background"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 

@@ -19,8 +19,8 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
-	"github.com/poolvisor/poolvisor/adapters/background"
 	"github.com/poolvisor/poolvisor/adapters/chat"
+	"github.com/poolvisor/poolvisor/adapters/chat/background"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
