@@ -7,7 +7,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/poolvisor/poolvisor/adapters/chat"
-	"github.com/poolvisor/poolvisor/adapters/posted"
+	"github.com/poolvisor/poolvisor/adapters/chat/posted"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 

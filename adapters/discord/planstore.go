@@ -6,7 +6,7 @@ import (
 	"encoding/base32"
 	"time"
 
-	"github.com/poolvisor/poolvisor/adapters/posted"
+	"github.com/poolvisor/poolvisor/adapters/chat/posted"
 )
 
 // planStore keeps the commands of form plans whose command is too long for

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/poolvisor/poolvisor/adapters/posted"
+	"github.com/poolvisor/poolvisor/adapters/chat/posted"
 )
 
 func TestPlanStoreKeepsLongPlansForADay(t *testing.T) {

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolvisor/poolvisor/adapters/chat/posted"
 	"github.com/poolvisor/poolvisor/adapters/discord/discordfake"
-	"github.com/poolvisor/poolvisor/adapters/posted"
 	"github.com/poolvisor/poolvisor/internal/sqlitedb"
 )
 

@@ -5,8 +5,8 @@ import (
 	"fmt"
 
 	"github.com/poolvisor/poolvisor/adapters/chat"
+	"github.com/poolvisor/poolvisor/adapters/chat/posted"
 	"github.com/poolvisor/poolvisor/adapters/discord"
-	"github.com/poolvisor/poolvisor/adapters/posted"
 	"github.com/poolvisor/poolvisor/internal/dedupe"
 )
 

@@ -6,7 +6,7 @@ import (
 	"slices"
 
 	"github.com/poolvisor/poolvisor/adapters/chat"
-	"github.com/poolvisor/poolvisor/adapters/posted"
+	"github.com/poolvisor/poolvisor/adapters/chat/posted"
 	"github.com/poolvisor/poolvisor/adapters/slack"
 	"github.com/poolvisor/poolvisor/internal/dedupe"
 	"github.com/poolvisor/poolvisor/internal/phpfpm"

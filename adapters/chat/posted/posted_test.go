@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/poolvisor/poolvisor/adapters/posted"
+	"github.com/poolvisor/poolvisor/adapters/chat/posted"
 	"github.com/poolvisor/poolvisor/internal/sqlitedb"
 )
 
