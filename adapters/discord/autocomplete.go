@@ -133,7 +133,7 @@ func choices(names []string, typed string) []*discordgo.ApplicationCommandOption
 // poolNames lists pools; on is "" or the --host flag.
 func (a *Adapter) poolNames(ctx context.Context, who ops.Actor, on string) []string {
 	res := a.run.Run(ctx, who, "fpm pools"+on)
-	d := decodeData(res.Data)
+	d := view.Decode(res.Data)
 	if res.Status != ops.StatusOK || d.Pools == nil {
 		return nil
 	}
@@ -160,7 +160,7 @@ func (a *Adapter) phpNames(ctx context.Context, who ops.Actor, on string) []stri
 // the --host flag.
 func (a *Adapter) programNames(ctx context.Context, who ops.Actor, on string) []string {
 	res := a.run.Run(ctx, who, "supervisor status"+on)
-	d := decodeData(res.Data)
+	d := view.Decode(res.Data)
 	if res.Status != ops.StatusOK || d.Programs == nil {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -51,7 +52,7 @@ func (a *Adapter) openRawForm(who ops.Actor, words string, t formTarget) *respon
 		return reply(ephemeral(Render(res)))
 	}
 	var file, content string
-	switch d := decodeData(res.Data); {
+	switch d := view.Decode(res.Data); {
 	case d.Program != nil:
 		file, content = d.Program.File, d.Program.Content
 	case d.Pool != nil:

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -156,7 +157,7 @@ func (a *Adapter) openForm(who ops.Actor, words string, target formTarget, input
 		if res.Status != ops.StatusOK {
 			return reply(ephemeral(Render(res)))
 		}
-		d := decodeData(res.Data)
+		d := view.Decode(res.Data)
 		switch {
 		case d.Program != nil:
 			current = d.Program.Directives

@@ -69,7 +69,7 @@ func Render(res ops.Result) Message { return render(res, diffReserve) }
 // render is Render leaving reserve characters of maxEmbedTotal for what
 // the caller adds (an attribution, a footer).
 func render(res ops.Result, reserve int) Message {
-	d := decodeData(res.Data)
+	d := view.Decode(res.Data)
 	if res.Status == ops.StatusPending && d.Approval != nil {
 		return fit(renderApproval(res, *d.Approval))
 	}

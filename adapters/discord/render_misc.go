@@ -14,7 +14,7 @@ import (
 
 // renderLog shows the end of a log: the newest lines matter most, so a
 // long log is cut from the top with a note.
-func renderLog(e *discordgo.MessageEmbed, l logDoc) {
+func renderLog(e *discordgo.MessageEmbed, l view.Log) {
 	if strings.TrimSpace(l.Text) == "" {
 		return
 	}
@@ -27,7 +27,7 @@ func renderLog(e *discordgo.MessageEmbed, l logDoc) {
 	}
 }
 
-func renderPools(e *discordgo.MessageEmbed, pools []poolDoc) {
+func renderPools(e *discordgo.MessageEmbed, pools []view.Pool) {
 	lines := make([]string, 0, len(pools))
 	for i, p := range pools {
 		if i == maxListLines {

@@ -1,6 +1,8 @@
 package discord
 
 import (
+	"github.com/poolvisor/poolvisor/adapters/chat/view"
+
 	"fmt"
 	"slices"
 	"sort"
@@ -25,7 +27,7 @@ var stateMarks = map[string]string{
 // renderProcesses lists processes one line each in the description, with
 // what the message says besides the table first, and a field counting the
 // states. A long list shows the ones that need attention first.
-func renderProcesses(e *discordgo.MessageEmbed, note string, procs []process) {
+func renderProcesses(e *discordgo.MessageEmbed, note string, procs []view.Process) {
 	var desc []string
 	if note != "" {
 		desc = append(desc, textDescription(note))
@@ -33,7 +35,7 @@ func renderProcesses(e *discordgo.MessageEmbed, note string, procs []process) {
 	shown := procs
 	if len(procs) > maxListLines {
 		shown = slices.Clone(procs)
-		sort.SliceStable(shown, func(i, j int) bool { return stateRank(shown[i].State) < stateRank(shown[j].State) })
+		sort.SliceStable(shown, func(i, j int) bool { return view.StateRank(shown[i].State) < view.StateRank(shown[j].State) })
 		shown = shown[:maxListLines]
 	}
 	lines := make([]string, len(shown))
@@ -53,7 +55,7 @@ func renderProcesses(e *discordgo.MessageEmbed, note string, procs []process) {
 	}
 }
 
-func renderProgram(e *discordgo.MessageEmbed, p programDoc) {
+func renderProgram(e *discordgo.MessageEmbed, p view.Program) {
 	renderDirectives(e, p.File, p.Directives)
 	if len(p.Processes) > 0 {
 		lines := make([]string, len(p.Processes))

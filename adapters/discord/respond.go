@@ -6,6 +6,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -54,7 +55,7 @@ func private(res ops.Result) bool {
 	if res.Status != ops.StatusOK && res.Status != ops.StatusFailed {
 		return true
 	}
-	return ops.KindOf(res.Operation) != ops.Write || res.Operation == "" || decodeData(res.Data).Plan != nil
+	return ops.KindOf(res.Operation) != ops.Write || res.Operation == "" || view.Decode(res.Data).Plan != nil
 }
 
 // attribute adds who asked, and what, to a message the channel sees.
@@ -96,7 +97,7 @@ func resultMessage(res ops.Result, actor ops.Actor, command string) Message {
 }
 
 func isApprovalRequest(res ops.Result) bool {
-	return res.Status == ops.StatusPending && decodeData(res.Data).Approval != nil
+	return res.Status == ops.StatusPending && view.Decode(res.Data).Approval != nil
 }
 
 // token is an interaction's token and when it stops working.

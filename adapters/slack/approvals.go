@@ -8,6 +8,7 @@ import (
 
 	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/chat/posted"
+	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -121,7 +122,7 @@ func (a *Adapter) updateApproval(ctx context.Context, id string, res ops.Result,
 // decision replaces the buttons of every posted copy of its request.
 func (a *Adapter) Relay(ctx context.Context, res ops.Result, by ops.Actor) {
 	if res.Status == ops.StatusPending && res.ApprovalID != "" {
-		if decodeData(res.Data).Approval == nil {
+		if view.Decode(res.Data).Approval == nil {
 			return // a request asked again: its copies were posted when it was made
 		}
 		if nc := a.cfg.NotifyChannel; nc != "" {

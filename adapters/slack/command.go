@@ -9,6 +9,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/poolvisor/poolvisor/adapters/chat"
+	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -62,7 +63,7 @@ func (a *Adapter) command(ctx context.Context, sc slackgo.SlashCommand) any {
 // is posted as a message of its own (its buttons must be updatable), and a
 // result too large for an acknowledgement goes by response_url.
 func (a *Adapter) inline(o origin, actor ops.Actor, res ops.Result) any {
-	if res.Status == ops.StatusPending && decodeData(res.Data).Approval != nil {
+	if res.Status == ops.StatusPending && view.Decode(res.Data).Approval != nil {
 		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
 		return ephemeral(RenderText(fmt.Sprintf(":hourglass_flowing_sand: Approval request `%s` is posted in this channel; an approver decides with its buttons.",
 			escape(res.ApprovalID))))

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -198,8 +199,8 @@ func defaults(fields []field, program bool, d PoolDefaults) map[string]string {
 // current reads the values an edit form starts with from a show result.
 func (a *Adapter) current(f form, res ops.Result) (map[string]string, string, error) {
 	var doc struct {
-		Program *programDoc `json:"program"`
-		Pool    *poolDoc    `json:"pool"`
+		Program *view.Program `json:"program"`
+		Pool    *view.Pool    `json:"pool"`
 	}
 	raw, _ := json.Marshal(res.Data)
 	_ = json.Unmarshal(raw, &doc)

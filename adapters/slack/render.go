@@ -30,7 +30,7 @@ var statusMarks = map[ops.Status]string{
 // Render draws a result as a Slack message. Every message it returns stays
 // within Slack's limits (see limits.go), whatever the size of the result.
 func Render(res ops.Result) Message {
-	d := decodeData(res.Data)
+	d := view.Decode(res.Data)
 	if res.Status == ops.StatusPending && d.Approval != nil {
 		return fit(renderApproval(res, *d.Approval))
 	}

@@ -15,7 +15,7 @@ import (
 
 // renderLog shows the end of a log: chat is for the last lines, and the
 // newest ones matter most, so a long log is cut from the top with a note.
-func renderLog(l logDoc) []slackgo.Block {
+func renderLog(l view.Log) []slackgo.Block {
 	if strings.TrimSpace(l.Text) == "" {
 		return nil
 	}
@@ -42,7 +42,7 @@ func size(n int) string {
 	return fmt.Sprintf("%d KB", n>>10)
 }
 
-func poolLine(p poolDoc) string {
+func poolLine(p view.Pool) string {
 	line := ":large_green_circle: *" + escape(view.PoolLabel(p.PHP, p.Name)) + "*"
 	if p.PM != "" {
 		line += " · pm `" + escape(p.PM) + "`"
@@ -53,7 +53,7 @@ func poolLine(p poolDoc) string {
 	return line
 }
 
-func renderPools(pools []poolDoc) []slackgo.Block {
+func renderPools(pools []view.Pool) []slackgo.Block {
 	if len(pools) == 0 {
 		return nil
 	}
@@ -75,7 +75,7 @@ func renderPools(pools []poolDoc) []slackgo.Block {
 	return out
 }
 
-func renderPool(p poolDoc) []slackgo.Block {
+func renderPool(p view.Pool) []slackgo.Block {
 	var out []slackgo.Block
 	if p.File != "" {
 		out = append(out, contextText("File: `"+escape(p.File)+"`"))

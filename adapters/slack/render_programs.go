@@ -1,6 +1,8 @@
 package slack
 
 import (
+	"github.com/poolvisor/poolvisor/adapters/chat/view"
+
 	"fmt"
 	"slices"
 	"sort"
@@ -24,7 +26,7 @@ var stateMarks = map[string]string{
 
 // renderProcesses lists processes, one line each. A long list shows the
 // ones that need attention first, up to maxListLines, and counts the rest.
-func renderProcesses(procs []process) []slackgo.Block {
+func renderProcesses(procs []view.Process) []slackgo.Block {
 	if len(procs) == 0 {
 		return nil
 	}
@@ -32,10 +34,10 @@ func renderProcesses(procs []process) []slackgo.Block {
 	if len(procs) > 1 {
 		out = append(out, contextText(style.StateCounts(procs)))
 	}
-	shown, hidden := procs, []process(nil)
+	shown, hidden := procs, []view.Process(nil)
 	if len(procs) > maxListLines {
 		sorted := slices.Clone(procs)
-		sort.SliceStable(sorted, func(i, j int) bool { return stateRank(sorted[i].State) < stateRank(sorted[j].State) })
+		sort.SliceStable(sorted, func(i, j int) bool { return view.StateRank(sorted[i].State) < view.StateRank(sorted[j].State) })
 		shown, hidden = sorted[:maxListLines], sorted[maxListLines:]
 	}
 	lines := make([]string, len(shown))
@@ -52,7 +54,7 @@ func renderProcesses(procs []process) []slackgo.Block {
 	return out
 }
 
-func renderProgram(p programDoc) []slackgo.Block {
+func renderProgram(p view.Program) []slackgo.Block {
 	var out []slackgo.Block
 	if p.File != "" {
 		out = append(out, contextText("File: `"+escape(p.File)+"`"))

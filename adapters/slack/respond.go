@@ -11,6 +11,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/poolvisor/poolvisor/adapters/chat"
+	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -34,7 +35,7 @@ func visibility(res ops.Result) string {
 	if res.Status != ops.StatusOK && res.Status != ops.StatusFailed {
 		return visEphemeral
 	}
-	if ops.KindOf(res.Operation) != ops.Write || res.Operation == "" || decodeData(res.Data).Plan != nil {
+	if ops.KindOf(res.Operation) != ops.Write || res.Operation == "" || view.Decode(res.Data).Plan != nil {
 		return visEphemeral
 	}
 	return visChannel
@@ -72,7 +73,7 @@ func attribute(m Message, o origin, actor ops.Actor) Message {
 // the channel (and the notify channel) with its buttons; anything else to
 // the asker or the channel, by visibility.
 func (a *Adapter) deliver(ctx context.Context, o origin, actor ops.Actor, res ops.Result) {
-	if res.Status == ops.StatusPending && decodeData(res.Data).Approval != nil {
+	if res.Status == ops.StatusPending && view.Decode(res.Data).Approval != nil {
 		a.postApproval(ctx, o, res)
 		return
 	}
