@@ -1,14 +1,14 @@
 package discord
 
 import (
-	"github.com/poolvisor/poolvisor/adapters/chat/view"
-
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/poolvisor/poolvisor/adapters/chat/view"
 )
 
 // stateMarks give every Supervisor state its own marker, as Slack's

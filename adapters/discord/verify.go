@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
+
+	"github.com/poolvisor/poolvisor/adapters/chat"
 )
 
 // Reasons a request fails verification. Each is answered 401 and nothing
@@ -16,8 +17,8 @@ import (
 var (
 	errNoSignature  = errors.New("missing X-Signature-Ed25519 or X-Signature-Timestamp")
 	errBadTimestamp = errors.New("X-Signature-Timestamp is not a Unix time")
-	errStale        = errors.New("request timestamp is more than 5 minutes away")
-	errBadSignature = errors.New("signature does not match")
+	errStale        = chat.ErrStale
+	errBadSignature = chat.ErrBadSignature
 )
 
 // ParsePublicKey decodes the application's public key (64 hex digits).
@@ -39,12 +40,8 @@ func verify(h http.Header, body []byte, key ed25519.PublicKey, now time.Time) er
 	if sigHex == "" || tsText == "" || len(key) != ed25519.PublicKeySize {
 		return errNoSignature
 	}
-	ts, err := strconv.ParseInt(tsText, 10, 64)
-	if err != nil {
-		return errBadTimestamp
-	}
-	if d := now.Sub(time.Unix(ts, 0)); d > maxClockSkew || d < -maxClockSkew {
-		return errStale
+	if err := chat.CheckTimestamp(tsText, now, maxClockSkew, errBadTimestamp); err != nil {
+		return err
 	}
 	sig, err := hex.DecodeString(sigHex)
 	if err != nil || len(sig) != ed25519.SignatureSize {

@@ -1,14 +1,14 @@
 package slack
 
 import (
-	"github.com/poolvisor/poolvisor/adapters/chat/view"
-
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 
 	slackgo "github.com/slack-go/slack"
+
+	"github.com/poolvisor/poolvisor/adapters/chat/view"
 )
 
 // stateMarks give every Supervisor state its own marker, so a list reads at

@@ -7,9 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/poolvisor/poolvisor/adapters/chat"
 )
 
 // Reasons a request fails verification. Each is answered 401 and nothing
@@ -17,8 +18,8 @@ import (
 var (
 	errNoSignature  = errors.New("missing X-Slack-Signature or X-Slack-Request-Timestamp")
 	errBadTimestamp = errors.New("X-Slack-Request-Timestamp is not a Unix time")
-	errStale        = errors.New("request timestamp is more than 5 minutes away")
-	errBadSignature = errors.New("signature does not match")
+	errStale        = chat.ErrStale
+	errBadSignature = chat.ErrBadSignature
 )
 
 // verify checks Slack's v0 request signature: "v0=" and the hex
@@ -32,12 +33,8 @@ func verify(h http.Header, body []byte, secret string, now time.Time) error {
 	if sig == "" || tsText == "" || secret == "" {
 		return errNoSignature
 	}
-	ts, err := strconv.ParseInt(tsText, 10, 64)
-	if err != nil {
-		return errBadTimestamp
-	}
-	if d := now.Sub(time.Unix(ts, 0)); d > maxClockSkew || d < -maxClockSkew {
-		return errStale
+	if err := chat.CheckTimestamp(tsText, now, maxClockSkew, errBadTimestamp); err != nil {
+		return err
 	}
 	hexSig, ok := strings.CutPrefix(sig, "v0=")
 	if !ok {
