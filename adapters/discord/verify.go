@@ -11,14 +11,12 @@ import (
 	"github.com/poolvisor/poolvisor/adapters/chat"
 )
 
-// Reasons a request fails verification. Each is answered 401 and nothing
-// is applied. Discord probes the endpoint with bad signatures and removes
+// Reasons a request fails verification, besides chat.ErrStale and
+// chat.ErrBadSignature. Each is answered 401 and nothing is applied. Discord probes the endpoint with bad signatures and removes
 // an endpoint that accepts them.
 var (
 	errNoSignature  = errors.New("missing X-Signature-Ed25519 or X-Signature-Timestamp")
 	errBadTimestamp = errors.New("X-Signature-Timestamp is not a Unix time")
-	errStale        = chat.ErrStale
-	errBadSignature = chat.ErrBadSignature
 )
 
 // ParsePublicKey decodes the application's public key (64 hex digits).
@@ -45,12 +43,12 @@ func verify(h http.Header, body []byte, key ed25519.PublicKey, now time.Time) er
 	}
 	sig, err := hex.DecodeString(sigHex)
 	if err != nil || len(sig) != ed25519.SignatureSize {
-		return errBadSignature
+		return chat.ErrBadSignature
 	}
 	msg := make([]byte, 0, len(tsText)+len(body))
 	msg = append(append(msg, tsText...), body...)
 	if !ed25519.Verify(key, msg, sig) {
-		return errBadSignature
+		return chat.ErrBadSignature
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/discord/discordfake"
 )
 
@@ -30,18 +31,18 @@ func TestVerify(t *testing.T) {
 	}{
 		{"good", signed(key, now, body), body, nil},
 		{"good, 4 minutes old", signed(key, now.Add(-4*time.Minute), body), body, nil},
-		{"another key", signed(other, now, body), body, errBadSignature},
-		{"tampered body", signed(key, now, body), []byte(`{"type":2}`), errBadSignature},
-		{"stale", signed(key, now.Add(-6*time.Minute), body), body, errStale},
-		{"ahead", signed(key, now.Add(6*time.Minute), body), body, errStale},
+		{"another key", signed(other, now, body), body, chat.ErrBadSignature},
+		{"tampered body", signed(key, now, body), []byte(`{"type":2}`), chat.ErrBadSignature},
+		{"stale", signed(key, now.Add(-6*time.Minute), body), body, chat.ErrStale},
+		{"ahead", signed(key, now.Add(6*time.Minute), body), body, chat.ErrStale},
 		{"missing signature", func() http.Header { h := signed(key, now, body); h.Del("X-Signature-Ed25519"); return h }(), body, errNoSignature},
 		{"missing timestamp", func() http.Header { h := signed(key, now, body); h.Del("X-Signature-Timestamp"); return h }(), body, errNoSignature},
-		{"not hex", func() http.Header { h := signed(key, now, body); h.Set("X-Signature-Ed25519", "zz"); return h }(), body, errBadSignature},
+		{"not hex", func() http.Header { h := signed(key, now, body); h.Set("X-Signature-Ed25519", "zz"); return h }(), body, chat.ErrBadSignature},
 		{"zeros", func() http.Header {
 			h := signed(key, now, body)
 			h.Set("X-Signature-Ed25519", strings.Repeat("0", 128))
 			return h
-		}(), body, errBadSignature},
+		}(), body, chat.ErrBadSignature},
 		{"timestamp not a number", func() http.Header { h := signed(key, now, body); h.Set("X-Signature-Timestamp", "soon"); return h }(), body, errBadTimestamp},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

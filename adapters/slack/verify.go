@@ -13,13 +13,11 @@ import (
 	"github.com/poolvisor/poolvisor/adapters/chat"
 )
 
-// Reasons a request fails verification. Each is answered 401 and nothing
-// is applied.
+// Reasons a request fails verification, besides chat.ErrStale and
+// chat.ErrBadSignature. Each is answered 401 and nothing is applied.
 var (
 	errNoSignature  = errors.New("missing X-Slack-Signature or X-Slack-Request-Timestamp")
 	errBadTimestamp = errors.New("X-Slack-Request-Timestamp is not a Unix time")
-	errStale        = chat.ErrStale
-	errBadSignature = chat.ErrBadSignature
 )
 
 // verify checks Slack's v0 request signature: "v0=" and the hex
@@ -38,17 +36,17 @@ func verify(h http.Header, body []byte, secret string, now time.Time) error {
 	}
 	hexSig, ok := strings.CutPrefix(sig, "v0=")
 	if !ok {
-		return errBadSignature
+		return chat.ErrBadSignature
 	}
 	got, err := hex.DecodeString(hexSig)
 	if err != nil {
-		return errBadSignature
+		return chat.ErrBadSignature
 	}
 	m := hmac.New(sha256.New, []byte(secret))
 	fmt.Fprintf(m, "v0:%s:", tsText)
 	m.Write(body)
 	if !hmac.Equal(got, m.Sum(nil)) {
-		return errBadSignature
+		return chat.ErrBadSignature
 	}
 	return nil
 }

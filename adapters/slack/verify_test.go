@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
 )
 
@@ -106,14 +107,14 @@ func TestVerifyRefuses(t *testing.T) {
 	}{
 		{"fresh", good(now), nil},
 		{"4 minutes old", good(now.Add(-4 * time.Minute)), nil},
-		{"6 minutes old", good(now.Add(-6 * time.Minute)), errStale},
-		{"6 minutes ahead", good(now.Add(6 * time.Minute)), errStale},
+		{"6 minutes old", good(now.Add(-6 * time.Minute)), chat.ErrStale},
+		{"6 minutes ahead", good(now.Add(6 * time.Minute)), chat.ErrStale},
 		{"no signature", header(strconv.FormatInt(now.Unix(), 10), ""), errNoSignature},
 		{"no timestamp", header("", slackfake.Sign(secret, now.Unix(), body)), errNoSignature},
 		{"timestamp not a number", header("soon", slackfake.Sign(secret, now.Unix(), body)), errBadTimestamp},
-		{"v1 scheme", header(strconv.FormatInt(now.Unix(), 10), "v1="+slackfake.Sign(secret, now.Unix(), body)[3:]), errBadSignature},
-		{"not hex", header(strconv.FormatInt(now.Unix(), 10), "v0=zz"), errBadSignature},
-		{"short", header(strconv.FormatInt(now.Unix(), 10), "v0=abcd"), errBadSignature},
+		{"v1 scheme", header(strconv.FormatInt(now.Unix(), 10), "v1="+slackfake.Sign(secret, now.Unix(), body)[3:]), chat.ErrBadSignature},
+		{"not hex", header(strconv.FormatInt(now.Unix(), 10), "v0=zz"), chat.ErrBadSignature},
+		{"short", header(strconv.FormatInt(now.Unix(), 10), "v0=abcd"), chat.ErrBadSignature},
 	}
 	for _, tt := range tests {
 		if got := verify(tt.h, body, secret, now); got != tt.want {
