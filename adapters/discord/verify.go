@@ -12,8 +12,9 @@ import (
 )
 
 // Reasons a request fails verification, besides chat.ErrStale and
-// chat.ErrBadSignature. Each is answered 401 and nothing is applied. Discord probes the endpoint with bad signatures and removes
-// an endpoint that accepts them.
+// chat.ErrBadSignature. Each is answered 401 and nothing is applied.
+// Discord probes the endpoint with bad signatures and removes an endpoint
+// that accepts them.
 var (
 	errNoSignature  = errors.New("missing X-Signature-Ed25519 or X-Signature-Timestamp")
 	errBadTimestamp = errors.New("X-Signature-Timestamp is not a Unix time")
