@@ -34,7 +34,7 @@ func TestAddedFlagReachesForm(t *testing.T) {
 }
 
 // TestErrorField: a refused plan goes on the field its error names; one
-// that names none, or a field the form lacks, is placed by its text.
+// that names none, or a field the form lacks, on the form's first field.
 func TestErrorField(t *testing.T) {
 	fields := fieldsOf(form{Kind: formPoolCreate})
 	tests := []struct {
@@ -44,7 +44,7 @@ func TestErrorField(t *testing.T) {
 	}{
 		{"field", ops.Result{Field: "max-spare", Message: "pool web cannot be written as asked:\n  - user www is root"}, "max-spare"},
 		{"name", ops.Result{Field: "name", Message: "pool api already exists; change it with /fpm pool edit api --user x"}, "name"},
-		{"none", ops.Result{Message: "user www is refused by the write policy"}, "user"},
+		{"none", ops.Result{Message: "php-fpm -t: line 3: user www is unknown"}, "name"},
 		{"not in the form", ops.Result{Field: "preset", Message: "unknown preset \"huge\""}, "name"},
 	}
 	for _, tt := range tests {

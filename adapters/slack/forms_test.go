@@ -212,22 +212,6 @@ func TestFormRefusedBeforeOpening(t *testing.T) {
 	}
 }
 
-func TestFieldFor(t *testing.T) {
-	fields := fieldsOf(form{Kind: formPoolCreate})
-	tests := []struct{ msg, want string }{
-		{"--max-children must be a whole number, not \"x\"", "max-children"},
-		{"pm.max_children must be at least pm.start_servers", "max-children"},
-		{"user www does not exist on this host", "user"},
-		{"pool api already exists", "name"},
-		{"listen: /run/php/x.sock is used by pool www", "listen"},
-	}
-	for _, tt := range tests {
-		if got := fieldFor(tt.msg, fields); got != tt.want {
-			t.Errorf("fieldFor(%q) = %s, want %s", tt.msg, got, tt.want)
-		}
-	}
-}
-
 func TestFormFor(t *testing.T) {
 	tests := []struct {
 		text string

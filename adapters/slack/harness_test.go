@@ -80,10 +80,10 @@ type write struct{ b *backend }
 func (w write) Plan(_ context.Context, req ops.Request) (*ops.Plan, error) {
 	cmd, _ := req.Op.Get("command")
 	if strings.Contains(cmd, "/no/such") {
-		return nil, ops.Invalidf("command: /no/such/binary does not exist or is not executable")
+		return nil, ops.InvalidField("command", "command: /no/such/binary does not exist or is not executable")
 	}
 	if u, _ := req.Op.Get("user"); u == "nobody2" {
-		return nil, ops.Invalidf("user nobody2 does not exist on this host")
+		return nil, ops.InvalidField("user", "user nobody2 does not exist on this host")
 	}
 	if c, ok := req.Op.Get("content"); ok && !strings.HasPrefix(c, "[program:") {
 		return nil, ops.Invalidf("the file cannot be read as supervisord would: no section")

@@ -3,7 +3,6 @@ package slack
 import (
 	"context"
 	"encoding/json"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -168,37 +167,14 @@ func buildRequest(f form, values map[string]string, m meta) (formRequest, map[st
 }
 
 // errorField picks the field of fields a refused plan is about: the flag
-// or name its error concerns (Result.Field), when the form has that
-// field. The errors that name none fall back to fieldFor: the checks of
-// php-fpm -t and supervisord themselves (their own words, about the whole
-// file), and an error about a flag this form has no field for (--preset,
-// --listen-owner).
+// or name its error concerns (Result.Field), when the form has that field.
+// An error that concerns none of them (the checks of php-fpm -t and
+// supervisord themselves, about the whole file; a flag this form has no
+// field for, like --preset) goes on the form's first field: Slack shows a
+// form's errors only under a field.
 func errorField(res ops.Result, fields []field) string {
 	if res.Field != "" && slices.ContainsFunc(fields, func(fl field) bool { return fl.ID == res.Field }) {
 		return res.Field
 	}
-	return fieldFor(strings.TrimSpace(res.Message), fields)
-}
-
-// fieldFor picks the field an error message is about: the one whose flag
-// (--numprocs), ID or directive key (pm.max_children) it names first. An
-// error that names none belongs to the form's first field.
-func fieldFor(msg string, fields []field) string {
-	lower := strings.ToLower(msg)
-	best, at, length := fields[0].ID, len(lower)+1, 0
-	for _, fl := range fields {
-		for _, tok := range []string{"--" + fl.ID, fl.ID, fl.Key} {
-			if tok == "" {
-				continue
-			}
-			re := regexp.MustCompile(`(^|[^a-z0-9_.-])` + regexp.QuoteMeta(strings.ToLower(tok)) + `($|[^a-z0-9_-])`)
-			loc := re.FindStringIndex(lower)
-			// The earliest mention wins; at the same place, the longest
-			// (pm.max_children over pm).
-			if loc != nil && (loc[0] < at || (loc[0] == at && len(tok) > length)) {
-				best, at, length = fl.ID, loc[0], len(tok)
-			}
-		}
-	}
-	return best
+	return fields[0].ID
 }

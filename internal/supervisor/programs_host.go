@@ -68,12 +68,12 @@ func checkCommand(f *ProgramFile) error {
 	if filepath.IsAbs(p) {
 		st, err := os.Stat(p)
 		if err != nil || st.IsDir() || st.Mode().Perm()&0o111 == 0 {
-			return ops.Invalidf("command: %s does not exist or is not executable", p)
+			return ops.InvalidField(keyField("command"), "command: %s does not exist or is not executable", p)
 		}
 		return nil
 	}
 	if _, err := exec.LookPath(p); err != nil {
-		return ops.Invalidf("command: %s is not found on the PATH; give its full path", p)
+		return ops.InvalidField(keyField("command"), "command: %s is not found on the PATH; give its full path", p)
 	}
 	return nil
 }
