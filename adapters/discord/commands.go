@@ -106,7 +106,7 @@ func argOpt(a catalog.Arg) option {
 	switch a.Kind {
 	case catalog.Count:
 		o.Kind = optInt
-	case catalog.OneOf:
+	case catalog.OneOf, catalog.Signal:
 		o.Kind, o.Choices = optChoice, a.Choices
 	}
 	return o

@@ -1,5 +1,7 @@
 package catalog
 
+import "strings"
+
 // ArgKind says what a positional argument holds and how it is checked.
 type ArgKind int
 
@@ -12,7 +14,24 @@ const (
 	Count                   // a positive whole number
 	OneOf                   // one of Choices
 	Rest                    // every remaining word, joined by spaces
+	Signal                  // one of Signals, with or without SIG, any case
 )
+
+// Signals are the signals /supervisor signal sends (SPEC §6).
+var Signals = []string{"HUP", "USR1", "USR2", "TERM", "INT", "QUIT", "KILL", "WINCH"}
+
+// SignalName returns the name of Signals that v means ("hup", "SIGHUP"
+// and "HUP" all mean HUP), and whether it is one.
+func SignalName(v string) (string, bool) {
+	name := strings.ToUpper(v)
+	name = strings.TrimPrefix(name, "SIG")
+	for _, s := range Signals {
+		if s == name {
+			return s, true
+		}
+	}
+	return "", false
+}
 
 // Arg is a positional argument of a command. The grammar writes it as
 // Name in usage; Discord names its option Option.
@@ -126,6 +145,10 @@ var Commands = []Command{
 		Usage: "/supervisor stop NAME|GROUP:*|all", Summary: "stop programs"},
 	{Words: []string{"supervisor", "restart"}, Op: "supervisor.program.restart", Args: args(processArg),
 		Usage: "/supervisor restart NAME|GROUP:*|all", Summary: "restart programs"},
+	{Words: []string{"supervisor", "signal"}, Op: "supervisor.program.signal",
+		Args: args(processArg, Arg{Name: "SIGNAL", Kind: Signal, Choices: Signals, Option: "signal",
+			Desc: "HUP, USR1, USR2, TERM, INT, QUIT, KILL or WINCH"}),
+		Usage: "/supervisor signal NAME|GROUP:*|all SIGNAL", Summary: "send a signal to running programs (HUP, USR1, USR2, TERM, INT, QUIT, KILL, WINCH)"},
 	{Words: []string{"supervisor", "logs"}, Op: "supervisor.program.logs",
 		Args: args(Arg{Name: "NAME", Kind: Process, Option: ProgramOption, Desc: processArg.Desc}), Flags: LogFlags,
 		Usage: "/supervisor logs NAME [--stderr] [--bytes N]", Summary: "the tail of a program's log"},

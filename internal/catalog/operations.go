@@ -54,6 +54,7 @@ var Operations = []Operation{
 	{Name: "supervisor.program.start", Owner: OwnerSupervisor, Kind: Write},
 	{Name: "supervisor.program.stop", Owner: OwnerSupervisor, Kind: Write, Approval: true},
 	{Name: "supervisor.program.restart", Owner: OwnerSupervisor, Kind: Write, Approval: true},
+	{Name: "supervisor.program.signal", Owner: OwnerSupervisor, Kind: Write},
 	{Name: "supervisor.program.logs", Owner: OwnerSupervisor},
 	{Name: "supervisor.program.history", Owner: OwnerSupervisor},
 	{Name: "supervisor.program.rollback", Owner: OwnerSupervisor, Kind: Write},

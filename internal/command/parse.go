@@ -214,6 +214,10 @@ func checkArg(a catalog.Arg, v string) error {
 		if n, err := strconv.Atoi(v); err != nil || n < 1 {
 			return ops.Invalidf("%s must be a whole number of at least 1, not %q", a.Name, v)
 		}
+	case catalog.Signal:
+		if _, ok := catalog.SignalName(v); !ok {
+			return ops.Invalidf("%q is not a signal poolvisor sends: use %s (with or without SIG)", v, strings.Join(catalog.Signals, ", "))
+		}
 	case catalog.OneOf:
 		if !slices.Contains(a.Choices, v) {
 			return ops.Invalidf("expected %s, not %q", strings.Join(a.Choices, " or "), v)

@@ -81,7 +81,7 @@ func defaultRoles() map[string][]string {
 		},
 		"operator": {
 			"viewer", "fpm.service.reload", "supervisor.program.start",
-			"supervisor.program.stop", "supervisor.program.restart", "supervisor.service.update",
+			"supervisor.program.stop", "supervisor.program.restart", "supervisor.program.signal", "supervisor.service.update",
 		},
 		"admin": {"*"},
 	}

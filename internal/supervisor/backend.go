@@ -101,6 +101,7 @@ func (b *Backend) Handlers() map[string]ops.Handler {
 		"supervisor.program.start":   control{b, actionStart},
 		"supervisor.program.stop":    control{b, actionStop},
 		"supervisor.program.restart": control{b, actionRestart},
+		"supervisor.program.signal":  signalControl{b},
 		"supervisor.program.add":     programWrite{b, true},
 		"supervisor.program.edit":    programWrite{b, false},
 		"supervisor.program.delete":  programDelete{b},

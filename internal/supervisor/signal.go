@@ -1,0 +1,165 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/poolvisor/poolvisor/internal/catalog"
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// signalControl handles /supervisor signal TARGET SIGNAL (SPEC §6):
+// supervisord's signalProcess, to each running process of the target, so
+// that a Horizon-style worker reloads gracefully on USR2 or HUP without a
+// restart. Processes that are not running are not signalled.
+type signalControl struct{ b *Backend }
+
+// stopping are the signals after which a process ends: sending one
+// amounts to a stop (supervisord may start it again if autorestart says
+// so), and is gated as one.
+var stopping = []string{"TERM", "INT", "QUIT", "KILL"}
+
+// SignalProcess sends sig (a name such as HUP) to one process, GROUP:NAME.
+func (c *Client) SignalProcess(ctx context.Context, name, sig string) error {
+	return c.Call(ctx, "supervisor.signalProcess", nil, name, sig)
+}
+
+func (h signalControl) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
+	b := h.b
+	raw, _ := req.Op.Get("signal")
+	sig, ok := catalog.SignalName(raw)
+	if !ok {
+		return nil, ops.InvalidField("signal", "%q is not a signal poolvisor sends: use %s", raw, strings.Join(catalog.Signals, ", "))
+	}
+	if isListener(req.Op.Target) {
+		return nil, listenerRefused("signalled")
+	}
+	all, err := b.client.GetAllProcessInfo(ctx)
+	if err != nil {
+		return nil, b.userError(err, req.Op.Target)
+	}
+	sel, err := b.resolve(all, req.Op.Target)
+	if err != nil {
+		return nil, err
+	}
+	if sel.kind == "all" {
+		sel.procs, sel.skipped = withoutListener(sel.procs)
+	}
+	var running, idle []ProcessInfo
+	for _, p := range sel.procs {
+		if p.StateName == "RUNNING" {
+			running = append(running, p)
+		} else {
+			idle = append(idle, p)
+		}
+	}
+	if len(running) == 0 {
+		return nil, ops.Invalidf("no process of %s is running on %s, so there is nothing to signal (%s)", sel.target, b.cfg.Host, stateList(idle))
+	}
+	lines := make([]string, 0, len(running)+1)
+	for _, p := range running {
+		lines = append(lines, fmt.Sprintf("  %s %s (RUNNING, pid %d)", sig, displayName(p), p.PID))
+	}
+	if len(idle) > 0 {
+		lines = append(lines, "  not signalled, not running: "+stateList(idle))
+	}
+	plan := &ops.Plan{
+		Summary:     fmt.Sprintf("send SIG%s to %s on %s:\n%s", sig, sel.target, b.cfg.Host, strings.Join(lines, "\n")),
+		Fingerprint: fingerprint(running, nil) + " " + sig,
+	}
+	if slices.Contains(stopping, sig) {
+		plan.Effects = []string{"supervisor.program.stop"}
+	}
+	plan.Apply = func(ctx context.Context) (ops.Outcome, error) {
+		return b.signal(ctx, sel, running, idle, sig)
+	}
+	return plan, nil
+}
+
+// signal sends sig to each of running and reports their states after: a
+// process a stopping signal ends is waited for until it has left RUNNING
+// with that pid (it may be RUNNING again with a new one, when
+// autorestart starts it again).
+func (b *Backend) signal(ctx context.Context, sel selection, running, idle []ProcessInfo, sig string) (ops.Outcome, error) {
+	var failed []string
+	for _, p := range running {
+		if err := b.client.SignalProcess(ctx, fullName(p), sig); err != nil {
+			_, msg := ops.UserError(b.userError(err, displayName(p)))
+			failed = append(failed, fmt.Sprintf("%s: %s", displayName(p), msg))
+		}
+	}
+	final := running
+	if slices.Contains(stopping, sig) {
+		final = b.waitPIDsGone(ctx, running)
+	} else if all, err := b.client.GetAllProcessInfo(ctx); err == nil {
+		final = pick(all, running)
+	}
+	list := processes(final)
+	head := fmt.Sprintf("Sent SIG%s to %s on %s:", sig, sel.target, b.cfg.Host)
+	parts := []ops.Part{ops.Prose(head), ops.ProcessTable(list.Programs)}
+	if len(idle) > 0 {
+		parts = append(parts, ops.Prose("Not signalled, not running: "+stateList(idle)))
+	}
+	if sel.skipped {
+		parts = append(parts, ops.Prose(listenerSkipped))
+	}
+	if len(failed) > 0 {
+		return ops.Outcome{}, ops.FailedParts(list,
+			ops.Prose(fmt.Sprintf("SIG%s could not be sent to every process of %s on %s:\n  %s", sig, sel.target, b.cfg.Host, strings.Join(failed, "\n  "))),
+			ops.ProcessTable(list.Programs))
+	}
+	return ops.Parts(list, parts...), nil
+}
+
+// waitPIDsGone waits, at most WaitTimeout, until none of procs runs with
+// the pid it had, and returns their states then.
+func (b *Backend) waitPIDsGone(ctx context.Context, procs []ProcessInfo) []ProcessInfo {
+	deadline := time.Now().Add(b.cfg.WaitTimeout)
+	for {
+		all, err := b.client.GetAllProcessInfo(ctx)
+		if err != nil {
+			return procs
+		}
+		now := pick(all, procs)
+		gone := true
+		for i, p := range now {
+			if i < len(procs) && p.PID == procs[i].PID && p.StateName == "RUNNING" {
+				gone = false
+			}
+		}
+		if gone || time.Now().After(deadline) {
+			return now
+		}
+		select {
+		case <-ctx.Done():
+			return now
+		case <-time.After(b.cfg.PollInterval):
+		}
+	}
+}
+
+// pick returns the current entries of all for procs, in procs' order.
+func pick(all, procs []ProcessInfo) []ProcessInfo {
+	out := make([]ProcessInfo, 0, len(procs))
+	for _, p := range procs {
+		for _, q := range all {
+			if fullName(q) == fullName(p) {
+				out = append(out, q)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// stateList lists processes with their states: "web (STOPPED), jobs:mailer (EXITED)".
+func stateList(procs []ProcessInfo) string {
+	out := make([]string, len(procs))
+	for i, p := range procs {
+		out[i] = fmt.Sprintf("%s (%s)", displayName(p), p.StateName)
+	}
+	return strings.Join(out, ", ")
+}
