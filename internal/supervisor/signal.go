@@ -2,8 +2,11 @@ package supervisor
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,10 +20,67 @@ import (
 // restart. Processes that are not running are not signalled.
 type signalControl struct{ b *Backend }
 
-// stopping are the signals after which a process ends: sending one
-// amounts to a stop (supervisord may start it again if autorestart says
-// so), and is gated as one.
+// stopping are the signals sent to end a process: sending one amounts to
+// a stop (supervisord may start it again if autorestart says so), and is
+// gated as one.
 var stopping = []string{"TERM", "INT", "QUIT", "KILL"}
+
+// signalNumbers are the Linux numbers of catalog.Signals.
+var signalNumbers = map[string]uint{"HUP": 1, "INT": 2, "QUIT": 3, "USR1": 10, "USR2": 12, "TERM": 15, "KILL": 9, "WINCH": 28}
+
+// ends says why sig ends the process pid, or "" when it does not. HUP,
+// USR1 and USR2 end a process that neither handles nor ignores them (their
+// default action), so a "reload" signal to a program without a handler is
+// a stop, and is gated as one: the process's dispositions are read from
+// /proc when supervisord runs on this host; when they cannot be read, the
+// signal is taken to end it. WINCH is ignored by default.
+func (b *Backend) ends(pid int, sig string) string {
+	switch {
+	case slices.Contains(stopping, sig):
+		return "it ends the process"
+	case sig == "WINCH":
+		return ""
+	case !b.local:
+		return "whether it handles the signal cannot be read from here, so it may end"
+	}
+	caught, err := handled(pid, signalNumbers[sig])
+	if err != nil {
+		return "whether it handles the signal cannot be read (" + err.Error() + "), so it may end"
+	}
+	if !caught {
+		return "it does not handle SIG" + sig + ", so the signal ends it"
+	}
+	return ""
+}
+
+// handled reports whether process pid catches or ignores signal number n,
+// from the SigCgt and SigIgn masks of /proc/PID/status.
+func handled(pid int, n uint) (bool, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return false, err
+	}
+	bit := uint64(1) << (n - 1)
+	found := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || (k != "SigCgt" && k != "SigIgn") {
+			continue
+		}
+		mask, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+		if err != nil {
+			return false, err
+		}
+		found++
+		if mask&bit != 0 {
+			return true, nil
+		}
+	}
+	if found < 2 {
+		return false, errors.New("no signal masks in /proc")
+	}
+	return false, nil
+}
 
 // SignalProcess sends sig (a name such as HUP) to one process, GROUP:NAME.
 func (c *Client) SignalProcess(ctx context.Context, name, sig string) error {
@@ -60,8 +120,14 @@ func (h signalControl) Plan(ctx context.Context, req ops.Request) (*ops.Plan, er
 		return nil, ops.Invalidf("no process of %s is running on %s, so there is nothing to signal (%s)", sel.target, b.cfg.Host, stateList(idle))
 	}
 	lines := make([]string, 0, len(running)+1)
+	ends := false
 	for _, p := range running {
-		lines = append(lines, fmt.Sprintf("  %s %s (RUNNING, pid %d)", sig, displayName(p), p.PID))
+		l := fmt.Sprintf("  %s %s (RUNNING, pid %d)", sig, displayName(p), p.PID)
+		if why := b.ends(p.PID, sig); why != "" {
+			ends = true
+			l += ": " + why
+		}
+		lines = append(lines, l)
 	}
 	if len(idle) > 0 {
 		lines = append(lines, "  not signalled, not running: "+stateList(idle))
@@ -70,11 +136,11 @@ func (h signalControl) Plan(ctx context.Context, req ops.Request) (*ops.Plan, er
 		Summary:     fmt.Sprintf("send SIG%s to %s on %s:\n%s", sig, sel.target, b.cfg.Host, strings.Join(lines, "\n")),
 		Fingerprint: fingerprint(running, nil) + " " + sig,
 	}
-	if slices.Contains(stopping, sig) {
+	if ends {
 		plan.Effects = []string{"supervisor.program.stop"}
 	}
 	plan.Apply = func(ctx context.Context) (ops.Outcome, error) {
-		return b.signal(ctx, sel, running, idle, sig)
+		return b.signal(ctx, sel, running, idle, sig, ends)
 	}
 	return plan, nil
 }
@@ -83,7 +149,7 @@ func (h signalControl) Plan(ctx context.Context, req ops.Request) (*ops.Plan, er
 // process a stopping signal ends is waited for until it has left RUNNING
 // with that pid (it may be RUNNING again with a new one, when
 // autorestart starts it again).
-func (b *Backend) signal(ctx context.Context, sel selection, running, idle []ProcessInfo, sig string) (ops.Outcome, error) {
+func (b *Backend) signal(ctx context.Context, sel selection, running, idle []ProcessInfo, sig string, ends bool) (ops.Outcome, error) {
 	var failed []string
 	for _, p := range running {
 		if err := b.client.SignalProcess(ctx, fullName(p), sig); err != nil {
@@ -92,7 +158,7 @@ func (b *Backend) signal(ctx context.Context, sel selection, running, idle []Pro
 		}
 	}
 	final := running
-	if slices.Contains(stopping, sig) {
+	if ends {
 		final = b.waitPIDsGone(ctx, running)
 	} else if all, err := b.client.GetAllProcessInfo(ctx); err == nil {
 		final = pick(all, running)
