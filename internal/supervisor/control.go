@@ -33,19 +33,9 @@ type control struct {
 
 func (c control) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
 	b := c.b
-	if isListener(req.Op.Target) {
-		return nil, listenerRefused(strings.ToLower(pastTense[c.act]))
-	}
-	all, err := b.client.GetAllProcessInfo(ctx)
-	if err != nil {
-		return nil, b.userError(err, req.Op.Target)
-	}
-	sel, err := b.resolve(all, req.Op.Target)
+	sel, err := b.selectProcesses(ctx, req.Op.Target, strings.ToLower(pastTense[c.act]))
 	if err != nil {
 		return nil, err
-	}
-	if sel.kind == "all" {
-		sel.procs, sel.skipped = withoutListener(sel.procs)
 	}
 	configs, err := b.client.GetAllConfigInfo(ctx)
 	if err != nil {
@@ -68,6 +58,27 @@ func (c control) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
 		Fingerprint: fingerprint(sel.procs, configs),
 		Apply:       func(ctx context.Context) (ops.Outcome, error) { return c.apply(ctx, sel) },
 	}, nil
+}
+
+// selectProcesses finds what target names among supervisord's processes,
+// poolvisor's event listener left out of "all" and refused by name (verb
+// says what it cannot be: "stopped", "signalled").
+func (b *Backend) selectProcesses(ctx context.Context, target, verb string) (selection, error) {
+	if isListener(target) {
+		return selection{}, listenerRefused(verb)
+	}
+	all, err := b.client.GetAllProcessInfo(ctx)
+	if err != nil {
+		return selection{}, b.userError(err, target)
+	}
+	sel, err := b.resolve(all, target)
+	if err != nil {
+		return selection{}, err
+	}
+	if sel.kind == "all" {
+		sel.procs, sel.skipped = withoutListener(sel.procs)
+	}
+	return sel, nil
 }
 
 // fingerprint digests what a control request acts on: each selected process's

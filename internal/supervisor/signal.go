@@ -94,19 +94,9 @@ func (h signalControl) Plan(ctx context.Context, req ops.Request) (*ops.Plan, er
 	if !ok {
 		return nil, ops.InvalidField("signal", "%q is not a signal poolvisor sends: use %s", raw, strings.Join(catalog.Signals, ", "))
 	}
-	if isListener(req.Op.Target) {
-		return nil, listenerRefused("signalled")
-	}
-	all, err := b.client.GetAllProcessInfo(ctx)
-	if err != nil {
-		return nil, b.userError(err, req.Op.Target)
-	}
-	sel, err := b.resolve(all, req.Op.Target)
+	sel, err := b.selectProcesses(ctx, req.Op.Target, "signalled")
 	if err != nil {
 		return nil, err
-	}
-	if sel.kind == "all" {
-		sel.procs, sel.skipped = withoutListener(sel.procs)
 	}
 	var running, idle []ProcessInfo
 	for _, p := range sel.procs {
