@@ -34,7 +34,7 @@ var signalNumbers = map[string]uint{"HUP": 1, "INT": 2, "QUIT": 3, "USR1": 10, "
 // a stop, and is gated as one: the process's dispositions are read from
 // /proc when supervisord runs on this host; when they cannot be read, the
 // signal is taken to end it. WINCH is ignored by default.
-func (b *Backend) ends(pid int, sig string) string {
+func (b *Backend) ends(ctx context.Context, pid int, sig string) string {
 	switch {
 	case slices.Contains(stopping, sig):
 		return "it ends the process"
@@ -42,6 +42,9 @@ func (b *Backend) ends(pid int, sig string) string {
 		return ""
 	case !b.local:
 		return "whether it handles the signal cannot be read from here, so it may end"
+	}
+	if b.forkOfSupervisord(ctx, pid) {
+		return "it has not become its program yet (it is still supervisord's fork), so whether it handles the signal is not known, and it may end"
 	}
 	caught, err := handled(pid, signalNumbers[sig])
 	if err != nil {
@@ -51,6 +54,20 @@ func (b *Backend) ends(pid int, sig string) string {
 		return "it does not handle SIG" + sig + ", so the signal ends it"
 	}
 	return ""
+}
+
+// forkOfSupervisord reports whether pid is still the fork supervisord
+// makes to start a program, before it execs the program (it reports
+// RUNNING then when startsecs is 0): the fork has supervisord's command
+// line and supervisord's own signal handlers, not the program's.
+func (b *Backend) forkOfSupervisord(ctx context.Context, pid int) bool {
+	spid, err := b.client.GetPID(ctx)
+	if err != nil {
+		return true // unknown: judged as the fork, which may end
+	}
+	mine, err1 := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	theirs, err2 := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", spid))
+	return err1 != nil || err2 != nil || string(mine) == string(theirs)
 }
 
 // handled reports whether process pid catches or ignores signal number n,
@@ -113,7 +130,7 @@ func (h signalControl) Plan(ctx context.Context, req ops.Request) (*ops.Plan, er
 	ends := false
 	for _, p := range running {
 		l := fmt.Sprintf("  %s %s (RUNNING, pid %d)", sig, displayName(p), p.PID)
-		if why := b.ends(p.PID, sig); why != "" {
+		if why := b.ends(ctx, p.PID, sig); why != "" {
 			ends = true
 			l += ": " + why
 		}

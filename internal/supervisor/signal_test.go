@@ -111,3 +111,25 @@ func TestSignal(t *testing.T) {
 		t.Errorf("after TERM the worker is %s", st.StateName)
 	}
 }
+
+// TestForkOfSupervisord: a process with supervisord's own command line (its
+// fork before exec; here supervisord itself) has handlers that are not the
+// program's, so a reload signal to it is judged as ending it.
+func TestForkOfSupervisord(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "w", Command: `/bin/sh -c "while true; do sleep 1; done"`})
+	b := newBackend(t, s, 5*time.Second)
+	spid, err := b.client.GetPID(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.forkOfSupervisord(t.Context(), spid) || b.ends(t.Context(), spid, "HUP") == "" {
+		t.Error("supervisord's own command line is not taken for its fork")
+	}
+	w := rpcWaitState(t, b.client, "w:w", "RUNNING")
+	for deadline := time.Now().Add(10 * time.Second); b.forkOfSupervisord(t.Context(), w.PID); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the program never left supervisord's fork")
+		}
+	}
+}
