@@ -31,6 +31,8 @@ func everyOption(sc subcommand) []optionValue {
 			v = "k3x9pq"
 		case o.Name == "host":
 			v = "web-02"
+		case o.Name == "settle":
+			v = "5s"
 		case isSetOpt(o.Name):
 			v = o.Name + ".key=a;b c"
 		case o.Name == "plan" && ops.KindOf(sc.Op) != ops.Write:

@@ -40,6 +40,9 @@ func Actor(as string, allowImpersonation bool) (ops.Actor, error) {
 // Exec runs text once and writes the result to out, as text or as one JSON
 // object. It returns the exit code of SPEC §2.
 func Exec(ctx context.Context, r Runner, actor ops.Actor, text string, asJSON bool, out io.Writer) int {
+	if !asJSON { // JSON is one object: no lines before it
+		ctx = ops.WithWatcher(ctx, progressLines(out))
+	}
 	res := r.Run(ctx, actor, text)
 	if asJSON {
 		enc := json.NewEncoder(out)
@@ -69,6 +72,17 @@ func Render(res ops.Result) string {
 		return res.Message
 	}
 	return fmt.Sprintf("[%s] %s", res.Status, res.Message)
+}
+
+// progressLines prints a line each time a step of a long write (a batch
+// of a rolling restart, a host of a roll) begins, with the run's ID for
+// /ops cancel; the result follows when it ends.
+func progressLines(out io.Writer) ops.Watcher {
+	return func(p ops.Progress) {
+		if !p.Finished && p.Count(ops.StepRunning) > 0 {
+			fmt.Fprintln(out, p.Line())
+		}
+	}
 }
 
 // renderFor is Render, followed by the text for actor alone, if any.
@@ -108,7 +122,7 @@ func Console(ctx context.Context, r Runner, actor ops.Actor, in io.Reader, out i
 		if ctx.Err() != nil {
 			return code
 		}
-		res := r.Run(ctx, actor, line)
+		res := r.Run(ops.WithWatcher(ctx, progressLines(out)), actor, line)
 		fmt.Fprintln(out, renderFor(res, actor))
 		code = res.Status.ExitCode()
 		prompt()

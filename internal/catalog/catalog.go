@@ -16,11 +16,12 @@ type Type int
 
 // Types of flag.
 const (
-	String Type = iota
-	Int         // a whole number ≥ 0
-	Switch      // no value: present or not
-	Choice      // one of Choices
-	Repeat      // KEY=VALUE, may be given many times (--set)
+	String   Type = iota
+	Int           // a whole number ≥ 0
+	Switch        // no value: present or not
+	Choice        // one of Choices
+	Repeat        // KEY=VALUE, may be given many times (--set)
+	Duration      // Go's form, like 90s or 5m, above zero
 )
 
 // Form is the set of chat forms that show a flag as a field. Discord's

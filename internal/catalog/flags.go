@@ -1,5 +1,7 @@
 package catalog
 
+import "time"
+
 // SetFlag is --set KEY=VALUE, for a directive without a flag of its own.
 var SetFlag = Flag{Name: Set, Type: Repeat, Desc: "Another directive as KEY=VALUE (the value may hold spaces and ;)",
 	Label: "Other settings", Hint: "One KEY=VALUE a line, for any other key (the --set flag)", Forms: BothForms}
@@ -55,6 +57,20 @@ var (
 	PlanFlag = Flag{Name: "plan", Type: Switch, Desc: "Validate and show what would change; apply nothing"}
 	RawFlag  = Flag{Name: "raw", Type: Switch, Desc: "Edit the whole file in a form"}
 )
+
+// Rolling: a restart a few processes at a time, a reload host after host
+// (SPEC §6); and what a write to a group of hosts does when one fails.
+var (
+	RollingFlag = Flag{Name: "rolling", Type: Switch, Desc: "A few at a time, each healthy before the next (with --host GROUP: host after host)"}
+	RollFlags   = []Flag{RollingFlag,
+		{Name: "batch", Type: Int, Desc: "With --rolling: how many processes restart at a time (default 1)"},
+		{Name: "settle", Type: Duration, Desc: "With --rolling: how long each must stay RUNNING (default: its startsecs + 1s)"}}
+	OnFailureFlag = Flag{Name: "on-failure", Type: Choice, Choices: []string{"stop", "rollback"}, Default: "stop",
+		Desc: "With --host GROUP: when a host fails, stop there, or also roll back the hosts already changed"}
+)
+
+// MaxSettle is the longest --settle a roll takes.
+const MaxSettle = 10 * time.Minute
 
 // The flags of single commands.
 var (

@@ -72,6 +72,7 @@ var Operations = []Operation{
 	{Name: "ops.approvals", Owner: OwnerCore},
 	{Name: "ops.approve", Owner: OwnerCore, Kind: Write},
 	{Name: "ops.audit", Owner: OwnerCore},
+	{Name: "ops.cancel", Owner: OwnerCore, Kind: Write},
 }
 
 // DefaultApprovals returns the operations that ask for approval by

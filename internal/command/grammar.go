@@ -29,7 +29,7 @@ var std = newGrammar(catalog.Commands)
 
 func newGrammar(cmds []catalog.Command) *grammar {
 	g := &grammar{commands: cmds, flags: map[string]catalog.Flag{}}
-	for _, f := range []catalog.Flag{catalog.HostFlag, catalog.PHPFlag, catalog.PlanFlag} {
+	for _, f := range []catalog.Flag{catalog.HostFlag, catalog.PHPFlag, catalog.PlanFlag, catalog.OnFailureFlag} {
 		g.flags[f.Name] = f
 	}
 	for _, c := range cmds {
@@ -43,9 +43,10 @@ func newGrammar(cmds []catalog.Command) *grammar {
 }
 
 // takes reports whether sp accepts the flag name: its own, --host, --php
-// on an /fpm command, --plan on a write.
+// on an /fpm command, --plan on a write, --on-failure on a backend's write.
 func takes(sp *catalog.Command, name string) bool {
 	return slices.ContainsFunc(sp.Flags, func(f catalog.Flag) bool { return f.Name == name }) ||
 		name == catalog.HostFlag.Name || (name == InstanceFlag && TakesInstance(sp.Op)) ||
-		(name == catalog.PlanFlag.Name && ops.KindOf(sp.Op) == ops.Write)
+		(name == catalog.PlanFlag.Name && ops.KindOf(sp.Op) == ops.Write) ||
+		(name == catalog.OnFailureFlag.Name && ops.KindOf(sp.Op) == ops.Write && ops.OwnerOf(sp.Op) != ops.OwnerCore)
 }

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -153,6 +154,10 @@ func checkFlag(name string, fs catalog.Flag, value string) error {
 	case catalog.Repeat:
 		if k, _, ok := strings.Cut(value, "="); !ok || k == "" {
 			return ops.InvalidField(name, "--%s takes KEY=VALUE, not %q", name, value)
+		}
+	case catalog.Duration:
+		if d, err := time.ParseDuration(value); err != nil || d <= 0 {
+			return ops.InvalidField(name, "--%s takes a duration like 90s or 5m, not %q", name, value)
 		}
 	}
 	if name == "host" && !ValidName(value) {

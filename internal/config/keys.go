@@ -82,6 +82,7 @@ func defaultRoles() map[string][]string {
 		"operator": {
 			"viewer", "fpm.service.reload", "supervisor.program.start",
 			"supervisor.program.stop", "supervisor.program.restart", "supervisor.program.signal", "supervisor.service.update",
+			"ops.cancel",
 		},
 		"admin": {"*"},
 	}

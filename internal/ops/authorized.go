@@ -48,7 +48,9 @@ func (p *Pipeline) ApplyAuthorized(ctx context.Context, actor Actor, op Operatio
 		return Outcome{}, Conflictf("what %s would change on %s has changed since it was planned; nothing was done. Now:\n%s",
 			op.Describe(), p.cfg.Host, plan.Summary)
 	}
-	out, err = plan.Apply(ctx)
+	runCtx, end := p.startRun(ctx, op, VersionMeta{Actor: actor, Approver: meta.Approver})
+	out, err = plan.Apply(runCtx)
+	end()
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) {

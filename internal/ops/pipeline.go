@@ -72,6 +72,9 @@ type Config struct {
 	// Lease is this process's lease (internal/lease): the owner of the
 	// writes it journals.
 	Lease string
+	// Cancel stops a run this pipeline does not apply itself (a fleet
+	// hub's, applied by an agent); nil: none.
+	Cancel Canceller
 }
 
 // Pipeline is the one path every request takes: parse, authorize, plan,
@@ -80,6 +83,7 @@ type Pipeline struct {
 	cfg      Config
 	handlers map[string]Handler
 	holdMu   sync.Mutex // bound and store one approval request at a time
+	runs     runs       // the applies under way, for /ops cancel
 }
 
 // New builds a Pipeline. The core operations (whoami, approvals, approve, audit,
@@ -98,7 +102,8 @@ func New(cfg Config) *Pipeline {
 	p.handlers["ops.whoami"] = ReadFunc(p.whoami)
 	p.handlers["ops.approvals"] = ReadFunc(p.listApprovals)
 	p.handlers["ops.audit"] = ReadFunc(p.readAudit)
-	if _, ok := p.handlers["ops.hosts"]; !ok { // a fleet hub brings its own
+	p.handlers["ops.cancel"] = ReadFunc(p.cancelRun) // it changes no file: nothing to plan
+	if _, ok := p.handlers["ops.hosts"]; !ok {       // a fleet hub brings its own
 		p.handlers["ops.hosts"] = ReadFunc(p.hosts)
 	}
 	return p
@@ -200,7 +205,9 @@ func (p *Pipeline) apply(ctx context.Context, res Result, op Operation, plan *Pl
 	}
 	res.write = write
 	testhook.Pause("after-intent")
+	ctx, end := p.startRun(ctx, op, meta)
 	out, err := plan.Apply(ctx)
+	end()
 	testhook.Pause("after-apply")
 	if err != nil {
 		var e *Error

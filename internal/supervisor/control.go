@@ -33,6 +33,14 @@ type control struct {
 
 func (c control) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
 	b := c.b
+	if c.act == actionRestart && req.Op.Has("rolling") {
+		return c.planRolling(ctx, req)
+	}
+	for _, f := range rollFlags {
+		if req.Op.Has(f) {
+			return nil, ops.InvalidField(f, "--%s is for a rolling restart: add --rolling", f)
+		}
+	}
 	sel, err := b.selectProcesses(ctx, req.Op.Target, strings.ToLower(pastTense[c.act]))
 	if err != nil {
 		return nil, err
