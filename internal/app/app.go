@@ -30,6 +30,7 @@ import (
 	"github.com/poolvisor/poolvisor/internal/metrics"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/phpfpm"
+	"github.com/poolvisor/poolvisor/internal/runs"
 	"github.com/poolvisor/poolvisor/internal/sqlitedb"
 	"github.com/poolvisor/poolvisor/internal/supervisor"
 )
@@ -117,6 +118,10 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		return nil, err
 	}
 	a.approvals, a.trail = approvals, trail
+	underway, err := runs.New(ctx, db)
+	if err != nil {
+		return nil, err
+	}
 	versions, err := history.New(ctx, db, cfg.History.Keep)
 	if err != nil {
 		return nil, err
@@ -172,6 +177,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Parser:      command.Parser{},
 		Authz:       policy,
 		Approvals:   approvals,
+		Runs:        underway,
 		Audit:       trail,
 		WritePolicy: WritePolicy(cfg).Describe(),
 		Policy: ops.ApprovalPolicy{

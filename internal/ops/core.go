@@ -93,6 +93,9 @@ func (p *Pipeline) readAudit(ctx context.Context, req Request) (Outcome, error) 
 			}
 			line += "]"
 		}
+		if run, step := argOf(e.Args, "run"), argOf(e.Args, "step"); run != "" && step != "" { // a step of a run (Run.Audit)
+			line += fmt.Sprintf("  [run %s, %s: %s]", run, step, argOf(e.Args, "on"))
+		}
 		if e.Write != 0 && (e.Status == AuditStarted || e.Status == AuditInterrupted) {
 			line += fmt.Sprintf("  [write %d]", e.Write)
 			if e.Status == AuditInterrupted {
@@ -106,6 +109,15 @@ func (p *Pipeline) readAudit(ctx context.Context, req Request) (Outcome, error) 
 		fmt.Fprintf(&b, "Interrupted writes (their poolvisor process ended in the middle of them):\n%s\n", strings.Join(notes, "\n"))
 	}
 	return Outcome{Message: strings.TrimRight(b.String(), "\n"), Data: map[string]any{"entries": entries}}, nil
+}
+
+func argOf(args []Arg, key string) string {
+	for _, a := range args {
+		if a.Key == key {
+			return a.Value
+		}
+	}
+	return ""
 }
 
 // pathsOnly leaves out the digests of files: a digest of a whole file lets

@@ -72,6 +72,9 @@ type Config struct {
 	// Lease is this process's lease (internal/lease): the owner of the
 	// writes it journals.
 	Lease string
+	// Runs keeps the runs under way for every process of the host; nil:
+	// /ops cancel reaches only this process's.
+	Runs RunStore
 	// Cancel stops a run this pipeline does not apply itself (a fleet
 	// hub's, applied by an agent); nil: none.
 	Cancel Canceller

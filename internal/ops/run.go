@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -137,6 +138,7 @@ type Run struct {
 	mu          sync.Mutex
 	cancelledBy string
 	last        *Progress // the last report, sent again when cancelled
+	stored      bool      // in the RunStore, once it reported
 }
 
 type runKey struct{}
@@ -163,8 +165,17 @@ func (r *Run) Cancelled() (by string, yes bool) {
 		return "", false
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.cancelledBy, r.cancelledBy != ""
+	by, stored := r.cancelledBy, r.stored
+	r.mu.Unlock()
+	if by == "" && stored && r.p.cfg.Runs != nil { // cancelled from another process?
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if rec, err := r.p.cfg.Runs.Get(ctx, r.ID); err == nil && rec.CancelledBy != "" {
+			r.cancel(rec.CancelledBy)
+			by = rec.CancelledBy
+		}
+	}
+	return by, by != ""
 }
 
 func (r *Run) cancel(by string) bool {
@@ -187,6 +198,7 @@ func (r *Run) Report(p Progress) Progress {
 	p.RunID, p.Operation, p.Requester, p.Approver = r.ID, r.Op.Name, r.Requester, r.Approver
 	p.ElapsedMS = r.p.cfg.Now().Sub(r.started).Milliseconds()
 	p.Steps = append([]Step(nil), p.Steps...)
+	r.store()
 	r.mu.Lock()
 	p.CancelledBy = r.cancelledBy
 	last := p
@@ -196,6 +208,31 @@ func (r *Run) Report(p Progress) Progress {
 		r.watch(p)
 	}
 	return p
+}
+
+// store records the run in the RunStore the first time it reports, so
+// that /ops cancel from another process reaches it: only runs that go in
+// steps report.
+func (r *Run) store() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stored || r.p.cfg.Runs == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	err := r.p.cfg.Runs.Begin(ctx, RunRecord{ID: r.ID, Op: r.Op, Requester: r.Requester, Approver: r.Approver, Started: r.started})
+	if err != nil {
+		r.p.cfg.Log.Error("could not record a run; /ops cancel reaches it only from this process", "run", r.ID, "err", err)
+		return
+	}
+	r.stored = true
+}
+
+func (r *Run) isStored() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.stored
 }
 
 // Elapsed is the time since the run began.
@@ -256,7 +293,34 @@ func (p *Pipeline) startRun(ctx context.Context, op Operation, meta VersionMeta)
 		p.runs.mu.Lock()
 		delete(p.runs.all, id)
 		p.runs.mu.Unlock()
+		if r.isStored() {
+			if err := p.cfg.Runs.End(context.WithoutCancel(ctx), id); err != nil {
+				p.cfg.Log.Error("could not record the end of a run", "run", id, "err", err)
+			}
+		}
 	}
+}
+
+// RunRecord is a run as the RunStore keeps it.
+type RunRecord struct {
+	ID          string
+	Op          Operation
+	Requester   Actor
+	Approver    string
+	Started     time.Time
+	CancelledBy string
+}
+
+// RunStore keeps the runs under way where every poolvisor process on the
+// host sees them, so that /ops cancel reaches a run wherever it started.
+type RunStore interface {
+	Begin(ctx context.Context, r RunRecord) error
+	// Get returns the run, or ErrNotFound when it is not under way.
+	Get(ctx context.Context, id string) (RunRecord, error)
+	// Cancel records who cancelled the run, unless someone already did:
+	// first says whether this call did.
+	Cancel(ctx context.Context, id, by string) (r RunRecord, first bool, err error)
+	End(ctx context.Context, id string) error
 }
 
 // Canceller stops a run that is not this pipeline's own: a fleet hub
@@ -264,36 +328,63 @@ func (p *Pipeline) startRun(ctx context.Context, op Operation, meta VersionMeta)
 type Canceller func(ctx context.Context, r *Run, by Actor) error
 
 // cancelRun handles /ops cancel ID: the run stops before its next step.
-// Its requester, its approver and approvers may stop it.
+// Its requester, its approver and approvers may stop it. A run of another
+// process on this host is cancelled through the RunStore.
 func (p *Pipeline) cancelRun(ctx context.Context, req Request) (Outcome, error) {
 	id := req.Op.Target
 	p.runs.mu.Lock()
 	r := p.runs.all[id]
 	p.runs.mu.Unlock()
-	if r == nil {
+	rec := RunRecord{ID: id}
+	switch {
+	case r != nil:
+		rec.Op, rec.Requester, rec.Approver = r.Op, r.Requester, r.Approver
+	case p.cfg.Runs != nil:
+		var err error
+		if rec, err = p.cfg.Runs.Get(ctx, id); err != nil && !errors.Is(err, ErrNotFound) {
+			return Outcome{}, Fail(err, "could not read run %s", id)
+		}
+	}
+	if rec.Op.Name == "" {
 		return Outcome{}, Invalidf("no run %q is under way on %s (it may have finished: /ops audit shows how it ended)", id, p.cfg.Host)
 	}
-	own := p.cfg.Authz.SamePerson(r.Requester, req.Actor)
-	if !own && r.Approver != req.Actor.String() && !p.isApprover(req.Actor) {
+	if !p.cfg.Authz.SamePerson(rec.Requester, req.Actor) && rec.Approver != req.Actor.String() && !p.isApprover(req.Actor) {
 		return Outcome{}, Deniedf("only %s, who asked for run %s, or an approver (%s) may cancel it",
-			r.Requester, id, strings.Join(p.cfg.Policy.ApproverRoles, ", "))
+			rec.Requester, id, strings.Join(p.cfg.Policy.ApproverRoles, ", "))
 	}
-	if !r.cancel(req.Actor.String()) {
-		by, _ := r.Cancelled()
+	by, first := req.Actor.String(), true
+	if r != nil {
+		first = r.cancel(by)
+		if !first {
+			by, _ = r.Cancelled()
+		}
+	}
+	if p.cfg.Runs != nil && (r == nil || r.isStored()) {
+		got, stored, err := p.cfg.Runs.Cancel(ctx, id, by)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return Outcome{}, Fail(err, "could not cancel run %s", id)
+		}
+		if r == nil {
+			first, by = stored, got.CancelledBy
+		}
+	}
+	if !first {
 		return Outcome{Message: fmt.Sprintf("Run %s is already being cancelled (by %s); it stops before its next step.", id, by),
 			Data: map[string]any{"run_id": id, "cancelled_by": by}}, nil
 	}
-	if p.cfg.Cancel != nil {
+	if p.cfg.Cancel != nil && r != nil {
 		if err := p.cfg.Cancel(ctx, r, req.Actor); err != nil {
 			return Outcome{}, err
 		}
 	}
-	r.mu.Lock()
-	last := r.last
-	r.mu.Unlock()
-	if last != nil { // the surfaces show that it is being cancelled
-		r.Report(*last)
+	if r != nil {
+		r.mu.Lock()
+		last := r.last
+		r.mu.Unlock()
+		if last != nil { // the surfaces show that it is being cancelled
+			r.Report(*last)
+		}
 	}
 	return Outcome{Message: fmt.Sprintf("Cancelling run %s (%s, asked by %s): it stops before its next step; what has begun finishes.",
-		id, r.Op.Describe(), r.Requester), Data: map[string]any{"run_id": id, "cancelled_by": req.Actor.String()}}, nil
+		id, rec.Op.Describe(), rec.Requester), Data: map[string]any{"run_id": id, "cancelled_by": by}}, nil
 }
