@@ -89,13 +89,24 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 		return err
 	}
 
+	fmt.Fprintf(stderr, "measuring a rolling restart of %d processes...\n", rollProcs)
+	rp, stopRoll, err := rollPair(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	r5, err := measure(ctx, rp)
+	stopRoll()
+	if err != nil {
+		return err
+	}
+
 	fmt.Fprintf(stderr, "measuring %d concurrent signed Slack /supervisor status requests...\n", slackBurst)
 	rs, err := slackBench(ctx, e, bin, slackBurst, stderr)
 	if err != nil {
 		return err
 	}
 
-	report(stdout, m, o.programs, []result{r1, r2, r3, r4})
+	report(stdout, m, o.programs, []result{r1, r2, r3, r4, r5})
 	reportSlack(stdout, rs)
 	return nil
 }

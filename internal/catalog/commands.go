@@ -94,6 +94,28 @@ var (
 	approvalArg = Arg{Name: "ID", Kind: Approval, Option: "id", Desc: "The approval request's ID"}
 )
 
+// Spelling says how an argument of operation op is written in command
+// text: positional (an argument after the target, like SIGNAL), a switch
+// (--rolling, without its value), or a flag with its value.
+func Spelling(op, key string) (positional, isSwitch bool) {
+	for _, c := range Commands {
+		if c.Op != op {
+			continue
+		}
+		for i, a := range c.Args {
+			if i > 0 && a.Kind != Rest && strings.ToLower(a.Name) == key {
+				return true, false
+			}
+		}
+		for _, f := range c.Flags {
+			if f.Name == key {
+				return false, f.Type == Switch
+			}
+		}
+	}
+	return false, false
+}
+
 func args(a ...Arg) []Arg    { return a }
 func flags(f ...Flag) []Flag { return f }
 func edit(fs []Flag) []Flag  { return append(append([]Flag(nil), fs...), RawFlag) }

@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 
+	commands "github.com/poolvisor/poolvisor/internal/catalog"
+
 	"github.com/poolvisor/poolvisor/internal/secret"
 )
 
@@ -96,7 +98,14 @@ func (o Operation) Describe() string {
 		b.WriteString(" " + o.Target)
 	}
 	for _, a := range RedactArgs(o.Args) {
-		fmt.Fprintf(&b, " --%s %s", a.Key, a.Value)
+		switch positional, isSwitch := commands.Spelling(o.Name, a.Key); {
+		case positional:
+			fmt.Fprintf(&b, " %s", a.Value)
+		case isSwitch && a.Value == "true":
+			fmt.Fprintf(&b, " --%s", a.Key)
+		default:
+			fmt.Fprintf(&b, " --%s %s", a.Key, a.Value)
+		}
 	}
 	return b.String()
 }

@@ -233,6 +233,7 @@ func (b *Backend) wait(ctx context.Context, sel selection, want map[string]bool)
 	for _, p := range sel.procs {
 		names[fullName(p)] = true
 	}
+	poll := b.poller()
 	for {
 		all, err := b.client.GetAllProcessInfo(ctx)
 		if err != nil {
@@ -256,8 +257,20 @@ func (b *Backend) wait(ctx context.Context, sel selection, want map[string]bool)
 		select {
 		case <-ctx.Done():
 			return now, ops.Fail(ctx.Err(), "gave up waiting for %s", sel.target)
-		case <-time.After(b.cfg.PollInterval):
+		case <-time.After(poll()):
 		}
+	}
+}
+
+// poller returns the intervals of a wait: short at first, as most stops
+// and starts take milliseconds, doubling up to PollInterval, so a slow
+// program is not asked after many times a second.
+func (b *Backend) poller() func() time.Duration {
+	next := min(10*time.Millisecond, b.cfg.PollInterval)
+	return func() time.Duration {
+		d := next
+		next = min(2*next, b.cfg.PollInterval)
+		return d
 	}
 }
 

@@ -285,6 +285,7 @@ func (b *Backend) settled(ctx context.Context, procs []ProcessInfo, d time.Durat
 	deadline := time.Now().Add(b.cfg.WaitTimeout + d)
 	since := map[string]time.Time{} // when each was first seen RUNNING with its pid
 	pids := map[string]int{}
+	poll := b.poller()
 	for {
 		all, err := b.client.GetAllProcessInfo(ctx)
 		if err != nil {
@@ -292,7 +293,7 @@ func (b *Backend) settled(ctx context.Context, procs []ProcessInfo, d time.Durat
 		}
 		now := time.Now()
 		settled := true
-		wait := b.cfg.PollInterval
+		wait := poll()
 		for _, p := range pick(all, procs) {
 			name := fullName(p)
 			switch {
