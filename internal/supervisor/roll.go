@@ -267,6 +267,10 @@ func (b *Backend) restartBatch(ctx context.Context, batch []ProcessInfo, settle 
 	if _, err := b.wait(ctx, sel, stoppedStates); err != nil {
 		return err
 	}
+	// supervisord spawns one process at a time (tens of milliseconds
+	// each): each process's settle time counts from when it is seen
+	// RUNNING right after its own start, not after the whole batch's.
+	running := map[string]seen{}
 	for _, p := range batch {
 		if err := b.client.StartProcess(ctx, fullName(p), false); err != nil {
 			var f *Fault
@@ -274,17 +278,25 @@ func (b *Backend) restartBatch(ctx context.Context, batch []ProcessInfo, settle 
 				return b.userError(err, displayName(p))
 			}
 		}
+		if info, err := b.client.GetProcessInfo(ctx, fullName(p)); err == nil && info.StateName == "RUNNING" {
+			running[fullName(p)] = seen{pid: info.PID, at: time.Now()}
+		}
 	}
-	return b.settled(ctx, batch, settle)
+	return b.settled(ctx, batch, settle, running)
+}
+
+// seen is a process seen RUNNING with pid, first at a time.
+type seen struct {
+	pid int
+	at  time.Time
 }
 
 // settled waits until each of procs is RUNNING and has stayed RUNNING with
-// the same pid for d. A process that leaves RUNNING, or does not reach it
+// the same pid for d, counted from when it was first seen so (running holds
+// those seen already). A process that leaves RUNNING, or does not reach it
 // within the wait timeout, fails the batch, with why.
-func (b *Backend) settled(ctx context.Context, procs []ProcessInfo, d time.Duration) error {
+func (b *Backend) settled(ctx context.Context, procs []ProcessInfo, d time.Duration, running map[string]seen) error {
 	deadline := time.Now().Add(b.cfg.WaitTimeout + d)
-	since := map[string]time.Time{} // when each was first seen RUNNING with its pid
-	pids := map[string]int{}
 	poll := b.poller()
 	for {
 		all, err := b.client.GetAllProcessInfo(ctx)
@@ -295,17 +307,18 @@ func (b *Backend) settled(ctx context.Context, procs []ProcessInfo, d time.Durat
 		settled := true
 		wait := poll()
 		for _, p := range pick(all, procs) {
-			name := fullName(p)
+			first, ok := running[fullName(p)]
 			switch {
-			case p.StateName == "RUNNING" && (pids[name] == 0 || pids[name] == p.PID):
-				if pids[name] == 0 {
-					pids[name], since[name] = p.PID, now
+			case p.StateName == "RUNNING" && (!ok || first.pid == p.PID):
+				if !ok {
+					first = seen{pid: p.PID, at: now}
+					running[fullName(p)] = first
 				}
-				if left := d - now.Sub(since[name]); left > 0 {
+				if left := d - now.Sub(first.at); left > 0 {
 					settled = false
 					wait = min(wait, left)
 				}
-			case p.StateName == "STARTING" && pids[name] == 0:
+			case p.StateName == "STARTING" && !ok:
 				settled = false // on its way up
 			default: // it left RUNNING, or never reached it
 				return ops.FailedParts(nil, ops.Prose(b.whyNot(ctx, p)))
