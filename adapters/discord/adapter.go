@@ -70,6 +70,9 @@ type Adapter struct {
 	lists     *listCache
 	plans     *planStore    // the commands of long form plans' Apply buttons
 	wait      time.Duration // how long an answer may take to be inline (fastAnswer)
+	// progressGap is the least time between updates of a run's progress
+	// message (chat.ProgressGap; shorter in tests).
+	progressGap time.Duration
 
 	gw        *gateway   // gateway mode only
 	callbacks *callbacks // gateway mode: answers on their way
@@ -103,7 +106,7 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &Adapter{cfg: cfg, key: key, run: run, claims: claims, log: log, wait: fastAnswer}
+	a := &Adapter{cfg: cfg, key: key, run: run, claims: claims, log: log, wait: fastAnswer, progressGap: chat.ProgressGap}
 	a.api = newRESTClient(cfg.APIURL, cfg.BotToken, cfg.Observe)
 	for _, o := range opts {
 		o(a)

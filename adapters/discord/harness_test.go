@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolvisor/poolvisor/adapters/chat/rolltest"
 	"github.com/poolvisor/poolvisor/adapters/discord/discordfake"
 	"github.com/poolvisor/poolvisor/internal/approval"
 	"github.com/poolvisor/poolvisor/internal/audit"
@@ -43,7 +44,8 @@ var (
 // backend stands in for supervisord: a list whose pids change on restart.
 type backend struct {
 	restarts atomic.Int32
-	delay    atomic.Int64 // nanoseconds each list takes
+	delay    atomic.Int64                    // nanoseconds each list takes
+	roll     atomic.Pointer[rolltest.Roller] // when set, restart and stop roll
 }
 
 func (b *backend) list(context.Context, ops.Request) (ops.Outcome, error) {
@@ -62,6 +64,9 @@ type restart struct{ b *backend }
 func (r restart) Plan(_ context.Context, req ops.Request) (*ops.Plan, error) {
 	return &ops.Plan{Summary: "restart " + req.Op.Target + " on test", Fingerprint: "fp",
 		Apply: func(ctx context.Context) (ops.Outcome, error) {
+			if rl := r.b.roll.Load(); rl != nil {
+				return rl.Apply(ctx, req)
+			}
 			time.Sleep(50 * time.Millisecond) // overlapping clicks overlap the apply
 			r.b.restarts.Add(1)
 			out, err := r.b.list(ctx, req)
@@ -167,6 +172,7 @@ func newHarnessWith(t *testing.T, config func(*Config), tweak func(*Adapter)) *h
 		t.Fatal(err)
 	}
 	a.wait = time.Second
+	a.progressGap = 20 * time.Millisecond
 	tweak(a)
 	h := &harness{t: t, key: key, fake: fake, a: a, b: b, w: w, log: logs, ran: make(chan error, 1)}
 	runCtx, cancel := context.WithCancel(context.Background())

@@ -82,17 +82,25 @@ func (a *Adapter) command(in *discordgo.Interaction) *response {
 // when that is ready within fastAnswer, else defers and edits the response.
 func (a *Adapter) runText(in *discordgo.Interaction, text string, public bool) *response {
 	who, tok, typed := actor(in), a.tokenOf(in), "/"+text
+	// A run that goes in steps (a rolling restart) draws them in the
+	// deferred answer, which its result then replaces.
+	answered := make(chan struct{})
+	var pm *progressMessage
 	res, ready := a.within(func(ctx context.Context) ops.Result {
-		return a.run.Run(ctx, who, text)
+		var wctx context.Context
+		wctx, pm = a.newProgress(ctx, tok, answered)
+		return a.run.Run(wctx, who, text)
 	}, func(ctx context.Context, res ops.Result) {
-		a.finishDeferred(ctx, tok, public, who, typed, res)
+		pm.finish(ctx, func(ctx context.Context, _ bool) { a.finishDeferred(ctx, tok, public, who, typed, res) })
 	})
 	if !ready {
+		close(answered)
 		if public {
 			return deferPublic
 		}
 		return deferEphemeral
 	}
+	a.spawn(func(ctx context.Context) { pm.finish(ctx, func(context.Context, bool) {}) }) // the answer is the result
 	if hasPrivate(res, who) && !isApprovalRequest(res) {
 		return a.answerPrivately(res, who, typed, tok)
 	}
@@ -134,19 +142,33 @@ func (a *Adapter) component(in *discordgo.Interaction) *response {
 	if in.Message != nil {
 		clicked = msgRef{Channel: firstNonEmpty(in.Message.ChannelID, in.ChannelID), Message: in.Message.ID}
 	}
+	// A run that goes in steps (an approved rolling restart) draws them
+	// in the message clicked, which its result then replaces.
+	answered := make(chan struct{})
+	var pm *progressMessage
 	res, ready := a.within(func(ctx context.Context) ops.Result {
-		return a.run.Run(ctx, who, text)
+		var wctx context.Context
+		wctx, pm = a.newProgress(ctx, tok, answered)
+		return a.run.Run(wctx, who, text)
 	}, func(ctx context.Context, res ops.Result) {
-		a.clickedLate(ctx, tok, clicked, who, text, res)
+		pm.finish(ctx, func(ctx context.Context, sent bool) {
+			if _, decided := chat.Decided(res); sent && !decided {
+				a.resultInClicked(ctx, tok, who, text, res)
+				return
+			}
+			a.clickedLate(ctx, tok, clicked, who, text, res)
+		})
 	})
 	if !ready {
+		close(answered)
 		return ackUpdate
 	}
+	a.spawn(func(ctx context.Context) { pm.finish(ctx, func(context.Context, bool) {}) }) // the answer is the result
 	if id, ok := chat.Decided(res); ok {
 		a.spawn(func(ctx context.Context) { a.updateApproval(ctx, id, res, who, &clicked) })
 		return updateMessage(decisionMessage(res, who))
 	}
-	if res.Operation == "ops.approve" {
+	if res.Operation == "ops.approve" || isCancel(res) { // for the clicker alone
 		return reply(ephemeral(Render(res)))
 	}
 	a.spawn(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
@@ -166,11 +188,23 @@ func (a *Adapter) clickedLate(ctx context.Context, tok token, clicked msgRef, wh
 		return
 	}
 	m := resultMessage(res, who, "/"+text)
-	if res.Operation == "ops.approve" {
+	if res.Operation == "ops.approve" || isCancel(res) {
 		m = ephemeral(Render(res))
 	}
 	if err := a.api.Followup(ctx, a.cfg.ApplicationID, tok.Value, &m); err != nil {
 		a.log.Error("discord: could not answer a click", "err", err)
+		return
+	}
+	a.afterResult(ctx, res, who, tok)
+}
+
+// resultInClicked replaces the message clicked, which showed a run's
+// progress, with the run's result.
+func (a *Adapter) resultInClicked(ctx context.Context, tok token, who ops.Actor, text string, res ops.Result) {
+	m := resultMessage(res, who, "/"+text)
+	m.Flags = 0 // an edit keeps the message's visibility
+	if err := a.api.EditOriginal(ctx, a.cfg.ApplicationID, tok.Value, &m); err != nil {
+		a.log.Error("discord: could not draw a run's result in the message clicked", "err", err)
 		return
 	}
 	a.afterResult(ctx, res, who, tok)

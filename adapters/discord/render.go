@@ -85,7 +85,7 @@ func render(res ops.Result, reserve int) Message {
 	write := ops.KindOf(res.Operation) == ops.Write
 	switch {
 	case d.Programs != nil:
-		renderProcesses(e, strings.TrimSpace(rest), *d.Programs)
+		renderProcesses(e, strings.TrimSpace(rest), *d.Programs, d.Roll)
 	case d.Program != nil && !write:
 		renderProgram(e, *d.Program)
 	case d.Log != nil:

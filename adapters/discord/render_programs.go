@@ -9,6 +9,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/poolvisor/poolvisor/adapters/chat/view"
+	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 // stateMarks give every Supervisor state its own marker, as Slack's
@@ -25,12 +26,16 @@ var stateMarks = map[string]string{
 }
 
 // renderProcesses lists processes one line each in the description, with
-// what the message says besides the table first, and a field counting the
-// states. A long list shows the ones that need attention first.
-func renderProcesses(e *discordgo.MessageEmbed, note string, procs []view.Process) {
+// what the message says besides the table first (and a roll's steps, when
+// it rolled), and a field counting the states. A long list shows the ones
+// that need attention first.
+func renderProcesses(e *discordgo.MessageEmbed, note string, procs []view.Process, roll *ops.Progress) {
 	var desc []string
 	if note != "" {
 		desc = append(desc, textDescription(note))
+	}
+	if roll != nil {
+		desc = append(desc, stepLines(*roll), style.ProgressFoot(*roll))
 	}
 	shown := procs
 	if len(procs) > maxListLines {

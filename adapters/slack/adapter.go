@@ -91,7 +91,10 @@ type Adapter struct {
 	responses *responseURLs
 	approvals *approvalMessages
 	wait      time.Duration // how long an answer may take to be inline (fastAnswer)
-	connected atomic.Bool   // Socket Mode is connected
+	// progressGap is the least time between updates of a run's progress
+	// message (chat.ProgressGap; shorter in tests).
+	progressGap time.Duration
+	connected   atomic.Bool // Socket Mode is connected
 
 	bg *background.Group // work apart from requests; drained by Run
 }
@@ -107,7 +110,7 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	a := &Adapter{cfg: cfg, run: run, claims: claims, log: log, wait: fastAnswer}
+	a := &Adapter{cfg: cfg, run: run, claims: claims, log: log, wait: fastAnswer, progressGap: chat.ProgressGap}
 	a.api = slackgo.New(cfg.BotToken, clientOptions(cfg)...)
 	for _, o := range opts {
 		o(a)

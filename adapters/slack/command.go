@@ -46,15 +46,26 @@ func (a *Adapter) command(ctx context.Context, sc slackgo.SlashCommand) any {
 		})
 		return nil
 	}
-	var actor ops.Actor
+	var (
+		actor ops.Actor
+		pm    *progressMessage // a run that goes in steps draws them in a message of its own
+	)
 	res, ok := a.within(func(ctx context.Context) ops.Result {
 		actor = a.actorIn(ctx, sc.UserID, sc.UserName, sc.ChannelID)
-		return a.run.Run(ctx, actor, text)
+		var wctx context.Context
+		wctx, pm = a.newProgress(ctx, o, nil)
+		return a.run.Run(wctx, actor, text)
 	}, func(ctx context.Context, res ops.Result) {
-		a.deliver(ctx, o, actor, res)
+		pm.finish(ctx, actor, res, func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
 	})
 	if !ok {
 		return ephemeral(RenderText(fmt.Sprintf(":hourglass_flowing_sand: Working on `%s`…", escape(truncate(o.Command, 200)))))
+	}
+	if pm.u.Watched() { // its progress message shows the result
+		a.spawn(func(ctx context.Context) {
+			pm.finish(ctx, actor, res, func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
+		})
+		return nil
 	}
 	return a.inline(o, actor, res)
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolvisor/poolvisor/adapters/chat/rolltest"
 	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
 	"github.com/poolvisor/poolvisor/internal/approval"
 	"github.com/poolvisor/poolvisor/internal/audit"
@@ -49,8 +50,9 @@ type backend struct {
 	lists    atomic.Int32
 	delay    atomic.Int64 // nanoseconds each list takes
 	writes   atomic.Int32
-	lastOp   atomic.Value // ops.Operation of the last write applied
-	lastBy   atomic.Value // ops.Actor of the last write applied
+	lastOp   atomic.Value                    // ops.Operation of the last write applied
+	lastBy   atomic.Value                    // ops.Actor of the last write applied
+	roll     atomic.Pointer[rolltest.Roller] // when set, restart and stop roll
 }
 
 func (b *backend) list(context.Context, ops.Request) (ops.Outcome, error) {
@@ -66,6 +68,9 @@ type restart struct{ b *backend }
 func (r restart) Plan(_ context.Context, req ops.Request) (*ops.Plan, error) {
 	return &ops.Plan{Summary: "restart " + req.Op.Target + " on test", Fingerprint: "fp",
 		Apply: func(ctx context.Context) (ops.Outcome, error) {
+			if rl := r.b.roll.Load(); rl != nil {
+				return rl.Apply(ctx, req)
+			}
 			time.Sleep(50 * time.Millisecond) // overlapping clicks overlap the apply
 			r.b.restarts.Add(1)
 			out, err := r.b.list(ctx, req)
@@ -171,6 +176,7 @@ func newHarness(t *testing.T, mode string, tweaks ...func(*Config)) *harness {
 	}
 	a := New(cfg, pipe, claims, log)
 	a.wait = time.Second
+	a.progressGap = 20 * time.Millisecond
 	h := &harness{t: t, fake: fake, a: a, b: b, log: logs}
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

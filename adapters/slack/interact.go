@@ -48,8 +48,11 @@ func (a *Adapter) blockActions(ctx context.Context, cb slackgo.InteractionCallba
 		text := act.Value
 		a.spawn(func(ctx context.Context) {
 			actor := a.actorIn(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName), cb.Channel.ID)
-			res := a.run.Run(ctx, actor, text)
-			a.clicked(ctx, o, clicked, actor, res)
+			// A run that goes in steps (an approved rolling restart) draws
+			// them in the message clicked, which its result then replaces.
+			wctx, pm := a.newProgress(ctx, o, &clicked)
+			res := a.run.Run(wctx, actor, text)
+			pm.finish(ctx, actor, res, func(ctx context.Context) { a.clicked(ctx, o, clicked, actor, res) })
 		})
 	}
 	return nil
@@ -63,7 +66,7 @@ func (a *Adapter) clicked(ctx context.Context, o origin, ref msgRef, actor ops.A
 		a.updateApproval(ctx, id, res, actor, &ref, o.ResponseURL)
 		return
 	}
-	if res.Operation == "ops.approve" {
+	if res.Operation == "ops.approve" || isCancel(res) { // for the presser alone
 		msg := Render(res)
 		if _, err := a.api.PostEphemeralContext(ctx, o.Channel, o.User,
 			slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...)); err != nil {

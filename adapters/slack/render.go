@@ -45,6 +45,10 @@ func Render(res ops.Result) Message {
 	switch {
 	case d.Programs != nil:
 		blocks = append(blocks, textBlocks(strings.TrimSpace(rest), maxTextChars)...)
+		if d.Roll != nil { // a rolling restart: its batches, then the processes now
+			blocks = append(blocks, renderSteps(*d.Roll)...)
+			blocks = append(blocks, contextText(style.ProgressFoot(*d.Roll)))
+		}
 		blocks = append(blocks, renderProcesses(*d.Programs)...)
 	case d.Program != nil && !write:
 		blocks = append(blocks, renderProgram(*d.Program)...)

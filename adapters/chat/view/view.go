@@ -92,6 +92,9 @@ type Data struct {
 	Pool     *Pool         `json:"pool"`
 	Approval *ops.Approval `json:"approval"`
 	Plan     *string       `json:"plan"`
+	// Roll is the steps of a run that went in steps (a rolling restart),
+	// as they ended.
+	Roll *ops.Progress `json:"roll"`
 }
 
 // Decode reads a result's data through its JSON form. A shape it does not
