@@ -90,11 +90,16 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 	}
 
 	fmt.Fprintf(stderr, "measuring a rolling restart of %d processes...\n", rollProcs)
-	rp, stopRoll, err := rollPair(ctx, stderr)
+	rp, rawRoll, stopRoll, err := rollPair(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	r5, err := measure(ctx, rp)
+	if err != nil {
+		stopRoll()
+		return err
+	}
+	r6, err := measure(ctx, rawRoll)
 	stopRoll()
 	if err != nil {
 		return err
@@ -106,7 +111,7 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 		return err
 	}
 
-	report(stdout, m, o.programs, []result{r1, r2, r3, r4, r5})
+	report(stdout, m, o.programs, []result{r1, r2, r3, r4, r5, r6})
 	reportSlack(stdout, rs)
 	return nil
 }

@@ -25,16 +25,16 @@ const (
 // rollPair pairs a rolling restart against the sum of its settle times,
 // the least any roll can take: the ratio is 1 + the roll's own overhead
 // (stopping, starting, noticing each state) over the settling.
-func rollPair(ctx context.Context, stderr io.Writer) (p pair, stop func(), err error) {
+func rollPair(ctx context.Context, stderr io.Writer) (p, raw pair, stop func(), err error) {
 	dir, err := os.MkdirTemp("", "poolvisor-bench-roll-")
 	if err != nil {
-		return pair{}, nil, err
+		return pair{}, pair{}, nil, err
 	}
 	sv, err := sandbox.StartSupervisord(dir, sandbox.Program{Name: "queue", NumProcs: rollProcs,
 		Command: `/bin/sh -c "while true; do sleep 600; done"`, Extra: map[string]string{"startsecs": "0"}})
 	if err != nil {
 		os.RemoveAll(dir)
-		return pair{}, nil, err
+		return pair{}, pair{}, nil, err
 	}
 	stop = func() {
 		if err := sv.Stop(); err != nil {
@@ -44,14 +44,14 @@ func rollPair(ctx context.Context, stderr io.Writer) (p pair, stop func(), err e
 	}
 	if err := waitRunning(ctx, sv, rollProcs); err != nil {
 		stop()
-		return pair{}, nil, err
+		return pair{}, pair{}, nil, err
 	}
 	b, err := supervisor.New(supervisor.Config{Host: "bench", URL: sv.URL, ConfigFile: sv.ConfigFile,
 		ProgramDir: sv.ProgramDir, LogDir: sv.LogDir, Policy: writepolicy.Policy{ProgramUsers: []string{"root"}}},
 		slog.New(slog.DiscardHandler))
 	if err != nil {
 		stop()
-		return pair{}, nil, err
+		return pair{}, pair{}, nil, err
 	}
 	restart := b.Handlers()["supervisor.program.restart"]
 	batches := (rollProcs + rollBatch - 1) / rollBatch
@@ -78,5 +78,39 @@ func rollPair(ctx context.Context, stderr io.Writer) (p pair, stop func(), err e
 			}
 		}},
 	}
-	return p, stop, nil
+	// The same roll by hand over raw XML-RPC, as a script would do it:
+	// stop and start each process of a batch (supervisord spawns them one
+	// at a time), then sleep the settle time. What the roll takes beyond
+	// this is poolvisor's own.
+	c, err := supervisor.NewClient(sv.URL, "", "", 0)
+	if err != nil {
+		stop()
+		return pair{}, pair{}, nil, err
+	}
+	raw = pair{
+		title:  fmt.Sprintf("rolling restart, %d processes %d at a time, vs the same by hand over raw XML-RPC", rollProcs, rollBatch),
+		target: 1.10, warmup: 0, n: 3,
+		a: p.a,
+		b: side{name: "stopProcess + startProcess per batch, then sleep the settle time", run: func(ctx context.Context) error {
+			for i := 0; i < rollProcs; i += rollBatch {
+				for j := i; j < i+rollBatch; j++ {
+					if err := c.StopProcess(ctx, fmt.Sprintf("queue:queue_%02d", j), true); err != nil {
+						return err
+					}
+				}
+				for j := i; j < i+rollBatch; j++ {
+					if err := c.StartProcess(ctx, fmt.Sprintf("queue:queue_%02d", j), true); err != nil {
+						return err
+					}
+				}
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(rollSettle):
+				}
+			}
+			return nil
+		}},
+	}
+	return p, raw, stop, nil
 }
