@@ -209,11 +209,11 @@ type RollData struct {
 func (b *Backend) rollEnded(ctx context.Context, r roll, progress ops.Progress, stopped string, failure error) (ops.Outcome, error) {
 	progress.Finished = true
 	progress = ops.RunOf(ctx).Report(progress)
-	final := r.sel.procs
-	if all, err := b.client.GetAllProcessInfo(context.WithoutCancel(ctx)); err == nil {
-		final = pick(all, r.sel.procs)
+	var list ops.ProgramList
+	all, readErr := b.client.GetAllProcessInfo(context.WithoutCancel(ctx))
+	if readErr == nil {
+		list = processes(pick(all, r.sel.procs))
 	}
-	list := processes(final)
 	data := RollData{Programs: list.Programs, Roll: progress}
 	done := progress.Count(ops.StepDone)
 	head := fmt.Sprintf("Rolled %s on %s: %d batch(es) of %d restarted, each settled, in %s.",
@@ -221,7 +221,12 @@ func (b *Backend) rollEnded(ctx context.Context, r roll, progress ops.Progress, 
 	if stopped != "" {
 		head = fmt.Sprintf("Rolling restart of %s on %s: %d of %d batch(es) done. %s", r.sel.target, b.cfg.Host, done, len(progress.Steps), stopped)
 	}
-	parts := []ops.Part{ops.Prose(head), ops.RowsTable(progress.Rows()...), ops.ProcessTable(list.Programs)}
+	parts := []ops.Part{ops.Prose(head), ops.RowsTable(progress.Rows()...)}
+	if readErr == nil {
+		parts = append(parts, ops.ProcessTable(list.Programs))
+	} else {
+		parts = append(parts, ops.Prose("The processes' states now are not known: supervisord did not answer."))
+	}
 	if len(r.idle) > 0 {
 		parts = append(parts, ops.Prose("Left alone, not running before the roll: "+stateList(r.idle)))
 	}

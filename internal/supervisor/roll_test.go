@@ -201,3 +201,40 @@ func TestRollingRestartRefuses(t *testing.T) {
 	_, err := run(t, b, "supervisor.program.restart", "queue:*", rolling)
 	mustContain(t, "nothing running", wantStatus(t, err, ops.StatusInvalid), "nothing to roll")
 }
+
+// TestRollingRestartSupervisordGone: supervisord going away in the middle
+// of a batch stops the roll, and the answer says at which batch.
+func TestRollingRestartSupervisordGone(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "queue", Command: rpcSleeperCmd, NumProcs: 3,
+		Extra: map[string]string{"startsecs": "0"}})
+	b := newBackend(t, s, 2*time.Second)
+	b.cfg.WaitTimeout = 5 * time.Second
+	before := waitAllRunning(t, b, "queue", 3)
+	done := make(chan error, 1)
+	go func() {
+		_, err := run(t, b, "supervisor.program.restart", "queue:*",
+			ops.Arg{Key: "rolling", Value: "true"}, ops.Arg{Key: "settle", Value: "1m"})
+		done <- err
+	}()
+	// Batch 1 has restarted queue_00 and waits for it to settle: take
+	// supervisord away then.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if now := groupPIDs(t, b, "queue"); now["queue_00"] != 0 && now["queue_00"] != before["queue_00"] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("batch 1 never restarted queue_00")
+		}
+	}
+	if err := s.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		msg := wantStatus(t, err, ops.StatusFailed)
+		mustContain(t, "answer", msg, "0 of 3 batch(es) done", "The roll stopped at batch 1", "not restarted: the roll stopped at batch 1", "states now are not known")
+	case <-time.After(60 * time.Second):
+		t.Fatal("the roll did not stop when supervisord went away")
+	}
+}
