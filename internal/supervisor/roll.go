@@ -209,7 +209,7 @@ type RollData struct {
 func (b *Backend) rollEnded(ctx context.Context, r roll, progress ops.Progress, stopped string, failure error) (ops.Outcome, error) {
 	progress.Finished = true
 	progress = ops.RunOf(ctx).Report(progress)
-	var list ops.ProgramList
+	list := ops.ProgramList{Programs: []ops.Process{}}
 	all, readErr := b.client.GetAllProcessInfo(context.WithoutCancel(ctx))
 	if readErr == nil {
 		list = processes(pick(all, r.sel.procs))
