@@ -150,11 +150,19 @@ func retryAfter(h http.Header, body []byte) time.Duration {
 }
 
 func (c *restClient) call(ctx context.Context, route, method, path string, bot bool, in, out any) error {
-	var body io.Reader
+	var (
+		body        io.Reader
+		contentType = "application/json"
+	)
 	if in != nil {
 		raw, err := json.Marshal(in)
 		if err != nil {
 			return err
+		}
+		if m, ok := in.(*Message); ok && len(m.files) > 0 {
+			if raw, contentType, err = withFiles(raw, m.files); err != nil {
+				return err
+			}
 		}
 		body = bytes.NewReader(raw)
 	}
@@ -163,7 +171,7 @@ func (c *restClient) call(ctx context.Context, route, method, path string, bot b
 		return err
 	}
 	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	if bot {
 		req.Header.Set("Authorization", "Bot "+c.token)

@@ -108,6 +108,7 @@ type harness struct {
 	cancel context.CancelFunc // stops Run
 	ran    chan error         // Run's error, once it returned
 	clock  func() time.Time   // what interactions are signed at; nil: time.Now
+	trail  *audit.Log         // the pipeline's audit trail
 }
 
 // newHarness builds the adapter on a real pipeline (RBAC, approvals, audit,
@@ -174,7 +175,7 @@ func newHarnessWith(t *testing.T, config func(*Config), tweak func(*Adapter)) *h
 	a.wait = time.Second
 	a.progressGap = 20 * time.Millisecond
 	tweak(a)
-	h := &harness{t: t, key: key, fake: fake, a: a, b: b, w: w, log: logs, ran: make(chan error, 1)}
+	h := &harness{t: t, key: key, fake: fake, a: a, b: b, w: w, log: logs, ran: make(chan error, 1), trail: trail}
 	runCtx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	done := make(chan struct{})

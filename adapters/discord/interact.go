@@ -101,6 +101,16 @@ func (a *Adapter) runText(in *discordgo.Interaction, text string, public bool) *
 		return deferEphemeral
 	}
 	a.spawn(func(ctx context.Context) { pm.finish(ctx, func(context.Context, bool) {}) }) // the answer is the result
+	if asFile(res) && !isApprovalRequest(res) {
+		// An HTTP answer cannot carry a file: defer, with the result's
+		// visibility, and edit the deferral with the file once it is in.
+		public := !private(res)
+		a.spawn(func(ctx context.Context) { a.finishDeferred(ctx, tok, public, who, typed, res) })
+		if public {
+			return deferPublic
+		}
+		return deferEphemeral
+	}
 	if hasPrivate(res, who) && !isApprovalRequest(res) {
 		return a.answerPrivately(res, who, typed, tok)
 	}

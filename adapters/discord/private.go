@@ -35,18 +35,23 @@ func (a *Adapter) answerPrivately(res ops.Result, who ops.Actor, typed string, t
 // followupWhenAnswered sends m as a follow-up of tok's interaction, trying
 // again a few times while the answer it follows may not be there yet.
 func (a *Adapter) followupWhenAnswered(ctx context.Context, tok token, m *Message) {
+	if err := a.whenAnswered(ctx, func() error { return a.api.Followup(ctx, a.cfg.ApplicationID, tok.Value, m) }); err != nil {
+		a.log.Error("discord: could not send a follow-up", "err", err)
+	}
+}
+
+// whenAnswered makes a webhook call of an interaction (a follow-up, an
+// edit of the answer), trying again a few times while Discord may not
+// have the answer yet (a deferral just returned over HTTP).
+func (a *Adapter) whenAnswered(ctx context.Context, call func() error) error {
 	for try := 1; ; try++ {
-		err := a.api.Followup(ctx, a.cfg.ApplicationID, tok.Value, m)
-		if err == nil {
-			return
-		}
-		if try == 3 {
-			a.log.Error("discord: could not send a follow-up", "err", err)
-			return
+		err := call()
+		if err == nil || try == 3 {
+			return err
 		}
 		select {
 		case <-ctx.Done():
-			return
+			return err
 		case <-time.After(time.Duration(try) * 300 * time.Millisecond):
 		}
 	}

@@ -20,6 +20,10 @@ type Message struct {
 	Flags           discordgo.MessageFlags            `json:"flags,omitempty"`
 	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions,omitempty"`
 	Reference       *discordgo.MessageReference       `json:"message_reference,omitempty"`
+	// Attachments name the files sent with the message (file.go): the
+	// REST client then sends it as multipart/form-data.
+	Attachments []attachmentRef `json:"attachments,omitempty"`
+	files       []ops.Attachment
 }
 
 // Colours of an embed's side bar, one per status.

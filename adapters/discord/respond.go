@@ -115,6 +115,9 @@ func (a *Adapter) tokenOf(in *discordgo.Interaction) token {
 // a short note, and shown to the asker alone in a follow-up.
 func (a *Adapter) finishDeferred(ctx context.Context, tok token, public bool, actor ops.Actor, command string, res ops.Result) {
 	m := resultMessage(res, actor, command)
+	if asFile(res) && !isApprovalRequest(res) {
+		m = withFile(m, res)
+	}
 	if public && m.Flags&discordgo.MessageFlagsEphemeral != 0 {
 		note := RenderText(truncate(ops.RedactText(command), 200) + " was not applied; the reason is shown to the requester.")
 		if err := a.api.EditOriginal(ctx, a.cfg.ApplicationID, tok.Value, &note); err != nil {
@@ -126,7 +129,13 @@ func (a *Adapter) finishDeferred(ctx context.Context, tok token, public bool, ac
 		return
 	}
 	m.Flags = 0 // the deferral fixed the visibility
-	if err := a.api.EditOriginal(ctx, a.cfg.ApplicationID, tok.Value, &m); err != nil {
+	edit := func() error { return a.api.EditOriginal(ctx, a.cfg.ApplicationID, tok.Value, &m) }
+	if len(m.files) > 0 { // deferred just now (runText): Discord may not have the deferral yet
+		edit = func() error {
+			return a.whenAnswered(ctx, func() error { return a.api.EditOriginal(ctx, a.cfg.ApplicationID, tok.Value, &m) })
+		}
+	}
+	if err := edit(); err != nil {
 		a.log.Error("discord: could not edit a deferred response", "err", err)
 		return
 	}

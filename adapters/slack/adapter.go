@@ -37,6 +37,10 @@ type API interface {
 	UpdateViewContext(ctx context.Context, view slackgo.ModalViewRequest, externalID, hash, viewID string) (*slackgo.ViewResponse, error)
 	GetUserGroupsContext(ctx context.Context, options ...slackgo.GetUserGroupsOption) ([]slackgo.UserGroup, error)
 	GetUserGroupMembersContext(ctx context.Context, userGroup string, options ...slackgo.GetUserGroupMembersOption) ([]string, error)
+	// A long document goes as a file (file.go): conversations.open, then
+	// files.uploadV2's getUploadURLExternal, upload, completeUploadExternal.
+	OpenConversationContext(ctx context.Context, params *slackgo.OpenConversationParameters) (*slackgo.Channel, bool, bool, error)
+	UploadFileContext(ctx context.Context, params slackgo.UploadFileParameters) (*slackgo.FileSummary, error)
 }
 
 // Claimer records deliveries so that each is applied at most once

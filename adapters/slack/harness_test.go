@@ -117,6 +117,8 @@ type harness struct {
 	srv  *httptest.Server
 	b    *backend
 	log  *lockedBuilder
+	// trail is the pipeline's audit trail, for tests that need a long one.
+	trail *audit.Log
 }
 
 // newHarness builds the adapter on a real pipeline (RBAC, approvals, audit,
@@ -177,7 +179,7 @@ func newHarness(t *testing.T, mode string, tweaks ...func(*Config)) *harness {
 	a := New(cfg, pipe, claims, log)
 	a.wait = time.Second
 	a.progressGap = 20 * time.Millisecond
-	h := &harness{t: t, fake: fake, a: a, b: b, log: logs}
+	h := &harness{t: t, fake: fake, a: a, b: b, log: logs, trail: trail}
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { _ = a.Run(runCtx); close(done) }()

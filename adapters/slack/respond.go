@@ -77,6 +77,14 @@ func (a *Adapter) deliver(ctx context.Context, o origin, actor ops.Actor, res op
 		a.postApproval(ctx, o, res)
 		return
 	}
+	if asFile(res) {
+		a.sendFile(ctx, o, actor, res)
+		if _, ok := chat.Decided(res); !ok {
+			a.sendPrivate(ctx, o, actor, res)
+		}
+		a.afterDecision(ctx, res, actor)
+		return
+	}
 	msg, vis := Render(res), visibility(res)
 	if vis == visChannel {
 		msg = attribute(msg, o, actor)

@@ -33,6 +33,8 @@ Usage:
   poolvisor check-config --config FILE   load, validate, print the effective config (secrets redacted)
   poolvisor init    [--out FILE [--force]]
                                          detect supervisord and every PHP-FPM here; write a starting config
+  poolvisor audit export [--config FILE] [--since DURATION] [--format csv|json]
+                                         print the audit trail, secrets masked (reads the data directory)
   poolvisor keygen  --out FILE           write an Ed25519 key pair for fleet signing
   poolvisor keygen  --nats --out FILE    write a NATS user nkey seed (fleet mode's nats.credentials_file)
   poolvisor events  --socket FILE        supervisord event listener (installed by /supervisor events enable)
@@ -51,6 +53,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if args[0] == "init" { // flags of its own, no --config: it writes one
 		return runInit(args[1:], stdout, stderr)
+	}
+	if args[0] == "audit" { // a subcommand of its own: audit export
+		return runAudit(args[1:], stdout, stderr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

@@ -112,9 +112,33 @@ func (l *Log) appendLine(line []byte) error {
 // outcome (or interrupted) follows it and says all it said. The JSON-lines
 // mirror keeps both.
 func (l *Log) Recent(ctx context.Context, n int) ([]ops.AuditEntry, error) {
+	return l.last(ctx, time.Time{}, n)
+}
+
+var _ ops.AuditSince = (*Log)(nil)
+
+// MaxExport bounds how many entries one Since returns, whatever the limit
+// asked: an export of years of a busy host would otherwise be held in
+// memory at once. Older entries are in the archives Prune writes.
+const MaxExport = 100_000
+
+// Since implements ops.AuditSince: the last limit entries (at most
+// MaxExport) recorded at or after t, oldest first, leaving out what
+// Recent leaves out.
+func (l *Log) Since(ctx context.Context, t time.Time, limit int) ([]ops.AuditEntry, error) {
+	return l.last(ctx, t, min(limit, MaxExport))
+}
+
+// last reads the last n entries at or after since (all times when it is
+// zero), oldest first.
+func (l *Log) last(ctx context.Context, since time.Time, n int) ([]ops.AuditEntry, error) {
+	from := int64(0)
+	if !since.IsZero() {
+		from = since.UnixNano()
+	}
 	rows, err := l.db.QueryContext(ctx, `SELECT id, entry FROM audit
-		WHERE json_extract(entry, '$.status') != 'started' OR json_extract(entry, '$.write') IN (SELECT id FROM writes)
-		ORDER BY id DESC LIMIT ?`, n)
+		WHERE time >= ? AND (json_extract(entry, '$.status') != 'started' OR json_extract(entry, '$.write') IN (SELECT id FROM writes))
+		ORDER BY id DESC LIMIT ?`, from, n)
 	if err != nil {
 		return nil, fmt.Errorf("read audit trail: %w", err)
 	}

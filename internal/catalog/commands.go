@@ -213,7 +213,8 @@ var Commands = []Command{
 	{Words: []string{"ops", "cancel"}, Op: "ops.cancel", Args: args(Arg{Name: "ID", Kind: Approval, Option: "id", Desc: "The run's ID"}),
 		Usage: "/ops cancel ID", Summary: "stop a rolling operation before its next step"},
 	{Words: []string{"ops", "audit"}, Op: "ops.audit", Args: args(Arg{Name: "N", Kind: Count, Optional: true, Option: "n", Desc: "How many"}),
-		Usage: "/ops audit [N]", Summary: "the last N audit entries"},
+		Flags: AuditFlags,
+		Usage: "/ops audit [N] [--since DURATION] [--format text|json|csv]", Summary: "the last N audit entries, or those of the last DURATION"},
 	{Words: []string{"ops", "help"}, Op: "ops.help", Usage: "/ops help", Summary: "what you may run"},
 }
 

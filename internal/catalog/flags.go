@@ -72,10 +72,15 @@ var (
 // MaxSettle is the longest --settle a roll takes.
 const MaxSettle = 10 * time.Minute
 
+// AuditFormats are the forms /ops audit and `poolvisor audit export` write.
+var AuditFormats = []string{"text", "json", "csv"}
+
 // The flags of single commands.
 var (
 	VersionFlag = Flag{Name: "version", Type: Int, Desc: "Show this version"}
 	TuneFlags   = []Flag{{Name: "ram-mb", Type: Int, Desc: "RAM to plan for, in MB"}, {Name: "reserve-mb", Type: Int, Desc: "RAM kept for everything else, in MB"}}
 	LogFlags    = []Flag{{Name: "stderr", Type: Switch, Desc: "Read stderr instead of stdout"}, {Name: "bytes", Type: Int, Desc: "How many bytes to read"}}
+	AuditFlags  = []Flag{{Name: "since", Type: Duration, Desc: "Only entries of the last DURATION, like 2h or 7d"},
+		{Name: "format", Type: Choice, Choices: AuditFormats, Default: "text", Desc: "text, json (one JSON array) or csv (with a header row)"}}
 	XMLRPCFlags = []Flag{{Name: "ip", Desc: "Address to listen on"}, {Name: "port", Type: Int, Desc: "Port to listen on"}, {Name: "username", Desc: "User name for XML-RPC"}}
 )

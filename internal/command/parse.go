@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -156,8 +155,8 @@ func checkFlag(name string, fs catalog.Flag, value string) error {
 			return ops.InvalidField(name, "--%s takes KEY=VALUE, not %q", name, value)
 		}
 	case catalog.Duration:
-		if d, err := time.ParseDuration(value); err != nil || d <= 0 {
-			return ops.InvalidField(name, "--%s takes a duration like 90s or 5m, not %q", name, value)
+		if _, err := catalog.ParseDuration(value); err != nil {
+			return ops.InvalidField(name, "--%s takes a duration like 90s, 5m or 7d, not %q", name, value)
 		}
 	}
 	if name == "host" && !ValidName(value) {

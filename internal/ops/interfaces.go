@@ -148,6 +148,13 @@ type AuditLog interface {
 	Recent(ctx context.Context, n int) ([]AuditEntry, error)
 }
 
+// AuditSince is an AuditLog that also answers by time: the last limit
+// entries recorded at or after t, oldest first. /ops audit --since asks
+// it when the trail has it, else reads Recent and filters.
+type AuditSince interface {
+	Since(ctx context.Context, t time.Time, limit int) ([]AuditEntry, error)
+}
+
 // Component is one part of the host's health, as /ops hosts and /healthz show it.
 type Component struct {
 	Name string `json:"name"`

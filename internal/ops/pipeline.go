@@ -222,6 +222,7 @@ func (p *Pipeline) apply(ctx context.Context, res Result, op Operation, plan *Pl
 		res.Status = StatusOK
 		res.Body = out.Content()
 		res.Data = out.Data
+		res.Attachment = out.Attachment
 	}
 	// Even a failure may carry it: a group write that applied on some hosts.
 	if out.Private != "" {

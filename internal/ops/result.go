@@ -57,6 +57,10 @@ type Result struct {
 	// Private is for one person alone, like a generated password: never
 	// in Message or Data, the audit trail, a log or what a channel sees.
 	Private *Private `json:"-"`
+	// Attachment, when set, is Message as a document (an audit export):
+	// a chat platform sends it as a file where Message would be cut to
+	// fit in one message; the shell prints Message, which is the same.
+	Attachment *Attachment `json:"-"`
 
 	write int64 // the journal's id of the write, for its outcome entry
 }
@@ -77,6 +81,14 @@ func (p *Private) For(actor Actor) string {
 	return p.Text
 }
 
+// Attachment is a document: a name for its file, its media type, and its
+// bytes. What it holds is as masked as any Message.
+type Attachment struct {
+	Name        string
+	ContentType string
+	Content     []byte
+}
+
 // Outcome is what a handler returns on success.
 type Outcome struct {
 	Message string
@@ -88,6 +100,8 @@ type Outcome struct {
 	Changes []FileChange
 	// Private is text for the requester alone (Result.Private).
 	Private string
+	// Attachment is Message as a document (Result.Attachment).
+	Attachment *Attachment
 }
 
 // Error is an error whose message is safe to show to the user. Its Status says

@@ -31,6 +31,8 @@ type Call struct {
 	Interaction string
 	Type        int
 	Err         string // why it was refused, if it was
+	// Files are the files a message call carried (multipart/form-data).
+	Files []File
 }
 
 // Server is a fake Discord REST API.
@@ -232,7 +234,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, map[string]any{"id": msg, "channel_id": ch})
 	case webhook && len(parts) >= 3 && parts[1] == s.appID:
 		c.Token = parts[2]
-		if err := ValidateMessage(body); err != nil {
+		payload, files, err := messageBody(r, body)
+		if err != nil {
+			fail(http.StatusBadRequest, "%v", err)
+			return
+		}
+		body, c.Body, c.Files = payload, payload, files
+		if err := ValidateMessageWithFiles(body, len(files)); err != nil {
 			fail(http.StatusBadRequest, "%v", err)
 			return
 		}

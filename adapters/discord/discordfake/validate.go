@@ -92,7 +92,13 @@ func n(s string) int { return utf8.RuneCountInString(s) }
 
 // ValidateMessage reports why Discord would refuse raw as a message body,
 // or nil.
-func ValidateMessage(raw []byte) error {
+func ValidateMessage(raw []byte) error { return validateMessage(raw, 0) }
+
+// ValidateMessageWithFiles is ValidateMessage for a message that carries
+// files, which may then have no text of its own.
+func ValidateMessageWithFiles(raw []byte, files int) error { return validateMessage(raw, files) }
+
+func validateMessage(raw []byte, files int) error {
 	var m Msg
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return fmt.Errorf("not a message: %w", err)
@@ -100,7 +106,7 @@ func ValidateMessage(raw []byte) error {
 	if n(m.Content) > maxContent {
 		return fmt.Errorf("content is %d characters; the limit is %d", n(m.Content), maxContent)
 	}
-	if m.Content == "" && len(m.Embeds) == 0 && m.Components == nil {
+	if m.Content == "" && len(m.Embeds) == 0 && m.Components == nil && files == 0 {
 		return fmt.Errorf("empty message")
 	}
 	if len(m.Embeds) > maxEmbeds {

@@ -102,6 +102,12 @@ func (s *Server) api(w http.ResponseWriter, r *http.Request) {
 			"user": "poolvisor", "team_id": "T0FAKE", "user_id": "U0BOT", "bot_id": "B0BOT"})
 	case "chat.postMessage", "chat.postEphemeral", "chat.update":
 		s.chat(w, method, p)
+	case "conversations.open":
+		s.conversationsOpen(w, p)
+	case "files.getUploadURLExternal":
+		s.getUploadURL(w, r, p)
+	case "files.completeUploadExternal":
+		s.completeUpload(w, p)
 	case "views.open":
 		s.viewsOpen(w, p)
 	case "views.update":

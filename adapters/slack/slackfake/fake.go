@@ -104,6 +104,9 @@ type Server struct {
 	rateLimited  map[string]bool
 	limitedNext  map[string]burst
 	sock         *socketHub
+	uploads      map[string]*upload // files.getUploadURLExternal's, by file ID
+	files        []File
+	fileSeq      int
 }
 
 // burst is a number of 429 answers still to give, and the Retry-After
@@ -124,11 +127,13 @@ func New(botToken, appToken string) *Server {
 		triggers: map[string]time.Time{}, groups: map[string][]string{},
 		calls: map[string]int{}, responses: map[string]*target{}, notInChannel: map[string]bool{},
 		rateLimited: map[string]bool{}, limitedNext: map[string]burst{},
+		uploads: map[string]*upload{},
 	}
 	s.sock = newSocketHub(s)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/{method}", s.api)
 	mux.HandleFunc("POST /response/{id}", s.response)
+	mux.HandleFunc("POST /upload/{id}", s.receiveUpload)
 	mux.HandleFunc("GET /socket", s.sock.serve)
 	s.srv = httptest.NewServer(mux)
 	return s

@@ -1,0 +1,80 @@
+package discord
+
+import (
+	"context"
+	"encoding/csv"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/poolvisor/poolvisor/adapters/discord/discordfake"
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// longTrail records n entries, one with a secret recorded unmasked (as an
+// older poolvisor would have), enough to overflow one message.
+func longTrail(t *testing.T, h *harness, n int) {
+	t.Helper()
+	ctx := context.Background()
+	for i := range n {
+		e := ops.AuditEntry{Time: time.Now().UTC(), Host: "test", Actor: "discord:1", Operation: "supervisor.program.restart",
+			Target: fmt.Sprintf("worker-%03d", i), Status: ops.StatusOK, Message: strings.Repeat("restarted, all fine. ", 4)}
+		if i == 0 {
+			e.Operation, e.Args = "supervisor.program.add", []ops.Arg{{Key: "command", Value: "app --password=hunter2"}}
+		}
+		if err := h.trail.Record(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestShortAuditExportInline(t *testing.T) {
+	h := newHarness(t)
+	longTrail(t, h, 3)
+	r := h.command(vic, "ops", []string{"audit"}, discordfake.Opt{Name: "n", Value: 3.0}, discordfake.Opt{Name: "format", Value: "csv"})
+	m := r.msg(t)
+	if r.Type != 4 || m.Flags&int(discordgo.MessageFlagsEphemeral) == 0 || !strings.Contains(fmt.Sprint(m), "id,time,host") {
+		t.Errorf("a short export should be an inline ephemeral answer: %d %+v", r.Type, m)
+	}
+	if strings.Contains(string(r.Data), "hunter2") {
+		t.Errorf("the secret shows: %s", r.Data)
+	}
+}
+
+func TestLongAuditExportArrivesAsAFile(t *testing.T) {
+	h := newHarness(t)
+	longTrail(t, h, 300)
+	seq := h.fake.Seq()
+	r := h.command(vic, "ops", []string{"audit"}, discordfake.Opt{Name: "n", Value: 500.0}, discordfake.Opt{Name: "format", Value: "csv"})
+	if r.Type != 5 || !strings.Contains(string(r.Data), `"flags":64`) {
+		t.Fatalf("want an ephemeral deferral (a read is the asker's alone), got %d %s", r.Type, r.Data)
+	}
+	c := h.wait(seq, "the edit with the file", func(c discordfake.Call) bool { return len(c.Files) > 0 })
+	if c.Method != "PATCH" || !strings.HasSuffix(c.Path, "/messages/@original") {
+		t.Errorf("the file came with %s %s, want the deferral's edit", c.Method, c.Path)
+	}
+	if len(c.Files) != 1 {
+		t.Fatalf("%d files", len(c.Files))
+	}
+	f := c.Files[0]
+	if f.ID != 0 || !strings.HasSuffix(f.Name, ".csv") || !strings.HasPrefix(f.ContentType, "text/csv") {
+		t.Errorf("file %+v", f)
+	}
+	rows, err := csv.NewReader(strings.NewReader(string(f.Content))).ReadAll()
+	if err != nil {
+		t.Fatalf("the file is no CSV: %v", err)
+	}
+	if !slices.Equal(rows[0], ops.AuditColumns) || len(rows) != 301 {
+		t.Errorf("%d rows, header %q", len(rows), rows[0])
+	}
+	if s := string(f.Content); strings.Contains(s, "hunter2") || !strings.Contains(s, "--password=••••") {
+		t.Error("the file does not mask the secret")
+	}
+	if !strings.Contains(c.Msg.Content+fmt.Sprint(c.Msg.Embeds), "attached") {
+		t.Errorf("no note with the file: %+v", c.Msg)
+	}
+}
