@@ -55,7 +55,7 @@ func (b *Backend) planRoll(ctx context.Context, req ops.Request) (roll, []map[st
 	}
 	var fixed time.Duration
 	if v, ok := req.Op.Get("settle"); ok {
-		d, err := time.ParseDuration(v)
+		d, err := catalog.ParseDuration(v)
 		if err != nil || d <= 0 {
 			return r, nil, ops.InvalidField("settle", "--settle takes a duration like 5s or 2m, not %q", v)
 		}
