@@ -132,11 +132,15 @@ func (h *Hub) rollGroup(ctx context.Context, hosts []string, plans []*ops.Plan, 
 		parts = parts[1:]
 	}
 	if len(undos) > 0 {
-		rows := [][]string{{"HOST", "UNDO", "OF", "STATUS", "NOTE"}}
+		rows := [][]string{{"HOST", "UNDO", "OF", "STATUS"}}
+		var why []ops.Part
 		for _, u := range undos {
-			rows = append(rows, []string{u.Host, u.Operation, u.Target, string(u.Status), firstLine(u.Message)})
+			rows = append(rows, []string{u.Host, u.Operation, u.Target, string(u.Status)})
+			if u.Status != ops.StatusOK {
+				why = append(why, ops.Prose(fmt.Sprintf("The undo of %s on %s (%s) failed:\n%s", u.Target, u.Host, u.Operation, u.Message)))
+			}
 		}
-		parts = append(parts, ops.RowsTable(rows...))
+		parts = append(append(parts, ops.RowsTable(rows...)), why...)
 	}
 	extra := map[string]any{"roll": progress}
 	if policy == failRollback {
@@ -193,7 +197,7 @@ func undoText(undos []Undo) string {
 		if u.Status == ops.StatusOK {
 			ok = append(ok, u.Target+" on "+u.Host)
 		} else {
-			bad = append(bad, fmt.Sprintf("%s on %s (%s)", u.Target, u.Host, firstLine(u.Message)))
+			bad = append(bad, u.Target+" on "+u.Host)
 		}
 	}
 	text := ""
@@ -201,7 +205,7 @@ func undoText(undos []Undo) string {
 		text = "Rolled back " + strings.Join(ok, ", ") + "."
 	}
 	if len(bad) > 0 {
-		text = strings.TrimSpace(text + " Could not roll back " + strings.Join(bad, "; ") + ": see /ops audit on those hosts.")
+		text = strings.TrimSpace(text + " Could not roll back " + strings.Join(bad, ", ") + " (why is below).")
 	}
 	return text
 }

@@ -134,7 +134,8 @@ func TestGroupRollbackRestoresTheHostsChanged(t *testing.T) {
 	if len(d.Undo) != 2 || d.Undo[0].Status != ops.StatusFailed || !strings.Contains(d.Undo[0].Message, "the daemon refused it") || d.Undo[1].Status != ops.StatusOK {
 		t.Errorf("undo %+v", d.Undo)
 	}
-	if !strings.Contains(res.Message, "Could not roll back app on web-01") || string(e.hosts["web-02"].files.read(t, "app")) != appFile {
+	if !strings.Contains(res.Message, "Could not roll back app on web-01 (why is below).") ||
+		!strings.Contains(res.Message, "The undo of app on web-01 (supervisor.program.rollback) failed:\nsupervisor.program.edit of app failed: the daemon refused it") || string(e.hosts["web-02"].files.read(t, "app")) != appFile {
 		t.Errorf("message:\n%s", res.Message)
 	}
 }

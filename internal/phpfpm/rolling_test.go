@@ -3,8 +3,8 @@ package phpfpm
 import (
 	"context"
 	"net"
-	"slices"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
