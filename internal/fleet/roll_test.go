@@ -204,6 +204,11 @@ func TestCancelStopsAGroupRollBetweenHosts(t *testing.T) {
 	if len(reports) < 3 || reports[0].RunID != id || reports[0].Steps[0].Items[0] != "web-01" {
 		t.Errorf("reports %+v", reports)
 	}
+	// The host done has an audit entry of its own on the hub.
+	a := e.run(admin, "ops audit 20")
+	if raw, _ := json.Marshal(a.Data); !strings.Contains(string(raw), "web-01 of run "+id+": done") {
+		t.Errorf("the hub's audit lacks web-01's step: %s", raw)
+	}
 }
 
 func TestCancelOfAOneHostRunReachesItsAgent(t *testing.T) {
