@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -25,7 +26,7 @@ import (
 // a failure: what was applied before it stays.
 
 // onFailure is the flag that says what a group write does when a host fails.
-const onFailure = "on-failure"
+var onFailure = catalog.OnFailureFlag.Name
 
 // The values of --on-failure.
 const (
@@ -175,8 +176,8 @@ func (h *Hub) undo(ctx context.Context, req ops.Request, results []HostResult) [
 			if c.Before == nil { // created by this write: nothing to go back to
 				op.Name = fo.Delete
 			}
-			if php, ok := req.Op.Get("php"); ok { // the instance the write went to
-				op.Args = []ops.Arg{{Key: "php", Value: php}}
+			if php, ok := req.Op.Get(catalog.Instance); ok { // the instance the write went to
+				op.Args = []ops.Arg{{Key: catalog.Instance, Value: php}}
 			}
 			op.Text = strings.ReplaceAll(op.Name, ".", " ") + " " + c.Name
 			areq := h.applyRequest(ctx, ops.Request{Actor: req.Actor, Op: op}, "")
