@@ -215,11 +215,18 @@ func TestCancelOfAOneHostRunReachesItsAgent(t *testing.T) {
 	e := newFileFleet(t)
 	web02 := e.hosts["web-02"]
 	web02.gate, web02.entered = make(chan struct{}), make(chan string, 1)
+	// The hub reports the one host's rolling apply as a step, so that the
+	// surface shows the run's ID.
+	shown := make(chan string, 4)
+	ctx := ops.WithWatcher(context.Background(), func(p ops.Progress) { shown <- p.RunID })
 	done := make(chan ops.Result)
-	go func() { done <- e.run(operator, "supervisor restart web --host web-02") }()
+	go func() { done <- e.pipe.Run(ctx, operator, "supervisor restart web --host web-02 --rolling") }()
 	var id string
 	select {
 	case id = <-web02.entered:
+		if got := <-shown; got != id {
+			t.Errorf("the hub showed run %q, the agent runs %q", got, id)
+		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("web-02's restart never began")
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -175,9 +176,28 @@ func (h *Hub) planOne(ctx context.Context, host string, req ops.Request) (*ops.P
 	}, nil
 }
 
+// A rolling apply on one host is the agent's run, whose steps stay on the
+// agent; the hub reports it as one step, so that the surface shows the
+// run's ID, which /ops cancel on the hub passes on (Hub.Cancel).
 func (h *Hub) applyOne(ctx context.Context, host string, req ops.Request, fingerprint string) (ops.Outcome, error) {
+	run := ops.RunOf(ctx)
+	rolling := req.Op.Has(catalog.RollingFlag.Name)
+	progress := ops.Progress{Title: fmt.Sprintf("%s on %s", req.Op.Describe(), host),
+		Steps: []ops.Step{{Name: host, Items: []string{host}, State: ops.StepRunning}}}
+	if rolling {
+		run.Report(progress)
+	}
 	r, err := h.send(ctx, host, KindApply, max(h.cfg.Timeout, ApplyTimeout), h.applyRequest(ctx, req, fingerprint))
-	return outcome(r, err)
+	out, err := outcome(r, err)
+	if rolling {
+		progress.Steps[0].State, progress.Finished = ops.StepDone, true
+		if err != nil {
+			_, msg := ops.UserError(err)
+			progress.Steps[0].State, progress.Steps[0].Note = ops.StepFailed, firstLine(msg)
+		}
+		run.Report(progress)
+	}
+	return out, err
 }
 
 // planGroup plans a write on every host of a group. It applies only when
