@@ -130,6 +130,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 
 	handlers := map[string]ops.Handler{"ops.help": command.Help(policy)}
 	var resolve func(ops.Actor, ops.Operation) (string, error)
+	var cancel ops.Canceller // a hub passes /ops cancel on to the agent applying the run
 	switch cfg.Mode {
 	case ModeHub:
 		// The hub runs no backend: every supervisor and fpm operation is
@@ -139,7 +140,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			return nil, fmt.Errorf("hub: %w", err)
 		}
 		maps.Copy(handlers, remote)
-		resolve, versions = a.Hub.ResolveHost, nil
+		resolve, versions, cancel = a.Hub.ResolveHost, nil, a.Hub.Cancel
 	case ModeStandalone, ModeAgent:
 		if err := a.addBackends(handlers, versions, log); err != nil {
 			return nil, err
@@ -196,6 +197,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Observer:    a.Metrics,
 		Log:         log,
 		ResolveHost: resolve,
+		Cancel:      cancel,
 	})
 	a.reconcile(ctx)
 	built = true

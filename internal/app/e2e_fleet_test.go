@@ -103,7 +103,7 @@ supervisor: {enabled: false}
 nats: {url: "%s"}
 fleet: {hub_key_file: %s, request_timeout: 30s, agent_keys: {web-01: %s, web-02: %s, worker-01: %s}}
 default_host: web-01
-host_groups: {web: [web-01, web-02]}
+host_groups: {web: [web-01, web-02], every: [web-01, web-02, worker-01]}
 local: {allow_impersonation: true}
 rbac:
   bindings:

@@ -11,6 +11,8 @@ import (
 	"github.com/poolvisor/poolvisor/internal/config"
 	"github.com/poolvisor/poolvisor/internal/fleet"
 	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/phpfpm"
+	"github.com/poolvisor/poolvisor/internal/supervisor"
 )
 
 // Modes of the config key mode.
@@ -54,6 +56,7 @@ func (a *App) newHub(ctx context.Context, serving bool) (map[string]ops.Handler,
 	a.Hub = fleet.NewHub(nc, fleet.HubConfig{
 		Key: key, AgentKeys: agentKeys, Timeout: cfg.Fleet.RequestTimeout, DefaultHost: cfg.DefaultHost,
 		Groups: cfg.HostGroups, Channels: cfg.Channels, Register: register, Log: a.Log.With("part", "fleet"),
+		Files: map[string]ops.FileOps{supervisor.ProgramKind: supervisor.ProgramOps, phpfpm.PoolKind: phpfpm.PoolOps},
 	})
 	if err := a.Hub.Start(ctx); err != nil {
 		nc.Close()

@@ -221,6 +221,9 @@ func (a *Agent) serve(ctx context.Context, m *nats.Msg, req *Request) Reply {
 		}
 		return Reply{Summary: plan.Summary, Fingerprint: plan.Fingerprint, Changes: plan.Changes, Effects: plan.Effects}
 	case KindApply:
+		if req.RunID != "" {
+			ctx = ops.WithRunID(ctx, req.RunID)
+		}
 		out, err := a.local.ApplyAuthorized(ctx, req.Actor, req.Op, req.Fingerprint,
 			ops.VersionMeta{ApprovalID: req.ApprovalID, Approver: req.Approver})
 		if err != nil {

@@ -37,11 +37,17 @@ var (
 	admin    = ops.Actor{Platform: "local", ID: "ada"}
 )
 
-// stubHost is a host's backend: three programs, and a restart that counts.
+// stubHost is a host's backend: three programs, and a restart that counts;
+// program files in a directory of its own, with a real history (roll_test.go).
 type stubHost struct {
 	name     string
 	restarts atomic.Int64
 	audit    *memAudit
+	files    *fileHost
+	// gate, when set, holds a restart's apply: it sends its run's ID on
+	// entered and waits for gate (roll_test.go).
+	gate    chan struct{}
+	entered chan string
 }
 
 func (s *stubHost) handlers() map[string]ops.Handler {
@@ -61,7 +67,14 @@ func (s *stubHost) handlers() map[string]ops.Handler {
 			n := s.restarts.Load()
 			return &ops.Plan{
 				Summary: "restart web", Fingerprint: fmt.Sprint(n),
-				Apply: func(context.Context) (ops.Outcome, error) {
+				Apply: func(ctx context.Context) (ops.Outcome, error) {
+					if s.gate != nil {
+						s.entered <- ops.RunOf(ctx).ID
+						<-s.gate
+					}
+					if by, ok := ops.RunOf(ctx).Cancelled(); ok {
+						return ops.Outcome{Message: "web not restarted on " + s.name + ": run " + ops.RunOf(ctx).ID + " cancelled by " + by}, nil
+					}
 					s.restarts.Add(1)
 					return ops.Outcome{Message: "web restarted on " + s.name}, nil
 				},
@@ -154,8 +167,9 @@ func newFleetOn(t *testing.T, srv *natsbox.Server, dial func(name string) *nats.
 		// Generous: an agent that is gone is named at once (no responders),
 		// and a busy machine must not make a live one look unreachable.
 		Key: key, AgentKeys: e.pins(), Timeout: 30 * time.Second, DefaultHost: hosts[0],
-		Groups: map[string][]string{"web": hosts[:min(2, len(hosts))]}, Channels: map[string]string{"C1": "web", "C2": hosts[len(hosts)-1]},
-		Log: testLog(t),
+		Groups: map[string][]string{"web": hosts[:min(2, len(hosts))], "every": hosts}, Channels: map[string]string{"C1": "web", "C2": hosts[len(hosts)-1]},
+		Files: map[string]ops.FileOps{programKind: programOps},
+		Log:   testLog(t),
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -176,29 +190,36 @@ func newFleetOn(t *testing.T, srv *natsbox.Server, dial func(name string) *nats.
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy := authz.New(map[string][]string{
+	e.pipe = ops.New(ops.Config{
+		Host: "hub", Parser: command.Parser{}, Authz: testPolicy(), Approvals: approvals, Audit: trail,
+		Policy:   testApprovals,
+		Handlers: e.hub.Handlers(), ResolveHost: e.hub.ResolveHost, Cancel: e.hub.Cancel,
+	})
+	return e
+}
+
+var testApprovals = ops.ApprovalPolicy{Required: []string{"supervisor.program.delete"}, ApproverRoles: []string{"admin"}, TTL: time.Hour}
+
+// testPolicy is the roles of the hub, and of the agents (who may cancel a run).
+func testPolicy() *authz.Policy {
+	return authz.New(map[string][]string{
 		"operator": {"supervisor.*", "ops.*"},
 		"admin":    {"*"},
 	}, []authz.Binding{{Role: "operator", LocalUsers: []string{"olive"}}, {Role: "admin", LocalUsers: []string{"ada"}}})
-	e.pipe = ops.New(ops.Config{
-		Host: "hub", Parser: command.Parser{}, Authz: policy, Approvals: approvals, Audit: trail,
-		Policy:   ops.ApprovalPolicy{Required: []string{"supervisor.program.delete"}, ApproverRoles: []string{"admin"}, TTL: time.Hour},
-		Handlers: e.hub.Handlers(), ResolveHost: e.hub.ResolveHost,
-	})
-	return e
 }
 
 func (e *fleetEnv) startAgent(host string, pub ed25519.PublicKey) {
 	e.t.Helper()
 	sh := e.hosts[host]
 	if sh == nil {
-		sh = &stubHost{name: host, audit: &memAudit{}}
+		sh = &stubHost{name: host, audit: &memAudit{}, files: newFileHost(e.t, host)}
 		e.hosts[host] = sh
 	}
 	if e.agentKeys[host] == nil {
 		e.agentKeys[host] = newKey(e.t)
 	}
-	local := ops.New(ops.Config{Host: host, Audit: sh.audit, Handlers: sh.withXMLRPC(sh.handlers())})
+	local := ops.New(ops.Config{Host: host, Audit: sh.audit, Handlers: sh.files.add(sh.withXMLRPC(sh.handlers())),
+		History: sh.files.versions, Authz: testPolicy(), Policy: testApprovals})
 	nc := e.dial(host)
 	ag := NewAgent(nc, local, AgentConfig{Host: host, Version: "test", HubKey: pub, Key: e.agentKeys[host],
 		Heartbeat: time.Hour, Log: testLog(e.t)})

@@ -34,8 +34,12 @@ type HubConfig struct {
 	// Register keeps the hosts heard from across restarts (nil: only this
 	// process's memory).
 	Register *Register
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Files names, by the kind of file (ops.FileChange.Kind, before any
+	// "@instance"), the operations that manage it: a group write with
+	// --on-failure rollback undoes a host's change through them.
+	Files map[string]ops.FileOps
+	Log   *slog.Logger
+	Now   func() time.Time
 }
 
 // ApplyTimeout is the deadline of an apply: a restart waits for the

@@ -15,12 +15,15 @@ type HostResult struct {
 	Host   string     `json:"host"`
 	Status ops.Status `json:"status"`
 	// Unreachable says the host did not answer at all (its status is failed).
-	Unreachable bool             `json:"unreachable,omitempty"`
-	Message     string           `json:"message"`
-	Data        any              `json:"data"`
-	Parts       []ops.Part       `json:"-"` // the message as typed pieces
-	Changes     []ops.FileChange `json:"-"`
-	Private     string           `json:"-"` // for the requester alone
+	Unreachable bool `json:"unreachable,omitempty"`
+	// Untouched says a roll left the host alone: it stopped before it,
+	// after a failure or a cancel (its status is failed: not applied).
+	Untouched bool             `json:"untouched,omitempty"`
+	Message   string           `json:"message"`
+	Data      any              `json:"data"`
+	Parts     []ops.Part       `json:"-"` // the message as typed pieces
+	Changes   []ops.FileChange `json:"-"`
+	Private   string           `json:"-"` // for the requester alone
 }
 
 func hostResult(host string, r Reply, err error) HostResult {
@@ -55,8 +58,10 @@ func (r HostResult) section() ops.HostSection {
 // combine is the answer of an operation that ran on several hosts: a
 // section per host in its body, and data {"hosts": [HostResult...]}. It
 // fails when any host failed or could not be reached; the other hosts'
-// answers are there.
-func combine(target string, results []HostResult) (ops.Outcome, error) {
+// answers are there. A host a roll left untouched (cancelled before it)
+// does not by itself fail the answer. lead goes before the sections, and
+// extra's keys into the data (a roll's steps).
+func combine(target string, results []HostResult, lead []ops.Part, extra map[string]any) (ops.Outcome, error) {
 	var failed []string
 	var changes []ops.FileChange
 	var private []ops.HostSection
@@ -66,7 +71,7 @@ func combine(target string, results []HostResult) (ops.Outcome, error) {
 		if r.Private != "" {
 			private = append(private, ops.HostSection{Host: r.Host, Parts: []ops.Part{ops.Prose(r.Private)}})
 		}
-		if r.Status != ops.StatusOK {
+		if r.Status != ops.StatusOK && !r.Untouched {
 			failed = append(failed, r.Host)
 		}
 		for _, c := range r.Changes {
@@ -79,14 +84,17 @@ func combine(target string, results []HostResult) (ops.Outcome, error) {
 		privateText = ops.Text(ops.Body{Hosts: private}, nil)
 	}
 	data := map[string]any{"target": target, "hosts": results}
+	for k, v := range extra {
+		data[k] = v
+	}
 	if len(failed) > 0 {
 		// The hosts that did apply keep their changes, and what they have
 		// for the requester alone (a new password) is not lost.
-		body := ops.Body{Hosts: sections, Parts: []ops.Part{ops.Prose(fmt.Sprintf("%d of %d hosts did not answer or failed (%s).",
-			len(failed), len(results), strings.Join(failed, ", ")))}}
+		body := ops.Body{Hosts: sections, Parts: append(lead, ops.Prose(fmt.Sprintf("%d of %d hosts did not answer or failed (%s).",
+			len(failed), len(results), strings.Join(failed, ", "))))}
 		return ops.Outcome{Changes: changes, Private: privateText}, &ops.Error{Status: ops.StatusFailed, Data: data, Changes: changes,
 			Body: body, Msg: ops.Text(body, nil)}
 	}
-	body := ops.Body{Hosts: sections}
+	body := ops.Body{Hosts: sections, Parts: lead}
 	return ops.Outcome{Message: ops.Text(body, nil), Body: body, Data: data, Changes: changes, Private: privateText}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -103,6 +104,9 @@ func (r remote) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
 		}}, nil
 	}
 	if one {
+		if req.Op.Has(onFailure) {
+			return nil, ops.InvalidField(onFailure, "--on-failure is for a write to a host group (--host GROUP), where a host may fail after others changed; %s is one host", req.Op.Host)
+		}
 		return r.h.planOne(ctx, hosts[0], req)
 	}
 	return r.h.planGroup(ctx, hosts, req)
@@ -125,12 +129,14 @@ func (h *Hub) read(ctx context.Context, hosts []string, one bool, req ops.Reques
 		})
 	}
 	wg.Wait()
-	return combine(req.Op.Host, results)
+	return combine(req.Op.Host, results, nil, nil)
 }
 
-// forHost is op as an agent gets it: the hub's routing stays on the hub.
+// forHost is op as an agent gets it: the hub's routing (--host, and what
+// a group write does when a host fails) stays on the hub.
 func forHost(op ops.Operation) ops.Operation {
 	op.Host = ""
+	op.Args = slices.DeleteFunc(slices.Clone(op.Args), func(a ops.Arg) bool { return a.Key == onFailure })
 	return op
 }
 
@@ -170,9 +176,28 @@ func (h *Hub) planOne(ctx context.Context, host string, req ops.Request) (*ops.P
 	}, nil
 }
 
+// A rolling apply on one host is the agent's run, whose steps stay on the
+// agent; the hub reports it as one step, so that the surface shows the
+// run's ID, which /ops cancel on the hub passes on (Hub.Cancel).
 func (h *Hub) applyOne(ctx context.Context, host string, req ops.Request, fingerprint string) (ops.Outcome, error) {
+	run := ops.RunOf(ctx)
+	rolling := req.Op.Has(catalog.RollingFlag.Name)
+	progress := ops.Progress{Title: fmt.Sprintf("%s on %s", req.Op.Describe(), host),
+		Steps: []ops.Step{{Name: host, Items: []string{host}, State: ops.StepRunning}}}
+	if rolling {
+		run.Report(progress)
+	}
 	r, err := h.send(ctx, host, KindApply, max(h.cfg.Timeout, ApplyTimeout), h.applyRequest(ctx, req, fingerprint))
-	return outcome(r, err)
+	out, err := outcome(r, err)
+	if rolling {
+		progress.Steps[0].State, progress.Finished = ops.StepDone, true
+		if err != nil {
+			_, msg := ops.UserError(err)
+			progress.Steps[0].State, progress.Steps[0].Note = ops.StepFailed, firstLine(msg)
+		}
+		run.Report(progress)
+	}
+	return out, err
 }
 
 // planGroup plans a write on every host of a group. It applies only when
@@ -201,9 +226,14 @@ func (h *Hub) planGroup(ctx context.Context, hosts []string, req ops.Request) (*
 		return nil, &ops.Error{Status: status, Msg: fmt.Sprintf("%s cannot be applied to every host of %s, so it is not applied to any:\n%s",
 			req.Op.Describe(), req.Op.Host, strings.Join(problems, "\n"))}
 	}
+	policy, err := h.failurePolicy(req, plans)
+	if err != nil {
+		return nil, err
+	}
 	var summary []string
 	var changes []ops.FileChange
 	fp := sha256.New()
+	fmt.Fprintf(fp, "on-failure=%s\n", policy)
 	for i, p := range plans {
 		summary = append(summary, "== "+hosts[i]+" ==\n"+p.Summary)
 		fmt.Fprintf(fp, "%s=%s\n", hosts[i], p.Fingerprint)
@@ -213,25 +243,13 @@ func (h *Hub) planGroup(ctx context.Context, hosts []string, req ops.Request) (*
 		}
 	}
 	return &ops.Plan{
-		Summary:       fmt.Sprintf("On %d hosts of %s, one after the other:\n%s", len(hosts), req.Op.Host, strings.Join(summary, "\n\n")),
+		Summary: fmt.Sprintf("On %d hosts of %s, one after the other; %s:\n%s", len(hosts), req.Op.Host,
+			policyText[policy], strings.Join(summary, "\n\n")),
 		Fingerprint:   hex.EncodeToString(fp.Sum(nil)),
 		Changes:       changes,
 		NeedsApproval: true,
 		Apply: func(ctx context.Context) (ops.Outcome, error) {
-			results := make([]HostResult, 0, len(hosts))
-			for i, host := range hosts {
-				r, err := h.send(ctx, host, KindApply, max(h.cfg.Timeout, ApplyTimeout), h.applyRequest(ctx, req, plans[i].Fingerprint))
-				hr := hostResult(host, r, err)
-				results = append(results, hr)
-				if hr.Status != ops.StatusOK {
-					for _, rest := range hosts[i+1:] {
-						results = append(results, HostResult{Host: rest, Status: ops.StatusFailed,
-							Message: "not applied: stopped after " + host + " failed", Data: map[string]any{}})
-					}
-					break
-				}
-			}
-			return combine(req.Op.Host, results)
+			return h.rollGroup(ctx, hosts, plans, req, policy)
 		},
 	}, nil
 }
@@ -239,5 +257,8 @@ func (h *Hub) planGroup(ctx context.Context, hosts []string, req ops.Request) (*
 func (h *Hub) applyRequest(ctx context.Context, req ops.Request, fingerprint string) Request {
 	areq := Request{Actor: req.Actor, Op: forHost(req.Op), Fingerprint: fingerprint}
 	areq.ApprovalID, areq.Approver, _ = ops.Approved(ctx)
+	if run := ops.RunOf(ctx); run != nil {
+		areq.RunID = run.ID
+	}
 	return areq
 }

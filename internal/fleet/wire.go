@@ -72,6 +72,9 @@ type Request struct {
 	Fingerprint string `json:"fingerprint,omitempty"`
 	ApprovalID  string `json:"approval_id,omitempty"`
 	Approver    string `json:"approver,omitempty"`
+	// RunID, in an apply, is the ID of the hub's run: the agent's run takes
+	// it, so that /ops cancel ID on the hub can name the agent's run.
+	RunID string `json:"run_id,omitempty"`
 }
 
 // sigHeader carries the hex Ed25519 signature of a message's body: the

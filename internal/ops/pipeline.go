@@ -172,6 +172,8 @@ func (p *Pipeline) execute(ctx context.Context, actor Actor, op *Operation) Resu
 		op.Host = host
 	} else if op.Host != "" && op.Host != p.cfg.Host {
 		return p.fail(res, Invalidf("unknown host %q: this bot serves %s", op.Host, p.cfg.Host))
+	} else if op.Has("on-failure") {
+		return p.fail(res, InvalidField("on-failure", "--on-failure is for a write to a host group (--host GROUP) on a fleet hub; this bot serves the one host %s", p.cfg.Host))
 	}
 	if op.Name == "ops.approve" {
 		return p.decide(ctx, actor, *op)

@@ -310,6 +310,16 @@ func TestUnknownHost(t *testing.T) {
 	f.run(t, olga, "supervisor stop web --host web-09", ops.StatusInvalid)
 }
 
+// TestOnFailureNeedsAHostGroup: --on-failure says what a write to a host
+// group does when a host fails; a bot that serves one host has no group.
+func TestOnFailureNeedsAHostGroup(t *testing.T) {
+	f := newFixture(t)
+	res := f.run(t, olga, "supervisor stop web --on-failure stop", ops.StatusInvalid)
+	if !strings.Contains(res.Message, "host group") || res.Field != "on-failure" || f.h.planned.Load() != 0 {
+		t.Errorf("%+v (planned %d)", res, f.h.planned.Load())
+	}
+}
+
 // effects wraps a handler so that its plans declare effects.
 type effects struct {
 	ops.Handler

@@ -148,7 +148,7 @@ type serviceAction struct {
 	action string // reload or restart
 }
 
-func (s serviceAction) Plan(ctx context.Context, _ ops.Request) (*ops.Plan, error) {
+func (s serviceAction) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
 	b := s.b
 	if s.action == "restart" && b.cfg.Service.Mode == "command" && b.cfg.Service.RestartCommand == "" {
 		return nil, ops.Invalidf("php-fpm cannot be restarted on %s: phpfpm.service.restart_command is not set", b.cfg.Host)
@@ -164,22 +164,30 @@ func (s serviceAction) Plan(ctx context.Context, _ ops.Request) (*ops.Plan, erro
 	if pid != 0 {
 		now += fmt.Sprintf(", pid %d", pid)
 	}
-	summary := fmt.Sprintf("%s php-fpm on %s (now %s): %s, then check that every pool accepts connections\n  php-fpm's own test of the configuration on disk passed",
-		s.action, b.cfg.Host, now, b.describe(s.action))
+	rolling := req.Op.Has("rolling") && s.action == "reload"
+	check := "then check that every pool accepts connections"
+	if rolling {
+		check = fmt.Sprintf("then wait up to %s until its master answers and every pool accepts connections on its listen address", b.cfg.ReloadTimeout)
+	}
+	summary := fmt.Sprintf("%s php-fpm on %s (now %s): %s, %s\n  php-fpm's own test of the configuration on disk passed",
+		s.action, b.cfg.Host, now, b.describe(s.action), check)
 	fp := fmt.Sprintf("%s pid %d", state, pid)
+	if rolling {
+		fp += " rolling"
+	}
 	return &ops.Plan{Summary: summary, Fingerprint: fp, Apply: func(ctx context.Context) (ops.Outcome, error) {
-		return s.apply(ctx, fp)
+		return s.apply(ctx, fp, rolling)
 	}}, nil
 }
 
-func (s serviceAction) apply(ctx context.Context, fp string) (ops.Outcome, error) {
+func (s serviceAction) apply(ctx context.Context, fp string, rolling bool) (ops.Outcome, error) {
 	b := s.b
 	unlock, err := b.lock(ctx)
 	if err != nil {
 		return ops.Outcome{}, err
 	}
 	defer unlock()
-	if _, state, pid := b.serviceState(ctx); fmt.Sprintf("%s pid %d", state, pid) != fp {
+	if _, state, pid := b.serviceState(ctx); fmt.Sprintf("%s pid %d", state, pid) != strings.TrimSuffix(fp, " rolling") {
 		return ops.Outcome{}, ops.Conflictf("php-fpm on %s changed since this %s was requested (now %s, pid %d); nothing was done, ask again", b.cfg.Host, s.action, state, pid)
 	}
 	m := b.markNow(ctx)
@@ -188,7 +196,12 @@ func (s serviceAction) apply(ctx context.Context, fp string) (ops.Outcome, error
 		do = b.restart
 	}
 	err = do(ctx)
-	if err == nil {
+	switch {
+	case err == nil && rolling:
+		if err = b.waitSettled(ctx, m); err == nil {
+			err = b.verifyRolling(ctx)
+		}
+	case err == nil:
 		err = b.settleAndVerify(ctx, m)
 	}
 	if err != nil {
