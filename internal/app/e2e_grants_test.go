@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
 	"github.com/poolvisor/poolvisor/internal/sandbox"
 )
 
@@ -223,4 +224,34 @@ func TestBreakGlassE2E(t *testing.T) {
 	if list := e.grants(); len(list) != 1 || !list[0].Reviewed {
 		t.Errorf("after review: %+v", list)
 	}
+}
+
+// TestGrantsSlackE2E: a grant given in Slack to a mention holds for that
+// Slack user, and a break-glass session is announced in the notify channel
+// and, being shorter than the reminder's lead, reminded of at once.
+func TestGrantsSlackE2E(t *testing.T) {
+	se := newSlackEnvWith(t, "http", "", sandbox.Program{Name: "web", Command: loop("serving")})
+	if a := se.command("http", sVic, "ops whoami"); strings.Contains(a.all(), "operator") {
+		t.Fatalf("vic is an operator before the grant: %s", a.all())
+	}
+	since := se.fake.Seq()
+	se.command("http", sAlice, "ops grant <@U0VIC|vic> operator 30m standing in")
+	msg := se.wait(since, "the approval request", func(m slackfake.Message) bool { return m.Kind == "post" && m.Channel == slackChannel })
+	since = se.fake.Seq()
+	se.interact("http", click(sBob, msg, "pv:approve", "30.1", se.fake.ResponseURL()))
+	se.wait(since, "the answer naming the holder", func(m slackfake.Message) bool {
+		return strings.Contains(m.All(), "slack:U0VIC now holds the role operator")
+	})
+	if a := se.command("http", sVic, "ops whoami"); !strings.Contains(a.all(), "operator") {
+		t.Errorf("vic's roles after the grant: %s", a.all())
+	}
+
+	since = se.fake.Seq()
+	se.command("http", sAlice, "ops breakglass admin 4m checking the announcement")
+	se.wait(since, "the announcement", func(m slackfake.Message) bool {
+		return m.Kind == "post" && m.Channel == slackNotify && strings.Contains(m.All(), "Break-glass")
+	})
+	se.wait(since, "the reminder", func(m slackfake.Message) bool {
+		return m.Kind == "post" && m.Channel == slackNotify && strings.Contains(m.All(), "slack:U0ALICE: your breakglass")
+	})
 }
