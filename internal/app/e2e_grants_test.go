@@ -186,6 +186,8 @@ func TestBreakGlassE2E(t *testing.T) {
 	id := idOf(t, r)
 	e.want("omar", "ops audit 3", "ok", 0)       // only admin reads the audit here
 	e.want("omar", "supervisor status", "ok", 0) // omar's own role allows it
+	// Held for approval: both the request and its apply are tagged.
+	e.approved("omar", "bob", "supervisor stop web")
 
 	var audit struct {
 		Entries []struct {
@@ -197,19 +199,19 @@ func TestBreakGlassE2E(t *testing.T) {
 	if err := json.Unmarshal(e.want("alice", "ops audit 10", "ok", 0).Data, &audit); err != nil {
 		t.Fatal(err)
 	}
-	tagged := map[string]bool{}
+	tagged := map[string]int{}
 	for _, en := range audit.Entries {
 		for _, a := range en.Args {
-			if a.Key == "breakglass" {
-				tagged[en.Actor+" "+en.Operation] = a.Value == id
+			if a.Key == "breakglass" && a.Value == id {
+				tagged[en.Actor+" "+en.Operation]++
 			}
 		}
 	}
-	if !tagged["local:omar ops.audit"] {
-		t.Errorf("omar's ops.audit under break-glass %s is not tagged: %+v", id, audit.Entries)
+	if tagged["local:omar ops.audit"] != 1 || tagged["local:omar supervisor.program.stop"] != 2 {
+		t.Errorf("omar's requests under break-glass %s are not tagged: %v in %+v", id, tagged, audit.Entries)
 	}
-	if _, ok := tagged["local:omar supervisor.program.list"]; ok {
-		t.Error("a request omar's own role allows is tagged break-glass")
+	if tagged["local:omar supervisor.program.list"] != 0 || len(tagged) != 2 {
+		t.Errorf("requests that did not rest on the session are tagged: %v", tagged)
 	}
 
 	list := e.grants()
