@@ -26,6 +26,9 @@ const (
 	// KindListener is poolvisor's own event listener not running: no
 	// other alert can come while it lasts.
 	KindListener = "listener"
+	// KindNotice is a message for the notify channel that is no trouble
+	// (a break-glass session, a grant about to end): its State is the text.
+	KindNotice = "notice"
 )
 
 // Alert is one program's trouble as the chat adapters render it.
@@ -48,6 +51,8 @@ type Alert struct {
 // Summary is a one-line text form of a.
 func (a Alert) Summary() string {
 	switch {
+	case a.Kind == KindNotice:
+		return a.State
 	case a.Kind == KindHeld:
 		return fmt.Sprintf("%d more alert(s) on %s were held back to keep this channel readable: %s.", a.Count, a.Host, a.State)
 	case a.Kind == KindListener && a.Recovered:

@@ -21,10 +21,10 @@ import (
 	"github.com/poolvisor/poolvisor/internal/alert"
 	"github.com/poolvisor/poolvisor/internal/approval"
 	"github.com/poolvisor/poolvisor/internal/audit"
-	"github.com/poolvisor/poolvisor/internal/authz"
 	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/config"
 	"github.com/poolvisor/poolvisor/internal/fleet"
+	"github.com/poolvisor/poolvisor/internal/grants"
 	"github.com/poolvisor/poolvisor/internal/history"
 	"github.com/poolvisor/poolvisor/internal/lease"
 	"github.com/poolvisor/poolvisor/internal/metrics"
@@ -57,6 +57,10 @@ type App struct {
 	lease        *lease.Lease // this process's, in the data directory
 	approvals    *approval.Store
 	trail        *audit.Log
+	grants       *grants.Store
+
+	notifyMu  sync.Mutex
+	notifiers []alert.Notifier // every platform's with a notify channel, for announce
 
 	version string // announced by a fleet agent
 
@@ -126,9 +130,12 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	if err != nil {
 		return nil, err
 	}
-	policy := authz.New(cfg.RBAC.Roles, bindings(cfg.RBAC.Bindings)).WithPeople(people(cfg.RBAC.People))
-
+	policy, granting, err := a.newGrants(ctx, db)
+	if err != nil {
+		return nil, err
+	}
 	handlers := map[string]ops.Handler{"ops.help": command.Help(policy)}
+	maps.Copy(handlers, granting)
 	var resolve func(ops.Actor, ops.Operation) (string, error)
 	var cancel ops.Canceller // a hub passes /ops cancel on to the agent applying the run
 	switch cfg.Mode {

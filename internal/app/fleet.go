@@ -127,6 +127,9 @@ func (a *App) openAlerts() int {
 // addNotifier has alerts posted to a chat platform: this host's alerts in
 // standalone mode, every agent's on a hub.
 func (a *App) addNotifier(platform string, n alert.Notifier) {
+	a.notifyMu.Lock()
+	a.notifiers = append(a.notifiers, n)
+	a.notifyMu.Unlock()
 	switch {
 	case a.Hub != nil:
 		a.Hub.AddNotifier(platform, n)

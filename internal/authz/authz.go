@@ -5,9 +5,11 @@
 package authz
 
 import (
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -33,6 +35,10 @@ type Policy struct {
 	perms    map[string][]string // role -> expanded permission patterns
 	bindings []Binding
 	people   map[string]string // "platform:id" -> person
+
+	active ActiveFunc // temporary roles (WithGrants); nil: none
+	now    func() time.Time
+	log    *slog.Logger
 }
 
 var _ ops.Authorizer = (*Policy)(nil)
@@ -95,11 +101,24 @@ func expand(role string, roles map[string][]string, seen map[string]bool) []stri
 	return out
 }
 
-// Roles returns the roles bound to actor, sorted.
+// Roles returns the roles actor holds, sorted: those bound to it and those
+// its active grants give.
 func (p *Policy) Roles(a ops.Actor) []string {
+	roles := p.bound(a)
+	for _, t := range p.temporary(a) {
+		if !slices.Contains(roles, t.Role) {
+			roles = append(roles, t.Role)
+		}
+	}
+	sort.Strings(roles)
+	return roles
+}
+
+// bound returns the roles bindings give actor, sorted.
+func (p *Policy) bound(a ops.Actor) []string {
 	var roles []string
 	for _, b := range p.bindings {
-		if bound(b, a) && !slices.Contains(roles, b.Role) {
+		if isBound(b, a) && !slices.Contains(roles, b.Role) {
 			roles = append(roles, b.Role)
 		}
 	}
@@ -107,7 +126,7 @@ func (p *Policy) Roles(a ops.Actor) []string {
 	return roles
 }
 
-func bound(b Binding, a ops.Actor) bool {
+func isBound(b Binding, a ops.Actor) bool {
 	switch a.Platform {
 	case "local":
 		return slices.Contains(b.LocalUsers, a.ID)
@@ -129,8 +148,20 @@ func intersects(a, b []string) bool {
 }
 
 // Allowed reports whether actor holds the permission for operation op.
+// Grants are read only when the bound roles do not allow it.
 func (p *Policy) Allowed(a ops.Actor, op string) bool {
-	for _, role := range p.Roles(a) {
+	if p.allows(p.bound(a), op) {
+		return true
+	}
+	var temp []string
+	for _, t := range p.temporary(a) {
+		temp = append(temp, t.Role)
+	}
+	return p.allows(temp, op)
+}
+
+func (p *Policy) allows(roles []string, op string) bool {
+	for _, role := range roles {
 		for _, pattern := range p.perms[role] {
 			if Match(pattern, op) {
 				return true

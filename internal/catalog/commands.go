@@ -15,6 +15,9 @@ const (
 	OneOf                   // one of Choices
 	Rest                    // every remaining word, joined by spaces
 	Signal                  // one of Signals, with or without SIG, any case
+	Span                    // a Go duration above zero, like 90s or 2h
+	Who                     // a person of rbac.people, or PLATFORM:ID, or a chat mention
+	RoleName                // a role's name: letters, digits, _ and -
 )
 
 // Signals are the signals /supervisor signal sends (SPEC §6).
@@ -92,6 +95,8 @@ var (
 	versionArg = Arg{Name: "VERSION", Kind: Count, Optional: true, Option: "version",
 		Desc: "The version to restore (default: the previous one)"}
 	approvalArg = Arg{Name: "ID", Kind: Approval, Option: "id", Desc: "The approval request's ID"}
+	roleArg     = Arg{Name: "ROLE", Kind: RoleName, Option: "role", Desc: "A role of rbac.roles"}
+	spanArg     = Arg{Name: "DURATION", Kind: Span, Option: "duration", Desc: "How long, like 30m or 2h"}
 )
 
 // Spelling says how an argument of operation op is written in command
@@ -215,6 +220,19 @@ var Commands = []Command{
 	{Words: []string{"ops", "audit"}, Op: "ops.audit", Args: args(Arg{Name: "N", Kind: Count, Optional: true, Option: "n", Desc: "How many"}),
 		Flags: AuditFlags,
 		Usage: "/ops audit [N] [--since DURATION] [--format text|json|csv]", Summary: "the last N audit entries, or those of the last DURATION"},
+	{Words: []string{"ops", "grants"}, Op: "ops.grants", Usage: "/ops grants", Summary: "temporary roles in force, and break-glass sessions to review"},
+	{Words: []string{"ops", "grant"}, Op: "ops.grant", Fixed: fixed("action", "grant"),
+		Args: args(Arg{Name: "WHO", Kind: Who, Option: "who", Desc: "A person, or slack:ID, discord:ID, local:NAME"},
+			roleArg, spanArg, Arg{Name: "REASON", Kind: Rest, Optional: true, Option: "reason", Desc: "Why"}),
+		Usage: "/ops grant WHO ROLE DURATION [REASON]", Summary: "give someone a role for a while (at most rbac.max_grant)"},
+	{Words: []string{"ops", "revoke"}, Op: "ops.grant", Fixed: fixed("action", "revoke"),
+		Args:  args(Arg{Name: "ID", Kind: Approval, Option: "id", Desc: "The grant's ID"}),
+		Usage: "/ops revoke ID", Summary: "end a grant or break-glass session now"},
+	{Words: []string{"ops", "breakglass"}, Op: "ops.breakglass",
+		Args:  args(roleArg, spanArg, Arg{Name: "REASON", Kind: Rest, Option: "reason", Desc: "Why (announced)"}),
+		Usage: "/ops breakglass ROLE DURATION REASON", Summary: "take a role at once, without approval; announced and reviewed after"},
+	{Words: []string{"ops", "review"}, Op: "ops.review", Args: args(Arg{Name: "ID", Kind: Approval, Option: "id", Desc: "The break-glass session's ID"}),
+		Usage: "/ops review ID", Summary: "acknowledge someone else's break-glass session"},
 	{Words: []string{"ops", "help"}, Op: "ops.help", Usage: "/ops help", Summary: "what you may run"},
 }
 

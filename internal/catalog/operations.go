@@ -73,6 +73,10 @@ var Operations = []Operation{
 	{Name: "ops.approve", Owner: OwnerCore, Kind: Write},
 	{Name: "ops.audit", Owner: OwnerCore},
 	{Name: "ops.cancel", Owner: OwnerCore, Kind: Write},
+	{Name: "ops.grants", Owner: OwnerCore},
+	{Name: "ops.grant", Owner: OwnerCore, Kind: Write, Approval: true},
+	{Name: "ops.breakglass", Owner: OwnerCore, Kind: Write},
+	{Name: "ops.review", Owner: OwnerCore, Kind: Write},
 }
 
 // DefaultApprovals returns the operations that ask for approval by

@@ -181,6 +181,9 @@ func bindArgs(sp *catalog.Command, positional []string, op *ops.Operation) error
 			op.Args = append(op.Args, ops.Arg{Key: "reason", Value: strings.Join(positional[i:], " ")})
 			return nil
 		}
+		if a.Kind == catalog.Who {
+			v = Who(v)
+		}
 		if err := checkArg(a, v); err != nil {
 			return err
 		}
@@ -221,6 +224,18 @@ func checkArg(a catalog.Arg, v string) error {
 	case catalog.Signal:
 		if _, ok := catalog.SignalName(v); !ok {
 			return ops.Invalidf("%q is not a signal poolvisor sends: use %s (with or without SIG)", v, strings.Join(catalog.Signals, ", "))
+		}
+	case catalog.Span:
+		if d, err := catalog.ParseDuration(v); err != nil || d <= 0 {
+			return ops.InvalidField(strings.ToLower(a.Name), "%s takes a duration like 90s, 30m or 2h, not %q", a.Name, v)
+		}
+	case catalog.RoleName:
+		if !roleNameRE.MatchString(v) {
+			return ops.InvalidField(strings.ToLower(a.Name), "%q is not a role name (see /ops whoami)", v)
+		}
+	case catalog.Who:
+		if !whoRE.MatchString(v) {
+			return ops.InvalidField(strings.ToLower(a.Name), "%q is neither a person of rbac.people nor slack:ID, discord:ID or local:NAME", v)
 		}
 	case catalog.OneOf:
 		if !slices.Contains(a.Choices, v) {

@@ -178,6 +178,8 @@ type RBAC struct {
 	Bindings []Binding           `mapstructure:"bindings" yaml:"bindings"`
 	// People maps a person's name to their identities on each platform.
 	People map[string]Person `mapstructure:"people" yaml:"people"`
+	// MaxGrant bounds the DURATION of /ops grant and /ops breakglass.
+	MaxGrant time.Duration `mapstructure:"max_grant" yaml:"max_grant"`
 }
 
 // Person is one person's platform identities: self-approval and "another

@@ -77,7 +77,7 @@ func defaultRoles() map[string][]string {
 			"supervisor.program.list", "supervisor.program.show", "supervisor.program.logs",
 			"supervisor.service.reread", "supervisor.service.status", "supervisor.xmlrpc.show",
 			"supervisor.program.history", "fpm.pool.history",
-			"ops.help", "ops.whoami", "ops.approvals", "ops.audit", "ops.hosts",
+			"ops.help", "ops.whoami", "ops.approvals", "ops.audit", "ops.hosts", "ops.grants",
 		},
 		"operator": {
 			"viewer", "fpm.service.reload", "supervisor.program.start",
@@ -109,7 +109,7 @@ func defaults(hostname string) Config {
 		},
 		Slack:   Slack{Mode: "socket"},
 		Discord: Discord{Mode: "gateway", GuildIDs: []string{}},
-		RBAC:    RBAC{Roles: defaultRoles(), Bindings: []Binding{}, People: map[string]Person{}},
+		RBAC:    RBAC{Roles: defaultRoles(), Bindings: []Binding{}, People: map[string]Person{}, MaxGrant: 24 * time.Hour},
 		Approvals: Approvals{
 			Required:            catalog.DefaultApprovals(),
 			ApproverRoles:       []string{"admin"},

@@ -59,6 +59,9 @@ func (c *Config) validateRBAC(p *problems) {
 		c.validateBinding(p, indexKey("rbac.bindings", i), b)
 	}
 	c.validatePeople(p)
+	if c.RBAC.MaxGrant <= 0 {
+		p.add("rbac.max_grant", "must be more than zero, like 24h: the longest /ops grant or /ops breakglass")
+	}
 }
 
 // validatePeople checks rbac.people: immutable IDs only, and no identity

@@ -141,13 +141,21 @@ func (p *Pipeline) decide(ctx context.Context, actor Actor, op Operation) Result
 func (p *Pipeline) applyApproved(ctx context.Context, approver Actor, a Approval) Result {
 	res := Result{Operation: a.Op.Name}
 	ctx = withApproval(ctx, a.ID, approver.String())
+	args := RedactArgs(a.Op.Args)
+	// The requester's permission is judged again now (decide): so is
+	// whether only a break-glass session gives it.
+	if bg, ok := p.cfg.Authz.(BreakGlasser); ok {
+		if id := bg.BreakGlass(a.Requester, a.Op.Name); id != "" {
+			args = append(args, Arg{Key: BreakGlassArg, Value: id})
+		}
+	}
 	defer func() {
 		if res.Data == nil {
 			res.Data = map[string]any{}
 		}
 		p.audit(ctx, AuditEntry{
 			Actor: a.Requester.String(), ActorName: a.Requester.Name, Operation: a.Op.Name,
-			Target: a.Op.Target, Args: RedactArgs(a.Op.Args), Status: res.Status,
+			Target: a.Op.Target, Args: args, Status: res.Status,
 			Message: firstLine(res.Message), ApprovalID: a.ID, Approver: approver.String(),
 			Write: res.write,
 		}, a.Op)

@@ -73,6 +73,18 @@ type Authorizer interface {
 	SamePerson(a, b Actor) bool
 }
 
+// BreakGlasser is an Authorizer that tells when a decision rests on a
+// break-glass session: BreakGlass returns the session's ID when only it
+// lets a run operation, else "". Every request so allowed is tagged
+// breakglass=ID in the audit trail.
+type BreakGlasser interface {
+	BreakGlass(a Actor, operation string) string
+}
+
+// BreakGlassArg is the audit argument that names the break-glass session a
+// request was allowed by.
+const BreakGlassArg = "breakglass"
+
 // ApprovalState is where an approval request stands.
 type ApprovalState string
 

@@ -132,7 +132,12 @@ func (p *Pipeline) Run(ctx context.Context, actor Actor, text string) Result {
 // Execute runs an already parsed operation (from a button or a form) for actor.
 func (p *Pipeline) Execute(ctx context.Context, actor Actor, op Operation) Result {
 	start := p.cfg.Now()
+	var breakglass string // judged with the decision, before the run may end the session
+	if bg, ok := p.cfg.Authz.(BreakGlasser); ok {
+		breakglass = bg.BreakGlass(actor, op.Name)
+	}
 	res := p.execute(ctx, actor, &op)
+	res.breakglass = breakglass
 	res.trim()
 	p.observe(op.Name, res.Status, start)
 	if res.Data == nil {
@@ -276,6 +281,9 @@ func (p *Pipeline) record(ctx context.Context, actor Actor, op Operation, res Re
 	}
 	if op.Name == "ops.approve" { // a decision: the actor is the approver
 		e.ApprovalID, e.Approver = op.Target, actor.String()
+	}
+	if res.breakglass != "" {
+		e.Args = append(e.Args, Arg{Key: BreakGlassArg, Value: res.breakglass})
 	}
 	p.audit(ctx, e, op)
 }

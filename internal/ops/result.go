@@ -63,6 +63,8 @@ type Result struct {
 	Attachment *Attachment `json:"-"`
 
 	write int64 // the journal's id of the write, for its outcome entry
+	// breakglass is the break-glass session the request was allowed by.
+	breakglass string
 }
 
 // Private is text for one person alone: the requester of the operation,

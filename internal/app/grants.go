@@ -1,0 +1,85 @@
+package app
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/poolvisor/poolvisor/internal/alert"
+	"github.com/poolvisor/poolvisor/internal/authz"
+	"github.com/poolvisor/poolvisor/internal/grants"
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// remindBefore is how long before a grant ends its holder is reminded.
+const remindBefore = 5 * time.Minute
+
+// remindInterval is how often serve looks for grants about to end. Only
+// the reminder waits for it: expiry itself is judged at each decision.
+const remindInterval = 30 * time.Second
+
+// newGrants opens the grants store and returns the RBAC policy that
+// consults it at every decision, and the handlers of the grant operations.
+func (a *App) newGrants(ctx context.Context, db *sql.DB) (*authz.Policy, map[string]ops.Handler, error) {
+	cfg := a.Config
+	store, err := grants.New(ctx, db)
+	if err != nil {
+		return nil, nil, err
+	}
+	a.grants = store
+	active := func(now time.Time) ([]authz.Temporary, error) {
+		list, err := store.Active(context.Background(), now)
+		out := make([]authz.Temporary, 0, len(list))
+		for _, g := range list {
+			out = append(out, authz.Temporary{ID: g.ID, Who: g.Who, Role: g.Role, BreakGlass: g.Kind == grants.KindBreakGlass})
+		}
+		return out, err
+	}
+	policy := authz.New(cfg.RBAC.Roles, bindings(cfg.RBAC.Bindings)).WithPeople(people(cfg.RBAC.People)).
+		WithGrants(active, time.Now, a.Log)
+	return policy, grants.Handlers(grants.Config{
+		Store: store, RBAC: policy, Max: cfg.RBAC.MaxGrant, Announce: a.announce, Log: a.Log.With("part", "grants"),
+	}), nil
+}
+
+// announce posts text to every chat platform's notify channel, as a
+// notice beside the alerts. Without one it is only logged.
+func (a *App) announce(ctx context.Context, text string) error {
+	a.notifyMu.Lock()
+	notifiers := append([]alert.Notifier(nil), a.notifiers...)
+	a.notifyMu.Unlock()
+	a.Log.Info("announce", "text", text)
+	var errs []error
+	for _, n := range notifiers {
+		if _, err := n.PostAlert(ctx, alert.Alert{Kind: alert.KindNotice, Host: a.Config.Host, State: text}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// runReminders tells the notify channels, remindBefore a grant ends, that
+// it is about to; until ctx ends. Each grant is reminded of once, by one
+// process.
+func (a *App) runReminders(ctx context.Context) {
+	t := time.NewTicker(remindInterval)
+	defer t.Stop()
+	for {
+		ending, err := a.grants.Ending(ctx, time.Now(), remindBefore)
+		if err != nil && ctx.Err() == nil {
+			a.Log.Error("could not read the grants about to end", "err", err)
+		}
+		for _, g := range ending {
+			text := g.Who + ": your " + g.Kind + " " + g.ID + " of the role " + g.Role + " ends at " + g.Until.Format("15:04:05 UTC") + "."
+			if err := a.announce(ctx, text); err != nil {
+				a.Log.Error("could not remind of a grant's end", "id", g.ID, "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
