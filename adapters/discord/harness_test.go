@@ -140,9 +140,9 @@ func newHarnessWith(t *testing.T, config func(*Config), tweak func(*Adapter)) *h
 		"operator": {"viewer", "supervisor.program.restart", "supervisor.program.stop"},
 		"admin":    {"*"},
 	}, []authz.Binding{
-		{Role: "admin", DiscordUsers: []string{alice.ID, bob.ID}},
-		{Role: "operator", DiscordRoles: []string{opsRole}},
-		{Role: "viewer", DiscordUsers: []string{vic.ID}},
+		{Role: "admin", Users: map[string][]string{"discord": []string{alice.ID, bob.ID}}},
+		{Role: "operator", Groups: map[string][]string{"discord": []string{opsRole}}},
+		{Role: "viewer", Users: map[string][]string{"discord": []string{vic.ID}}},
 	})
 	b := &backend{}
 	w := write{applied: make(chan ops.Operation, 10)}

@@ -144,9 +144,9 @@ func newHarness(t *testing.T, mode string, tweaks ...func(*Config)) *harness {
 		"operator": {"viewer", "supervisor.program.restart", "supervisor.program.stop"},
 		"admin":    {"*"},
 	}, []authz.Binding{
-		{Role: "admin", SlackUsers: []string{alice.UserID, bob.UserID}},
-		{Role: "operator", SlackUsergroups: []string{"S0OPS"}},
-		{Role: "viewer", SlackUsers: []string{vic.UserID}},
+		{Role: "admin", Users: map[string][]string{"slack": []string{alice.UserID, bob.UserID}}},
+		{Role: "operator", Groups: map[string][]string{"slack": []string{"S0OPS"}}},
+		{Role: "viewer", Users: map[string][]string{"slack": []string{vic.UserID}}},
 	})
 	b := &backend{}
 	pipe := ops.New(ops.Config{

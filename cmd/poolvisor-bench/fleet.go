@@ -111,7 +111,7 @@ func fleetPair(ctx context.Context) (p pair, stop func(), err error) {
 	}
 	pipe := ops.New(ops.Config{
 		Host: "hub", Parser: grammar.Parser{}, Audit: trail,
-		Authz:    authz.New(map[string][]string{"viewer": {"supervisor.program.list"}}, []authz.Binding{{Role: "viewer", LocalUsers: []string{"bench"}}}),
+		Authz:    authz.New(map[string][]string{"viewer": {"supervisor.program.list"}}, []authz.Binding{{Role: "viewer", Users: map[string][]string{"local": []string{"bench"}}}}),
 		Handlers: hub.Handlers(), ResolveHost: hub.ResolveHost,
 	})
 	who := ops.Actor{Platform: "local", ID: "bench"}

@@ -57,7 +57,7 @@ func TestInitThisHost(t *testing.T) {
 	if f.Version != "8.2" || f.Binary != "/usr/sbin/php-fpm8.2" || f.MainConfig != "/etc/php/8.2/fpm/php-fpm.conf" || f.PoolDir != "/etc/php/8.2/fpm/pool.d" {
 		t.Errorf("phpfpm %+v", f)
 	}
-	if len(cfg.RBAC.Bindings) != 1 || cfg.RBAC.Bindings[0].Role != "admin" || len(cfg.RBAC.Bindings[0].LocalUsers) != 1 {
+	if len(cfg.RBAC.Bindings) != 1 || cfg.RBAC.Bindings[0].Role != "admin" || len(cfg.RBAC.Bindings[0].Users("local")) != 1 {
 		t.Errorf("bindings %+v, want the running user as admin", cfg.RBAC.Bindings)
 	}
 	// stderr names every pool file and program file really there.

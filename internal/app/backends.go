@@ -77,9 +77,10 @@ func versioned(handlers map[string]ops.Handler, versions *history.Store, names o
 func bindings(in []config.Binding) []authz.Binding {
 	out := make([]authz.Binding, len(in))
 	for i, b := range in {
-		out[i] = authz.Binding{
-			Role: b.Role, SlackUsers: b.SlackUsers, SlackUsergroups: b.SlackUsergroups,
-			DiscordUsers: b.DiscordUsers, DiscordRoles: b.DiscordRoles, LocalUsers: b.LocalUsers,
+		out[i] = authz.Binding{Role: b.Role, Users: map[string][]string{}, Groups: map[string][]string{}}
+		for _, id := range config.Identities {
+			out[i].Users[id.Platform] = b.Users(id.Platform)
+			out[i].Groups[id.Platform] = b.Groups(id.Platform)
 		}
 	}
 	return out
@@ -88,7 +89,7 @@ func bindings(in []config.Binding) []authz.Binding {
 func people(in map[string]config.Person) map[string]authz.Person {
 	out := make(map[string]authz.Person, len(in))
 	for name, p := range in {
-		out[name] = authz.Person{Slack: p.Slack, Discord: p.Discord, Local: p.Local}
+		out[name] = authz.Person(p)
 	}
 	return out
 }

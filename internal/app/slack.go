@@ -35,7 +35,7 @@ func (a *App) newSlack(ctx context.Context) (chat.Platform, error) {
 	// Only the user groups that RBAC binds need looking up.
 	groups := []string{}
 	for _, b := range a.Config.RBAC.Bindings {
-		for _, g := range b.SlackUsergroups {
+		for _, g := range b.Groups("slack") {
 			if !slices.Contains(groups, g) {
 				groups = append(groups, g)
 			}

@@ -14,20 +14,18 @@ import (
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
-// Binding gives Role to the listed immutable IDs.
+// Binding gives Role to identities by immutable ID: Users and Groups map
+// a platform (an actor's Platform: slack, discord, local, ...) to the IDs
+// of its users and of its groups (Slack user groups, Discord roles), which
+// an actor's Groups are matched against.
 type Binding struct {
-	Role            string
-	SlackUsers      []string
-	SlackUsergroups []string
-	DiscordUsers    []string
-	DiscordRoles    []string
-	LocalUsers      []string
+	Role   string
+	Users  map[string][]string
+	Groups map[string][]string
 }
 
-// Person lists one person's immutable IDs on each platform.
-type Person struct {
-	Slack, Discord, Local []string
-}
+// Person lists one person's immutable IDs, by platform.
+type Person map[string][]string
 
 // Policy is a compiled RBAC configuration. It is immutable and safe for
 // concurrent use.
@@ -62,7 +60,7 @@ func (p *Policy) WithPeople(people map[string]Person) *Policy {
 	q := *p
 	q.people = map[string]string{}
 	for name, who := range people {
-		for platform, ids := range map[string][]string{"slack": who.Slack, "discord": who.Discord, "local": who.Local} {
+		for platform, ids := range who {
 			for _, id := range ids {
 				q.people[platform+":"+id] = name
 			}
@@ -127,15 +125,7 @@ func (p *Policy) bound(a ops.Actor) []string {
 }
 
 func isBound(b Binding, a ops.Actor) bool {
-	switch a.Platform {
-	case "local":
-		return slices.Contains(b.LocalUsers, a.ID)
-	case "slack":
-		return slices.Contains(b.SlackUsers, a.ID) || intersects(b.SlackUsergroups, a.Groups)
-	case "discord":
-		return slices.Contains(b.DiscordUsers, a.ID) || intersects(b.DiscordRoles, a.Groups)
-	}
-	return false
+	return slices.Contains(b.Users[a.Platform], a.ID) || intersects(b.Groups[a.Platform], a.Groups)
 }
 
 func intersects(a, b []string) bool {

@@ -14,10 +14,10 @@ func TestAllowed(t *testing.T) {
 		"loop-a":   {"loop-b", "ops.audit"},
 		"loop-b":   {"loop-a"},
 	}, []Binding{
-		{Role: "admin", LocalUsers: []string{"root"}, SlackUsers: []string{"UADMIN"}},
-		{Role: "operator", SlackUsergroups: []string{"SOPS"}, DiscordRoles: []string{"111"}},
-		{Role: "viewer", DiscordUsers: []string{"222"}, LocalUsers: []string{"alice"}},
-		{Role: "loop-b", LocalUsers: []string{"looper"}},
+		{Role: "admin", Users: map[string][]string{"local": []string{"root"}, "slack": []string{"UADMIN"}}},
+		{Role: "operator", Groups: map[string][]string{"slack": []string{"SOPS"}, "discord": []string{"111"}}},
+		{Role: "viewer", Users: map[string][]string{"local": []string{"alice"}, "discord": []string{"222"}}},
+		{Role: "loop-b", Users: map[string][]string{"local": []string{"looper"}}},
 	})
 	local := func(id string) ops.Actor { return ops.Actor{Platform: "local", ID: id} }
 	tests := []struct {

@@ -26,8 +26,8 @@ func TestGrants(t *testing.T) {
 		"viewer":   {"supervisor.program.list"},
 		"operator": {"viewer", "supervisor.program.start", "fpm.pool.*"},
 		"admin":    {"*"},
-	}, []Binding{{Role: "viewer", LocalUsers: []string{"vic"}}, {Role: "operator", LocalUsers: []string{"olga"}}}).
-		WithPeople(map[string]Person{"alice": {Slack: []string{"UALICE"}}}).
+	}, []Binding{{Role: "viewer", Users: map[string][]string{"local": []string{"vic"}}}, {Role: "operator", Users: map[string][]string{"local": []string{"olga"}}}}).
+		WithPeople(map[string]Person{"alice": {"slack": []string{"UALICE"}}}).
 		WithGrants(active, func() time.Time { return clock }, slog.New(slog.DiscardHandler))
 	vic := ops.Actor{Platform: "local", ID: "vic"}
 	alice := ops.Actor{Platform: "slack", ID: "UALICE"}

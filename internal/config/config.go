@@ -182,22 +182,17 @@ type RBAC struct {
 	MaxGrant time.Duration `mapstructure:"max_grant" yaml:"max_grant"`
 }
 
-// Person is one person's platform identities: self-approval and "another
-// approver" are judged per person, not per identity.
-type Person struct {
-	Slack   []string `mapstructure:"slack" yaml:"slack"`
-	Discord []string `mapstructure:"discord" yaml:"discord"`
-	Local   []string `mapstructure:"local" yaml:"local"`
-}
+// Person is one person's identities, by platform (slack, discord, local:
+// see Identities): self-approval and "another approver" are judged per
+// person, not per identity.
+type Person map[string][]string
 
-// Binding grants Role to everyone it lists, by immutable platform ID.
+// Binding grants Role to everyone it lists, by immutable ID. Its other
+// keys are each platform's lists, named in Identities (slack_users,
+// slack_usergroups, discord_users, discord_roles, local_users).
 type Binding struct {
-	Role            string   `mapstructure:"role" yaml:"role"`
-	SlackUsers      []string `mapstructure:"slack_users" yaml:"slack_users"`
-	SlackUsergroups []string `mapstructure:"slack_usergroups" yaml:"slack_usergroups"`
-	DiscordUsers    []string `mapstructure:"discord_users" yaml:"discord_users"`
-	DiscordRoles    []string `mapstructure:"discord_roles" yaml:"discord_roles"`
-	LocalUsers      []string `mapstructure:"local_users" yaml:"local_users"`
+	Role    string              `mapstructure:"role" yaml:"role"`
+	Members map[string][]string `mapstructure:",remain" yaml:",inline"`
 }
 
 // Approvals is the approval policy.

@@ -27,6 +27,12 @@ func structKeys(t reflect.Type, prefix string) []string {
 	var keys []string
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if isRemain(f) { // a binding's platform lists: each of its keys
+			for _, k := range remainKeys[t]() {
+				keys = append(keys, prefix+k)
+			}
+			continue
+		}
 		key := prefix + keyName(f)
 		keys = append(keys, key)
 		switch {
@@ -103,6 +109,12 @@ func TestTags(t *testing.T) {
 		for i := range rt.NumField() {
 			f := rt.Field(i)
 			key := prefix + keyName(f)
+			if isRemain(f) {
+				if f.Tag.Get("yaml") != ",inline" {
+					t.Errorf("%s: the remain field %s is not inline in YAML", prefix, f.Name)
+				}
+				continue
+			}
 			if y, _, _ := strings.Cut(f.Tag.Get("yaml"), ","); y != keyName(f) || y == "" {
 				t.Errorf("%s: yaml tag %q differs from mapstructure tag %q", key, y, keyName(f))
 			}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -58,15 +59,31 @@ func envName(key string) string {
 	return "POOLVISOR_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 }
 
-// field returns the struct field of section t whose key is name.
+// field returns the struct field of section t whose key is name: its own
+// field, or for a key its remain field collects (a binding's platform
+// lists, see remainKeys), a field of the map's element type.
 func field(t reflect.Type, name string) (reflect.StructField, bool) {
 	for i := range t.NumField() {
-		if f := t.Field(i); keyName(f) == name {
+		if f := t.Field(i); keyName(f) == name && !isRemain(f) {
 			return f, true
+		}
+	}
+	for i := range t.NumField() {
+		if f := t.Field(i); isRemain(f) && remainKeys[t] != nil && slices.Contains(remainKeys[t](), name) {
+			return reflect.StructField{Name: name, Type: f.Type.Elem()}, true
 		}
 	}
 	return reflect.StructField{}, false
 }
+
+// isRemain reports whether f collects a section's other keys.
+func isRemain(f reflect.StructField) bool {
+	_, opts, _ := strings.Cut(f.Tag.Get("mapstructure"), ",")
+	return opts == "remain"
+}
+
+// remainKeys are the keys a section's remain field may collect.
+var remainKeys = map[reflect.Type]func() []string{reflect.TypeFor[Binding](): bindingKeys}
 
 // defaultRoles are SPEC §5's roles. A file that sets rbac.roles replaces
 // them as a whole.

@@ -12,10 +12,7 @@ import (
 )
 
 var (
-	roleNameRE       = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
-	slackUserRE      = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
-	slackUsergroupRE = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
-	localUserRE      = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$`)
+	roleNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 )
 
 // validateRBAC checks that every permission names an operation, a wildcard
@@ -74,21 +71,54 @@ func (c *Config) validatePeople(p *problems) {
 		if !roleNameRE.MatchString(name) {
 			p.add(key, "person names use letters, digits, _ and - only")
 		}
-		if len(who.Slack)+len(who.Discord)+len(who.Local) == 0 {
-			p.add(key, "lists no identity; give slack, discord or local IDs")
+		if len(who) == 0 {
+			p.add(key, "lists no identity; give %s IDs", platformNames())
 		}
-		checkIDs(p, key+".slack", who.Slack, func(id string) bool { return slackUserRE.MatchString(id) }, "a Slack user ID (like U012ABCDEF)")
-		checkIDs(p, key+".discord", who.Discord, isSnowflake, "a Discord user ID (a number like 80351110224678912)")
-		checkIDs(p, key+".local", who.Local, func(id string) bool { return localUserRE.MatchString(id) }, "a local user name (like alice)")
-		for platform, ids := range map[string][]string{"slack": who.Slack, "discord": who.Discord, "local": who.Local} {
-			for _, id := range ids {
-				if other, taken := owner[platform+":"+id]; taken && other != name {
-					p.add(key+"."+platform, "%s is also listed for %s: one identity belongs to one person", id, other)
+		for _, platform := range slices.Sorted(maps.Keys(who)) {
+			id, ok := identity(platform)
+			if !ok {
+				p.add(key+"."+platform, "unknown platform; people list %s IDs", platformNames())
+				continue
+			}
+			checkIDs(p, key+"."+platform, who[platform], id.User, id.UserHint)
+			for _, v := range who[platform] {
+				if other, taken := owner[platform+":"+v]; taken && other != name {
+					p.add(key+"."+platform, "%s is also listed for %s: one identity belongs to one person", v, other)
 				}
-				owner[platform+":"+id] = name
+				owner[platform+":"+v] = name
 			}
 		}
 	}
+}
+
+// identity returns the Identity of platform.
+func identity(platform string) (Identity, bool) {
+	i := slices.IndexFunc(Identities, func(id Identity) bool { return id.Platform == platform })
+	if i < 0 {
+		return Identity{}, false
+	}
+	return Identities[i], true
+}
+
+// platformNames lists the platforms of Identities, for errors.
+func platformNames() string {
+	var out []string
+	for _, id := range Identities {
+		out = append(out, id.Platform)
+	}
+	return strings.Join(out, ", ")
+}
+
+// bindingKeys lists the keys a binding may hold besides role.
+func bindingKeys() []string {
+	var out []string
+	for _, id := range Identities {
+		out = append(out, id.UsersKey)
+		if id.GroupsKey != "" {
+			out = append(out, id.GroupsKey)
+		}
+	}
+	return out
 }
 
 // wildcardMatches reports whether prefix.* matches at least one operation.
@@ -142,17 +172,22 @@ func (c *Config) validateBinding(p *problems, key string, b Binding) {
 	} else if !ok {
 		p.add(key+".role", "unknown role %q; define it under rbac.roles", b.Role)
 	}
-	if len(b.SlackUsers)+len(b.SlackUsergroups)+len(b.DiscordUsers)+len(b.DiscordRoles)+len(b.LocalUsers) == 0 {
-		p.add(key, "binds nobody; list slack_users, slack_usergroups, discord_users, discord_roles or local_users")
+	n := 0
+	for _, k := range slices.Sorted(maps.Keys(b.Members)) {
+		n += len(b.Members[k])
+		if !slices.Contains(bindingKeys(), k) {
+			p.add(key+"."+k, "unknown key; a binding lists %s", strings.Join(bindingKeys(), ", "))
+		}
 	}
-	checkIDs(p, key+".slack_users", b.SlackUsers, func(id string) bool { return slackUserRE.MatchString(id) },
-		"a Slack user ID (like U012ABCDEF)")
-	checkIDs(p, key+".slack_usergroups", b.SlackUsergroups, func(id string) bool { return slackUsergroupRE.MatchString(id) },
-		"a Slack user group ID (like S0614TZR7)")
-	checkIDs(p, key+".discord_users", b.DiscordUsers, isSnowflake, "a Discord user ID (a number like 80351110224678912)")
-	checkIDs(p, key+".discord_roles", b.DiscordRoles, isSnowflake, "a Discord role ID (a number like 41771983423143936)")
-	checkIDs(p, key+".local_users", b.LocalUsers, func(id string) bool { return localUserRE.MatchString(id) },
-		"a local user name (like root)")
+	if n == 0 {
+		p.add(key, "binds nobody; list %s", strings.Join(bindingKeys(), ", "))
+	}
+	for _, id := range Identities {
+		checkIDs(p, key+"."+id.UsersKey, b.Members[id.UsersKey], id.User, id.UserHint)
+		if id.GroupsKey != "" {
+			checkIDs(p, key+"."+id.GroupsKey, b.Members[id.GroupsKey], id.Group, id.GroupHint)
+		}
+	}
 }
 
 // checkIDs refuses anything that is not an immutable ID: display names can

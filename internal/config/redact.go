@@ -51,6 +51,12 @@ func encode(v reflect.Value) (*yaml.Node, error) {
 			if err != nil {
 				return nil, err
 			}
+			if isRemain(t.Field(i)) { // its keys are the section's own
+				if child.Kind == yaml.MappingNode {
+					n.Content = append(n.Content, child.Content...)
+				}
+				continue
+			}
 			key := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: keyName(t.Field(i))}
 			n.Content = append(n.Content, key, child)
 		}

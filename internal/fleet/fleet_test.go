@@ -205,7 +205,7 @@ func testPolicy() *authz.Policy {
 	return authz.New(map[string][]string{
 		"operator": {"supervisor.*", "ops.*"},
 		"admin":    {"*"},
-	}, []authz.Binding{{Role: "operator", LocalUsers: []string{"olive"}}, {Role: "admin", LocalUsers: []string{"ada"}}})
+	}, []authz.Binding{{Role: "operator", Users: map[string][]string{"local": []string{"olive"}}}, {Role: "admin", Users: map[string][]string{"local": []string{"ada"}}}})
 }
 
 func (e *fleetEnv) startAgent(host string, pub ed25519.PublicKey) {

@@ -63,7 +63,7 @@ func newJournalFixture(t *testing.T, lease string) *journalFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	policy := authz.New(map[string][]string{"admin": {"*"}}, []authz.Binding{{Role: "admin", LocalUsers: []string{"alice"}}})
+	policy := authz.New(map[string][]string{"admin": {"*"}}, []authz.Binding{{Role: "admin", Users: map[string][]string{"local": []string{"alice"}}}})
 	p := ops.New(ops.Config{
 		Host: "web-01", Parser: command.Parser{}, Authz: policy, Audit: trail, History: versions,
 		Journal: trail, Lease: lease,

@@ -88,10 +88,10 @@ func newFixture(t *testing.T) *fixture {
 		"operator": {"viewer", "supervisor.program.restart", "supervisor.program.stop"},
 		"admin":    {"*"},
 	}, []authz.Binding{
-		{Role: "admin", LocalUsers: []string{"alice", "bob"}, SlackUsers: []string{"UALICE"}},
-		{Role: "operator", LocalUsers: []string{"olga"}, SlackUsergroups: []string{"S0OPS"}},
-		{Role: "viewer", LocalUsers: []string{"vic"}},
-	}).WithPeople(map[string]authz.Person{"alice": {Local: []string{"alice"}, Slack: []string{"UALICE"}}})
+		{Role: "admin", Users: map[string][]string{"local": []string{"alice", "bob"}, "slack": []string{"UALICE"}}},
+		{Role: "operator", Users: map[string][]string{"local": []string{"olga"}}, Groups: map[string][]string{"slack": []string{"S0OPS"}}},
+		{Role: "viewer", Users: map[string][]string{"local": []string{"vic"}}},
+	}).WithPeople(map[string]authz.Person{"alice": {"local": []string{"alice"}, "slack": []string{"UALICE"}}})
 	f := &fixture{h: &counter{}, trail: trail, store: store, authz: &revocable{Policy: policy}}
 	f.h.state.Store("fp-1")
 	start := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)

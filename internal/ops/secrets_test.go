@@ -67,9 +67,9 @@ func newSecretPipeline(t *testing.T) (*ops.Pipeline, *audit.Log) {
 		t.Fatal(err)
 	}
 	policy := authz.New(map[string][]string{"viewer": {"ops.*"}, "admin": {"*"}}, []authz.Binding{
-		{Role: "admin", LocalUsers: []string{"alice", "bob"}},
-		{Role: "admin", LocalUsers: []string{"olga"}},
-		{Role: "viewer", LocalUsers: []string{"vic"}},
+		{Role: "admin", Users: map[string][]string{"local": []string{"alice", "bob"}}},
+		{Role: "admin", Users: map[string][]string{"local": []string{"olga"}}},
+		{Role: "viewer", Users: map[string][]string{"local": []string{"vic"}}},
 	})
 	p := ops.New(ops.Config{
 		Host: "web-01", Parser: command.Parser{}, Authz: policy, Approvals: store, Audit: trail,

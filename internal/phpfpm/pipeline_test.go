@@ -51,7 +51,7 @@ func TestThroughThePipeline(t *testing.T) {
 		Section: PoolSection,
 	})
 	alice, bob := ops.Actor{Platform: "local", ID: "alice"}, ops.Actor{Platform: "local", ID: "bob"}
-	policy := authz.New(map[string][]string{"admin": {"*"}}, []authz.Binding{{Role: "admin", LocalUsers: []string{"alice", "bob"}}})
+	policy := authz.New(map[string][]string{"admin": {"*"}}, []authz.Binding{{Role: "admin", Users: map[string][]string{"local": []string{"alice", "bob"}}}})
 	pipe := ops.New(ops.Config{
 		Host: "web-test", Parser: command.Parser{}, Authz: policy, Approvals: store, Audit: trail, History: versions,
 		Policy:   ops.ApprovalPolicy{Required: []string{"fpm.pool.delete"}, ApproverRoles: []string{"admin"}, TTL: 15 * time.Minute},
