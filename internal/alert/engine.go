@@ -169,7 +169,7 @@ func (e *Engine) muted(group, program string) bool {
 			return true
 		}
 	}
-	return false
+	return e.rules.Mutes != nil && e.rules.Mutes.Muted([]string{program, group, group + ":*"}, e.now())
 }
 
 // restartAction is the command of a program alert's button: a name the
