@@ -15,6 +15,7 @@ const (
 	OneOf                   // one of Choices
 	Rest                    // every remaining word, joined by spaces
 	Signal                  // one of Signals, with or without SIG, any case
+	Period                  // a duration in Go's form (90s, 30m, 2h), 0 or more
 )
 
 // Signals are the signals /supervisor signal sends (SPEC §6).
@@ -214,6 +215,22 @@ var Commands = []Command{
 		Usage: "/ops cancel ID", Summary: "stop a rolling operation before its next step"},
 	{Words: []string{"ops", "audit"}, Op: "ops.audit", Args: args(Arg{Name: "N", Kind: Count, Optional: true, Option: "n", Desc: "How many"}),
 		Usage: "/ops audit [N]", Summary: "the last N audit entries"},
+	{Words: []string{"ops", "maintenance"}, Aliases: [][]string{{"ops", "maintenance", "list"}},
+		Discord: []string{"maintenance", "list"}, Op: "ops.maintenance.list",
+		Usage: "/ops maintenance", Summary: "maintenance windows and mutes under way",
+		Desc: "Maintenance windows and mutes under way"},
+	{Words: []string{"ops", "maintenance", "start"}, Op: "ops.maintenance", Fixed: fixed("action", "start"),
+		Args: args(Arg{Name: "DURATION", Kind: Period, Option: "duration", Desc: "How long, like 30m or 2h"},
+			Arg{Name: "REASON", Kind: Rest, Optional: true, Option: "reason", Desc: "Why"}),
+		Flags:   flags(FreezeFlag),
+		Usage:   "/ops maintenance start DURATION [--freeze] [REASON]",
+		Summary: "hold alerts back for a while (--freeze: only approvers may write meanwhile)"},
+	{Words: []string{"ops", "maintenance", "stop"}, Op: "ops.maintenance", Fixed: fixed("action", "stop"),
+		Usage: "/ops maintenance stop", Summary: "end the maintenance window now and sum up the alerts it held"},
+	{Words: []string{"ops", "mute"}, Op: "ops.mute",
+		Args: args(Arg{Name: "NAME|GROUP:*|POOL", Kind: Process, Option: ProgramOption, Desc: "The program, GROUP:* or pool"},
+			Arg{Name: "DURATION", Kind: Period, Option: "duration", Desc: "How long, like 30m; 0 ends the mute"}),
+		Usage: "/ops mute NAME|GROUP:*|POOL DURATION", Summary: "silence a program's or pool's alerts for a while (0 ends the mute)"},
 	{Words: []string{"ops", "help"}, Op: "ops.help", Usage: "/ops help", Summary: "what you may run"},
 }
 

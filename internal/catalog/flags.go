@@ -77,5 +77,6 @@ var (
 	VersionFlag = Flag{Name: "version", Type: Int, Desc: "Show this version"}
 	TuneFlags   = []Flag{{Name: "ram-mb", Type: Int, Desc: "RAM to plan for, in MB"}, {Name: "reserve-mb", Type: Int, Desc: "RAM kept for everything else, in MB"}}
 	LogFlags    = []Flag{{Name: "stderr", Type: Switch, Desc: "Read stderr instead of stdout"}, {Name: "bytes", Type: Int, Desc: "How many bytes to read"}}
+	FreezeFlag  = Flag{Name: "freeze", Type: Switch, Desc: "Refuse writes meanwhile, except an approver's"}
 	XMLRPCFlags = []Flag{{Name: "ip", Desc: "Address to listen on"}, {Name: "port", Type: Int, Desc: "Port to listen on"}, {Name: "username", Desc: "User name for XML-RPC"}}
 )

@@ -223,6 +223,10 @@ func checkArg(a catalog.Arg, v string) error {
 		if _, ok := catalog.SignalName(v); !ok {
 			return ops.Invalidf("%q is not a signal poolvisor sends: use %s (with or without SIG)", v, strings.Join(catalog.Signals, ", "))
 		}
+	case catalog.Period:
+		if d, err := time.ParseDuration(v); err != nil || d < 0 {
+			return ops.Invalidf("%s must be a duration like 90s, 30m or 2h, not %q", a.Name, v)
+		}
 	case catalog.OneOf:
 		if !slices.Contains(a.Choices, v) {
 			return ops.Invalidf("expected %s, not %q", strings.Join(a.Choices, " or "), v)
