@@ -27,6 +27,7 @@ import (
 	"github.com/poolvisor/poolvisor/internal/fleet"
 	"github.com/poolvisor/poolvisor/internal/history"
 	"github.com/poolvisor/poolvisor/internal/lease"
+	"github.com/poolvisor/poolvisor/internal/maintenance"
 	"github.com/poolvisor/poolvisor/internal/metrics"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/phpfpm"
@@ -57,6 +58,10 @@ type App struct {
 	lease        *lease.Lease // this process's, in the data directory
 	approvals    *approval.Store
 	trail        *audit.Log
+	maint        *maintenance.Store // windows and mutes
+
+	holdMu sync.Mutex
+	holds  []*maintenance.Hold // around each notifier, for checkHolds
 
 	version string // announced by a fleet agent
 
@@ -129,6 +134,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	policy := authz.New(cfg.RBAC.Roles, bindings(cfg.RBAC.Bindings)).WithPeople(people(cfg.RBAC.People))
 
 	handlers := map[string]ops.Handler{"ops.help": command.Help(policy)}
+	if err := a.openMaintenance(ctx, handlers, policy); err != nil {
+		return nil, err
+	}
 	var resolve func(ops.Actor, ops.Operation) (string, error)
 	switch cfg.Mode {
 	case ModeHub:
@@ -155,7 +163,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		}
 		a.Alerts = alert.New(cfg.Host, alert.Rules{
 			States: cfg.Alerts.States, Unexpected: cfg.Alerts.UnexpectedExit, FlapWindow: cfg.Alerts.FlapWindow,
-			Mute: cfg.Alerts.Mute, QuietHours: cfg.Alerts.QuietHours,
+			Mute: cfg.Alerts.Mute, QuietHours: cfg.Alerts.QuietHours, Mutes: a.maint.Muter(cfg.Host, log.With("part", "alerts")),
 			StableAfter: cfg.Alerts.StableAfter, UpdateEvery: cfg.Alerts.UpdateInterval,
 			MaxPosts: cfg.Alerts.MaxPosts, PostWindow: cfg.Alerts.PostWindow,
 		}, nil, tail, log.With("part", "alerts"))
@@ -196,6 +204,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Observer:    a.Metrics,
 		Log:         log,
 		ResolveHost: resolve,
+		Frozen:      a.frozen,
 	})
 	a.reconcile(ctx)
 	built = true

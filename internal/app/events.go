@@ -83,6 +83,7 @@ func Events(ctx context.Context, socket string, stdin io.Reader, stdout, stderr 
 func (a *App) startBackground(ctx context.Context) {
 	go a.reconcileEvery(ctx, reconcileInterval)
 	go a.runPrune(ctx)
+	go a.checkHolds(ctx)
 	for _, b := range a.backends {
 		if r, ok := b.(ops.Runner); ok {
 			go r.Run(ctx)

@@ -90,7 +90,7 @@ func (a *App) runAgent(ctx context.Context) error {
 		Log: a.Log.With("part", "fleet"),
 	})
 	if a.Alerts != nil {
-		a.Alerts.AddNotifier("hub", ag.Notifier())
+		a.Alerts.AddNotifier("hub", a.hold(ag.Notifier()))
 	}
 	return ag.Run(ctx)
 }
@@ -122,8 +122,10 @@ func (a *App) openAlerts() int {
 }
 
 // addNotifier has alerts posted to a chat platform: this host's alerts in
-// standalone mode, every agent's on a hub.
+// standalone mode, every agent's on a hub; either way held back while a
+// maintenance window covers their host.
 func (a *App) addNotifier(platform string, n alert.Notifier) {
+	n = a.hold(n)
 	switch {
 	case a.Hub != nil:
 		a.Hub.AddNotifier(platform, n)
