@@ -115,6 +115,7 @@ func (e *Engine) Handle(ctx context.Context, ev events.Event) {
 		program = ev.Process
 	}
 	if e.muted(ev.Group, program) {
+		e.log.Debug("alert muted", "program", program, "state", ev.State())
 		return
 	}
 	state, now := ev.State(), e.now()

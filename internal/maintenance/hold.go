@@ -125,6 +125,7 @@ func (h *Hold) count(ref string, a alert.Alert) {
 	}
 	ha.counts[key] += n
 	ha.total += n
+	h.log.Debug("maintenance: alert held", "host", r.host, "program", a.Program, "state", a.State)
 }
 
 // UpdateAlert implements alert.Notifier.

@@ -116,6 +116,12 @@ func TestStoreSurvivesReopening(t *testing.T) {
 	}
 }
 
+var discard = slog.New(slog.DiscardHandler)
+
+func alertOf(host, program, state string) alert.Alert {
+	return alert.Alert{Kind: alert.KindProgram, Host: host, Program: program, State: state, Count: 1}
+}
+
 type fakeNotifier struct {
 	mu    sync.Mutex
 	posts []alert.Alert
