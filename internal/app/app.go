@@ -147,7 +147,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			return nil, fmt.Errorf("hub: %w", err)
 		}
 		maps.Copy(handlers, remote)
-		resolve, versions = a.Hub.ResolveHost, nil
+		resolve, versions = a.resolveHost, nil
 	case ModeStandalone, ModeAgent:
 		if err := a.addBackends(handlers, versions, log); err != nil {
 			return nil, err

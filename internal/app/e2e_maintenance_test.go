@@ -141,3 +141,28 @@ func TestMaintenanceFreeze(t *testing.T) {
 	e.want("olga", "ops maintenance stop", "ok", 0)
 	e.want("olga", "supervisor start idle2", "ok", 0)
 }
+
+// TestFleetMaintenanceHoldsRelayedAlerts: on a hub, a window on one host
+// holds back the alerts its agent relays, and its end is summed up.
+func TestFleetMaintenanceHoldsRelayedAlerts(t *testing.T) {
+	hub, fake, logs := fleetWithSlack(t)
+	hub.want("alice", "supervisor events enable", "ok", 0)
+	hub.want("alice", "ops maintenance start 1h --host web-01 fleet patching", "ok", 0)
+
+	since := fake.Seq()
+	hub.exec("alice", "supervisor start crasher")
+	waitLog(t, logs, "the relayed FATAL held", `msg="maintenance: alert held"`, "host=web-01", "program=crasher", "state=FATAL")
+	if n := crashPosts(fake, since); n != 0 {
+		t.Fatalf("%d crash alerts posted during the window", n)
+	}
+	hub.want("alice", "ops maintenance stop --host web-01", "ok", 0)
+	sum, err := fake.Wait(settle, since, func(m slackfake.Message) bool {
+		return m.Kind == "post" && m.Channel == slackNotify && strings.Contains(m.Text, "Maintenance on web-01 ended")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(sum.Text, "crasher FATAL") {
+		t.Errorf("the summary does not name the crash: %s", sum.Text)
+	}
+}

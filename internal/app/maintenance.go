@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"slices"
@@ -42,6 +43,21 @@ func (a *App) openMaintenance(ctx context.Context, handlers map[string]ops.Handl
 // group or all) covers host.
 func (a *App) covers(target, host string) bool {
 	return target == host || target == "all" || slices.Contains(a.Config.HostGroups[target], host)
+}
+
+// resolveHost is a fleet hub's ResolveHost, which leaves the pipeline's
+// own operations on the hub. Windows and mutes are the hub's too, but
+// about the hosts they name: --host (or the channel's default) is kept
+// for them, a host, a group or all.
+func (a *App) resolveHost(actor ops.Actor, op ops.Operation) (string, error) {
+	if op.Name != "ops.maintenance" && op.Name != "ops.mute" {
+		return a.Hub.ResolveHost(actor, op)
+	}
+	target := cmp.Or(op.Host, a.Hub.DefaultFor(actor.Channel))
+	if target == "all" || a.Config.HostGroups[target] != nil || slices.Contains(a.Hub.Hosts(context.Background()), target) {
+		return target, nil
+	}
+	return "", ops.Invalidf("unknown host %q: name a host, a group or all (see /ops hosts)", target)
 }
 
 // frozen is the pipeline's Frozen: the hosts an operation's target
