@@ -48,8 +48,9 @@ func Definitions() []*discordgo.ApplicationCommand {
 }
 
 var groupDesc = map[string]string{
-	"pool":   "One PHP-FPM pool",
-	"xmlrpc": "supervisord's XML-RPC over TCP",
+	"pool":        "One PHP-FPM pool",
+	"xmlrpc":      "supervisord's XML-RPC over TCP",
+	"maintenance": "Maintenance windows: alerts held back, writes maybe frozen",
 }
 
 // optionDefs types the options of a subcommand; Discord wants the required

@@ -29,6 +29,9 @@ const (
 	// KindNotice is a message for the notify channel that is no trouble
 	// (a break-glass session, a grant about to end): its State is the text.
 	KindNotice = "notice"
+	// KindMaintenance sums up the alerts a maintenance window held back
+	// (internal/maintenance): State lists them, Count says how many.
+	KindMaintenance = "maintenance"
 )
 
 // Alert is one program's trouble as the chat adapters render it.
@@ -55,6 +58,8 @@ func (a Alert) Summary() string {
 		return a.State
 	case a.Kind == KindHeld:
 		return fmt.Sprintf("%d more alert(s) on %s were held back to keep this channel readable: %s.", a.Count, a.Host, a.State)
+	case a.Kind == KindMaintenance:
+		return fmt.Sprintf("Maintenance on %s ended: held %d alert(s) during the window: %s.", a.Host, a.Count, a.State)
 	case a.Kind == KindListener && a.Recovered:
 		return fmt.Sprintf("poolvisor's event listener (%s) on %s runs again: alerts are posted again.", a.Program, a.Host)
 	case a.Kind == KindListener:
@@ -93,6 +98,12 @@ type Notifier interface {
 	PostRecovery(ctx context.Context, ref string, a Alert) error
 }
 
+// Muter says whether any of names (a program, its group, GROUP:* or a
+// pool) is muted at t.
+type Muter interface {
+	Muted(names []string, t time.Time) bool
+}
+
 // Rules say which events alert and how often.
 type Rules struct {
 	States     []string      // states that alert, like FATAL and BACKOFF
@@ -100,6 +111,9 @@ type Rules struct {
 	FlapWindow time.Duration // a trouble later than this after the last one opens a new incident
 	Mute       []string      // programs never alerted: NAME or GROUP:*
 	QuietHours string        // "HH:MM-HH:MM" local time: only FATAL alerts then; "" for none
+	// Mutes are the mutes with an end (/ops mute), asked with the current
+	// time at each event; nil: none.
+	Mutes Muter
 	// StableAfter is how long a program must stay RUNNING (a pool free of
 	// trouble) before its incident is closed as recovered.
 	StableAfter time.Duration

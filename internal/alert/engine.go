@@ -115,6 +115,7 @@ func (e *Engine) Handle(ctx context.Context, ev events.Event) {
 		program = ev.Process
 	}
 	if e.muted(ev.Group, program) {
+		e.log.Debug("alert muted", "program", program, "state", ev.State())
 		return
 	}
 	state, now := ev.State(), e.now()
@@ -169,7 +170,7 @@ func (e *Engine) muted(group, program string) bool {
 			return true
 		}
 	}
-	return false
+	return e.rules.Mutes != nil && e.rules.Mutes.Muted([]string{program, group, group + ":*"}, e.now())
 }
 
 // restartAction is the command of a program alert's button: a name the

@@ -27,6 +27,7 @@ import (
 	"github.com/poolvisor/poolvisor/internal/grants"
 	"github.com/poolvisor/poolvisor/internal/history"
 	"github.com/poolvisor/poolvisor/internal/lease"
+	"github.com/poolvisor/poolvisor/internal/maintenance"
 	"github.com/poolvisor/poolvisor/internal/metrics"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/phpfpm"
@@ -58,9 +59,13 @@ type App struct {
 	approvals    *approval.Store
 	trail        *audit.Log
 	grants       *grants.Store
+	maint        *maintenance.Store // windows and mutes
 
 	notifyMu  sync.Mutex
 	notifiers []alert.Notifier // every platform's with a notify channel, for announce
+
+	holdMu sync.Mutex
+	holds  []*maintenance.Hold // around each notifier, for checkHolds
 
 	version string // announced by a fleet agent
 
@@ -136,6 +141,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	}
 	handlers := map[string]ops.Handler{"ops.help": command.Help(policy)}
 	maps.Copy(handlers, granting)
+	if err := a.openMaintenance(ctx, handlers, policy); err != nil {
+		return nil, err
+	}
 	var resolve func(ops.Actor, ops.Operation) (string, error)
 	var cancel ops.Canceller // a hub passes /ops cancel on to the agent applying the run
 	switch cfg.Mode {
@@ -147,7 +155,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			return nil, fmt.Errorf("hub: %w", err)
 		}
 		maps.Copy(handlers, remote)
-		resolve, versions, cancel = a.Hub.ResolveHost, nil, a.Hub.Cancel
+		resolve, versions, cancel = a.resolveHost, nil, a.Hub.Cancel
 	case ModeStandalone, ModeAgent:
 		if err := a.addBackends(handlers, versions, log); err != nil {
 			return nil, err
@@ -163,7 +171,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		}
 		a.Alerts = alert.New(cfg.Host, alert.Rules{
 			States: cfg.Alerts.States, Unexpected: cfg.Alerts.UnexpectedExit, FlapWindow: cfg.Alerts.FlapWindow,
-			Mute: cfg.Alerts.Mute, QuietHours: cfg.Alerts.QuietHours,
+			Mute: cfg.Alerts.Mute, QuietHours: cfg.Alerts.QuietHours, Mutes: a.maint.Muter(cfg.Host, log.With("part", "alerts")),
 			StableAfter: cfg.Alerts.StableAfter, UpdateEvery: cfg.Alerts.UpdateInterval,
 			MaxPosts: cfg.Alerts.MaxPosts, PostWindow: cfg.Alerts.PostWindow,
 		}, nil, tail, log.With("part", "alerts"))
@@ -205,6 +213,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 		Log:         log,
 		ResolveHost: resolve,
 		Cancel:      cancel,
+		Frozen:      a.frozen,
 	})
 	a.reconcile(ctx)
 	built = true

@@ -116,43 +116,7 @@ func TestAlertsInDiscordEndToEnd(t *testing.T) {
 // hub, the only one with chat credentials, its Restart button aimed at
 // that host.
 func TestFleetAlertsReachChat(t *testing.T) {
-	srv := natsbox.Start(t, nil)
-	dir := t.TempDir()
-	keyFile, agentKey := filepath.Join(dir, "hub.key"), filepath.Join(dir, "web-01.key")
-	hubPub, agentPub := keygen(t, keyFile), keygen(t, agentKey)
-	agent := newEnv(t, sandbox.Program{Name: "web", Command: loop("serving")}, crasher())
-	appendConfig(t, agent.config, "host: e2e\n", "host: web-01\n", fmt.Sprintf(`mode: agent
-default_host: web-01
-nats: {url: "%s"}
-fleet: {hub_public_key: "%s", agent_key_file: %s}
-`, srv.URL(), hubPub, agentKey))
-	addr := freeAddr(t)
-	startServeUntil(t, t, agent.config, "http://"+addr, "POOLVISOR_LISTEN="+addr)
-
-	fake := slackfake.New(slackBot, slackApp)
-	t.Cleanup(fake.Close)
-	hubAddr := freeAddr(t)
-	hubCfg := filepath.Join(dir, "hub.yaml")
-	if err := os.WriteFile(hubCfg, []byte(fmt.Sprintf(`host: hub
-mode: hub
-data_dir: %s/data
-listen: %s
-supervisor: {enabled: false}
-phpfpm: {enabled: false}
-nats: {url: "%s"}
-fleet: {hub_key_file: %s, agent_keys: {web-01: %s}}
-default_host: web-01
-slack: {enabled: true, mode: http, bot_token: %s, signing_secret: %s, api_url: %s, notify_channel: %s}
-local: {allow_impersonation: true}
-rbac:
-  bindings:
-    - {role: admin, local_users: [alice]}
-`, dir, hubAddr, srv.URL(), keyFile, agentPub, slackBot, slackSecret, fake.APIURL(), slackNotify)), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	startServeUntil(t, t, hubCfg, "http://"+hubAddr)
-	hub := &env{t: t, config: hubCfg}
-	waitFor(t, "the agent answers", func() bool { return hub.exec("alice", "supervisor status").Status == "ok" })
+	hub, fake, _ := fleetWithSlack(t)
 	hub.want("alice", "supervisor events enable", "ok", 0)
 
 	since := fake.Seq()
@@ -173,4 +137,50 @@ rbac:
 	if !aimed {
 		t.Errorf("the Restart button is not aimed at web-01: %+v", alert.Buttons())
 	}
+}
+
+// fleetWithSlack is an agent (web-01, with a real supervisord running web
+// and crasher) and a hub posting to the Slack fake, both serving; it
+// returns the hub's env (alice is its admin), the fake and the hub's log.
+func fleetWithSlack(t *testing.T) (*env, *slackfake.Server, *logBuffer) {
+	t.Helper()
+	srv := natsbox.Start(t, nil)
+	dir := t.TempDir()
+	keyFile, agentKey := filepath.Join(dir, "hub.key"), filepath.Join(dir, "web-01.key")
+	hubPub, agentPub := keygen(t, keyFile), keygen(t, agentKey)
+	agent := newEnv(t, sandbox.Program{Name: "web", Command: loop("serving")}, crasher())
+	appendConfig(t, agent.config, "host: e2e\n", "host: web-01\n", fmt.Sprintf(`mode: agent
+default_host: web-01
+nats: {url: "%s"}
+fleet: {hub_public_key: "%s", agent_key_file: %s}
+`, srv.URL(), hubPub, agentKey))
+	addr := freeAddr(t)
+	startServeUntil(t, t, agent.config, "http://"+addr, "POOLVISOR_LISTEN="+addr)
+
+	fake := slackfake.New(slackBot, slackApp)
+	t.Cleanup(fake.Close)
+	hubAddr := freeAddr(t)
+	hubCfg := filepath.Join(dir, "hub.yaml")
+	if err := os.WriteFile(hubCfg, []byte(fmt.Sprintf(`host: hub
+log: {level: debug}
+mode: hub
+data_dir: %s/data
+listen: %s
+supervisor: {enabled: false}
+phpfpm: {enabled: false}
+nats: {url: "%s"}
+fleet: {hub_key_file: %s, agent_keys: {web-01: %s}}
+default_host: web-01
+slack: {enabled: true, mode: http, bot_token: %s, signing_secret: %s, api_url: %s, notify_channel: %s}
+local: {allow_impersonation: true}
+rbac:
+  bindings:
+    - {role: admin, local_users: [alice]}
+`, dir, hubAddr, srv.URL(), keyFile, agentPub, slackBot, slackSecret, fake.APIURL(), slackNotify)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	logs := startServeUntil(t, t, hubCfg, "http://"+hubAddr)
+	hub := &env{t: t, config: hubCfg}
+	waitFor(t, "the agent answers", func() bool { return hub.exec("alice", "supervisor status").Status == "ok" })
+	return hub, fake, logs
 }

@@ -84,6 +84,7 @@ func (a *App) startBackground(ctx context.Context) {
 	go a.reconcileEvery(ctx, reconcileInterval)
 	go a.runPrune(ctx)
 	go a.runReminders(ctx)
+	go a.checkHolds(ctx)
 	for _, b := range a.backends {
 		if r, ok := b.(ops.Runner); ok {
 			go r.Run(ctx)

@@ -45,7 +45,7 @@ func AuditExport(o ExportOptions, stdout, stderr io.Writer) int {
 	var since time.Time
 	if o.Since != "" {
 		d, err := catalog.ParseDuration(o.Since)
-		if err != nil {
+		if err != nil || d == 0 {
 			fmt.Fprintf(stderr, "poolvisor audit export: --since takes a duration like 90m, 12h or 7d, not %q\n", o.Since)
 			return ExitUsage
 		}

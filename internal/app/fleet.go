@@ -93,7 +93,7 @@ func (a *App) runAgent(ctx context.Context) error {
 		Log: a.Log.With("part", "fleet"),
 	})
 	if a.Alerts != nil {
-		a.Alerts.AddNotifier("hub", ag.Notifier())
+		a.Alerts.AddNotifier("hub", a.hold(ag.Notifier()))
 	}
 	return ag.Run(ctx)
 }
@@ -125,11 +125,14 @@ func (a *App) openAlerts() int {
 }
 
 // addNotifier has alerts posted to a chat platform: this host's alerts in
-// standalone mode, every agent's on a hub.
+// standalone mode, every agent's on a hub; either way held back while a
+// maintenance window covers their host. Announcements (a break-glass
+// session) are not alerts: they go out whatever window is open.
 func (a *App) addNotifier(platform string, n alert.Notifier) {
 	a.notifyMu.Lock()
 	a.notifiers = append(a.notifiers, n)
 	a.notifyMu.Unlock()
+	n = a.hold(n)
 	switch {
 	case a.Hub != nil:
 		a.Hub.AddNotifier(platform, n)

@@ -15,7 +15,7 @@ const (
 	OneOf                   // one of Choices
 	Rest                    // every remaining word, joined by spaces
 	Signal                  // one of Signals, with or without SIG, any case
-	Span                    // a Go duration above zero, like 90s or 2h
+	Span                    // a duration like 90s, 2h or 7d, zero or more (each command says what zero means)
 	Who                     // a person of rbac.people, or PLATFORM:ID, or a chat mention
 	RoleName                // a role's name: letters, digits, _ and -
 )
@@ -233,6 +233,22 @@ var Commands = []Command{
 		Usage: "/ops breakglass ROLE DURATION REASON", Summary: "take a role at once, without approval; announced and reviewed after"},
 	{Words: []string{"ops", "review"}, Op: "ops.review", Args: args(Arg{Name: "ID", Kind: Approval, Option: "id", Desc: "The break-glass session's ID"}),
 		Usage: "/ops review ID", Summary: "acknowledge someone else's break-glass session"},
+	{Words: []string{"ops", "maintenance"}, Aliases: [][]string{{"ops", "maintenance", "list"}},
+		Discord: []string{"maintenance", "list"}, Op: "ops.maintenance.list",
+		Usage: "/ops maintenance", Summary: "maintenance windows and mutes under way",
+		Desc: "Maintenance windows and mutes under way"},
+	{Words: []string{"ops", "maintenance", "start"}, Op: "ops.maintenance", Fixed: fixed("action", "start"),
+		Args: args(Arg{Name: "DURATION", Kind: Span, Option: "duration", Desc: "How long, like 30m or 2h"},
+			Arg{Name: "REASON", Kind: Rest, Optional: true, Option: "reason", Desc: "Why"}),
+		Flags:   flags(FreezeFlag),
+		Usage:   "/ops maintenance start DURATION [--freeze] [REASON]",
+		Summary: "hold alerts back for a while (--freeze: only approvers may write meanwhile)"},
+	{Words: []string{"ops", "maintenance", "stop"}, Op: "ops.maintenance", Fixed: fixed("action", "stop"),
+		Usage: "/ops maintenance stop", Summary: "end the maintenance window now and sum up the alerts it held"},
+	{Words: []string{"ops", "mute"}, Op: "ops.mute",
+		Args: args(Arg{Name: "NAME|GROUP:*|POOL", Kind: Process, Option: ProgramOption, Desc: "The program, GROUP:* or pool"},
+			Arg{Name: "DURATION", Kind: Span, Option: "duration", Desc: "How long, like 30m; 0 ends the mute"}),
+		Usage: "/ops mute NAME|GROUP:*|POOL DURATION", Summary: "silence a program's or pool's alerts for a while (0 ends the mute)"},
 	{Words: []string{"ops", "help"}, Op: "ops.help", Usage: "/ops help", Summary: "what you may run"},
 }
 

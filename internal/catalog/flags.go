@@ -82,5 +82,6 @@ var (
 	LogFlags    = []Flag{{Name: "stderr", Type: Switch, Desc: "Read stderr instead of stdout"}, {Name: "bytes", Type: Int, Desc: "How many bytes to read"}}
 	AuditFlags  = []Flag{{Name: "since", Type: Duration, Desc: "Only entries of the last DURATION, like 2h or 7d"},
 		{Name: "format", Type: Choice, Choices: AuditFormats, Default: "text", Desc: "text, json (one JSON array) or csv (with a header row)"}}
+	FreezeFlag  = Flag{Name: "freeze", Type: Switch, Desc: "Refuse writes meanwhile, except an approver's"}
 	XMLRPCFlags = []Flag{{Name: "ip", Desc: "Address to listen on"}, {Name: "port", Type: Int, Desc: "Port to listen on"}, {Name: "username", Desc: "User name for XML-RPC"}}
 )

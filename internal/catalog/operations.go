@@ -77,6 +77,12 @@ var Operations = []Operation{
 	{Name: "ops.grant", Owner: OwnerCore, Kind: Write, Approval: true},
 	{Name: "ops.breakglass", Owner: OwnerCore, Kind: Write},
 	{Name: "ops.review", Owner: OwnerCore, Kind: Write},
+	// SPEC §6 names one operation for maintenance, "write; read for the
+	// list"; RBAC authorizes by name and the catalog gives a name one
+	// kind, so the list is an operation of its own that viewers hold.
+	{Name: "ops.maintenance", Owner: OwnerCore, Kind: Write},
+	{Name: "ops.maintenance.list", Owner: OwnerCore},
+	{Name: "ops.mute", Owner: OwnerCore, Kind: Write},
 }
 
 // DefaultApprovals returns the operations that ask for approval by

@@ -155,8 +155,8 @@ func checkFlag(name string, fs catalog.Flag, value string) error {
 			return ops.InvalidField(name, "--%s takes KEY=VALUE, not %q", name, value)
 		}
 	case catalog.Duration:
-		if _, err := catalog.ParseDuration(value); err != nil {
-			return ops.InvalidField(name, "--%s takes a duration like 90s, 5m or 7d, not %q", name, value)
+		if d, err := catalog.ParseDuration(value); err != nil || d == 0 {
+			return ops.InvalidField(name, "--%s takes a duration above zero, like 90s, 5m or 7d, not %q", name, value)
 		}
 	}
 	if name == "host" && !ValidName(value) {
@@ -226,7 +226,7 @@ func checkArg(a catalog.Arg, v string) error {
 			return ops.Invalidf("%q is not a signal poolvisor sends: use %s (with or without SIG)", v, strings.Join(catalog.Signals, ", "))
 		}
 	case catalog.Span:
-		if d, err := catalog.ParseDuration(v); err != nil || d <= 0 {
+		if d, err := catalog.ParseDuration(v); err != nil || d < 0 {
 			return ops.InvalidField(strings.ToLower(a.Name), "%s takes a duration like 90s, 30m or 2h, not %q", a.Name, v)
 		}
 	case catalog.RoleName:

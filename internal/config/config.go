@@ -44,8 +44,11 @@ type Config struct {
 	History    History    `mapstructure:"history" yaml:"history"`
 	Audit      Audit      `mapstructure:"audit" yaml:"audit"`
 	Alerts     Alerts     `mapstructure:"alerts" yaml:"alerts"`
-	NATS       NATS       `mapstructure:"nats" yaml:"nats"`
-	Fleet      Fleet      `mapstructure:"fleet" yaml:"fleet"`
+	// Maintenance holds the windows that hold alerts back and the longest
+	// window or mute a command may start.
+	Maintenance Maintenance `mapstructure:"maintenance" yaml:"maintenance"`
+	NATS        NATS        `mapstructure:"nats" yaml:"nats"`
+	Fleet       Fleet       `mapstructure:"fleet" yaml:"fleet"`
 
 	DefaultHost string              `mapstructure:"default_host" yaml:"default_host"`
 	HostGroups  map[string][]string `mapstructure:"host_groups" yaml:"host_groups"`

@@ -94,12 +94,12 @@ func defaultRoles() map[string][]string {
 			"supervisor.program.list", "supervisor.program.show", "supervisor.program.logs",
 			"supervisor.service.reread", "supervisor.service.status", "supervisor.xmlrpc.show",
 			"supervisor.program.history", "fpm.pool.history",
-			"ops.help", "ops.whoami", "ops.approvals", "ops.audit", "ops.hosts", "ops.grants",
+			"ops.help", "ops.whoami", "ops.approvals", "ops.audit", "ops.hosts", "ops.grants", "ops.maintenance.list",
 		},
 		"operator": {
 			"viewer", "fpm.service.reload", "supervisor.program.start",
 			"supervisor.program.stop", "supervisor.program.restart", "supervisor.program.signal", "supervisor.service.update",
-			"ops.cancel",
+			"ops.cancel", "ops.maintenance", "ops.mute",
 		},
 		"admin": {"*"},
 	}
@@ -141,9 +141,10 @@ func defaults(hostname string) Config {
 			FlapWindow: 10 * time.Minute, Mute: []string{},
 			StableAfter: alert.DefaultStableAfter, UpdateInterval: alert.DefaultUpdateEvery,
 			MaxPosts: alert.DefaultMaxPosts, PostWindow: alert.DefaultPostWindow},
-		NATS:       NATS{URL: "nats://127.0.0.1:4222"},
-		Fleet:      Fleet{RequestTimeout: 2 * time.Second},
-		HostGroups: map[string][]string{},
-		Channels:   map[string]string{},
+		Maintenance: Maintenance{MaxDuration: DefaultMaxMaintenance, Windows: []MaintenanceWindow{}},
+		NATS:        NATS{URL: "nats://127.0.0.1:4222"},
+		Fleet:       Fleet{RequestTimeout: 2 * time.Second},
+		HostGroups:  map[string][]string{},
+		Channels:    map[string]string{},
 	}
 }

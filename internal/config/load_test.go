@@ -137,6 +137,8 @@ func TestFileValues(t *testing.T) {
 		Alerts: Alerts{Enabled: true, States: []string{"FATAL"}, UnexpectedExit: false,
 			FlapWindow: 5 * time.Minute, Mute: []string{"scheduler", "queue:*"}, QuietHours: "22:00-06:00",
 			StableAfter: 2 * time.Minute, UpdateInterval: 5 * time.Second, MaxPosts: 10, PostWindow: time.Minute},
+		Maintenance: Maintenance{MaxDuration: 6 * time.Hour, Windows: []MaintenanceWindow{{Days: []string{"sun", "Wednesday"},
+			Start: "02:30", Duration: 90 * time.Minute, TimeZone: "Europe/Berlin", Freeze: true, Reason: "weekly patching"}}},
 		NATS: NATS{URL: "tls://nats.internal:4222", CredentialsFile: "/etc/poolvisor/nats.creds",
 			TLS: TLS{CAFile: "/etc/poolvisor/ca.pem", CertFile: "/etc/poolvisor/cert.pem", KeyFile: "/etc/poolvisor/key.pem"}},
 		Fleet: Fleet{HubKeyFile: "/etc/poolvisor/hub.key", RequestTimeout: 5 * time.Second, AgentKeys: map[string]string{

@@ -73,6 +73,7 @@ func (c *Config) validateCore(p *problems) {
 	if c.Alerts.PostWindow <= 0 {
 		p.add("alerts.post_window", "must be positive, like 1m")
 	}
+	c.validateMaintenance(p)
 	if q := c.Alerts.QuietHours; q != "" {
 		if _, _, ok := alert.ParseQuietHours(q); !ok {
 			p.add("alerts.quiet_hours", "%q is not a window like 22:00-06:00", q)

@@ -37,7 +37,7 @@ func (p *Pipeline) readAudit(ctx context.Context, req Request) (Outcome, error) 
 	var since time.Time
 	if v, ok := req.Op.Get("since"); ok {
 		d, err := commands.ParseDuration(v)
-		if err != nil {
+		if err != nil || d == 0 {
 			return Outcome{}, InvalidField("since", "--since takes a duration like 90m, 12h or 7d, not %q", v)
 		}
 		since = p.cfg.Now().Add(-d)

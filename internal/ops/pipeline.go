@@ -1,6 +1,7 @@
 package ops
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -78,6 +79,11 @@ type Config struct {
 	// Cancel stops a run this pipeline does not apply itself (a fleet
 	// hub's, applied by an agent); nil: none.
 	Cancel Canceller
+	// Frozen says why writes to host (a host, a group or all, as the
+	// operation targets it) are frozen by a maintenance window, naming the
+	// window; "" when they are not. Only approvers may write meanwhile.
+	// Nil: never frozen.
+	Frozen func(ctx context.Context, host string) (why string, err error)
 }
 
 // Pipeline is the one path every request takes: parse, authorize, plan,
@@ -199,10 +205,31 @@ func (p *Pipeline) execute(ctx context.Context, actor Actor, op *Operation) Resu
 		res.Data = map[string]any{"plan": summary}
 		return res
 	}
+	if err := p.frozen(ctx, actor, *op); err != nil {
+		return p.fail(res, err)
+	}
 	if gate := p.cfg.Policy.gate(op.Name, plan); len(gate) > 0 || plan.NeedsApproval {
 		return p.hold(ctx, actor, *op, plan, gate)
 	}
 	return p.apply(ctx, res, *op, plan, VersionMeta{Actor: actor, Operation: op.Name})
+}
+
+// frozen refuses a backend's write by anyone but an approver while a
+// maintenance window with freeze covers its host. The pipeline's own
+// operations stay open, so the window can still be stopped and requests
+// decided. A plan only (--plan) is no write and is not refused.
+func (p *Pipeline) frozen(ctx context.Context, actor Actor, op Operation) error {
+	if p.cfg.Frozen == nil || KindOf(op.Name) != Write || OwnerOf(op.Name) == OwnerCore || p.isApprover(actor) {
+		return nil
+	}
+	why, err := p.cfg.Frozen(ctx, cmp.Or(op.Host, p.cfg.Host))
+	if err != nil {
+		return Fail(err, "could not read the maintenance windows; writes wait until they can be read")
+	}
+	if why != "" {
+		return Deniedf("%s; until it ends only %s may write", why, strings.Join(p.cfg.Policy.ApproverRoles, " or "))
+	}
+	return nil
 }
 
 // apply journals the write, carries plan out, records the versions of the
