@@ -48,8 +48,9 @@ func Definitions() []*discordgo.ApplicationCommand {
 }
 
 var groupDesc = map[string]string{
-	"pool":   "One PHP-FPM pool",
-	"xmlrpc": "supervisord's XML-RPC over TCP",
+	"pool":    "One PHP-FPM pool",
+	"xmlrpc":  "supervisord's XML-RPC over TCP",
+	"opcache": "OPcache of a PHP-FPM master",
 }
 
 // optionDefs types the options of a subcommand; Discord wants the required

@@ -73,14 +73,14 @@ func field(t reflect.Type, name string) (reflect.StructField, bool) {
 func defaultRoles() map[string][]string {
 	return map[string][]string{
 		"viewer": {
-			"fpm.pool.list", "fpm.pool.show", "fpm.service.status", "fpm.tune",
+			"fpm.pool.list", "fpm.pool.show", "fpm.service.status", "fpm.tune", "fpm.opcache.status",
 			"supervisor.program.list", "supervisor.program.show", "supervisor.program.logs",
 			"supervisor.service.reread", "supervisor.service.status", "supervisor.xmlrpc.show",
 			"supervisor.program.history", "fpm.pool.history",
 			"ops.help", "ops.whoami", "ops.approvals", "ops.audit", "ops.hosts",
 		},
 		"operator": {
-			"viewer", "fpm.service.reload", "supervisor.program.start",
+			"viewer", "fpm.service.reload", "fpm.opcache.reset", "supervisor.program.start",
 			"supervisor.program.stop", "supervisor.program.restart", "supervisor.program.signal", "supervisor.service.update",
 			"ops.cancel",
 		},
