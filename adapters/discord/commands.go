@@ -48,9 +48,9 @@ type subcommand struct {
 	// Words are the grammar's words after the top-level command, where
 	// they differ from Path (catalog.Command's Discord).
 	Words []string
-	Op   string
-	Desc string
-	Opts []option
+	Op    string
+	Desc  string
+	Opts  []option
 }
 
 // The options of the grammar's common flags.
