@@ -6,7 +6,7 @@ package ops
 // figures.
 type FPMOpcache struct {
 	PHP  string `json:"php,omitempty"` // the instance, when there are several
-	Pool string `json:"pool"`          // the pool that ran poolvisor's script
+	Pool string `json:"through_pool"`  // the pool that ran poolvisor's script (not "pool": that is fpm.pool.show's object)
 	// Reset is set by fpm.opcache.reset: whether opcache_reset() agreed.
 	Reset   *bool         `json:"reset,omitempty"`
 	Opcache OpcacheStatus `json:"opcache"`

@@ -128,8 +128,15 @@ func checkHelperFile(t *testing.T, script string) {
 
 func TestOpcacheRefusesPoolsThatCannotRunTheHelper(t *testing.T) {
 	jail := helperParent(t)
+	// A pool whose user prepends code to every script: its answer is not
+	// the helper's.
+	prepend := filepath.Join(helperParent(t), "prepend.php")
+	if err := os.WriteFile(prepend, []byte("<?php echo 'garbage';\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	f := sandbox.FPM(t,
 		sandbox.Pool{Name: "www"},
+		sandbox.Pool{Name: "hostile", MaxChildren: 1, Extra: map[string]string{"php_admin_value[auto_prepend_file]": prepend}},
 		sandbox.Pool{Name: "jailed", MaxChildren: 1, Extra: map[string]string{"chroot": jail}},
 		sandbox.Pool{Name: "noext", MaxChildren: 1, Extra: map[string]string{"security.limit_extensions": ".phtml"}},
 		sandbox.Pool{Name: "based", MaxChildren: 1, Extra: map[string]string{"php_admin_value[open_basedir]": "/srv/poolvisor-elsewhere"}},
@@ -153,7 +160,12 @@ func TestOpcacheRefusesPoolsThatCannotRunTheHelper(t *testing.T) {
 			}
 		})
 	}
-	// Without a pool, the first that can run it answers.
+	r := run(t, b, op("fpm.opcache.status", "hostile"))
+	if r.status != ops.StatusFailed || !strings.Contains(r.msg, "pool hostile answered something other than poolvisor's script would") || strings.Contains(r.msg, "garbage") {
+		t.Errorf("hostile pool: %s %q", r.status, r.msg)
+	}
+	// Without a pool, the first that can run it answers: hostile fails,
+	// www answers.
 	if d := opcacheData(t, run(t, b, op("fpm.opcache.status", ""))); d.Pool != "www" {
 		t.Errorf("asked through %s, want www", d.Pool)
 	}
