@@ -45,9 +45,12 @@ type option struct {
 // grammar, after the top-level command.
 type subcommand struct {
 	Path []string // like ["pool", "create"] or ["status"]
-	Op   string
-	Desc string
-	Opts []option
+	// Words are the grammar's words after the top-level command, where
+	// they differ from Path (catalog.Command's Discord).
+	Words []string
+	Op    string
+	Desc  string
+	Opts  []option
 }
 
 // The options of the grammar's common flags.
@@ -119,6 +122,8 @@ func subcommandOf(c catalog.Command) subcommand {
 	sc := subcommand{Path: c.Discord, Op: c.Op, Desc: c.Desc}
 	if sc.Path == nil {
 		sc.Path = c.Words[1:]
+	} else {
+		sc.Words = c.Words[1:]
 	}
 	if sc.Desc == "" {
 		sc.Desc = strings.ToUpper(c.Summary[:1]) + c.Summary[1:]
@@ -182,13 +187,13 @@ var topDesc = map[string]string{
 }
 
 // grammarPath maps a subcommand's Discord path to the grammar's words
-// where they differ: `/supervisor xmlrpc show` is `supervisor xmlrpc`.
+// where they differ: `/supervisor xmlrpc show` is `supervisor xmlrpc`,
+// `/fpm opcache show` is `fpm opcache`.
 func grammarPath(top string, sc subcommand) []string {
-	words := append([]string{top}, sc.Path...)
-	if top == "supervisor" && slices.Equal(sc.Path, []string{"xmlrpc", "show"}) {
-		words = words[:2]
+	if sc.Words != nil {
+		return append([]string{top}, sc.Words...)
 	}
-	return words
+	return append([]string{top}, sc.Path...)
 }
 
 // writes reports whether any subcommand of top writes; such commands are

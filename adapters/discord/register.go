@@ -51,6 +51,7 @@ var groupDesc = map[string]string{
 	"pool":        "One PHP-FPM pool",
 	"xmlrpc":      "supervisord's XML-RPC over TCP",
 	"maintenance": "Maintenance windows: alerts held back, writes maybe frozen",
+	"opcache":     "OPcache of a PHP-FPM master",
 }
 
 // optionDefs types the options of a subcommand; Discord wants the required

@@ -102,6 +102,11 @@ func render(res ops.Result, reserve int) Message {
 		renderDirectives(e, d.Pool.File, d.Pool.Directives)
 	case res.Operation == "ops.hosts" && isHostInfos(res.Data):
 		renderHostInfos(e, res.Data)
+	case d.Opcache != nil && strings.HasPrefix(res.Operation, "fpm.opcache."):
+		e.Description = textDescription(rest)
+		for _, f := range view.OpcacheFigures(*d.Opcache) {
+			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: f.Label, Value: f.Value, Inline: true})
+		}
 	case len(res.Diffs) > 0: // what a write says besides its diffs, kept short
 		e.Description = textDescriptionMax(rest, maxTextWithDiffs)
 	default: // free text

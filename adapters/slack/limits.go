@@ -15,6 +15,12 @@ const (
 	// https://docs.slack.dev/reference/block-kit/blocks/section-block
 	maxSectionText = 3000
 
+	// maxSectionFields is the most fields a section block may hold, each
+	// of at most maxFieldText characters.
+	// https://docs.slack.dev/reference/block-kit/blocks/section-block
+	maxSectionFields = 10
+	maxFieldText     = 2000
+
 	// maxHeaderText is the longest text of a header block.
 	// https://docs.slack.dev/reference/block-kit/blocks/header-block
 	maxHeaderText = 150

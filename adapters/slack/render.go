@@ -62,6 +62,9 @@ func Render(res ops.Result) Message {
 		blocks = append(blocks, renderPool(*d.Pool)...)
 	case res.Operation == "ops.hosts" && isHostInfos(res.Data):
 		blocks = append(blocks, renderHostInfos(res.Data)...)
+	case d.Opcache != nil && strings.HasPrefix(res.Operation, "fpm.opcache."):
+		blocks = append(blocks, textBlocks(rest, maxTextChars)...)
+		blocks = append(blocks, renderFigures(view.OpcacheFigures(*d.Opcache))...)
 	default: // free text, and what a write says besides its diffs
 		blocks = append(blocks, textBlocks(rest, maxTextChars)...)
 	}

@@ -5,6 +5,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/poolvisor/poolvisor/adapters/chat/textfit"
 	"github.com/poolvisor/poolvisor/adapters/chat/view"
 )
 
@@ -23,4 +24,16 @@ func renderFPMStatus(v any) []slackgo.Block {
 		out = append(out, section(c))
 	}
 	return out
+}
+
+// renderFigures draws labelled values as one section's fields, two a row.
+func renderFigures(figs []view.Figure) []slackgo.Block {
+	if len(figs) == 0 {
+		return nil
+	}
+	var fields []*slackgo.TextBlockObject
+	for _, f := range figs[:min(len(figs), maxSectionFields)] {
+		fields = append(fields, slackgo.NewTextBlockObject(slackgo.MarkdownType, textfit.Truncate("*"+escape(f.Label)+"*\n"+escape(f.Value), maxFieldText), false, false))
+	}
+	return []slackgo.Block{slackgo.NewSectionBlock(nil, fields, nil)}
 }

@@ -152,6 +152,13 @@ var Commands = []Command{
 		Args:  args(Arg{Name: "NAME", Kind: Pool, Optional: true, Option: PoolOption, Desc: "The pool (default: all)"}),
 		Flags: TuneFlags,
 		Usage: "/fpm tune [NAME] [--ram-mb N] [--reserve-mb N]", Summary: "advice on pool sizes"},
+	{Words: []string{"fpm", "opcache"}, Discord: []string{"opcache", "show"}, Op: "fpm.opcache.status",
+		Args:  args(Arg{Name: "POOL", Kind: Pool, Optional: true, Option: PoolOption, Desc: "The pool to ask through (default: the first that can)"}),
+		Usage: "/fpm opcache [POOL]", Summary: "the OPcache of the pool's PHP-FPM master: memory, hit rate, cached scripts",
+		Desc: "OPcache of a PHP-FPM master: memory, hit rate, cached scripts"},
+	{Words: []string{"fpm", "opcache", "reset"}, Op: "fpm.opcache.reset", Args: args(Arg{Name: "POOL", Kind: Pool, Option: PoolOption, Desc: "The pool to reset through"}),
+		Usage: "/fpm opcache reset POOL", Summary: "empty the OPcache of the pool's PHP-FPM master (shared by all its pools)",
+		Desc: "Empty the OPcache of a PHP-FPM master (shared by all its pools)"},
 	{Words: []string{"fpm", "help"}, Op: "ops.help", Fixed: fixed("topic", "fpm"),
 		Usage: "/fpm help", Summary: "this list", Desc: "What you may run"},
 

@@ -64,13 +64,17 @@ type Log struct {
 // PHPFPM configures the PHP-FPM backend. "auto" values are resolved by the
 // backend from the installed PHP version.
 type PHPFPM struct {
-	Enabled        bool     `mapstructure:"enabled" yaml:"enabled"`
-	Version        string   `mapstructure:"version" yaml:"version"`
-	Binary         string   `mapstructure:"binary" yaml:"binary"`
-	MainConfig     string   `mapstructure:"main_config" yaml:"main_config"`
-	PoolDir        string   `mapstructure:"pool_dir" yaml:"pool_dir"`
-	SocketDir      string   `mapstructure:"socket_dir" yaml:"socket_dir"`
-	LogDir         string   `mapstructure:"log_dir" yaml:"log_dir"` // where pools' access and slow logs may go
+	Enabled    bool   `mapstructure:"enabled" yaml:"enabled"`
+	Version    string `mapstructure:"version" yaml:"version"`
+	Binary     string `mapstructure:"binary" yaml:"binary"`
+	MainConfig string `mapstructure:"main_config" yaml:"main_config"`
+	PoolDir    string `mapstructure:"pool_dir" yaml:"pool_dir"`
+	SocketDir  string `mapstructure:"socket_dir" yaml:"socket_dir"`
+	LogDir     string `mapstructure:"log_dir" yaml:"log_dir"` // where pools' access and slow logs may go
+	// HelperDir is where poolvisor installs the PHP script that /fpm
+	// opcache runs through a pool's socket: root's, 0755, outside every
+	// web root.
+	HelperDir      string   `mapstructure:"helper_dir" yaml:"helper_dir"`
 	ProtectedPools []string `mapstructure:"protected_pools" yaml:"protected_pools"`
 	// EditMainConfig lets poolvisor edit pools defined in php-fpm.conf
 	// itself (default false: shown and controlled, not edited).
@@ -95,6 +99,7 @@ type FPMInstance struct {
 	PoolDir        string   `mapstructure:"pool_dir" yaml:"pool_dir"`
 	SocketDir      string   `mapstructure:"socket_dir" yaml:"socket_dir"`
 	LogDir         string   `mapstructure:"log_dir" yaml:"log_dir"`
+	HelperDir      string   `mapstructure:"helper_dir" yaml:"helper_dir"`
 	ProtectedPools []string `mapstructure:"protected_pools" yaml:"protected_pools"`
 	// EditMainConfig lets poolvisor edit pools defined in php-fpm.conf
 	// itself (default false: shown and controlled, not edited).

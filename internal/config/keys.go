@@ -90,14 +90,14 @@ var remainKeys = map[reflect.Type]func() []string{reflect.TypeFor[Binding](): bi
 func defaultRoles() map[string][]string {
 	return map[string][]string{
 		"viewer": {
-			"fpm.pool.list", "fpm.pool.show", "fpm.service.status", "fpm.tune",
+			"fpm.pool.list", "fpm.pool.show", "fpm.service.status", "fpm.tune", "fpm.opcache.status",
 			"supervisor.program.list", "supervisor.program.show", "supervisor.program.logs",
 			"supervisor.service.reread", "supervisor.service.status", "supervisor.xmlrpc.show",
 			"supervisor.program.history", "fpm.pool.history",
 			"ops.help", "ops.whoami", "ops.approvals", "ops.audit", "ops.hosts", "ops.grants", "ops.maintenance.list",
 		},
 		"operator": {
-			"viewer", "fpm.service.reload", "supervisor.program.start",
+			"viewer", "fpm.service.reload", "fpm.opcache.reset", "supervisor.program.start",
 			"supervisor.program.stop", "supervisor.program.restart", "supervisor.program.signal", "supervisor.service.update",
 			"ops.cancel", "ops.maintenance", "ops.mute",
 		},

@@ -98,7 +98,7 @@ func TestFileValues(t *testing.T) {
 		Listen: "0.0.0.0:9090", Mode: "hub",
 		PHPFPM: PHPFPM{
 			Version: "8.10", Binary: "/opt/php/sbin/php-fpm", MainConfig: "/opt/php/etc/php-fpm.conf",
-			PoolDir: "/opt/php/etc/pool.d", SocketDir: "/var/run/php-fpm", LogDir: "/var/log/php-custom", ProtectedPools: []string{"www", "admin"},
+			PoolDir: "/opt/php/etc/pool.d", SocketDir: "/var/run/php-fpm", LogDir: "/var/log/php-custom", HelperDir: "/run/poolvisor-fpm", ProtectedPools: []string{"www", "admin"},
 			Defaults: PoolDefaults{User: "app", Group: "app"},
 			Service: FPMService{Mode: "command", Unit: "php-custom", PIDFile: "/run/php-fpm.pid",
 				ReloadCommand: "/usr/local/bin/fpm-reload", RestartCommand: "/usr/local/bin/fpm-restart",

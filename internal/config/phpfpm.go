@@ -22,6 +22,7 @@ func defaultPHPFPM() PHPFPM {
 		PoolDir:         "auto",
 		SocketDir:       "/run/php",
 		LogDir:          "/var/log/php-fpm",
+		HelperDir:       "/run/poolvisor-fpm",
 		ProtectedPools:  []string{"www"},
 		Defaults:        PoolDefaults{User: "www-data", Group: "www-data"},
 		Service:         FPMService{Mode: "systemd", Unit: "auto", PIDFile: "auto"},
@@ -39,7 +40,7 @@ func (f PHPFPM) Single() FPMInstance {
 	}
 	return FPMInstance{
 		Name: name, Version: f.Version, Binary: f.Binary, MainConfig: f.MainConfig, PoolDir: f.PoolDir,
-		SocketDir: f.SocketDir, LogDir: f.LogDir, ProtectedPools: f.ProtectedPools,
+		SocketDir: f.SocketDir, LogDir: f.LogDir, HelperDir: f.HelperDir, ProtectedPools: f.ProtectedPools,
 		Defaults: f.Defaults, Service: f.Service, EditMainConfig: f.EditMainConfig,
 	}
 }
@@ -62,6 +63,7 @@ func (f *PHPFPM) fillInstances() {
 		fill(&in.PoolDir, def.PoolDir)
 		fill(&in.SocketDir, def.SocketDir)
 		fill(&in.LogDir, def.LogDir)
+		fill(&in.HelperDir, def.HelperDir)
 		if in.ProtectedPools == nil {
 			in.ProtectedPools = slices.Clone(def.ProtectedPools)
 		}
@@ -96,7 +98,7 @@ func (f PHPFPM) instancesEnv() error {
 
 // singleKeys are the keys of phpfpm that phpfpm.instances replaces.
 var singleKeys = []string{"version", "binary", "main_config", "pool_dir", "socket_dir", "log_dir",
-	"protected_pools", "defaults", "service", "edit_main_config"}
+	"helper_dir", "protected_pools", "defaults", "service", "edit_main_config"}
 
 // changedSingleKeys lists the single-instance keys of f set to something
 // other than their default.
@@ -179,6 +181,7 @@ func validateFPMInstance(p *problems, prefix string, f FPMInstance, enabled bool
 	absPath(p, k("pool_dir"), f.PoolDir, true)
 	absPath(p, k("socket_dir"), f.SocketDir, false)
 	absPath(p, k("log_dir"), f.LogDir, false)
+	absPath(p, k("helper_dir"), f.HelperDir, false)
 	for i, name := range f.ProtectedPools {
 		if !poolNameRE.MatchString(name) {
 			p.add(indexKey(k("protected_pools"), i), "%q is not a pool name", name)

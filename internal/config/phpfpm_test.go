@@ -14,9 +14,9 @@ func TestFPMInstances(t *testing.T) {
 	def := defaultPHPFPM().Single()
 	want := []FPMInstance{
 		{Name: "legacy", Version: "7.4", Binary: "auto", MainConfig: "auto", PoolDir: "/srv/74/pool.d",
-			SocketDir: def.SocketDir, LogDir: def.LogDir, ProtectedPools: []string{"www"}, Defaults: def.Defaults, Service: def.Service},
+			SocketDir: def.SocketDir, LogDir: def.LogDir, HelperDir: def.HelperDir, ProtectedPools: []string{"www"}, Defaults: def.Defaults, Service: def.Service},
 		{Name: "8.3", Version: "8.3", Binary: "auto", MainConfig: "auto", PoolDir: "auto",
-			SocketDir: def.SocketDir, LogDir: def.LogDir, ProtectedPools: []string{"www"}, Defaults: def.Defaults,
+			SocketDir: def.SocketDir, LogDir: def.LogDir, HelperDir: def.HelperDir, ProtectedPools: []string{"www"}, Defaults: def.Defaults,
 			Service: FPMService{Mode: "signal", Unit: "auto", PIDFile: "auto"}},
 	}
 	if !reflect.DeepEqual(c.PHPFPM.Instances, want) {

@@ -72,6 +72,8 @@ func (b *Backend) Handlers() map[string]ops.Handler {
 		"fpm.service.reload":  serviceAction{b, "reload"},
 		"fpm.service.restart": serviceAction{b, "restart"},
 		"fpm.tune":            ops.ReadFunc(b.tune),
+		"fpm.opcache.status":  ops.ReadFunc(b.opcacheStatus),
+		"fpm.opcache.reset":   opcacheReset{b},
 	}
 }
 
@@ -92,4 +94,5 @@ func (b *Backend) protected(name string) bool { return slices.Contains(b.cfg.Pro
 var (
 	_ ops.Handler = poolWrite{}
 	_ ops.Handler = serviceAction{}
+	_ ops.Handler = opcacheReset{}
 )

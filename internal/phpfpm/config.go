@@ -26,6 +26,9 @@ type Config struct {
 	PoolDir    string // one <pool>.conf per pool; the main config must include <PoolDir>/*.conf
 	SocketDir  string // where new pools' sockets go
 	LogDir     string // where pools' access and slow logs may go
+	// HelperDir is where the OPcache script is installed (opcache_helper.go);
+	// "" means DefaultHelperDir.
+	HelperDir string
 	// Policy is the write policy: where a pool's sockets and logs, which
 	// the master creates as root, may be, and where it may listen on TCP.
 	Policy         writepolicy.Policy
@@ -172,7 +175,7 @@ func resolveInstances(host string, c config.PHPFPM, sys system, detect func() ([
 func fromConfig(host string, c config.FPMInstance, sys system) (Config, error) {
 	cfg := Config{
 		Host: host, Version: c.Version, Binary: c.Binary, MainConfig: c.MainConfig, PoolDir: c.PoolDir,
-		SocketDir: c.SocketDir, LogDir: c.LogDir, ProtectedPools: c.ProtectedPools, EditMainConfig: c.EditMainConfig,
+		SocketDir: c.SocketDir, LogDir: c.LogDir, HelperDir: c.HelperDir, ProtectedPools: c.ProtectedPools, EditMainConfig: c.EditMainConfig,
 		DefaultUser: c.Defaults.User, DefaultGroup: c.Defaults.Group,
 		Service: ServiceConfig{
 			Mode: c.Service.Mode, Unit: c.Service.Unit, PIDFile: c.Service.PIDFile,

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/config"
 )
 
@@ -131,8 +132,19 @@ func TestNewValidates(t *testing.T) {
 				if err != nil || b.Config().CallTimeout == 0 || b.Config().ReloadTimeout == 0 {
 					t.Fatalf("New: %v", err)
 				}
-				if len(b.Handlers()) != 9 {
-					t.Errorf("%d handlers", len(b.Handlers()))
+				// Every fpm.* operation but the history's own (versioned
+				// adds those), and nothing else.
+				want := 0
+				for _, o := range catalog.Operations {
+					if o.Owner == catalog.OwnerFPM && o.Name != "fpm.pool.history" && o.Name != "fpm.pool.rollback" {
+						want++
+						if _, ok := b.Handlers()[o.Name]; !ok {
+							t.Errorf("no handler for %s", o.Name)
+						}
+					}
+				}
+				if len(b.Handlers()) != want {
+					t.Errorf("%d handlers, want %d", len(b.Handlers()), want)
 				}
 				return
 			}

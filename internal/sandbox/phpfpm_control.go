@@ -58,14 +58,26 @@ func (f *PHPFPM) Workers(name string) []int {
 	if master == 0 {
 		return nil
 	}
-	var pids []int
-	for _, p := range descendants(master) {
-		if t := processTitle(p.pid); t == "php-fpm: pool "+name {
-			pids = append(pids, p.pid)
+	// A worker just forked still carries the master's title for a moment:
+	// wait (briefly) until every child has taken its pool's.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		var pids []int
+		fresh := false
+		for _, p := range descendants(master) {
+			switch t := processTitle(p.pid); {
+			case t == "php-fpm: pool "+name:
+				pids = append(pids, p.pid)
+			case strings.HasPrefix(t, "php-fpm: master"):
+				fresh = true
+			}
 		}
+		if !fresh || time.Now().After(deadline) {
+			slices.Sort(pids)
+			return pids
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	slices.Sort(pids)
-	return pids
 }
 
 // processTitle returns the command line of pid as one string; php-fpm

@@ -95,6 +95,8 @@ type Data struct {
 	// Roll is the steps of a run that went in steps (a rolling restart),
 	// as they ended.
 	Roll *ops.Progress `json:"roll"`
+	// Opcache is a PHP-FPM master's OPcache (fpm.opcache.status, reset).
+	Opcache *ops.OpcacheStatus `json:"opcache"`
 }
 
 // Decode reads a result's data through its JSON form. A shape it does not
