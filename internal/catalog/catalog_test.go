@@ -32,6 +32,12 @@ func TestCommandsCoverOperations(t *testing.T) {
 			t.Errorf("%s runs %s, which is not an operation", c.Usage, c.Op)
 		}
 		reached[c.Op] = true
+		if c.ApplyOp != "" {
+			if !known[c.ApplyOp] {
+				t.Errorf("%s --apply runs %s, which is not an operation", c.Usage, c.ApplyOp)
+			}
+			reached[c.ApplyOp] = true
+		}
 	}
 	for name := range known {
 		if !reached[name] {

@@ -44,7 +44,13 @@ var Operations = []Operation{
 	{Name: "fpm.service.status", Owner: OwnerFPM},
 	{Name: "fpm.service.reload", Owner: OwnerFPM, Kind: Write},
 	{Name: "fpm.service.restart", Owner: OwnerFPM, Kind: Write, Approval: true},
+	{Name: "fpm.pool.workers", Owner: OwnerFPM},
 	{Name: "fpm.tune", Owner: OwnerFPM},
+	// fpm.tune.apply is /fpm tune --apply: the advice planned as pool
+	// edits. An operation of its own, so that RBAC, the approval policy
+	// and the audit see a write, and a viewer who may ask for advice
+	// cannot change pools with it.
+	{Name: "fpm.tune.apply", Owner: OwnerFPM, Kind: Write},
 
 	{Name: "supervisor.program.list", Owner: OwnerSupervisor},
 	{Name: "supervisor.program.show", Owner: OwnerSupervisor},

@@ -73,7 +73,7 @@ func field(t reflect.Type, name string) (reflect.StructField, bool) {
 func defaultRoles() map[string][]string {
 	return map[string][]string{
 		"viewer": {
-			"fpm.pool.list", "fpm.pool.show", "fpm.service.status", "fpm.tune",
+			"fpm.pool.list", "fpm.pool.show", "fpm.service.status", "fpm.tune", "fpm.pool.workers",
 			"supervisor.program.list", "supervisor.program.show", "supervisor.program.logs",
 			"supervisor.service.reread", "supervisor.service.status", "supervisor.xmlrpc.show",
 			"supervisor.program.history", "fpm.pool.history",
