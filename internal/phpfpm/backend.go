@@ -71,7 +71,9 @@ func (b *Backend) Handlers() map[string]ops.Handler {
 		"fpm.service.status":  ops.ReadFunc(b.status),
 		"fpm.service.reload":  serviceAction{b, "reload"},
 		"fpm.service.restart": serviceAction{b, "restart"},
+		"fpm.pool.workers":    ops.ReadFunc(b.workers),
 		"fpm.tune":            ops.ReadFunc(b.tune),
+		"fpm.tune.apply":      tuneApply{b},
 	}
 }
 

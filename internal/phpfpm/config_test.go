@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/poolvisor/poolvisor/internal/config"
+	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 // fakeSystem lays out /etc/php and /usr/sbin under a temporary dir: pool
@@ -131,8 +132,10 @@ func TestNewValidates(t *testing.T) {
 				if err != nil || b.Config().CallTimeout == 0 || b.Config().ReloadTimeout == 0 {
 					t.Fatalf("New: %v", err)
 				}
-				if len(b.Handlers()) != 9 {
-					t.Errorf("%d handlers", len(b.Handlers()))
+				// Every fpm operation but history and rollback, which the
+				// app adds for each kind of versioned file.
+				if want := len(ops.OwnedBy(ops.OwnerFPM)) - 2; len(b.Handlers()) != want {
+					t.Errorf("%d handlers, want %d", len(b.Handlers()), want)
 				}
 				return
 			}
