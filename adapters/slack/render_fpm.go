@@ -6,6 +6,7 @@ import (
 	slackgo "github.com/slack-go/slack"
 
 	"github.com/poolvisor/poolvisor/adapters/chat/view"
+	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 func isFPMService(op string) bool { return strings.HasPrefix(op, "fpm.service.") }
@@ -20,6 +21,39 @@ func renderFPMStatus(v any) []slackgo.Block {
 	lines := style.PoolLines(st, maxListLines)
 	var out []slackgo.Block
 	for _, c := range chunkLines(lines, maxSectionText) {
+		out = append(out, section(c))
+	}
+	return out
+}
+
+// renderWorkers shows a pool's workers as compact lines, then the
+// answer's last line (what the workers take together).
+func renderWorkers(workers []ops.FPMWorker, rest string) []slackgo.Block {
+	var out []slackgo.Block
+	for _, c := range chunkLines(style.WorkerLines(workers, maxListLines), maxSectionText) {
+		out = append(out, section(c))
+	}
+	if foot := lastLine(rest); foot != "" {
+		out = append(out, contextText(escape(foot)))
+	}
+	return out
+}
+
+// lastLine is the last line of text that is not blank.
+func lastLine(text string) string {
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+func isTune(op string) bool { return op == "fpm.tune" || op == "fpm.tune.apply" }
+
+func isTuneData(v any) bool { _, ok := view.DecodeTune(v); return ok }
+
+// renderTune shows the advice a pool a line, and the total.
+func renderTune(v any) []slackgo.Block {
+	t, _ := view.DecodeTune(v)
+	var out []slackgo.Block
+	for _, c := range chunkLines(style.TuneLines(t, maxListLines), maxSectionText) {
 		out = append(out, section(c))
 	}
 	return out
