@@ -62,7 +62,7 @@ func TestForms(t *testing.T) {
 }
 
 func TestDefaultApprovals(t *testing.T) {
-	want := []string{"fpm.pool.delete", "fpm.service.restart", "supervisor.program.delete",
+	want := []string{"fpm.pool.delete", "fpm.service.restart", "fpm.tune.apply", "supervisor.program.delete",
 		"supervisor.program.restart", "supervisor.program.stop", "supervisor.service.restart"}
 	if got := DefaultApprovals(); !slices.Equal(got, want) {
 		t.Errorf("DefaultApprovals() = %v, want %v", got, want)

@@ -49,8 +49,9 @@ var Operations = []Operation{
 	// fpm.tune.apply is /fpm tune --apply: the advice planned as pool
 	// edits. An operation of its own, so that RBAC, the approval policy
 	// and the audit see a write, and a viewer who may ask for advice
-	// cannot change pools with it.
-	{Name: "fpm.tune.apply", Owner: OwnerFPM, Kind: Write},
+	// cannot change pools with it. It resizes every pool at once, so by
+	// default a second person approves it (SPEC §6: "through approval").
+	{Name: "fpm.tune.apply", Owner: OwnerFPM, Kind: Write, Approval: true},
 
 	{Name: "supervisor.program.list", Owner: OwnerSupervisor},
 	{Name: "supervisor.program.show", Owner: OwnerSupervisor},

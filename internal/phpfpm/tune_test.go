@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -167,6 +168,19 @@ func TestTuneApply(t *testing.T) {
 	look := tuneData(t, run(t, b, op("fpm.tune", "", "budget-mb", "10000")))
 	cost := max(look.Pools[0].WorkerMB, look.Pools[1].WorkerMB)
 	budget := strconv.Itoa(int(3*cost) + 1)
+
+	// Planned only (--plan): the diffs are there, nothing is written.
+	plan, err := b.Handlers()["fpm.tune.apply"].Plan(context.Background(), ops.Request{Op: op("fpm.tune.apply", "", "budget-mb", budget)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Changes) == 0 || !strings.Contains(string(plan.Changes[0].After), "pm.max_children") ||
+		string(plan.Changes[0].Before) == string(plan.Changes[0].After) || !slices.Contains(plan.Effects, "fpm.pool.edit") {
+		t.Errorf("plan = %+v", plan)
+	}
+	if dirDigest(t, f.PoolDir) != before {
+		t.Fatal("planning changed the pool dir")
+	}
 	res := run(t, b, op("fpm.tune.apply", "", "budget-mb", budget))
 	tune := tuneData(t, res)
 	if !strings.Contains(res.msg, "Resized pools") || !strings.Contains(res.msg, "php-fpm reloaded") {

@@ -110,7 +110,11 @@ func (b *Backend) tuneChanges(a advice) ([]change, []string, error) {
 			return nil, nil, err
 		}
 		c := byPath[e.file]
-		c.pool = strings.TrimPrefix(c.pool+", "+p.Name, ", ")
+		if c.pool == "" {
+			// The history keeps a version under one pool: a file that
+			// holds several resized pools is kept under its first.
+			c.pool = p.Name
+		}
 		resized = append(resized, fmt.Sprintf("%s (%d → %d)", p.Name, p.CurrentMaxChildren, p.AdvisedMaxChildren))
 	}
 	sort.Strings(order)
