@@ -96,7 +96,8 @@ func TestTuneSharesTheBudget(t *testing.T) {
 	q := snapshot(t, f, "warm", "cold")
 
 	const budget = 300
-	tune := tuneData(t, run(t, b, op("fpm.tune", "", "budget-mb", strconv.Itoa(budget))))
+	res := run(t, b, op("fpm.tune", "", "budget-mb", strconv.Itoa(budget)))
+	tune := tuneData(t, res)
 	if tune.BudgetMB != budget || tune.BudgetSource != "--budget-mb" || len(tune.Pools) != 4 {
 		t.Fatalf("tune = %+v", tune)
 	}
@@ -127,8 +128,8 @@ func TestTuneSharesTheBudget(t *testing.T) {
 		t.Errorf("the busy pool gets no more than the cold one: hot %+v, cold %+v", hot, cold)
 	}
 	for _, want := range []string{"5 → ", "At full load", "Advice only"} {
-		if !strings.Contains(r(t, b, budget).msg, want) {
-			t.Errorf("message lacks %q", want)
+		if !strings.Contains(res.msg, want) {
+			t.Errorf("message lacks %q:\n%s", want, res.msg)
 		}
 	}
 	q.check(t, f)
@@ -137,10 +138,6 @@ func TestTuneSharesTheBudget(t *testing.T) {
 	if len(one.Pools) != 1 || one.Pools[0].Name != "cold" {
 		t.Errorf("tune cold = %+v", one.Pools)
 	}
-}
-
-func r(t *testing.T, b *Backend, budget int) result {
-	return run(t, b, op("fpm.tune", "", "budget-mb", strconv.Itoa(budget)))
 }
 
 // TestTuneApply: --apply writes every pool's advised size, with spare
