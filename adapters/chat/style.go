@@ -109,3 +109,51 @@ func (s Style) PoolLines(st view.FPMStatus, maxLines int) []string {
 	}
 	return lines
 }
+
+// WorkerLines are a pool's workers (fpm.pool.workers), one compact line
+// each, up to maxLines and then a count of the rest: state, pid, the
+// request and how long it has run, and its memory (PSS, what it alone
+// takes, before RSS, which counts the pages it shares in full).
+func (s Style) WorkerLines(workers []ops.FPMWorker, maxLines int) []string {
+	var lines []string
+	for i, w := range workers {
+		if i == maxLines {
+			lines = append(lines, fmt.Sprintf("…and %d more workers.", len(workers)-i))
+			break
+		}
+		line := fmt.Sprintf("%s pid %d · PSS %.1f MB (RSS %.1f MB)", s.Code(w.State), w.PID, float64(w.PSSKB)/1024, float64(w.RSSKB)/1024)
+		if w.RequestURI != "" && w.RequestURI != "-" {
+			req := w.RequestURI
+			if w.Method != "" && w.Method != "-" {
+				req = w.Method + " " + req
+			}
+			line += fmt.Sprintf(" · %s %d ms", s.Code(textfit.Truncate(req, MaxInfoChars)), w.DurationMS)
+		}
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// TuneLines are the advice of fpm.tune, one line a pool, up to maxLines,
+// then the total: its size now and advised, what one worker costs and
+// what the pool takes at full load, and why a pool keeps its size.
+func (s Style) TuneLines(t ops.FPMTune, maxLines int) []string {
+	var lines []string
+	for i, p := range t.Pools {
+		if i == maxLines {
+			lines = append(lines, fmt.Sprintf("…and %d more pools.", len(t.Pools)-i))
+			break
+		}
+		line := fmt.Sprintf("%s %s · max children %s", s.Bold(s.Escape(view.PoolLabel(p.PHP, p.Name))), s.Code(p.PM),
+			s.Code(fmt.Sprintf("%d → %d", p.CurrentMaxChildren, p.AdvisedMaxChildren)))
+		if p.WorkerMB > 0 {
+			line += fmt.Sprintf(" · %.1f MB a worker (%d samples)", p.WorkerMB, p.Samples)
+		}
+		line += fmt.Sprintf(" · %.0f MB at full load · demand %g", p.FullLoadMB, p.Demand)
+		if p.Kept && p.Note != "" {
+			line += " · " + s.Escape(textfit.Truncate(p.Note, MaxInfoChars))
+		}
+		lines = append(lines, line)
+	}
+	return append(lines, fmt.Sprintf("At full load: %.0f MB of the %d MB budget (%s).", t.FullLoadMB, t.BudgetMB, s.Escape(t.BudgetSource)))
+}

@@ -49,8 +49,21 @@ type subcommand struct {
 	// they differ from Path (catalog.Command's Discord).
 	Words []string
 	Op    string
-	Desc  string
-	Opts  []option
+	// ApplyOp is the write its apply option turns it into (catalog.Command).
+	ApplyOp string
+	Desc    string
+	Opts    []option
+}
+
+// opOf is the operation sc runs with the options given: its ApplyOp when
+// apply is set.
+func (sc subcommand) opOf(given []optionValue) string {
+	for _, o := range given {
+		if b, _ := o.Value.(bool); sc.ApplyOp != "" && o.Name == catalog.ApplyFlag.Name && b {
+			return sc.ApplyOp
+		}
+	}
+	return sc.Op
 }
 
 // The options of the grammar's common flags.
@@ -119,7 +132,7 @@ func argOpt(a catalog.Arg) option {
 // its flags (--set as setOpts), --plan for a write of a backend, and
 // --raw last.
 func subcommandOf(c catalog.Command) subcommand {
-	sc := subcommand{Path: c.Discord, Op: c.Op, Desc: c.Desc}
+	sc := subcommand{Path: c.Discord, Op: c.Op, ApplyOp: c.ApplyOp, Desc: c.Desc}
 	if sc.Path == nil {
 		sc.Path = c.Words[1:]
 	} else {
@@ -144,7 +157,7 @@ func subcommandOf(c catalog.Command) subcommand {
 	}
 	// ops approve and deny are writes too, but a decision has nothing to
 	// plan.
-	if ops.KindOf(c.Op) == ops.Write && c.Top() != "ops" {
+	if (ops.KindOf(c.Op) == ops.Write || c.ApplyOp != "") && c.Top() != "ops" {
 		sc.Opts = append(sc.Opts, planOpt)
 	}
 	if raw {
@@ -201,7 +214,7 @@ func grammarPath(top string, sc subcommand) []string {
 // server (RBAC still decides every request).
 func writes(top string) bool {
 	for _, sc := range tree[top] {
-		if ops.KindOf(sc.Op) == ops.Write {
+		if ops.KindOf(sc.Op) == ops.Write || sc.ApplyOp != "" {
 			return true
 		}
 	}

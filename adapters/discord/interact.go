@@ -128,7 +128,7 @@ func isWrite(top string, path []string, given []optionValue) bool {
 	}
 	for _, sc := range tree[top] {
 		if slices.Equal(sc.Path, path) {
-			return ops.KindOf(sc.Op) == ops.Write
+			return ops.KindOf(sc.opOf(given)) == ops.Write
 		}
 	}
 	return false

@@ -94,6 +94,10 @@ func render(res ops.Result, reserve int) Message {
 		renderProgram(e, *d.Program)
 	case d.Log != nil:
 		renderLog(e, *d.Log)
+	case (res.Operation == "fpm.tune" || res.Operation == "fpm.tune.apply") && isTune(res.Data):
+		renderTune(e, res.Data)
+	case d.Workers != nil && res.Operation == "fpm.pool.workers":
+		renderWorkers(e, *d.Workers, rest)
 	case strings.HasPrefix(res.Operation, "fpm.service.") && d.Pools != nil:
 		renderFPMStatus(e, res.Data)
 	case d.Pools != nil && strings.HasPrefix(res.Operation, "fpm.pool."):

@@ -120,3 +120,22 @@ func mention(a ops.Actor) string {
 func discordDate(t time.Time) string {
 	return fmt.Sprintf("<t:%d:f> (<t:%d:R>)", t.Unix(), t.Unix())
 }
+
+// renderWorkers shows a pool's workers as compact lines, and the answer's
+// last line (what the workers take together) as the footer.
+func renderWorkers(e *discordgo.MessageEmbed, workers []ops.FPMWorker, rest string) {
+	text, _ := joinLines(style.WorkerLines(workers, maxListLines), maxTextChars)
+	e.Description = text
+	lines := strings.Split(strings.TrimSpace(rest), "\n")
+	if foot := strings.TrimSpace(lines[len(lines)-1]); foot != "" {
+		e.Footer = &discordgo.MessageEmbedFooter{Text: truncate(foot, maxFooter)}
+	}
+}
+
+func isTune(v any) bool { _, ok := view.DecodeTune(v); return ok }
+
+// renderTune shows the advice a pool a line, and the total.
+func renderTune(e *discordgo.MessageEmbed, v any) {
+	t, _ := view.DecodeTune(v)
+	e.Description, _ = joinLines(style.TuneLines(t, maxListLines), maxTextChars)
+}

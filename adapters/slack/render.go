@@ -54,6 +54,10 @@ func Render(res ops.Result) Message {
 		blocks = append(blocks, renderProgram(*d.Program)...)
 	case d.Log != nil:
 		blocks = append(blocks, renderLog(*d.Log)...)
+	case isTune(res.Operation) && isTuneData(res.Data):
+		blocks = append(blocks, renderTune(res.Data)...)
+	case d.Workers != nil && res.Operation == "fpm.pool.workers":
+		blocks = append(blocks, renderWorkers(*d.Workers, rest)...)
 	case isFPMService(res.Operation) && d.Pools != nil:
 		blocks = append(blocks, renderFPMStatus(res.Data)...)
 	case d.Pools != nil && strings.HasPrefix(res.Operation, "fpm.pool."):

@@ -7,6 +7,7 @@ import (
 
 	"github.com/poolvisor/poolvisor/adapters/chat/textfit"
 	"github.com/poolvisor/poolvisor/adapters/chat/view"
+	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 func isFPMService(op string) bool { return strings.HasPrefix(op, "fpm.service.") }
@@ -36,4 +37,37 @@ func renderFigures(figs []view.Figure) []slackgo.Block {
 		fields = append(fields, slackgo.NewTextBlockObject(slackgo.MarkdownType, textfit.Truncate("*"+escape(f.Label)+"*\n"+escape(f.Value), maxFieldText), false, false))
 	}
 	return []slackgo.Block{slackgo.NewSectionBlock(nil, fields, nil)}
+}
+
+// renderWorkers shows a pool's workers as compact lines, then the
+// answer's last line (what the workers take together).
+func renderWorkers(workers []ops.FPMWorker, rest string) []slackgo.Block {
+	var out []slackgo.Block
+	for _, c := range chunkLines(style.WorkerLines(workers, maxListLines), maxSectionText) {
+		out = append(out, section(c))
+	}
+	if foot := lastLine(rest); foot != "" {
+		out = append(out, contextText(escape(foot)))
+	}
+	return out
+}
+
+// lastLine is the last line of text that is not blank.
+func lastLine(text string) string {
+	lines := strings.Split(strings.TrimSpace(text), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
+}
+
+func isTune(op string) bool { return op == "fpm.tune" || op == "fpm.tune.apply" }
+
+func isTuneData(v any) bool { _, ok := view.DecodeTune(v); return ok }
+
+// renderTune shows the advice a pool a line, and the total.
+func renderTune(v any) []slackgo.Block {
+	t, _ := view.DecodeTune(v)
+	var out []slackgo.Block
+	for _, c := range chunkLines(style.TuneLines(t, maxListLines), maxSectionText) {
+		out = append(out, section(c))
+	}
+	return out
 }

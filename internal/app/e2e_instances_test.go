@@ -163,7 +163,7 @@ func TestInstancesEndToEnd(t *testing.T) {
 	})
 
 	t.Run("tune covers both", func(t *testing.T) {
-		r := e.want("vic", "fpm tune --ram-mb 4096", "ok", 0)
+		r := e.want("vic", "fpm tune --budget-mb 4096", "ok", 0)
 		var data struct {
 			Pools []struct{ PHP, Name string } `json:"pools"`
 		}

@@ -32,6 +32,12 @@ func TestCommandsCoverOperations(t *testing.T) {
 			t.Errorf("%s runs %s, which is not an operation", c.Usage, c.Op)
 		}
 		reached[c.Op] = true
+		if c.ApplyOp != "" {
+			if !known[c.ApplyOp] {
+				t.Errorf("%s --apply runs %s, which is not an operation", c.Usage, c.ApplyOp)
+			}
+			reached[c.ApplyOp] = true
+		}
 	}
 	for name := range known {
 		if !reached[name] {
@@ -56,7 +62,7 @@ func TestForms(t *testing.T) {
 }
 
 func TestDefaultApprovals(t *testing.T) {
-	want := []string{"fpm.pool.delete", "fpm.service.restart", "ops.grant", "supervisor.program.delete",
+	want := []string{"fpm.pool.delete", "fpm.service.restart", "fpm.tune.apply", "ops.grant", "supervisor.program.delete",
 		"supervisor.program.restart", "supervisor.program.stop", "supervisor.service.restart"}
 	if got := DefaultApprovals(); !slices.Equal(got, want) {
 		t.Errorf("DefaultApprovals() = %v, want %v", got, want)

@@ -74,6 +74,10 @@ type Command struct {
 	FlagSet string
 	// Desc is Discord's description where it is not Summary capitalized.
 	Desc string
+	// ApplyOp is the write the --apply switch turns the command into
+	// (fpm.tune becomes fpm.tune.apply): the same words and flags, but a
+	// write that RBAC, approvals and --plan treat as one.
+	ApplyOp string
 }
 
 // Top is the slash command a command belongs to: fpm, supervisor or ops.
@@ -148,10 +152,12 @@ var Commands = []Command{
 		Usage: "/fpm reload [--rolling]", Summary: "reload PHP-FPM gracefully"},
 	{Words: []string{"fpm", "restart"}, Op: "fpm.service.restart",
 		Usage: "/fpm restart", Summary: "restart PHP-FPM"},
-	{Words: []string{"fpm", "tune"}, Op: "fpm.tune",
+	{Words: []string{"fpm", "workers"}, Op: "fpm.pool.workers", Args: args(poolArg),
+		Usage: "/fpm workers NAME", Summary: "a pool's workers: state, request, memory"},
+	{Words: []string{"fpm", "tune"}, Op: "fpm.tune", ApplyOp: "fpm.tune.apply",
 		Args:  args(Arg{Name: "NAME", Kind: Pool, Optional: true, Option: PoolOption, Desc: "The pool (default: all)"}),
 		Flags: TuneFlags,
-		Usage: "/fpm tune [NAME] [--ram-mb N] [--reserve-mb N]", Summary: "advice on pool sizes"},
+		Usage: "/fpm tune [NAME] [--budget-mb N] [--apply]", Summary: "share the memory budget among the pools; --apply edits them"},
 	{Words: []string{"fpm", "opcache"}, Discord: []string{"opcache", "show"}, Op: "fpm.opcache.status",
 		Args:  args(Arg{Name: "POOL", Kind: Pool, Optional: true, Option: PoolOption, Desc: "The pool to ask through (default: the first that can)"}),
 		Usage: "/fpm opcache [POOL]", Summary: "the OPcache of the pool's PHP-FPM master: memory, hit rate, cached scripts",

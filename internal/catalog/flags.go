@@ -56,6 +56,8 @@ var (
 		Label: "PHP", Hint: "Which PHP-FPM the pool is for"}
 	PlanFlag = Flag{Name: "plan", Type: Switch, Desc: "Validate and show what would change; apply nothing"}
 	RawFlag  = Flag{Name: "raw", Type: Switch, Desc: "Edit the whole file in a form"}
+	// ApplyFlag turns a command with an ApplyOp into that write.
+	ApplyFlag = Flag{Name: "apply", Type: Switch, Desc: "Plan the advised edits as one write (through approval)"}
 )
 
 // Rolling: a restart a few processes at a time, a reload host after host
@@ -78,7 +80,7 @@ var AuditFormats = []string{"text", "json", "csv"}
 // The flags of single commands.
 var (
 	VersionFlag = Flag{Name: "version", Type: Int, Desc: "Show this version"}
-	TuneFlags   = []Flag{{Name: "ram-mb", Type: Int, Desc: "RAM to plan for, in MB"}, {Name: "reserve-mb", Type: Int, Desc: "RAM kept for everything else, in MB"}}
+	TuneFlags   = []Flag{{Name: "budget-mb", Type: Int, Desc: "Memory the pools may use together, in MB (default: phpfpm.memory_budget_mb, else measured)"}, ApplyFlag}
 	LogFlags    = []Flag{{Name: "stderr", Type: Switch, Desc: "Read stderr instead of stdout"}, {Name: "bytes", Type: Int, Desc: "How many bytes to read"}}
 	AuditFlags  = []Flag{{Name: "since", Type: Duration, Desc: "Only entries of the last DURATION, like 2h or 7d"},
 		{Name: "format", Type: Choice, Choices: AuditFormats, Default: "text", Desc: "text, json (one JSON array) or csv (with a header row)"}}

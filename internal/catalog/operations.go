@@ -44,6 +44,7 @@ var Operations = []Operation{
 	{Name: "fpm.service.status", Owner: OwnerFPM},
 	{Name: "fpm.service.reload", Owner: OwnerFPM, Kind: Write},
 	{Name: "fpm.service.restart", Owner: OwnerFPM, Kind: Write, Approval: true},
+	{Name: "fpm.pool.workers", Owner: OwnerFPM},
 	{Name: "fpm.tune", Owner: OwnerFPM},
 	{Name: "fpm.opcache.status", Owner: OwnerFPM},
 	// An OPcache reset makes every script compile again at its next
@@ -52,6 +53,12 @@ var Operations = []Operation{
 	// approval either. So it asks none by default; approvals.required
 	// can add it.
 	{Name: "fpm.opcache.reset", Owner: OwnerFPM, Kind: Write},
+	// fpm.tune.apply is /fpm tune --apply: the advice planned as pool
+	// edits. An operation of its own, so that RBAC, the approval policy
+	// and the audit see a write, and a viewer who may ask for advice
+	// cannot change pools with it. It resizes every pool at once, so by
+	// default a second person approves it (SPEC §6: "through approval").
+	{Name: "fpm.tune.apply", Owner: OwnerFPM, Kind: Write, Approval: true},
 
 	{Name: "supervisor.program.list", Owner: OwnerSupervisor},
 	{Name: "supervisor.program.show", Owner: OwnerSupervisor},

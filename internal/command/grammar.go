@@ -47,6 +47,6 @@ func newGrammar(cmds []catalog.Command) *grammar {
 func takes(sp *catalog.Command, name string) bool {
 	return slices.ContainsFunc(sp.Flags, func(f catalog.Flag) bool { return f.Name == name }) ||
 		name == catalog.HostFlag.Name || (name == InstanceFlag && TakesInstance(sp.Op)) ||
-		(name == catalog.PlanFlag.Name && ops.KindOf(sp.Op) == ops.Write) ||
+		(name == catalog.PlanFlag.Name && (ops.KindOf(sp.Op) == ops.Write || sp.ApplyOp != "")) ||
 		(name == catalog.OnFailureFlag.Name && ops.KindOf(sp.Op) == ops.Write && ops.OwnerOf(sp.Op) != ops.OwnerCore)
 }

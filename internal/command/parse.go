@@ -41,6 +41,28 @@ func (g *grammar) parse(text string) (ops.Operation, error) {
 	if err := g.parseRest(sp, words[n:], &op); err != nil {
 		return ops.Operation{Name: sp.Op}, err
 	}
+	return applied(sp, op)
+}
+
+// applied turns op into its command's ApplyOp when --apply was given, and
+// refuses --plan without it: only the write has a plan to show.
+func applied(sp *catalog.Command, op ops.Operation) (ops.Operation, error) {
+	if sp.ApplyOp == "" {
+		return op, nil
+	}
+	if _, ok := op.Get(catalog.ApplyFlag.Name); ok {
+		kept := op.Args[:0:0]
+		for _, a := range op.Args {
+			if a.Key != catalog.ApplyFlag.Name {
+				kept = append(kept, a)
+			}
+		}
+		op.Name, op.Args = sp.ApplyOp, kept
+		return op, nil
+	}
+	if op.DryRun {
+		return op, ops.InvalidField(catalog.PlanFlag.Name, "--plan goes with --apply: %s alone changes nothing (usage: %s)", strings.Join(sp.Words, " "), sp.Usage)
+	}
 	return op, nil
 }
 

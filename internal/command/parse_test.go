@@ -43,7 +43,10 @@ func TestParse(t *testing.T) {
 		{"audit n", "/ops audit 5", ops.Operation{Name: "ops.audit", Target: "5"}},
 		{"rollback version", "supervisor rollback web 3", ops.Operation{Name: "supervisor.program.rollback", Target: "web", Args: []ops.Arg{{Key: "version", Value: "3"}}}},
 		{"fpm help", "/fpm help", ops.Operation{Name: "ops.help", Args: []ops.Arg{{Key: "topic", Value: "fpm"}}}},
-		{"tune", "fpm tune --ram-mb 4096", ops.Operation{Name: "fpm.tune", Args: []ops.Arg{{Key: "ram-mb", Value: "4096"}}}},
+		{"tune", "fpm tune --budget-mb 4096", ops.Operation{Name: "fpm.tune", Args: []ops.Arg{{Key: "budget-mb", Value: "4096"}}}},
+		{"tune apply is its write", "fpm tune api --apply --budget-mb 512 --plan", ops.Operation{Name: "fpm.tune.apply", Target: "api", DryRun: true,
+			Args: []ops.Arg{{Key: "budget-mb", Value: "512"}}}},
+		{"workers", "fpm workers api", ops.Operation{Name: "fpm.pool.workers", Target: "api"}},
 		{"php on a list", "/fpm pools --php 7.4", ops.Operation{Name: "fpm.pool.list", Args: []ops.Arg{{Key: "php", Value: "7.4"}}}},
 		{"php on a write", "fpm pool edit api --php=legacy --pm static", ops.Operation{Name: "fpm.pool.edit", Target: "api",
 			Args: []ops.Arg{{Key: "php", Value: "legacy"}, {Key: "pm", Value: "static"}}}},
@@ -78,6 +81,7 @@ func TestParseRefuses(t *testing.T) {
 		{"bare top", "/supervisor", "needs a subcommand"},
 		{"unknown flag", "/supervisor start web --force", "does not take --force"},
 		{"plan on a read", "/supervisor status --plan", "does not take --plan"},
+		{"plan on advice without --apply", "/fpm tune --plan", "--plan goes with --apply"},
 		{"php on supervisor", "/supervisor status --php 8.3", "does not take --php"},
 		{"php twice", "/fpm pools --php 8.3 --php 7.4", "--php is given twice"},
 		{"php not a name", "/fpm pools --php ../x", "--php must name a PHP-FPM instance"},
@@ -127,6 +131,9 @@ func TestGrammarCoversCatalog(t *testing.T) {
 			t.Errorf("%s maps to unknown operation %s", sp.Usage, sp.Op)
 		}
 		reached[sp.Op] = true
+		if sp.ApplyOp != "" {
+			reached[sp.ApplyOp] = true
+		}
 	}
 	for _, name := range ops.Names() {
 		if !reached[name] {

@@ -76,6 +76,9 @@ type PHPFPM struct {
 	// web root.
 	HelperDir      string   `mapstructure:"helper_dir" yaml:"helper_dir"`
 	ProtectedPools []string `mapstructure:"protected_pools" yaml:"protected_pools"`
+	// MemoryBudgetMB is the memory /fpm tune shares among the pools, in
+	// MB; 0: measured on the host (SPEC §6).
+	MemoryBudgetMB int `mapstructure:"memory_budget_mb" yaml:"memory_budget_mb"`
 	// EditMainConfig lets poolvisor edit pools defined in php-fpm.conf
 	// itself (default false: shown and controlled, not edited).
 	EditMainConfig bool         `mapstructure:"edit_main_config" yaml:"edit_main_config"`
@@ -101,6 +104,9 @@ type FPMInstance struct {
 	LogDir         string   `mapstructure:"log_dir" yaml:"log_dir"`
 	HelperDir      string   `mapstructure:"helper_dir" yaml:"helper_dir"`
 	ProtectedPools []string `mapstructure:"protected_pools" yaml:"protected_pools"`
+	// MemoryBudgetMB is the memory /fpm tune shares among the pools, in
+	// MB; 0: measured on the host (SPEC §6).
+	MemoryBudgetMB int `mapstructure:"memory_budget_mb" yaml:"memory_budget_mb"`
 	// EditMainConfig lets poolvisor edit pools defined in php-fpm.conf
 	// itself (default false: shown and controlled, not edited).
 	EditMainConfig bool         `mapstructure:"edit_main_config" yaml:"edit_main_config"`

@@ -90,7 +90,7 @@ var remainKeys = map[reflect.Type]func() []string{reflect.TypeFor[Binding](): bi
 func defaultRoles() map[string][]string {
 	return map[string][]string{
 		"viewer": {
-			"fpm.pool.list", "fpm.pool.show", "fpm.service.status", "fpm.tune", "fpm.opcache.status",
+			"fpm.pool.list", "fpm.pool.show", "fpm.service.status", "fpm.tune", "fpm.opcache.status", "fpm.pool.workers",
 			"supervisor.program.list", "supervisor.program.show", "supervisor.program.logs",
 			"supervisor.service.reread", "supervisor.service.status", "supervisor.xmlrpc.show",
 			"supervisor.program.history", "fpm.pool.history",

@@ -40,7 +40,7 @@ func (f PHPFPM) Single() FPMInstance {
 	}
 	return FPMInstance{
 		Name: name, Version: f.Version, Binary: f.Binary, MainConfig: f.MainConfig, PoolDir: f.PoolDir,
-		SocketDir: f.SocketDir, LogDir: f.LogDir, HelperDir: f.HelperDir, ProtectedPools: f.ProtectedPools,
+		SocketDir: f.SocketDir, LogDir: f.LogDir, HelperDir: f.HelperDir, ProtectedPools: f.ProtectedPools, MemoryBudgetMB: f.MemoryBudgetMB,
 		Defaults: f.Defaults, Service: f.Service, EditMainConfig: f.EditMainConfig,
 	}
 }
@@ -182,6 +182,9 @@ func validateFPMInstance(p *problems, prefix string, f FPMInstance, enabled bool
 	absPath(p, k("socket_dir"), f.SocketDir, false)
 	absPath(p, k("log_dir"), f.LogDir, false)
 	absPath(p, k("helper_dir"), f.HelperDir, false)
+	if f.MemoryBudgetMB < 0 {
+		p.add(k("memory_budget_mb"), "must be 0 (measured) or a number of megabytes, not %d", f.MemoryBudgetMB)
+	}
 	for i, name := range f.ProtectedPools {
 		if !poolNameRE.MatchString(name) {
 			p.add(indexKey(k("protected_pools"), i), "%q is not a pool name", name)

@@ -86,23 +86,71 @@ type PoolFigures struct {
 	SlowRequests       int64  `json:"slow_requests"`
 }
 
-// FPMTune is the data of fpm.tune: the inputs of the sizing formula and the
-// advice for each pool.
+// FPMTune is the data of fpm.tune and fpm.tune.apply: the memory budget
+// of one PHP-FPM instance and how it is shared among its pools.
 type FPMTune struct {
-	RAMMB     int64      `json:"ram_mb"`
-	RAMSource string     `json:"ram_source"` // "MemTotal" or "--ram-mb"
-	ReserveMB int64      `json:"reserve_mb"`
-	Pools     []PoolTune `json:"pools"`
+	BudgetMB int64 `json:"budget_mb"`
+	// BudgetSource says where the budget comes from: "--budget-mb",
+	// "phpfpm.memory_budget_mb" or "measured".
+	BudgetSource string `json:"budget_source"`
+	// Measured holds the inputs of a measured budget.
+	Measured *TuneMeasure `json:"measured,omitempty"`
+	Pools    []PoolTune   `json:"pools"`
+	// FullLoadMB is the memory every pool takes at its advised size.
+	FullLoadMB float64 `json:"full_load_mb"`
 }
 
-// PoolTune is the advice for one pool:
-// max_children = (RAM − reserve) / average worker RSS.
+// TuneMeasure is what a measured budget was computed from:
+// MemAvailable + InstancePSS − Reserve.
+type TuneMeasure struct {
+	MemTotalMB     int64 `json:"mem_total_mb"`
+	MemAvailableMB int64 `json:"mem_available_mb"`
+	InstancePSSMB  int64 `json:"instance_pss_mb"` // the master and every worker of the instance
+	ReserveMB      int64 `json:"reserve_mb"`
+}
+
+// PoolTune is the advice for one pool: its share of the budget, by its
+// observed demand, divided by the cost of one worker (a high percentile of
+// its workers' PSS over several samples).
 type PoolTune struct {
 	PHP                string  `json:"php,omitempty"` // the instance, when there are several
 	Name               string  `json:"name"`
-	Workers            int     `json:"workers"`
-	AvgRSSMB           float64 `json:"avg_rss_mb,omitempty"`
-	CurrentMaxChildren string  `json:"current_max_children,omitempty"`
-	AdvisedMaxChildren int64   `json:"advised_max_children,omitempty"`
-	Note               string  `json:"note,omitempty"`
+	PM                 string  `json:"pm,omitempty"`
+	CurrentMaxChildren int64   `json:"current_max_children"`
+	AdvisedMaxChildren int64   `json:"advised_max_children"`
+	WorkerMB           float64 `json:"worker_mb"`
+	Samples            int     `json:"samples"`
+	// Demand is the pool's weight in the split (see phpfpm's tune).
+	Demand     float64 `json:"demand"`
+	FullLoadMB float64 `json:"full_load_mb"`
+	// Kept says the pool keeps its setting (too few samples, protected,
+	// or in a file poolvisor does not edit); Note says why.
+	Kept bool   `json:"kept,omitempty"`
+	Note string `json:"note,omitempty"`
+}
+
+// FPMWorkers is the data of fpm.pool.workers: every worker of one pool,
+// from its status page, with its memory.
+type FPMWorkers struct {
+	Pool    string      `json:"name"`
+	Workers []FPMWorker `json:"workers"`
+	// Skipped counts the workers that exited while they were measured.
+	Skipped int `json:"skipped,omitempty"`
+}
+
+// FPMWorker is one worker: its state and request from the status page
+// (?full), its memory from /proc/PID/smaps_rollup. Shared is
+// Shared_Clean + Shared_Dirty: pages another process maps too (OPcache's
+// shared memory among them), which RSS counts in full in every worker and
+// PSS divides among them.
+type FPMWorker struct {
+	PID        int    `json:"pid"`
+	State      string `json:"state"`
+	Method     string `json:"method,omitempty"`
+	RequestURI string `json:"request_uri"`
+	DurationMS int64  `json:"duration_ms"`
+	Requests   int64  `json:"requests"`
+	RSSKB      int64  `json:"rss_kb"`
+	PSSKB      int64  `json:"pss_kb"`
+	SharedKB   int64  `json:"shared_kb"`
 }

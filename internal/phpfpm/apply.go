@@ -66,28 +66,44 @@ func (b *Backend) lock(ctx context.Context) (func(), error) {
 // with what php-fpm logged. fingerprint is the digest of the file the plan
 // saw; a file changed since then is a conflict, and nothing is written.
 func (b *Backend) applyChange(ctx context.Context, c change, fingerprint string) error {
+	return b.applyChanges(ctx, []change{c}, []string{fingerprint})
+}
+
+// applyChanges is applyChange of several files written together, with one
+// reload (fpm.tune.apply's edits of every pool): every file is checked
+// against its fingerprint before any is written, and all of them are
+// restored when php-fpm does not come back.
+func (b *Backend) applyChanges(ctx context.Context, cs []change, fingerprints []string) error {
 	unlock, err := b.lock(ctx)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	now, err := readIfExists(c.path)
-	if err != nil {
-		return ops.Fail(err, "cannot read %s", c.path)
-	}
-	if digest(now) != fingerprint {
-		return ops.Conflictf("the file of pool %s (%s) changed since this request was planned; nothing was done, plan it again", c.pool, c.path)
+	for i, c := range cs {
+		now, err := readIfExists(c.path)
+		if err != nil {
+			return ops.Fail(err, "cannot read %s", c.path)
+		}
+		if digest(now) != fingerprints[i] {
+			return ops.Conflictf("the file of pool %s (%s) changed since this request was planned; nothing was done, plan it again", c.pool, c.path)
+		}
 	}
 	if running, state, _ := b.serviceState(ctx); !running {
 		return ops.Failedf("php-fpm is not running on %s (%s), so the change could not be checked; nothing was changed (/fpm restart starts it)", b.cfg.Host, state)
 	}
 	m := b.markNow(ctx)
-	if err := writeOrRemove(c.path, c.after); err != nil {
-		return ops.Fail(err, "cannot write %s; nothing was changed", c.path)
+	for i, c := range cs {
+		if err := writeOrRemove(c.path, c.after); err != nil {
+			if i == 0 {
+				return ops.Fail(err, "cannot write %s; nothing was changed", c.path)
+			}
+			back, _ := b.restore(cs[:i])
+			return ops.Fail(err, "cannot write %s, so the files written before it were put back: %s", c.path, back)
+		}
 	}
 	testhook.Pause("after-write")
-	// Once the file is written, the reload and any rollback run to the end
-	// even if the caller gives up waiting.
+	// Once the files are written, the reload and any rollback run to the
+	// end even if the caller gives up waiting.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*b.cfg.ReloadTimeout+b.cfg.CallTimeout)
 	defer cancel()
 	if err = b.reload(ctx); err == nil {
@@ -97,15 +113,45 @@ func (b *Backend) applyChange(ctx context.Context, c change, fingerprint string)
 		return nil
 	}
 	_, why := ops.UserError(err)
-	b.log.Warn("php-fpm did not come back after a pool change; rolling back", "pool", c.pool, "err", err)
+	pools := make([]string, len(cs))
+	for i, c := range cs {
+		pools[i] = c.pool
+	}
+	b.log.Warn("php-fpm did not come back after a pool change; rolling back", "pools", pools, "err", err)
 	tail := logTail(m.log, m.off)
 	var back string
-	var left []ops.FileChange
-	if rerr := writeOrRemove(c.path, c.before); rerr != nil {
-		b.log.Error("cannot restore pool file", "file", c.path, "err", rerr)
-		back = fmt.Sprintf("Restoring the previous %s FAILED (%v): fix it by hand.", c.path, rerr)
-		left = []ops.FileChange{c.fileChange()}
+	undone, left := b.restore(cs)
+	if left != nil {
+		back = undone
+	} else if berr := b.recover(ctx); berr != nil {
+		_, msg := ops.UserError(berr)
+		back = undone + ", but php-fpm is still not serving every pool: " + msg
 	} else {
+		back = undone + " and php-fpm runs on the previous configuration again."
+	}
+	what := "pool " + pools[0]
+	if len(pools) > 1 {
+		what = "pools " + strings.Join(pools, ", ")
+	}
+	msg := fmt.Sprintf("php-fpm on %s did not come back cleanly with the change to %s: %s\n%s", b.cfg.Host, what, why, back)
+	if tail != "" {
+		msg += "\nphp-fpm's log:\n" + indent(tail, "  ")
+	}
+	return &ops.Error{Status: ops.StatusFailed, Msg: msg, Err: err, Changes: left}
+}
+
+// restore writes back the files of cs as they were before, and says what
+// it did; left are the changes it could not undo (still on disk).
+func (b *Backend) restore(cs []change) (string, []ops.FileChange) {
+	var said []string
+	var left []ops.FileChange
+	for _, c := range cs {
+		if rerr := writeOrRemove(c.path, c.before); rerr != nil {
+			b.log.Error("cannot restore pool file", "file", c.path, "err", rerr)
+			said = append(said, fmt.Sprintf("Restoring the previous %s FAILED (%v): fix it by hand.", c.path, rerr))
+			left = append(left, c.fileChange())
+			continue
+		}
 		undone := fmt.Sprintf("The previous %s was restored", c.path)
 		switch {
 		case c.before == nil:
@@ -113,18 +159,12 @@ func (b *Backend) applyChange(ctx context.Context, c change, fingerprint string)
 		case c.after == nil:
 			undone = fmt.Sprintf("The deleted file %s was put back", c.path)
 		}
-		if berr := b.recover(ctx); berr != nil {
-			_, msg := ops.UserError(berr)
-			back = undone + ", but php-fpm is still not serving every pool: " + msg
-		} else {
-			back = undone + " and php-fpm runs on the previous configuration again."
-		}
+		said = append(said, undone)
 	}
-	msg := fmt.Sprintf("php-fpm on %s did not come back cleanly with the change to pool %s: %s\n%s", b.cfg.Host, c.pool, why, back)
-	if tail != "" {
-		msg += "\nphp-fpm's log:\n" + indent(tail, "  ")
+	if left != nil {
+		return strings.Join(said, "\n"), left
 	}
-	return &ops.Error{Status: ops.StatusFailed, Msg: msg, Err: err, Changes: left}
+	return strings.Join(said, "; "), nil
 }
 
 // recover brings php-fpm back on the files on disk and checks it.

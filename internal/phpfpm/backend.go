@@ -71,9 +71,11 @@ func (b *Backend) Handlers() map[string]ops.Handler {
 		"fpm.service.status":  ops.ReadFunc(b.status),
 		"fpm.service.reload":  serviceAction{b, "reload"},
 		"fpm.service.restart": serviceAction{b, "restart"},
+		"fpm.pool.workers":    ops.ReadFunc(b.workers),
 		"fpm.tune":            ops.ReadFunc(b.tune),
 		"fpm.opcache.status":  ops.ReadFunc(b.opcacheStatus),
 		"fpm.opcache.reset":   opcacheReset{b},
+		"fpm.tune.apply":      tuneApply{b},
 	}
 }
 

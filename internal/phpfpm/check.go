@@ -22,15 +22,21 @@ import (
 // nothing next to them is touched, whatever the answer; file may be any of
 // them, the main config included.
 func (b *Backend) phpCheck(ctx context.Context, file string, content []byte) error {
+	overlay := map[string][]byte{}
+	if file != "" {
+		overlay[file] = content
+	}
+	return b.phpCheckFiles(ctx, overlay)
+}
+
+// phpCheckFiles is phpCheck of several files at once (path to content;
+// nil content: removed), for a write that changes them together.
+func (b *Backend) phpCheckFiles(ctx context.Context, overlay map[string][]byte) error {
 	stage, err := os.MkdirTemp(b.cfg.StagingDir, "poolvisor-fpm-check-")
 	if err != nil {
 		return ops.Fail(err, "cannot create a staging directory for php-fpm's test")
 	}
 	defer os.RemoveAll(stage)
-	overlay := map[string][]byte{}
-	if file != "" {
-		overlay[file] = content
-	}
 	st := newStager(stage, overlay)
 	stagedMain, err := st.stageMain(b.cfg.MainConfig, filepath.Join(stage, "php-fpm.log"))
 	if err != nil {
@@ -59,7 +65,7 @@ func (b *Backend) phpCheck(ctx context.Context, file string, content []byte) err
 	}
 	r := strings.NewReplacer(st.back...)
 	what := "the result, so nothing was changed"
-	if file == "" {
+	if len(overlay) == 0 {
 		what = "the configuration on disk"
 	}
 	return ops.Invalidf("php-fpm's own test (%s -t) refused %s:\n%s",

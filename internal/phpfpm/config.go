@@ -49,6 +49,9 @@ type Config struct {
 	StagingDir string
 	// EditMainConfig lets poolvisor edit pools defined in MainConfig itself; false: shown, edits refused.
 	EditMainConfig bool
+	// MemoryBudgetMB is the memory /fpm tune shares among the pools
+	// (phpfpm.memory_budget_mb); 0: measured on the host.
+	MemoryBudgetMB int
 }
 
 // ServiceConfig says how php-fpm is reloaded, restarted and asked for its
@@ -176,7 +179,7 @@ func fromConfig(host string, c config.FPMInstance, sys system) (Config, error) {
 	cfg := Config{
 		Host: host, Version: c.Version, Binary: c.Binary, MainConfig: c.MainConfig, PoolDir: c.PoolDir,
 		SocketDir: c.SocketDir, LogDir: c.LogDir, HelperDir: c.HelperDir, ProtectedPools: c.ProtectedPools, EditMainConfig: c.EditMainConfig,
-		DefaultUser: c.Defaults.User, DefaultGroup: c.Defaults.Group,
+		MemoryBudgetMB: c.MemoryBudgetMB, DefaultUser: c.Defaults.User, DefaultGroup: c.Defaults.Group,
 		Service: ServiceConfig{
 			Mode: c.Service.Mode, Unit: c.Service.Unit, PIDFile: c.Service.PIDFile,
 			ReloadCommand: c.Service.ReloadCommand, RestartCommand: c.Service.RestartCommand,

@@ -161,7 +161,7 @@ func poolTarget(op, target string) bool {
 	case "fpm.pool.list", "fpm.pool.create", "fpm.service.status", "fpm.service.reload", "fpm.service.restart":
 		return false
 	}
-	return strings.HasPrefix(op, "fpm.pool.") || op == "fpm.tune" || strings.HasPrefix(op, "fpm.opcache.")
+	return strings.HasPrefix(op, "fpm.pool.") || op == "fpm.tune" || op == "fpm.tune.apply" || strings.HasPrefix(op, "fpm.opcache.")
 }
 
 // holding finds the instance that has pool name, for a command without

@@ -164,8 +164,14 @@ func (s *Instances) mergeTune(answers []answer) (ops.Outcome, error) {
 			}
 			continue
 		}
-		if ok == 0 {
-			data.RAMMB, data.RAMSource, data.ReserveMB = t.RAMMB, t.RAMSource, t.ReserveMB
+		// Each instance shares its own budget among its own pools; the
+		// whole is their sum.
+		data.BudgetMB += t.BudgetMB
+		data.FullLoadMB = round1(data.FullLoadMB + t.FullLoadMB)
+		if data.BudgetSource == "" || data.BudgetSource == t.BudgetSource {
+			data.BudgetSource = t.BudgetSource
+		} else {
+			data.BudgetSource = "per instance"
 		}
 		ok++
 		for _, p := range t.Pools {
@@ -175,8 +181,11 @@ func (s *Instances) mergeTune(answers []answer) (ops.Outcome, error) {
 		parts = append(parts, "PHP "+a.name+": "+a.out.Text())
 	}
 	if ok == 0 {
-		// Every instance refused alike (a bad --ram-mb): one answer says it.
+		// Every instance refused alike (a bad --budget-mb): one answer says it.
 		return ops.Outcome{}, firstErr
+	}
+	if ok > 1 && data.BudgetSource == "measured" {
+		parts = append(parts, "Each measured budget counts the same free memory once per instance: set memory_budget_mb for each of phpfpm.instances to split the host between them.")
 	}
 	return ops.Outcome{Message: strings.Join(parts, "\n\n"), Data: data}, nil
 }

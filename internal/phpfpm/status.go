@@ -3,6 +3,7 @@ package phpfpm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os/exec"
 	"regexp"
@@ -62,40 +63,78 @@ func (b *Backend) statusData(ctx context.Context) (ops.FPMStatus, bool, error) {
 // poolFigures reads a pool's status page (?json) over FastCGI on the pool's
 // own listen address.
 func (b *Backend) poolFigures(ctx context.Context, p poolEntry, path string) (*ops.PoolFigures, error) {
+	page, err := b.readStatus(ctx, p, path, "json")
+	if err != nil {
+		return nil, err
+	}
+	f := ops.PoolFigures(page.statusFigures)
+	return &f, nil
+}
+
+// statusFigures are the figures of a pool's JSON status page, under
+// php-fpm's names.
+type statusFigures struct {
+	Pool               string `json:"pool"`
+	ProcessManager     string `json:"process manager"`
+	StartSince         int64  `json:"start since"`
+	AcceptedConn       int64  `json:"accepted conn"`
+	ListenQueue        int64  `json:"listen queue"`
+	MaxListenQueue     int64  `json:"max listen queue"`
+	ListenQueueLen     int64  `json:"listen queue len"`
+	IdleProcesses      int64  `json:"idle processes"`
+	ActiveProcesses    int64  `json:"active processes"`
+	TotalProcesses     int64  `json:"total processes"`
+	MaxActiveProcesses int64  `json:"max active processes"`
+	MaxChildrenReached int64  `json:"max children reached"`
+	SlowRequests       int64  `json:"slow requests"`
+}
+
+// statusPage is a pool's JSON status page; with ?full, Processes lists
+// every worker.
+type statusPage struct {
+	statusFigures
+	Processes []statusProcess `json:"processes"`
+}
+
+// statusProcess is one worker of a full status page.
+type statusProcess struct {
+	PID             int    `json:"pid"`
+	State           string `json:"state"`
+	Requests        int64  `json:"requests"`
+	RequestDuration int64  `json:"request duration"` // microseconds
+	RequestMethod   string `json:"request method"`
+	RequestURI      string `json:"request uri"`
+}
+
+// readStatus reads a pool's status page over FastCGI on the pool's own
+// listen address, with query ("json" or "full&json").
+func (b *Backend) readStatus(ctx context.Context, p poolEntry, path, query string) (*statusPage, error) {
 	addr, err := parseListen(p.directives["listen"], p.name)
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.CallTimeout)
 	defer cancel()
-	r, err := fastcgi.Get(ctx, addr.network, addr.addr, path, "json")
+	r, err := fastcgi.Get(ctx, addr.network, addr.addr, path, query)
 	if err != nil {
 		return nil, err
 	}
 	if r.Status != 200 {
 		return nil, fmt.Errorf("HTTP %d from %s", r.Status, path)
 	}
-	var raw struct {
-		Pool               string `json:"pool"`
-		ProcessManager     string `json:"process manager"`
-		StartSince         int64  `json:"start since"`
-		AcceptedConn       int64  `json:"accepted conn"`
-		ListenQueue        int64  `json:"listen queue"`
-		MaxListenQueue     int64  `json:"max listen queue"`
-		ListenQueueLen     int64  `json:"listen queue len"`
-		IdleProcesses      int64  `json:"idle processes"`
-		ActiveProcesses    int64  `json:"active processes"`
-		TotalProcesses     int64  `json:"total processes"`
-		MaxActiveProcesses int64  `json:"max active processes"`
-		MaxChildrenReached int64  `json:"max children reached"`
-		SlowRequests       int64  `json:"slow requests"`
+	var page statusPage
+	if err := json.Unmarshal(r.Body, &page); err != nil {
+		return nil, fmt.Errorf("%w: %w", errNotStatus, err)
 	}
-	if err := json.Unmarshal(r.Body, &raw); err != nil {
-		return nil, fmt.Errorf("the status page is not JSON: %w", err)
+	if page.Pool != p.name {
+		return nil, fmt.Errorf("%w: it names pool %q", errNotStatus, page.Pool)
 	}
-	f := ops.PoolFigures(raw)
-	return &f, nil
+	return &page, nil
 }
+
+// errNotStatus is a status page that answers something other than
+// php-fpm's status JSON (pm.status_path pointing at a script, say).
+var errNotStatus = errors.New("the status page is not php-fpm's status JSON")
 
 var fullVersionRE = regexp.MustCompile(`^PHP (\d+\.\d+\.\d+)`)
 

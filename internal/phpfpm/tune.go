@@ -1,205 +1,295 @@
 package phpfpm
 
 import (
-	"bufio"
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"math"
-	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
-// defaultReserveMB is what the operators' guide keeps back for the system,
-// the web server and the database when sizing pools.
-const defaultReserveMB = 500
+// Sampling of the workers' memory: a worker's PSS moves as it serves
+// requests and as its neighbours come and go (they share OPcache's pages),
+// so one reading is not its cost. tuneRounds readings tuneEvery apart
+// bound the wait to well under a second.
+const (
+	tuneRounds = 3
+	tuneEvery  = 250 * time.Millisecond
+	// minSamples is the fewest readings a pool's worker cost is taken from.
+	minSamples = 3
+	// costPercentile is the reading a worker's cost is: a high one, since
+	// max_children must hold when the workers are at their largest.
+	costPercentile = 0.9
+)
 
-// procRoot is where process information is read.
-const procRoot = "/proc"
+// Reserve of a measured budget: what the kernel and the processes that
+// start later (a cron job, a backup, a deploy) may need besides today's.
+const (
+	reserveMinMB   = 256
+	reserveDivisor = 10 // a tenth of MemTotal, at least reserveMinMB
+)
 
-// tune advises pm.max_children = (RAM − reserve) / average worker RSS for
-// one pool or every pool, from the workers running now. It changes nothing.
+// tune answers fpm.tune: the advice, changing nothing.
 func (b *Backend) tune(ctx context.Context, req ops.Request) (ops.Outcome, error) {
-	d, err := b.scanPools()
+	a, err := b.advise(ctx, req)
 	if err != nil {
 		return ops.Outcome{}, err
 	}
-	pools := d.pools
-	if name := req.Op.Target; name != "" {
-		e, err := d.find(name, b.cfg.Host)
-		if err != nil {
-			return ops.Outcome{}, err
-		}
-		pools = []poolEntry{e}
+	parts := tuneParts(b.cfg.Host, a.data)
+	parts = append(parts, ops.Prose("Advice only, nothing was changed; /fpm tune --apply plans these edits (one write, through approval)."))
+	return ops.Parts(a.data, parts...), nil
+}
+
+// advice is the advice for one request, with the pools it concerns.
+type advice struct {
+	data  ops.FPMTune
+	pools map[string]poolEntry // by name, those data.Pools lists
+	dir   *poolDir
+}
+
+// advise measures the instance and splits its budget among its pools; with
+// a target, it reports that pool only (the split is the instance's).
+func (b *Backend) advise(ctx context.Context, req ops.Request) (advice, error) {
+	d, err := b.scanPools()
+	if err != nil {
+		return advice{}, err
 	}
-	data := ops.FPMTune{RAMSource: "MemTotal", ReserveMB: defaultReserveMB, Pools: []ops.PoolTune{}}
-	if v, ok := req.Op.Get("ram-mb"); ok {
-		if data.RAMMB, err = strconv.ParseInt(v, 10, 64); err != nil || data.RAMMB <= 0 {
-			return ops.Outcome{}, ops.Invalidf("--ram-mb %q is not a positive number of megabytes", v)
-		}
-		data.RAMSource = "--ram-mb"
-	} else if data.RAMMB, err = memTotalMB(); err != nil {
-		return ops.Outcome{}, ops.Fail(err, "cannot read the host's memory size from /proc/meminfo; give it with --ram-mb")
-	}
-	if v, ok := req.Op.Get("reserve-mb"); ok {
-		if data.ReserveMB, err = strconv.ParseInt(v, 10, 64); err != nil || data.ReserveMB < 0 {
-			return ops.Outcome{}, ops.Invalidf("--reserve-mb %q is not a number of megabytes", v)
+	target := req.Op.Target
+	if target != "" {
+		if _, err := d.find(target, b.cfg.Host); err != nil {
+			return advice{}, err
 		}
 	}
-	if data.RAMMB <= data.ReserveMB {
-		return ops.Outcome{}, ops.Invalidf("RAM (%d MB) must be more than the reserve (%d MB)", data.RAMMB, data.ReserveMB)
+	master := b.masterPID(ctx)
+	if master == 0 {
+		return advice{}, ops.Failedf("php-fpm is not running on %s: its workers' memory and demand are what the advice rests on", b.cfg.Host)
 	}
-	workers := fpmWorkers(b.masterPID(ctx))
-	for _, p := range pools {
-		t := ops.PoolTune{Name: p.name, CurrentMaxChildren: p.directives["pm.max_children"]}
-		rss := workers[p.name]
-		t.Workers = len(rss)
-		if len(rss) == 0 {
-			t.Note = "no running workers to measure; ask again when the pool has served some requests"
-		} else {
-			var sum int64
-			for _, kb := range rss {
-				sum += kb
-			}
-			t.AvgRSSMB = math.Round(float64(sum)/float64(len(rss))/1024*10) / 10
-			avg := float64(sum) / float64(len(rss)) / 1024
-			t.AdvisedMaxChildren = max(1, int64(float64(data.RAMMB-data.ReserveMB)/avg))
-		}
+	samples, instanceKB, denied, err := sampleWorkers(ctx, master)
+	if err != nil {
+		return advice{}, ops.Fail(err, "the sampling of php-fpm's workers was cut short")
+	}
+	data := ops.FPMTune{Pools: []ops.PoolTune{}}
+	if err := b.budget(req.Op, instanceKB, &data); err != nil {
+		return advice{}, err
+	}
+	needs := make([]poolNeed, len(d.pools))
+	for i, p := range d.pools {
+		t, need := b.poolAdvice(ctx, p, samples[p.name], denied)
 		data.Pools = append(data.Pools, t)
+		needs[i] = need
 	}
-	return ops.Outcome{Message: tuneText(b.cfg.Host, data, len(d.pools)), Data: data}, nil
-}
-
-func tuneText(host string, t ops.FPMTune, allPools int) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "Sizing advice for %s (advice only, nothing was changed):\n", host)
-	fmt.Fprintf(&b, "  pm.max_children = (RAM %d MB [%s] − reserve %d MB) / average worker RSS\n", t.RAMMB, t.RAMSource, t.ReserveMB)
-	for _, p := range t.Pools {
-		cur := p.CurrentMaxChildren
-		if cur == "" {
-			cur = "not set"
-		}
-		if p.Workers == 0 {
-			fmt.Fprintf(&b, "  %s: %s (pm.max_children now %s)\n", p.Name, p.Note, cur)
-			continue
-		}
-		fmt.Fprintf(&b, "  %s: %d workers, average RSS %.1f MB -> (%d − %d) / %.1f = pm.max_children %d (now %s)\n",
-			p.Name, p.Workers, p.AvgRSSMB, t.RAMMB, t.ReserveMB, p.AvgRSSMB, p.AdvisedMaxChildren, cur)
+	advised, err := share(float64(data.BudgetMB), needs)
+	var small errBudget
+	if errors.As(err, &small) {
+		return advice{}, ops.Invalidf("PHP-FPM on %s cannot be sized within %d MB (%s): one worker of each pool and the pools that keep their size need %.0f MB. Nothing was changed; give a larger --budget-mb.",
+			b.cfg.Host, data.BudgetMB, data.BudgetSource, small.need)
 	}
-	if allPools > 1 {
-		b.WriteString("  Each figure assumes the pool has the memory to itself; pools that share the host share it too.\n")
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
-// memTotalMB reads MemTotal from /proc/meminfo.
-func memTotalMB() (int64, error) {
-	data, err := os.ReadFile(procRoot + "/meminfo")
 	if err != nil {
-		return 0, err
+		return advice{}, err
 	}
-	s := bufio.NewScanner(bytes.NewReader(data))
-	for s.Scan() {
-		f := strings.Fields(s.Text())
-		if len(f) >= 2 && f[0] == "MemTotal:" {
-			kb, err := strconv.ParseInt(f[1], 10, 64)
-			return kb / 1024, err
+	dearest := 0.0
+	for _, n := range needs {
+		if !n.kept {
+			dearest = max(dearest, n.cost)
 		}
 	}
-	return 0, fmt.Errorf("no MemTotal in /proc/meminfo")
-}
-
-// fpmWorkers returns the resident set size (kB) of every php-fpm worker,
-// by pool name: processes titled "php-fpm: pool NAME", children of master
-// when it is known (other masters on the host may run pools of that name).
-func fpmWorkers(master int) map[string][]int64 {
-	out := map[string][]int64{}
-	for name, pids := range fpmWorkerPIDs(master) {
-		for _, pid := range pids {
-			if _, rss, ok := procStatus(pid); ok {
-				out[name] = append(out[name], rss)
+	a := advice{dir: d, pools: map[string]poolEntry{}}
+	for i := range data.Pools {
+		p := &data.Pools[i]
+		p.AdvisedMaxChildren = advised[i]
+		p.FullLoadMB = round1(float64(advised[i]) * keptCost(needs[i], dearest))
+		data.FullLoadMB = round1(data.FullLoadMB + p.FullLoadMB)
+	}
+	if target != "" {
+		for _, p := range data.Pools {
+			if p.Name == target {
+				data.Pools = []ops.PoolTune{p}
+				break
 			}
 		}
 	}
-	return out
+	for _, p := range d.pools {
+		a.pools[p.name] = p
+	}
+	a.data = data
+	return a, nil
 }
 
-// fpmWorkerPIDs returns the pids of php-fpm workers by pool name, children
-// of master unless master is 0. A master's children are read from
-// /proc/PID/task/PID/children where the kernel offers it: it is polled
-// while a reload settles, and a scan of every process costs milliseconds
-// on a busy host.
-func fpmWorkerPIDs(master int) map[string][]int {
-	out := map[string][]int{}
-	var pids []int
-	if master != 0 {
-		if raw, err := os.ReadFile(fmt.Sprintf("%s/%d/task/%d/children", procRoot, master, master)); err == nil {
-			for _, f := range strings.Fields(string(raw)) {
-				if pid, err := strconv.Atoi(f); err == nil {
-					pids = append(pids, pid)
-				}
+// budget sets the budget: --budget-mb, else phpfpm.memory_budget_mb, else
+// measured. A measured budget is what php-fpm could take without pushing
+// anything else out:
+//
+//	MemTotal − reserve − (what everything but this instance holds)
+//	  = MemTotal − reserve − (MemTotal − MemAvailable − instance PSS)
+//	  = MemAvailable + instance PSS − reserve
+//
+// MemAvailable is the kernel's own estimate of what can be handed out
+// without swapping (free memory plus reclaimable cache), so what other
+// processes, the kernel and unreclaimable cache hold is already out of it;
+// the instance's PSS (master and workers, shared pages counted once) is
+// added back, since the advice replaces it; the reserve is a tenth of
+// MemTotal, at least 256 MB, for what starts later.
+func (b *Backend) budget(op ops.Operation, instanceKB int64, data *ops.FPMTune) error {
+	if v, ok := op.Get("budget-mb"); ok {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			return ops.InvalidField("budget-mb", "--budget-mb %q is not a positive number of megabytes", v)
+		}
+		data.BudgetMB, data.BudgetSource = n, "--budget-mb"
+		return nil
+	}
+	if b.cfg.MemoryBudgetMB > 0 {
+		data.BudgetMB, data.BudgetSource = int64(b.cfg.MemoryBudgetMB), "phpfpm.memory_budget_mb"
+		return nil
+	}
+	total, avail, err := memInfo()
+	if err != nil {
+		return ops.Fail(err, "cannot read the host's memory from /proc/meminfo; give the budget with --budget-mb or phpfpm.memory_budget_mb")
+	}
+	m := ops.TuneMeasure{MemTotalMB: total / 1024, MemAvailableMB: avail / 1024, InstancePSSMB: instanceKB / 1024,
+		ReserveMB: max(reserveMinMB, total/1024/reserveDivisor)}
+	data.Measured = &m
+	data.BudgetMB, data.BudgetSource = m.MemAvailableMB+m.InstancePSSMB-m.ReserveMB, "measured"
+	if data.BudgetMB <= 0 {
+		return ops.Failedf("nothing is left for PHP-FPM on %s: MemAvailable %d MB + its own PSS %d MB − reserve %d MB ≤ 0; give the budget with --budget-mb",
+			b.cfg.Host, m.MemAvailableMB, m.InstancePSSMB, m.ReserveMB)
+	}
+	return nil
+}
+
+// poolAdvice is what is known of one pool before the split: its worker
+// cost from its samples, its demand from its status page.
+func (b *Backend) poolAdvice(ctx context.Context, p poolEntry, kb []int64, denied error) (ops.PoolTune, poolNeed) {
+	cur, _ := strconv.ParseInt(p.directives["pm.max_children"], 10, 64)
+	t := ops.PoolTune{Name: p.name, PM: p.directives["pm"], CurrentMaxChildren: cur, Samples: len(kb)}
+	if t.PM == "" {
+		t.PM = "dynamic"
+	}
+	need := poolNeed{name: p.name, current: cur}
+	if len(kb) > 0 {
+		// Rounded up to the tenth shown, so the figures add up as shown.
+		t.WorkerMB = math.Ceil(float64(percentile(kb, costPercentile))/1024*10) / 10
+		need.cost = t.WorkerMB
+	}
+	need.demand, t.Note = b.demand(ctx, p, len(kb))
+	t.Demand = round1(need.demand)
+	var why string
+	switch {
+	case len(kb) < minSamples && denied != nil:
+		why = fmt.Sprintf("its workers' memory could not be read (%v); poolvisor needs root or the pool's user", denied)
+	case len(kb) < minSamples:
+		why = fmt.Sprintf("%d samples of its workers' memory, too few to size it (at least %d: ask again while it runs workers)", len(kb), minSamples)
+	case b.protected(p.name):
+		why = "protected (phpfpm.protected_pools): poolvisor does not edit it"
+	case p.why != "":
+		why = "in a file poolvisor does not edit: " + p.why
+	}
+	if why != "" {
+		need.kept, t.Kept = true, true
+		t.Note = joinNotes("keeps its size: "+why, t.Note)
+	}
+	return t, need
+}
+
+// demand is a pool's weight in the split: the workers it has needed at
+// once since it started (max active processes) plus the requests that had
+// to wait for one (max listen queue), and half as much again when it hit
+// pm.max_children, since its peak was cut short there. It is peaks, not
+// volume (accepted conn): a pool that serves many quick requests needs few
+// workers. Without a status page it is the workers it runs now.
+func (b *Backend) demand(ctx context.Context, p poolEntry, workers int) (float64, string) {
+	path := p.directives["pm.status_path"]
+	if path == "" {
+		return float64(1 + workers), fmt.Sprintf("no status page, so its demand is taken as the workers it runs now; enable it with /fpm pool edit %s --status-path /status", p.name)
+	}
+	page, err := b.readStatus(ctx, p, path, "json")
+	if err != nil {
+		return float64(1 + workers), "status page did not answer, so its demand is taken as the workers it runs now: " + err.Error()
+	}
+	d := float64(1 + page.MaxActiveProcesses + page.MaxListenQueue)
+	if page.MaxChildrenReached > 0 {
+		d *= 1.5
+	}
+	return d, ""
+}
+
+// sampleWorkers reads the PSS (kB) of every worker of master, tuneRounds
+// times, by pool, and the PSS of the whole instance (master and workers)
+// at the first reading. Workers that exit in between are left out; denied
+// is the first worker that could not be read for another reason.
+func sampleWorkers(ctx context.Context, master int) (byPool map[string][]int64, instanceKB int64, denied error, err error) {
+	byPool = map[string][]int64{}
+	for round := range tuneRounds {
+		if round > 0 {
+			if err := sleep(ctx, tuneEvery); err != nil {
+				return nil, 0, nil, err
 			}
+		} else if m, err := readMem(master); err == nil {
+			instanceKB += m.PSS
+		}
+		for name, pids := range fpmWorkerPIDs(master) {
 			for _, pid := range pids {
-				if name, ok := fpmPool(pid); ok {
-					out[name] = append(out[name], pid)
+				m, err := readMem(pid)
+				switch {
+				case errors.Is(err, errGone):
+				case err != nil:
+					if denied == nil {
+						denied = err
+					}
+				default:
+					byPool[name] = append(byPool[name], m.PSS)
+					if round == 0 {
+						instanceKB += m.PSS
+					}
 				}
 			}
-			return out
 		}
 	}
-	entries, err := os.ReadDir(procRoot)
-	if err != nil {
-		return out
-	}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		name, ok := fpmPool(pid)
-		if !ok {
-			continue
-		}
-		if ppid, _, ok := procStatus(pid); !ok || (master != 0 && ppid != master) {
-			continue
-		}
-		out[name] = append(out[name], pid)
-	}
-	return out
+	return byPool, instanceKB, denied, nil
 }
 
-// fpmPool returns the pool of a php-fpm worker, from its process title.
-func fpmPool(pid int) (string, bool) {
-	cmdline, err := os.ReadFile(fmt.Sprintf("%s/%d/cmdline", procRoot, pid))
-	if err != nil {
-		return "", false
+// tuneParts describes the advice: the budget, a table of the pools, the
+// total at full load, notes.
+func tuneParts(host string, t ops.FPMTune) []ops.Part {
+	head := fmt.Sprintf("Memory budget for PHP-FPM on %s: %d MB (%s)", host, t.BudgetMB, t.BudgetSource)
+	if m := t.Measured; m != nil {
+		head += fmt.Sprintf(" = MemAvailable %d MB + its own PSS %d MB − reserve %d MB", m.MemAvailableMB, m.InstancePSSMB, m.ReserveMB)
 	}
-	title := strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))
-	return strings.CutPrefix(title, "php-fpm: pool ")
+	head += ", shared among the pools by demand; a worker costs the 90th percentile of its pool's PSS readings."
+	rows := [][]string{{"POOL", "PM", "DEMAND", "WORKER", "SAMPLES", "MAX CHILDREN", "FULL LOAD"}}
+	var notes []string
+	for _, p := range t.Pools {
+		name := p.Name
+		if p.PHP != "" {
+			name = p.PHP + "/" + p.Name
+		}
+		worker := "-"
+		if p.WorkerMB > 0 {
+			worker = fmt.Sprintf("%.1f MB", p.WorkerMB)
+		}
+		rows = append(rows, []string{name, p.PM, strconv.FormatFloat(p.Demand, 'f', -1, 64), worker, strconv.Itoa(p.Samples),
+			fmt.Sprintf("%d → %d", p.CurrentMaxChildren, p.AdvisedMaxChildren), fmt.Sprintf("%.0f MB", p.FullLoadMB)})
+		if p.Note != "" {
+			notes = append(notes, fmt.Sprintf("  %s: %s", name, p.Note))
+		}
+	}
+	parts := []ops.Part{ops.Prose(head), ops.RowsTable(rows...),
+		ops.Prose(fmt.Sprintf("At full load: %.0f MB of the %d MB budget.", t.FullLoadMB, t.BudgetMB))}
+	if len(notes) > 0 {
+		parts = append(parts, ops.Prose(strings.Join(notes, "\n")))
+	}
+	return parts
 }
 
-// procStatus reads the parent pid and VmRSS (kB) of pid.
-func procStatus(pid int) (ppid int, rssKB int64, ok bool) {
-	data, err := os.ReadFile(fmt.Sprintf("%s/%d/status", procRoot, pid))
-	if err != nil {
-		return 0, 0, false
+func joinNotes(a, b string) string {
+	if b == "" {
+		return a
 	}
-	s := bufio.NewScanner(bytes.NewReader(data))
-	for s.Scan() {
-		f := strings.Fields(s.Text())
-		if len(f) < 2 {
-			continue
-		}
-		switch f[0] {
-		case "PPid:":
-			ppid, _ = strconv.Atoi(f[1])
-		case "VmRSS:":
-			rssKB, _ = strconv.ParseInt(f[1], 10, 64)
-			ok = true
-		}
-	}
-	return ppid, rssKB, ok
+	return a + "; " + b
 }
+
+func round1(v float64) float64 { return math.Round(v*10) / 10 }

@@ -85,13 +85,15 @@ type PoolFigures struct {
 
 // Data is the union of what results carry; a field is nil when absent.
 type Data struct {
-	Programs *[]Process    `json:"programs"`
-	Program  *Program      `json:"program"`
-	Log      *Log          `json:"log"`
-	Pools    *[]Pool       `json:"pools"`
-	Pool     *Pool         `json:"pool"`
-	Approval *ops.Approval `json:"approval"`
-	Plan     *string       `json:"plan"`
+	Programs *[]Process `json:"programs"`
+	Program  *Program   `json:"program"`
+	Log      *Log       `json:"log"`
+	Pools    *[]Pool    `json:"pools"`
+	Pool     *Pool      `json:"pool"`
+	// Workers are a pool's workers (fpm.pool.workers).
+	Workers  *[]ops.FPMWorker `json:"workers"`
+	Approval *ops.Approval    `json:"approval"`
+	Plan     *string          `json:"plan"`
 	// Roll is the steps of a run that went in steps (a rolling restart),
 	// as they ended.
 	Roll *ops.Progress `json:"roll"`
@@ -205,4 +207,15 @@ func PoolLoad(p PoolStatus) (state, pm, figures string) {
 		figures += fmt.Sprintf(" · %d slow requests", f.SlowRequests)
 	}
 	return state, f.ProcessManager, figures
+}
+
+// DecodeTune reads the data of fpm.tune and fpm.tune.apply, and whether it
+// is that shape (a budget).
+func DecodeTune(v any) (ops.FPMTune, bool) {
+	var t ops.FPMTune
+	raw, err := json.Marshal(v)
+	if err != nil || json.Unmarshal(raw, &t) != nil || t.BudgetMB <= 0 {
+		return ops.FPMTune{}, false
+	}
+	return t, true
 }
