@@ -31,7 +31,7 @@ func everyOption(sc subcommand) []optionValue {
 			v = "k3x9pq"
 		case o.Name == "host":
 			v = "web-02"
-		case o.Name == "settle":
+		case o.Name == "settle" || o.Name == "since": // the catalog's Duration flags
 			v = "5s"
 		case isSetOpt(o.Name):
 			v = o.Name + ".key=a;b c"

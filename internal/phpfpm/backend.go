@@ -72,6 +72,7 @@ func (b *Backend) Handlers() map[string]ops.Handler {
 		"fpm.service.reload":  serviceAction{b, "reload"},
 		"fpm.service.restart": serviceAction{b, "restart"},
 		"fpm.tune":            ops.ReadFunc(b.tune),
+		"fpm.pool.slowlog":    ops.ReadFunc(b.slowlog),
 	}
 }
 
