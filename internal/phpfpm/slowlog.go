@@ -185,10 +185,10 @@ func (b *Backend) slowlogParts(pool string, since time.Duration, n int, data ops
 	}
 	var notes []string
 	if data.Skipped > 0 {
-		notes = append(notes, fmt.Sprintf("%s cut short before the first frame not counted.", count(data.Skipped, "entry")))
+		notes = append(notes, "Not counted: "+count(data.Skipped, "entry")+" cut short before its first frame.")
 	}
 	if len(data.Entries) < data.Groups {
-		notes = append(notes, fmt.Sprintf("%s more; --limit N shows more.", count(data.Groups-len(data.Entries), "group")))
+		notes = append(notes, fmt.Sprintf("Not shown: %s more; --limit N shows more.", count(data.Groups-len(data.Entries), "group")))
 	}
 	if len(data.Entries) == 0 {
 		head := fmt.Sprintf("No slow requests of pool %s on %s%s (%s%s).", pool, b.cfg.Host, within, data.File, read)
@@ -200,9 +200,11 @@ func (b *Backend) slowlogParts(pool string, since time.Duration, n int, data ops
 	var stacks []string
 	for i, g := range data.Entries {
 		rows = append(rows, []string{strconv.Itoa(g.Count), g.LastSeen.Format(time.DateTime), g.Script, g.TopFrame})
-		stacks = append(stacks, fmt.Sprintf("%d. %s, latest at %s:\n  %s", i+1, g.Script, g.LastSeen.Format(time.DateTime), strings.Join(g.Stack, "\n  ")))
+		// The chat platforms draw no table they do not know; this says it all.
+		stacks = append(stacks, fmt.Sprintf("%d. %s: %s, the last at %s:\n  %s", i+1, g.Script, count(g.Count, "request"),
+			g.LastSeen.Format(time.DateTime), strings.Join(g.Stack, "\n  ")))
 	}
-	parts := []ops.Part{ops.Prose(head), ops.RowsTable(rows...), ops.Prose("Latest stack of each:\n" + strings.Join(stacks, "\n"))}
+	parts := []ops.Part{ops.Prose(head), ops.RowsTable(rows...), ops.Prose("Each group with its latest stack:\n" + strings.Join(stacks, "\n"))}
 	if len(notes) > 0 {
 		parts = append(parts, ops.Prose(strings.Join(notes, "\n")))
 	}
