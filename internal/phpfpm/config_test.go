@@ -1,11 +1,14 @@
 package phpfpm
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/config"
 )
 
@@ -131,8 +134,16 @@ func TestNewValidates(t *testing.T) {
 				if err != nil || b.Config().CallTimeout == 0 || b.Config().ReloadTimeout == 0 {
 					t.Fatalf("New: %v", err)
 				}
-				if len(b.Handlers()) != 9 {
-					t.Errorf("%d handlers", len(b.Handlers()))
+				// Every fpm.* operation of the catalog but the history and
+				// rollback, which the app adds (versioned).
+				var want []string
+				for _, o := range catalog.Operations {
+					if o.Owner == catalog.OwnerFPM && o.Name != PoolOps.History && o.Name != PoolOps.Rollback {
+						want = append(want, o.Name)
+					}
+				}
+				if got := slices.Sorted(maps.Keys(b.Handlers())); !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+					t.Errorf("handlers %v, want %v", got, want)
 				}
 				return
 			}
