@@ -73,7 +73,8 @@ func (b *Backend) slowlog(_ context.Context, req ops.Request) (ops.Outcome, erro
 	}
 	groups := groupSlow(mine)
 	data := ops.FPMSlowlog{File: path, ReadBytes: int64(len(raw)), Truncated: truncated,
-		Groups: len(groups), Skipped: skipped, Entries: groups[:min(limit, len(groups))]}
+		Groups: len(groups), Skipped: skipped, Entries: []ops.SlowlogEntry{}} // a list, even empty, for scripts
+	data.Entries = append(data.Entries, groups[:min(limit, len(groups))]...)
 	return ops.Parts(data, b.slowlogParts(name, since, len(mine), data)...), nil
 }
 

@@ -64,7 +64,8 @@ func TestSlowlogFromRealPHPFPM(t *testing.T) {
 	if d["request_slowlog_timeout"] != "1s" || d["slowlog"] != logFile {
 		t.Fatalf("created pool = %v", d)
 	}
-	if r := run(t, b, op("fpm.pool.slowlog", "slow")); r.status != ops.StatusOK || !strings.Contains(r.msg, "No slow requests of pool slow") {
+	if r := run(t, b, op("fpm.pool.slowlog", "slow")); r.status != ops.StatusOK || !strings.Contains(r.msg, "No slow requests of pool slow") ||
+		r.data.(ops.FPMSlowlog).Entries == nil {
 		t.Fatalf("slowlog before any request: %s %s", r.status, r.msg)
 	}
 
