@@ -146,6 +146,8 @@ var Commands = []Command{
 		Usage: "/fpm pool history NAME [--version N]", Summary: "versions of a pool's file"},
 	{Words: []string{"fpm", "pool", "rollback"}, Op: "fpm.pool.rollback", Args: args(poolArg, versionArg),
 		Usage: "/fpm pool rollback NAME [VERSION]", Summary: "restore an earlier version of a pool"},
+	{Words: []string{"fpm", "slowlog"}, Op: "fpm.pool.slowlog", Args: args(poolArg), Flags: SlowlogFlags,
+		Usage: "/fpm slowlog NAME [--since DURATION] [--limit N]", Summary: "a pool's slow requests, grouped by script and top frame"},
 	{Words: []string{"fpm", "status"}, Op: "fpm.service.status",
 		Usage: "/fpm status", Summary: "PHP-FPM service state"},
 	{Words: []string{"fpm", "reload"}, Op: "fpm.service.reload", Flags: flags(RollingFlag),

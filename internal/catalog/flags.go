@@ -28,9 +28,17 @@ var PoolFlags = []Flag{
 		Hint: "ondemand only, like 10s", Forms: SlackForm},
 	{Name: "status-path", Key: "pm.status_path", Desc: "pm.status_path, like /status", Label: "Status path",
 		Hint: "Like /status; empty for none", Forms: SlackForm},
+	SlowlogFlag,
 	{Name: "preset", Type: Choice, Choices: []string{"small", "medium", "large"}, Desc: "Sizes for a small, medium or large site"},
 	SetFlag,
 }
+
+// SlowlogFlag turns a pool's slow log on or off (SPEC §6). It sets two
+// directives: Key, with the duration as php-fpm writes it, and slowlog, a
+// file the backend names itself in its log dir, so the user never gives a
+// path a root daemon would write (internal/phpfpm, pairedDirectives).
+var SlowlogFlag = Flag{Name: "slowlog", Key: "request_slowlog_timeout",
+	Desc: "Log the stack of requests slower than this, like 5s; 0 turns it off"}
 
 // ProgramFlags are the flags of /supervisor add and edit (SPEC §1).
 var ProgramFlags = []Flag{
@@ -87,3 +95,7 @@ var (
 	FreezeFlag  = Flag{Name: "freeze", Type: Switch, Desc: "Refuse writes meanwhile, except an approver's"}
 	XMLRPCFlags = []Flag{{Name: "ip", Desc: "Address to listen on"}, {Name: "port", Type: Int, Desc: "Port to listen on"}, {Name: "username", Desc: "User name for XML-RPC"}}
 )
+
+// SlowlogFlags are the flags of /fpm slowlog.
+var SlowlogFlags = []Flag{{Name: "since", Type: Duration, Desc: "Only requests logged within this long, like 1h"},
+	{Name: "limit", Type: Int, Desc: "How many groups to show (default 10)"}}

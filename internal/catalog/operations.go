@@ -41,6 +41,7 @@ var Operations = []Operation{
 	{Name: "fpm.pool.delete", Owner: OwnerFPM, Kind: Write, Approval: true},
 	{Name: "fpm.pool.history", Owner: OwnerFPM},
 	{Name: "fpm.pool.rollback", Owner: OwnerFPM, Kind: Write},
+	{Name: "fpm.pool.slowlog", Owner: OwnerFPM},
 	{Name: "fpm.service.status", Owner: OwnerFPM},
 	{Name: "fpm.service.reload", Owner: OwnerFPM, Kind: Write},
 	{Name: "fpm.service.restart", Owner: OwnerFPM, Kind: Write, Approval: true},

@@ -93,7 +93,7 @@ func defaultRoles() map[string][]string {
 			"fpm.pool.list", "fpm.pool.show", "fpm.service.status", "fpm.tune", "fpm.opcache.status", "fpm.pool.workers",
 			"supervisor.program.list", "supervisor.program.show", "supervisor.program.logs",
 			"supervisor.service.reread", "supervisor.service.status", "supervisor.xmlrpc.show",
-			"supervisor.program.history", "fpm.pool.history",
+			"supervisor.program.history", "fpm.pool.history", "fpm.pool.slowlog",
 			"ops.help", "ops.whoami", "ops.approvals", "ops.audit", "ops.hosts", "ops.grants", "ops.maintenance.list",
 		},
 		"operator": {

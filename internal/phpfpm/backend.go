@@ -76,6 +76,7 @@ func (b *Backend) Handlers() map[string]ops.Handler {
 		"fpm.opcache.status":  ops.ReadFunc(b.opcacheStatus),
 		"fpm.opcache.reset":   opcacheReset{b},
 		"fpm.tune.apply":      tuneApply{b},
+		"fpm.pool.slowlog":    ops.ReadFunc(b.slowlog),
 	}
 }
 

@@ -88,10 +88,19 @@ var presets = map[string][]setting{
 	"large": {{"pm", "static"}, {"pm.max_children", "50"}, {"pm.max_requests", "10000"}},
 }
 
+// pairedDirectives are the pool flags that set more than the directive
+// the catalog gives them, each with what it sets from the flag's value,
+// the pool and the backend's own config. This is the one place a flag sets
+// two directives: --slowlog sets request_slowlog_timeout and a slow log
+// path that poolvisor chooses, never the user (slowlog_flag.go).
+var pairedDirectives = map[string]func(b *Backend, pool, value string) ([]setting, error){
+	catalog.SlowlogFlag.Name: slowlogSettings,
+}
+
 // requested returns the directives an operation's flags set, in the order
 // they apply: --preset, then the named flags, then each --set in turn, a
 // later one overriding an earlier one for the same directive.
-func requested(op ops.Operation) ([]setting, error) {
+func (b *Backend) requested(op ops.Operation) ([]setting, error) {
 	var out []setting
 	if p, ok := op.Get("preset"); ok {
 		s, ok := presets[p]
@@ -101,9 +110,19 @@ func requested(op ops.Operation) ([]setting, error) {
 		out = append(out, s...)
 	}
 	for _, f := range flagDirectives {
-		if v, ok := op.Get(f.Name); ok {
-			out = append(out, setting{f.Key, v})
+		v, ok := op.Get(f.Name)
+		if !ok {
+			continue
 		}
+		if pair, ok := pairedDirectives[f.Name]; ok {
+			s, err := pair(b, op.Target, v)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s...)
+			continue
+		}
+		out = append(out, setting{f.Key, v})
 	}
 	for _, kv := range op.All(catalog.Set) {
 		k, v, ok := strings.Cut(kv, "=")

@@ -43,7 +43,8 @@ func TestPoolErrorsNameTheirField(t *testing.T) {
 		want string
 	}{
 		{"a flag's value", pool("pm.max_children", map[string]string{"pm.max_children": "x"}), "max-children"},
-		{"a --set value", pool("request_slowlog_timeout", map[string]string{"request_slowlog_timeout": "soon"}), catalog.Set},
+		{"a --set value", pool("request_terminate_timeout", map[string]string{"request_terminate_timeout": "soon"}), catalog.Set},
+		{"a paired flag's value", pool("request_slowlog_timeout", map[string]string{"request_slowlog_timeout": "soon"}), catalog.SlowlogFlag.Name},
 		{"a rule of pm", pool("pm", map[string]string{"pm": "dynamic", "pm.min_spare_servers": "3", "pm.max_spare_servers": "2"}), "max-spare"},
 		{"a clash", pool("listen", map[string]string{"listen": "127.0.0.1:9000"}), "listen"},
 	}
@@ -56,7 +57,7 @@ func TestPoolErrorsNameTheirField(t *testing.T) {
 			}
 		})
 	}
-	_, err := requested(ops.Operation{Args: []ops.Arg{{Key: catalog.Set, Value: "pm.max_childs=3"}}})
+	_, err := (&Backend{}).requested(ops.Operation{Args: []ops.Arg{{Key: catalog.Set, Value: "pm.max_childs=3"}}})
 	if got := ops.FieldOf(err); got != catalog.Set {
 		t.Errorf("an unknown --set key: %v on field %q", err, got)
 	}

@@ -16,7 +16,7 @@ import (
 // change; every other byte of the file stays.
 func (w poolWrite) prepare(op ops.Operation, d *poolDir) (change, *candidate, error) {
 	b, name := w.b, op.Target
-	settings, err := requested(op)
+	settings, err := b.requested(op)
 	if err != nil {
 		return change{}, nil, err
 	}
