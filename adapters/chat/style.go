@@ -134,6 +134,22 @@ func (s Style) WorkerLines(workers []ops.FPMWorker, maxLines int) []string {
 	return lines
 }
 
+// WorkersTotal says what a pool's workers take together, from their data:
+// the sum of their PSS, and of their RSS, which counts shared pages once
+// per worker.
+func (s Style) WorkersTotal(workers []ops.FPMWorker) string {
+	if len(workers) == 0 {
+		return ""
+	}
+	var pss, rss int64
+	for _, w := range workers {
+		pss += int64(w.PSSKB)
+		rss += int64(w.RSSKB)
+	}
+	return fmt.Sprintf("Together %d workers take %.1f MB (sum of PSS); the sum of their RSS, %.1f MB, counts shared pages once per worker.",
+		len(workers), float64(pss)/1024, float64(rss)/1024)
+}
+
 // TuneLines are the advice of fpm.tune, one line a pool, up to maxLines,
 // then the total: its size now and advised, what one worker costs and
 // what the pool takes at full load, and why a pool keeps its size.

@@ -97,7 +97,7 @@ func render(res ops.Result, reserve int) Message {
 	case (res.Operation == "fpm.tune" || res.Operation == "fpm.tune.apply") && isTune(res.Data):
 		renderTune(e, res.Data)
 	case d.Workers != nil && res.Operation == "fpm.pool.workers":
-		renderWorkers(e, *d.Workers, rest)
+		renderWorkers(e, *d.Workers)
 	case strings.HasPrefix(res.Operation, "fpm.service.") && d.Pools != nil:
 		renderFPMStatus(e, res.Data)
 	case d.Pools != nil && strings.HasPrefix(res.Operation, "fpm.pool."):

@@ -121,13 +121,12 @@ func discordDate(t time.Time) string {
 	return fmt.Sprintf("<t:%d:f> (<t:%d:R>)", t.Unix(), t.Unix())
 }
 
-// renderWorkers shows a pool's workers as compact lines, and the answer's
-// last line (what the workers take together) as the footer.
-func renderWorkers(e *discordgo.MessageEmbed, workers []ops.FPMWorker, rest string) {
+// renderWorkers shows a pool's workers as compact lines, and what they
+// take together as the footer.
+func renderWorkers(e *discordgo.MessageEmbed, workers []ops.FPMWorker) {
 	text, _ := joinLines(style.WorkerLines(workers, maxListLines), maxTextChars)
 	e.Description = text
-	lines := strings.Split(strings.TrimSpace(rest), "\n")
-	if foot := strings.TrimSpace(lines[len(lines)-1]); foot != "" {
+	if foot := style.WorkersTotal(workers); foot != "" {
 		e.Footer = &discordgo.MessageEmbedFooter{Text: truncate(foot, maxFooter)}
 	}
 }

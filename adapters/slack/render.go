@@ -57,7 +57,7 @@ func Render(res ops.Result) Message {
 	case isTune(res.Operation) && isTuneData(res.Data):
 		blocks = append(blocks, renderTune(res.Data)...)
 	case d.Workers != nil && res.Operation == "fpm.pool.workers":
-		blocks = append(blocks, renderWorkers(*d.Workers, rest)...)
+		blocks = append(blocks, renderWorkers(*d.Workers)...)
 	case isFPMService(res.Operation) && d.Pools != nil:
 		blocks = append(blocks, renderFPMStatus(res.Data)...)
 	case d.Pools != nil && strings.HasPrefix(res.Operation, "fpm.pool."):

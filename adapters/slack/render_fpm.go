@@ -39,23 +39,17 @@ func renderFigures(figs []view.Figure) []slackgo.Block {
 	return []slackgo.Block{slackgo.NewSectionBlock(nil, fields, nil)}
 }
 
-// renderWorkers shows a pool's workers as compact lines, then the
-// answer's last line (what the workers take together).
-func renderWorkers(workers []ops.FPMWorker, rest string) []slackgo.Block {
+// renderWorkers shows a pool's workers as compact lines, then what they
+// take together.
+func renderWorkers(workers []ops.FPMWorker) []slackgo.Block {
 	var out []slackgo.Block
 	for _, c := range chunkLines(style.WorkerLines(workers, maxListLines), maxSectionText) {
 		out = append(out, section(c))
 	}
-	if foot := lastLine(rest); foot != "" {
+	if foot := style.WorkersTotal(workers); foot != "" {
 		out = append(out, contextText(escape(foot)))
 	}
 	return out
-}
-
-// lastLine is the last line of text that is not blank.
-func lastLine(text string) string {
-	lines := strings.Split(strings.TrimSpace(text), "\n")
-	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 func isTune(op string) bool { return op == "fpm.tune" || op == "fpm.tune.apply" }
