@@ -69,6 +69,7 @@ type Adapter struct {
 	approvals *approvalMessages
 	lists     *listCache
 	plans     *planStore    // the commands of long form plans' Apply buttons
+	alerts    *alertActions // the commands of long alert buttons
 	wait      time.Duration // how long an answer may take to be inline (fastAnswer)
 	// progressGap is the least time between updates of a run's progress
 	// message (chat.ProgressGap; shorter in tests).
@@ -122,6 +123,9 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 	a.lists = newListCache(cfg.Now)
 	if a.plans == nil { // no WithPosted
 		a.plans = newPlanStore(nil, cfg.Now)
+	}
+	if a.alerts == nil { // no WithPosted
+		a.alerts = newAlertActions(nil, cfg.Now)
 	}
 	a.bg = background.New("discord", log)
 	return a, nil

@@ -17,21 +17,13 @@ var _ alert.Notifier = (*Adapter)(nil)
 // alertLogChars bounds the log lines an alert shows.
 const alertLogChars = maxFieldValue - 16
 
-// alertActionID is the custom_id of an alert's button when its command is
-// too long for one (a GROUP:PROCESS name of 64 characters each, a host):
-// the command is then in the embed's footer, after alertActionNote, which
-// only the bot can write.
-const (
-	alertActionID   = buttonPrefix + "alert:action"
-	alertActionNote = "The button runs: /"
-)
-
 // alertMessage renders an alert: what is wrong where, the last log lines,
-// and a Restart button whose custom_id is the command it runs, as the
-// clicking member, through RBAC and the approval policy. Names, states and
+// and a Restart button with custom_id action (none when it is empty),
+// which runs the alert's command as the clicking member, through RBAC and
+// the approval policy (alertButton). Names, states and
 // logs come from outside: they are escaped (markdown, mentions) and the
 // message allows no mentions at all.
-func alertMessage(a alert.Alert) Message {
+func alertMessage(a alert.Alert, action string) Message {
 	summary := escape(a.Summary())
 	e := &discordgo.MessageEmbed{Title: truncate(style.StateMark(a.State)+" "+summary, maxTitle), Color: colourFailed}
 	if len(summary)+2 > maxTitle {
@@ -57,29 +49,45 @@ func alertMessage(a alert.Alert) Message {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: block})
 	}
 	m := newMessage(e)
-	if a.Action != "" && len(alertActionNote+a.Action) <= maxFooter {
+	if action != "" {
 		label := a.ActionLabel
 		if label == "" {
 			label = "Restart"
 		}
-		b := button(label, discordgo.PrimaryButton, a.Action)
-		if len(buttonPrefix+a.Action) > maxCustomID {
-			b.CustomID = alertActionID
-			e.Footer = &discordgo.MessageEmbedFooter{Text: alertActionNote + a.Action}
-		}
+		b := button(label, discordgo.PrimaryButton, "")
+		b.CustomID = action
 		m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{b}}}
 	}
 	return fit(m)
 }
 
-// alertCommand reads the command of an alert's button from the footer of
-// the clicked message, for a command too long for a custom_id.
-func alertCommand(msg *discordgo.Message) (string, bool) {
-	if msg == nil || len(msg.Embeds) == 0 || msg.Embeds[0].Footer == nil {
-		return "", false
+// alertButton returns the custom_id of al's button: the command itself
+// when it fits, else a key to it in the adapter's alertActions; "" (no
+// button) when al has no action or it could not be kept.
+func (a *Adapter) alertButton(ctx context.Context, al alert.Alert) string {
+	if al.Action == "" || al.Recovered || al.Kind == alert.KindHeld {
+		return ""
 	}
-	text, ok := strings.CutPrefix(msg.Embeds[0].Footer.Text, alertActionNote)
-	return text, ok && text != ""
+	if id := buttonPrefix + al.Action; len(id) <= maxCustomID {
+		return id
+	}
+	key, err := a.alerts.put(ctx, al.Action)
+	if err != nil {
+		a.log.Error("discord: could not keep an alert's command for its button; the alert has none", "err", err)
+		return ""
+	}
+	return alertKey + key
+}
+
+// alertCommand returns the command kept for an alert button's custom_id,
+// and whether customID is one (known or not).
+func (a *Adapter) alertCommand(ctx context.Context, customID string) (text string, known, isAlert bool) {
+	key, ok := strings.CutPrefix(customID, alertKey)
+	if !ok {
+		return "", false, false
+	}
+	text, known = a.alerts.get(ctx, key)
+	return text, known, true
 }
 
 // PostAlert implements alert.Notifier: the alert goes to notify_channel_id.
@@ -88,7 +96,7 @@ func (a *Adapter) PostAlert(ctx context.Context, al alert.Alert) (string, error)
 	if ch == "" {
 		return "", errors.New("discord.notify_channel_id is not set")
 	}
-	m := alertMessage(al)
+	m := alertMessage(al, a.alertButton(ctx, al))
 	id, err := a.api.Send(ctx, ch, &m)
 	if err != nil {
 		return "", fmt.Errorf("post alert: %w", err)
@@ -103,7 +111,7 @@ func (a *Adapter) UpdateAlert(ctx context.Context, ref string, al alert.Alert) e
 	if err != nil {
 		return err
 	}
-	m := alertMessage(al)
+	m := alertMessage(al, a.alertButton(ctx, al))
 	if err := a.api.Edit(ctx, ch, id, &m); err != nil {
 		return fmt.Errorf("update alert: %w", err)
 	}
@@ -116,7 +124,7 @@ func (a *Adapter) PostRecovery(ctx context.Context, ref string, al alert.Alert) 
 	if err != nil {
 		return err
 	}
-	m := alertMessage(al)
+	m := alertMessage(al, a.alertButton(ctx, al))
 	m.Reference = &discordgo.MessageReference{MessageID: id, ChannelID: ch}
 	if _, err := a.api.Send(ctx, ch, &m); err != nil {
 		return fmt.Errorf("post recovery: %w", err)

@@ -134,3 +134,41 @@ func TestRestartButtonForAnyProgramName(t *testing.T) {
 		}
 	}
 }
+
+// TestLongAlertButtonAfterRestart: an alert whose command is too long for
+// a custom_id (a GROUP:PROCESS near the 64-character limit, on a host of a
+// long name) gets a button that still runs that command when pressed after
+// serve restarts, pressed twice, from what the adapter kept, not from the
+// message; a key poolvisor never gave is refused and runs nothing.
+func TestLongAlertButtonAfterRestart(t *testing.T) {
+	h := newHarness(t)
+	dir := t.TempDir()
+	name := strings.Repeat("g", 60) + ":" + strings.Repeat("p", 60)
+	cmd := "supervisor restart " + name + " --host " + strings.Repeat("h", 40) + ".example.org"
+	before, stop := h.served(t, openPosted(t, dir))
+	seq := h.fake.Seq()
+	if _, err := before.a.PostAlert(t.Context(), alert.Alert{Kind: alert.KindProgram, Host: "test", Program: name, State: "FATAL",
+		Count: 1, First: time.Now(), Last: time.Now(), Action: cmd, ActionLabel: "Restart"}); err != nil {
+		t.Fatal(err)
+	}
+	posted := h.wait(seq, "the alert", func(c discordfake.Call) bool { return c.Method == http.MethodPost && c.Channel == notify })
+	b := posted.Msg.Buttons()
+	if len(b) != 1 || len(b[0].CustomID) > maxCustomID || strings.Contains(posted.Msg.Text(), "--host") {
+		t.Fatalf("alert: %s %+v", posted.Msg.Text(), b)
+	}
+	stop()
+	after, _ := h.served(t, openPosted(t, dir))
+	for i := range 2 {
+		in := discordfake.Click(appID, guild, notify, olga, fmt.Sprintf("71000000000000000%d", i), b[0].CustomID)
+		in["message"] = map[string]any{"id": "710000000000000009", "channel_id": notify}
+		// This pipeline serves the host "test" alone: its answer names the
+		// host at the command's end, so the whole command came through.
+		if got := after.interact(in).msg(t).Text(); !strings.Contains(got, `unknown host "`+strings.Repeat("h", 40)+`.example.org"`) {
+			t.Errorf("press %d after a restart answered %s", i+1, got)
+		}
+	}
+	forged := discordfake.Click(appID, guild, notify, olga, "710000000000000008", alertKey+"AAAAAAAAAAAAAAAAAAAAAAAA")
+	if got := after.interact(forged).msg(t).Text(); !strings.Contains(got, "does not know this alert's button") || strings.Contains(got, "Approval") {
+		t.Errorf("a forged key answered %s", got)
+	}
+}

@@ -37,7 +37,7 @@ func (a *Adapter) interaction(ctx context.Context, in *discordgo.Interaction) *r
 		if r, ok := a.formButton(ctx, in); ok { // a previewed form's Apply or Cancel (formplan.go)
 			return r
 		}
-		return a.component(in)
+		return a.component(ctx, in)
 	case discordgo.InteractionModalSubmit:
 		return a.submitted(in)
 	}
@@ -138,11 +138,15 @@ func isWrite(top string, path []string, given []optionValue) bool {
 // decision replaces the request's buttons with its outcome (type 7); a
 // refusal is explained to the clicker alone and leaves the buttons for
 // someone who may decide.
-func (a *Adapter) component(in *discordgo.Interaction) *response {
+func (a *Adapter) component(ctx context.Context, in *discordgo.Interaction) *response {
 	d := in.MessageComponentData()
 	text, ok := strings.CutPrefix(d.CustomID, buttonPrefix)
-	if d.CustomID == alertActionID {
-		text, ok = alertCommand(in.Message)
+	if kept, known, isAlert := a.alertCommand(ctx, d.CustomID); isAlert {
+		if !known {
+			return reply(ephemeral(RenderText("⚠️ poolvisor does not know this alert's button (it is more than 30 days old, or not one poolvisor posted); nothing was run. " +
+				"Type the command instead.")))
+		}
+		text = kept
 	}
 	if !ok || text == "" {
 		return ackUpdate
