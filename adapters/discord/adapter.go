@@ -23,7 +23,6 @@ import (
 
 	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/chat/background"
-	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 // Runner is the part of the core pipeline this adapter uses.
@@ -131,12 +130,9 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 	return a, nil
 }
 
-// drainTimeout bounds how long shutdown waits for work in flight.
-const drainTimeout = 20 * time.Second
-
 // Run registers the commands, then serves until ctx ends: in gateway mode
 // it keeps the Gateway session up, in HTTP mode the handler does the work.
-// Then it lets work in flight finish (up to drainTimeout). It returns an
+// Then it lets work in flight finish (background.Group.Serve). It returns an
 // error only when Discord refuses the Gateway session for good (a wrong
 // bot token, for instance).
 func (a *Adapter) Run(ctx context.Context) error {
@@ -144,26 +140,15 @@ func (a *Adapter) Run(ctx context.Context) error {
 		// Discord still serves the commands registered before.
 		a.log.Error("discord: could not register the application commands", "err", err)
 	}
-	var err error
+	var conn func(context.Context) error
 	if a.gw != nil {
-		err = a.gw.run(ctx)
-	} else {
-		<-ctx.Done()
+		conn = a.gw.run
 	}
-	a.drain()
-	return err
+	return a.bg.Serve(ctx, conn)
 }
 
 // claim records a delivery and reports whether it is the first (see
 // chat.Claim).
 func (a *Adapter) claim(ctx context.Context, key string) (bool, error) {
 	return chat.Claim(ctx, a.claims, a.log, "discord", key)
-}
-
-// drain, spawn and within run the adapter's background work (see package
-// background): work apart from requests, answered inline when it is quick.
-func (a *Adapter) drain()                            { a.bg.Drain(drainTimeout) }
-func (a *Adapter) spawn(f func(ctx context.Context)) { a.bg.Go(f) }
-func (a *Adapter) within(work func(context.Context) ops.Result, late func(context.Context, ops.Result)) (ops.Result, bool) {
-	return a.bg.Within(a.wait, work, late)
 }

@@ -86,7 +86,7 @@ func (a *Adapter) runText(in *discordgo.Interaction, text string, public bool) *
 	// deferred answer, which its result then replaces.
 	answered := make(chan struct{})
 	var pm *progressMessage
-	res, ready := a.within(func(ctx context.Context) ops.Result {
+	res, ready := a.bg.Within(a.wait, func(ctx context.Context) ops.Result {
 		var wctx context.Context
 		wctx, pm = a.newProgress(ctx, tok, answered)
 		return a.run.Run(wctx, who, text)
@@ -100,12 +100,12 @@ func (a *Adapter) runText(in *discordgo.Interaction, text string, public bool) *
 		}
 		return deferEphemeral
 	}
-	a.spawn(func(ctx context.Context) { pm.finish(ctx, func(context.Context, bool) {}) }) // the answer is the result
+	a.bg.Go(func(ctx context.Context) { pm.finish(ctx, func(context.Context, bool) {}) }) // the answer is the result
 	if asFile(res) && !isApprovalRequest(res) {
 		// An HTTP answer cannot carry a file: defer, with the result's
 		// visibility, and edit the deferral with the file once it is in.
 		public := !private(res)
-		a.spawn(func(ctx context.Context) { a.finishDeferred(ctx, tok, public, who, typed, res) })
+		a.bg.Go(func(ctx context.Context) { a.finishDeferred(ctx, tok, public, who, typed, res) })
 		if public {
 			return deferPublic
 		}
@@ -115,7 +115,7 @@ func (a *Adapter) runText(in *discordgo.Interaction, text string, public bool) *
 		return a.answerPrivately(res, who, typed, tok)
 	}
 	m := resultMessage(res, who, typed)
-	a.spawn(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
+	a.bg.Go(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
 	return reply(m)
 }
 
@@ -160,7 +160,7 @@ func (a *Adapter) component(ctx context.Context, in *discordgo.Interaction) *res
 	// in the message clicked, which its result then replaces.
 	answered := make(chan struct{})
 	var pm *progressMessage
-	res, ready := a.within(func(ctx context.Context) ops.Result {
+	res, ready := a.bg.Within(a.wait, func(ctx context.Context) ops.Result {
 		var wctx context.Context
 		wctx, pm = a.newProgress(ctx, tok, answered)
 		return a.run.Run(wctx, who, text)
@@ -177,15 +177,15 @@ func (a *Adapter) component(ctx context.Context, in *discordgo.Interaction) *res
 		close(answered)
 		return ackUpdate
 	}
-	a.spawn(func(ctx context.Context) { pm.finish(ctx, func(context.Context, bool) {}) }) // the answer is the result
+	a.bg.Go(func(ctx context.Context) { pm.finish(ctx, func(context.Context, bool) {}) }) // the answer is the result
 	if id, ok := chat.Decided(res); ok {
-		a.spawn(func(ctx context.Context) { a.updateApproval(ctx, id, res, who, &clicked) })
+		a.bg.Go(func(ctx context.Context) { a.updateApproval(ctx, id, res, who, &clicked) })
 		return updateMessage(decisionMessage(res, who))
 	}
 	if res.Operation == "ops.approve" || isCancel(res) { // for the clicker alone
 		return reply(ephemeral(Render(res)))
 	}
-	a.spawn(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
+	a.bg.Go(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
 	return reply(resultMessage(res, who, "/"+text))
 }
 
