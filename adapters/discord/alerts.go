@@ -2,8 +2,6 @@ package discord
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -12,7 +10,7 @@ import (
 	"github.com/poolvisor/poolvisor/internal/alert"
 )
 
-var _ alert.Notifier = (*Adapter)(nil)
+var _ chat.AlertMessages = (*Adapter)(nil)
 
 // alertLogChars bounds the log lines an alert shows.
 const alertLogChars = maxFieldValue - 16
@@ -90,44 +88,19 @@ func (a *Adapter) alertCommand(ctx context.Context, customID string) (text strin
 	return text, known, true
 }
 
-// PostAlert implements alert.Notifier: the alert goes to notify_channel_id.
-func (a *Adapter) PostAlert(ctx context.Context, al alert.Alert) (string, error) {
-	ch := a.cfg.NotifyChannelID
-	if ch == "" {
-		return "", errors.New("discord.notify_channel_id is not set")
-	}
+// SendAlert implements chat.AlertMessages: the alert as a message of ch,
+// a reply to message replyTo when that is set.
+func (a *Adapter) SendAlert(ctx context.Context, ch, replyTo string, al alert.Alert) (string, string, error) {
 	m := alertMessage(al, a.alertButton(ctx, al))
+	if replyTo != "" {
+		m.Reference = &discordgo.MessageReference{MessageID: replyTo, ChannelID: ch}
+	}
 	id, err := a.api.Send(ctx, ch, &m)
-	if err != nil {
-		return "", fmt.Errorf("post alert: %w", err)
-	}
-	return chat.AlertRef(ch, id), nil
+	return ch, id, err
 }
 
-// UpdateAlert implements alert.Notifier: a flapping program's one message
-// shows its count and last state.
-func (a *Adapter) UpdateAlert(ctx context.Context, ref string, al alert.Alert) error {
-	ch, id, err := chat.ParseAlertRef(ref)
-	if err != nil {
-		return err
-	}
+// EditAlert implements chat.AlertMessages.
+func (a *Adapter) EditAlert(ctx context.Context, ch, id string, al alert.Alert) error {
 	m := alertMessage(al, a.alertButton(ctx, al))
-	if err := a.api.Edit(ctx, ch, id, &m); err != nil {
-		return fmt.Errorf("update alert: %w", err)
-	}
-	return nil
-}
-
-// PostRecovery implements alert.Notifier: the recovery replies to the alert.
-func (a *Adapter) PostRecovery(ctx context.Context, ref string, al alert.Alert) error {
-	ch, id, err := chat.ParseAlertRef(ref)
-	if err != nil {
-		return err
-	}
-	m := alertMessage(al, a.alertButton(ctx, al))
-	m.Reference = &discordgo.MessageReference{MessageID: id, ChannelID: ch}
-	if _, err := a.api.Send(ctx, ch, &m); err != nil {
-		return fmt.Errorf("post recovery: %w", err)
-	}
-	return nil
+	return a.api.Edit(ctx, ch, id, &m)
 }

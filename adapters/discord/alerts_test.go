@@ -17,7 +17,7 @@ func TestAlerts(t *testing.T) {
 	al := alert.Alert{Host: "test", Program: "worker", State: "FATAL", Count: 1, First: time.Now(), Last: time.Now(),
 		LogTail: strings.Repeat("a log line\n", 500), Action: "supervisor restart worker"}
 	seq := h.fake.Seq()
-	ref, err := h.a.PostAlert(t.Context(), al)
+	ref, err := h.a.Alerts().PostAlert(t.Context(), al)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestAlerts(t *testing.T) {
 	}
 	al.Count, al.State = 3, "BACKOFF"
 	seq = h.fake.Seq()
-	if err := h.a.UpdateAlert(t.Context(), ref, al); err != nil {
+	if err := h.a.Alerts().UpdateAlert(t.Context(), ref, al); err != nil {
 		t.Fatal(err)
 	}
 	up := h.wait(seq, "the update", func(c discordfake.Call) bool { return c.Method == http.MethodPatch })
@@ -36,7 +36,7 @@ func TestAlerts(t *testing.T) {
 	}
 	al.Recovered = true
 	seq = h.fake.Seq()
-	if err := h.a.PostRecovery(t.Context(), ref, al); err != nil {
+	if err := h.a.Alerts().PostRecovery(t.Context(), ref, al); err != nil {
 		t.Fatal(err)
 	}
 	rec := h.wait(seq, "the recovery", func(c discordfake.Call) bool { return c.Method == http.MethodPost })
@@ -53,20 +53,20 @@ func TestAlertTextIsEscapedEverywhere(t *testing.T) {
 	hostile := alert.Alert{Kind: alert.KindProgram, Host: "web@here", Program: "evil:<@&41771983423143936>@everyone", State: "FATAL",
 		Count: 2, First: time.Now(), Last: time.Now(), LogTail: "@everyone ``` <@500000000000000001> **bold**"}
 	seq := h.fake.Seq()
-	ref, err := h.a.PostAlert(t.Context(), hostile)
+	ref, err := h.a.Alerts().PostAlert(t.Context(), hostile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := hostile
 	rec.Recovered = true
-	if err := h.a.UpdateAlert(t.Context(), ref, rec); err != nil {
+	if err := h.a.Alerts().UpdateAlert(t.Context(), ref, rec); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.a.PostRecovery(t.Context(), ref, rec); err != nil {
+	if err := h.a.Alerts().PostRecovery(t.Context(), ref, rec); err != nil {
 		t.Fatal(err)
 	}
 	held := alert.Alert{Kind: alert.KindHeld, Host: "web@here", Count: 1, State: "evil:<@&41771983423143936>@everyone (FATAL)"}
-	if _, err := h.a.PostAlert(t.Context(), held); err != nil {
+	if _, err := h.a.Alerts().PostAlert(t.Context(), held); err != nil {
 		t.Fatal(err)
 	}
 	h.wait(seq, "the summary", func(c discordfake.Call) bool { return strings.Contains(c.Msg.Text(), "held back") })
@@ -111,7 +111,7 @@ func TestRestartButtonForAnyProgramName(t *testing.T) {
 		a := alert.Alert{Kind: alert.KindProgram, Host: "test", Program: name, State: "FATAL", Count: 1,
 			First: time.Now(), Last: time.Now(), Action: "supervisor restart " + name, ActionLabel: "Restart"}
 		seq := h.fake.Seq()
-		if _, err := h.a.PostAlert(t.Context(), a); err != nil {
+		if _, err := h.a.Alerts().PostAlert(t.Context(), a); err != nil {
 			t.Fatal(err)
 		}
 		posted := h.wait(seq, "the alert", func(c discordfake.Call) bool {
@@ -147,7 +147,7 @@ func TestLongAlertButtonAfterRestart(t *testing.T) {
 	cmd := "supervisor restart " + name + " --host " + strings.Repeat("h", 40) + ".example.org"
 	before, stop := h.served(t, openPosted(t, dir))
 	seq := h.fake.Seq()
-	if _, err := before.a.PostAlert(t.Context(), alert.Alert{Kind: alert.KindProgram, Host: "test", Program: name, State: "FATAL",
+	if _, err := before.a.Alerts().PostAlert(t.Context(), alert.Alert{Kind: alert.KindProgram, Host: "test", Program: name, State: "FATAL",
 		Count: 1, First: time.Now(), Last: time.Now(), Action: cmd, ActionLabel: "Restart"}); err != nil {
 		t.Fatal(err)
 	}
