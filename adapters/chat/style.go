@@ -61,6 +61,33 @@ func (s Style) HostMark(p view.HostPart) string {
 	return s.Statuses[ops.StatusFailed]
 }
 
+// HostNames is a list of hosts' names as a platform writes them, and the
+// words that introduce it ("2 more hosts answered ok: ").
+type HostNames struct {
+	Intro string
+	Names []string
+}
+
+// RestHosts names the hosts of parts that a message does not show in full:
+// those that failed or did not answer, each with its mark, and those that
+// answered ok. A list without hosts has no introduction.
+func (s Style) RestHosts(parts []view.HostPart) (failed, ok HostNames) {
+	for _, p := range parts {
+		if p.OK() {
+			ok.Names = append(ok.Names, s.Escape(p.Host))
+		} else {
+			failed.Names = append(failed.Names, s.HostMark(p)+" "+s.Escape(p.Host))
+		}
+	}
+	if n := len(failed.Names); n > 0 {
+		failed.Intro = view.Plural(n, "more host", "more hosts") + " did not answer or failed: "
+	}
+	if n := len(ok.Names); n > 0 {
+		ok.Intro = view.Plural(n, "more host", "more hosts") + " answered ok: "
+	}
+	return failed, ok
+}
+
 // StateCounts summarises processes by state, attention first:
 // "2 FATAL · 480 RUNNING", each with its state's mark.
 func (s Style) StateCounts(procs []view.Process) string {

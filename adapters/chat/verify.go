@@ -6,6 +6,16 @@ import (
 	"time"
 )
 
+// MaxBodyBytes bounds the body of a request a platform sends (a command,
+// an interaction); every platform's are a few kilobytes.
+const MaxBodyBytes = 1 << 20
+
+// MaxClockSkew is how far a signed request's timestamp may be from now:
+// Slack's documented replay window, which poolvisor holds Discord's
+// Ed25519-signed requests to as well.
+// https://docs.slack.dev/authentication/verifying-requests-from-slack
+const MaxClockSkew = 5 * time.Minute
+
 // Reasons a signed request fails verification on every platform. Each is
 // answered 401 and nothing is applied.
 var (

@@ -23,7 +23,6 @@ import (
 
 	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/chat/background"
-	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 // Runner is the part of the core pipeline this adapter uses.
@@ -69,6 +68,7 @@ type Adapter struct {
 	approvals *approvalMessages
 	lists     *listCache
 	plans     *planStore    // the commands of long form plans' Apply buttons
+	alerts    *alertActions // the commands of long alert buttons
 	wait      time.Duration // how long an answer may take to be inline (fastAnswer)
 	// progressGap is the least time between updates of a run's progress
 	// message (chat.ProgressGap; shorter in tests).
@@ -123,16 +123,16 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 	if a.plans == nil { // no WithPosted
 		a.plans = newPlanStore(nil, cfg.Now)
 	}
+	if a.alerts == nil { // no WithPosted
+		a.alerts = newAlertActions(nil, cfg.Now)
+	}
 	a.bg = background.New("discord", log)
 	return a, nil
 }
 
-// drainTimeout bounds how long shutdown waits for work in flight.
-const drainTimeout = 20 * time.Second
-
 // Run registers the commands, then serves until ctx ends: in gateway mode
 // it keeps the Gateway session up, in HTTP mode the handler does the work.
-// Then it lets work in flight finish (up to drainTimeout). It returns an
+// Then it lets work in flight finish (background.Group.Serve). It returns an
 // error only when Discord refuses the Gateway session for good (a wrong
 // bot token, for instance).
 func (a *Adapter) Run(ctx context.Context) error {
@@ -140,26 +140,15 @@ func (a *Adapter) Run(ctx context.Context) error {
 		// Discord still serves the commands registered before.
 		a.log.Error("discord: could not register the application commands", "err", err)
 	}
-	var err error
+	var conn func(context.Context) error
 	if a.gw != nil {
-		err = a.gw.run(ctx)
-	} else {
-		<-ctx.Done()
+		conn = a.gw.run
 	}
-	a.drain()
-	return err
+	return a.bg.Serve(ctx, conn)
 }
 
 // claim records a delivery and reports whether it is the first (see
 // chat.Claim).
 func (a *Adapter) claim(ctx context.Context, key string) (bool, error) {
 	return chat.Claim(ctx, a.claims, a.log, "discord", key)
-}
-
-// drain, spawn and within run the adapter's background work (see package
-// background): work apart from requests, answered inline when it is quick.
-func (a *Adapter) drain()                            { a.bg.Drain(drainTimeout) }
-func (a *Adapter) spawn(f func(ctx context.Context)) { a.bg.Go(f) }
-func (a *Adapter) within(work func(context.Context) ops.Result, late func(context.Context, ops.Result)) (ops.Result, bool) {
-	return a.bg.Within(a.wait, work, late)
 }

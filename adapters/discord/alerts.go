@@ -2,8 +2,6 @@ package discord
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -12,26 +10,18 @@ import (
 	"github.com/poolvisor/poolvisor/internal/alert"
 )
 
-var _ alert.Notifier = (*Adapter)(nil)
+var _ chat.AlertMessages = (*Adapter)(nil)
 
 // alertLogChars bounds the log lines an alert shows.
 const alertLogChars = maxFieldValue - 16
 
-// alertActionID is the custom_id of an alert's button when its command is
-// too long for one (a GROUP:PROCESS name of 64 characters each, a host):
-// the command is then in the embed's footer, after alertActionNote, which
-// only the bot can write.
-const (
-	alertActionID   = buttonPrefix + "alert:action"
-	alertActionNote = "The button runs: /"
-)
-
 // alertMessage renders an alert: what is wrong where, the last log lines,
-// and a Restart button whose custom_id is the command it runs, as the
-// clicking member, through RBAC and the approval policy. Names, states and
+// and a Restart button with custom_id action (none when it is empty),
+// which runs the alert's command as the clicking member, through RBAC and
+// the approval policy (alertButton). Names, states and
 // logs come from outside: they are escaped (markdown, mentions) and the
 // message allows no mentions at all.
-func alertMessage(a alert.Alert) Message {
+func alertMessage(a alert.Alert, action string) Message {
 	summary := escape(a.Summary())
 	e := &discordgo.MessageEmbed{Title: truncate(style.StateMark(a.State)+" "+summary, maxTitle), Color: colourFailed}
 	if len(summary)+2 > maxTitle {
@@ -57,69 +47,60 @@ func alertMessage(a alert.Alert) Message {
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: block})
 	}
 	m := newMessage(e)
-	if a.Action != "" && len(alertActionNote+a.Action) <= maxFooter {
+	if action != "" {
 		label := a.ActionLabel
 		if label == "" {
 			label = "Restart"
 		}
-		b := button(label, discordgo.PrimaryButton, a.Action)
-		if len(buttonPrefix+a.Action) > maxCustomID {
-			b.CustomID = alertActionID
-			e.Footer = &discordgo.MessageEmbedFooter{Text: alertActionNote + a.Action}
-		}
+		b := button(label, discordgo.PrimaryButton, "")
+		b.CustomID = action
 		m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{b}}}
 	}
 	return fit(m)
 }
 
-// alertCommand reads the command of an alert's button from the footer of
-// the clicked message, for a command too long for a custom_id.
-func alertCommand(msg *discordgo.Message) (string, bool) {
-	if msg == nil || len(msg.Embeds) == 0 || msg.Embeds[0].Footer == nil {
-		return "", false
+// alertButton returns the custom_id of al's button: the command itself
+// when it fits, else a key to it in the adapter's alertActions; "" (no
+// button) when al has no action or it could not be kept.
+func (a *Adapter) alertButton(ctx context.Context, al alert.Alert) string {
+	if al.Action == "" || al.Recovered || al.Kind == alert.KindHeld {
+		return ""
 	}
-	text, ok := strings.CutPrefix(msg.Embeds[0].Footer.Text, alertActionNote)
-	return text, ok && text != ""
+	if id := buttonPrefix + al.Action; len(id) <= maxCustomID {
+		return id
+	}
+	key, err := a.alerts.put(ctx, al.Action)
+	if err != nil {
+		a.log.Error("discord: could not keep an alert's command for its button; the alert has none", "err", err)
+		return ""
+	}
+	return alertKey + key
 }
 
-// PostAlert implements alert.Notifier: the alert goes to notify_channel_id.
-func (a *Adapter) PostAlert(ctx context.Context, al alert.Alert) (string, error) {
-	ch := a.cfg.NotifyChannelID
-	if ch == "" {
-		return "", errors.New("discord.notify_channel_id is not set")
+// alertCommand returns the command kept for an alert button's custom_id,
+// and whether customID is one (known or not).
+func (a *Adapter) alertCommand(ctx context.Context, customID string) (text string, known, isAlert bool) {
+	key, ok := strings.CutPrefix(customID, alertKey)
+	if !ok {
+		return "", false, false
 	}
-	m := alertMessage(al)
+	text, known = a.alerts.get(ctx, key)
+	return text, known, true
+}
+
+// SendAlert implements chat.AlertMessages: the alert as a message of ch,
+// a reply to message replyTo when that is set.
+func (a *Adapter) SendAlert(ctx context.Context, ch, replyTo string, al alert.Alert) (string, string, error) {
+	m := alertMessage(al, a.alertButton(ctx, al))
+	if replyTo != "" {
+		m.Reference = &discordgo.MessageReference{MessageID: replyTo, ChannelID: ch}
+	}
 	id, err := a.api.Send(ctx, ch, &m)
-	if err != nil {
-		return "", fmt.Errorf("post alert: %w", err)
-	}
-	return chat.AlertRef(ch, id), nil
+	return ch, id, err
 }
 
-// UpdateAlert implements alert.Notifier: a flapping program's one message
-// shows its count and last state.
-func (a *Adapter) UpdateAlert(ctx context.Context, ref string, al alert.Alert) error {
-	ch, id, err := chat.ParseAlertRef(ref)
-	if err != nil {
-		return err
-	}
-	m := alertMessage(al)
-	if err := a.api.Edit(ctx, ch, id, &m); err != nil {
-		return fmt.Errorf("update alert: %w", err)
-	}
-	return nil
-}
-
-// PostRecovery implements alert.Notifier: the recovery replies to the alert.
-func (a *Adapter) PostRecovery(ctx context.Context, ref string, al alert.Alert) error {
-	ch, id, err := chat.ParseAlertRef(ref)
-	if err != nil {
-		return err
-	}
-	m := alertMessage(al)
-	m.Reference = &discordgo.MessageReference{MessageID: id, ChannelID: ch}
-	if _, err := a.api.Send(ctx, ch, &m); err != nil {
-		return fmt.Errorf("post recovery: %w", err)
-	}
-	return nil
+// EditAlert implements chat.AlertMessages.
+func (a *Adapter) EditAlert(ctx context.Context, ch, id string, al alert.Alert) error {
+	m := alertMessage(al, a.alertButton(ctx, al))
+	return a.api.Edit(ctx, ch, id, &m)
 }

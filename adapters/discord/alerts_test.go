@@ -17,7 +17,7 @@ func TestAlerts(t *testing.T) {
 	al := alert.Alert{Host: "test", Program: "worker", State: "FATAL", Count: 1, First: time.Now(), Last: time.Now(),
 		LogTail: strings.Repeat("a log line\n", 500), Action: "supervisor restart worker"}
 	seq := h.fake.Seq()
-	ref, err := h.a.PostAlert(t.Context(), al)
+	ref, err := h.a.Alerts().PostAlert(t.Context(), al)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestAlerts(t *testing.T) {
 	}
 	al.Count, al.State = 3, "BACKOFF"
 	seq = h.fake.Seq()
-	if err := h.a.UpdateAlert(t.Context(), ref, al); err != nil {
+	if err := h.a.Alerts().UpdateAlert(t.Context(), ref, al); err != nil {
 		t.Fatal(err)
 	}
 	up := h.wait(seq, "the update", func(c discordfake.Call) bool { return c.Method == http.MethodPatch })
@@ -36,7 +36,7 @@ func TestAlerts(t *testing.T) {
 	}
 	al.Recovered = true
 	seq = h.fake.Seq()
-	if err := h.a.PostRecovery(t.Context(), ref, al); err != nil {
+	if err := h.a.Alerts().PostRecovery(t.Context(), ref, al); err != nil {
 		t.Fatal(err)
 	}
 	rec := h.wait(seq, "the recovery", func(c discordfake.Call) bool { return c.Method == http.MethodPost })
@@ -53,20 +53,20 @@ func TestAlertTextIsEscapedEverywhere(t *testing.T) {
 	hostile := alert.Alert{Kind: alert.KindProgram, Host: "web@here", Program: "evil:<@&41771983423143936>@everyone", State: "FATAL",
 		Count: 2, First: time.Now(), Last: time.Now(), LogTail: "@everyone ``` <@500000000000000001> **bold**"}
 	seq := h.fake.Seq()
-	ref, err := h.a.PostAlert(t.Context(), hostile)
+	ref, err := h.a.Alerts().PostAlert(t.Context(), hostile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := hostile
 	rec.Recovered = true
-	if err := h.a.UpdateAlert(t.Context(), ref, rec); err != nil {
+	if err := h.a.Alerts().UpdateAlert(t.Context(), ref, rec); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.a.PostRecovery(t.Context(), ref, rec); err != nil {
+	if err := h.a.Alerts().PostRecovery(t.Context(), ref, rec); err != nil {
 		t.Fatal(err)
 	}
 	held := alert.Alert{Kind: alert.KindHeld, Host: "web@here", Count: 1, State: "evil:<@&41771983423143936>@everyone (FATAL)"}
-	if _, err := h.a.PostAlert(t.Context(), held); err != nil {
+	if _, err := h.a.Alerts().PostAlert(t.Context(), held); err != nil {
 		t.Fatal(err)
 	}
 	h.wait(seq, "the summary", func(c discordfake.Call) bool { return strings.Contains(c.Msg.Text(), "held back") })
@@ -111,7 +111,7 @@ func TestRestartButtonForAnyProgramName(t *testing.T) {
 		a := alert.Alert{Kind: alert.KindProgram, Host: "test", Program: name, State: "FATAL", Count: 1,
 			First: time.Now(), Last: time.Now(), Action: "supervisor restart " + name, ActionLabel: "Restart"}
 		seq := h.fake.Seq()
-		if _, err := h.a.PostAlert(t.Context(), a); err != nil {
+		if _, err := h.a.Alerts().PostAlert(t.Context(), a); err != nil {
 			t.Fatal(err)
 		}
 		posted := h.wait(seq, "the alert", func(c discordfake.Call) bool {
@@ -132,5 +132,43 @@ func TestRestartButtonForAnyProgramName(t *testing.T) {
 		if got := r.msg(t).Text(); !strings.Contains(got, "Approval") || !strings.Contains(got, "restart "+name) {
 			t.Errorf("%s: the Restart click answered %s", name, got)
 		}
+	}
+}
+
+// TestLongAlertButtonAfterRestart: an alert whose command is too long for
+// a custom_id (a GROUP:PROCESS near the 64-character limit, on a host of a
+// long name) gets a button that still runs that command when pressed after
+// serve restarts, pressed twice, from what the adapter kept, not from the
+// message; a key poolvisor never gave is refused and runs nothing.
+func TestLongAlertButtonAfterRestart(t *testing.T) {
+	h := newHarness(t)
+	dir := t.TempDir()
+	name := strings.Repeat("g", 60) + ":" + strings.Repeat("p", 60)
+	cmd := "supervisor restart " + name + " --host " + strings.Repeat("h", 40) + ".example.org"
+	before, stop := h.served(t, openPosted(t, dir))
+	seq := h.fake.Seq()
+	if _, err := before.a.Alerts().PostAlert(t.Context(), alert.Alert{Kind: alert.KindProgram, Host: "test", Program: name, State: "FATAL",
+		Count: 1, First: time.Now(), Last: time.Now(), Action: cmd, ActionLabel: "Restart"}); err != nil {
+		t.Fatal(err)
+	}
+	posted := h.wait(seq, "the alert", func(c discordfake.Call) bool { return c.Method == http.MethodPost && c.Channel == notify })
+	b := posted.Msg.Buttons()
+	if len(b) != 1 || len(b[0].CustomID) > maxCustomID || strings.Contains(posted.Msg.Text(), "--host") {
+		t.Fatalf("alert: %s %+v", posted.Msg.Text(), b)
+	}
+	stop()
+	after, _ := h.served(t, openPosted(t, dir))
+	for i := range 2 {
+		in := discordfake.Click(appID, guild, notify, olga, fmt.Sprintf("71000000000000000%d", i), b[0].CustomID)
+		in["message"] = map[string]any{"id": "710000000000000009", "channel_id": notify}
+		// This pipeline serves the host "test" alone: its answer names the
+		// host at the command's end, so the whole command came through.
+		if got := after.interact(in).msg(t).Text(); !strings.Contains(got, `unknown host "`+strings.Repeat("h", 40)+`.example.org"`) {
+			t.Errorf("press %d after a restart answered %s", i+1, got)
+		}
+	}
+	forged := discordfake.Click(appID, guild, notify, olga, "710000000000000008", alertKey+"AAAAAAAAAAAAAAAAAAAAAAAA")
+	if got := after.interact(forged).msg(t).Text(); !strings.Contains(got, "does not know this alert's button") || strings.Contains(got, "Approval") {
+		t.Errorf("a forged key answered %s", got)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/poolvisor/poolvisor/adapters/chat"
 )
 
 // API is the part of Discord's REST API this adapter calls. restClient
@@ -111,27 +113,23 @@ const (
 	maxRateLimitWait    = 10 * time.Second
 )
 
+var rateLimits = chat.RetryLimits{Retries: maxRateLimitRetries, MaxWait: maxRateLimitWait}
+
 // do makes one call; route names it for the metrics and errors (the path
 // holds IDs and tokens, which must become neither labels nor log lines).
 func (c *restClient) do(ctx context.Context, route, method, path string, bot bool, in, out any) error {
-	for attempt := 0; ; attempt++ {
+	return rateLimits.Retry(ctx, func() (time.Duration, error) {
 		err := c.call(ctx, route, method, path, bot, in, out)
 		var refused *APIError
 		limited := errors.As(err, &refused) && refused.Status == http.StatusTooManyRequests
 		if c.observe != nil {
 			c.observe(route, err != nil, limited)
 		}
-		if !limited || attempt == maxRateLimitRetries || refused.RetryAfter > maxRateLimitWait {
-			return err
+		if !limited {
+			return 0, err
 		}
-		t := time.NewTimer(refused.RetryAfter)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-	}
+		return max(refused.RetryAfter, time.Nanosecond), err
+	}, nil)
 }
 
 // retryAfter reads how long a 429 asks to wait: the body's retry_after

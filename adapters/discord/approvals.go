@@ -41,9 +41,13 @@ func newApprovalMessages(s *posted.Store, now func() time.Time) *approvalMessage
 // WithPosted keeps where approval requests were posted in s (the embedded
 // database), so that a decision after a restart still replaces the buttons
 // of every copy, and keeps there the commands of long form plans' Apply
-// buttons (planStore). Without it both are remembered in memory.
+// buttons (planStore) and of long alert buttons (alertActions). Without it
+// all are remembered in memory.
 func WithPosted(s *posted.Store) Option {
-	return func(a *Adapter) { a.approvals, a.plans = newApprovalMessages(s, a.cfg.Now), newPlanStore(s, a.cfg.Now) }
+	return func(a *Adapter) {
+		a.approvals, a.plans = newApprovalMessages(s, a.cfg.Now), newPlanStore(s, a.cfg.Now)
+		a.alerts = newAlertActions(s, a.cfg.Now)
+	}
 }
 
 // remember records that request id was posted as ref.

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/catalog/catalogtest"
 )
@@ -51,5 +53,32 @@ func TestTreeIsTheCatalog(t *testing.T) {
 	}
 	if n != len(catalog.Commands) {
 		t.Errorf("%d subcommands for %d commands", n, len(catalog.Commands))
+	}
+}
+
+// TestGroupsDescribedByTheCatalog: every subcommand group of Discord's tree
+// has its description from catalog.Groups, and the catalog describes no
+// group the tree does not hold.
+func TestGroupsDescribedByTheCatalog(t *testing.T) {
+	seen := map[string]bool{}
+	for _, cmd := range Definitions() {
+		for _, o := range cmd.Options {
+			if o.Type != discordgo.ApplicationCommandOptionSubCommandGroup {
+				continue
+			}
+			key := cmd.Name + " " + o.Name
+			seen[key] = true
+			if o.Description == "" || o.Description != catalog.Groups[key] {
+				t.Errorf("group %q: description %q, want catalog.Groups' %q", key, o.Description, catalog.Groups[key])
+			}
+		}
+	}
+	for key := range catalog.Groups {
+		if !seen[key] {
+			t.Errorf("catalog.Groups describes %q, which Discord's tree does not hold", key)
+		}
+	}
+	if len(seen) == 0 {
+		t.Error("Discord's tree has no groups; the test tests nothing")
 	}
 }

@@ -32,7 +32,7 @@ const (
 // within fastAnswer, else deferred and edited in when it is ready.
 func (a *Adapter) submitPlan(in *discordgo.Interaction, text string) *response {
 	who, tok := actor(in), a.tokenOf(in)
-	res, ready := a.within(func(ctx context.Context) ops.Result {
+	res, ready := a.bg.Within(a.wait, func(ctx context.Context) ops.Result {
 		return a.run.Run(ctx, who, text+" --plan")
 	}, func(ctx context.Context, res ops.Result) {
 		m := a.planMessage(ctx, res, text)
@@ -138,7 +138,7 @@ func (a *Adapter) formButton(ctx context.Context, in *discordgo.Interaction) (*r
 	if in.Message != nil {
 		clicked = msgRef{Channel: firstNonEmpty(in.Message.ChannelID, in.ChannelID), Message: in.Message.ID}
 	}
-	res, ready := a.within(func(ctx context.Context) ops.Result {
+	res, ready := a.bg.Within(a.wait, func(ctx context.Context) ops.Result {
 		return a.run.Run(ctx, who, text)
 	}, func(ctx context.Context, res ops.Result) {
 		a.clickedLate(ctx, tok, clicked, who, text, res)
@@ -146,6 +146,6 @@ func (a *Adapter) formButton(ctx context.Context, in *discordgo.Interaction) (*r
 	if !ready {
 		return ackUpdate, true
 	}
-	a.spawn(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
+	a.bg.Go(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
 	return reply(resultMessage(res, who, "/"+text)), true
 }

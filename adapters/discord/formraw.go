@@ -44,7 +44,7 @@ func (a *Adapter) openRawForm(who ops.Actor, words string, t formTarget) *respon
 	}
 	target := t.Name
 	show := strings.TrimSuffix(words, "edit") + "show " + command.Word(target) + t.onHost()
-	res, ready := a.within(func(ctx context.Context) ops.Result { return a.run.Run(ctx, who, show) }, func(context.Context, ops.Result) {})
+	res, ready := a.bg.Within(a.wait, func(ctx context.Context) ops.Result { return a.run.Run(ctx, who, show) }, func(context.Context, ops.Result) {})
 	if !ready {
 		return reply(ephemeral(RenderText("⏳ Reading the file took too long; try again, or give the options to change instead.")))
 	}
@@ -100,7 +100,7 @@ func rawOperation(customID string, values map[string]string) (ops.Operation, boo
 // typed write: the result for the channel, a refusal for the member alone.
 func (a *Adapter) submitRaw(in *discordgo.Interaction, op ops.Operation) *response {
 	who, tok := actor(in), a.tokenOf(in)
-	res, ready := a.within(func(ctx context.Context) ops.Result {
+	res, ready := a.bg.Within(a.wait, func(ctx context.Context) ops.Result {
 		return a.run.Execute(ctx, who, op)
 	}, func(ctx context.Context, res ops.Result) {
 		a.finishDeferred(ctx, tok, true, who, op.Text, res)
@@ -108,6 +108,6 @@ func (a *Adapter) submitRaw(in *discordgo.Interaction, op ops.Operation) *respon
 	if !ready {
 		return deferPublic
 	}
-	a.spawn(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
+	a.bg.Go(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
 	return reply(resultMessage(res, who, op.Text))
 }

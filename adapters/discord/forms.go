@@ -150,7 +150,7 @@ func (a *Adapter) openForm(who ops.Actor, words string, target formTarget, input
 	current := map[string]string{}
 	if strings.HasSuffix(words, " edit") {
 		show := strings.TrimSuffix(words, "edit") + "show " + command.Word(target.Name) + target.onHost()
-		res, ready := a.within(func(ctx context.Context) ops.Result { return a.run.Run(ctx, who, show) }, func(context.Context, ops.Result) {})
+		res, ready := a.bg.Within(a.wait, func(ctx context.Context) ops.Result { return a.run.Run(ctx, who, show) }, func(context.Context, ops.Result) {})
 		if !ready {
 			return reply(ephemeral(RenderText("⏳ Reading the current values took too long; give the options to change instead.")))
 		}

@@ -23,7 +23,7 @@ func (a *Adapter) onDispatch(event string, data json.RawMessage) {
 		return
 	}
 	answered := a.callbacks.start(in.Token)
-	a.spawn(func(ctx context.Context) {
+	a.bg.Go(func(ctx context.Context) {
 		defer answered()
 		actx, cancel := context.WithTimeout(ctx, ackDeadline)
 		resp := a.interaction(actx, &in)

@@ -7,6 +7,8 @@ import (
 	"net/http"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/poolvisor/poolvisor/adapters/chat"
 )
 
 // Handler serves POST /discord/interactions: every interaction Discord
@@ -20,7 +22,7 @@ func (a *Adapter) Handler() http.Handler {
 				"set discord.public_key to accept them here too", http.StatusNotFound)
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, chat.MaxBodyBytes))
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {

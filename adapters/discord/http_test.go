@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/discord/discordfake"
 )
 
@@ -38,7 +39,7 @@ func TestPingAndRefusals(t *testing.T) {
 		}
 	}
 	big := discordfake.Ping(appID)
-	big["pad"] = strings.Repeat("x", maxBodyBytes)
+	big["pad"] = strings.Repeat("x", chat.MaxBodyBytes)
 	if code, _ := h.post(big); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("a body over 1 MiB: HTTP %d", code)
 	}

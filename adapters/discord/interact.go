@@ -37,7 +37,7 @@ func (a *Adapter) interaction(ctx context.Context, in *discordgo.Interaction) *r
 		if r, ok := a.formButton(ctx, in); ok { // a previewed form's Apply or Cancel (formplan.go)
 			return r
 		}
-		return a.component(in)
+		return a.component(ctx, in)
 	case discordgo.InteractionModalSubmit:
 		return a.submitted(in)
 	}
@@ -86,7 +86,7 @@ func (a *Adapter) runText(in *discordgo.Interaction, text string, public bool) *
 	// deferred answer, which its result then replaces.
 	answered := make(chan struct{})
 	var pm *progressMessage
-	res, ready := a.within(func(ctx context.Context) ops.Result {
+	res, ready := a.bg.Within(a.wait, func(ctx context.Context) ops.Result {
 		var wctx context.Context
 		wctx, pm = a.newProgress(ctx, tok, answered)
 		return a.run.Run(wctx, who, text)
@@ -100,12 +100,12 @@ func (a *Adapter) runText(in *discordgo.Interaction, text string, public bool) *
 		}
 		return deferEphemeral
 	}
-	a.spawn(func(ctx context.Context) { pm.finish(ctx, func(context.Context, bool) {}) }) // the answer is the result
+	a.bg.Go(func(ctx context.Context) { pm.finish(ctx, func(context.Context, bool) {}) }) // the answer is the result
 	if asFile(res) && !isApprovalRequest(res) {
 		// An HTTP answer cannot carry a file: defer, with the result's
 		// visibility, and edit the deferral with the file once it is in.
 		public := !private(res)
-		a.spawn(func(ctx context.Context) { a.finishDeferred(ctx, tok, public, who, typed, res) })
+		a.bg.Go(func(ctx context.Context) { a.finishDeferred(ctx, tok, public, who, typed, res) })
 		if public {
 			return deferPublic
 		}
@@ -115,7 +115,7 @@ func (a *Adapter) runText(in *discordgo.Interaction, text string, public bool) *
 		return a.answerPrivately(res, who, typed, tok)
 	}
 	m := resultMessage(res, who, typed)
-	a.spawn(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
+	a.bg.Go(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
 	return reply(m)
 }
 
@@ -138,11 +138,15 @@ func isWrite(top string, path []string, given []optionValue) bool {
 // decision replaces the request's buttons with its outcome (type 7); a
 // refusal is explained to the clicker alone and leaves the buttons for
 // someone who may decide.
-func (a *Adapter) component(in *discordgo.Interaction) *response {
+func (a *Adapter) component(ctx context.Context, in *discordgo.Interaction) *response {
 	d := in.MessageComponentData()
 	text, ok := strings.CutPrefix(d.CustomID, buttonPrefix)
-	if d.CustomID == alertActionID {
-		text, ok = alertCommand(in.Message)
+	if kept, known, isAlert := a.alertCommand(ctx, d.CustomID); isAlert {
+		if !known {
+			return reply(ephemeral(RenderText("⚠️ poolvisor does not know this alert's button (it is more than 30 days old, or not one poolvisor posted); nothing was run. " +
+				"Type the command instead.")))
+		}
+		text = kept
 	}
 	if !ok || text == "" {
 		return ackUpdate
@@ -156,7 +160,7 @@ func (a *Adapter) component(in *discordgo.Interaction) *response {
 	// in the message clicked, which its result then replaces.
 	answered := make(chan struct{})
 	var pm *progressMessage
-	res, ready := a.within(func(ctx context.Context) ops.Result {
+	res, ready := a.bg.Within(a.wait, func(ctx context.Context) ops.Result {
 		var wctx context.Context
 		wctx, pm = a.newProgress(ctx, tok, answered)
 		return a.run.Run(wctx, who, text)
@@ -173,15 +177,15 @@ func (a *Adapter) component(in *discordgo.Interaction) *response {
 		close(answered)
 		return ackUpdate
 	}
-	a.spawn(func(ctx context.Context) { pm.finish(ctx, func(context.Context, bool) {}) }) // the answer is the result
+	a.bg.Go(func(ctx context.Context) { pm.finish(ctx, func(context.Context, bool) {}) }) // the answer is the result
 	if id, ok := chat.Decided(res); ok {
-		a.spawn(func(ctx context.Context) { a.updateApproval(ctx, id, res, who, &clicked) })
+		a.bg.Go(func(ctx context.Context) { a.updateApproval(ctx, id, res, who, &clicked) })
 		return updateMessage(decisionMessage(res, who))
 	}
 	if res.Operation == "ops.approve" || isCancel(res) { // for the clicker alone
 		return reply(ephemeral(Render(res)))
 	}
-	a.spawn(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
+	a.bg.Go(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
 	return reply(resultMessage(res, who, "/"+text))
 }
 

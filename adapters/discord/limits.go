@@ -54,12 +54,6 @@ const (
 	// the original response edited when done. It leaves a second of
 	// ackDeadline for the network.
 	fastAnswer = 2 * time.Second
-
-	// maxBodyBytes bounds a request body; Discord's are a few kilobytes.
-	maxBodyBytes = 1 << 20
-
-	// maxClockSkew is how far a signed request's timestamp may be from now.
-	maxClockSkew = 5 * time.Minute
 )
 
 // poolvisor's own budgets, well inside Discord's limits, so that a message

@@ -25,7 +25,7 @@ func (a *Adapter) answerPrivately(res ops.Result, who ops.Actor, typed string, t
 	mine.Embeds = append(Render(res).Embeds, mine.Embeds...)
 	public := answer(res, who, typed)
 	public.Flags = 0
-	a.spawn(func(ctx context.Context) {
+	a.bg.Go(func(ctx context.Context) {
 		a.followupWhenAnswered(ctx, tok, &public)
 		a.afterResult(ctx, res, who, tok)
 	})

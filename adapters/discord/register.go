@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/poolvisor/poolvisor/internal/catalog"
 )
 
 // manageGuild is the permission write commands ask for by default: members
@@ -36,7 +38,7 @@ func Definitions() []*discordgo.ApplicationCommand {
 			g, ok := groups[sc.Path[0]]
 			if !ok {
 				g = &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommandGroup,
-					Name: sc.Path[0], Description: groupDesc[sc.Path[0]]}
+					Name: sc.Path[0], Description: catalog.Groups[top+" "+sc.Path[0]]}
 				groups[sc.Path[0]] = g
 				cmd.Options = append(cmd.Options, g)
 			}
@@ -45,13 +47,6 @@ func Definitions() []*discordgo.ApplicationCommand {
 		out = append(out, cmd)
 	}
 	return out
-}
-
-var groupDesc = map[string]string{
-	"pool":        "One PHP-FPM pool",
-	"xmlrpc":      "supervisord's XML-RPC over TCP",
-	"maintenance": "Maintenance windows: alerts held back, writes maybe frozen",
-	"opcache":     "OPcache of a PHP-FPM master",
 }
 
 // optionDefs types the options of a subcommand; Discord wants the required

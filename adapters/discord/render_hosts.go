@@ -163,37 +163,20 @@ func fitList(lines []string, max int, rest func(from, room int) string) string {
 // restText names hosts in at most max bytes (when max leaves room for
 // the introductions): those that failed, then those that answered ok.
 func restText(parts []view.HostPart, max int) string {
-	var failed, ok []string
-	for _, p := range parts {
-		if p.OK() {
-			ok = append(ok, escape(p.Host))
-		} else {
-			failed = append(failed, style.HostMark(p)+" "+escape(p.Host))
-		}
-	}
+	failed, ok := style.RestHosts(parts)
 	var out []string
-	if len(failed) > 0 {
-		intro := plural(len(failed), "more host", "more hosts") + " did not answer or failed: "
-		room := max - len(intro)
-		if len(ok) > 0 {
+	if failed.Intro != "" {
+		room := max - len(failed.Intro)
+		if ok.Intro != "" {
 			room /= 2
 		}
-		out = append(out, intro+view.JoinNames(failed, room))
+		out = append(out, failed.Intro+view.JoinNames(failed.Names, room))
 		max -= len(out[0]) + 1
 	}
-	if len(ok) > 0 {
-		intro := plural(len(ok), "more host", "more hosts") + " answered ok: "
-		out = append(out, intro+view.JoinNames(ok, max-len(intro)))
+	if ok.Intro != "" {
+		out = append(out, ok.Intro+view.JoinNames(ok.Names, max-len(ok.Intro)))
 	}
 	return strings.Join(out, "\n")
-}
-
-// plural counts n things: "1 host", "3 hosts".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // isHostInfos reports whether v is the data of /ops hosts.
@@ -239,7 +222,7 @@ func renderHostInfos(e *discordgo.MessageEmbed, v any) {
 		for _, in := range infos[from:] {
 			names = append(names, healthMarks[view.Health(in)]+" "+escape(in.Name))
 		}
-		intro := plural(len(names), "more host", "more hosts") + ": "
+		intro := view.Plural(len(names), "more host", "more hosts") + ": "
 		return intro + view.JoinNames(names, room-len(intro))
 	})
 }
@@ -257,7 +240,7 @@ func hostInfoFacts(in ops.HostInfo) []string {
 		facts = append(facts, "never seen")
 	}
 	if in.OpenAlerts > 0 {
-		facts = append(facts, "🔔 "+plural(in.OpenAlerts, "open alert", "open alerts"))
+		facts = append(facts, "🔔 "+view.Plural(in.OpenAlerts, "open alert", "open alerts"))
 	}
 	switch health {
 	case view.HostUnreachable:

@@ -31,7 +31,7 @@ func ParsePublicKey(hexKey string) (ed25519.PublicKey, error) {
 
 // verify checks Discord's request signature: the hex Ed25519 signature of
 // timestamp + raw body under the application's public key. The timestamp
-// must also be within maxClockSkew of now, so that a captured request
+// must also be within chat.MaxClockSkew of now, so that a captured request
 // cannot be replayed later.
 // https://discord.com/developers/docs/interactions/overview#setting-up-an-endpoint-validating-security-request-headers
 func verify(h http.Header, body []byte, key ed25519.PublicKey, now time.Time) error {
@@ -39,7 +39,7 @@ func verify(h http.Header, body []byte, key ed25519.PublicKey, now time.Time) er
 	if sigHex == "" || tsText == "" || len(key) != ed25519.PublicKeySize {
 		return errNoSignature
 	}
-	if err := chat.CheckTimestamp(tsText, now, maxClockSkew, errBadTimestamp); err != nil {
+	if err := chat.CheckTimestamp(tsText, now, chat.MaxClockSkew, errBadTimestamp); err != nil {
 		return err
 	}
 	sig, err := hex.DecodeString(sigHex)

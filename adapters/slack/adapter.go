@@ -21,7 +21,6 @@ import (
 
 	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/chat/background"
-	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 // Runner is the part of the core pipeline this adapter uses.
@@ -146,21 +145,15 @@ func clientOptions(cfg Config) []slackgo.Option {
 	return opts
 }
 
-// drainTimeout bounds how long shutdown waits for work in flight.
-const drainTimeout = 20 * time.Second
-
 // Run serves until ctx ends: in Socket Mode it holds the connection to
 // Slack; in HTTP mode the handlers serve and Run only waits. Either way it
-// then lets work in flight finish (up to drainTimeout) before returning.
+// then lets work in flight finish (background.Group.Serve) before returning.
 func (a *Adapter) Run(ctx context.Context) error {
-	var err error
+	var conn func(context.Context) error
 	if a.cfg.Mode == ModeSocket {
-		err = a.runSocket(ctx)
-	} else {
-		<-ctx.Done()
+		conn = a.runSocket
 	}
-	a.drain()
-	return err
+	return a.bg.Serve(ctx, conn)
 }
 
 // claim records a delivery and reports whether it is the first (see
@@ -172,12 +165,4 @@ func (a *Adapter) claim(ctx context.Context, key string) (bool, error) {
 // storeFailed answers a delivery that could not be recorded.
 func storeFailed() *reply {
 	return ephemeral(RenderText(":x: poolvisor could not record this request (its database failed), so nothing was done. Try again in a moment."))
-}
-
-// drain, spawn and within run the adapter's background work (see package
-// background): work apart from requests, answered inline when it is quick.
-func (a *Adapter) drain()                            { a.bg.Drain(drainTimeout) }
-func (a *Adapter) spawn(f func(ctx context.Context)) { a.bg.Go(f) }
-func (a *Adapter) within(work func(context.Context) ops.Result, late func(context.Context, ops.Result)) (ops.Result, bool) {
-	return a.bg.Within(a.wait, work, late)
 }

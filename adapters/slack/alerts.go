@@ -2,8 +2,6 @@ package slack
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	slackgo "github.com/slack-go/slack"
 
@@ -11,7 +9,7 @@ import (
 	"github.com/poolvisor/poolvisor/internal/alert"
 )
 
-var _ alert.Notifier = (*Adapter)(nil)
+var _ chat.AlertMessages = (*Adapter)(nil)
 
 // actionRestart is the alert's Restart button; like every poolvisor button
 // its value is the command it runs, as the clicking user, through RBAC and
@@ -59,43 +57,20 @@ func alertMessage(a alert.Alert) Message {
 	return Message{Text: truncate(summary, maxFallbackText), Blocks: blocks}
 }
 
-// PostAlert implements alert.Notifier: the alert goes to notify_channel.
-func (a *Adapter) PostAlert(ctx context.Context, al alert.Alert) (string, error) {
-	if a.cfg.NotifyChannel == "" {
-		return "", errors.New("slack.notify_channel is not set")
-	}
+// SendAlert implements chat.AlertMessages: the alert as a message of ch,
+// in the thread of message replyTo when that is set.
+func (a *Adapter) SendAlert(ctx context.Context, ch, replyTo string, al alert.Alert) (string, string, error) {
 	msg := alertMessage(al)
-	ch, ts, err := a.api.PostMessageContext(ctx, a.cfg.NotifyChannel, slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...))
-	if err != nil {
-		return "", fmt.Errorf("post alert: %w", err)
+	opts := []slackgo.MsgOption{slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...)}
+	if replyTo != "" {
+		opts = append(opts, slackgo.MsgOptionTS(replyTo))
 	}
-	return chat.AlertRef(ch, ts), nil
+	return a.api.PostMessageContext(ctx, ch, opts...)
 }
 
-// UpdateAlert implements alert.Notifier: a flapping program's one message
-// shows its count and last state.
-func (a *Adapter) UpdateAlert(ctx context.Context, ref string, al alert.Alert) error {
-	ch, ts, err := chat.ParseAlertRef(ref)
-	if err != nil {
-		return err
-	}
+// EditAlert implements chat.AlertMessages.
+func (a *Adapter) EditAlert(ctx context.Context, ch, ts string, al alert.Alert) error {
 	msg := alertMessage(al)
-	if _, _, _, err := a.api.UpdateMessageContext(ctx, ch, ts, slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...)); err != nil {
-		return fmt.Errorf("update alert: %w", err)
-	}
-	return nil
-}
-
-// PostRecovery implements alert.Notifier: the recovery answers the alert in
-// its thread.
-func (a *Adapter) PostRecovery(ctx context.Context, ref string, al alert.Alert) error {
-	ch, ts, err := chat.ParseAlertRef(ref)
-	if err != nil {
-		return err
-	}
-	msg := alertMessage(al)
-	if _, _, err := a.api.PostMessageContext(ctx, ch, slackgo.MsgOptionTS(ts), slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...)); err != nil {
-		return fmt.Errorf("post recovery: %w", err)
-	}
-	return nil
+	_, _, _, err := a.api.UpdateMessageContext(ctx, ch, ts, slackgo.MsgOptionText(msg.Text, false), slackgo.MsgOptionBlocks(msg.Blocks...))
+	return err
 }

@@ -16,7 +16,7 @@ func TestAlertsPostUpdateAndRecoverInThread(t *testing.T) {
 	ctx := context.Background()
 	a := alert.Alert{Host: "test", Program: "web", State: "FATAL", Count: 1, First: time.Now(), Last: time.Now(),
 		LogTail: strings.Repeat("noise\n", 2000) + "PHP Fatal error: out of memory", Action: "supervisor restart web"}
-	ref, err := h.a.PostAlert(ctx, a)
+	ref, err := h.a.Alerts().PostAlert(ctx, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,7 @@ func TestAlertsPostUpdateAndRecoverInThread(t *testing.T) {
 	}
 
 	a.Count, a.State = 3, "BACKOFF"
-	if err := h.a.UpdateAlert(ctx, ref, a); err != nil {
+	if err := h.a.Alerts().UpdateAlert(ctx, ref, a); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.fake.Wait(2*time.Second, 0, func(m slackfake.Message) bool {
@@ -53,7 +53,7 @@ func TestAlertsPostUpdateAndRecoverInThread(t *testing.T) {
 	}
 
 	a.Recovered = true
-	if err := h.a.PostRecovery(ctx, ref, a); err != nil {
+	if err := h.a.Alerts().PostRecovery(ctx, ref, a); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.fake.Wait(2*time.Second, 0, func(m slackfake.Message) bool {
@@ -74,20 +74,20 @@ var hostile = alert.Alert{Kind: alert.KindProgram, Host: "web<!here>", Program: 
 func TestAlertTextIsEscapedEverywhere(t *testing.T) {
 	h := newHarness(t, ModeHTTP)
 	ctx := context.Background()
-	ref, err := h.a.PostAlert(ctx, hostile)
+	ref, err := h.a.Alerts().PostAlert(ctx, hostile)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := hostile
 	rec.Recovered = true
-	if err := h.a.UpdateAlert(ctx, ref, rec); err != nil {
+	if err := h.a.Alerts().UpdateAlert(ctx, ref, rec); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.a.PostRecovery(ctx, ref, rec); err != nil {
+	if err := h.a.Alerts().PostRecovery(ctx, ref, rec); err != nil {
 		t.Fatal(err)
 	}
 	held := alert.Alert{Kind: alert.KindHeld, Host: "web<!here>", Count: 1, State: "evil:<!channel>@everyone (FATAL)"}
-	if _, err := h.a.PostAlert(ctx, held); err != nil {
+	if _, err := h.a.Alerts().PostAlert(ctx, held); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.fake.Wait(2*time.Second, 0, func(m slackfake.Message) bool { return strings.Contains(m.Text, "held back") }); err != nil {
@@ -126,7 +126,7 @@ func TestRestartButtonForAnyProgramName(t *testing.T) {
 		seq := h.fake.Seq()
 		a := alert.Alert{Kind: alert.KindProgram, Host: "test", Program: name, State: "FATAL", Count: 1,
 			First: time.Now(), Last: time.Now(), Action: "supervisor restart " + name, ActionLabel: "Restart"}
-		if _, err := h.a.PostAlert(context.Background(), a); err != nil {
+		if _, err := h.a.Alerts().PostAlert(context.Background(), a); err != nil {
 			t.Fatal(err)
 		}
 		posted, err := h.fake.Wait(2*time.Second, seq, func(m slackfake.Message) bool {

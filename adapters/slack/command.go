@@ -41,7 +41,7 @@ func (a *Adapter) command(ctx context.Context, sc slackgo.SlashCommand) any {
 	o := origin{Channel: sc.ChannelID, User: sc.UserID, ResponseURL: sc.ResponseURL, Command: "/" + text}
 	if f, ok := formFor(text); ok {
 		trigger := triggerFrom(sc.TriggerID, a.cfg.Now())
-		a.spawn(func(ctx context.Context) {
+		a.bg.Go(func(ctx context.Context) {
 			a.openForm(ctx, a.actorIn(ctx, sc.UserID, sc.UserName, sc.ChannelID), o, trigger, f)
 		})
 		return nil
@@ -50,7 +50,7 @@ func (a *Adapter) command(ctx context.Context, sc slackgo.SlashCommand) any {
 		actor ops.Actor
 		pm    *progressMessage // a run that goes in steps draws them in a message of its own
 	)
-	res, ok := a.within(func(ctx context.Context) ops.Result {
+	res, ok := a.bg.Within(a.wait, func(ctx context.Context) ops.Result {
 		actor = a.actorIn(ctx, sc.UserID, sc.UserName, sc.ChannelID)
 		var wctx context.Context
 		wctx, pm = a.newProgress(ctx, o, nil)
@@ -62,7 +62,7 @@ func (a *Adapter) command(ctx context.Context, sc slackgo.SlashCommand) any {
 		return ephemeral(RenderText(fmt.Sprintf(":hourglass_flowing_sand: Working on `%s`…", escape(truncate(o.Command, 200)))))
 	}
 	if pm.u.Watched() { // its progress message shows the result
-		a.spawn(func(ctx context.Context) {
+		a.bg.Go(func(ctx context.Context) {
 			pm.finish(ctx, actor, res, func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
 		})
 		return nil
@@ -75,12 +75,12 @@ func (a *Adapter) command(ctx context.Context, sc slackgo.SlashCommand) any {
 // result too large for an acknowledgement goes by response_url.
 func (a *Adapter) inline(o origin, actor ops.Actor, res ops.Result) any {
 	if res.Status == ops.StatusPending && view.Decode(res.Data).Approval != nil {
-		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
+		a.bg.Go(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
 		return ephemeral(RenderText(fmt.Sprintf(":hourglass_flowing_sand: Approval request `%s` is posted in this channel; an approver decides with its buttons.",
 			escape(res.ApprovalID))))
 	}
 	if asFile(res) { // uploads take longer than an acknowledgement may
-		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
+		a.bg.Go(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
 		return ephemeral(RenderText(":page_facing_up: The answer is long; it follows as a file in a moment."))
 	}
 	msg, vis := Render(res), visibility(res)
@@ -89,17 +89,17 @@ func (a *Adapter) inline(o origin, actor ops.Actor, res ops.Result) any {
 	}
 	r := &reply{ResponseType: vis, Text: msg.Text, Blocks: msg.Blocks}
 	if vis == visChannel && o.typedSecret() {
-		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
+		a.bg.Go(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
 		return ephemeral(RenderText(":lock: The answer is posted in the channel, without the secret you typed."))
 	}
 	if !fitsAck(r) {
-		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
+		a.bg.Go(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
 		return ephemeral(RenderText(":page_facing_up: The answer is long; it follows in a moment."))
 	}
 	if id, ok := chat.Decided(res); ok {
-		a.spawn(func(ctx context.Context) { a.updateApproval(ctx, id, res, actor, nil, "") })
+		a.bg.Go(func(ctx context.Context) { a.updateApproval(ctx, id, res, actor, nil, "") })
 	} else if res.Private != nil {
-		a.spawn(func(ctx context.Context) { a.sendPrivate(ctx, o, actor, res) })
+		a.bg.Go(func(ctx context.Context) { a.sendPrivate(ctx, o, actor, res) })
 	}
 	return r
 }

@@ -8,6 +8,8 @@ import (
 	"net/http"
 
 	slackgo "github.com/slack-go/slack"
+
+	"github.com/poolvisor/poolvisor/adapters/chat"
 )
 
 // CommandsHandler serves POST /slack/commands: slash commands.
@@ -41,11 +43,11 @@ func (a *Adapter) InteractionsHandler() http.Handler {
 	})
 }
 
-// readVerified reads the body (up to maxBodyBytes) and checks its
+// readVerified reads the body (up to chat.MaxBodyBytes) and checks its
 // signature. On failure it has answered (413 or 401) and returns false; on
 // success the body is back in r for parsing.
 func (a *Adapter) readVerified(w http.ResponseWriter, r *http.Request) bool {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, chat.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

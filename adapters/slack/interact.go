@@ -46,7 +46,7 @@ func (a *Adapter) blockActions(ctx context.Context, cb slackgo.InteractionCallba
 		a.responses.seen(cb.ResponseURL)
 		o := origin{Channel: channel, User: cb.User.ID, ResponseURL: cb.ResponseURL}
 		text := act.Value
-		a.spawn(func(ctx context.Context) {
+		a.bg.Go(func(ctx context.Context) {
 			actor := a.actorIn(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName), cb.Channel.ID)
 			// A run that goes in steps (an approved rolling restart) draws
 			// them in the message clicked, which its result then replaces.

@@ -88,13 +88,6 @@ const (
 	// triggerLifetime is how long a trigger_id can open a modal.
 	// https://docs.slack.dev/interactivity/handling-user-interaction
 	triggerLifetime = 3 * time.Second
-
-	// maxBodyBytes bounds a request body; Slack's are a few kilobytes.
-	maxBodyBytes = 1 << 20
-
-	// maxClockSkew is how far a signed request's timestamp may be from now.
-	// https://docs.slack.dev/authentication/verifying-requests-from-slack
-	maxClockSkew = 5 * time.Minute
 )
 
 // poolvisor's own budgets, well inside Slack's limits, so that a message

@@ -25,10 +25,6 @@ func (a *Adapter) Routes() []chat.Route {
 	}
 }
 
-// Alerts is the adapter when it has a notify channel, nil otherwise.
-func (a *Adapter) Alerts() alert.Notifier {
-	if a.cfg.NotifyChannel == "" {
-		return nil
-	}
-	return a
-}
+// Alerts posts to the notify channel through the adapter's messages, or
+// is nil without a notify channel.
+func (a *Adapter) Alerts() alert.Notifier { return chat.NotifierFor(a.cfg.NotifyChannel, a) }

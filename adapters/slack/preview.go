@@ -51,7 +51,7 @@ func (a *Adapter) preview(ctx context.Context, cb slackgo.InteractionCallback) {
 	f := form{Kind: formKind(kind), Name: m.Name}
 	values := submitted(cb.View.State)
 	viewID, hash := cb.View.ID, cb.View.Hash
-	a.spawn(func(ctx context.Context) {
+	a.bg.Go(func(ctx context.Context) {
 		var shown []slackgo.Block
 		if req, errs := buildRequest(f, values, m); len(errs) > 0 {
 			shown = fieldProblems(f, errs)

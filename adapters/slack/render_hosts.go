@@ -106,33 +106,16 @@ func restBlocks(lists ...[]view.HostPart) int {
 // restLines names the hosts whose parts are not shown: those that failed
 // with their mark, then those that answered ok.
 func restLines(hosts []view.HostPart) []slackgo.Block {
-	var failed, ok []string
-	for _, h := range hosts {
-		if h.OK() {
-			ok = append(ok, escape(h.Host))
-		} else {
-			failed = append(failed, style.HostMark(h)+" "+escape(h.Host))
-		}
-	}
+	failed, ok := style.RestHosts(hosts)
 	var out []slackgo.Block
-	if len(failed) > 0 {
-		intro := plural(len(failed), "more host", "more hosts") + " did not answer or failed: "
-		out = append(out, contextText(intro+view.JoinNames(failed, maxTextObject-len(intro))))
+	if failed.Intro != "" {
+		out = append(out, contextText(failed.Intro+view.JoinNames(failed.Names, maxTextObject-len(failed.Intro))))
 	}
-	if len(ok) > 0 {
-		intro := plural(len(ok), "more host", "more hosts") + " answered ok: "
+	if ok.Intro != "" {
 		const hint = "\n`--host NAME` shows one host in full."
-		out = append(out, contextText(intro+view.JoinNames(ok, maxTextObject-len(intro)-len(hint))+hint))
+		out = append(out, contextText(ok.Intro+view.JoinNames(ok.Names, maxTextObject-len(ok.Intro)-len(hint))+hint))
 	}
 	return out
-}
-
-// plural counts n things: "1 host", "3 hosts".
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 // renderHostInfos draws /ops hosts: a field for each host with its state,
@@ -157,7 +140,7 @@ func renderHostInfos(v any) []slackgo.Block {
 		for i, in := range infos {
 			names[i] = escape(in.Name)
 		}
-		intro := plural(len(infos), "more host", "more hosts") + ": "
+		intro := view.Plural(len(infos), "more host", "more hosts") + ": "
 		out = append(out, contextText(intro+view.JoinNames(names, maxTextObject-len(intro))))
 	}
 	return out
@@ -192,7 +175,7 @@ func hostInfoField(in ops.HostInfo) string {
 		facts = append(facts, "never seen")
 	}
 	if in.OpenAlerts > 0 {
-		facts = append(facts, ":bell: "+plural(in.OpenAlerts, "open alert", "open alerts"))
+		facts = append(facts, ":bell: "+view.Plural(in.OpenAlerts, "open alert", "open alerts"))
 	}
 	if len(facts) > 0 {
 		lines = append(lines, strings.Join(facts, " · "))

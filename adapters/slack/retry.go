@@ -6,6 +6,8 @@ import (
 	"time"
 
 	slackgo "github.com/slack-go/slack"
+
+	"github.com/poolvisor/poolvisor/adapters/chat"
 )
 
 // Rate limits: chat.postMessage and chat.update answer 429 with
@@ -20,23 +22,19 @@ const (
 	maxRateLimitWait    = 10 * time.Second
 )
 
+var rateLimits = chat.RetryLimits{Retries: maxRateLimitRetries, MaxWait: maxRateLimitWait}
+
 // retrying makes call, again after each 429, within Slack's limits.
 func (a *Adapter) retrying(ctx context.Context, method, channel string, call func() error) error {
-	for attempt := 0; ; attempt++ {
+	return rateLimits.Retry(ctx, func() (time.Duration, error) {
 		err := call()
-		var rl *slackgo.RateLimitedError
-		if !errors.As(err, &rl) || attempt == maxRateLimitRetries || rl.RetryAfter > maxRateLimitWait {
-			return err
+		if rl := (*slackgo.RateLimitedError)(nil); errors.As(err, &rl) {
+			return max(rl.RetryAfter, time.Nanosecond), err
 		}
-		a.log.Info("slack: rate-limited; calling again after the wait Slack asks for", "method", method, "channel", channel, "retry_after", rl.RetryAfter)
-		t := time.NewTimer(rl.RetryAfter)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return err
-		case <-t.C:
-		}
-	}
+		return 0, err
+	}, func(wait time.Duration) {
+		a.log.Info("slack: rate-limited; calling again after the wait Slack asks for", "method", method, "channel", channel, "retry_after", wait)
+	})
 }
 
 // postRetrying is chat.postMessage, retried on 429 within Slack's limits.

@@ -62,7 +62,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackgo.InteractionCall
 	o := origin{Channel: m.Channel, User: cb.User.ID, ResponseURL: m.ResponseURL, Command: req.describe()}
 	viewID := cb.View.ID
 	var actor ops.Actor
-	plan, inTime := a.within(func(ctx context.Context) ops.Result {
+	plan, inTime := a.bg.Within(a.wait, func(ctx context.Context) ops.Result {
 		actor = a.actorIn(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName), m.Channel)
 		return req.run(ctx, a.run, actor, true)
 	}, func(ctx context.Context, plan ops.Result) {
@@ -77,7 +77,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackgo.InteractionCall
 			errorField(plan, fieldsOf(f)): truncate(msg, maxFieldError),
 		})
 	}
-	a.spawn(func(ctx context.Context) { a.applyForm(ctx, viewID, o, actor, req, plan) })
+	a.bg.Go(func(ctx context.Context) { a.applyForm(ctx, viewID, o, actor, req, plan) })
 	return nil
 }
 

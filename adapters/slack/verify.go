@@ -22,7 +22,7 @@ var (
 
 // verify checks Slack's v0 request signature: "v0=" and the hex
 // HMAC-SHA256, under the signing secret, of "v0:<timestamp>:<raw body>",
-// compared in constant time; the timestamp must be within maxClockSkew of
+// compared in constant time; the timestamp must be within chat.MaxClockSkew of
 // now. slack-go's SecretsVerifier does the same but reads the clock itself,
 // which a test of the published example (signed in 2018) cannot move.
 // https://docs.slack.dev/authentication/verifying-requests-from-slack
@@ -31,7 +31,7 @@ func verify(h http.Header, body []byte, secret string, now time.Time) error {
 	if sig == "" || tsText == "" || secret == "" {
 		return errNoSignature
 	}
-	if err := chat.CheckTimestamp(tsText, now, maxClockSkew, errBadTimestamp); err != nil {
+	if err := chat.CheckTimestamp(tsText, now, chat.MaxClockSkew, errBadTimestamp); err != nil {
 		return err
 	}
 	hexSig, ok := strings.CutPrefix(sig, "v0=")

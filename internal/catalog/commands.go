@@ -269,3 +269,15 @@ var Commands = []Command{
 
 // Tops are the slash commands, in the order they are registered.
 var Tops = []string{"fpm", "supervisor", "ops"}
+
+// Groups describes each group of commands: a word that several commands
+// share after their slash command (/fpm pool create, /fpm pool edit), keyed
+// by the slash command and that word ("fpm pool"). In Discord's tree (a
+// Command's Discord path, else its Words) each is a subcommand group, which
+// Discord requires to have a description.
+var Groups = map[string]string{
+	"fpm pool":          "One PHP-FPM pool",
+	"fpm opcache":       "OPcache of a PHP-FPM master",
+	"supervisor xmlrpc": "supervisord's XML-RPC over TCP",
+	"ops maintenance":   "Maintenance windows: alerts held back, writes maybe frozen",
+}

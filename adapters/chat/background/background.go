@@ -43,6 +43,25 @@ func (g *Group) Go(f func(ctx context.Context)) {
 	}()
 }
 
+// DrainTimeout bounds how long an adapter's shutdown waits for its work in
+// flight.
+const DrainTimeout = 20 * time.Second
+
+// Serve runs conn, the platform's own connection (nil for a platform that
+// only serves HTTP routes, whose handlers do the work), until ctx ends;
+// then it lets work in flight finish (Drain, up to DrainTimeout) and
+// returns conn's error.
+func (g *Group) Serve(ctx context.Context, conn func(context.Context) error) error {
+	var err error
+	if conn != nil {
+		err = conn(ctx)
+	} else {
+		<-ctx.Done()
+	}
+	g.Drain(DrainTimeout)
+	return err
+}
+
 // Drain waits up to timeout for work in flight, then cancels what is left.
 func (g *Group) Drain(timeout time.Duration) {
 	done := make(chan struct{})

@@ -2,6 +2,7 @@ package background
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"testing"
 	"time"
@@ -43,5 +44,24 @@ func TestDrainCancelsWhatIsLeft(t *testing.T) {
 	case <-cancelled:
 	case <-time.After(time.Second):
 		t.Fatal("drain did not cancel the work left")
+	}
+}
+
+// TestServeRunsTheConnectionThenDrains: Serve returns the connection's
+// error once ctx ends, after the work in flight has finished.
+func TestServeRunsTheConnectionThenDrains(t *testing.T) {
+	g := New("test", slog.New(slog.DiscardHandler))
+	finished := make(chan struct{})
+	g.Go(func(context.Context) { close(finished) })
+	ctx, cancel := context.WithCancel(t.Context())
+	refused := errors.New("refused")
+	err := g.Serve(ctx, func(ctx context.Context) error { cancel(); <-ctx.Done(); return refused })
+	if !errors.Is(err, refused) {
+		t.Errorf("Serve: %v, want the connection's error", err)
+	}
+	select {
+	case <-finished:
+	default:
+		t.Error("Serve returned before the work in flight finished")
 	}
 }

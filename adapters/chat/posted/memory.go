@@ -50,6 +50,16 @@ func (s *memStore) take(_ context.Context, platform, id string, now time.Time) (
 	return raws, nil
 }
 
+func (s *memStore) get(_ context.Context, platform, id string, now time.Time) ([][]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var raws [][]byte
+	for _, r := range unexpired(s.m[memKey{platform, id}], now) {
+		raws = append(raws, r.raw)
+	}
+	return raws, nil
+}
+
 func unexpired(refs []memRef, now time.Time) []memRef {
 	var live []memRef
 	for _, r := range refs {

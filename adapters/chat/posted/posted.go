@@ -2,7 +2,10 @@
 // request, so that a decision (by button or typed) replaces the buttons on
 // every copy. Given a Store on the embedded database, the entries outlive
 // the process: a decision after `serve` restarts still finds every copy.
-// Without one (tests) they live in memory.
+// Without one (tests) they live in memory. The same rows keep what a
+// button stands for when the platform cannot carry it in the button itself
+// (Discord's 100-character custom_id): a form plan's command, taken once,
+// and an alert's action, read as often as it is pressed.
 //
 // A reference is kept as JSON, so only the exported fields of R survive;
 // the in-memory store encodes them too, so that tests see what a restart
@@ -27,6 +30,7 @@ type Tracker[R any] struct {
 	rows     rows
 	platform string
 	now      func() time.Time
+	memory   time.Duration
 }
 
 // rows is where a Tracker keeps its entries: a Store, or memory.
@@ -37,19 +41,29 @@ type rows interface {
 	// take returns and forgets the unexpired refs of approval id, oldest
 	// first. Of concurrent takes of the same id, one gets them all.
 	take(ctx context.Context, platform, id string, now time.Time) ([][]byte, error)
+	// get returns the unexpired refs of id, oldest first, keeping them.
+	get(ctx context.Context, platform, id string, now time.Time) ([][]byte, error)
 }
 
 // New returns a Tracker on the clock now that keeps its entries in s, as
 // platform's (which keeps one adapter's rows apart from another's), or in
 // memory when s is nil.
 func New[R any](s *Store, platform string, now func() time.Time) *Tracker[R] {
-	t := &Tracker[R]{platform: platform, now: now}
+	t := &Tracker[R]{platform: platform, now: now, memory: Memory}
 	if s != nil {
 		t.rows = s
 	} else {
 		t.rows = newMemStore()
 	}
 	return t
+}
+
+// For returns a Tracker on the same rows that keeps what it adds for d
+// instead of Memory: an alert's button outlives any approval.
+func (t *Tracker[R]) For(d time.Duration) *Tracker[R] {
+	c := *t
+	c.memory = d
+	return &c
 }
 
 // Add records that approval id was posted as ref, forgetting expired entries.
@@ -59,7 +73,7 @@ func (t *Tracker[R]) Add(ctx context.Context, id string, ref R) error {
 		return fmt.Errorf("encode where approval %s was posted: %w", id, err)
 	}
 	now := t.now()
-	if err := t.rows.add(ctx, t.platform, id, raw, now.Add(Memory), now); err != nil {
+	if err := t.rows.add(ctx, t.platform, id, raw, now.Add(t.memory), now); err != nil {
 		return fmt.Errorf("remember where approval %s was posted: %w", id, err)
 	}
 	return nil
@@ -74,6 +88,20 @@ func (t *Tracker[R]) Take(ctx context.Context, id string) ([]R, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recall where approval %s was posted: %w", id, err)
 	}
+	return decode[R](id, raws)
+}
+
+// Get returns what was added under id and has not expired, in the order
+// added, keeping it: for what may be read more than once.
+func (t *Tracker[R]) Get(ctx context.Context, id string) ([]R, error) {
+	raws, err := t.rows.get(ctx, t.platform, id, t.now())
+	if err != nil {
+		return nil, fmt.Errorf("recall what was kept under %s: %w", id, err)
+	}
+	return decode[R](id, raws)
+}
+
+func decode[R any](id string, raws [][]byte) ([]R, error) {
 	var refs []R
 	var errs []error
 	for _, raw := range raws {

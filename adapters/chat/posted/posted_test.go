@@ -205,3 +205,33 @@ func TestUndecodableRow(t *testing.T) {
 		t.Errorf("Take = %+v, %v; want the good reference and an error", got, err)
 	}
 }
+
+// TestGetKeeps: Get reads without forgetting, in memory and in the
+// database, until what was added expires after the Tracker's own memory.
+func TestGetKeeps(t *testing.T) {
+	for _, store := range []string{"memory", "database"} {
+		t.Run(store, func(t *testing.T) {
+			c := newClock()
+			var s *posted.Store
+			if store == "database" {
+				s = openStore(t, openDB(t, t.TempDir()))
+			}
+			tr := posted.New[string](s, "test-alert", c.now).For(30 * 24 * time.Hour)
+			mustAdd(t, tr, "k", "supervisor restart web")
+			for range 2 {
+				got, err := tr.Get(t.Context(), "k")
+				if err != nil || len(got) != 1 || got[0] != "supervisor restart web" {
+					t.Fatalf("Get: %q, %v", got, err)
+				}
+			}
+			c.add(posted.Memory + time.Hour)
+			if got, _ := tr.Get(t.Context(), "k"); len(got) != 1 {
+				t.Errorf("forgotten after a day, though kept for 30: %q", got)
+			}
+			c.add(30 * 24 * time.Hour)
+			if got, _ := tr.Get(t.Context(), "k"); len(got) != 0 {
+				t.Errorf("kept past its memory: %q", got)
+			}
+		})
+	}
+}

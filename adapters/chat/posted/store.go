@@ -89,3 +89,26 @@ func (s *Store) take(ctx context.Context, platform, id string, now time.Time) ([
 	}
 	return raws, nil
 }
+
+// get returns the unexpired rows of id, oldest first, leaving them.
+func (s *Store) get(ctx context.Context, platform, id string, now time.Time) ([][]byte, error) {
+	rs, err := s.db.QueryContext(ctx,
+		`SELECT ref_json FROM posted_messages WHERE platform = ? AND approval_id = ? AND expires > ? ORDER BY seq`,
+		platform, id, now.UnixNano())
+	if err != nil {
+		return nil, fmt.Errorf("read posted messages: %w", err)
+	}
+	defer rs.Close()
+	var raws [][]byte
+	for rs.Next() {
+		var ref string
+		if err := rs.Scan(&ref); err != nil {
+			return nil, fmt.Errorf("read posted messages: %w", err)
+		}
+		raws = append(raws, []byte(ref))
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("read posted messages: %w", err)
+	}
+	return raws, nil
+}

@@ -91,7 +91,7 @@ func HostsHeadline(res ops.Result, parts []HostPart) string {
 	if head, _ := textfit.FirstLine(res.Summary()); head != "" {
 		return head
 	}
-	return fmt.Sprintf("All %s answered.", plural(len(parts), "host", "hosts"))
+	return fmt.Sprintf("All %s answered.", Plural(len(parts), "host", "hosts"))
 }
 
 // Gist says in one line of plain text what a host answered, for a list of
@@ -109,7 +109,7 @@ func (p HostPart) Gist() string {
 	case d.Program != nil:
 		return "program " + d.Program.Name + ": " + processGist(d.Program.Processes)
 	case d.Log != nil:
-		return fmt.Sprintf("%s of %s's %s log", plural(len(d.Log.Text), "byte", "bytes"), d.Log.Name, d.Log.Stream)
+		return fmt.Sprintf("%s of %s's %s log", Plural(len(d.Log.Text), "byte", "bytes"), d.Log.Name, d.Log.Stream)
 	case strings.HasPrefix(p.Result.Operation, "fpm.service.") && d.Pools != nil:
 		st := DecodeFPMStatus(p.Result.Data)
 		busy := 0
@@ -118,13 +118,13 @@ func (p HostPart) Gist() string {
 				busy++
 			}
 		}
-		gist := textfit.FirstNonEmpty(st.State, "php-fpm") + ", " + plural(len(st.Pools), "pool", "pools")
+		gist := textfit.FirstNonEmpty(st.State, "php-fpm") + ", " + Plural(len(st.Pools), "pool", "pools")
 		if busy > 0 {
 			gist += fmt.Sprintf(", %d saturated or without figures", busy)
 		}
 		return gist
 	case d.Pools != nil:
-		return plural(len(*d.Pools), "pool", "pools")
+		return Plural(len(*d.Pools), "pool", "pools")
 	}
 	return textfit.FirstNonEmpty(head, "ok")
 }
@@ -148,7 +148,8 @@ func processGist(procs []Process) string {
 	return fmt.Sprintf("%d processes: %s", len(procs), strings.Join(parts, ", "))
 }
 
-func plural(n int, one, many string) string {
+// Plural counts n things: "1 host", "3 hosts".
+func Plural(n int, one, many string) string {
 	if n == 1 {
 		return "1 " + one
 	}
