@@ -115,6 +115,13 @@ const poolWatchInterval = 30 * time.Second
 func (a *App) watchPools(ctx context.Context, b *phpfpm.Backend, name string) {
 	w := alert.NewPoolWatch()
 	several := a.FPMInstances.Several()
+	w.Detail = func(ctx context.Context, pool string) alert.PoolDetail {
+		php := ""
+		if several {
+			pool, php = strings.TrimSuffix(pool, " --"+ops.InstanceArg+" "+name), name
+		}
+		return poolDetail(ctx, a.Log, b, pool, php)
+	}
 	t := time.NewTicker(poolWatchInterval)
 	defer t.Stop()
 	for {
