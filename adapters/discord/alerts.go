@@ -56,7 +56,14 @@ func alertMessage(a alert.Alert) Message {
 		block, _ := codeBlock(strings.ReplaceAll(text, "@", "@\u200b"), maxFieldValue)
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: block})
 	}
+	if d := a.Pool; d != nil {
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Sizing", Value: truncate(style.AdviceLine(*d), maxFieldValue)})
+		if slow := style.SlowLine(*d); slow != "" {
+			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Slow log", Value: truncate(slow, maxFieldValue)})
+		}
+	}
 	m := newMessage(e)
+	var buttons []discordgo.MessageComponent
 	if a.Action != "" && len(alertActionNote+a.Action) <= maxFooter {
 		label := a.ActionLabel
 		if label == "" {
@@ -67,7 +74,16 @@ func alertMessage(a alert.Alert) Message {
 			b.CustomID = alertActionID
 			e.Footer = &discordgo.MessageEmbedFooter{Text: alertActionNote + a.Action}
 		}
-		m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{b}}}
+		buttons = append(buttons, b)
+	}
+	// The footer holds one long command only: an Apply advice whose
+	// command does not fit a custom_id is left out, and the Sizing advice
+	// button's answer says how to apply.
+	if d := a.Pool; d != nil && d.Apply != "" && len(buttonPrefix+d.Apply) <= maxCustomID {
+		buttons = append(buttons, button(alert.ApplyLabel, discordgo.SuccessButton, d.Apply))
+	}
+	if len(buttons) > 0 {
+		m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: buttons}}
 	}
 	return fit(m)
 }
