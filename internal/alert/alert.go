@@ -135,6 +135,9 @@ const (
 	DefaultUpdateEvery = 5 * time.Second
 	DefaultMaxPosts    = 10
 	DefaultPostWindow  = time.Minute
+	// DefaultPoolInterval is how often serve reads the pools' status
+	// pages for saturation alerts.
+	DefaultPoolInterval = 30 * time.Second
 )
 
 func (r Rules) withDefaults() Rules {

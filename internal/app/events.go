@@ -104,10 +104,6 @@ func (a *App) startBackground(ctx context.Context) {
 	}
 }
 
-// poolWatchInterval is how often serve reads the pools' status pages for
-// saturation alerts.
-const poolWatchInterval = 30 * time.Second
-
 // watchPools samples one PHP-FPM instance's status and alerts on
 // saturated pools. With several instances a pool's alert is named
 // "POOL --php NAME": pool names repeat across instances, and so named the
@@ -122,7 +118,7 @@ func (a *App) watchPools(ctx context.Context, b *phpfpm.Backend, name string) {
 		}
 		return poolDetail(ctx, a.Log, b, pool, php)
 	}
-	t := time.NewTicker(poolWatchInterval)
+	t := time.NewTicker(a.Config.Alerts.PoolInterval)
 	defer t.Stop()
 	for {
 		if st, err := b.Status(ctx); err == nil {
