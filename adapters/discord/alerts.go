@@ -46,7 +46,14 @@ func alertMessage(a alert.Alert, action string) Message {
 		block, _ := codeBlock(strings.ReplaceAll(text, "@", "@\u200b"), maxFieldValue)
 		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: name, Value: block})
 	}
+	if d := a.Pool; d != nil {
+		e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Sizing", Value: truncate(style.AdviceLine(*d), maxFieldValue)})
+		if slow := style.SlowLine(*d); slow != "" {
+			e.Fields = append(e.Fields, &discordgo.MessageEmbedField{Name: "Slow log", Value: truncate(slow, maxFieldValue)})
+		}
+	}
 	m := newMessage(e)
+	var buttons []discordgo.MessageComponent
 	if action != "" {
 		label := a.ActionLabel
 		if label == "" {
@@ -54,7 +61,15 @@ func alertMessage(a alert.Alert, action string) Message {
 		}
 		b := button(label, discordgo.PrimaryButton, "")
 		b.CustomID = action
-		m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{b}}}
+		buttons = append(buttons, b)
+	}
+	// An Apply advice whose command does not fit a custom_id is left out
+	// (the Sizing advice button's answer says how to apply).
+	if d := a.Pool; d != nil && d.Apply != "" && len(buttonPrefix+d.Apply) <= maxCustomID {
+		buttons = append(buttons, button(alert.ApplyLabel, discordgo.SuccessButton, d.Apply))
+	}
+	if len(buttons) > 0 {
+		m.Components = []discordgo.MessageComponent{discordgo.ActionsRow{Components: buttons}}
 	}
 	return fit(m)
 }

@@ -16,6 +16,11 @@ var _ chat.AlertMessages = (*Adapter)(nil)
 // the approval policy.
 const actionRestart = actionPrefix + "alert-restart"
 
+// actionApplyAdvice is a saturation alert's "Apply advice" button: its
+// value is /fpm tune NAME --apply, a write the clicking user's request
+// plans and sends for approval like any typed one.
+const actionApplyAdvice = actionPrefix + "alert-apply"
+
 // alertLogChars bounds the log lines an alert shows.
 const alertLogChars = maxSectionText - 200
 
@@ -46,13 +51,29 @@ func alertMessage(a alert.Alert) Message {
 		blocks = append(blocks, slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType,
 			head+"\n```"+codeSafe(logText)+"```", false, false), nil, nil))
 	}
+	if d := a.Pool; d != nil {
+		lines := style.AdviceLine(*d)
+		if slow := style.SlowLine(*d); slow != "" {
+			lines += "\n" + slow
+		}
+		blocks = append(blocks, slackgo.NewSectionBlock(slackgo.NewTextBlockObject(slackgo.MarkdownType,
+			truncate(lines, maxSectionText), false, false), nil, nil))
+	}
+	var buttons []slackgo.BlockElement
 	if a.Action != "" && len(a.Action) <= maxButtonValue {
 		label := a.ActionLabel
 		if label == "" {
 			label = "Restart"
 		}
-		restart := slackgo.NewButtonBlockElement(actionRestart, a.Action, plain(truncate(label, maxButtonText)))
-		blocks = append(blocks, slackgo.NewActionBlock("", restart))
+		buttons = append(buttons, slackgo.NewButtonBlockElement(actionRestart, a.Action, plain(truncate(label, maxButtonText))))
+	}
+	if d := a.Pool; d != nil && d.Apply != "" && len(d.Apply) <= maxButtonValue {
+		apply := slackgo.NewButtonBlockElement(actionApplyAdvice, d.Apply, plain(alert.ApplyLabel))
+		apply.Style = slackgo.StylePrimary
+		buttons = append(buttons, apply)
+	}
+	if len(buttons) > 0 {
+		blocks = append(blocks, slackgo.NewActionBlock("", buttons...))
 	}
 	return Message{Text: truncate(summary, maxFallbackText), Blocks: blocks}
 }

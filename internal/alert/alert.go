@@ -49,6 +49,9 @@ type Alert struct {
 	// approvals like any other request; ActionLabel is the button's text.
 	Action      string `json:"action"`
 	ActionLabel string `json:"action_label"`
+	// Pool is what a pool's saturation alert says to do (KindPool only;
+	// nil when nothing was found out).
+	Pool *PoolDetail `json:"pool,omitempty"`
 }
 
 // Summary is a one-line text form of a.
@@ -132,6 +135,9 @@ const (
 	DefaultUpdateEvery = 5 * time.Second
 	DefaultMaxPosts    = 10
 	DefaultPostWindow  = time.Minute
+	// DefaultPoolInterval is how often serve reads the pools' status
+	// pages for saturation alerts.
+	DefaultPoolInterval = 30 * time.Second
 )
 
 func (r Rules) withDefaults() Rules {

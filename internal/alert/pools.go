@@ -3,6 +3,7 @@ package alert
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -11,8 +12,15 @@ import (
 // runs out of workers: max children reached grows, or requests wait in the
 // listen queue in two samples running.
 type PoolWatch struct {
-	last   map[string]ops.PoolFigures
-	queued map[string]bool
+	// Detail, when set, says what to do about a pool whose trouble opens
+	// an alert (see PoolDetail). It runs on the caller of Pools, never on
+	// the engine's queues, within DetailTimeout; it reports its own
+	// failure in AdviceError, since the alert goes out regardless.
+	Detail func(ctx context.Context, pool string) PoolDetail
+
+	last    map[string]ops.PoolFigures
+	queued  map[string]bool
+	timeout time.Duration // DetailTimeout when 0; tests shorten it
 }
 
 // NewPoolWatch returns an empty PoolWatch.
@@ -22,7 +30,9 @@ func NewPoolWatch() *PoolWatch {
 
 // Pools looks at one sample of php-fpm's status and raises, updates or
 // resolves each pool's saturation alert: a pool with no trouble for
-// StableAfter recovers. Pools without a status page are not watched.
+// StableAfter recovers. Pools without a status page are not watched. A
+// trouble that opens an alert gets w.Detail first, here, on the caller's
+// goroutine: the engine's queues are never held up by it.
 func (e *Engine) Pools(ctx context.Context, w *PoolWatch, st ops.FPMStatus) {
 	for _, p := range st.Pools {
 		if p.Figures == nil {
@@ -50,6 +60,9 @@ func (e *Engine) Pools(ctx context.Context, w *PoolWatch, st ops.FPMStatus) {
 			continue
 		}
 		a := Alert{Kind: KindPool, Program: p.Name, State: problem, Action: "fpm tune " + p.Name, ActionLabel: "Sizing advice"}
+		if e.incident(key) == nil { // this trouble opens the alert
+			a.Pool = w.detail(ctx, p.Name)
+		}
 		e.enqueue(key, func() { e.trouble(ctx, key, a, now) })
 	}
 }

@@ -104,10 +104,6 @@ func (a *App) startBackground(ctx context.Context) {
 	}
 }
 
-// poolWatchInterval is how often serve reads the pools' status pages for
-// saturation alerts.
-const poolWatchInterval = 30 * time.Second
-
 // watchPools samples one PHP-FPM instance's status and alerts on
 // saturated pools. With several instances a pool's alert is named
 // "POOL --php NAME": pool names repeat across instances, and so named the
@@ -115,7 +111,14 @@ const poolWatchInterval = 30 * time.Second
 func (a *App) watchPools(ctx context.Context, b *phpfpm.Backend, name string) {
 	w := alert.NewPoolWatch()
 	several := a.FPMInstances.Several()
-	t := time.NewTicker(poolWatchInterval)
+	w.Detail = func(ctx context.Context, pool string) alert.PoolDetail {
+		php := ""
+		if several {
+			pool, php = strings.TrimSuffix(pool, " --"+ops.InstanceArg+" "+name), name
+		}
+		return poolDetail(ctx, a.Log, b, pool, php)
+	}
+	t := time.NewTicker(a.Config.Alerts.PoolInterval)
 	defer t.Stop()
 	for {
 		if st, err := b.Status(ctx); err == nil {

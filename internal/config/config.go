@@ -250,6 +250,7 @@ type Alerts struct {
 	QuietHours     string        `mapstructure:"quiet_hours" yaml:"quiet_hours"`         // "HH:MM-HH:MM", local time: only FATAL then
 	StableAfter    time.Duration `mapstructure:"stable_after" yaml:"stable_after"`       // RUNNING this long closes an incident as recovered
 	UpdateInterval time.Duration `mapstructure:"update_interval" yaml:"update_interval"` // shortest time between two edits of one alert
+	PoolInterval   time.Duration `mapstructure:"pool_interval" yaml:"pool_interval"`     // how often PHP-FPM's status pages are read for saturation
 	MaxPosts       int           `mapstructure:"max_posts" yaml:"max_posts"`             // new alert messages per post_window per channel
 	PostWindow     time.Duration `mapstructure:"post_window" yaml:"post_window"`         // the window of max_posts
 }

@@ -140,7 +140,7 @@ func defaults(hostname string) Config {
 		Alerts: Alerts{Enabled: true, States: []string{"FATAL", "BACKOFF"}, UnexpectedExit: true,
 			FlapWindow: 10 * time.Minute, Mute: []string{},
 			StableAfter: alert.DefaultStableAfter, UpdateInterval: alert.DefaultUpdateEvery,
-			MaxPosts: alert.DefaultMaxPosts, PostWindow: alert.DefaultPostWindow},
+			MaxPosts: alert.DefaultMaxPosts, PostWindow: alert.DefaultPostWindow, PoolInterval: alert.DefaultPoolInterval},
 		Maintenance: Maintenance{MaxDuration: DefaultMaxMaintenance, Windows: []MaintenanceWindow{}},
 		NATS:        NATS{URL: "nats://127.0.0.1:4222"},
 		Fleet:       Fleet{RequestTimeout: 2 * time.Second},

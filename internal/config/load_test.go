@@ -136,7 +136,7 @@ func TestFileValues(t *testing.T) {
 		Audit:   Audit{Retention: 90 * 24 * time.Hour},
 		Alerts: Alerts{Enabled: true, States: []string{"FATAL"}, UnexpectedExit: false,
 			FlapWindow: 5 * time.Minute, Mute: []string{"scheduler", "queue:*"}, QuietHours: "22:00-06:00",
-			StableAfter: 2 * time.Minute, UpdateInterval: 5 * time.Second, MaxPosts: 10, PostWindow: time.Minute},
+			StableAfter: 2 * time.Minute, UpdateInterval: 5 * time.Second, PoolInterval: 30 * time.Second, MaxPosts: 10, PostWindow: time.Minute},
 		Maintenance: Maintenance{MaxDuration: 6 * time.Hour, Windows: []MaintenanceWindow{{Days: []string{"sun", "Wednesday"},
 			Start: "02:30", Duration: 90 * time.Minute, TimeZone: "Europe/Berlin", Freeze: true, Reason: "weekly patching"}}},
 		NATS: NATS{URL: "tls://nats.internal:4222", CredentialsFile: "/etc/poolvisor/nats.creds",

@@ -67,6 +67,9 @@ func (c *Config) validateCore(p *problems) {
 	if c.Alerts.UpdateInterval <= 0 {
 		p.add("alerts.update_interval", "must be positive, like 5s")
 	}
+	if c.Alerts.PoolInterval < time.Second {
+		p.add("alerts.pool_interval", "is %s; read the pools' status at most once a second, like 30s", c.Alerts.PoolInterval)
+	}
 	if c.Alerts.MaxPosts < 1 {
 		p.add("alerts.max_posts", "is %d; allow at least 1 new alert message per post_window", c.Alerts.MaxPosts)
 	}

@@ -42,6 +42,11 @@ func (r *relay) forward(ctx context.Context, host string, ev AlertEvent) {
 	a := ev.Alert
 	a.Host = host
 	a.Action, a.ActionLabel = alertAction(host, a)
+	if a.Pool != nil {
+		d := *a.Pool
+		d.Apply = applyAction(host, d)
+		a.Pool = &d
+	}
 	if a.Action == "" && ev.Alert.Action != "" {
 		r.log.Warn("fleet hub: an alert without a button: no command fits its kind and program",
 			"host", host, "kind", a.Kind, "program", a.Program)
@@ -101,8 +106,28 @@ func alertAction(host string, a alert.Alert) (action, label string) {
 		if ops.ValidName(a.Program) {
 			return "fpm tune " + a.Program + " --host " + host, "Sizing advice"
 		}
+		// A host with several instances names its pool alerts "POOL --php
+		// NAME"; the detail says which pool of which instance.
+		if d := a.Pool; d != nil && d.PHP != "" && ops.ValidName(d.Pool) && ops.ValidName(d.PHP) {
+			return "fpm tune " + d.Pool + " --" + ops.InstanceArg + " " + d.PHP + " --host " + host, "Sizing advice"
+		}
 	}
 	return "", ""
+}
+
+// applyAction is the command of a saturation alert's "Apply advice"
+// button, made by the hub from the agent's facts like alertAction: /fpm
+// tune POOL --apply on the host that alerted, with its instance when it
+// named one; "" when the advice changes nothing or a name is not valid.
+func applyAction(host string, d alert.PoolDetail) string {
+	if !d.Changes() || !ops.ValidName(d.Pool) || (d.PHP != "" && !ops.ValidName(d.PHP)) {
+		return ""
+	}
+	cmd := "fpm tune " + d.Pool + " --apply"
+	if d.PHP != "" {
+		cmd += " --" + ops.InstanceArg + " " + d.PHP
+	}
+	return cmd + " --host " + host
 }
 
 // validProcess reports whether s names one program: NAME or GROUP:NAME,

@@ -3,6 +3,7 @@ package fleet
 import (
 	"crypto/ed25519"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -94,6 +95,35 @@ func TestAlertButtonsAreTheHubsNotTheAgents(t *testing.T) {
 		Alert: alert.Alert{Kind: "pool", Program: "www", State: "SATURATED", Action: "ops grant x admin 1h"}})
 	if post := nextPost(t, got); post != "post www SATURATED on web-02: fpm tune www --host web-02" {
 		t.Errorf("pool alert: %q", post)
+	}
+	// Its Apply advice button is the hub's too: /fpm tune --apply on the
+	// host that alerted, with the instance it named; none when the advice
+	// changes nothing or a name is no name.
+	advice := func(cur, advised int64) *ops.PoolTune {
+		return &ops.PoolTune{Name: "www", CurrentMaxChildren: cur, AdvisedMaxChildren: advised}
+	}
+	for i, tt := range []struct {
+		program string
+		detail  alert.PoolDetail
+		want    string
+	}{
+		{"www", alert.PoolDetail{Pool: "www", Advice: advice(1, 4), Apply: "ops approve " + pending.ApprovalID},
+			"post www SATURATED on web-02: fpm tune www --host web-02 | apply: fpm tune www --apply --host web-02"},
+		{"www --php 8.3", alert.PoolDetail{Pool: "www", PHP: "8.3", Advice: advice(1, 4)},
+			"post www --php 8.3 SATURATED on web-02: fpm tune www --php 8.3 --host web-02 | apply: fpm tune www --apply --php 8.3 --host web-02"},
+		{"www", alert.PoolDetail{Pool: "www", Advice: advice(4, 4), Apply: "fpm tune www --apply"},
+			"post www SATURATED on web-02: fpm tune www --host web-02 | apply: "},
+		{"www", alert.PoolDetail{Pool: "www --host web-01", Advice: advice(1, 4)},
+			"post www SATURATED on web-02: fpm tune www --host web-02 | apply: "},
+		{"www", alert.PoolDetail{Pool: "www", AdviceError: "php-fpm is not running", Apply: "fpm tune www --apply"},
+			"post www SATURATED on web-02: fpm tune www --host web-02 | apply: "},
+	} {
+		d := tt.detail
+		publishAlert(t, nc, "web-02", e.agentKeys["web-02"], AlertEvent{ID: fmt.Sprintf("d%d", i), Host: "web-02", What: "post",
+			Ref: fmt.Sprintf("q%d", i), Alert: alert.Alert{Kind: "pool", Program: tt.program, State: "SATURATED", Pool: &d}})
+		if post := nextPost(t, got); post != tt.want {
+			t.Errorf("pool alert %d: %q\nwant %q", i, post, tt.want)
+		}
 	}
 }
 

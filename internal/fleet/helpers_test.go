@@ -29,7 +29,11 @@ func matchString(pattern, s string) (bool, error) { return regexp.MatchString(pa
 type recorder chan string
 
 func (r recorder) PostAlert(_ context.Context, a alert.Alert) (string, error) {
-	r <- fmt.Sprintf("post %s %s on %s: %s", a.Program, a.State, a.Host, a.Action)
+	post := fmt.Sprintf("post %s %s on %s: %s", a.Program, a.State, a.Host, a.Action)
+	if a.Pool != nil {
+		post += " | apply: " + a.Pool.Apply
+	}
+	r <- post
 	return "m1", nil
 }
 
