@@ -20,6 +20,11 @@ type Mattermost struct {
 	ActionSecret     string `mapstructure:"action_secret" yaml:"action_secret" secret:"true"`
 	ActionSecretFile string `mapstructure:"action_secret_file" yaml:"action_secret_file"`
 	NotifyChannelID  string `mapstructure:"notify_channel_id" yaml:"notify_channel_id"`
+	// PublicURL is poolvisor as the Mattermost server reaches it: a
+	// button's integration URL is PublicURL/mattermost/actions. Mattermost
+	// tells an integration nothing of where it reached it, and alerts are
+	// posted with no request to learn it from.
+	PublicURL string `mapstructure:"public_url" yaml:"public_url"`
 }
 
 // MattermostCommandTokens are the tokens of the three slash commands.
@@ -44,6 +49,7 @@ func (c *Config) validateMattermost(p *problems) {
 	m := c.Mattermost
 	oneOf(p, "mattermost.mode", m.Mode, "http", "websocket")
 	apiURL(p, "mattermost.url", m.URL)
+	apiURL(p, "mattermost.public_url", m.PublicURL)
 	if m.NotifyChannelID != "" && !mattermostIDRE.MatchString(m.NotifyChannelID) {
 		p.add("mattermost.notify_channel_id", "%q is not a Mattermost channel ID (26 lower-case letters and digits)", m.NotifyChannelID)
 	}
@@ -55,6 +61,9 @@ func (c *Config) validateMattermost(p *problems) {
 	}
 	if m.URL == "" {
 		p.add("mattermost.url", "is required when mattermost is enabled (the server, like https://chat.example.com)")
+	}
+	if m.PublicURL == "" {
+		p.add("mattermost.public_url", "is required when mattermost is enabled: poolvisor's URL as the Mattermost server reaches it, for the buttons")
 	}
 	if m.BotToken == "" {
 		p.add("mattermost.bot_token", "is required when mattermost is enabled (or set mattermost.bot_token_file)")
