@@ -141,7 +141,9 @@ func isApprovalRequest(res ops.Result) bool {
 	return res.Status == ops.StatusPending && view.Decode(res.Data).Approval != nil
 }
 
-func ephemeralText(s string) CommandResponse { return CommandResponse{ResponseType: Ephemeral, Text: s} }
+func ephemeralText(s string) CommandResponse {
+	return CommandResponse{ResponseType: Ephemeral, Text: s}
+}
 
 func firstNonEmpty(s ...string) string {
 	for _, v := range s {
