@@ -44,7 +44,7 @@ func (a *Adapter) click(ctx context.Context, in ActionRequest) ActionResponse {
 	}
 	var actor ops.Actor
 	res, ok := a.within(func(ctx context.Context) ops.Result {
-		actor = a.actor(ctx, in.UserID, in.UserName)
+		actor = a.actor(ctx, in.UserID, in.UserName, in.ChannelID)
 		return a.run.Run(ctx, actor, in.Context.Command)
 	}, func(ctx context.Context, res ops.Result) { a.clicked(ctx, in, actor, res, true) })
 	if !ok {

@@ -70,7 +70,7 @@ func (a *Adapter) command(ctx context.Context, name, args, userID, userName, tri
 	text := strings.TrimSpace(name + " " + args)
 	var actor ops.Actor
 	res, ok := a.within(func(ctx context.Context) ops.Result {
-		actor = a.actor(ctx, userID, userName)
+		actor = a.actor(ctx, userID, userName, o.Channel)
 		return a.run.Run(ctx, actor, text)
 	}, func(ctx context.Context, res ops.Result) { a.deliver(ctx, o, actor, res) })
 	if !ok {

@@ -48,7 +48,7 @@ func TestSlashCommandTokens(t *testing.T) {
 			if !slices.Equal(ran, []string{tt.ran}) || ans.Response.ResponseType != Ephemeral || !strings.Contains(ans.Response.Text, "ran "+tt.ran) {
 				t.Errorf("ran %v, answered %+v", ran, ans.Response)
 			}
-			if by := h.run.by[0]; by.Platform != "mattermost" || by.ID != alice.ID {
+			if by := h.run.by[0]; by.Platform != "mattermost" || by.ID != alice.ID || by.Channel != channel {
 				t.Errorf("ran as %+v", by)
 			}
 		})

@@ -177,11 +177,12 @@ func (a *Adapter) within(work func(context.Context) ops.Result, late func(contex
 	return a.bg.Within(a.wait, work, late)
 }
 
-// actor is the Mattermost user who asked, with their groups when RBAC
-// binds any. A failed lookup leaves the groups out: the user then has
-// only what is bound to them by ID, never more.
-func (a *Adapter) actor(ctx context.Context, userID, userName string) ops.Actor {
-	act := ops.Actor{Platform: "mattermost", ID: userID, Name: userName}
+// actor is the Mattermost user who asked in channel (which, on a fleet
+// hub, chooses the default host), with their groups when RBAC binds any.
+// A failed lookup leaves the groups out: the user then has only what is
+// bound to them by ID, never more.
+func (a *Adapter) actor(ctx context.Context, userID, userName, channel string) ops.Actor {
+	act := ops.Actor{Platform: "mattermost", ID: userID, Name: userName, Channel: channel}
 	if a.cfg.LookupGroups {
 		groups, err := a.api.UserGroups(ctx, userID)
 		if err != nil {
