@@ -38,6 +38,7 @@ func TestAlertRestartButton(t *testing.T) {
 	if err != nil || c.Status != 200 || !strings.Contains(c.Response.EphemeralText, "rs42ab") {
 		t.Fatalf("click: %v %+v", err, c)
 	}
+	h.posted("rs42ab")
 	req := h.waitPost(since, "the approval request", func(p mmfake.Post) bool { return p.Via == "api" && p.ChannelID == notify })
 	if !slices.Equal(req.Buttons(), []string{"Approve", "Deny"}) {
 		t.Errorf("approval request: %+v", req)

@@ -61,6 +61,9 @@ func (a *Adapter) post(channel string, m Message) Post {
 // cannot post there, with fallback) and in the notify channel, and
 // remembers every post so that the decision replaces their buttons.
 func (a *Adapter) postApproval(ctx context.Context, channel string, res ops.Result, fallback func(context.Context, Message) error) {
+	if a.remembered != nil {
+		defer func() { a.remembered <- res.ApprovalID }()
+	}
 	m := Render(res)
 	id, err := a.api.CreatePost(ctx, a.post(channel, m))
 	switch {

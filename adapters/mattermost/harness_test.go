@@ -62,6 +62,25 @@ type harness struct {
 	a    *Adapter
 	run  *stubRunner
 	base string
+	// remembered tells of each approval request whose posts are all
+	// remembered.
+	remembered chan string
+}
+
+// posted waits until approval request id is posted and remembered.
+func (h *harness) posted(id string) {
+	h.t.Helper()
+	timeout := time.After(wait)
+	for {
+		select {
+		case got := <-h.remembered:
+			if got == id {
+				return
+			}
+		case <-timeout:
+			h.t.Fatalf("approval request %s was not posted", id)
+		}
+	}
 }
 
 func newHarness(t *testing.T, answer func(ops.Actor, string) ops.Result) *harness {
@@ -77,6 +96,8 @@ func newHarness(t *testing.T, answer func(ops.Actor, string) ops.Result) *harnes
 	if err != nil {
 		t.Fatal(err)
 	}
+	h.remembered = make(chan string, 16)
+	a.remembered = h.remembered
 	handler, h.a, h.base = a.Handler(), a, srv.URL
 	t.Cleanup(func() { a.bg.Drain(wait) })
 	return h

@@ -128,6 +128,7 @@ func TestApprovalDecisionUpdatesEveryPost(t *testing.T) {
 	if !strings.Contains(ans.Response.Text, "Approval request `ab12cd` is posted") {
 		t.Fatalf("answer: %+v", ans.Response)
 	}
+	h.posted("ab12cd")
 	inChannel := h.waitPost(since, "the request in the channel", func(p mmfake.Post) bool { return p.ChannelID == channel && p.Via == "api" })
 	inNotify := h.waitPost(since, "the request in the notify channel", func(p mmfake.Post) bool { return p.ChannelID == notify && p.Via == "api" })
 	if !slices.Equal(inChannel.Buttons(), []string{"Approve", "Deny"}) || !slices.Equal(inNotify.Buttons(), []string{"Approve", "Deny"}) {

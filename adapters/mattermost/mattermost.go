@@ -85,6 +85,9 @@ type Adapter struct {
 	health    *health
 	wait      time.Duration // how long an answer may take to be inline
 	bg        *background.Group
+	// remembered, when set (tests), is told each approval request whose
+	// posts are all remembered, so a test clicks only after that.
+	remembered chan<- string
 }
 
 // Option changes how New builds the adapter.
