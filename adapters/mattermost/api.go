@@ -28,6 +28,9 @@ type API interface {
 	Respond(ctx context.Context, responseURL string, r CommandResponse) error
 	// UserGroups returns the IDs of the groups a user is a member of.
 	UserGroups(ctx context.Context, userID string) ([]string, error)
+	// OpenDialog opens an interactive dialog for the user of triggerID,
+	// which submits to url.
+	OpenDialog(ctx context.Context, triggerID, url string, d Dialog) error
 }
 
 // APIError is a call Mattermost refused, with its HTTP status, so callers
@@ -98,6 +101,10 @@ func (c *restClient) UserGroups(ctx context.Context, userID string) ([]string, e
 		ids[i] = g.ID
 	}
 	return ids, nil
+}
+
+func (c *restClient) OpenDialog(ctx context.Context, triggerID, target string, d Dialog) error {
+	return c.call(ctx, "dialogs.open", http.MethodPost, "/api/v4/actions/dialogs/open", openDialog{TriggerID: triggerID, URL: target, Dialog: d}, nil, true)
 }
 
 // Respond posts to a response_url, which needs no token. Only a URL on the

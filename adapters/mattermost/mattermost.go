@@ -4,9 +4,10 @@
 //
 // Mattermost calls poolvisor over HTTP: POST /mattermost/commands with a
 // slash command's form, verified by the command's token, and POST
-// /mattermost/actions when a button is clicked, verified by the HMAC that
-// poolvisor put in the button's context (sign.go), since Mattermost signs
-// neither. Every input becomes command text run through the one core
+// /mattermost/actions when a button is clicked and POST
+// /mattermost/dialogs when a form is submitted, both verified by the HMAC
+// that poolvisor put in the button's context or the dialog's state
+// (sign.go), since Mattermost signs neither. Every input becomes command text run through the one core
 // pipeline as the Mattermost user who asked; every result is rendered as
 // Markdown (render.go), whose tables Mattermost draws.
 //
@@ -81,6 +82,7 @@ type Adapter struct {
 	log       *slog.Logger
 	sign      signer
 	actionURL string
+	dialogURL string
 	approvals *posted.Tracker[postRef]
 	health    *health
 	wait      time.Duration // how long an answer may take to be inline
@@ -129,6 +131,7 @@ func New(cfg Config, run chat.Runner, claims chat.Claimer, log *slog.Logger, opt
 		cfg: cfg, run: run, claims: claims, log: log,
 		sign:      signer{key: []byte(cfg.ActionSecret)},
 		actionURL: strings.TrimSuffix(pub.String(), "/") + actionsPath,
+		dialogURL: strings.TrimSuffix(pub.String(), "/") + dialogsPath,
 		health:    &health{},
 		wait:      fastAnswer,
 		bg:        background.New("mattermost", log),

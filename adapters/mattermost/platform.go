@@ -17,11 +17,12 @@ func (a *Adapter) Name() string { return "mattermost" }
 // Mode is ModeHTTP.
 func (a *Adapter) Mode() string { return ModeHTTP }
 
-// Routes are the slash command and button endpoints.
+// Routes are the slash command, button and dialog endpoints.
 func (a *Adapter) Routes() []chat.Route {
 	return []chat.Route{
 		{Pattern: "POST " + commandsPath, Handler: a.commandHandler()},
 		{Pattern: "POST " + actionsPath, Handler: a.actionHandler()},
+		{Pattern: "POST " + dialogsPath, Handler: a.dialogHandler()},
 	}
 }
 

@@ -56,9 +56,10 @@ type Answer struct {
 // SendCommand posts a slash command to poolvisor's url (its
 // /mattermost/commands), with a fresh response_url and trigger_id.
 func (s *Server) SendCommand(target string, c Command) (Answer, error) {
-	hookID := NewID()
+	hookID, trigger := NewID(), NewID()+":"+c.User.ID
 	s.mu.Lock()
 	s.hooks[hookID] = hook{channel: c.ChannelID, user: c.User.ID}
+	s.triggers[trigger] = c.User.ID
 	s.mu.Unlock()
 	form := url.Values{
 		"token":        {c.Token},
@@ -71,7 +72,7 @@ func (s *Server) SendCommand(target string, c Command) (Answer, error) {
 		"command":      {c.Command},
 		"text":         {c.Text},
 		"response_url": {s.srv.URL + "/hooks/commands/" + hookID},
-		"trigger_id":   {NewID() + ":" + c.User.ID},
+		"trigger_id":   {trigger},
 	}
 	resp, err := http.Post(target, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
 	if err != nil {
@@ -88,6 +89,9 @@ func (s *Server) SendCommand(target string, c Command) (Answer, error) {
 	}
 	if err := json.Unmarshal(raw, &a.Response); err != nil {
 		return a, fmt.Errorf("mmfake: answer %s: %w", raw, err)
+	}
+	if a.Response.Text == "" && (a.Response.Props == nil || len(a.Response.Props.Attachments) == 0) {
+		return a, nil // Mattermost shows nothing for an empty answer
 	}
 	p, why := a.Response.post(hook{channel: c.ChannelID, user: c.User.ID})
 	if why != "" {

@@ -96,19 +96,24 @@ type Server struct {
 	seq     int
 	groups  map[string][]string
 	hooks   map[string]hook // response_url id -> where it answers
-	refused []string        // what the fake refused, and why
+	// triggers are the trigger_ids handed out, by user; dialogs, the
+	// dialogs opened with them.
+	triggers map[string]string
+	dialogs  []Dialog
+	refused  []string // what the fake refused, and why
 }
 
 type hook struct{ channel, user string }
 
 // New starts a fake Mattermost whose bot token is token.
 func New(token string) *Server {
-	s := &Server{token: token, changed: make(chan struct{}), groups: map[string][]string{}, hooks: map[string]hook{}}
+	s := &Server{token: token, changed: make(chan struct{}), groups: map[string][]string{}, hooks: map[string]hook{}, triggers: map[string]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v4/posts", s.auth(s.createPost))
 	mux.HandleFunc("PUT /api/v4/posts/{id}", s.auth(s.updatePost))
 	mux.HandleFunc("POST /api/v4/posts/ephemeral", s.auth(s.ephemeral))
 	mux.HandleFunc("GET /api/v4/users/{id}/groups", s.auth(s.userGroups))
+	mux.HandleFunc("POST /api/v4/actions/dialogs/open", s.auth(s.openDialog))
 	mux.HandleFunc("POST /hooks/commands/{id}", s.respond)
 	s.srv = httptest.NewServer(mux)
 	return s
