@@ -104,7 +104,7 @@ func (a *Adapter) answer(o origin, actor ops.Actor, res ops.Result) CommandRespo
 	} else if p := res.Private.For(actor); p != "" {
 		m.Text += "\n\n🔒 Only you see this: " + code(p)
 	}
-	return CommandResponse{ResponseType: vis, Text: m.Text, Props: a.props(o.Channel, m.Buttons)}
+	return CommandResponse{ResponseType: vis, Text: m.Text, Attachments: a.props(o.Channel, m.Buttons).Attachments}
 }
 
 // deliver posts a result that was not ready in time, or an approval
@@ -114,7 +114,7 @@ func (a *Adapter) deliver(ctx context.Context, o origin, actor ops.Actor, res op
 		a.postApproval(ctx, o.Channel, res, func(ctx context.Context, m Message) error {
 			// The bot may not be in the channel: the request then goes by
 			// the response_url, whose buttons still work when clicked.
-			r := CommandResponse{ResponseType: InChannel, Text: m.Text, Props: a.props(o.Channel, m.Buttons)}
+			r := CommandResponse{ResponseType: InChannel, Text: m.Text, Attachments: a.props(o.Channel, m.Buttons).Attachments}
 			return a.api.Respond(ctx, o.ResponseURL, r)
 		})
 		return

@@ -186,3 +186,29 @@ func TestForgedActionsAreRefused(t *testing.T) {
 		t.Errorf("a signed click: HTTP %d %v %v", c.Status, err, h.run.calls())
 	}
 }
+
+func TestApprovalRequestOutsideTheBotsChannels(t *testing.T) {
+	h := newHarness(t, func(a ops.Actor, text string) ops.Result {
+		if text == "supervisor restart web" {
+			return pending("cd34ef")
+		}
+		return ops.Result{Status: ops.StatusOK, Operation: "ops.approve", ApprovalID: "cd34ef", Message: "Approved cd34ef."}
+	})
+	h.fake.LeaveChannel(channel)
+	since := h.fake.Seq()
+	h.command(olga, "tok-sup", "/supervisor", "restart web")
+	h.posted("cd34ef")
+	req := h.waitPost(since, "the request by the response_url", func(p mmfake.Post) bool {
+		return p.Via == "response_url" && p.ChannelID == channel
+	})
+	if !slices.Equal(req.Buttons(), []string{"Approve", "Deny"}) || req.For != "" {
+		t.Fatalf("request: %+v", req)
+	}
+	c, err := h.fake.Click(req, "Approve", alice)
+	if err != nil || c.Response.Update == nil {
+		t.Fatalf("%v %+v", err, c)
+	}
+	if got, _ := h.fake.Post(req.ID); len(got.Buttons()) != 0 {
+		t.Errorf("the clicked request keeps its buttons: %+v", got)
+	}
+}

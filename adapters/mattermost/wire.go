@@ -56,11 +56,13 @@ type ActionContext struct {
 }
 
 // CommandResponse answers a slash command, at once or at its
-// response_url.
+// response_url. Its buttons go in attachments, the field the slash
+// command documentation names (Mattermost makes them the post's
+// props.attachments).
 type CommandResponse struct {
-	ResponseType string `json:"response_type"` // ephemeral | in_channel
-	Text         string `json:"text"`
-	Props        *Props `json:"props,omitempty"`
+	ResponseType string       `json:"response_type"` // ephemeral | in_channel
+	Text         string       `json:"text"`
+	Attachments  []Attachment `json:"attachments,omitempty"`
 }
 
 // Response types of a CommandResponse.

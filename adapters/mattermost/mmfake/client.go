@@ -13,17 +13,15 @@ import (
 // CommandResponse is a slash command's answer, at once or at its
 // response_url.
 type CommandResponse struct {
-	ResponseType string `json:"response_type"`
-	Text         string `json:"text"`
-	Props        *Props `json:"props,omitempty"`
+	ResponseType string       `json:"response_type"`
+	Text         string       `json:"text"`
+	Attachments  []Attachment `json:"attachments,omitempty"`
 }
 
 // post is the answer as Mattermost shows it.
 func (cr CommandResponse) post(h hook) (Post, string) {
 	p := Post{ChannelID: h.channel, Message: cr.Text}
-	if cr.Props != nil {
-		p.Props = *cr.Props
-	}
+	p.Props.Attachments = cr.Attachments
 	switch cr.ResponseType {
 	case "ephemeral", "":
 		p.For = h.user // Mattermost's default is ephemeral
@@ -90,7 +88,7 @@ func (s *Server) SendCommand(target string, c Command) (Answer, error) {
 	if err := json.Unmarshal(raw, &a.Response); err != nil {
 		return a, fmt.Errorf("mmfake: answer %s: %w", raw, err)
 	}
-	if a.Response.Text == "" && (a.Response.Props == nil || len(a.Response.Props.Attachments) == 0) {
+	if a.Response.Text == "" && len(a.Response.Attachments) == 0 {
 		return a, nil // Mattermost shows nothing for an empty answer
 	}
 	p, why := a.Response.post(hook{channel: c.ChannelID, user: c.User.ID})

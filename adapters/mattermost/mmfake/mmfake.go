@@ -100,14 +100,16 @@ type Server struct {
 	// dialogs opened with them.
 	triggers map[string]string
 	dialogs  []Dialog
-	refused  []string // what the fake refused, and why
+	// outside are the channels the bot is not a member of.
+	outside map[string]bool
+	refused []string // what the fake refused, and why
 }
 
 type hook struct{ channel, user string }
 
 // New starts a fake Mattermost whose bot token is token.
 func New(token string) *Server {
-	s := &Server{token: token, changed: make(chan struct{}), groups: map[string][]string{}, hooks: map[string]hook{}, triggers: map[string]string{}}
+	s := &Server{token: token, changed: make(chan struct{}), groups: map[string][]string{}, hooks: map[string]hook{}, triggers: map[string]string{}, outside: map[string]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v4/posts", s.auth(s.createPost))
 	mux.HandleFunc("PUT /api/v4/posts/{id}", s.auth(s.updatePost))
@@ -133,6 +135,14 @@ func (s *Server) SetGroups(user string, groups ...string) {
 }
 
 var idRE = regexp.MustCompile(`^[a-z0-9]{26}$`)
+
+// LeaveChannel takes the bot out of channel: its posts there are refused
+// (403), as Mattermost refuses a bot that is not a member.
+func (s *Server) LeaveChannel(channel string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.outside[channel] = true
+}
 
 // NewID returns a new Mattermost ID: 26 lower-case letters and digits.
 func NewID() string {
@@ -205,6 +215,13 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 	}
 	if why := check(p); why != "" {
 		s.refuse(w, http.StatusBadRequest, why)
+		return
+	}
+	s.mu.Lock()
+	outside := s.outside[p.ChannelID]
+	s.mu.Unlock()
+	if outside {
+		s.refuse(w, http.StatusForbidden, "the bot is not a member of channel "+p.ChannelID)
 		return
 	}
 	p.ID, p.Via = NewID(), "api"
