@@ -42,13 +42,25 @@ func (a *Adapter) click(ctx context.Context, in ActionRequest) ActionResponse {
 	} else if !ok {
 		return ActionResponse{}
 	}
-	var actor ops.Actor
+	var (
+		actor ops.Actor
+		pp    *progressPost // an approved roll draws its steps in a post of its own
+	)
+	late := func(ctx context.Context, res ops.Result) {
+		pp.finish(ctx, actor, res, func(ctx context.Context) { a.clicked(ctx, in, actor, res, true) })
+	}
 	res, ok := a.within(func(ctx context.Context) ops.Result {
 		actor = a.actor(ctx, in.UserID, in.UserName, in.ChannelID)
-		return a.run.Run(ctx, actor, in.Context.Command)
-	}, func(ctx context.Context, res ops.Result) { a.clicked(ctx, in, actor, res, true) })
+		var wctx context.Context
+		wctx, pp = a.newProgress(ctx, in.ChannelID)
+		return a.run.Run(wctx, actor, in.Context.Command)
+	}, late)
 	if !ok {
 		return ActionResponse{EphemeralText: fmt.Sprintf("⏳ Working on %s…", code("/"+truncateRunes(in.Context.Command, 200)))}
+	}
+	if pp.u.Watched() { // its progress post shows the result
+		a.spawn(func(ctx context.Context) { late(ctx, res) })
+		return ActionResponse{EphemeralText: "🔄 The run's progress is posted in this channel."}
 	}
 	return a.clicked(ctx, in, actor, res, false)
 }

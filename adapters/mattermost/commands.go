@@ -77,13 +77,26 @@ func (a *Adapter) command(ctx context.Context, name, args, userID, userName, tri
 		}
 		return CommandResponse{ResponseType: Ephemeral}
 	}
-	var actor ops.Actor
+	var (
+		actor ops.Actor
+		pp    *progressPost // a run that goes in steps draws them in a post of its own
+	)
 	res, ok := a.within(func(ctx context.Context) ops.Result {
 		actor = a.actor(ctx, userID, userName, o.Channel)
-		return a.run.Run(ctx, actor, text)
-	}, func(ctx context.Context, res ops.Result) { a.deliver(ctx, o, actor, res) })
+		var wctx context.Context
+		wctx, pp = a.newProgress(ctx, o.Channel)
+		return a.run.Run(wctx, actor, text)
+	}, func(ctx context.Context, res ops.Result) {
+		pp.finish(ctx, actor, res, func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
+	})
 	if !ok {
 		return ephemeralText(fmt.Sprintf("⏳ Working on %s…", code("/"+truncateRunes(text, 200))))
+	}
+	if pp.u.Watched() { // its progress post shows the result
+		a.spawn(func(ctx context.Context) {
+			pp.finish(ctx, actor, res, func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
+		})
+		return ephemeralText("🔄 The run's progress is posted in this channel.")
 	}
 	if isApprovalRequest(res) { // a post of the bot's own, so a decision can update it
 		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })

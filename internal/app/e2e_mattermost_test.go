@@ -121,7 +121,8 @@ func (me *mmEnv) click(p mmfake.Post, button string, who mmfake.User) mmfake.Cli
 }
 
 func TestMattermostEndToEnd(t *testing.T) {
-	me := newMattermostEnv(t, sandbox.Program{Name: "web", Command: loop("serving")}, crasher())
+	me := newMattermostEnv(t, sandbox.Program{Name: "web", Command: loop("serving")},
+		sandbox.Program{Name: "queue", Command: loop("working"), NumProcs: 2}, crasher())
 	before := me.waitRunning("web")
 
 	t.Run("status is a table for the asker alone", func(t *testing.T) {
@@ -177,6 +178,30 @@ func TestMattermostEndToEnd(t *testing.T) {
 		if after := me.waitRunning("web"); after["web RUNNING"] == before["web RUNNING"] {
 			t.Errorf("web was not restarted: pid %d before and after", before["web RUNNING"])
 		}
+	})
+
+	t.Run("an approved rolling restart shows its steps in one post, then its result", func(t *testing.T) {
+		me.waitRunning("queue:queue_00", "queue:queue_01")
+		since := me.fake.Seq()
+		me.slash(mAlice, "supervisor restart queue:* --rolling --batch 1 --settle 1s")
+		req := me.wait(since, "the approval request", func(p mmfake.Post) bool {
+			return p.ChannelID == mmChannel && p.Via == "api" && slices.Contains(p.Buttons(), "Approve")
+		})
+		since = me.fake.Seq()
+		me.click(req, "Approve", mBob)
+		progress := me.wait(since, "the progress post", func(p mmfake.Post) bool {
+			return p.ID != req.ID && p.ChannelID == mmChannel && strings.Contains(p.Message, `Rolling restart of queue:\*`) &&
+				slices.Equal(p.Buttons(), []string{"Cancel"})
+		})
+		done := me.wait(since, "the result in the progress post", func(p mmfake.Post) bool {
+			return p.ID == progress.ID && len(p.Buttons()) == 0 && strings.Contains(p.Message, "Asked by bob")
+		})
+		if !strings.Contains(done.Message, "queue:queue\\_01") {
+			t.Errorf("the result lacks the processes:\n%s", done.Message)
+		}
+		me.wait(since, "the request decided", func(p mmfake.Post) bool {
+			return p.ID == req.ID && len(p.Buttons()) == 0 && strings.Contains(p.Message, "Decided by bob")
+		})
 	})
 
 	t.Run("a forged button is refused and runs nothing", func(t *testing.T) {
