@@ -140,4 +140,3 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request) {
 	s.add(&p)
 	w.WriteHeader(http.StatusOK)
 }
-
