@@ -102,7 +102,7 @@ func (a *Adapter) command(ctx context.Context, name, args, userID, userName, tri
 		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
 		return ephemeralText(fmt.Sprintf("⏳ Approval request %s is posted in this channel; an approver decides with its buttons.", code(res.ApprovalID)))
 	}
-	a.spawn(func(ctx context.Context) { a.followUp(ctx, o.Channel, actor, res) })
+	a.spawn(func(ctx context.Context) { a.followUp(ctx, actor, res) })
 	return a.answer(o, actor, res)
 }
 
@@ -135,12 +135,12 @@ func (a *Adapter) deliver(ctx context.Context, o origin, actor ops.Actor, res op
 	if err := a.api.Respond(ctx, o.ResponseURL, a.answer(o, actor, res)); err != nil {
 		a.log.Warn("mattermost: could not post a late answer", "err", err)
 	}
-	a.followUp(ctx, o.Channel, actor, res)
+	a.followUp(ctx, actor, res)
 }
 
 // followUp does what a result asks besides its answer: a decision typed
 // as /ops approve replaces the buttons of the request it decided.
-func (a *Adapter) followUp(ctx context.Context, _ string, actor ops.Actor, res ops.Result) {
+func (a *Adapter) followUp(ctx context.Context, actor ops.Actor, res ops.Result) {
 	if id, ok := chat.Decided(res); ok {
 		a.updateApproval(ctx, id, res, actor, "")
 	}
