@@ -12,6 +12,7 @@ import (
 var platforms = []func(*App, context.Context) (chat.Platform, error){
 	(*App).newSlack,
 	(*App).newDiscord,
+	(*App).newMattermost,
 }
 
 // newPlatform builds one platform and, when it is enabled, registers it as

@@ -37,6 +37,7 @@ type Config struct {
 	Supervisor Supervisor `mapstructure:"supervisor" yaml:"supervisor"`
 	Slack      Slack      `mapstructure:"slack" yaml:"slack"`
 	Discord    Discord    `mapstructure:"discord" yaml:"discord"`
+	Mattermost Mattermost `mapstructure:"mattermost" yaml:"mattermost"`
 	Local      Local      `mapstructure:"local" yaml:"local"`
 	RBAC       RBAC       `mapstructure:"rbac" yaml:"rbac"`
 	Approvals  Approvals  `mapstructure:"approvals" yaml:"approvals"`

@@ -137,7 +137,9 @@ func TestTags(t *testing.T) {
 	eachSecret(reflect.ValueOf(&Config{}).Elem(), "", func(key string, _, _ reflect.Value) {
 		secrets = append(secrets, key)
 	})
-	want := []string{"supervisor.password", "slack.bot_token", "slack.app_token", "slack.signing_secret", "discord.bot_token"}
+	want := []string{"supervisor.password", "slack.bot_token", "slack.app_token", "slack.signing_secret", "discord.bot_token",
+		"mattermost.bot_token", "mattermost.command_tokens.fpm", "mattermost.command_tokens.supervisor",
+		"mattermost.command_tokens.ops", "mattermost.action_secret"}
 	if !reflect.DeepEqual(secrets, want) {
 		t.Errorf("secrets = %v, want %v", secrets, want)
 	}

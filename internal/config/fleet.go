@@ -74,6 +74,9 @@ func (c *Config) validateFleet(p *problems) {
 		if c.Discord.Enabled {
 			p.add("discord.enabled", "must be false in agent mode: the hub talks to Discord; an agent holds no chat credentials")
 		}
+		if c.Mattermost.Enabled {
+			p.add("mattermost.enabled", "must be false in agent mode: the hub talks to Mattermost; an agent holds no chat credentials")
+		}
 	}
 	if c.DefaultHost == "" {
 		p.add("default_host", "is required")

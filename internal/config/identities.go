@@ -24,6 +24,9 @@ var Identities = []Identity{
 	{Platform: "discord", UsersKey: "discord_users", GroupsKey: "discord_roles",
 		User: isSnowflake, Group: isSnowflake,
 		UserHint: "a Discord user ID (a number like 80351110224678912)", GroupHint: "a Discord role ID (a number like 41771983423143936)"},
+	{Platform: "mattermost", UsersKey: "mattermost_users", GroupsKey: "mattermost_groups",
+		User: mattermostIDRE.MatchString, Group: mattermostIDRE.MatchString,
+		UserHint: "a Mattermost user ID (26 lower-case letters and digits)", GroupHint: "a Mattermost group ID (26 lower-case letters and digits)"},
 	{Platform: "local", UsersKey: "local_users",
 		User: localUserRE.MatchString, UserHint: "a local user name (like alice)"},
 }

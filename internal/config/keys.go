@@ -124,9 +124,10 @@ func defaults(hostname string) Config {
 			Check:      "required",
 			Writable:   []string{},
 		},
-		Slack:   Slack{Mode: "socket"},
-		Discord: Discord{Mode: "gateway", GuildIDs: []string{}},
-		RBAC:    RBAC{Roles: defaultRoles(), Bindings: []Binding{}, People: map[string]Person{}, MaxGrant: 24 * time.Hour},
+		Slack:      Slack{Mode: "socket"},
+		Discord:    Discord{Mode: "gateway", GuildIDs: []string{}},
+		Mattermost: Mattermost{Mode: "http"},
+		RBAC:       RBAC{Roles: defaultRoles(), Bindings: []Binding{}, People: map[string]Person{}, MaxGrant: 24 * time.Hour},
 		Approvals: Approvals{
 			Required:            catalog.DefaultApprovals(),
 			ApproverRoles:       []string{"admin"},

@@ -17,7 +17,9 @@ func TestRBACAccepted(t *testing.T) {
 		{"empty role", "rbac:\n  roles:\n    admin: ['*']\n    nobody: []\n"},
 		{"bindings of every kind", "rbac:\n  bindings:\n" +
 			"    - role: admin\n      slack_users: [U012ABCDEF, W012ABCDEF]\n      discord_users: ['80351110224678912']\n      local_users: [root, deploy-bot, 'svc$']\n" +
-			"    - role: operator\n      slack_usergroups: [S0614TZR7]\n      discord_roles: [41771983423143936]\n"},
+			"    - role: operator\n      slack_usergroups: [S0614TZR7]\n      discord_roles: [41771983423143936]\n" +
+			"    - role: viewer\n      mattermost_users: [4xp9fdt8pbbjmk8zbu5rbbr7yh]\n      mattermost_groups: [kfq8m5ynotdpxxgbz7u9obg5ec]\n" +
+			"  people:\n    alice: {mattermost: [4xp9fdt8pbbjmk8zbu5rbbr7yh], local: [alice]}\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,6 +57,10 @@ func TestRBACRejected(t *testing.T) {
 		{"slack usergroup handle", binding("      slack_usergroups: ['@ops-team']\n"), []string{"rbac.bindings[0].slack_usergroups[0]", "IDs"}},
 		{"discord user name", binding("      discord_users: ['alice#1234']\n"), []string{"rbac.bindings[0].discord_users[0]", "IDs"}},
 		{"discord role name", binding("      discord_roles: ['@moderators']\n"), []string{"rbac.bindings[0].discord_roles[0]", "IDs"}},
+		{"mattermost user name", binding("      mattermost_users: ['@alice']\n"), []string{"rbac.bindings[0].mattermost_users[0]", "Mattermost user ID"}},
+		{"mattermost upper-case id", binding("      mattermost_users: [4XP9FDT8PBBJMK8ZBU5RBBR7YH]\n"), []string{"rbac.bindings[0].mattermost_users[0]"}},
+		{"mattermost group name", binding("      mattermost_groups: [developers]\n"), []string{"rbac.bindings[0].mattermost_groups[0]", "Mattermost group ID"}},
+		{"mattermost person by name", "rbac:\n  people:\n    alice: {mattermost: [alice]}\n", []string{"rbac.people.alice.mattermost[0]"}},
 		{"local user with spaces", binding("      local_users: ['Alice Smith']\n"), []string{"rbac.bindings[0].local_users[0]"}},
 		{"person by display name", "rbac:\n  people:\n    alice: {slack: ['@alice']}\n", []string{`config: rbac.people.alice.slack[0]: "@alice" is not a Slack user ID`}},
 		{"person with no identity", "rbac:\n  people:\n    alice: {}\n", []string{"config: rbac.people.alice: lists no identity"}},

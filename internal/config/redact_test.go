@@ -12,6 +12,7 @@ import (
 var testSecrets = []string{
 	"xoxb-SECRET-bot", "xapp-SECRET-app", "SECRET-signing", "SECRET-discord-bot",
 	"SECRET-supervisor-pw", "SECRET-nats-token",
+	"SECRET-mm-bot", "SECRET-mm-ops", "SECRET-mm-action-0123456789abcdef",
 }
 
 func TestRedactedHidesSecrets(t *testing.T) {
@@ -27,6 +28,8 @@ slack: {enabled: true, mode: socket, bot_token: xoxb-SECRET-bot, app_token_file:
 discord: {enabled: true, mode: http, application_id: "1234567890", public_key: 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef}
 supervisor: {username: admin, password: SECRET-supervisor-pw}
 nats: {url: "nats://SECRET-nats-token@nats-1:4222,nats://nats-2:4222"}
+mattermost: {enabled: true, url: "https://mm", public_url: "https://pv", bot_token: SECRET-mm-bot,
+  command_tokens: {ops: SECRET-mm-ops}, action_secret: SECRET-mm-action-0123456789abcdef}
 `)
 	out, err := c.Redacted()
 	if err != nil {
@@ -42,6 +45,7 @@ nats: {url: "nats://SECRET-nats-token@nats-1:4222,nats://nats-2:4222"}
 		"bot_token: '[redacted]'", "app_token: '[redacted]'", "signing_secret: '[redacted]'",
 		"password: '[redacted]'", "app_token_file: " + appFile, "username: admin",
 		"nats://REDACTED@nats-1:4222,nats://nats-2:4222",
+		"ops: '[redacted]'", "action_secret: '[redacted]'",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("Redacted output lacks %q:\n%s", want, text)

@@ -107,6 +107,16 @@ func TestBadValues(t *testing.T) {
 		{"supervisor url without host", "supervisor: {url: 'http://:9001'}\n", "supervisor.url"},
 		{"slack api url", "slack: {api_url: 'slack.com/api'}\n", "slack.api_url"},
 		{"discord mode", "discord: {mode: websocket}\n", "discord.mode"},
+		{"mattermost mode", "mattermost: {mode: socket}\n", "mattermost.mode"},
+		{"mattermost websocket not yet", "mattermost: {enabled: true, public_url: 'https://pv', mode: websocket, url: 'https://mm', bot_token: b, command_tokens: {ops: t}, action_secret: " + mmSecret + "}\n", "mattermost.mode"},
+		{"mattermost without url", "mattermost: {enabled: true, public_url: 'https://pv', bot_token: b, command_tokens: {ops: t}, action_secret: " + mmSecret + "}\n", "mattermost.url"},
+		{"mattermost url scheme", "mattermost: {url: 'chat.example.com'}\n", "mattermost.url"},
+		{"mattermost without bot token", "mattermost: {enabled: true, public_url: 'https://pv', url: 'https://mm', command_tokens: {ops: t}, action_secret: " + mmSecret + "}\n", "mattermost.bot_token"},
+		{"mattermost without command tokens", "mattermost: {enabled: true, public_url: 'https://pv', url: 'https://mm', bot_token: b, action_secret: " + mmSecret + "}\n", "mattermost.command_tokens"},
+		{"mattermost short action secret", "mattermost: {enabled: true, public_url: 'https://pv', url: 'https://mm', bot_token: b, command_tokens: {ops: t}, action_secret: short}\n", "mattermost.action_secret"},
+		{"mattermost without listen", "listen: ''\nmattermost: {enabled: true, public_url: 'https://pv', url: 'https://mm', bot_token: b, command_tokens: {ops: t}, action_secret: " + mmSecret + "}\n", "listen"},
+		{"mattermost without public url", "mattermost: {enabled: true, url: 'https://mm', bot_token: b, command_tokens: {ops: t}, action_secret: " + mmSecret + "}\n", "mattermost.public_url"},
+		{"mattermost channel name", "mattermost: {notify_channel_id: town-square}\n", "mattermost.notify_channel_id"},
 		{"discord without bot token", "discord: {enabled: true, application_id: '1234'}\n", "discord.bot_token"},
 		{"discord without application id", "discord: {enabled: true, bot_token: t}\n", "discord.application_id"},
 		{"discord http without public key", "discord: {enabled: true, mode: http, bot_token: t, application_id: '1'}\n", "discord.public_key"},
@@ -183,3 +193,6 @@ func TestValidateCollectsEveryProblem(t *testing.T) {
 		t.Errorf("got %d problems, want 4:\n%v", n, err)
 	}
 }
+
+// mmSecret is an action secret long enough to pass validation.
+const mmSecret = "0123456789abcdef0123456789abcdef"

@@ -29,6 +29,7 @@ func (c *Config) Validate() error {
 	c.validateSupervisor(&p)
 	c.validateSlack(&p)
 	c.validateDiscord(&p)
+	c.validateMattermost(&p)
 	c.validateRBAC(&p)
 	c.validateApprovals(&p)
 	c.validatePolicy(&p)
