@@ -8,6 +8,7 @@ import (
 
 	"github.com/poolvisor/poolvisor/internal/alert"
 	"github.com/poolvisor/poolvisor/internal/authz"
+	"github.com/poolvisor/poolvisor/internal/config"
 	"github.com/poolvisor/poolvisor/internal/grants"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -39,8 +40,18 @@ func (a *App) newGrants(ctx context.Context, db *sql.DB) (*authz.Policy, map[str
 	policy := authz.New(cfg.RBAC.Roles, bindings(cfg.RBAC.Bindings)).WithPeople(people(cfg.RBAC.People)).
 		WithGrants(active, time.Now, a.Log)
 	return policy, grants.Handlers(grants.Config{
-		Store: store, RBAC: policy, Max: cfg.RBAC.MaxGrant, Announce: a.announce, Log: a.Log.With("part", "grants"),
+		Store: store, RBAC: policy, Max: cfg.RBAC.MaxGrant, Platforms: platformNames(), Announce: a.announce,
+		Log: a.Log.With("part", "grants"),
 	}), nil
+}
+
+// platformNames are the platforms whose identities RBAC names.
+func platformNames() []string {
+	out := make([]string, len(config.Identities))
+	for i, id := range config.Identities {
+		out[i] = id.Platform
+	}
+	return out
 }
 
 // announce posts text to every chat platform's notify channel, as a

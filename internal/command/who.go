@@ -10,7 +10,7 @@ var (
 	// whoRE is a person's name or platform:id; what the ID must look like
 	// on each platform is config's to know, and an unknown one is refused
 	// when the grant is planned.
-	whoRE = regexp.MustCompile(`^([A-Za-z0-9_][A-Za-z0-9_.-]{0,63}|(slack|discord|local):[A-Za-z0-9_][A-Za-z0-9_.$-]{0,63})$`)
+	whoRE = regexp.MustCompile(`^([A-Za-z0-9_][A-Za-z0-9_.-]{0,63}|[a-z]+:[A-Za-z0-9_][A-Za-z0-9_.$-]{0,63})$`) // the platform is checked by the grant
 	// Slack writes a mention <@U012AB> or <@U012AB|name>; Discord <@123>
 	// or <@!123>. Slack's user IDs start with U or W, Discord's are
 	// numbers, so a mention says which platform it is of wherever it was

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -28,7 +29,9 @@ type Config struct {
 	RBAC  RBAC
 	// Max bounds a grant's or a break-glass session's duration (rbac.max_grant).
 	Max time.Duration
-	Now func() time.Time // nil: time.Now
+	// Platforms are those whose identities WHO may name (config.Identities).
+	Platforms []string
+	Now       func() time.Time // nil: time.Now
 	// Announce tells the notify channels of a break-glass session; nil or
 	// failing, it is only logged.
 	Announce func(ctx context.Context, text string) error
@@ -122,14 +125,18 @@ func (h handlers) role(op ops.Operation) (string, error) {
 // whoOf checks WHO: a person of rbac.people, or an identity on a platform
 // poolvisor knows.
 func (h handlers) whoOf(who string) error {
+	forms := make([]string, len(h.cfg.Platforms))
+	for i, p := range h.cfg.Platforms {
+		forms[i] = p + ":ID"
+	}
 	if platform, id, ok := strings.Cut(who, ":"); ok {
-		if (platform == "slack" || platform == "discord" || platform == "local") && id != "" {
+		if slices.Contains(h.cfg.Platforms, platform) && id != "" {
 			return nil
 		}
-		return ops.InvalidField("who", "%q: WHO is a person of rbac.people, or slack:ID, discord:ID or local:NAME", who)
+		return ops.InvalidField("who", "%q: WHO is a person of rbac.people, or %s", who, strings.Join(forms, ", "))
 	}
 	if !h.cfg.RBAC.IsPerson(who) {
-		return ops.InvalidField("who", "unknown person %q: not one of rbac.people (or give slack:ID, discord:ID or local:NAME)", who)
+		return ops.InvalidField("who", "unknown person %q: not one of rbac.people (or give %s)", who, strings.Join(forms, ", "))
 	}
 	return nil
 }
