@@ -17,9 +17,10 @@ func TestWho(t *testing.T) {
 			t.Errorf("%q: target %q, err %v; want %q", tt.text, op.Target, err, tt.want)
 		}
 	}
-	for _, bad := range []string{"ops grant alice operator soon", "ops grant alice operator -5m", // (0s parses; the grant refuses it)
-
-		"ops grant <@x> operator 5m", "ops grant alice op/erator 5m", "ops breakglass admin 5m"} // (irc:x parses; the grant refuses a platform RBAC does not know) {
+	// 0s and irc:x parse: the grant refuses a zero span and a platform
+	// RBAC does not know.
+	for _, bad := range []string{"ops grant alice operator soon", "ops grant alice operator -5m",
+		"ops grant <@x> operator 5m", "ops grant alice op/erator 5m", "ops breakglass admin 5m"} {
 		if _, err := (Parser{}).Parse(bad); err == nil {
 			t.Errorf("%q parses", bad)
 		}
