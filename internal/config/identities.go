@@ -24,14 +24,17 @@ var Identities = []Identity{
 	{Platform: "discord", UsersKey: "discord_users", GroupsKey: "discord_roles",
 		User: isSnowflake, Group: isSnowflake,
 		UserHint: "a Discord user ID (a number like 80351110224678912)", GroupHint: "a Discord role ID (a number like 41771983423143936)"},
-	{Platform: "local", UsersKey: "local_users",
-		User: localUserRE.MatchString, UserHint: "a local user name (like alice)"},
+	// Local users and groups are unix names: the socket learns them from
+	// the kernel (the connecting process's uid and groups).
+	{Platform: "local", UsersKey: "local_users", GroupsKey: "local_groups",
+		User: localNameRE.MatchString, Group: localNameRE.MatchString,
+		UserHint: "a local user name (like alice)", GroupHint: "a local group name (like ops)"},
 }
 
 var (
 	slackUserRE      = regexp.MustCompile(`^[UW][A-Z0-9]{2,}$`)
 	slackUsergroupRE = regexp.MustCompile(`^S[A-Z0-9]{2,}$`)
-	localUserRE      = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$`)
+	localNameRE      = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$`)
 )
 
 // Users returns the user IDs b binds on platform.
