@@ -132,6 +132,16 @@ func TestLocalSocket(t *testing.T) {
 		}
 	})
 
+	t.Run("console through the socket", func(t *testing.T) {
+		cmd := exec.Command(s.bin, "console", "--socket", s.sock, "--verbose")
+		cmd.Env = append(os.Environ(), "POOLVISOR_CONFIG=/nonexistent/poolvisor.yaml")
+		cmd.Stdin = strings.NewReader("ops whoami\nsupervisor status web\nexit\n")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "You are local:"+s.me) || !strings.Contains(string(out), "through serve on") {
+			t.Errorf("console: %v\n%s", err, out)
+		}
+	})
+
 	t.Run("--as is refused on the socket", func(t *testing.T) {
 		out, errOut, code := s.run(nil, "exec", "--as", "alice", "--", "ops whoami")
 		if code != 3 || !strings.Contains(out, "--as is refused on the socket") {
