@@ -1,6 +1,7 @@
 package socket
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"os/user"
@@ -39,8 +40,11 @@ func peerCred(c *net.UnixConn) (Cred, error) {
 		cred.UID = uc.Uid
 		cred.GIDs = []uint32{uc.Gid}
 		groups, err := peerGroups(int(fd))
+		if errors.Is(err, unix.ENOPROTOOPT) { // before Linux 4.13
+			groups, err = dbGroups(uc.Uid)
+		}
 		if err != nil {
-			cerr = fmt.Errorf("SO_PEERGROUPS: %w", err)
+			cerr = fmt.Errorf("groups of uid %d: %w", uc.Uid, err)
 			return
 		}
 		for _, g := range groups {
@@ -71,6 +75,26 @@ func peerGroups(fd int) ([]uint32, error) {
 			return nil, errno
 		}
 	}
+}
+
+// dbGroups returns the groups the group database gives uid: what a kernel
+// without SO_PEERGROUPS leaves to go by.
+func dbGroups(uid uint32) ([]uint32, error) {
+	u, err := user.LookupId(strconv.FormatUint(uint64(uid), 10))
+	if err != nil {
+		return nil, err
+	}
+	ids, err := u.GroupIds()
+	if err != nil {
+		return nil, err
+	}
+	var out []uint32
+	for _, id := range ids {
+		if n, err := strconv.ParseUint(id, 10, 32); err == nil {
+			out = append(out, uint32(n))
+		}
+	}
+	return out, nil
 }
 
 // Actor names the peer with cred as a local actor: `local:<user name>`,

@@ -174,6 +174,14 @@ func TestLocalSocket(t *testing.T) {
 		}
 	})
 
+	t.Run("a user outside the socket's group is told so", func(t *testing.T) {
+		runAs := asNobody(t, "daemon")
+		_, errOut, code := s.run(runAs, "exec", "--", "supervisor status")
+		if code == 0 || !strings.Contains(errOut, "may not connect to serve on "+s.sock) {
+			t.Errorf("nobody outside nogroup: exit %d\n%s", code, errOut)
+		}
+	})
+
 	t.Run("socket mode and group", func(t *testing.T) {
 		fi, err := os.Lstat(s.sock)
 		if err != nil {

@@ -53,6 +53,12 @@ func dialSocket(ctx context.Context, o LocalOptions, stderr io.Writer) *socket.C
 		return nil
 	}
 	c, err := socket.Dial(ctx, o.Socket)
+	if errors.Is(err, fs.ErrPermission) {
+		// Said even without --verbose: serve may well be running, and the
+		// direct mode that follows is likely to fail on the config.
+		fmt.Fprintf(stderr, "poolvisor: may not connect to serve on %s (is this user in local.socket_group?): working directly with %s\n", o.Socket, o.ConfigPath)
+		return nil
+	}
 	if err != nil {
 		say("direct, config %s: no serve answers on %s (%v)", o.ConfigPath, o.Socket, err)
 		return nil
