@@ -26,9 +26,9 @@ const usage = `poolvisor runs the PHP-FPM pools and Supervisor programs of a hos
 
 Usage:
   poolvisor serve   --config FILE        run the bot: HTTP endpoints and/or socket connections
-  poolvisor exec    [--json] [--socket PATH | --direct --config FILE [--as USER]] [--verbose] -- TEXT
+  poolvisor exec    [--socket PATH] [--direct] [--config FILE] [--as USER] [--json] [--verbose] -- TEXT
                                          run one command as a local user and print the result
-  poolvisor console [--socket PATH | --direct --config FILE [--as USER]] [--verbose]
+  poolvisor console [--socket PATH] [--direct] [--config FILE] [--as USER] [--verbose]
                                          an interactive shell (one command per line)
   poolvisor status  [TARGET]             short for: poolvisor exec -- supervisor status [TARGET]
   poolvisor completion bash|zsh|fish     print a shell completion script
