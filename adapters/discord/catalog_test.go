@@ -49,7 +49,7 @@ func TestAddedFlagReachesTreeAndForm(t *testing.T) {
 func TestTreeIsTheCatalog(t *testing.T) {
 	n := 0
 	for _, top := range topLevel {
-		n += len(tree[top])
+		n += len(tree()[top])
 	}
 	if n != len(catalog.Commands) {
 		t.Errorf("%d subcommands for %d commands", n, len(catalog.Commands))

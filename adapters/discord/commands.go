@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -181,14 +182,15 @@ func withHost(t map[string][]subcommand) map[string][]subcommand {
 }
 
 // tree is every application command: top-level name to subcommands, one
-// for each command of the catalog.
-var tree = withHost(func() map[string][]subcommand {
+// for each command of the catalog. It is built at its first use, not when
+// the package loads: exec and console import it and should start fast.
+var tree = sync.OnceValue(func() map[string][]subcommand {
 	t := map[string][]subcommand{}
 	for _, c := range catalog.Commands {
 		t[c.Top()] = append(t[c.Top()], subcommandOf(c))
 	}
-	return t
-}())
+	return withHost(t)
+})
 
 // topLevel is the order the commands are registered in.
 var topLevel = catalog.Tops
@@ -213,7 +215,7 @@ func grammarPath(top string, sc subcommand) []string {
 // hidden by default_member_permissions from members who cannot manage the
 // server (RBAC still decides every request).
 func writes(top string) bool {
-	for _, sc := range tree[top] {
+	for _, sc := range tree()[top] {
 		if ops.KindOf(sc.Op) == ops.Write || sc.ApplyOp != "" {
 			return true
 		}
@@ -232,9 +234,9 @@ type optionValue struct {
 // flags. An unknown subcommand yields false.
 func commandText(top string, path []string, given []optionValue) (string, bool) {
 	var sc *subcommand
-	for i := range tree[top] {
-		if slices.Equal(tree[top][i].Path, path) {
-			sc = &tree[top][i]
+	for i := range tree()[top] {
+		if slices.Equal(tree()[top][i].Path, path) {
+			sc = &tree()[top][i]
 		}
 	}
 	if sc == nil {

@@ -48,7 +48,7 @@ func everyOption(sc subcommand) []optionValue {
 // host it names, and every --set whole.
 func TestTreeMatchesGrammar(t *testing.T) {
 	for _, top := range topLevel {
-		for _, sc := range tree[top] {
+		for _, sc := range tree()[top] {
 			t.Run(top+" "+strings.Join(sc.Path, " "), func(t *testing.T) {
 				text, ok := commandText(top, sc.Path, everyOption(sc))
 				if !ok {
@@ -80,7 +80,7 @@ func TestTreeMatchesGrammar(t *testing.T) {
 // exactly when its grammar command takes --set.
 func TestSetWhereverTheGrammarTakesIt(t *testing.T) {
 	for _, top := range topLevel {
-		for _, sc := range tree[top] {
+		for _, sc := range tree()[top] {
 			var given []optionValue
 			for _, o := range everyOption(sc) {
 				if !isSetOpt(o.Name) {

@@ -158,7 +158,7 @@ func TestFormsCarryPHP(t *testing.T) {
 	if _, _, ok := formOf("fpm", []string{"pool", "edit"}, []optionValue{{Name: "name", Value: "www"}, {Name: "php", Value: "../x"}}); ok {
 		t.Error("a form opened for an invalid instance name")
 	}
-	for top, scs := range tree {
+	for top, scs := range tree() {
 		for _, sc := range scs {
 			has := false
 			for _, o := range sc.Opts {

@@ -126,7 +126,7 @@ func isWrite(top string, path []string, given []optionValue) bool {
 			return false
 		}
 	}
-	for _, sc := range tree[top] {
+	for _, sc := range tree()[top] {
 		if slices.Equal(sc.Path, path) {
 			return ops.KindOf(sc.opOf(given)) == ops.Write
 		}

@@ -26,7 +26,7 @@ func Definitions() []*discordgo.ApplicationCommand {
 			cmd.DefaultMemberPermissions = &manageGuild
 		}
 		groups := map[string]*discordgo.ApplicationCommandOption{}
-		for _, sc := range tree[top] {
+		for _, sc := range tree()[top] {
 			leaf := &discordgo.ApplicationCommandOption{
 				Type: discordgo.ApplicationCommandOptionSubCommand, Name: sc.Path[len(sc.Path)-1],
 				Description: sc.Desc, Options: optionDefs(sc.Opts),

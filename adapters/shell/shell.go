@@ -47,13 +47,7 @@ func Exec(ctx context.Context, r Runner, actor ops.Actor, text string, asJSON bo
 	if asJSON {
 		enc := json.NewEncoder(out)
 		enc.SetEscapeHTML(false)
-		// The terminal is the requester's own: text for them alone (a new
-		// XML-RPC password) is theirs to see, and only theirs.
-		doc := struct {
-			ops.Result
-			Private string `json:"private,omitempty"`
-		}{res, res.Private.For(actor)}
-		if err := enc.Encode(doc); err != nil {
+		if err := enc.Encode(Document(res, actor)); err != nil {
 			fmt.Fprintf(out, `{"status":"failed","operation":%q,"message":"could not encode the result","data":{}}`+"\n", res.Operation)
 			return ops.StatusFailed.ExitCode()
 		}
@@ -61,6 +55,20 @@ func Exec(ctx context.Context, r Runner, actor ops.Actor, text string, asJSON bo
 		fmt.Fprintln(out, renderFor(res, actor))
 	}
 	return res.Status.ExitCode()
+}
+
+// Doc is what `exec --json` prints: the result and, beside it, the text for
+// the requester alone.
+type Doc struct {
+	ops.Result
+	Private string `json:"private,omitempty"`
+}
+
+// Document returns res as `exec --json` prints it to actor. The terminal is
+// the requester's own: text for them alone (a new XML-RPC password) is
+// theirs to see, and only theirs.
+func Document(res ops.Result, actor ops.Actor) Doc {
+	return Doc{res, res.Private.For(actor)}
 }
 
 // Render returns a result as plain text: the message, marked with the status

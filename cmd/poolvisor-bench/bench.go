@@ -67,6 +67,17 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 		return err
 	}
 
+	fmt.Fprintf(stderr, "measuring exec through serve's socket: %d warm-up pairs, %d samples each...\n", o.procWarmup, o.procSamples)
+	sp, stopServe, err := socketPair(ctx, e, o, bin, ctl, stderr)
+	if err != nil {
+		return err
+	}
+	r7, err := measure(ctx, sp)
+	stopServe()
+	if err != nil {
+		return err
+	}
+
 	fmt.Fprintln(stderr, "measuring PHP-FPM pool create against php-fpm -t...")
 	fp, stopFPM, err := fpmPair(stderr)
 	if err != nil {
@@ -111,7 +122,7 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 		return err
 	}
 
-	report(stdout, m, o.programs, []result{r1, r2, r3, r4, r5, r6})
+	report(stdout, m, o.programs, []result{r1, r2, r7, r3, r4, r5, r6})
 	reportSlack(stdout, rs)
 	return nil
 }

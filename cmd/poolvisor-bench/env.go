@@ -22,6 +22,7 @@ type env struct {
 	dir      string // removed by close
 	sv       *sandbox.Supervisord
 	config   string // poolvisor's config file
+	socket   string // where its serve listens (socketPair)
 	user     string // the OS user, bound to the admin role
 	programs int
 }
@@ -54,6 +55,7 @@ func newEnv(ctx context.Context, n int, stderr io.Writer) (_ *env, err error) {
 	}
 	fmt.Fprintf(stderr, "all %d programs RUNNING after %s\n", n, time.Since(start).Round(10*time.Millisecond))
 
+	e.socket = socketPath(dir)
 	if e.config, err = writeConfig(dir, e.sv, e.user); err != nil {
 		return nil, err
 	}
@@ -132,10 +134,11 @@ supervisor:
   config_file: %q
   program_dir: %q
   log_dir: %q
+local: {socket: %q}
 rbac:
   bindings:
     - {role: admin, local_users: [%q]}
-`, filepath.Join(dir, "data"), sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir, username)
+`, filepath.Join(dir, "data"), sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir, socketPath(dir), username)
 	path := filepath.Join(dir, "poolvisor.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		return "", fmt.Errorf("write poolvisor config: %w", err)

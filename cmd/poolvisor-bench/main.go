@@ -4,7 +4,8 @@
 //   - `supervisor status` through the whole pipeline in-process, against one
 //     raw supervisor.getAllProcessInfo call (the floor);
 //   - `poolvisor exec -- supervisor status` against `supervisorctl status`,
-//     as whole processes.
+//     as whole processes: directly (--direct, building the bot from the
+//     config) and through a running serve's socket.
 //
 // The two sides of each pair are interleaved, so machine noise hits both
 // alike. It reports and never fails on timing: the exit code is 0 unless

@@ -72,7 +72,7 @@ func inProcessPair(ctx context.Context, e *env, o options, stderr io.Writer) (p 
 func processPair(e *env, o options, poolvisor, supervisorctl string) pair {
 	return pair{
 		title:  "`poolvisor exec -- supervisor status` vs `supervisorctl status`",
-		a:      side{name: "poolvisor exec -- supervisor status", run: command(poolvisor, "exec", "--config", e.config, "--", "supervisor", "status")},
+		a:      side{name: "poolvisor exec --direct -- supervisor status", run: command(poolvisor, "exec", "--direct", "--config", e.config, "--", "supervisor", "status")},
 		b:      side{name: "supervisorctl status", run: command(supervisorctl, "-c", e.sv.ConfigFile, "status")},
 		target: 0.2,
 		warmup: o.procWarmup,

@@ -26,10 +26,12 @@ const usage = `poolvisor runs the PHP-FPM pools and Supervisor programs of a hos
 
 Usage:
   poolvisor serve   --config FILE        run the bot: HTTP endpoints and/or socket connections
-  poolvisor exec    --config FILE [--as USER] [--json] -- TEXT
+  poolvisor exec    [--socket PATH] [--direct] [--config FILE] [--as USER] [--json] [--verbose] -- TEXT
                                          run one command as a local user and print the result
-  poolvisor console --config FILE [--as USER]
+  poolvisor console [--socket PATH] [--direct] [--config FILE] [--as USER] [--verbose]
                                          an interactive shell (one command per line)
+  poolvisor status  [TARGET]             short for: poolvisor exec -- supervisor status [TARGET]
+  poolvisor completion bash|zsh|fish     print a shell completion script
   poolvisor check-config --config FILE   load, validate, print the effective config (secrets redacted)
   poolvisor init    [--out FILE [--force]]
                                          detect supervisord and every PHP-FPM here; write a starting config
@@ -41,6 +43,10 @@ Usage:
   poolvisor version
 
 --config defaults to $POOLVISOR_CONFIG, then /etc/poolvisor/poolvisor.yaml.
+exec, console and status go through a running serve when it answers on its
+socket (--socket, else $POOLVISOR_SOCKET, else /run/poolvisor/poolvisor.sock),
+reading no config; serve knows them by their unix user. Otherwise, or with
+--direct, they run here with --config.
 Try: poolvisor exec -- ops help
 `
 
@@ -57,6 +63,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if args[0] == "audit" { // a subcommand of its own: audit export
 		return runAudit(args[1:], stdout, stderr)
 	}
+	if args[0] == "completion" {
+		return runCompletion(args[1:], stdout, stderr)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
@@ -66,9 +75,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	configPath := fs.String("config", config.DefaultPath(), "config file")
 	var o app.LocalOptions
 	switch cmd {
-	case "exec", "console":
-		fs.StringVar(&o.As, "as", "", "act as this local user (needs local.allow_impersonation)")
-		if cmd == "exec" {
+	case "exec", "console", "status":
+		fs.StringVar(&o.As, "as", "", "act as this local user (direct mode, with local.allow_impersonation)")
+		fs.StringVar(&o.Socket, "socket", "", "serve's socket (default $POOLVISOR_SOCKET, then "+config.DefaultSocket+")")
+		fs.BoolVar(&o.Direct, "direct", false, "do not use serve's socket: run here with --config")
+		fs.BoolVar(&o.Verbose, "verbose", false, "say on stderr whether serve's socket or --config was used")
+		if cmd != "console" {
 			fs.BoolVar(&o.JSON, "json", false, "print the result as one JSON object")
 		}
 	case "keygen":
@@ -91,6 +103,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return app.ExitUsage
 	}
 	o.ConfigPath = *configPath
+	o.Socket = app.SocketPath(o.Socket)
 
 	switch cmd {
 	case "serve":
@@ -114,6 +127,12 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return app.ExitUsage
 		}
 		return app.Events(ctx, socket, stdin, stdout, stderr)
+	case "status": // short for exec -- supervisor status [TARGET]
+		if fs.NArg() > 1 {
+			fmt.Fprintln(stderr, "poolvisor status: at most one TARGET, like: poolvisor status 'queue:*'")
+			return app.ExitUsage
+		}
+		return app.Exec(ctx, o, shellJoin(append([]string{"supervisor", "status"}, fs.Args()...)), stdout, stderr)
 	case "exec":
 		text := strings.Join(fs.Args(), " ")
 		if strings.TrimSpace(text) == "" {

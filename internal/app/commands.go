@@ -32,7 +32,10 @@ type LocalOptions struct {
 	ConfigPath  string
 	As          string
 	JSON        bool
-	Interactive bool // console: print a banner and prompts
+	Interactive bool   // console: print a banner and prompts
+	Socket      string // serve's socket, tried before the config (SocketPath)
+	Direct      bool   // never the socket: build the bot from the config
+	Verbose     bool   // say on stderr whether the socket or the config was used
 }
 
 func loadAndBuild(ctx context.Context, path string, stderr io.Writer, minLevel slog.Level, opts ...Option) (*App, error) {
@@ -56,6 +59,9 @@ func loadAndBuild(ctx context.Context, path string, stderr io.Writer, minLevel s
 // Exec runs `poolvisor exec`: one command, its result on stdout, and the exit
 // code of SPEC §2.
 func Exec(ctx context.Context, o LocalOptions, text string, stdout, stderr io.Writer) int {
+	if c := dialSocket(ctx, o, stderr); c != nil {
+		return shell.Exec(ctx, c, c.Actor, text, o.JSON, stdout)
+	}
 	a, err := loadAndBuild(ctx, o.ConfigPath, stderr, slog.LevelError)
 	if err != nil {
 		return reportStartup(o, err, stdout, stderr)
@@ -88,6 +94,9 @@ func (f failing) Host() string { return "" }
 
 // Console runs `poolvisor console` on stdin and stdout.
 func Console(ctx context.Context, o LocalOptions, stdin io.Reader, stdout, stderr io.Writer) int {
+	if c := dialSocket(ctx, o, stderr); c != nil {
+		return shell.Console(ctx, c, c.Actor, stdin, stdout, o.Interactive)
+	}
 	a, err := loadAndBuild(ctx, o.ConfigPath, stderr, slog.LevelError)
 	if err != nil {
 		fmt.Fprintln(stderr, "poolvisor:", err)

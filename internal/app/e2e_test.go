@@ -33,6 +33,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "poolvisor")
+	// exec and console try serve's socket first: point them at one that
+	// never answers, so that a serve running on this machine is not used.
+	os.Setenv("POOLVISOR_SOCKET", filepath.Join(dir, "no-serve.sock"))
 	// The test hooks let a test stop a write at a named point (testhook).
 	build := exec.Command("go", "build", "-tags", "poolvisor_testhooks", "-o", binary, "../../cmd/poolvisor")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
@@ -89,6 +92,19 @@ type env struct {
 // and vic (viewer).
 func newEnv(t *testing.T, progs ...sandbox.Program) *env {
 	t.Helper()
+	return newEnvWith(t, envOptions{}, progs...)
+}
+
+// envOptions change newEnv's config: serve's socket (none by default) and
+// bindings added to the four people's.
+type envOptions struct {
+	socket, socketGroup string
+	bindings            string // YAML lines of rbac.bindings, each "    - {...}\n"
+}
+
+// newEnvWith is newEnv with options.
+func newEnvWith(t *testing.T, o envOptions, progs ...sandbox.Program) *env {
+	t.Helper()
 	sv := sandbox.Supervisor(t, progs...)
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`host: e2e
@@ -100,13 +116,13 @@ supervisor:
   config_file: %s
   program_dir: %s
   log_dir: %s
-local: {allow_impersonation: true}
+local: {allow_impersonation: true, socket: "%s", socket_group: "%s"}
 rbac:
   bindings:
     - {role: admin, local_users: [alice, bob]}
     - {role: operator, local_users: [olga]}
     - {role: viewer, local_users: [vic]}
-`, dir, sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir)
+%s`, dir, sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir, o.socket, o.socketGroup, o.bindings)
 	path := filepath.Join(dir, "poolvisor.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)

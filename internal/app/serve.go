@@ -55,10 +55,22 @@ func (a *App) Serve(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	sock, err := a.listenSocket()
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, len(chats)+1)
+	errc := make(chan error, len(chats)+2)
+	if sock != nil {
+		wg.Go(func() {
+			if err := a.serveSocket(ctx, sock); err != nil {
+				errc <- fmt.Errorf("local socket: %w", err)
+				cancel()
+			}
+		})
+	}
 	for _, p := range chats {
 		wg.Go(func() {
 			if err := p.Run(ctx); err != nil {

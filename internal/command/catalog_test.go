@@ -14,7 +14,7 @@ import (
 // lists it with the pool flags.
 func TestAddedFlagReachesGrammarAndHelp(t *testing.T) {
 	name := catalogtest.Flag.Name
-	if _, err := std.parse("fpm pool create web --" + name + " 4"); err == nil {
+	if _, err := std().parse("fpm pool create web --" + name + " 4"); err == nil {
 		t.Fatalf("the real grammar takes --%s; pick a test flag it does not have", name)
 	}
 	g := newGrammar(catalogtest.Commands())

@@ -5,6 +5,7 @@ package command
 
 import (
 	"slices"
+	"sync"
 
 	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -24,8 +25,10 @@ type grammar struct {
 	flags    map[string]catalog.Flag
 }
 
-// std is the grammar of the catalog's commands.
-var std = newGrammar(catalog.Commands)
+// std is the grammar of the catalog's commands, built at its first use:
+// exec and console import this package and start faster without it when
+// serve does the parsing.
+var std = sync.OnceValue(func() *grammar { return newGrammar(catalog.Commands) })
 
 func newGrammar(cmds []catalog.Command) *grammar {
 	g := &grammar{commands: cmds, flags: map[string]catalog.Flag{}}

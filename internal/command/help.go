@@ -18,7 +18,7 @@ type HelpEntry struct {
 
 // Help returns the ops.help handler: it lists only the commands the asker
 // may run, for one topic (fpm, supervisor) or all of them.
-func Help(authz ops.Authorizer) ops.Handler { return std.help(authz) }
+func Help(authz ops.Authorizer) ops.Handler { return std().help(authz) }
 
 func (g *grammar) help(authz ops.Authorizer) ops.Handler {
 	return ops.ReadFunc(func(_ context.Context, req ops.Request) (ops.Outcome, error) {

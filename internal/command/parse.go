@@ -21,7 +21,7 @@ func ValidName(s string) bool { return ops.ValidName(s) }
 
 // Parse implements ops.Parser. The text may start with the slash command
 // (`/supervisor status`) or without the slash (`supervisor status`).
-func (Parser) Parse(text string) (ops.Operation, error) { return std.parse(text) }
+func (Parser) Parse(text string) (ops.Operation, error) { return std().parse(text) }
 
 func (g *grammar) parse(text string) (ops.Operation, error) {
 	words, err := tokenize(strings.TrimSpace(text))
@@ -252,11 +252,11 @@ func checkArg(a catalog.Arg, v string) error {
 			return ops.InvalidField(strings.ToLower(a.Name), "%s takes a duration like 90s, 30m or 2h, not %q", a.Name, v)
 		}
 	case catalog.RoleName:
-		if !roleNameRE.MatchString(v) {
+		if !roleNameRE().MatchString(v) {
 			return ops.InvalidField(strings.ToLower(a.Name), "%q is not a role name (see /ops whoami)", v)
 		}
 	case catalog.Who:
-		if !whoRE.MatchString(v) {
+		if !whoRE().MatchString(v) {
 			return ops.InvalidField(strings.ToLower(a.Name), "%q is neither a person of rbac.people nor slack:ID, discord:ID or local:NAME", v)
 		}
 	case catalog.OneOf:

@@ -126,7 +126,7 @@ func TestParseRefuses(t *testing.T) {
 // Every operation of the catalog is reachable from the grammar.
 func TestGrammarCoversCatalog(t *testing.T) {
 	reached := map[string]bool{}
-	for _, sp := range std.commands {
+	for _, sp := range std().commands {
 		if !ops.Known(sp.Op) {
 			t.Errorf("%s maps to unknown operation %s", sp.Usage, sp.Op)
 		}

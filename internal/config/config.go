@@ -180,9 +180,19 @@ type Discord struct {
 	NotifyChannelID string   `mapstructure:"notify_channel_id" yaml:"notify_channel_id"`
 }
 
-// Local configures the local adapter (exec and console).
+// DefaultSocket is where serve listens for exec and console (local.socket),
+// and where they look for it before reading any config.
+const DefaultSocket = "/run/poolvisor/poolvisor.sock"
+
+// Local configures the local adapter (exec and console) and the socket
+// through which they reach a running serve.
 type Local struct {
 	AllowImpersonation bool `mapstructure:"allow_impersonation" yaml:"allow_impersonation"`
+	// Socket is the Unix socket serve listens on; "" for none.
+	Socket string `mapstructure:"socket" yaml:"socket"`
+	// SocketGroup owns the socket (mode 0660): its members may connect.
+	// "" leaves it serve's own group.
+	SocketGroup string `mapstructure:"socket_group" yaml:"socket_group"`
 }
 
 // RBAC maps roles to permissions and people to roles.

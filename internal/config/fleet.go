@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // validateFleet checks the fleet keys and what hub and agent modes need.
@@ -37,7 +38,7 @@ func (c *Config) validateFleet(p *problems) {
 	}
 	for _, host := range slices.Sorted(maps.Keys(f.AgentKeys)) {
 		key := "fleet.agent_keys." + host
-		if !hostNameRE.MatchString(host) {
+		if !hostNameRE().MatchString(host) {
 			p.add(key, "%q is not a host name (letters, digits, '.', '_', '-')", host)
 		} else if !isHexKey(f.AgentKeys[host]) {
 			p.add(key, "must be 64 hexadecimal characters: the public key poolvisor keygen printed on that host")
@@ -65,7 +66,7 @@ func (c *Config) validateFleet(p *problems) {
 	}
 
 	if c.Mode == "agent" {
-		if !hostNameRE.MatchString(c.Host) {
+		if !hostNameRE().MatchString(c.Host) {
 			p.add("host", "%q is not a host name the hub can address (letters, digits, '.', '_', '-')", c.Host)
 		}
 		if c.Slack.Enabled {
@@ -80,7 +81,7 @@ func (c *Config) validateFleet(p *problems) {
 	}
 	if c.DefaultHost == "" {
 		p.add("default_host", "is required")
-	} else if !hostNameRE.MatchString(c.DefaultHost) {
+	} else if !hostNameRE().MatchString(c.DefaultHost) {
 		p.add("default_host", "%q is not a host name (letters, digits, '.', '_', '-')", c.DefaultHost)
 	}
 	for _, group := range slices.Sorted(maps.Keys(c.HostGroups)) {
@@ -92,7 +93,7 @@ func (c *Config) validateFleet(p *problems) {
 			p.add(key, "lists no host")
 		}
 		for i, h := range hosts {
-			if !hostNameRE.MatchString(h) {
+			if !hostNameRE().MatchString(h) {
 				p.add(indexKey(key, i), "%q is not a host name (letters, digits, '.', '_', '-')", h)
 			}
 		}
@@ -100,7 +101,7 @@ func (c *Config) validateFleet(p *problems) {
 	for _, channel := range slices.Sorted(maps.Keys(c.Channels)) {
 		if t := c.Channels[channel]; t == "" {
 			p.add("channels."+channel, "names no host")
-		} else if !hostNameRE.MatchString(t) {
+		} else if !hostNameRE().MatchString(t) {
 			p.add("channels."+channel, "%q is not a host name or group", t)
 		}
 	}
@@ -114,7 +115,7 @@ func (c *Config) validatePins(p *problems) {
 		return
 	}
 	need := func(key, host string) {
-		if _, ok := c.Fleet.AgentKeys[host]; !ok && hostNameRE.MatchString(host) {
+		if _, ok := c.Fleet.AgentKeys[host]; !ok && hostNameRE().MatchString(host) {
 			p.add(key, "host %q has no key in fleet.agent_keys, so the hub would believe nothing it sends", host)
 		}
 	}
@@ -134,7 +135,7 @@ func (c *Config) validatePins(p *problems) {
 }
 
 // hostNameRE is what a fleet host may be called: it is part of NATS subjects.
-var hostNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+var hostNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`) })
 
 func isNATSScheme(s string) bool {
 	return s == "nats" || s == "tls" || s == "ws" || s == "wss"

@@ -127,6 +127,7 @@ func defaults(hostname string) Config {
 		Slack:      Slack{Mode: "socket"},
 		Discord:    Discord{Mode: "gateway", GuildIDs: []string{}},
 		Mattermost: Mattermost{Mode: "http"},
+		Local:      Local{Socket: DefaultSocket},
 		RBAC:       RBAC{Roles: defaultRoles(), Bindings: []Binding{}, People: map[string]Person{}, MaxGrant: 24 * time.Hour},
 		Approvals: Approvals{
 			Required:            catalog.DefaultApprovals(),

@@ -117,7 +117,7 @@ func TestFileValues(t *testing.T) {
 			GuildIDs:      []string{"111111111111111111", "222222222222222222"},
 			APIURL:        "http://127.0.0.1:3001/api/v10/", NotifyChannelID: "333333333333333333"},
 		Mattermost: Mattermost{Mode: "http"},
-		Local:      Local{AllowImpersonation: true},
+		Local:      Local{AllowImpersonation: true, Socket: DefaultSocket},
 		RBAC: RBAC{
 			Roles: map[string][]string{
 				"Deployer": {"supervisor.*", "fpm.pool.*", "ops.help"},

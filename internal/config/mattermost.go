@@ -1,6 +1,9 @@
 package config
 
-import "regexp"
+import (
+	"regexp"
+	"sync"
+)
 
 // Mattermost configures the Mattermost adapter (SPEC §6).
 type Mattermost struct {
@@ -39,7 +42,7 @@ type MattermostCommandTokens struct {
 
 // mattermostIDRE matches a Mattermost ID: 26 lower-case letters and digits
 // (users, groups, channels, posts alike).
-var mattermostIDRE = regexp.MustCompile(`^[a-z0-9]{26}$`)
+var mattermostIDRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]{26}$`) })
 
 // minActionSecret is the shortest action_secret accepted: it is an HMAC
 // key, and a guessable one would let anyone forge a click.
@@ -50,7 +53,7 @@ func (c *Config) validateMattermost(p *problems) {
 	oneOf(p, "mattermost.mode", m.Mode, "http", "websocket")
 	apiURL(p, "mattermost.url", m.URL)
 	apiURL(p, "mattermost.public_url", m.PublicURL)
-	if m.NotifyChannelID != "" && !mattermostIDRE.MatchString(m.NotifyChannelID) {
+	if m.NotifyChannelID != "" && !mattermostIDRE().MatchString(m.NotifyChannelID) {
 		p.add("mattermost.notify_channel_id", "%q is not a Mattermost channel ID (26 lower-case letters and digits)", m.NotifyChannelID)
 	}
 	if !m.Enabled {

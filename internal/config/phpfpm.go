@@ -124,7 +124,7 @@ func (c *Config) validatePHPFPM(p *problems) {
 		// it is installed); the newest is the default otherwise.
 		switch {
 		case f.DefaultInstance == "":
-		case f.Version == "auto" && !phpVersionRE.MatchString(f.DefaultInstance):
+		case f.Version == "auto" && !phpVersionRE().MatchString(f.DefaultInstance):
 			p.add("phpfpm.default_instance", "%q is not a PHP version; with version auto the instances are named by their versions, like 8.3", f.DefaultInstance)
 		case f.Version != "auto" && f.DefaultInstance != f.Version:
 			p.add("phpfpm.default_instance", "%q names no instance: the one instance is %q (phpfpm.version)", f.DefaultInstance, f.Version)
@@ -140,7 +140,7 @@ func (c *Config) validatePHPFPM(p *problems) {
 		switch {
 		case in.Name == "":
 			p.add(key+".name", "is required when version is auto")
-		case !poolNameRE.MatchString(in.Name):
+		case !poolNameRE().MatchString(in.Name):
 			p.add(key+".name", "%q is not a valid name: use 1 to 64 letters, digits, '_', '.' or '-'", in.Name)
 		default:
 			if j, dup := names[in.Name]; dup {
@@ -173,7 +173,7 @@ func nameList(in []FPMInstance) string {
 // prefix (phpfpm, or phpfpm.instances[N]).
 func validateFPMInstance(p *problems, prefix string, f FPMInstance, enabled bool) {
 	k := func(name string) string { return prefix + "." + name }
-	if f.Version != "auto" && !phpVersionRE.MatchString(f.Version) {
+	if f.Version != "auto" && !phpVersionRE().MatchString(f.Version) {
 		p.add(k("version"), "%q is not a PHP version; use auto or a version like 8.2", f.Version)
 	}
 	absPath(p, k("binary"), f.Binary, true)
@@ -186,7 +186,7 @@ func validateFPMInstance(p *problems, prefix string, f FPMInstance, enabled bool
 		p.add(k("memory_budget_mb"), "must be 0 (measured) or a number of megabytes, not %d", f.MemoryBudgetMB)
 	}
 	for i, name := range f.ProtectedPools {
-		if !poolNameRE.MatchString(name) {
+		if !poolNameRE().MatchString(name) {
 			p.add(indexKey(k("protected_pools"), i), "%q is not a pool name", name)
 		}
 	}

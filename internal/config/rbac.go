@@ -6,13 +6,14 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 var (
-	roleNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+	roleNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_-]+$`) })
 )
 
 // validateRBAC checks that every permission names an operation, a wildcard
@@ -25,7 +26,7 @@ func (c *Config) validateRBAC(p *problems) {
 	includes := map[string][]string{}
 	for _, name := range names {
 		key := "rbac.roles." + name
-		if !roleNameRE.MatchString(name) {
+		if !roleNameRE().MatchString(name) {
 			p.add(key, "role names use letters, digits, _ and - only")
 		}
 		for i, perm := range roles[name] {
@@ -68,7 +69,7 @@ func (c *Config) validatePeople(p *problems) {
 	for _, name := range slices.Sorted(maps.Keys(c.RBAC.People)) {
 		key := "rbac.people." + name
 		who := c.RBAC.People[name]
-		if !roleNameRE.MatchString(name) {
+		if !roleNameRE().MatchString(name) {
 			p.add(key, "person names use letters, digits, _ and - only")
 		}
 		if len(who) == 0 {

@@ -11,12 +11,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
 var (
-	phpVersionRE = regexp.MustCompile(`^[0-9]+\.[0-9]+$`)
-	poolNameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	phpVersionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+\.[0-9]+$`) })
+	poolNameRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`) })
 )
 
 // Validate checks every value and returns all problems joined, each a
@@ -54,6 +55,12 @@ func (c *Config) validateCore(p *problems) {
 		}
 	}
 	oneOf(p, "mode", c.Mode, "standalone", "hub", "agent")
+	if s := c.Local.Socket; s != "" && !path.IsAbs(s) {
+		p.add("local.socket", "%q is not an absolute path; use one like %s, or empty for no socket", s, DefaultSocket)
+	}
+	if g := c.Local.SocketGroup; g != "" && !localNameRE().MatchString(g) {
+		p.add("local.socket_group", "%q is not a unix group name", g)
+	}
 	for i, st := range c.Alerts.States {
 		if st != "FATAL" && st != "BACKOFF" && st != "EXITED" {
 			p.add(fmt.Sprintf("alerts.states[%d]", i), "%q: alerts can be raised for FATAL, BACKOFF or EXITED", st)

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // flavor is how one packaging lays out an installation.
@@ -23,11 +24,11 @@ type flavor struct {
 }
 
 var (
-	debianBinRE = regexp.MustCompile(`^/usr/sbin/php-fpm(\d+\.\d+)$`)
-	debianDirRE = regexp.MustCompile(`^/etc/php/(\d+\.\d+)/fpm/php-fpm\.conf$`)
-	remiRE      = regexp.MustCompile(`^/(?:etc/)?opt/remi/(php\d+)/`)
-	alpineBinRE = regexp.MustCompile(`^/usr/sbin/php-fpm(\d+)$`)
-	alpineDirRE = regexp.MustCompile(`^/etc/(php\d+)/php-fpm\.conf$`)
+	debianBinRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/usr/sbin/php-fpm(\d+\.\d+)$`) })
+	debianDirRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/etc/php/(\d+\.\d+)/fpm/php-fpm\.conf$`) })
+	remiRE      = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/(?:etc/)?opt/remi/(php\d+)/`) })
+	alpineBinRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/usr/sbin/php-fpm(\d+)$`) })
+	alpineDirRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^/etc/(php\d+)/php-fpm\.conf$`) })
 )
 
 func debianFlavor(v string) flavor {
@@ -91,7 +92,7 @@ func (h *host) candidates() []flavor {
 		slices.SortFunc(ids, compareVersions)
 		return slices.Compact(ids)
 	}
-	debian := append(byID(h.glob("/usr/sbin/php-fpm*"), debianBinRE), byID(h.glob("/etc/php/*/fpm/php-fpm.conf"), debianDirRE)...)
+	debian := append(byID(h.glob("/usr/sbin/php-fpm*"), debianBinRE()), byID(h.glob("/etc/php/*/fpm/php-fpm.conf"), debianDirRE())...)
 	slices.SortFunc(debian, compareVersions)
 	for _, v := range slices.Compact(debian) {
 		out = append(out, debianFlavor(v))
@@ -102,14 +103,14 @@ func (h *host) candidates() []flavor {
 		out = append(out, rhelFlavor())
 	}
 	remi := append(h.glob("/opt/remi/php*/root/usr/sbin/php-fpm"), h.glob("/etc/opt/remi/php*/php-fpm.conf")...)
-	for _, id := range sortedIDs(byID(remi, remiRE)) {
+	for _, id := range sortedIDs(byID(remi, remiRE())) {
 		out = append(out, remiFlavor(id))
 	}
 	var alpine []string
-	for _, d := range byID(h.glob("/usr/sbin/php-fpm*"), alpineBinRE) {
+	for _, d := range byID(h.glob("/usr/sbin/php-fpm*"), alpineBinRE()) {
 		alpine = append(alpine, "php"+d)
 	}
-	alpine = append(alpine, byID(h.glob("/etc/php*/php-fpm.conf"), alpineDirRE)...)
+	alpine = append(alpine, byID(h.glob("/etc/php*/php-fpm.conf"), alpineDirRE())...)
 	for _, id := range sortedIDs(alpine) {
 		out = append(out, alpineFlavor(id))
 	}

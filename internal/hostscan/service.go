@@ -7,6 +7,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -16,9 +17,9 @@ import (
 var unitDirs = []string{"/etc/systemd/system", "/run/systemd/system", "/lib/systemd/system", "/usr/lib/systemd/system"}
 
 var (
-	pidFlagRE    = regexp.MustCompile(`(?:^|\s)(?:--pid|-g)(?:\s+|=)["']?([^\s"';]+)`)
-	pidfileVarRE = regexp.MustCompile(`^\s*pidfile=["']?([^\s"']+)["']?`)
-	phpVersionRE = regexp.MustCompile(`(?m)^PHP (\d+\.\d+)\.`)
+	pidFlagRE    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?:^|\s)(?:--pid|-g)(?:\s+|=)["']?([^\s"';]+)`) })
+	pidfileVarRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\s*pidfile=["']?([^\s"']+)["']?`) })
+	phpVersionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`(?m)^PHP (\d+\.\d+)\.`) })
 )
 
 // unitFile returns the unit file of unit, or "".
@@ -93,7 +94,7 @@ func (h *host) servicePID(files ...string) (pid, from string) {
 			if strings.HasPrefix(strings.TrimSpace(line), "#") {
 				continue
 			}
-			for _, re := range []*regexp.Regexp{pidFlagRE, pidfileVarRE} {
+			for _, re := range []*regexp.Regexp{pidFlagRE(), pidfileVarRE()} {
 				if m := re.FindStringSubmatch(line); m != nil && path.IsAbs(m[1]) && !strings.Contains(m[1], "$") {
 					return m[1], f
 				}
@@ -113,7 +114,7 @@ func (h *host) binaryVersion(binary string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	m := phpVersionRE.FindStringSubmatch(string(out))
+	m := phpVersionRE().FindStringSubmatch(string(out))
 	if m == nil {
 		return "", errors.New("its -v printed no PHP version")
 	}

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -16,7 +17,7 @@ import (
 
 // localUserRE is the local user names rbac.bindings accepts
 // (internal/config/rbac.go).
-var localUserRE = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$`)
+var localUserRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*\$?$`) })
 
 // StarterConfig returns the YAML text of a config for layout l with admin
 // as the admin's local user, and the problems of the layout that poolvisor
@@ -54,7 +55,7 @@ rbac:
   bindings:                           # who may do what, by immutable ID; add slack_users and discord_users
     - role: admin
 `)
-	if localUserRE.MatchString(admin) {
+	if localUserRE().MatchString(admin) {
 		b.WriteString(commented("      local_users: ["+q(admin)+"]", "who ran poolvisor init"))
 	} else {
 		b.WriteString(commented("      local_users: []", fmt.Sprintf("%q (who ran poolvisor init) is no user name rbac accepts", admin)))
@@ -237,7 +238,7 @@ func writePolicy(b *strings.Builder, l Layout) {
 			switch {
 			case p.User == "root":
 				root = append(root, p.Name)
-			case p.User != "" && localUserRE.MatchString(p.User):
+			case p.User != "" && localUserRE().MatchString(p.User):
 				if count[p.User] == 0 {
 					users = append(users, p.User)
 				}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Supervisor is supervisord's setup as its config file describes it.
@@ -85,7 +86,9 @@ func (h *host) supervisorServices() []string {
 	return append(out, supervisorScripts...)
 }
 
-var configFlagRE = regexp.MustCompile(`(?:^|\s)(?:-c|--configuration)(?:\s+|=)["']?([^\s"';]+)`)
+var configFlagRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:^|\s)(?:-c|--configuration)(?:\s+|=)["']?([^\s"';]+)`)
+})
 
 // supervisorSearchPath is supervisord's own list (supervisor/options.py,
 // Options.__init__), for the binaries installed, without its two entries
@@ -118,7 +121,7 @@ func (h *host) findSupervisorConfig() (file, foundBy string) {
 			if strings.HasPrefix(line, "#") {
 				continue
 			}
-			if m := configFlagRE.FindStringSubmatch(line); m != nil && path.IsAbs(m[1]) {
+			if m := configFlagRE().FindStringSubmatch(line); m != nil && path.IsAbs(m[1]) {
 				file, foundBy = m[1], "-c in "+svc
 				break
 			}

@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -34,7 +35,7 @@ const newPrefix = ".new-"
 
 // idRE is what New generates; anything else under leases/ or staging/, or
 // an owner read back from the database, is not a lease.
-var idRE = regexp.MustCompile(`^[0-9a-f]{16}$`)
+var idRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{16}$`) })
 
 // Lease is this process's lease. Release it when the process ends.
 type Lease struct {
@@ -96,7 +97,7 @@ func (l *Lease) Release() error {
 
 // Alive reports whether the process that holds lease id still runs.
 func Alive(dataDir, id string) bool {
-	if !idRE.MatchString(id) {
+	if !idRE().MatchString(id) {
 		return false
 	}
 	return held(lockPath(dataDir, id))

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"sort"
+	"sync"
 
 	commands "github.com/poolvisor/poolvisor/internal/catalog"
 )
@@ -32,7 +33,7 @@ type spec struct {
 // catalog is every operation of SPEC §1 with its kind and owner, as the
 // command catalog declares them. The operation name is also its RBAC
 // permission and its key in the approval policy.
-var catalog = specs()
+var catalog = sync.OnceValue(specs)
 
 func specs() map[string]spec {
 	m := make(map[string]spec, len(commands.Operations))
@@ -44,21 +45,21 @@ func specs() map[string]spec {
 
 // Known reports whether name is an operation of SPEC §1.
 func Known(name string) bool {
-	_, ok := catalog[name]
+	_, ok := catalog()[name]
 	return ok
 }
 
 // KindOf returns the kind of the named operation.
-func KindOf(name string) Kind { return catalog[name].kind }
+func KindOf(name string) Kind { return catalog()[name].kind }
 
 // OwnerOf returns the owner of the named operation ("" when unknown).
-func OwnerOf(name string) string { return catalog[name].owner }
+func OwnerOf(name string) string { return catalog()[name].owner }
 
 // OwnedBy returns the operations owner owns, sorted.
 func OwnedBy(owner string) []string {
 	var names []string
 	for _, n := range Names() {
-		if catalog[n].owner == owner {
+		if catalog()[n].owner == owner {
 			names = append(names, n)
 		}
 	}
@@ -67,8 +68,8 @@ func OwnedBy(owner string) []string {
 
 // Names returns every operation name, sorted.
 func Names() []string {
-	names := make([]string, 0, len(catalog))
-	for n := range catalog {
+	names := make([]string, 0, len(catalog()))
+	for n := range catalog() {
 		names = append(names, n)
 	}
 	sort.Strings(names)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	commands "github.com/poolvisor/poolvisor/internal/catalog"
 
@@ -17,11 +18,11 @@ import (
 )
 
 // nameRE is SPEC §1's rule for the names of pools and programs.
-var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+var nameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`) })
 
 // ValidName reports whether s is a valid pool or program name: 1 to 64
 // letters, digits, '_', '.' or '-', starting with a letter or digit.
-func ValidName(s string) bool { return nameRE.MatchString(s) }
+func ValidName(s string) bool { return nameRE().MatchString(s) }
 
 // Actor is the person (or script) behind a request, identified by an
 // immutable platform ID. Name is for display only and never decides access.

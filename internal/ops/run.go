@@ -125,6 +125,14 @@ func WithWatcher(ctx context.Context, w Watcher) context.Context {
 	return context.WithValue(ctx, watcherKey{}, w)
 }
 
+// WatcherOf returns the watcher ctx carries, or nil: a surface that passes
+// a request on to another process (the shell's socket client) hands that
+// process's reports to it.
+func WatcherOf(ctx context.Context) Watcher {
+	w, _ := ctx.Value(watcherKey{}).(Watcher)
+	return w
+}
+
 // Run is one apply under way. Its ID is what /ops cancel takes.
 type Run struct {
 	ID        string
@@ -281,7 +289,7 @@ func (p *Pipeline) startRun(ctx context.Context, op Operation, meta VersionMeta)
 	if id == "" {
 		id = newApprovalID()
 	}
-	w, _ := ctx.Value(watcherKey{}).(Watcher)
+	w := WatcherOf(ctx)
 	r := &Run{ID: id, Op: op, Requester: meta.Actor, Approver: meta.Approver, started: p.cfg.Now(), p: p, watch: w}
 	p.runs.mu.Lock()
 	if p.runs.all == nil {

@@ -223,7 +223,7 @@ func logTail(path string, off int64) string {
 	}
 	var keep []string
 	for _, l := range strings.Split(readFrom(path, off), "\n") {
-		l = logStampRE.ReplaceAllString(strings.TrimSpace(l), "")
+		l = logStampRE().ReplaceAllString(strings.TrimSpace(l), "")
 		if strings.HasPrefix(l, "ERROR:") || strings.HasPrefix(l, "ALERT:") || strings.HasPrefix(l, "WARNING:") {
 			if len(keep) == 0 || keep[len(keep)-1] != l { // a daemonized master logs some lines twice
 				keep = append(keep, l)

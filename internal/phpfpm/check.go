@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/testhook"
@@ -73,8 +74,8 @@ func (b *Backend) phpCheckFiles(ctx context.Context, overlay map[string][]byte) 
 }
 
 var (
-	logStampRE = regexp.MustCompile(`^\[[^\]]*\d\d:\d\d:\d\d\] `)
-	includeRE  = regexp.MustCompile(`Unable to include (.+) from .+ at line (\d+)`)
+	logStampRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\[[^\]]*\d\d:\d\d:\d\d\] `) })
+	includeRE  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`Unable to include (.+) from .+ at line (\d+)`) })
 	// Lines that only say that something above failed.
 	genericFailure = []string{
 		"failed to post process the configuration", "FPM initialization failed",
@@ -89,7 +90,7 @@ func testErrors(out []byte) string {
 	var lines []string
 	pendingSyntax := ""
 	for _, raw := range strings.Split(string(bytes.TrimSpace(out)), "\n") {
-		l := logStampRE.ReplaceAllString(strings.TrimSpace(raw), "")
+		l := logStampRE().ReplaceAllString(strings.TrimSpace(raw), "")
 		if s, ok := strings.CutPrefix(l, "PHP:"); ok {
 			// The ini scanner sees one line at a time and always says
 			// "line 1"; the include error below says where.
@@ -98,7 +99,7 @@ func testErrors(out []byte) string {
 			pendingSyntax = s
 			continue
 		}
-		if m := includeRE.FindStringSubmatch(l); m != nil {
+		if m := includeRE().FindStringSubmatch(l); m != nil {
 			what := pendingSyntax
 			if what == "" {
 				if len(lines) > 0 && strings.Contains(lines[len(lines)-1], m[1]) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 type lineKind int
@@ -32,8 +33,8 @@ type confFile struct {
 }
 
 var (
-	keyNameRE   = regexp.MustCompile(`^[A-Za-z0-9_.]+$`)
-	keyOffsetRE = regexp.MustCompile(`^[A-Za-z0-9_.\-]*$`)
+	keyNameRE   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.]+$`) })
+	keyOffsetRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.\-]*$`) })
 )
 
 // parseConf reads data; an error names the line php-fpm would stop at.
@@ -83,7 +84,7 @@ func parseLine(text, section string) (confLine, error) {
 		if err != nil {
 			return l, err
 		}
-		if !keyNameRE.MatchString(name) {
+		if !keyNameRE().MatchString(name) {
 			return l, fmt.Errorf("%q is not a directive name", name)
 		}
 		if array {

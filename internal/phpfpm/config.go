@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/poolvisor/poolvisor/internal/config"
@@ -226,8 +227,8 @@ func fromConfig(host string, c config.FPMInstance, sys system) (Config, error) {
 }
 
 var (
-	binaryVersionRE = regexp.MustCompile(`^php-fpm(\d+\.\d+)$`)
-	outputVersionRE = regexp.MustCompile(`^PHP (\d+\.\d+)\.`)
+	binaryVersionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^php-fpm(\d+\.\d+)$`) })
+	outputVersionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^PHP (\d+\.\d+)\.`) })
 )
 
 // detectVersion finds the newest installed PHP-FPM. A version counts when
@@ -235,7 +236,7 @@ var (
 // removed but not purged) counts only when no binary is found at all.
 func detectVersion(binary string, sys system) (string, error) {
 	if binary != "" && binary != "auto" {
-		if m := binaryVersionRE.FindStringSubmatch(filepath.Base(binary)); m != nil {
+		if m := binaryVersionRE().FindStringSubmatch(filepath.Base(binary)); m != nil {
 			return m[1], nil
 		}
 		return binaryVersion(binary)
@@ -250,7 +251,7 @@ func detectVersion(binary string, sys system) (string, error) {
 		return best
 	}
 	bins, _ := filepath.Glob(filepath.Join(sys.sbin, "php-fpm*"))
-	if v := pick(bins, binaryVersionRE, filepath.Base); v != "" {
+	if v := pick(bins, binaryVersionRE(), filepath.Base); v != "" {
 		return v, nil
 	}
 	dirs, _ := filepath.Glob(filepath.Join(sys.etcPHP, "*", "fpm", "pool.d"))
@@ -270,7 +271,7 @@ func binaryVersion(binary string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("phpfpm.binary: %s -v: %w", binary, err)
 	}
-	if m := outputVersionRE.FindStringSubmatch(string(out)); m != nil {
+	if m := outputVersionRE().FindStringSubmatch(string(out)); m != nil {
 		return m[1], nil
 	}
 	return "", fmt.Errorf("phpfpm.binary: %s -v printed no PHP version", binary)

@@ -133,7 +133,7 @@ func (p *PoolFile) Set(key, v string) error {
 // file: it would otherwise change the file's structure.
 func checkKeySyntax(key string) error {
 	name, offset, array, err := splitKey(key)
-	if err != nil || !keyNameRE.MatchString(name) || (array && !keyOffsetRE.MatchString(offset)) ||
+	if err != nil || !keyNameRE().MatchString(name) || (array && !keyOffsetRE().MatchString(offset)) ||
 		strings.ContainsAny(key, " \t") {
 		return ops.Invalidf("%q is not a directive name: use letters, digits, '_' and '.', and for arrays NAME[KEY] with KEY of letters, digits, '_', '.' and '-'", key)
 	}

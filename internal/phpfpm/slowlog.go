@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -30,7 +31,7 @@ const (
 )
 
 // phpTimeRE is a time value as php-fpm reads it (fpm_conf_set_time).
-var phpTimeRE = regexp.MustCompile(`^([0-9]+)([smhd]?)$`)
+var phpTimeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9]+)([smhd]?)$`) })
 
 // slowlog answers /fpm slowlog: the pool's slow requests, from the end of
 // its slow log, grouped by script and top frame.
@@ -106,7 +107,7 @@ func slowlogArgs(op ops.Operation) (limit int, since time.Duration, err error) {
 func slowlogFile(d map[string]string, pool string) (string, error) {
 	timeout, path := d[catalog.SlowlogFlag.Key], expandPool(d["slowlog"], pool)
 	howto := fmt.Sprintf("/fpm pool edit %s --%s 5s turns it on", pool, catalog.SlowlogFlag.Name)
-	m := phpTimeRE.FindStringSubmatch(timeout)
+	m := phpTimeRE().FindStringSubmatch(timeout)
 	switch {
 	case timeout == "":
 		return "", ops.Invalidf("pool %s has no slow log: request_slowlog_timeout is not set; %s", pool, howto)

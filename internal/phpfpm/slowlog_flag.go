@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/poolvisor/poolvisor/internal/catalog"
@@ -14,7 +15,7 @@ import (
 // slowlogTimeRE is the part of php-fpm's time values (fpm_conf_set_time)
 // that --slowlog takes: seconds, or a number with s, m or h. php-fpm also
 // reads d, and atoi reads "5xs" as 5 seconds; neither is worth a slow log.
-var slowlogTimeRE = regexp.MustCompile(`^([0-9]{1,6})([smh]?)$`)
+var slowlogTimeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^([0-9]{1,6})([smh]?)$`) })
 
 // maxSlowlogTimeout is the longest --slowlog taken: a request slower than
 // a day is not one a stack would explain, and php-fpm keeps it in an int.
@@ -22,7 +23,7 @@ const maxSlowlogTimeout = 24 * time.Hour
 
 // phpTime reads a time value as slowlogTimeRE takes it.
 func phpTime(v string) (time.Duration, bool) {
-	m := slowlogTimeRE.FindStringSubmatch(v)
+	m := slowlogTimeRE().FindStringSubmatch(v)
 	if m == nil {
 		return 0, false
 	}

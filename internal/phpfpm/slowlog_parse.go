@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -41,8 +42,10 @@ type slowEntry struct {
 var (
 	// slowHeadRE is zlog_print_time's "[%d-%b-%Y %H:%M:%S" (with
 	// microseconds at log_level debug), then the pool and the pid.
-	slowHeadRE  = regexp.MustCompile(`^\[(\d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}:\d{2})(?:\.\d+)?\]\s+\[pool ([^\]]+)\] pid (\d+)$`)
-	slowFrameRE = regexp.MustCompile(`^\[0x[0-9a-f]+\] (\S.*\(\)) (\S.*:\d+)$`)
+	slowHeadRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^\[(\d{2}-[A-Z][a-z]{2}-\d{4} \d{2}:\d{2}:\d{2})(?:\.\d+)?\]\s+\[pool ([^\]]+)\] pid (\d+)$`)
+	})
+	slowFrameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\[0x[0-9a-f]+\] (\S.*\(\)) (\S.*:\d+)$`) })
 )
 
 const slowScriptPrefix = "script_filename = "
@@ -71,7 +74,7 @@ func parseSlowlog(data []byte, loc *time.Location) (entries []slowEntry, skipped
 	}
 	for line := range strings.Lines(string(data)) {
 		line = strings.TrimSuffix(line, "\n")
-		if m := slowHeadRE.FindStringSubmatch(line); m != nil {
+		if m := slowHeadRE().FindStringSubmatch(line); m != nil {
 			flush()
 			at, err := time.ParseInLocation("02-Jan-2006 15:04:05", m[1], loc)
 			pid, perr := strconv.Atoi(m[3])
@@ -93,7 +96,7 @@ func parseSlowlog(data []byte, loc *time.Location) (entries []slowEntry, skipped
 			cur.script = s
 			continue
 		}
-		if m := slowFrameRE.FindStringSubmatch(line); m != nil && cur.script != "" {
+		if m := slowFrameRE().FindStringSubmatch(line); m != nil && cur.script != "" {
 			cur.stack = append(cur.stack, m[1]+" "+m[2])
 			continue
 		}

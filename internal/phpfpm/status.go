@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/poolvisor/poolvisor/internal/fastcgi"
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -136,7 +137,7 @@ func (b *Backend) readStatus(ctx context.Context, p poolEntry, path, query strin
 // php-fpm's status JSON (pm.status_path pointing at a script, say).
 var errNotStatus = errors.New("the status page is not php-fpm's status JSON")
 
-var fullVersionRE = regexp.MustCompile(`^PHP (\d+\.\d+\.\d+)`)
+var fullVersionRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^PHP (\d+\.\d+\.\d+)`) })
 
 // fullVersion returns the binary's version, like "8.2.36", or the
 // configured one when the binary does not answer.
@@ -144,7 +145,7 @@ func (b *Backend) fullVersion(ctx context.Context) string {
 	ctx, cancel := context.WithTimeout(ctx, b.cfg.CallTimeout)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, b.cfg.Binary, "-v").Output()
-	if m := fullVersionRE.FindStringSubmatch(string(out)); err == nil && m != nil {
+	if m := fullVersionRE().FindStringSubmatch(string(out)); err == nil && m != nil {
 		return m[1]
 	}
 	return b.cfg.Version

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -30,8 +31,8 @@ var (
 	timeDirectives = []string{"pm.process_idle_timeout", "request_terminate_timeout", "request_slowlog_timeout"}
 	boolDirectives = []string{"catch_workers_output", "decorate_workers_output", "clear_env", "process.dumpable",
 		"request_terminate_timeout_track_finished"}
-	timeRE = regexp.MustCompile(`^\d+[smhd]?$`)
-	modeRE = regexp.MustCompile(`^0?[0-7]{3}$`)
+	timeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\d+[smhd]?$`) })
+	modeRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^0?[0-7]{3}$`) })
 )
 
 // validatePool is validation stage 1: poolvisor's own rules, checked before
@@ -99,7 +100,7 @@ func checkValueFormat(k, v string) string {
 			return fmt.Sprintf("%s %q is not a whole number", k, v)
 		}
 	case slices.Contains(timeDirectives, k):
-		if !timeRE.MatchString(v) {
+		if !timeRE().MatchString(v) {
 			return fmt.Sprintf("%s %q is not a duration: use seconds, or a number with s, m, h or d (like 10s)", k, v)
 		}
 	case slices.Contains(boolDirectives, k):
@@ -111,7 +112,7 @@ func checkValueFormat(k, v string) string {
 	case k == "listen":
 		return checkListen(v)
 	case k == "listen.mode":
-		if !modeRE.MatchString(v) {
+		if !modeRE().MatchString(v) {
 			return fmt.Sprintf("listen.mode %q is not an octal file mode like 0660", v)
 		}
 	case k == "listen.owner" || k == "listen.group":
@@ -235,7 +236,7 @@ func checkPM(d map[string]string) []problem {
 			add("pm.start_servers", "pm.start_servers (%d) must be between pm.min_spare_servers (%d) and pm.max_spare_servers (%d)", start, minS, maxS)
 		}
 	case "ondemand":
-		if v, ok := d["pm.process_idle_timeout"]; ok && timeRE.MatchString(v) {
+		if v, ok := d["pm.process_idle_timeout"]; ok && timeRE().MatchString(v) {
 			if n, _ := strconv.Atoi(strings.TrimRight(v, "smhd")); n <= 0 {
 				add("pm.process_idle_timeout", "pm.process_idle_timeout must be more than 0 for pm ondemand, or idle workers would never stop (%s 10s)",
 					flagFor("pm.process_idle_timeout"))

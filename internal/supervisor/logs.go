@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -151,7 +152,9 @@ func (b *Backend) lastLines(ctx context.Context, name string, n int) string {
 
 // ansiRE matches terminal escape sequences: CSI (colours, cursor moves), OSC
 // (titles, hyperlinks) ended by BEL or ST, and two-character escapes.
-var ansiRE = regexp.MustCompile(`\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])`)
+var ansiRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[@-Z\\-_])`)
+})
 
 // cleanLog makes log text safe to show anywhere: control bytes that the
 // transport carried as private-use runes come back, terminal escapes go, and
@@ -159,7 +162,7 @@ var ansiRE = regexp.MustCompile(`\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x
 // started mid-log, the first partial line is dropped.
 func cleanLog(data string, overflow bool) (string, bool) {
 	s := RestoreControls(data)
-	s = ansiRE.ReplaceAllString(s, "")
+	s = ansiRE().ReplaceAllString(s, "")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.Map(func(r rune) rune {
 		if r == '\n' || r == '\t' {

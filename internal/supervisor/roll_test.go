@@ -219,7 +219,7 @@ func TestRollingRestartSupervisordGone(t *testing.T) {
 	}()
 	// Batch 1 has restarted queue_00 and waits for it to settle: take
 	// supervisord away then.
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(20 * time.Millisecond) {
 		if now := groupPIDs(t, b, "queue"); now["queue_00"] != 0 && now["queue_00"] != before["queue_00"] {
 			break
 		}

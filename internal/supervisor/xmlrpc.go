@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -35,7 +36,7 @@ type XMLRPC struct {
 	PasswordSet bool   `json:"password_set"`
 }
 
-var usernameRE = regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,64}$`)
+var usernameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,64}$`) })
 
 // readInet reads the [inet_http_server] section of the main config file.
 func (b *Backend) readInet() (XMLRPC, []string, *progSection, error) {
@@ -142,7 +143,7 @@ func (h xmlrpcSet) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 		return nil, ops.Invalidf("--port must be from 1 to 65535, not %q", port)
 	}
-	if !usernameRE.MatchString(user) {
+	if !usernameRE().MatchString(user) {
 		return nil, ops.Invalidf("--username must be 1 to 64 letters, digits, '_', '.', '@' or '-'")
 	}
 	// supervisord binds the port when it next starts and exits if it

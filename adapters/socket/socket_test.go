@@ -1,0 +1,179 @@
+package socket
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// runner answers every command with its text, reporting one step first.
+type runner struct{}
+
+func (runner) Host() string { return "h1" }
+
+func (runner) Run(ctx context.Context, actor ops.Actor, text string) ops.Result {
+	if w := ops.WatcherOf(ctx); w != nil {
+		w(ops.Progress{RunID: "r1", Title: "step", Steps: []ops.Step{{Name: "batch 1", State: ops.StepRunning}}})
+	}
+	return ops.Result{Status: ops.StatusOK, Operation: "ops.echo", Message: text + " by " + actor.String(),
+		Data: map[string]any{"n": 9007199254740993}, Private: &ops.Private{To: actor, Text: "secret"}}
+}
+
+// serve starts a Server on a socket in a fresh directory and returns its path.
+func serve(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "p.sock")
+	ln, err := Listen(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- (&Server{Runner: runner{}, Log: slog.New(slog.DiscardHandler)}).Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return path
+}
+
+func TestRoundTrip(t *testing.T) {
+	c, err := Dial(context.Background(), serve(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, _ := user.Current()
+	if c.Actor.String() != "local:"+me.Username || c.Host() != "h1" {
+		t.Fatalf("hello: %s on %q", c.Actor, c.Host())
+	}
+	var steps []string
+	ctx := ops.WithWatcher(context.Background(), func(p ops.Progress) { steps = append(steps, p.Line()) })
+	res := c.Run(ctx, c.Actor, "ops whoami")
+	if res.Status != ops.StatusOK || res.Message != "ops whoami by "+c.Actor.String() {
+		t.Errorf("result: %+v", res)
+	}
+	if len(steps) != 1 || !strings.Contains(steps[0], "[r1] step") {
+		t.Errorf("progress: %q", steps)
+	}
+	if res.Private.For(c.Actor) != "secret" {
+		t.Errorf("private: %+v", res.Private)
+	}
+	if n, ok := res.Data.(map[string]any)["n"].(interface{ String() string }); !ok || n.String() != "9007199254740993" {
+		t.Errorf("a large number in data: %v", res.Data)
+	}
+}
+
+func TestAsIsRefused(t *testing.T) {
+	c, err := Dial(context.Background(), serve(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.As = "alice"
+	if res := c.Run(context.Background(), c.Actor, "ops whoami"); res.Status != ops.StatusDenied {
+		t.Errorf("--as: %s %s", res.Status, res.Message)
+	}
+}
+
+// TestStoppedMidRequest: a connection closed before the result (serve
+// died) is a failed result that says so.
+func TestStoppedMidRequest(t *testing.T) {
+	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "dead.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		s, err := ln.Accept()
+		if err == nil {
+			s.Read(make([]byte, 512)) // the request, then an answer cut short
+			s.Write([]byte(`{"progress":{"run_id":"r1","steps":[]}}` + "\n"))
+			s.Close()
+		}
+	}()
+	dead := &Client{Path: ln.Addr().String()}
+	res := dead.Run(context.Background(), ops.Actor{}, "x")
+	if res.Status != ops.StatusFailed || !strings.Contains(res.Message, "serve stopped before answering") {
+		t.Errorf("cut off: %s %s", res.Status, res.Message)
+	}
+}
+
+func TestListen(t *testing.T) {
+	dir := t.TempDir()
+	t.Run("stale socket is replaced", func(t *testing.T) {
+		path := filepath.Join(dir, "stale.sock")
+		old, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		old.SetUnlinkOnClose(false)
+		old.Close() // the file stays, as a crashed serve leaves it
+		ln, err := Listen(path, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Lstat(path); err != nil || fi.Mode().Perm() != 0o660 {
+			t.Errorf("socket: %v %v", fi, err)
+		}
+		ln.Close()
+		if _, err := os.Lstat(path); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the socket is left after Close: %v", err)
+		}
+	})
+	t.Run("live socket is refused", func(t *testing.T) {
+		path := filepath.Join(dir, "live.sock")
+		ln, err := Listen(path, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		if _, err := Listen(path, ""); !errors.Is(err, ErrInUse) {
+			t.Errorf("second Listen: %v", err)
+		}
+	})
+	t.Run("a file that is not a socket is refused", func(t *testing.T) {
+		path := filepath.Join(dir, "file")
+		if err := os.WriteFile(path, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Listen(path, ""); err == nil || !strings.Contains(err.Error(), "not a socket") {
+			t.Errorf("Listen on a file: %v", err)
+		}
+		if b, _ := os.ReadFile(path); string(b) != "x" {
+			t.Errorf("the file was changed")
+		}
+	})
+	t.Run("a missing directory", func(t *testing.T) {
+		if _, err := Listen(filepath.Join(dir, "none", "p.sock"), ""); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("Listen in a missing directory: %v", err)
+		}
+	})
+}
+
+func TestBadRequests(t *testing.T) {
+	path := serve(t)
+	for name, send := range map[string]string{
+		"garbage":   "GET / HTTP/1.0\r\n\r\n",
+		"too large": `{"text": "` + strings.Repeat("a", MaxRequest) + `"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, err := net.Dial("unix", path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.Write([]byte(send))
+			c.SetReadDeadline(time.Now().Add(time.Minute))
+			b, _ := io.ReadAll(c)
+			if !strings.Contains(string(b), `"error":"bad request`) {
+				t.Errorf("answer: %s", b)
+			}
+		})
+	}
+}
