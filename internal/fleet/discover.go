@@ -97,7 +97,11 @@ func (h *Hub) discover(ctx context.Context) {
 		h.cfg.Log.Warn("fleet hub: discovery failed", "err", err)
 		return
 	}
-	h.wait(ctx, got.arrived)
+	h.wait(ctx, got.arrived, func() int {
+		got.mu.Lock()
+		defer got.mu.Unlock()
+		return len(got.pending)
+	})
 	got.mu.Lock()
 	taken := got.pending
 	got.pending, got.open = nil, false
@@ -108,16 +112,28 @@ func (h *Hub) discover(ctx context.Context) {
 	h.flushRegister(ctx)
 }
 
-// wait returns when no answer arrived for discoverQuiet, the request
-// timeout passed or ctx ended.
-func (h *Hub) wait(ctx context.Context, arrived <-chan struct{}) {
+// wait returns when every host with a pinned key answered (answered
+// counts them, forged or repeated answers too: those only end the wait
+// early), when no answer arrived for discoverQuiet after the first, when
+// the request timeout passed or ctx ended. Before the first answer it
+// waits up to the timeout when there are hosts to hear from: a busy hub
+// or a thousand agents may take more than a few quiet periods to answer
+// at all, and an answer after the window is taken but not waited for.
+func (h *Hub) wait(ctx context.Context, arrived <-chan struct{}, answered func() int) {
 	limit := time.NewTimer(h.cfg.Timeout)
 	defer limit.Stop()
-	quiet := time.NewTimer(discoverQuiet * 3) // the first answer may take a round trip more
+	first := discoverQuiet * 3 // a hub without pinned hosts: the old wait
+	if len(h.cfg.AgentKeys) > 0 {
+		first = h.cfg.Timeout
+	}
+	quiet := time.NewTimer(first)
 	defer quiet.Stop()
 	for {
 		select {
 		case <-arrived:
+			if len(h.cfg.AgentKeys) > 0 && answered() >= len(h.cfg.AgentKeys) {
+				return
+			}
 			quiet.Reset(discoverQuiet)
 		case <-quiet.C:
 			return
