@@ -33,7 +33,7 @@ func summarise(target string, lead, short []ops.Part, sections []ops.HostSection
 	for _, s := range sections {
 		state := string(s.Status)
 		if s.Unreachable {
-			state = "unreachable"
+			state = stateUnreachable
 		} else {
 			answered++
 		}
