@@ -74,12 +74,17 @@ func Document(res ops.Result, actor ops.Actor) Doc {
 // Render returns a result as plain text: the message, marked with the status
 // unless it is ok. The message is the result's body (its prose, tables and
 // host sections) and diffs, composed by ops.Text: the shell prints exactly
-// what `exec --json` carries as "message".
+// what `exec --json` carries as "message", or the result's document when
+// the message summarises one (an answer across many hosts).
 func Render(res ops.Result) string {
-	if res.Status == ops.StatusOK {
-		return res.Message
+	msg := res.Message
+	if res.Attachment != nil { // the whole answer, where Message summarises it for chat
+		msg = string(res.Attachment.Content)
 	}
-	return fmt.Sprintf("[%s] %s", res.Status, res.Message)
+	if res.Status == ops.StatusOK {
+		return msg
+	}
+	return fmt.Sprintf("[%s] %s", res.Status, msg)
 }
 
 // progressLines prints a line each time a step of a long write (a batch

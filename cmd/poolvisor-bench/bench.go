@@ -17,11 +17,27 @@ type options struct {
 	procWarmup  int
 	poolvisor   string // "" means <repository root>/bin/poolvisor
 	cpuProfile  string
+	fleetAgents int  // the second fleet measurement's agents
+	fleetOnly   bool // measure the fleet alone, at fleetAgents
 }
 
 // bench sets up the sandbox, measures both pairs and prints the report. The
 // sandbox is stopped whatever happens.
 func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error) {
+	if o.fleetOnly {
+		stopProfile, err := startProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		r, fr, err := measureFleet(ctx, o.fleetAgents, stderr)
+		stopProfile()
+		if err != nil {
+			return err
+		}
+		report(stdout, thisMachine(), 0, []result{r})
+		reportFleet(stdout, []fleetRun{fr})
+		return nil
+	}
 	bin, err := poolvisorBinary(o.poolvisor)
 	if err != nil {
 		return err
@@ -89,13 +105,11 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 		return err
 	}
 
-	fmt.Fprintf(stderr, "measuring fleet status across %d agents on a real NATS server...\n", fleetAgents)
-	fl, stopFleet, err := fleetPair(ctx)
+	r4, fr4, err := measureFleet(ctx, fleetAgents, stderr)
 	if err != nil {
 		return err
 	}
-	r4, err := measure(ctx, fl)
-	stopFleet()
+	r4k, fr4k, err := measureFleet(ctx, o.fleetAgents, stderr)
 	if err != nil {
 		return err
 	}
@@ -122,7 +136,8 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 		return err
 	}
 
-	report(stdout, m, o.programs, []result{r1, r2, r7, r3, r4, r5, r6})
+	report(stdout, m, o.programs, []result{r1, r2, r7, r3, r4, r4k, r5, r6})
+	reportFleet(stdout, []fleetRun{fr4, fr4k})
 	reportSlack(stdout, rs)
 	return nil
 }

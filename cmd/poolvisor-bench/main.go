@@ -43,12 +43,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.procSamples, "proc-n", 30, "whole-process samples of each side")
 	fs.IntVar(&o.procWarmup, "proc-warmup", 3, "whole-process warm-up pairs, not measured")
 	fs.StringVar(&o.poolvisor, "poolvisor", "", "poolvisor binary (default: bin/poolvisor in the repository root)")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the in-process measurement to this file")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the in-process measurement (with -fleet-only, of the fleet) to this file")
+	fs.IntVar(&o.fleetAgents, "fleet-agents", 1000, "agents in the second fleet measurement")
+	fs.BoolVar(&o.fleetOnly, "fleet-only", false, "measure only the fleet, at -fleet-agents agents (no sandbox needed)")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	if fs.NArg() > 0 || o.programs < 1 || o.samples < 1 || o.procSamples < 1 || o.warmup < 0 || o.procWarmup < 0 {
-		fmt.Fprintln(stderr, "poolvisor-bench: takes no arguments; -programs, -n and -proc-n must be at least 1, warm-ups at least 0")
+	if fs.NArg() > 0 || o.programs < 1 || o.samples < 1 || o.procSamples < 1 || o.warmup < 0 || o.procWarmup < 0 || o.fleetAgents < 1 {
+		fmt.Fprintln(stderr, "poolvisor-bench: takes no arguments; -programs, -n, -proc-n and -fleet-agents must be at least 1, warm-ups at least 0")
 		return exitUsage
 	}
 

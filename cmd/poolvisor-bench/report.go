@@ -27,10 +27,7 @@ type machine struct {
 // describeMachine reads the CPU model and asks the sandboxed supervisord
 // for its version.
 func describeMachine(ctx context.Context, e *env) (machine, error) {
-	m := machine{
-		cpu: cpuModel(), cpus: runtime.NumCPU(), gomaxprocs: runtime.GOMAXPROCS(0),
-		goVersion: runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH,
-	}
+	m := thisMachine()
 	c, err := supervisor.NewClient(e.sv.URL, "", "", 0)
 	if err != nil {
 		return m, err
@@ -39,6 +36,14 @@ func describeMachine(ctx context.Context, e *env) (machine, error) {
 		return m, fmt.Errorf("supervisord version: %w", err)
 	}
 	return m, nil
+}
+
+// thisMachine is the machine without a supervisord (-fleet-only).
+func thisMachine() machine {
+	return machine{
+		cpu: cpuModel(), cpus: runtime.NumCPU(), gomaxprocs: runtime.GOMAXPROCS(0),
+		goVersion: runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH, supervisord: "(not used: -fleet-only)",
+	}
 }
 
 // cpuModel returns the first "model name" of /proc/cpuinfo, or "unknown".

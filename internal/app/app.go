@@ -144,6 +144,11 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 	if err := a.openMaintenance(ctx, handlers, policy); err != nil {
 		return nil, err
 	}
+	// Before the hub: it counts the messages NATS drops from its start on.
+	a.Metrics = metrics.New(func(ctx context.Context) (int, error) {
+		list, err := approvals.Pending(ctx, time.Now())
+		return len(list), err
+	})
 	var resolve func(ops.Actor, ops.Operation) (string, error)
 	var cancel ops.Canceller // a hub passes /ops cancel on to the agent applying the run
 	switch cfg.Mode {
@@ -176,10 +181,6 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...Opti
 			MaxPosts: cfg.Alerts.MaxPosts, PostWindow: cfg.Alerts.PostWindow,
 		}, nil, tail, log.With("part", "alerts"))
 	}
-	a.Metrics = metrics.New(func(ctx context.Context) (int, error) {
-		list, err := approvals.Pending(ctx, time.Now())
-		return len(list), err
-	})
 	if a.Supervisor != nil {
 		a.Supervisor.Client().Observe(a.Metrics.XMLRPCCall)
 	}

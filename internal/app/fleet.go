@@ -56,7 +56,8 @@ func (a *App) newHub(ctx context.Context, serving bool) (map[string]ops.Handler,
 	a.Hub = fleet.NewHub(nc, fleet.HubConfig{
 		Key: key, AgentKeys: agentKeys, Timeout: cfg.Fleet.RequestTimeout, DefaultHost: cfg.DefaultHost,
 		Groups: cfg.HostGroups, Channels: cfg.Channels, Register: register, Log: a.Log.With("part", "fleet"),
-		Files: map[string]ops.FileOps{supervisor.ProgramKind: supervisor.ProgramOps, phpfpm.PoolKind: phpfpm.PoolOps},
+		Dropped: a.Metrics.FleetDropped,
+		Files:   map[string]ops.FileOps{supervisor.ProgramKind: supervisor.ProgramOps, phpfpm.PoolKind: phpfpm.PoolOps},
 	})
 	if err := a.Hub.Start(ctx); err != nil {
 		nc.Close()

@@ -221,7 +221,8 @@ var Commands = []Command{
 	{Words: []string{"supervisor", "help"}, Op: "ops.help", Fixed: fixed("topic", "supervisor"),
 		Usage: "/supervisor help", Summary: "this list", Desc: "What you may run"},
 
-	{Words: []string{"ops", "hosts"}, Op: "ops.hosts", Usage: "/ops hosts", Summary: "hosts this bot reaches, with health"},
+	{Words: []string{"ops", "hosts"}, Op: "ops.hosts", Flags: flags(StateFlag), Usage: "/ops hosts [--state ok|unhealthy|unreachable|problem]",
+		Summary: "hosts this bot reaches, with health, problems first"},
 	{Words: []string{"ops", "whoami"}, Op: "ops.whoami", Usage: "/ops whoami", Summary: "your identity and roles"},
 	{Words: []string{"ops", "approvals"}, Op: "ops.approvals", Usage: "/ops approvals", Summary: "pending approval requests"},
 	{Words: []string{"ops", "approve"}, Op: "ops.approve", Args: args(approvalArg), Fixed: fixed("decision", "approve"),

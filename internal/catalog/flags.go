@@ -85,8 +85,13 @@ const MaxSettle = 10 * time.Minute
 // AuditFormats are the forms /ops audit and `poolvisor audit export` write.
 var AuditFormats = []string{"text", "json", "csv"}
 
+// HostStates are what /ops hosts --state picks: healthy hosts, hosts
+// with a daemon down, hosts that did not answer, or both kinds of problem.
+var HostStates = []string{"ok", "unhealthy", "unreachable", "problem"}
+
 // The flags of single commands.
 var (
+	StateFlag   = Flag{Name: "state", Type: Choice, Choices: HostStates, Desc: "Only hosts in this state: ok, unhealthy, unreachable, or problem (either)"}
 	VersionFlag = Flag{Name: "version", Type: Int, Desc: "Show this version"}
 	TuneFlags   = []Flag{{Name: "budget-mb", Type: Int, Desc: "Memory the pools may use together, in MB (default: phpfpm.memory_budget_mb, else measured)"}, ApplyFlag}
 	LogFlags    = []Flag{{Name: "stderr", Type: Switch, Desc: "Read stderr instead of stdout"}, {Name: "bytes", Type: Int, Desc: "How many bytes to read"}}

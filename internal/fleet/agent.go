@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	mrand "math/rand/v2"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -143,7 +144,7 @@ func (a *Agent) Run(ctx context.Context) error {
 		return fmt.Errorf("fleet agent: subscribe: %w", err)
 	}
 	a.cfg.Log.Info("fleet agent serving", "host", a.cfg.Host, "subject", AgentSubject(a.cfg.Host))
-	t := time.NewTicker(a.cfg.Heartbeat)
+	t := time.NewTimer(jittered(a.cfg.Heartbeat))
 	defer t.Stop()
 	for {
 		m, err := a.signed(announcePrefix+Token(a.cfg.Host), domainAnnounce, a.announce(ctx))
@@ -160,8 +161,17 @@ func (a *Agent) Run(ctx context.Context) error {
 			a.wg.Wait()
 			return nil
 		case <-t.C:
+			t.Reset(jittered(a.cfg.Heartbeat))
 		}
 	}
+}
+
+// jittered is d give or take a fifth, at random: agents started together
+// (a fleet rebooted, a thousand in a test) spread their heartbeats out
+// rather than all announce in the same instant, and an announcement the
+// hub missed is made again within about d.
+func jittered(d time.Duration) time.Duration {
+	return d - d/5 + mrand.N(2*d/5+1)
 }
 
 func (a *Agent) announce(ctx context.Context) Announce {

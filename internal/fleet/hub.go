@@ -38,8 +38,11 @@ type HubConfig struct {
 	// "@instance"), the operations that manage it: a group write with
 	// --on-failure rollback undoes a host's change through them.
 	Files map[string]ops.FileOps
-	Log   *slog.Logger
-	Now   func() time.Time
+	// Dropped, when set, counts a message the NATS client dropped because
+	// the hub took it too slowly (a slow consumer): /metrics shows it.
+	Dropped func()
+	Log     *slog.Logger
+	Now     func() time.Time
 }
 
 // ApplyTimeout is the deadline of an apply: a restart waits for the
@@ -55,6 +58,8 @@ type Hub struct {
 	mu       sync.Mutex
 	seen     map[string]seenHost  // by host
 	saved    map[string]time.Time // when each host was last written to the register
+	unsaved  map[string]seenHost  // heard from, to be written to the register (flushRegister)
+	rescan   chan struct{}        // a message was dropped: discover again
 	subs     []*nats.Subscription
 	relay    *relay
 	alerts   chan hostAlert
@@ -82,7 +87,8 @@ func NewHub(nc *nats.Conn, cfg HubConfig) *Hub {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 2 * time.Second
 	}
-	h := &Hub{cfg: cfg, nc: nc, seen: map[string]seenHost{}, saved: map[string]time.Time{}, alerts: make(chan hostAlert, 256),
+	h := &Hub{cfg: cfg, nc: nc, seen: map[string]seenHost{}, saved: map[string]time.Time{},
+		unsaved: map[string]seenHost{}, rescan: make(chan struct{}, 1), alerts: make(chan hostAlert, 256),
 		alertIDs: newMemoryReplays(maxAlertIDs)}
 	h.relay = newRelay(cfg.Log)
 	return h
@@ -118,6 +124,12 @@ func (h *Hub) Start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("fleet hub: subscribe: %w", err)
 	}
+	// A thousand agents announce within the same few seconds; their
+	// heartbeats wait in the client rather than be dropped.
+	if err := sub.SetPendingLimits(pendingMsgs, pendingBytes); err != nil {
+		return fmt.Errorf("fleet hub: subscribe: %w", err)
+	}
+	h.nc.SetErrorHandler(h.asyncError)
 	h.mu.Lock()
 	h.subs = append(h.subs, sub)
 	h.mu.Unlock()
@@ -132,68 +144,20 @@ func (h *Hub) Start(ctx context.Context) error {
 		}
 	}()
 	h.discover(ctx)
+	go h.upkeep(ctx)
 	return nil
 }
 
-// Stop stops listening.
+// Stop stops listening, and writes to the register the hosts heard from
+// since it was last written.
 func (h *Hub) Stop() {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	for _, s := range h.subs {
 		_ = s.Unsubscribe()
 	}
 	h.subs = nil
-}
-
-// discoverQuiet is how long discovery waits after the last answer.
-const discoverQuiet = 150 * time.Millisecond
-
-// discover asks every agent to announce itself, and waits for the answers
-// until none came for discoverQuiet (or the request timeout passed). The
-// answers' inbox stays subscribed until Stop: an agent that answers later
-// (a busy host, a slow link) is still heard, not dropped until its next
-// heartbeat.
-func (h *Hub) discover(ctx context.Context) {
-	inbox := h.nc.NewRespInbox()
-	nonce := make([]byte, 16)
-	_, _ = rand.Read(nonce)
-	want := hex.EncodeToString(nonce)
-	answered := make(chan struct{}, 1)
-	sub, err := h.nc.Subscribe(inbox, func(m *nats.Msg) {
-		h.takeDiscovered(m, want)
-		select {
-		case answered <- struct{}{}:
-		default:
-		}
-	})
-	if err != nil {
-		h.cfg.Log.Warn("fleet hub: discovery failed", "err", err)
-		return
-	}
-	h.mu.Lock()
-	h.subs = append(h.subs, sub)
 	h.mu.Unlock()
-	q, _ := json.Marshal(discoverQuestion{Nonce: want})
-	if err := h.nc.PublishRequest(discoverSubj, inbox, q); err != nil {
-		h.cfg.Log.Warn("fleet hub: discovery failed", "err", err)
-		return
-	}
-	limit := time.NewTimer(h.cfg.Timeout)
-	defer limit.Stop()
-	quiet := time.NewTimer(discoverQuiet * 3) // the first answer may take a round trip more
-	defer quiet.Stop()
-	for {
-		select {
-		case <-answered:
-			quiet.Reset(discoverQuiet)
-		case <-quiet.C:
-			return
-		case <-limit.C:
-			return
-		case <-ctx.Done():
-			return
-		}
-	}
+	h.flushRegister(context.Background())
 }
 
 func (h *Hub) saw(an Announce) {
@@ -203,16 +167,11 @@ func (h *Hub) saw(an Announce) {
 		h.cfg.Log.Info("fleet: agent joined", "host", an.Host, "version", an.Version)
 	}
 	h.seen[an.Host] = seenHost{Announce: an, at: now}
-	save := h.cfg.Register != nil && now.Sub(h.saved[an.Host]) >= registerEvery
-	if save {
+	if h.cfg.Register != nil && now.Sub(h.saved[an.Host]) >= registerEvery {
 		h.saved[an.Host] = now
+		h.unsaved[an.Host] = h.seen[an.Host]
 	}
 	h.mu.Unlock()
-	if save {
-		if err := h.cfg.Register.save(context.Background(), an.Host, an.Version, now); err != nil {
-			h.cfg.Log.Warn("fleet hub: could not write the hosts register", "host", an.Host, "err", err)
-		}
-	}
 }
 
 // Hosts returns every host the hub knows, sorted: those the config names
@@ -242,6 +201,15 @@ func (h *Hub) Hosts(context.Context) []string {
 	}
 	h.mu.Unlock()
 	return slices.Sorted(maps.Keys(set))
+}
+
+// Heard returns how many hosts the hub has heard from (an answer to
+// discovery, a heartbeat or a health check; or remembered in the
+// register), as against those the config only names.
+func (h *Hub) Heard() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.seen)
 }
 
 // Targets returns what --host may name: every host, every group, and all.

@@ -63,10 +63,29 @@ func (r *Register) remembered(ctx context.Context, now time.Time) ([]seenHost, e
 	return out, rows.Err()
 }
 
-func (r *Register) save(ctx context.Context, host, version string, at time.Time) error {
-	_, err := r.db.ExecContext(ctx,
+// saveAll writes the hosts of batch in one transaction: a thousand hosts
+// heard from at once are one write to the disk, not a thousand.
+func (r *Register) saveAll(ctx context.Context, batch map[string]seenHost) (err error) {
+	tx, err := r.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	stmt, err := tx.PrepareContext(ctx,
 		`INSERT INTO fleet_hosts (host, version, last_seen) VALUES (?, ?, ?)
-		 ON CONFLICT (host) DO UPDATE SET version = excluded.version, last_seen = excluded.last_seen`,
-		host, version, at.UnixNano())
-	return err
+		 ON CONFLICT (host) DO UPDATE SET version = excluded.version, last_seen = excluded.last_seen`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for host, s := range batch {
+		if _, err = stmt.ExecContext(ctx, host, s.Version, s.at.UnixNano()); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
 }

@@ -3,6 +3,7 @@ package fleet
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -60,7 +61,8 @@ func (r HostResult) section() ops.HostSection {
 // fails when any host failed or could not be reached; the other hosts'
 // answers are there. A host a roll left untouched (cancelled before it)
 // does not by itself fail the answer. lead goes before the sections, and
-// extra's keys into the data (a roll's steps).
+// extra's keys into the data (a roll's steps). Past summaryOver hosts the
+// body summarises and every section goes in the outcome's document.
 func combine(target string, results []HostResult, lead []ops.Part, extra map[string]any) (ops.Outcome, error) {
 	var failed []string
 	var changes []ops.FileChange
@@ -90,11 +92,13 @@ func combine(target string, results []HostResult, lead []ops.Part, extra map[str
 	if len(failed) > 0 {
 		// The hosts that did apply keep their changes, and what they have
 		// for the requester alone (a new password) is not lost.
-		body := ops.Body{Hosts: sections, Parts: append(lead, ops.Prose(fmt.Sprintf("%d of %d hosts did not answer or failed (%s).",
-			len(failed), len(results), strings.Join(failed, ", "))))}
+		line := fmt.Sprintf("%d of %d hosts did not answer or failed", len(failed), len(results))
+		full := append(slices.Clone(lead), ops.Prose(line+" ("+strings.Join(failed, ", ")+")."))
+		short := append(slices.Clone(lead), ops.Prose(line+"."))
+		body, doc := summarise(target, full, short, sections)
 		return ops.Outcome{Changes: changes, Private: privateText}, &ops.Error{Status: ops.StatusFailed, Data: data, Changes: changes,
-			Body: body, Msg: ops.Text(body, nil)}
+			Body: body, Msg: ops.Text(body, nil), Attachment: doc}
 	}
-	body := ops.Body{Hosts: sections, Parts: lead}
-	return ops.Outcome{Message: ops.Text(body, nil), Body: body, Data: data, Changes: changes, Private: privateText}, nil
+	body, doc := summarise(target, lead, nil, sections)
+	return ops.Outcome{Message: ops.Text(body, nil), Body: body, Data: data, Changes: changes, Private: privateText, Attachment: doc}, nil
 }

@@ -112,7 +112,8 @@ func (r remote) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error) {
 	return r.h.planGroup(ctx, hosts, req)
 }
 
-// read runs a read on each host in parallel. On one host the answer is
+// read runs a read on each host, in parallel up to maxInFlight and under
+// one deadline. On one host the answer is
 // that host's; on several it is one combined answer with a section per
 // host, unreachable hosts named.
 func (h *Hub) read(ctx context.Context, hosts []string, one bool, req ops.Request) (ops.Outcome, error) {
@@ -120,15 +121,10 @@ func (h *Hub) read(ctx context.Context, hosts []string, one bool, req ops.Reques
 		r, err := h.send(ctx, hosts[0], KindApply, h.cfg.Timeout, Request{Actor: req.Actor, Op: forHost(req.Op)})
 		return outcome(r, err)
 	}
-	results := make([]HostResult, len(hosts))
-	var wg sync.WaitGroup
-	for i, host := range hosts {
-		wg.Go(func() {
-			r, err := h.send(ctx, host, KindApply, h.cfg.Timeout, Request{Actor: req.Actor, Op: forHost(req.Op)})
-			results[i] = hostResult(host, r, err)
-		})
-	}
-	wg.Wait()
+	results := fanOut(ctx, h.cfg.Timeout, hosts, func(ctx context.Context, host string) HostResult {
+		r, err := h.send(ctx, host, KindApply, h.cfg.Timeout, Request{Actor: req.Actor, Op: forHost(req.Op)})
+		return hostResult(host, r, err)
+	}, func(host string, why error) HostResult { return hostResult(host, Reply{}, why) })
 	return combine(req.Op.Host, results, nil, nil)
 }
 

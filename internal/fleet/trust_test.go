@@ -92,7 +92,7 @@ func TestDiscoveryBelievesOnlyPinnedKeys(t *testing.T) {
 	}
 
 	// A ghost remembered by a hub from before pinned keys is forgotten.
-	if err := reg.save(t.Context(), "ghost-01", "evil", time.Now()); err != nil {
+	if err := reg.saveAll(t.Context(), map[string]seenHost{"ghost-01": {Announce: Announce{Host: "ghost-01", Version: "evil"}, at: time.Now()}}); err != nil {
 		t.Fatal(err)
 	}
 	later := NewHub(e.dial("hub"), HubConfig{Key: e.key, AgentKeys: e.pins(), Timeout: time.Second, DefaultHost: "web-01",

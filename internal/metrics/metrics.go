@@ -28,6 +28,7 @@ type Metrics struct {
 	chatErrors *prometheus.CounterVec
 	rateLimits *prometheus.CounterVec
 	alerts     *prometheus.CounterVec
+	dropped    prometheus.Counter
 }
 
 var _ ops.Observer = (*Metrics)(nil)
@@ -64,8 +65,12 @@ func New(pending func(context.Context) (int, error)) *Metrics {
 	m.alerts = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "poolvisor_alerts_sent_total", Help: "Alerts posted, by platform.",
 	}, []string{"platform"})
+	m.dropped = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "poolvisor_fleet_slow_consumer_total",
+		Help: "Times the NATS client dropped messages from agents to the hub because the hub took them too slowly (each one triggers a new discovery).",
+	})
 	m.reg.MustRegister(m.operations, m.latency, m.decisions, m.rpcCalls, m.rpcErrors,
-		m.chatCalls, m.chatErrors, m.rateLimits, m.alerts,
+		m.chatCalls, m.chatErrors, m.rateLimits, m.alerts, m.dropped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	if pending != nil {
 		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -121,3 +126,7 @@ func (m *Metrics) ChatCall(platform, method string, failed, rateLimited bool) {
 
 // AlertSent counts one alert posted to platform.
 func (m *Metrics) AlertSent(platform string) { m.alerts.WithLabelValues(platform).Inc() }
+
+// FleetDropped counts one slow-consumer error on a fleet hub's connection:
+// messages from agents were dropped.
+func (m *Metrics) FleetDropped() { m.dropped.Inc() }

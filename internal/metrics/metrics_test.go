@@ -18,6 +18,7 @@ func TestMetricsExposition(t *testing.T) {
 	m.XMLRPCCall("supervisor.getState", "unreachable")
 	m.ChatCall("slack", "chat.postMessage", true, true)
 	m.AlertSent("discord")
+	m.FleetDropped()
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	body, _ := io.ReadAll(rec.Body)
@@ -28,6 +29,7 @@ func TestMetricsExposition(t *testing.T) {
 		`poolvisor_supervisor_xmlrpc_errors_total{kind="unreachable",method="supervisor.getState"} 1`,
 		`poolvisor_chat_rate_limited_total{platform="slack"} 1`,
 		`poolvisor_alerts_sent_total{platform="discord"} 1`,
+		`poolvisor_fleet_slow_consumer_total 1`,
 		`poolvisor_operation_duration_seconds_bucket{operation="supervisor.program.list",le="0.05"} 1`,
 	} {
 		if !strings.Contains(string(body), want) {

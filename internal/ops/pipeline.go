@@ -295,6 +295,9 @@ func (p *Pipeline) fail(res Result, err error) Result {
 	if errors.As(err, &e) && e.Data != nil {
 		res.Data = e.Data
 	}
+	if e != nil {
+		res.Attachment = e.Attachment
+	}
 	p.cfg.Log.Warn("operation did not succeed", "operation", res.Operation, "status", res.Status, "err", err)
 	return res
 }

@@ -57,9 +57,10 @@ type Result struct {
 	// Private is for one person alone, like a generated password: never
 	// in Message or Data, the audit trail, a log or what a channel sees.
 	Private *Private `json:"-"`
-	// Attachment, when set, is Message as a document (an audit export):
-	// a chat platform sends it as a file where Message would be cut to
-	// fit in one message; the shell prints Message, which is the same.
+	// Attachment, when set, is Message as a document (an audit export), or
+	// the whole answer whose summary Message is (a fleet answer across many
+	// hosts): a chat platform sends it as a file where Message would be cut
+	// to fit in one message; the shell prints it.
 	Attachment *Attachment `json:"-"`
 
 	write int64 // the journal's id of the write, for its outcome entry
@@ -121,6 +122,9 @@ type Error struct {
 	Changes []FileChange
 	// Field is the flag (the form field) the error concerns, if one.
 	Field string
+	// Attachment is the whole answer as a document, when Body shows a
+	// summary of it (an answer across many hosts): Result.Attachment.
+	Attachment *Attachment
 }
 
 func (e *Error) Error() string {
