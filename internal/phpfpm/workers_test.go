@@ -2,6 +2,7 @@ package phpfpm
 
 import (
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -109,5 +110,39 @@ func serveText(l net.Listener, body string) {
 			record(6, nil)
 			record(3, make([]byte, 8))
 		}()
+	}
+}
+
+// TestWorkersForeignPIDs: the status page is read from the pool's socket,
+// which whoever may write the socket's directory can replace (Debian's
+// /run/php belongs to www-data). Its pids are measured only when they are
+// that pool's workers: poolvisor, as root, would otherwise read and show
+// the memory of any process a fake page names.
+func TestWorkersForeignPIDs(t *testing.T) {
+	t.Parallel()
+	f := sandbox.FPM(t, sandbox.Pool{Name: "api", StatusPath: "/status"})
+	b := testBackend(t, f)
+	sock := filepath.Join(f.SocketDir, "fake.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	page := fmt.Sprintf(`{"pool":"fake","process manager":"static","processes":[`+
+		`{"pid":1,"state":"Idle","request uri":"/init"},{"pid":%d,"state":"Idle","request uri":"/poolvisor"}]}`, os.Getpid())
+	go serveText(l, "Content-Type: application/json\r\n\r\n"+page)
+	conf := "[fake]\nlisten = " + sock + "\npm = static\npm.max_children = 1\npm.status_path = /status\n"
+	if err := os.WriteFile(filepath.Join(f.PoolDir, "fake.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, b, op("fpm.pool.workers", "fake"))
+	if r.status != ops.StatusOK {
+		t.Fatalf("workers: %s %s", r.status, r.msg)
+	}
+	if w := r.data.(ops.FPMWorkers); len(w.Workers) != 0 {
+		t.Errorf("processes that are no worker of the pool were measured: %+v", w.Workers)
+	}
+	if !strings.Contains(r.msg, "2 processes the status page names are not workers of pool fake") {
+		t.Errorf("message:\n%s", r.msg)
 	}
 }
