@@ -87,6 +87,9 @@ func (p *Policy) IsPerson(name string) bool {
 	return false
 }
 
+// Bound returns the roles bindings give a, sorted, without its grants.
+func (p *Policy) Bound(a ops.Actor) []string { return p.bound(a) }
+
 // Covers reports whether the roles bound to a give every permission of
 // role: nobody hands out more than they hold. Only bindings count, not
 // a's own grants, so a grant cannot be stretched past its deadline by
