@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -66,7 +67,7 @@ func (b *Backend) workers(ctx context.Context, req ops.Request) (ops.Outcome, er
 			denied = err
 		}
 		data.Workers = append(data.Workers, ops.FPMWorker{
-			PID: p.PID, State: p.State, Method: p.RequestMethod, RequestURI: p.RequestURI,
+			PID: p.PID, State: p.State, Method: p.RequestMethod, RequestURI: withoutQuery(p.RequestURI),
 			DurationMS: p.RequestDuration / 1000, Requests: p.Requests,
 			RSSKB: m.RSS, PSSKB: m.PSS, SharedKB: m.Shared,
 		})
@@ -81,6 +82,16 @@ func (b *Backend) workers(ctx context.Context, req ops.Request) (ops.Outcome, er
 			procs, name, e.directives["listen"])))
 	}
 	return ops.Parts(data, parts...), nil
+}
+
+// withoutQuery is a request URI with its query string cut off and marked:
+// web applications put tokens there (password resets, OAuth codes, API
+// keys), and /fpm workers is a viewer's read, often answered in a channel.
+func withoutQuery(uri string) string {
+	if path, _, ok := strings.Cut(uri, "?"); ok {
+		return path + "?…"
+	}
+	return uri
 }
 
 // workersParts describes a pool's workers: a head line, a table, and the

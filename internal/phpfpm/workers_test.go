@@ -1,6 +1,7 @@
 package phpfpm
 
 import (
+	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -9,7 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/poolvisor/poolvisor/internal/fastcgi"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/sandbox"
 )
@@ -144,5 +147,62 @@ func TestWorkersForeignPIDs(t *testing.T) {
 	}
 	if !strings.Contains(r.msg, "2 processes the status page names are not workers of pool fake") {
 		t.Errorf("message:\n%s", r.msg)
+	}
+}
+
+// TestWorkersHideQueryStrings: a worker's request URI on the status page
+// carries its query string, where web applications put tokens (password
+// resets, OAuth codes, API keys). /fpm workers is a viewer's read, often
+// answered in a channel: it shows the path and that there was a query,
+// never the query.
+func TestWorkersHideQueryStrings(t *testing.T) {
+	t.Parallel()
+	f := sandbox.FPM(t, sandbox.Pool{Name: "api", MaxChildren: 3, StatusPath: "/status"})
+	b := testBackend(t, f)
+	dir, err := os.MkdirTemp("", "poolvisor-done") // one the workers' user can search
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	done := filepath.Join(dir, "done")
+	script := phpScript(t, "<?php\nwhile (!file_exists('"+done+"')) { usleep(20000); }\necho 'ok';\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // reached only on failure
+	defer cancel()
+	answered := make(chan error, 1)
+	go func() {
+		_, err := fastcgi.Get(ctx, "unix", f.SocketPath("api"), script, "reset_token=SUPERSECRET&x=1")
+		answered <- err
+	}()
+	defer func() {
+		if err := os.WriteFile(done, nil, 0o644); err != nil {
+			t.Error(err)
+		}
+		if err := <-answered; err != nil {
+			t.Error(err)
+		}
+	}()
+	for {
+		r := run(t, b, op("fpm.pool.workers", "api"))
+		if r.status != ops.StatusOK {
+			t.Fatalf("workers: %s %s", r.status, r.msg)
+		}
+		busy := ""
+		for _, w := range r.data.(ops.FPMWorkers).Workers {
+			if strings.HasPrefix(w.RequestURI, script) {
+				busy = w.RequestURI
+			}
+		}
+		if busy != "" {
+			if strings.Contains(r.msg, "SUPERSECRET") || strings.Contains(busy, "SUPERSECRET") || busy != script+"?…" {
+				t.Errorf("the query string is shown: %q\n%s", busy, r.msg)
+			}
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("no worker serves %s:\n%s", script, r.msg)
+		}
 	}
 }
