@@ -141,6 +141,11 @@ func (p *Pipeline) Execute(ctx context.Context, actor Actor, op Operation) Resul
 	var breakglass string // judged with the decision, before the run may end the session
 	if bg, ok := p.cfg.Authz.(BreakGlasser); ok {
 		breakglass = bg.BreakGlass(actor, op.Name)
+		if breakglass == "" && op.Name == "ops.approve" {
+			// Deciding takes an approver role too, which a session may
+			// give where a bound role gives the permission.
+			breakglass = bg.BreakGlassRole(actor, p.cfg.Policy.ApproverRoles)
+		}
 	}
 	res := p.execute(ctx, actor, &op)
 	res.breakglass = breakglass
