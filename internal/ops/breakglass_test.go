@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/poolvisor/poolvisor/internal/authz"
+	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -44,4 +45,46 @@ func TestApprovalUnderBreakGlassIsTagged(t *testing.T) {
 		t.Fatalf("olga's decision, an approver only through break-glass bg1, is not tagged: %+v", e)
 	}
 	t.Fatalf("no ops.approve entry in %+v", entries)
+}
+
+// TestWriteThroughAFreezeUnderBreakGlassIsTagged: a freeze lets approvers
+// write. Where the write's permission is bound and only a break-glass
+// session makes the writer an approver, the write passed the freeze
+// through the session, and its audit entry says so.
+func TestWriteThroughAFreezeUnderBreakGlassIsTagged(t *testing.T) {
+	f := newFixture(t)
+	f.authz.Policy = f.authz.Policy.WithGrants(func(time.Time) ([]authz.Temporary, error) {
+		return []authz.Temporary{{ID: "bg1", Who: "local:olga", Role: "admin", BreakGlass: true}}, nil
+	}, time.Now, slog.New(slog.DiscardHandler))
+	frozen := "writes on web-01 are frozen by a maintenance window"
+	p := ops.New(ops.Config{
+		Host: "web-01", Parser: command.Parser{}, Authz: f.authz, Approvals: f.store, Audit: f.trail,
+		Policy:   ops.ApprovalPolicy{ApproverRoles: []string{"admin"}, TTL: 15 * time.Minute},
+		Handlers: map[string]ops.Handler{"supervisor.program.stop": f.h},
+		Frozen:   func(context.Context, string) (string, error) { return frozen, nil },
+		Now:      func() time.Time { return *f.now.Load() },
+	})
+	ctx := context.Background()
+	for _, c := range []struct {
+		who    ops.Actor
+		status ops.Status
+		tag    string
+	}{{olga, ops.StatusOK, "bg1"}, {alice, ops.StatusOK, ""}} {
+		if r := p.Run(ctx, c.who, "supervisor stop web"); r.Status != c.status {
+			t.Fatalf("%s: %s %s", c.who, r.Status, r.Message)
+		}
+		entries, err := f.trail.Recent(ctx, 1)
+		if err != nil || len(entries) != 1 {
+			t.Fatal(entries, err)
+		}
+		tag := ""
+		for _, a := range entries[0].Args {
+			if a.Key == ops.BreakGlassArg {
+				tag = a.Value
+			}
+		}
+		if tag != c.tag {
+			t.Errorf("%s's stop through the freeze: breakglass=%q, want %q (%+v)", c.who, tag, c.tag, entries[0])
+		}
+	}
 }
