@@ -40,8 +40,8 @@ func (a *App) newGrants(ctx context.Context, db *sql.DB) (*authz.Policy, map[str
 	policy := authz.New(cfg.RBAC.Roles, bindings(cfg.RBAC.Bindings)).WithPeople(people(cfg.RBAC.People)).
 		WithGrants(active, time.Now, a.Log)
 	return policy, grants.Handlers(grants.Config{
-		Store: store, RBAC: policy, Max: cfg.RBAC.MaxGrant, Platforms: platformNames(), Announce: a.announce,
-		Log: a.Log.With("part", "grants"),
+		Store: store, RBAC: policy, Approvers: cfg.Approvals.ApproverRoles, Max: cfg.RBAC.MaxGrant, Platforms: platformNames(),
+		Announce: a.announce, Log: a.Log.With("part", "grants"),
 	}), nil
 }
 

@@ -71,6 +71,27 @@ func (p *Policy) BreakGlass(a ops.Actor, op string) string {
 	return ""
 }
 
+// BreakGlassRole implements ops.BreakGlasser: the ID of the break-glass
+// session that alone gives a one of roles, or "" when a binding or a plain
+// grant does (or nothing does).
+func (p *Policy) BreakGlassRole(a ops.Actor, roles []string) string {
+	if slices.ContainsFunc(p.bound(a), func(r string) bool { return slices.Contains(roles, r) }) {
+		return ""
+	}
+	temp := p.temporary(a)
+	for _, t := range temp {
+		if !t.BreakGlass && slices.Contains(roles, t.Role) {
+			return ""
+		}
+	}
+	for _, t := range temp {
+		if t.BreakGlass && slices.Contains(roles, t.Role) {
+			return t.ID
+		}
+	}
+	return ""
+}
+
 // HasRole reports whether role is a role of rbac.roles.
 func (p *Policy) HasRole(role string) bool {
 	_, ok := p.perms[role]
@@ -86,6 +107,9 @@ func (p *Policy) IsPerson(name string) bool {
 	}
 	return false
 }
+
+// Bound returns the roles bindings give a, sorted, without its grants.
+func (p *Policy) Bound(a ops.Actor) []string { return p.bound(a) }
 
 // Covers reports whether the roles bound to a give every permission of
 // role: nobody hands out more than they hold. Only bindings count, not

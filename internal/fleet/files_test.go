@@ -36,6 +36,9 @@ type fileHost struct {
 	fail atomic.Bool
 	// failUndo does so for the writes of a rollback (those given content=).
 	failUndo atomic.Bool
+	// onFail, when set, runs as a failing apply fails: what happens
+	// elsewhere meanwhile.
+	onFail func()
 }
 
 func newFileHost(t testing.TB, host string) *fileHost {
@@ -129,6 +132,9 @@ func (f *fileHost) writer(op string) ops.Handler {
 		return &ops.Plan{Summary: op + " " + name, Fingerprint: fmt.Sprintf("%x", sha256.Sum256(before)), Changes: []ops.FileChange{c},
 			Apply: func(context.Context) (ops.Outcome, error) {
 				if f.fail.Load() || (whole && f.failUndo.Load()) {
+					if f.onFail != nil {
+						f.onFail()
+					}
 					return ops.Outcome{}, ops.Failedf("%s of %s failed: the daemon refused it", op, name)
 				}
 				if after == nil {

@@ -1,6 +1,7 @@
 package fleet
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -180,13 +181,47 @@ func (h *Hub) undo(ctx context.Context, req ops.Request, results []HostResult) [
 				op.Args = []ops.Arg{{Key: catalog.Instance, Value: php}}
 			}
 			op.Text = strings.ReplaceAll(op.Name, ".", " ") + " " + c.Name
-			areq := h.applyRequest(ctx, ops.Request{Actor: req.Actor, Op: op}, "")
+			fp, err := h.undoPlan(ctx, hr.Host, req.Actor, op, c)
+			if err != nil {
+				status, msg := ops.UserError(err)
+				out = append(out, Undo{Host: hr.Host, Operation: op.Name, Target: c.Name, Status: status, Message: msg})
+				continue
+			}
+			areq := h.applyRequest(ctx, ops.Request{Actor: req.Actor, Op: op}, fp)
 			r, err := h.send(ctx, hr.Host, KindApply, max(h.cfg.Timeout, ApplyTimeout), areq)
 			res := hostResult(hr.Host, r, err)
 			out = append(out, Undo{Host: hr.Host, Operation: op.Name, Target: c.Name, Status: res.Status, Message: res.Message})
 		}
 	}
 	return out
+}
+
+// undoPlan plans op, the undo of c on host, and returns its fingerprint
+// when it takes back exactly c: the file is still as this write left it,
+// and goes back to what it was before. The history's rollback undoes the
+// last change of the file, which is someone else's when they changed it
+// since; that undo is refused. The fingerprint makes the agent refuse the
+// apply if the file changes after this plan too.
+func (h *Hub) undoPlan(ctx context.Context, host string, actor ops.Actor, op ops.Operation, c ops.FileChange) (string, error) {
+	r, err := h.send(ctx, host, KindPlan, h.cfg.Timeout, Request{Actor: actor, Op: op})
+	if err != nil {
+		return "", unreachableErr(err)
+	}
+	if r.Status != "" && r.Status != ops.StatusOK {
+		return "", replyErr(r)
+	}
+	for _, u := range r.Changes {
+		if u.Path != c.Path {
+			continue
+		}
+		if !bytes.Equal(u.Before, c.After) || !bytes.Equal(u.After, c.Before) {
+			break
+		}
+		return r.Fingerprint, nil
+	}
+	fo, _ := h.fileOps(c.Kind)
+	return "", ops.Conflictf("%s on %s was changed since this write changed it, by someone else (/%s %s shows it); its undo would take back that change, so the file was left as it is",
+		c.Name, host, strings.ReplaceAll(fo.History, ".", " "), c.Name)
 }
 
 func undoText(undos []Undo) string {

@@ -244,3 +244,39 @@ func TestCancelOfAOneHostRunReachesItsAgent(t *testing.T) {
 		t.Errorf("the agent's run was not cancelled: %s (restarts %d)", res.Message, web02.restarts.Load())
 	}
 }
+
+// TestGroupRollbackUndoesOnlyItsOwnChange: between a host's apply and the
+// undo, someone else may change the same file there (their own request on
+// that host). The rollback of the history undoes the last change, which is
+// then theirs: the undo must not take back a change this write did not
+// make, and must leave the file as they left it.
+func TestGroupRollbackUndoesOnlyItsOwnChange(t *testing.T) {
+	e := newFileFleet(t)
+	web := e.hosts["web-01"].files
+	alice := "[program:app]\ncommand=/bin/alice\n"
+	e.hosts["worker-01"].files.fail.Store(true)
+	e.hosts["worker-01"].files.onFail = func() {
+		// Alice's edit on web-01, through its own poolvisor, mid-roll.
+		before := web.read(t, "app")
+		web.write(t, "app", alice)
+		c := ops.FileChange{Kind: programKind, Name: "app", Path: web.path("app"), Before: before, After: []byte(alice)}
+		if err := web.versions.Record(context.Background(), c, ops.VersionMeta{Actor: ops.Actor{Platform: "local", ID: "alice"}, Operation: programOps.Edit}); err != nil {
+			t.Error(err)
+		}
+	}
+	res := e.approved("supervisor edit app --set command=/bin/new --host every --on-failure rollback")
+	if res.Status != ops.StatusFailed {
+		t.Fatalf("got %s: %s", res.Status, res.Message)
+	}
+	if got := string(web.read(t, "app")); got != alice {
+		t.Errorf("web-01: the undo took back alice's change: %q, want %q", got, alice)
+	}
+	if got := string(e.hosts["web-02"].files.read(t, "app")); got != appFile {
+		t.Errorf("web-02 not restored: %q", got)
+	}
+	d := dataOf(t, res)
+	if len(d.Undo) != 2 || d.Undo[0].Host != "web-01" || d.Undo[0].Status == ops.StatusOK || !strings.Contains(d.Undo[0].Message, "changed since") ||
+		d.Undo[1].Status != ops.StatusOK {
+		t.Errorf("undo %+v", d.Undo)
+	}
+}

@@ -20,6 +20,8 @@ type RBAC interface {
 	IsPerson(name string) bool
 	// Covers reports whether a holds every permission of role.
 	Covers(a ops.Actor, role string) bool
+	// Bound returns the roles a's bindings give, without grants.
+	Bound(a ops.Actor) []string
 	SamePerson(a, b ops.Actor) bool
 }
 
@@ -27,6 +29,9 @@ type RBAC interface {
 type Config struct {
 	Store *Store
 	RBAC  RBAC
+	// Approvers are approvals.approver_roles: a role that makes its holder
+	// an approver by its name, whatever its permissions.
+	Approvers []string
 	// Max bounds a grant's or a break-glass session's duration (rbac.max_grant).
 	Max time.Duration
 	// Platforms are those whose identities WHO may name (config.Identities).
@@ -159,6 +164,13 @@ func (h handlers) grant(ctx context.Context, req ops.Request) (*ops.Plan, error)
 	}
 	if !h.cfg.RBAC.Covers(req.Actor, role) {
 		return nil, ops.Deniedf("%s may not grant %s: it allows more than the roles bound to %s do", req.Actor, role, req.Actor)
+	}
+	// Approving comes with a role's name, not its permissions, so Covers
+	// cannot judge it: an approver role (which may hold few permissions)
+	// is granted only by someone an approver role is bound to.
+	isApprover := func(r string) bool { return slices.Contains(h.cfg.Approvers, r) }
+	if isApprover(role) && !slices.ContainsFunc(h.cfg.RBAC.Bound(req.Actor), isApprover) {
+		return nil, ops.Deniedf("%s may not grant %s: it makes its holder an approver (approvals.approver_roles), and no approver role is bound to %s", req.Actor, role, req.Actor)
 	}
 	reason, _ := op.Get("reason")
 	summary := fmt.Sprintf("Give %s the role %s for %s", op.Target, role, d)

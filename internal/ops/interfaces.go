@@ -79,6 +79,9 @@ type Authorizer interface {
 // breakglass=ID in the audit trail.
 type BreakGlasser interface {
 	BreakGlass(a Actor, operation string) string
+	// BreakGlassRole returns the session's ID when only it gives a one of
+	// roles (the approver roles, which decide by name), else "".
+	BreakGlassRole(a Actor, roles []string) string
 }
 
 // BreakGlassArg is the audit argument that names the break-glass session a

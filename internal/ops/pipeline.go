@@ -141,9 +141,14 @@ func (p *Pipeline) Execute(ctx context.Context, actor Actor, op Operation) Resul
 	var breakglass string // judged with the decision, before the run may end the session
 	if bg, ok := p.cfg.Authz.(BreakGlasser); ok {
 		breakglass = bg.BreakGlass(actor, op.Name)
+		if breakglass == "" && op.Name == "ops.approve" {
+			// Deciding takes an approver role too, which a session may
+			// give where a bound role gives the permission.
+			breakglass = bg.BreakGlassRole(actor, p.cfg.Policy.ApproverRoles)
+		}
 	}
 	res := p.execute(ctx, actor, &op)
-	res.breakglass = breakglass
+	res.breakglass = cmp.Or(breakglass, res.breakglass) // the permission's session, else the freeze's
 	res.trim()
 	p.observe(op.Name, res.Status, start)
 	if res.Data == nil {
@@ -205,31 +210,51 @@ func (p *Pipeline) execute(ctx context.Context, actor Actor, op *Operation) Resu
 		res.Data = map[string]any{"plan": summary}
 		return res
 	}
-	if err := p.frozen(ctx, actor, *op); err != nil {
+	through, err := p.frozen(ctx, actor, *op)
+	if err != nil {
 		return p.fail(res, err)
 	}
 	if gate := p.cfg.Policy.gate(op.Name, plan); len(gate) > 0 || plan.NeedsApproval {
-		return p.hold(ctx, actor, *op, plan, gate)
+		res = p.hold(ctx, actor, *op, plan, gate)
+	} else {
+		res = p.apply(ctx, res, *op, plan, VersionMeta{Actor: actor, Operation: op.Name})
 	}
-	return p.apply(ctx, res, *op, plan, VersionMeta{Actor: actor, Operation: op.Name})
+	res.breakglass = through
+	return res
 }
 
 // frozen refuses a backend's write by anyone but an approver while a
 // maintenance window with freeze covers its host. The pipeline's own
 // operations stay open, so the window can still be stopped and requests
-// decided. A plan only (--plan) is no write and is not refused.
-func (p *Pipeline) frozen(ctx context.Context, actor Actor, op Operation) error {
-	if p.cfg.Frozen == nil || KindOf(op.Name) != Write || OwnerOf(op.Name) == OwnerCore || p.isApprover(actor) {
-		return nil
+// decided. A plan only (--plan) is no write and is not refused. When only
+// a break-glass session makes actor an approver and a freeze is passed
+// through it, frozen returns the session's ID, for the audit.
+func (p *Pipeline) frozen(ctx context.Context, actor Actor, op Operation) (breakglass string, err error) {
+	if p.cfg.Frozen == nil || KindOf(op.Name) != Write || OwnerOf(op.Name) == OwnerCore {
+		return "", nil
+	}
+	if p.isApprover(actor) {
+		bg, ok := p.cfg.Authz.(BreakGlasser)
+		if !ok {
+			return "", nil
+		}
+		id := bg.BreakGlassRole(actor, p.cfg.Policy.ApproverRoles)
+		if id == "" {
+			return "", nil
+		}
+		if why, err := p.cfg.Frozen(ctx, cmp.Or(op.Host, p.cfg.Host)); err == nil && why != "" {
+			return id, nil
+		}
+		return "", nil
 	}
 	why, err := p.cfg.Frozen(ctx, cmp.Or(op.Host, p.cfg.Host))
 	if err != nil {
-		return Fail(err, "could not read the maintenance windows; writes wait until they can be read")
+		return "", Fail(err, "could not read the maintenance windows; writes wait until they can be read")
 	}
 	if why != "" {
-		return Deniedf("%s; until it ends only %s may write", why, strings.Join(p.cfg.Policy.ApproverRoles, " or "))
+		return "", Deniedf("%s; until it ends only %s may write", why, strings.Join(p.cfg.Policy.ApproverRoles, " or "))
 	}
-	return nil
+	return "", nil
 }
 
 // apply journals the write, carries plan out, records the versions of the

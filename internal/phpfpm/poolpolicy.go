@@ -3,13 +3,16 @@ package phpfpm
 // This file applies the write policy (SPEC §6) to a pool: the master,
 // running as root, creates the pool's socket and opens its access and slow
 // logs, so where they are is where a write role could make root write.
-// Only the directives a write changes are checked, so pools that broke the
-// policy before poolvisor arrived can still be edited back into it.
+// Only the directives a write changes (or whose meaning it moves:
+// policyKeys) are checked, so pools that broke the policy before poolvisor
+// arrived can still be edited back into it.
 
 import (
 	"errors"
+	"maps"
 	"net"
 	"os/user"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,13 +52,7 @@ func (b *Backend) checkPolicy(c candidate) error {
 	if err := checkPoolIdentity(c, p.ProgramUsers, b.cfg.DefaultUser); err != nil {
 		return err
 	}
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range c.changed {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, k := range policyKeys(c) {
 		isListen := slices.Contains(poolListenKeys, k)
 		if !isListen && !isLogKey(k) {
 			continue
@@ -101,6 +98,39 @@ func (b *Backend) checkPolicy(c candidate) error {
 		}
 	}
 	return nil
+}
+
+// policyKeys returns the directives of c the policy judges: those c
+// changes, and those whose meaning to php-fpm the change moves. php-fpm
+// opens (as root, creating it) the slowlog only while
+// request_slowlog_timeout is on, and resolves a relative log or socket
+// against prefix. A pool written before poolvisor may name a file outside
+// the policy that php-fpm never opened, or a relative one: turning the
+// timeout on, or moving the prefix, makes root write there as surely as
+// setting the path would (at php-fpm -t already).
+func policyKeys(c candidate) []string {
+	keys := maps.Clone(c.changed)
+	if c.changed["request_slowlog_timeout"] {
+		if m := phpTimeRE().FindStringSubmatch(c.directives["request_slowlog_timeout"]); m == nil || strings.TrimLeft(m[1], "0") != "" {
+			keys["slowlog"] = true
+		}
+	}
+	if c.changed["prefix"] {
+		for k, v := range c.directives {
+			v = expandPool(v, c.name)
+			if slices.Contains(poolListenKeys, k) {
+				if addr, err := parseListen(v, c.name); err != nil || addr.network != "unix" {
+					continue
+				}
+			} else if !isLogKey(k) {
+				continue
+			}
+			if !filepath.IsAbs(strings.Trim(strings.TrimSpace(v), `"'`)) {
+				keys[k] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(keys))
 }
 
 // checkPoolIdentity refuses a write that would give a pool's workers rights

@@ -130,9 +130,29 @@ func slowlogFile(d map[string]string, pool string) (string, error) {
 
 // readTail reads at most limit bytes from the end of the regular file at
 // path, from the start of a line, and says whether there was more before.
+//
+// poolvisor reads as root a path from a pool's file, whose directory the
+// pool's user may own (a pool written before poolvisor): what is there is
+// judged before it is opened, since opening a device can act (a watchdog
+// starts counting), and a link there is not followed (it could lead to a
+// file that user may not read, whose entries poolvisor would show).
 func readTail(path string, limit int64) ([]byte, bool, error) {
-	// O_NONBLOCK: a FIFO put where the log should be must not hang the read.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	before, err := os.Lstat(path)
+	if err != nil {
+		return nil, false, err
+	}
+	switch {
+	case before.Mode()&fs.ModeSymlink != 0:
+		return nil, false, errLink
+	case !before.Mode().IsRegular():
+		return nil, false, errNotRegular
+	}
+	// O_NOFOLLOW: a link put there since is refused; O_NONBLOCK: a FIFO
+	// put there since must not hang the read.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	if errors.Is(err, syscall.ELOOP) {
+		return nil, false, errLink
+	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -141,7 +161,7 @@ func readTail(path string, limit int64) ([]byte, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	if !fi.Mode().IsRegular() {
+	if !fi.Mode().IsRegular() || !os.SameFile(before, fi) {
 		return nil, false, errNotRegular
 	}
 	off := max(0, fi.Size()-limit)
@@ -158,7 +178,10 @@ func readTail(path string, limit int64) ([]byte, bool, error) {
 	return data, off > 0, nil
 }
 
-var errNotRegular = errors.New("not a regular file")
+var (
+	errNotRegular = errors.New("not a regular file")
+	errLink       = errors.New("a symbolic link")
+)
 
 // slowlogReadError says why the slow log could not be read, exactly.
 func (b *Backend) slowlogReadError(pool, path string, err error) error {
@@ -168,6 +191,8 @@ func (b *Backend) slowlogReadError(pool, path string, err error) error {
 		return ops.Failedf("%s does not exist on %s: php-fpm creates it when it loads the pool, so php-fpm has not loaded this setting yet (/fpm reload) or the file was removed since", where, b.cfg.Host)
 	case errors.Is(err, fs.ErrPermission):
 		return ops.Failedf("%s cannot be read on %s: poolvisor's user may not read it (permission denied)", where, b.cfg.Host)
+	case errors.Is(err, errLink):
+		return ops.Failedf("%s is a symbolic link on %s; poolvisor does not follow it (it reads as root, and the link may lead where the pool's user may not read)", where, b.cfg.Host)
 	case errors.Is(err, errNotRegular):
 		return ops.Failedf("%s is not a regular file on %s; poolvisor reads only a regular file there", where, b.cfg.Host)
 	}

@@ -119,7 +119,8 @@ func TestSlowlogRefusals(t *testing.T) {
 	gone := filepath.Join(logs, "gone.slow.log")
 	f := sandbox.FPM(t, sandbox.Pool{Name: "www"}, sandbox.Pool{Name: "api", PM: "dynamic", MaxChildren: 3},
 		sandbox.Pool{Name: "gone", Extra: map[string]string{"request_slowlog_timeout": "5s", "slowlog": gone}},
-		sandbox.Pool{Name: "fifo", Extra: map[string]string{"request_slowlog_timeout": "5s", "slowlog": filepath.Join(logs, "fifo")}})
+		sandbox.Pool{Name: "fifo", Extra: map[string]string{"request_slowlog_timeout": "5s", "slowlog": filepath.Join(logs, "fifo")}},
+		sandbox.Pool{Name: "link", Extra: map[string]string{"request_slowlog_timeout": "5s", "slowlog": filepath.Join(logs, "link")}})
 	b := testBackend(t, f)
 	q := snapshot(t, f, "www", "api")
 	for _, v := range []string{"1s\nslowlog=/etc/passwd", "1s\rslowlog = /etc/passwd", "-1", "abc", "", "1d", "5 s", "1.5s", "99999999999", "25h", "1441m", "1s;x"} {
@@ -147,6 +148,21 @@ func TestSlowlogRefusals(t *testing.T) {
 	if err := syscall.Mkfifo(filepath.Join(logs, "fifo"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// Whoever may change the slow log's directory (a pool's user, where a
+	// pool written before poolvisor keeps its log in its own tree) puts a
+	// link there: poolvisor, as root, must not follow it to a file that
+	// user could not read, nor open a device it leads to.
+	secret := filepath.Join(t.TempDir(), "root-only")
+	entry := "\n[04-Dec-2026 22:39:50]  [pool link] pid 20134\nscript_filename = /ROOT-ONLY-SECRET\n[0x00007fe360414120] f() /x.php:2\n"
+	if err := os.WriteFile(secret, []byte(entry), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(logs, "link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(secret, filepath.Join(logs, "link")); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		op     ops.Operation
@@ -156,14 +172,19 @@ func TestSlowlogRefusals(t *testing.T) {
 		{"no slow log", op("fpm.pool.slowlog", "api"), ops.StatusInvalid, "/fpm pool edit api --slowlog 5s turns it on"},
 		{"file gone", op("fpm.pool.slowlog", "gone"), ops.StatusFailed, gone + ", does not exist"},
 		{"a fifo", op("fpm.pool.slowlog", "fifo"), ops.StatusFailed, "is not a regular file"},
+		{"a link", op("fpm.pool.slowlog", "link"), ops.StatusFailed, "is a symbolic link"},
 		{"unknown pool", op("fpm.pool.slowlog", "nope"), ops.StatusInvalid, "no pool named nope"},
 		{"limit 0", op("fpm.pool.slowlog", "gone", "limit", "0"), ops.StatusInvalid, "--limit takes a number from 1"},
 		{"since negative", op("fpm.pool.slowlog", "gone", "since", "-1h"), ops.StatusInvalid, "--since takes a duration"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if r := run(t, b, tt.op); r.status != tt.status || !strings.Contains(r.msg, tt.want) {
+			r := run(t, b, tt.op)
+			if r.status != tt.status || !strings.Contains(r.msg, tt.want) {
 				t.Errorf("got %s %q, want %s with %q", r.status, r.msg, tt.status, tt.want)
+			}
+			if strings.Contains(r.msg, "ROOT-ONLY-SECRET") {
+				t.Errorf("read back through a link: %q", r.msg)
 			}
 		})
 	}

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -27,7 +30,8 @@ func (b *Backend) workers(ctx context.Context, req ops.Request) (ops.Outcome, er
 	if path == "" {
 		return ops.Outcome{}, ops.Invalidf("pool %s on %s has no status page, which lists its workers; enable it with /fpm pool edit %s --status-path /status", name, b.cfg.Host, name)
 	}
-	if running, state, _ := b.serviceState(ctx); !running {
+	running, state, master := b.serviceState(ctx)
+	if !running {
 		return ops.Outcome{}, ops.Failedf("php-fpm is not running on %s (%s)", b.cfg.Host, state)
 	}
 	page, err := b.readStatus(ctx, e, path, "full&json")
@@ -39,7 +43,21 @@ func (b *Backend) workers(ctx context.Context, req ops.Request) (ops.Outcome, er
 	}
 	data := ops.FPMWorkers{Pool: name, Workers: []ops.FPMWorker{}}
 	var denied error
+	// The page comes from the pool's socket, which whoever may write its
+	// directory can answer in php-fpm's place (Debian's /run/php is
+	// www-data's): only the pool's own workers are measured, or root would
+	// read and show the memory of any process the page names.
+	workers := fpmWorkerPIDs(master)[name]
+	foreign := 0
 	for _, p := range page.Processes {
+		if !slices.Contains(workers, p.PID) {
+			if _, err := os.Stat(fmt.Sprintf("%s/%d", procRoot, p.PID)); err == nil {
+				foreign++ // alive and no worker of this pool; a worker gone since is not
+			} else {
+				data.Skipped++
+			}
+			continue
+		}
 		m, err := readMem(p.PID)
 		if errors.Is(err, errGone) {
 			data.Skipped++
@@ -49,12 +67,31 @@ func (b *Backend) workers(ctx context.Context, req ops.Request) (ops.Outcome, er
 			denied = err
 		}
 		data.Workers = append(data.Workers, ops.FPMWorker{
-			PID: p.PID, State: p.State, Method: p.RequestMethod, RequestURI: p.RequestURI,
+			PID: p.PID, State: p.State, Method: p.RequestMethod, RequestURI: withoutQuery(p.RequestURI),
 			DurationMS: p.RequestDuration / 1000, Requests: p.Requests,
 			RSSKB: m.RSS, PSSKB: m.PSS, SharedKB: m.Shared,
 		})
 	}
-	return ops.Parts(data, workersParts(b.cfg.Host, page.ProcessManager, data, denied)...), nil
+	parts := workersParts(b.cfg.Host, page.ProcessManager, data, denied)
+	if foreign > 0 {
+		procs := fmt.Sprintf("%d processes", foreign)
+		if foreign == 1 {
+			procs = "1 process"
+		}
+		parts = append(parts, ops.Prose(fmt.Sprintf("Left out: %s the status page names are not workers of pool %s; something other than php-fpm may answer on its socket (%s).",
+			procs, name, e.directives["listen"])))
+	}
+	return ops.Parts(data, parts...), nil
+}
+
+// withoutQuery is a request URI with its query string cut off and marked:
+// web applications put tokens there (password resets, OAuth codes, API
+// keys), and /fpm workers is a viewer's read, often answered in a channel.
+func withoutQuery(uri string) string {
+	if path, _, ok := strings.Cut(uri, "?"); ok {
+		return path + "?…"
+	}
+	return uri
 }
 
 // workersParts describes a pool's workers: a head line, a table, and the

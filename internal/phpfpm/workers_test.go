@@ -1,14 +1,18 @@
 package phpfpm
 
 import (
+	"context"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/poolvisor/poolvisor/internal/fastcgi"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/sandbox"
 )
@@ -109,5 +113,96 @@ func serveText(l net.Listener, body string) {
 			record(6, nil)
 			record(3, make([]byte, 8))
 		}()
+	}
+}
+
+// TestWorkersForeignPIDs: the status page is read from the pool's socket,
+// which whoever may write the socket's directory can replace (Debian's
+// /run/php belongs to www-data). Its pids are measured only when they are
+// that pool's workers: poolvisor, as root, would otherwise read and show
+// the memory of any process a fake page names.
+func TestWorkersForeignPIDs(t *testing.T) {
+	t.Parallel()
+	f := sandbox.FPM(t, sandbox.Pool{Name: "api", StatusPath: "/status"})
+	b := testBackend(t, f)
+	sock := filepath.Join(f.SocketDir, "fake.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	page := fmt.Sprintf(`{"pool":"fake","process manager":"static","processes":[`+
+		`{"pid":1,"state":"Idle","request uri":"/init"},{"pid":%d,"state":"Idle","request uri":"/poolvisor"}]}`, os.Getpid())
+	go serveText(l, "Content-Type: application/json\r\n\r\n"+page)
+	conf := "[fake]\nlisten = " + sock + "\npm = static\npm.max_children = 1\npm.status_path = /status\n"
+	if err := os.WriteFile(filepath.Join(f.PoolDir, "fake.conf"), []byte(conf), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := run(t, b, op("fpm.pool.workers", "fake"))
+	if r.status != ops.StatusOK {
+		t.Fatalf("workers: %s %s", r.status, r.msg)
+	}
+	if w := r.data.(ops.FPMWorkers); len(w.Workers) != 0 {
+		t.Errorf("processes that are no worker of the pool were measured: %+v", w.Workers)
+	}
+	if !strings.Contains(r.msg, "2 processes the status page names are not workers of pool fake") {
+		t.Errorf("message:\n%s", r.msg)
+	}
+}
+
+// TestWorkersHideQueryStrings: a worker's request URI on the status page
+// carries its query string, where web applications put tokens (password
+// resets, OAuth codes, API keys). /fpm workers is a viewer's read, often
+// answered in a channel: it shows the path and that there was a query,
+// never the query.
+func TestWorkersHideQueryStrings(t *testing.T) {
+	t.Parallel()
+	f := sandbox.FPM(t, sandbox.Pool{Name: "api", MaxChildren: 3, StatusPath: "/status"})
+	b := testBackend(t, f)
+	dir, err := os.MkdirTemp("", "poolvisor-done") // one the workers' user can search
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	done := filepath.Join(dir, "done")
+	script := phpScript(t, "<?php\nwhile (!file_exists('"+done+"')) { usleep(20000); }\necho 'ok';\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // reached only on failure
+	defer cancel()
+	answered := make(chan error, 1)
+	go func() {
+		_, err := fastcgi.Get(ctx, "unix", f.SocketPath("api"), script, "reset_token=SUPERSECRET&x=1")
+		answered <- err
+	}()
+	defer func() {
+		if err := os.WriteFile(done, nil, 0o644); err != nil {
+			t.Error(err)
+		}
+		if err := <-answered; err != nil {
+			t.Error(err)
+		}
+	}()
+	for {
+		r := run(t, b, op("fpm.pool.workers", "api"))
+		if r.status != ops.StatusOK {
+			t.Fatalf("workers: %s %s", r.status, r.msg)
+		}
+		busy := ""
+		for _, w := range r.data.(ops.FPMWorkers).Workers {
+			if strings.HasPrefix(w.RequestURI, script) {
+				busy = w.RequestURI
+			}
+		}
+		if busy != "" {
+			if strings.Contains(r.msg, "SUPERSECRET") || strings.Contains(busy, "SUPERSECRET") || busy != script+"?…" {
+				t.Errorf("the query string is shown: %q\n%s", busy, r.msg)
+			}
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("no worker serves %s:\n%s", script, r.msg)
+		}
 	}
 }
