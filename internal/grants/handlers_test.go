@@ -39,7 +39,7 @@ func TestGrantOfAnApproverRole(t *testing.T) {
 		{Role: "approver", Users: map[string][]string{"local": {"april"}}},
 		{Role: "admin", Users: map[string][]string{"local": {"root"}}},
 	})
-	h := Handlers(Config{Store: store, RBAC: p, Max: time.Hour, Approvers: []string{"admin", "approver"}})["ops.grant"]
+	h := Handlers(Config{Store: store, RBAC: p, Max: time.Hour, Approvers: []string{"admin", "approver"}, Platforms: []string{"local"}})["ops.grant"]
 	grant := func(by, who, role string) error {
 		op := ops.Operation{Name: "ops.grant", Target: who, Args: []ops.Arg{{Key: "role", Value: role}, {Key: "duration", Value: "1h"}}}
 		_, err := h.Plan(ctx, ops.Request{Actor: ops.Actor{Platform: "local", ID: by}, Op: op})
