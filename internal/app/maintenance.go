@@ -29,7 +29,7 @@ func (a *App) openMaintenance(ctx context.Context, handlers map[string]ops.Handl
 	}
 	a.maint = store
 	maps.Copy(handlers, maintenance.Ops{
-		Store: store, Host: cfg.Host, Max: cfg.Maintenance.MaxDuration, Approvers: cfg.Approvals.ApproverRoles,
+		Store: store, Host: cfg.Host, Max: cfg.Maintenance.MaxDuration, Approvers: cfg.Approvals.ApproverRoles, Announce: a.announce,
 		CanWrite: func(actor ops.Actor) bool {
 			return slices.ContainsFunc(ops.Names(), func(name string) bool {
 				return ops.KindOf(name) == ops.Write && ops.OwnerOf(name) != ops.OwnerCore && policy.Allowed(actor, name)

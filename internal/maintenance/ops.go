@@ -24,7 +24,19 @@ type Ops struct {
 	CanWrite func(ops.Actor) bool
 	// Approvers are the roles a freeze lets write, for the answers.
 	Approvers []string
-	Now       func() time.Time
+	// Announce tells the notify channels that alerts are silenced (a
+	// window started, a mute set), so an operator cannot hide a crash
+	// from the rest of the team unseen; nil: nobody is told. A failure is
+	// the announcer's to log: the request is done either way.
+	Announce func(ctx context.Context, text string) error
+	Now      func() time.Time
+}
+
+// announce passes text to Announce, when there is one.
+func (o Ops) announce(ctx context.Context, text string) {
+	if o.Announce != nil {
+		_ = o.Announce(context.WithoutCancel(ctx), text)
+	}
 }
 
 // Handlers returns the handlers of ops.maintenance, ops.maintenance.list
@@ -96,6 +108,7 @@ func (o Ops) maintenance(ctx context.Context, req ops.Request) (*ops.Plan, error
 		if got.Freeze {
 			msg += fmt.Sprintf(" Writes are frozen: only %s may write meanwhile.", strings.Join(o.Approvers, " or "))
 		}
+		o.announce(ctx, fmt.Sprintf("%s started maintenance on %s %s: its alerts are held back until then.", req.Actor, host, describe(got)))
 		return ops.Outcome{Message: msg, Data: map[string]any{"window": got}}, nil
 	}}, nil
 }
@@ -165,6 +178,7 @@ func (o Ops) mute(_ context.Context, req ops.Request) (*ops.Plan, error) {
 			if had {
 				msg += fmt.Sprintf(" (It was muted by %s until %s.)", old.By, stamp(old.Until))
 			}
+			o.announce(ctx, fmt.Sprintf("%s muted the alerts of %s on %s until %s.", req.Actor, target, host, stamp(m.Until)))
 		}
 		return ops.Outcome{Message: msg, Data: map[string]any{"mute": m}}, nil
 	}}, nil

@@ -3,6 +3,7 @@ package maintenance
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,7 +35,9 @@ func status(err error) ops.Status {
 func TestOpsRefuse(t *testing.T) {
 	s := open(t, t.TempDir())
 	writer := ops.Actor{Platform: "local", ID: "olga"}
-	o := Ops{Store: s, Host: "web-01", Max: 24 * time.Hour, CanWrite: func(a ops.Actor) bool { return a.Same(writer) }}
+	var told []string
+	o := Ops{Store: s, Host: "web-01", Max: 24 * time.Hour, CanWrite: func(a ops.Actor) bool { return a.Same(writer) },
+		Announce: func(_ context.Context, text string) error { told = append(told, text); return nil }}
 	start := func(d string, args ...ops.Arg) ops.Operation {
 		return ops.Operation{Name: "ops.maintenance", Target: d, Args: append([]ops.Arg{{Key: "action", Value: "start"}}, args...)}
 	}
@@ -67,8 +70,8 @@ func TestOpsRefuse(t *testing.T) {
 	}
 	ws, _ := s.Windows(context.Background(), "web-01", time.Now())
 	ms, _ := s.Mutes(context.Background(), time.Now())
-	if len(ws) != 0 || len(ms) != 0 {
-		t.Errorf("refused requests changed something: %+v %+v", ws, ms)
+	if len(ws) != 0 || len(ms) != 0 || len(told) != 0 {
+		t.Errorf("refused requests changed or announced something: %+v %+v %q", ws, ms, told)
 	}
 
 	// A freeze by a writer runs; a second window on the host conflicts.
@@ -87,6 +90,12 @@ func TestOpsRefuse(t *testing.T) {
 	}
 	if _, err := run(t, o, mute("0"), writer); err != nil {
 		t.Fatal(err)
+	}
+	// The window and the mute were told to the notify channels; ending a
+	// mute silences nothing and is not.
+	if len(told) != 2 || !strings.Contains(told[0], "local:olga started maintenance on web-01") ||
+		!strings.Contains(told[1], "local:olga muted the alerts of web on web-01 until") {
+		t.Errorf("announced %q", told)
 	}
 	if ok, _ := s.Muted(context.Background(), "web-01", []string{"web"}, time.Now()); ok {
 		t.Error("mute 0 did not end the mute")
