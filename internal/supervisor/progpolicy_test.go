@@ -281,3 +281,50 @@ func TestDaemonCheckIgnoresWorkingDir(t *testing.T) {
 		t.Errorf("a bad file: %q", msg)
 	}
 }
+
+// TestInetRisk: xmlrpc show warns when supervisord's XML-RPC interface, as
+// the host already has it, lets more than its password holder in: with no
+// password every local user (a PHP site's included) controls every program
+// as root; beyond loopback, whoever reaches the port.
+func TestInetRisk(t *testing.T) {
+	for _, tt := range []struct {
+		port string
+		pw   bool
+		want string
+	}{
+		{"127.0.0.1:9001", true, ""},
+		{"localhost:9001", true, ""},
+		{"[::1]:9001", true, ""},
+		{"127.0.0.1:9001", false, "every local user"},
+		{"*:9001", true, "beyond loopback"},
+		{":9001", true, "beyond loopback"},
+		{"9001", true, "beyond loopback"},
+		{"0.0.0.0:9001", false, "no password: anyone who can reach"},
+		{"10.0.0.5:9001", true, "beyond loopback"},
+	} {
+		if got := inetRisk(tt.port, tt.pw); (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			t.Errorf("inetRisk(%q, %v) = %q, want %q", tt.port, tt.pw, got, tt.want)
+		}
+	}
+
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 5*time.Second)
+	raw, err := os.ReadFile(b.cfg.ConfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As a host set up by hand has it: loopback, no password.
+	if err := os.WriteFile(b.cfg.ConfigFile, append(raw, []byte("\n[inet_http_server]\nport = 127.0.0.1:19012 ; for the dashboard\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := run(t, b, "supervisor.xmlrpc.show", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.Message, "Warning: it has no password") || !strings.Contains(res.Message, "/supervisor xmlrpc set") {
+		t.Errorf("xmlrpc show on a password-less interface: %q", res.Message)
+	}
+	if x := res.Data.(map[string]any)["xmlrpc"].(XMLRPC); x.Risk == "" {
+		t.Errorf("the data carries no risk: %+v", x)
+	}
+}
