@@ -38,7 +38,7 @@ func TestReadTailLinksAbove(t *testing.T) {
 		t.Fatalf("a trusted link above the file: got %q, %v", data, err)
 	}
 	// .. after a link is taken from where the link leads, as the kernel does.
-	if _, _, err := readTail(own + "/../secret/www.slow", 1<<20); err != nil {
+	if _, _, err := readTail(own+"/../secret/www.slow", 1<<20); err != nil {
 		t.Fatalf("a path with .. after a trusted link: %v", err)
 	}
 

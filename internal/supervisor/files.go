@@ -9,8 +9,9 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/daemonglob"
 )
 
 // includePatterns returns the absolute globs of configFile's [include]
@@ -73,8 +74,7 @@ func includedFiles(configFile string) ([]string, error) {
 	files := []string{configFile}
 	seen := map[string]bool{configFile: true}
 	for _, pattern := range patterns {
-		matches, _ := filepath.Glob(pattern) // only ErrBadPattern, which supervisord also ignores
-		sort.Strings(matches)
+		matches := daemonglob.Glob(daemonglob.Python, pattern) // sorted, as supervisord sorts them
 		for _, m := range matches {
 			if !seen[m] {
 				seen[m] = true
@@ -91,7 +91,7 @@ func includedFiles(configFile string) ([]string, error) {
 func findProgramFile(configFile, programDir, name string) (string, error) {
 	files, err := includedFiles(configFile)
 	if programDir != "" {
-		own, _ := filepath.Glob(filepath.Join(programDir, "*.conf"))
+		own := daemonglob.Glob(daemonglob.Python, filepath.Join(programDir, "*.conf"))
 		files = append(files, own...)
 	}
 	for _, path := range files {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -326,5 +327,40 @@ func TestInetRisk(t *testing.T) {
 	}
 	if x := res.Data.(map[string]any)["xmlrpc"].(XMLRPC); x.Risk == "" {
 		t.Errorf("the data carries no risk: %+v", x)
+	}
+}
+
+// TestHiddenIncludes: supervisord reads [include] files= with Python's
+// glob, whose * skips names that start with a dot. A hand-kept backup
+// such as .web.conf (which sorts first) is not what supervisord reads, so
+// poolvisor must neither show it nor write to it.
+func TestHiddenIncludes(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 5*time.Second)
+	rpcWaitState(t, b.client, "web:web", "RUNNING")
+	hidden := filepath.Join(s.ProgramDir, ".web.conf")
+	backup := []byte("[program:web]\ncommand=" + rpcSleeperCmd + "\nstartsecs=9\n")
+	if err := os.WriteFile(hidden, backup, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path, err := findProgramFile(b.cfg.ConfigFile, b.cfg.ProgramDir, "web")
+	if err != nil || path != filepath.Join(s.ProgramDir, "web.conf") {
+		t.Fatalf("findProgramFile = %q, %v; want the web.conf supervisord reads", path, err)
+	}
+	files, err := includedFiles(b.cfg.ConfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(files, hidden) {
+		t.Errorf("includedFiles lists %s, which supervisord does not read: %q", hidden, files)
+	}
+	_, err = run(t, b, "supervisor.program.edit", "web", ops.Arg{Key: "set", Value: "startsecs=2"})
+	wantStatus(t, err, ops.StatusOK)
+	if now, _ := os.ReadFile(hidden); string(now) != string(backup) {
+		t.Errorf("the hidden backup was written:\n%s", now)
+	}
+	if now, _ := os.ReadFile(filepath.Join(s.ProgramDir, "web.conf")); !strings.Contains(string(now), "startsecs=2") && !strings.Contains(string(now), "startsecs = 2") {
+		t.Errorf("web.conf was not edited:\n%s", now)
 	}
 }
