@@ -69,7 +69,7 @@ func (b *Backend) daemonCheck(ctx context.Context, c fileChange) error {
 	if c.path == b.cfg.ConfigFile {
 		main = c.new
 	}
-	patterns, err := includePatterns(b.cfg.ConfigFile)
+	patterns, err := includePatterns(b.cfg.ConfigFile, b.includeEnv)
 	if err != nil {
 		return ops.Fail(err, "could not read %s", b.cfg.ConfigFile)
 	}

@@ -31,7 +31,7 @@ func (b *Backend) writableGlobs() []string {
 	if len(b.cfg.Writable) > 0 {
 		return b.cfg.Writable
 	}
-	g, _ := includePatterns(b.cfg.ConfigFile)
+	g, _ := includePatterns(b.cfg.ConfigFile, b.includeEnv)
 	return g
 }
 
@@ -100,7 +100,7 @@ func globMatches(glob, real string) bool {
 func (b *Backend) newProgramPath(name string) string {
 	ext := ".conf"
 	dir := filepath.Clean(b.cfg.ProgramDir)
-	if patterns, err := includePatterns(b.cfg.ConfigFile); err == nil {
+	if patterns, err := includePatterns(b.cfg.ConfigFile, b.includeEnv); err == nil {
 		for _, p := range patterns {
 			if filepath.Dir(p) != dir {
 				continue
