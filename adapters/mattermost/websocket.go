@@ -296,6 +296,11 @@ func (a *Adapter) connectOnce(ctx context.Context, target string) (bool, error) 
 			go a.ping(conn, &wmu, pingDone)
 		case m.Event == "posted" && authed:
 			a.posted(ctx, me, m.Data)
+			// posted may have waited for a free slot: the silence was
+			// ours, not the server's.
+			if err := deadline(); err != nil {
+				return authed, err
+			}
 		}
 	}
 }
