@@ -286,7 +286,6 @@ func (a *Adapter) connectOnce(ctx context.Context, target string) (bool, error) 
 		case m.SeqReply == authSeq && m.Event == "":
 			if m.Status != "OK" {
 				a.observe("websocket.connect", true)
-				a.health.record(errAuthRefused) // the token is the fault: REST calls will fail too
 				return false, errAuthRefused
 			}
 			authed = true

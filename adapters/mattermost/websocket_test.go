@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -219,5 +220,44 @@ func TestWebsocketModeWithoutPublicURLHasNoButtons(t *testing.T) {
 		if strings.Contains(r.Pattern, actionsPath) || strings.Contains(r.Pattern, dialogsPath) {
 			t.Errorf("route %s served with no action secret to check it", r.Pattern)
 		}
+	}
+}
+
+// knownBot is an API whose users/me answers without asking the server,
+// so that the token reaches the websocket's challenge.
+type knownBot struct{ API }
+
+func (knownBot) Me(context.Context) (botUser, error) {
+	return botUser{ID: mmfake.Bot.ID, Username: mmfake.Bot.Name}, nil
+}
+
+func TestWebsocketChallengeRefusedIsUnhealthy(t *testing.T) {
+	fake := mmfake.New(botToken)
+	t.Cleanup(fake.Close)
+	var attempts []bool
+	var mu sync.Mutex
+	a, err := New(Config{Mode: ModeWebsocket, URL: fake.URL(), BotToken: "not-the-token",
+		Observe: func(route string, failed, _ bool) {
+			if route == "websocket.connect" {
+				mu.Lock()
+				attempts = append(attempts, failed)
+				mu.Unlock()
+			}
+		}}, &stubRunner{answer: okAnswer}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.api = knownBot{a.api}
+	a.ws.minWait, a.ws.maxWait = 10*time.Millisecond, 50*time.Millisecond
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { a.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	h := &wsHarness{t: t, a: a}
+	h.health(func(c ops.Component) bool { return !c.OK && strings.Contains(c.Info, "refused the bot token") })
+	mu.Lock()
+	defer mu.Unlock()
+	if len(attempts) == 0 || slices.Contains(attempts, false) {
+		t.Errorf("websocket.connect observed as %v; want failures only", attempts)
 	}
 }
