@@ -17,6 +17,11 @@
 // response_url when done. Approval requests are posts of the bot's own
 // (POST /api/v4/posts), so that a decision can replace their buttons
 // (PUT /api/v4/posts/{id}) wherever they were posted.
+//
+// In websocket mode (websocket.go) poolvisor also connects out to the
+// server's websocket and takes commands posted to the bot (wsposts.go),
+// so a host Mattermost cannot reach still serves it; the HTTP endpoints
+// then serve only when public_url is set.
 package mattermost
 
 import (

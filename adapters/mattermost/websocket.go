@@ -28,12 +28,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -58,22 +56,6 @@ const (
 	maxWSConcurrent = 8 // commands from the socket run at most this many at once
 )
 
-// wsConn is the state of the websocket connection, for Health and the
-// reconnection loop.
-type wsConn struct {
-	// pingEvery is how often the client pings; a connection silent for
-	// twice as long is dead. Tests shorten it, and the backoff bounds.
-	pingEvery          time.Duration
-	minWait, maxWait   time.Duration
-	connected          atomic.Bool
-	mu                 sync.Mutex
-	lastErr            error
-	me                 botUser
-	slots              chan struct{}
-	dialer             websocket.Dialer
-	onConnect, onClose func() // tests: told of each connection up and down
-}
-
 // botUser is the bot's own account, from GET /api/v4/users/me: its posts
 // are never commands, and a mention of its username addresses it.
 type botUser struct {
@@ -95,14 +77,6 @@ func (c *restClient) Me(ctx context.Context) (botUser, error) {
 		err = fmt.Errorf("mattermost users.me: %q is not a user ID", me.ID)
 	}
 	return me, err
-}
-
-func newWSConn() *wsConn {
-	return &wsConn{
-		pingEvery: pingEvery, minWait: minReconnect, maxWait: maxReconnect,
-		slots:  make(chan struct{}, maxWSConcurrent),
-		dialer: websocket.Dialer{HandshakeTimeout: handshakeWait, Proxy: http.ProxyFromEnvironment},
-	}
 }
 
 // websocketURL is the socket of the server at base: ws for http, wss for
@@ -154,57 +128,6 @@ func (a *Adapter) runWebsocket(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
-}
-
-// backoff is the wait after failures failed attempts in a row: up to
-// minWait after a connection that worked, then doubling to maxWait, each
-// jittered so that bots do not all come back at once after an outage.
-func (w *wsConn) backoff(failures int) time.Duration {
-	d := w.minWait
-	for i := 1; i < failures && d < w.maxWait; i++ {
-		d *= 2
-	}
-	d = min(d, w.maxWait)
-	if failures == 0 {
-		return rand.N(d + 1)
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-func (w *wsConn) up(me botUser) {
-	w.mu.Lock()
-	w.me, w.lastErr = me, nil
-	w.mu.Unlock()
-	w.connected.Store(true)
-	if w.onConnect != nil {
-		w.onConnect()
-	}
-}
-
-func (w *wsConn) down(err error) {
-	was := w.connected.Swap(false)
-	w.mu.Lock()
-	if err == nil {
-		err = errors.New("not connected")
-	}
-	w.lastErr = err
-	w.mu.Unlock()
-	if was && w.onClose != nil {
-		w.onClose()
-	}
-}
-
-// status reports whether the socket is up and, when not, why.
-func (w *wsConn) status() (bool, error) {
-	if w.connected.Load() {
-		return true, nil
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.lastErr == nil {
-		return false, errors.New("not connected yet")
-	}
-	return false, w.lastErr
 }
 
 // wsMessage is anything the server sends: an event, or the reply to an
@@ -290,7 +213,7 @@ func (a *Adapter) connectOnce(ctx context.Context, target string) (bool, error) 
 			}
 			authed = true
 			a.observe("websocket.connect", false)
-			a.ws.up(me)
+			a.ws.up()
 			a.log.Info("mattermost: websocket connected", "bot", me.Username)
 			go a.ping(conn, &wmu, pingDone)
 		case m.Event == "posted" && authed:

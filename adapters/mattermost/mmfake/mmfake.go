@@ -3,7 +3,7 @@
 // groups), the response_url of slash commands, and the server's side of
 // integrations: it sends slash commands as form posts and clicks buttons
 // by calling their integration URL with their context, as Mattermost
-// does. It speaks the documented wire formats with types of its own, so
+// does; and its websocket, which announces users' posts (websocket.go). It speaks the documented wire formats with types of its own, so
 // it checks the adapter rather than sharing its mistakes:
 //   - https://developers.mattermost.com/integrate/slash-commands/custom/
 //   - https://developers.mattermost.com/integrate/plugins/interactive-messages/
