@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -110,6 +111,49 @@ func TestMattermostWebsocketEndToEnd(t *testing.T) {
 		if !strings.Contains(res.Message, stranger.ID) || !strings.Contains(res.Message, `"denied"`) {
 			t.Errorf("the audit lacks the denial:\n%s", res.Message)
 		}
+	})
+
+	t.Run("a restart waits for a second person, who approves it by message", func(t *testing.T) {
+		since := me.fake.Seq()
+		me.dm(mAlice, "supervisor restart web")
+		req := me.wait(since, "the approval request in the notify channel", func(p mmfake.Post) bool {
+			return p.ChannelID == mmNotify && strings.Contains(p.Message, "restart web")
+		})
+		if len(req.Buttons()) != 0 {
+			t.Errorf("buttons without a public URL to call back: %v", req.Buttons())
+		}
+		var pending struct {
+			Approvals []struct {
+				ID string `json:"id"`
+			} `json:"approvals"`
+		}
+		r := me.want("alice", "ops approvals", "ok", 0)
+		if err := json.Unmarshal(r.Data, &pending); err != nil || len(pending.Approvals) != 1 {
+			t.Fatalf("pending approvals: %s (%v)", r.Data, err)
+		}
+		id := pending.Approvals[0].ID
+
+		since = me.fake.Seq()
+		self, _ := me.dm(mAlice, "ops approve "+id)
+		refusal := me.wait(since, "the self-approval's refusal", func(p mmfake.Post) bool { return p.RootID == self })
+		if !strings.Contains(refusal.Message, "cannot approve your own request") {
+			t.Errorf("self-approval: %q", refusal.Message)
+		}
+		if got := me.waitRunning("web")["web RUNNING"]; got != pid {
+			t.Fatalf("a refused approval restarted web")
+		}
+
+		since = me.fake.Seq()
+		ok, _ := me.dm(mBob, "ops approve "+id)
+		me.wait(since, "the decision in bob's thread", func(p mmfake.Post) bool { return p.RootID == ok })
+		me.wait(since, "the request decided", func(p mmfake.Post) bool {
+			return p.ID == req.ID && strings.Contains(p.Message, "Decided by bob")
+		})
+		after := me.waitRunning("web")["web RUNNING"]
+		if after == pid {
+			t.Errorf("web was not restarted: pid %d before and after", pid)
+		}
+		pid = after
 	})
 
 	t.Run("the bot's own posts are not commands", func(t *testing.T) {
