@@ -68,7 +68,7 @@ func (a *Adapter) command(ctx context.Context, name, args, userID, userName, tri
 		return ephemeralText("This request was already received.")
 	}
 	text := strings.TrimSpace(name + " " + args)
-	if c, ok := dialogFor(text); ok {
+	if c, ok := dialogFor(text); ok && a.dialogURL != "" {
 		// The trigger_id lasts seconds: the dialog opens now, and
 		// whatever it leads to comes with its submission.
 		if err := a.api.OpenDialog(ctx, trigger, a.dialogURL, a.dialog(c, o.Channel)); err != nil {

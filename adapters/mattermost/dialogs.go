@@ -153,6 +153,11 @@ func submitted(words string, c catalog.Command, values map[string]any) (string, 
 		if v == "" {
 			continue
 		}
+		// A line break or NUL would reach the grammar's refusal, which
+		// names no field: say it here, under the field it is in.
+		if (f.Type != catalog.Repeat && strings.ContainsAny(v, "\r\n")) || strings.ContainsAny(v, "\r\x00") {
+			return "", map[string]string{f.Name: "one line only: line breaks and NUL characters are not allowed"}
+		}
 		if f.Type == catalog.Repeat {
 			for _, line := range strings.Split(v, "\n") {
 				if line = strings.TrimSpace(line); line != "" {
