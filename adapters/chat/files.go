@@ -2,6 +2,7 @@ package chat
 
 import (
 	"fmt"
+	"mime"
 	"path"
 	"strings"
 	"unicode/utf8"
@@ -66,14 +67,22 @@ func FileFor(res ops.Result, l FileLimits) FileUse {
 const maxFileName = 100
 
 // Document is res's document as a platform sends it, under a safe name
-// (FileName).
+// (FileName) and a well-formed media type.
 func Document(res ops.Result) ops.Attachment {
 	f := *res.Attachment
 	f.Name = FileName(f.Name, res.Operation)
-	if f.ContentType == "" {
-		f.ContentType = "application/octet-stream"
-	}
+	f.ContentType = contentType(f.ContentType)
 	return f
+}
+
+// contentType is t as a well-formed media type for a multipart header,
+// or application/octet-stream when it is none.
+func contentType(t string) string {
+	kind, params, err := mime.ParseMediaType(t)
+	if err != nil {
+		return "application/octet-stream"
+	}
+	return mime.FormatMediaType(kind, params)
 }
 
 // FileName is name as a file's name on every platform: letters, digits,

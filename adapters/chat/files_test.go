@@ -79,3 +79,18 @@ func TestByteSize(t *testing.T) {
 		}
 	}
 }
+
+func TestDocumentMediaType(t *testing.T) {
+	cases := map[string]string{
+		"text/csv; charset=utf-8; header=present": "text/csv; charset=utf-8; header=present",
+		"text/plain; charset=utf-8":               "text/plain; charset=utf-8",
+		"":                                        "application/octet-stream",
+		"text/plain\r\nX-Evil: 1":                 "application/octet-stream",
+	}
+	for in, want := range cases {
+		d := Document(ops.Result{Attachment: &ops.Attachment{Name: "a.txt", ContentType: in, Content: []byte("x")}})
+		if d.ContentType != want {
+			t.Errorf("media type %q became %q, want %q", in, d.ContentType, want)
+		}
+	}
+}
