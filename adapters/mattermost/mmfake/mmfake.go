@@ -39,6 +39,9 @@ type Post struct {
 	RootID    string `json:"root_id,omitempty"`
 	Message   string `json:"message"`
 	Props     Props  `json:"props"`
+	// FileIDs are the files uploaded to the channel that the post shows
+	// (files.go).
+	FileIDs []string `json:"file_ids,omitempty"`
 	// For is the user an ephemeral post shows to; "" for everyone.
 	For string `json:"-"`
 	// Via says how it came: "api", "response_url", "ephemeral".
@@ -101,6 +104,7 @@ type Server struct {
 	// outside are the channels the bot is not a member of.
 	outside map[string]bool
 	refused []string // what the fake refused, and why
+	fs      fileState
 }
 
 type hook struct{ channel, user string }
@@ -115,6 +119,7 @@ func New(token string) *Server {
 	mux.HandleFunc("GET /api/v4/users/{id}/groups", s.auth(s.userGroups))
 	mux.HandleFunc("POST /api/v4/actions/dialogs/open", s.auth(s.openDialog))
 	mux.HandleFunc("POST /hooks/commands/{id}", s.respond)
+	s.fileRoutes(mux)
 	s.srv = httptest.NewServer(mux)
 	return s
 }
