@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -174,5 +175,66 @@ func TestShortAuditExportInline(t *testing.T) {
 	}
 	if dm := h.fake.DirectChannel(alice.ID); dm != "" {
 		t.Errorf("a short export opened a direct channel %s", dm)
+	}
+}
+
+// rollRunner reports a run's progress and, once its progress post is
+// there, ends with a thousand-host answer, as a roll across the fleet does.
+type rollRunner struct {
+	fake *mmfake.Server
+}
+
+func (r rollRunner) Run(ctx context.Context, actor ops.Actor, text string) ops.Result {
+	res := fleettest.Result()
+	res.Operation = "supervisor.program.restart"
+	w := ops.WatcherOf(ctx)
+	if w == nil {
+		return ops.Result{Status: ops.StatusFailed, Message: "no watcher"}
+	}
+	w(ops.Progress{RunID: "r1", Operation: res.Operation, Title: "Restart of web across all hosts", Requester: actor,
+		Steps: []ops.Step{{Name: "web-0000", State: ops.StepRunning}}})
+	if _, err := r.fake.Wait(wait, 0, func(p mmfake.Post) bool { return strings.Contains(p.Message, "Restart of web") }); err != nil {
+		return ops.Result{Status: ops.StatusFailed, Message: err.Error()}
+	}
+	return res
+}
+
+func (r rollRunner) Execute(ctx context.Context, actor ops.Actor, op ops.Operation) ops.Result {
+	return r.Run(ctx, actor, op.Text)
+}
+
+func (rollRunner) Host() string { return "web-01" }
+
+// A roll's progress post shows its result; the whole answer follows in
+// that post's thread as a file.
+func TestRollResultFileInTheProgressThread(t *testing.T) {
+	fake := mmfake.New(botToken)
+	t.Cleanup(fake.Close)
+	a, err := New(Config{URL: fake.URL(), BotToken: botToken, CommandTokens: tokens, ActionSecret: secret,
+		PublicURL: "http://poolvisor.invalid", NotifyChannelID: notify}, rollRunner{fake: fake}, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { a.bg.Drain(wait) })
+	if _, err := fake.SendCommand(srv.URL+commandsPath, mmfake.Command{Token: "tok-sup", Command: "/supervisor",
+		Text: "restart web --host all", User: alice, ChannelID: channel}); err != nil {
+		t.Fatal(err)
+	}
+	result, err := fake.Wait(wait, 0, func(p mmfake.Post) bool { return strings.Contains(p.Message, "hosts answered") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if result.Edits == 0 {
+		t.Errorf("the result is not in the progress post: %+v", result)
+	}
+	p, err := fake.Wait(wait, 0, func(p mmfake.Post) bool { return len(p.FileIDs) > 0 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := fake.PostFiles(p.ID)
+	if p.RootID != result.ID || p.ChannelID != channel || len(files) != 1 || string(files[0].Content) != fleettest.Whole() {
+		t.Errorf("the file's post %+v (root %q, want %q) with %d files", p, p.RootID, result.ID, len(files))
 	}
 }
