@@ -115,8 +115,8 @@ func TestFleetSummaryArrivesWithItsFile(t *testing.T) {
 		t.Fatalf("no summary: %v", err)
 	}
 	all := m.All()
-	if m.Kind != "response" { // to the response_url, ephemeral: a read is the asker's alone
-		t.Errorf("the summary came as %s, want the command's response", m.Kind)
+	if m.Kind != "response" || m.ResponseType != visEphemeral { // a read is the asker's alone
+		t.Errorf("the summary came as %s %s, want the command's ephemeral response", m.Kind, m.ResponseType)
 	}
 	for _, want := range []string{"1000 of 1000 hosts answered", "web-0399", "web-0799", fleettest.FileName, "direct messages"} {
 		if !strings.Contains(all, want) {
@@ -125,5 +125,35 @@ func TestFleetSummaryArrivesWithItsFile(t *testing.T) {
 	}
 	if strings.Contains(all, "web-0398") {
 		t.Error("the summary lists a host without a problem")
+	}
+}
+
+// A write across a thousand hosts is for the channel: the file is shared
+// there, and the summary follows, saying where it is.
+func TestFleetWriteSummaryAndFileInTheChannel(t *testing.T) {
+	h := newHarness(t, ModeHTTP)
+	h.b.fleet.Store(true)
+	h.slash(alice, "stop web")
+	f, err := h.fake.WaitFile(wait, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Channel != channel || string(f.Content) != fleettest.Whole() {
+		t.Errorf("file went to %q with %d bytes, want the whole answer in %s", f.Channel, len(f.Content), channel)
+	}
+	m, err := h.fake.Wait(wait, 0, func(m slackfake.Message) bool { return strings.Contains(m.All(), "hosts answered") })
+	if err != nil {
+		t.Fatalf("no summary: %v", err)
+	}
+	if m.Kind != "response" || m.ResponseType != visChannel {
+		t.Errorf("the summary came as %s %s, want the channel's response", m.Kind, m.ResponseType)
+	}
+	for _, want := range []string{"1000 of 1000 hosts answered", "web-0399", "in this channel", "Requested by"} {
+		if !strings.Contains(m.All(), want) {
+			t.Errorf("the summary lacks %q:\n%.2000s", want, m.All())
+		}
+	}
+	if n := h.fake.Calls("conversations.open"); n != 0 {
+		t.Errorf("a write's file went by a direct message (%d opens)", n)
 	}
 }
