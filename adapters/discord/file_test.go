@@ -115,3 +115,28 @@ func TestFleetSummaryArrivesWithItsFile(t *testing.T) {
 		t.Errorf("the message is not the summary:\n%.2000s", shown)
 	}
 }
+
+// A write across a thousand hosts is for the channel: the deferral is
+// public, and its edit carries the summary and the file.
+func TestFleetWriteSummaryAndFileInTheChannel(t *testing.T) {
+	h := newHarness(t)
+	h.b.fleet.Store(true)
+	seq := h.fake.Seq()
+	r := h.command(alice, "supervisor", []string{"stop"}, discordfake.Opt{Name: "program", Value: "web"})
+	if r.Type != 5 || strings.Contains(string(r.Data), `"flags":64`) {
+		t.Fatalf("want a public deferral (a write is the channel's), got %d %s", r.Type, r.Data)
+	}
+	c := h.wait(seq, "the edit with the file", func(c discordfake.Call) bool { return len(c.Files) > 0 })
+	if len(c.Files) != 1 || string(c.Files[0].Content) != fleettest.Whole() {
+		t.Fatalf("%d files; want the whole answer", len(c.Files))
+	}
+	shown := string(c.Body) // the payload_json, footers and all
+	for _, want := range []string{"1000 of 1000 hosts answered", "web-0399", "Requested by"} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("the message lacks %q:\n%.2000s", want, shown)
+		}
+	}
+	if c.Msg.Flags&int(discordgo.MessageFlagsEphemeral) != 0 {
+		t.Error("the channel's answer is ephemeral")
+	}
+}
