@@ -39,6 +39,9 @@ type Post struct {
 	RootID    string `json:"root_id,omitempty"`
 	Message   string `json:"message"`
 	Props     Props  `json:"props"`
+	// FileIDs are the files uploaded to the channel that the post shows
+	// (files.go).
+	FileIDs []string `json:"file_ids,omitempty"`
 	// For is the user an ephemeral post shows to; "" for everyone.
 	For string `json:"-"`
 	// Via says how it came: "api", "response_url", "ephemeral".
@@ -102,6 +105,7 @@ type Server struct {
 	outside map[string]bool
 	refused []string // what the fake refused, and why
 	ws      *wsHub   // the websocket's clients (websocket.go)
+	fs      fileState // files and direct channels (files.go)
 }
 
 type hook struct{ channel, user string }
@@ -118,6 +122,7 @@ func New(token string) *Server {
 	mux.HandleFunc("POST /hooks/commands/{id}", s.respond)
 	mux.HandleFunc("GET /api/v4/users/me", s.auth(s.me))
 	mux.HandleFunc("GET /api/v4/websocket", s.serveWebsocket) // authenticated by its challenge
+	s.fileRoutes(mux)
 	s.srv = httptest.NewServer(mux)
 	return s
 }

@@ -20,7 +20,7 @@ import (
 )
 
 // Bot is the account of the bot token, as GET /api/v4/users/me tells.
-var Bot = User{ID: "botpoolvisor00000000000000", Name: "poolvisor"}
+var Bot = User{ID: BotID, Name: "poolvisor"}
 
 // authWait is how long the fake waits for the authentication challenge.
 const authWait = 5 * time.Second
