@@ -115,6 +115,8 @@ func New(token string) *Server {
 	mux.HandleFunc("GET /api/v4/users/{id}/groups", s.auth(s.userGroups))
 	mux.HandleFunc("POST /api/v4/actions/dialogs/open", s.auth(s.openDialog))
 	mux.HandleFunc("POST /hooks/commands/{id}", s.respond)
+	mux.HandleFunc("GET /api/v4/users/me", s.auth(s.me))
+	mux.HandleFunc("POST /api/v4/channels/direct", s.auth(s.directChannel))
 	s.srv = httptest.NewServer(mux)
 	return s
 }
