@@ -14,11 +14,11 @@ import (
 // newSlackGrantEnv is a fake Slack and a real supervisord with the config
 // of newSlackEnv, a short grant reminder, and no serve: each test starts
 // and stops serve itself (startSlackServe), to restart it.
-func newSlackGrantEnv(t *testing.T) *slackEnv {
+func newSlackGrantEnv(t *testing.T, progs ...sandbox.Program) *slackEnv {
 	t.Helper()
 	fake := slackfake.New(slackBot, slackApp)
 	t.Cleanup(fake.Close)
-	sv := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: loop("serving")})
+	sv := sandbox.Supervisor(t, append([]sandbox.Program{{Name: "web", Command: loop("serving")}}, progs...)...)
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`host: e2e
 data_dir: %s/data
