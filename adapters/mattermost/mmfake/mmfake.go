@@ -103,8 +103,8 @@ type Server struct {
 	dialogs  []Dialog
 	// outside are the channels the bot is not a member of.
 	outside map[string]bool
-	refused []string // what the fake refused, and why
-	ws      *wsHub   // the websocket's clients (websocket.go)
+	refused []string  // what the fake refused, and why
+	ws      *wsHub    // the websocket's clients (websocket.go)
 	fs      fileState // files and direct channels (files.go)
 }
 
@@ -122,7 +122,7 @@ func New(token string) *Server {
 	mux.HandleFunc("POST /hooks/commands/{id}", s.respond)
 	mux.HandleFunc("GET /api/v4/users/me", s.auth(s.me))
 	mux.HandleFunc("GET /api/v4/websocket", s.serveWebsocket) // authenticated by its challenge
-	s.fileRoutes(mux)
+	s.fileRoutes(mux)                                         // files, and direct channels (files.go)
 	s.srv = httptest.NewServer(mux)
 	return s
 }

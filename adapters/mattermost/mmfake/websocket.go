@@ -185,7 +185,7 @@ func (s *Server) DMChannel(user User) string {
 	defer s.ws.mu.Unlock()
 	ch, ok := s.ws.dms[user.ID]
 	if !ok {
-		ch = NewID()
+		ch = DirectChannel(user.ID)
 		s.ws.dms[user.ID] = ch
 	}
 	return ch
