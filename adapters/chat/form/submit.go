@@ -28,9 +28,9 @@ func (f Form) Text(values map[string]string, current []string) (string, Errors) 
 	name := f.Target
 	if _, asks := f.Field(catalog.Target); asks {
 		name = strings.TrimSpace(values[catalog.Target])
-		if !ops.ValidName(name) {
-			errs[catalog.Target] = "Use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit."
-		}
+	}
+	if !ops.ValidName(name) {
+		errs[catalog.Target] = "Use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit."
 	}
 	php := f.PHP
 	if _, asks := f.Field(catalog.Instance); asks && php == "" {
