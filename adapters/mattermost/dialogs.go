@@ -143,10 +143,13 @@ func (a *Adapter) openDialog(ctx context.Context, text, userID, userName, trigge
 		return CommandResponse{}, false
 	}
 	if fm.Edit() {
-		// The trigger_id lasts seconds, so the show is not put off.
-		actor := a.actor(ctx, userID, userName, o.Channel)
+		// The trigger_id lasts seconds, as the command's answer does: the
+		// show is not put off, and not waited for beyond fastAnswer.
+		showCtx, cancel := context.WithTimeout(ctx, fastAnswer)
+		defer cancel()
+		actor := a.actor(showCtx, userID, userName, o.Channel)
 		show := strings.TrimSuffix(fm.Words(), "edit") + "show" + strings.TrimPrefix(fm.OpenText(), fm.Words())
-		res := a.run.Run(ctx, actor, show)
+		res := a.run.Run(showCtx, actor, show)
 		if res.Status != ops.StatusOK {
 			return a.answer(o, actor, res), true
 		}

@@ -170,8 +170,9 @@ func (f *Form) Defaults(over map[string]string) {
 }
 
 // Prefill fills a form that edits with the item's current directives
-// (their keys compared without case, as both file formats read them). A
-// field with a current value is Required: see the package comment.
+// (their keys compared without case, as both file formats read them; a
+// choice in the catalog's spelling, so a select shows it). A field with a
+// current value is Required: see the package comment.
 func (f *Form) Prefill(directives map[string]string) {
 	for i, fl := range f.Fields {
 		if fl.Key == "" {
@@ -179,7 +180,7 @@ func (f *Form) Prefill(directives map[string]string) {
 		}
 		for k, v := range directives {
 			if strings.EqualFold(k, fl.Key) && v != "" {
-				f.Fields[i].Value, f.Fields[i].Current, f.Fields[i].Required = v, true, true
+				f.Fields[i].Value, f.Fields[i].Current, f.Fields[i].Required = fl.canonical(v), true, true
 			}
 		}
 	}

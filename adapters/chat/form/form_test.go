@@ -72,9 +72,12 @@ func TestStartingValues(t *testing.T) {
 		t.Errorf("user: %+v", fl)
 	}
 	edit := mustForm(t, "fpm.pool.edit", "www", form.Full)
-	edit.Prefill(map[string]string{"PM.Max_Children": "8", "user": "www-data", "group": ""})
-	if got := edit.Current(); !slices.Equal(got, []string{"user", "max-children"}) {
+	edit.Prefill(map[string]string{"PM.Max_Children": "8", "user": "www-data", "group": "", "pm": "OnDemand"})
+	if got := edit.Current(); !slices.Equal(got, []string{"user", "pm", "max-children"}) {
 		t.Errorf("current %v", got)
+	}
+	if fl, _ := edit.Field("pm"); fl.Value != "ondemand" {
+		t.Errorf("a choice starts as %q, want the catalog's spelling", fl.Value)
 	}
 	for _, name := range []string{"user", "max-children"} {
 		if fl, _ := edit.Field(name); !fl.Required || !fl.Current {
