@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -141,6 +142,10 @@ func (a *Adapter) openForm(who ops.Actor, words string, target formTarget, raw b
 		}
 	} else {
 		fm.Defaults(nil)
+	}
+	if fl, long := fm.TooLong(maxInputValue); long {
+		return reply(ephemeral(RenderText(fmt.Sprintf("⚠️ The %s of %s is longer than a Discord form field holds (%d characters); change it with the command's options or `raw`.",
+			fl.Label, code(target.Name), maxInputValue))))
 	}
 	title := strings.ToUpper(words[:1]) + words[1:] + " " + target.Name
 	if target.PHP != "" {

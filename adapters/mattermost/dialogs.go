@@ -187,6 +187,9 @@ func (a *Adapter) dialog(fm model.Form, channel string) (Dialog, error) {
 	}
 	d := Dialog{CallbackID: open, Title: truncateRunes("/"+fm.Words(), maxDialogTitle), SubmitLabel: "Apply", State: string(state),
 		IntroductionText: intro}
+	if f, long := fm.TooLong(maxAreaDefault); long {
+		return Dialog{}, fmt.Errorf("the %s of %s is longer than a dialog field holds; change it with flags or `--raw`", f.Label, fm.Target)
+	}
 	for _, f := range fm.Fields {
 		e := DialogElement{DisplayName: truncateRunes(f.Label, maxDisplayName), Name: f.Name, Type: "text", Default: f.Value,
 			HelpText: truncateRunes(f.Hint, maxHelpText), Optional: !f.Required}
@@ -200,9 +203,6 @@ func (a *Adapter) dialog(fm model.Form, channel string) (Dialog, error) {
 			e.Type = "textarea" // a long current value is shown whole, never cut
 		case f.Type == catalog.Int:
 			e.SubType = "number"
-		}
-		if utf8.RuneCountInString(f.Value) > maxAreaDefault {
-			return Dialog{}, fmt.Errorf("the %s of %s is longer than a dialog field holds; change it with flags or `--raw`", f.Label, fm.Target)
 		}
 		d.Elements = append(d.Elements, e)
 	}

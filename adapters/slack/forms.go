@@ -166,6 +166,11 @@ func (a *Adapter) openForm(ctx context.Context, actor ops.Actor, o origin, t tri
 	} else {
 		fm.Defaults(nil)
 	}
+	if fl, long := fm.TooLong(maxInputLength); long {
+		a.send(ctx, o, RenderText(fmt.Sprintf(":warning: The %s of %s is longer than a Slack form field holds (%d); change it with flags or `--raw`.",
+			escape(fl.Label), escape(f.Name), maxInputLength)), visEphemeral)
+		return
+	}
 	m := meta{Channel: o.Channel, ResponseURL: o.ResponseURL, Name: f.Name, PHP: f.PHP}
 	view := a.buildView(f, fm, content, &m)
 	withPreview(&view, m, nil)

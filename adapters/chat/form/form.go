@@ -24,6 +24,7 @@ package form
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/command"
@@ -184,6 +185,19 @@ func (f *Form) Prefill(directives map[string]string) {
 			}
 		}
 	}
+}
+
+// TooLong returns a field whose starting value is longer than max
+// characters (runes), if one is. A platform whose inputs hold max does not
+// open such a form: a value cut to fit, submitted back, would change the
+// setting.
+func (f Form) TooLong(max int) (Field, bool) {
+	for _, fl := range f.Fields {
+		if utf8.RuneCountInString(fl.Value) > max {
+			return fl, true
+		}
+	}
+	return Field{}, false
 }
 
 // Current returns the names of the fields shown with a current value, for

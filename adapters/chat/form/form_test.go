@@ -151,3 +151,16 @@ func TestErrorField(t *testing.T) {
 		}
 	}
 }
+
+// TestTooLong: a current value longer than a platform's input holds is
+// found, so the form does not open with it cut.
+func TestTooLong(t *testing.T) {
+	f := mustForm(t, "supervisor.program.edit", "web", form.Short)
+	f.Prefill(map[string]string{"command": strings.Repeat("é", 11), "user": "www-data"})
+	if fl, long := f.TooLong(10); !long || fl.Name != "command" {
+		t.Errorf("TooLong(10) = %+v %v", fl, long)
+	}
+	if _, long := f.TooLong(11); long {
+		t.Error("11 characters are too long for 11")
+	}
+}
