@@ -96,6 +96,10 @@ func (a *Adapter) command(ctx context.Context, name, args, userID, userName, tri
 		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
 		return ephemeralText(fmt.Sprintf("⏳ Approval request %s is posted in this channel; an approver decides with its buttons.", code(res.ApprovalID)))
 	}
+	if use := chat.FileFor(res, fileLimits); use != chat.NoFile { // files.go
+		a.spawn(func(ctx context.Context) { a.deliverFile(ctx, o, actor, res, use); a.followUp(ctx, actor, res) })
+		return ephemeralText(fileAck(use))
+	}
 	a.spawn(func(ctx context.Context) { a.followUp(ctx, actor, res) })
 	return a.answer(o, actor, res)
 }
@@ -124,6 +128,11 @@ func (a *Adapter) deliver(ctx context.Context, o origin, actor ops.Actor, res op
 			r := CommandResponse{ResponseType: InChannel, Text: m.Text, Attachments: a.props(o.Channel, m.Buttons).Attachments}
 			return a.api.Respond(ctx, o.ResponseURL, r)
 		})
+		return
+	}
+	if use := chat.FileFor(res, fileLimits); use != chat.NoFile { // files.go
+		a.deliverFile(ctx, o, actor, res, use)
+		a.followUp(ctx, actor, res)
 		return
 	}
 	if err := a.api.Respond(ctx, o.ResponseURL, a.answer(o, actor, res)); err != nil {

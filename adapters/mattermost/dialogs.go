@@ -85,7 +85,9 @@ func openText(fm model.Form) string {
 // answer instead.
 func (a *Adapter) openDialog(ctx context.Context, text, userID, userName, trigger string, o origin) (CommandResponse, bool) {
 	fm, ok := dialogFor(text)
-	if !ok {
+	if !ok || a.dialogURL == "" {
+		// Without a URL Mattermost can post to (websocket mode without
+		// public_url) there is no dialog: the grammar answers instead.
 		return CommandResponse{}, false
 	}
 	if fm.Edit() {
@@ -155,9 +157,9 @@ func (a *Adapter) dialog(fm model.Form, channel string) (Dialog, error) {
 	return d, nil
 }
 
-// values reads a submission's values as text: Mattermost sends a number
-// element's value as a JSON number.
-func values(sub map[string]any) map[string]string {
+// submission reads a submission's values as text: Mattermost sends a
+// number element's value as a JSON number.
+func submission(sub map[string]any) map[string]string {
 	out := map[string]string{}
 	for k, v := range sub {
 		switch v := v.(type) {
@@ -208,7 +210,7 @@ func (a *Adapter) submit(ctx context.Context, in DialogSubmission, open string, 
 	if !ok {
 		return DialogResponse{Error: "This form is not one poolvisor knows."}
 	}
-	text, errs := fm.Text(values(in.Submission), current)
+	text, errs := fm.Text(submission(in.Submission), current)
 	if len(errs) > 0 {
 		return DialogResponse{Errors: fitErrors(errs)}
 	}

@@ -103,8 +103,12 @@ func (s *Server) handle(ctx context.Context, c *net.UnixConn) {
 				}
 			})
 		}
-		doc := shell.Document(s.Runner.Run(ctx, actor, req.Text), actor)
+		res := s.Runner.Run(ctx, actor, req.Text)
+		doc := shell.Document(res, actor)
 		reply.Result = &doc
+		if !req.JSON {
+			reply.Document = res.Attachment
+		}
 	}
 	if err := writeFrame(c, &mu, reply); err != nil {
 		s.Log.Warn("local socket: answer not delivered", "actor", actor.String(), "err", err)

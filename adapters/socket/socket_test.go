@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolvisor/poolvisor/adapters/chat/fleettest"
+	"github.com/poolvisor/poolvisor/adapters/shell"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -22,6 +24,9 @@ type runner struct{}
 func (runner) Host() string { return "h1" }
 
 func (runner) Run(ctx context.Context, actor ops.Actor, text string) ops.Result {
+	if text == "supervisor status --host all" {
+		return fleettest.Result()
+	}
 	if w := ops.WatcherOf(ctx); w != nil {
 		w(ops.Progress{RunID: "r1", Title: "step", Steps: []ops.Step{{Name: "batch 1", State: ops.StepRunning}}})
 	}
@@ -175,5 +180,27 @@ func TestBadRequests(t *testing.T) {
 				t.Errorf("answer: %s", b)
 			}
 		})
+	}
+}
+
+// An answer that summarises a document (a fleet answer across many
+// hosts) reaches exec through the socket with its document, so exec
+// prints every host, as it does without serve; --json prints the result
+// alone either way.
+func TestSummarisedAnswerKeepsItsDocument(t *testing.T) {
+	c, err := Dial(context.Background(), serve(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := ops.WithWatcher(context.Background(), func(ops.Progress) {})
+	res := c.Run(text, c.Actor, "supervisor status --host all")
+	if res.Attachment == nil || !res.Attachment.Summarised || string(res.Attachment.Content) != fleettest.Whole() {
+		t.Fatalf("the document did not come through: %+v", res.Attachment)
+	}
+	if out := shell.Render(res); !strings.Contains(out, fleettest.Host(398)) || !strings.Contains(out, fleettest.Host(999)) {
+		t.Errorf("exec does not print every host:\n%.500s", out)
+	}
+	if res := c.Run(context.Background(), c.Actor, "supervisor status --host all"); res.Attachment != nil {
+		t.Error("a --json answer carried the document")
 	}
 }

@@ -58,6 +58,10 @@ func (f Form) Text(values map[string]string, current []string) (string, Errors) 
 				if line = strings.TrimSpace(line); line == "" {
 					continue
 				}
+				if strings.ContainsAny(line, "\r\x00") {
+					errs[fl.Name] = oneLine
+					continue
+				}
 				if k, _, ok := strings.Cut(line, "="); !ok || strings.TrimSpace(k) == "" {
 					errs[fl.Name] = fmt.Sprintf("Write one KEY=VALUE a line; %q has no KEY=.", cut(line, 80))
 					continue
@@ -78,6 +82,10 @@ func (f Form) Text(values map[string]string, current []string) (string, Errors) 
 	return strings.Join(parts, " "), nil
 }
 
+// oneLine refuses a line break or NUL where the grammar takes one word: it
+// would reach the grammar's refusal, which names no field.
+const oneLine = "One line only: line breaks and NUL characters are not allowed."
+
 // check says what is wrong with v for the field's type, or "".
 func (fl Field) check(v string) string {
 	switch fl.Type {
@@ -94,8 +102,8 @@ func (fl Field) check(v string) string {
 			return fmt.Sprintf("%s takes a duration above zero, like 90s or 5m; got %q.", fl.Label, cut(v, 40))
 		}
 	}
-	if strings.ContainsAny(v, "\r\n") {
-		return fl.Label + " takes one line."
+	if strings.ContainsAny(v, "\r\n\x00") {
+		return oneLine
 	}
 	return ""
 }
