@@ -70,8 +70,8 @@ func (a *Adapter) command(in *discordgo.Interaction) *response {
 		return reply(ephemeral(RenderText(fmt.Sprintf("⚠️ /%s %s is not a poolvisor command; the commands may be out of date.",
 			d.Name, strings.Join(path, " ")))))
 	}
-	if inputs, target, ok := formOf(d.Name, path, vals); ok {
-		return a.openForm(actor(in), d.Name+" "+strings.Join(path, " "), target, inputs)
+	if raw, target, ok := formOf(d.Name, path, vals); ok {
+		return a.openForm(actor(in), d.Name+" "+strings.Join(path, " "), target, raw)
 	}
 	// Whether a deferred answer is public must be chosen before the result
 	// is known: writes are, reads are not.

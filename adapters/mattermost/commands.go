@@ -68,14 +68,8 @@ func (a *Adapter) command(ctx context.Context, name, args, userID, userName, tri
 		return ephemeralText("This request was already received.")
 	}
 	text := strings.TrimSpace(name + " " + args)
-	if c, ok := dialogFor(text); ok && a.dialogURL != "" {
-		// The trigger_id lasts seconds: the dialog opens now, and
-		// whatever it leads to comes with its submission.
-		if err := a.api.OpenDialog(ctx, trigger, a.dialogURL, a.dialog(c, o.Channel)); err != nil {
-			a.log.Warn("mattermost: could not open a dialog", "err", err)
-			return ephemeralText("⚠️ Mattermost did not open the form (" + escape(err.Error()) + "). Try again, or give the values as flags (" + code("/"+c.Words[0]+" help") + ").")
-		}
-		return CommandResponse{ResponseType: Ephemeral}
+	if r, ok := a.openDialog(ctx, text, userID, userName, trigger, o); ok {
+		return r // the trigger_id lasts seconds: a form opens now, and what it leads to comes with its submission
 	}
 	var (
 		actor ops.Actor

@@ -7,7 +7,7 @@ import "testing"
 // made by hand can carry) is refused under that field before anything
 // is run, not as a form-wide error from the grammar.
 func TestDialogLineBreakIsRefusedOnItsField(t *testing.T) {
-	c, ok := dialogFor("supervisor add")
+	fm, ok := dialogFor("supervisor add")
 	if !ok {
 		t.Fatal("supervisor add opens no dialog")
 	}
@@ -21,7 +21,7 @@ func TestDialogLineBreakIsRefusedOnItsField(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			values := map[string]any{"name": "worker", "command": "/bin/true", tt.field: tt.value}
-			text, errs := submitted("supervisor add", c, values)
+			text, errs := fm.Text(submission(values), nil)
 			if text != "" || errs[tt.field] == "" {
 				t.Errorf("text %q, errors %v", text, errs)
 			}
