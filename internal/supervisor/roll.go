@@ -99,12 +99,23 @@ func (b *Backend) planRoll(ctx context.Context, req ops.Request) (roll, []map[st
 func startsecs(configs []map[string]any, p ProcessInfo) time.Duration {
 	for _, c := range configs {
 		if fmt.Sprint(c["group"]) == p.Group && fmt.Sprint(c["name"]) == p.Name {
-			if n, ok := c["startsecs"].(int); ok && n >= 0 {
+			if n, ok := asInt(c["startsecs"]); ok && n >= 0 {
 				return time.Duration(n) * time.Second
 			}
 		}
 	}
 	return time.Second
+}
+
+// asInt is an XML-RPC int as the decoder gives it in an any (an int64).
+func asInt(v any) (int, bool) {
+	switch n := v.(type) {
+	case int64:
+		return int(n), true
+	case int:
+		return n, true
+	}
+	return 0, false
 }
 
 // planRolling is the plan of a rolling restart: its batches, each with its

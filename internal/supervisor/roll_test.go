@@ -238,3 +238,18 @@ func TestRollingRestartSupervisordGone(t *testing.T) {
 		t.Fatal("the roll did not stop when supervisord went away")
 	}
 }
+
+// TestRollingRestartSettlesForStartsecs: without --settle, a batch settles
+// for its programs' startsecs + 1 s, as supervisord reports startsecs
+// (an XML-RPC int, decoded as int64).
+func TestRollingRestartSettlesForStartsecs(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "queue", Command: rpcSleeperCmd, NumProcs: 2, StartSecs: 2})
+	b := newBackend(t, s, 5*time.Second)
+	waitAllRunning(t, b, "queue", 2)
+	p, err := plan(t, b, "supervisor.program.restart", "queue:*", ops.Arg{Key: "rolling", Value: "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "plan", p.Summary, "batch 1 (settle 3s): queue:queue_00", "batch 2 (settle 3s): queue:queue_01")
+}
