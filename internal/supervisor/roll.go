@@ -2,7 +2,6 @@ package supervisor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -275,28 +274,18 @@ func (b *Backend) restartBatch(ctx context.Context, batch []ProcessInfo, settle 
 		return nil
 	}
 	sel := selection{target: strings.Join(names(batch), ", "), kind: "process", procs: batch}
-	for _, p := range batch {
-		if err := b.client.StopProcess(ctx, fullName(p), false); err != nil && !isFault(err, FaultNotRunning) {
-			return b.userError(err, displayName(p))
-		}
+	if err := b.stopBatch(ctx, batch); err != nil {
+		return err
 	}
 	if _, err := b.wait(ctx, sel, stoppedStates); err != nil {
 		return err
 	}
 	// supervisord spawns one process at a time (tens of milliseconds
-	// each): each process's settle time counts from when it is seen
-	// RUNNING right after its own start, not after the whole batch's.
-	running := map[string]seen{}
-	for _, p := range batch {
-		if err := b.client.StartProcess(ctx, fullName(p), false); err != nil {
-			var f *Fault
-			if !(errors.As(err, &f) && diedAtStart(true, f.Code)) {
-				return b.userError(err, displayName(p))
-			}
-		}
-		if info, err := b.client.GetProcessInfo(ctx, fullName(p)); err == nil && info.StateName == "RUNNING" {
-			running[fullName(p)] = seen{pid: info.PID, at: time.Now()}
-		}
+	// each): the settle time counts from when the starts answer, for the
+	// processes RUNNING then, else from when each is first seen RUNNING.
+	running, err := b.startBatch(ctx, batch)
+	if err != nil {
+		return err
 	}
 	return b.settled(ctx, batch, settle, running)
 }
