@@ -346,3 +346,43 @@ func TestHostNote(t *testing.T) {
 		})
 	}
 }
+
+// TestDroppedProgressDoesNotRediscover: progress reports a slow hub drops
+// are superseded by the next; unlike dropped announcements they are no
+// reason to discover the fleet again.
+func TestDroppedProgressDoesNotRediscover(t *testing.T) {
+	srv := natsbox.Start(t, nil)
+	nc := connect(t, srv.URL())
+	dropped := 0
+	// Not started: nothing takes what falls due but this test.
+	hub := NewHub(nc, HubConfig{Log: testLog(t), Dropped: func() { dropped++ }})
+	for _, c := range []struct {
+		subject string
+		rescan  bool
+	}{
+		{progressSubject("run1", "web-01"), false},
+		{announcePrefix + "web-01", true},
+	} {
+		sub, err := nc.SubscribeSync(c.subject)
+		if err != nil {
+			t.Fatal(err)
+		}
+		select { // nothing due before
+		case <-hub.rescan:
+		default:
+		}
+		hub.asyncError(nc, sub, nats.ErrSlowConsumer)
+		due := false
+		select {
+		case <-hub.rescan:
+			due = true
+		default:
+		}
+		if due != c.rescan {
+			t.Errorf("%s dropped: rediscovery due %v, want %v", c.subject, due, c.rescan)
+		}
+	}
+	if dropped != 2 {
+		t.Errorf("%d drops counted, want 2", dropped)
+	}
+}
