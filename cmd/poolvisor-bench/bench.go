@@ -19,6 +19,7 @@ type options struct {
 	cpuProfile  string
 	fleetAgents int  // the second fleet measurement's agents
 	fleetOnly   bool // measure the fleet alone, at fleetAgents
+	rollOnly    bool // measure the rolling restart alone
 }
 
 // bench sets up the sandbox, measures both pairs and prints the report. The
@@ -36,6 +37,16 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 		}
 		report(stdout, thisMachine(), 0, []result{r})
 		reportFleet(stdout, []fleetRun{fr})
+		return nil
+	}
+	if o.rollOnly {
+		r5, r6, err := measureRoll(ctx, stderr)
+		if err != nil {
+			return err
+		}
+		m := thisMachine()
+		m.supervisord = "(its own sandbox: -roll-only)"
+		report(stdout, m, 0, []result{r5, r6})
 		return nil
 	}
 	bin, err := poolvisorBinary(o.poolvisor)
@@ -114,18 +125,7 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 		return err
 	}
 
-	fmt.Fprintf(stderr, "measuring a rolling restart of %d processes...\n", rollProcs)
-	rp, rawRoll, stopRoll, err := rollPair(ctx, stderr)
-	if err != nil {
-		return err
-	}
-	r5, err := measure(ctx, rp)
-	if err != nil {
-		stopRoll()
-		return err
-	}
-	r6, err := measure(ctx, rawRoll)
-	stopRoll()
+	r5, r6, err := measureRoll(ctx, stderr)
 	if err != nil {
 		return err
 	}
@@ -140,6 +140,24 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 	reportFleet(stdout, []fleetRun{fr4, fr4k})
 	reportSlack(stdout, rs)
 	return nil
+}
+
+// measureRoll measures the rolling restart against the sum of its settle
+// times and against the same roll by hand over raw XML-RPC.
+func measureRoll(ctx context.Context, stderr io.Writer) (vsSettle, vsRaw result, err error) {
+	fmt.Fprintf(stderr, "measuring a rolling restart of %d processes...\n", rollProcs)
+	rp, rawRoll, stopRoll, err := rollPair(ctx, stderr)
+	if err != nil {
+		return result{}, result{}, err
+	}
+	defer stopRoll()
+	if vsSettle, err = measure(ctx, rp); err != nil {
+		return result{}, result{}, err
+	}
+	if vsRaw, err = measure(ctx, rawRoll); err != nil {
+		return result{}, result{}, err
+	}
+	return vsSettle, vsRaw, nil
 }
 
 // startProfile starts a CPU profile into path, when one is asked for, and

@@ -46,7 +46,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the in-process measurement (with -fleet-only, of the fleet) to this file")
 	fs.IntVar(&o.fleetAgents, "fleet-agents", 1000, "agents in the second fleet measurement")
 	fs.BoolVar(&o.fleetOnly, "fleet-only", false, "measure only the fleet, at -fleet-agents agents (no sandbox needed)")
+	fs.BoolVar(&o.rollOnly, "roll-only", false, "measure only the rolling restart rows (needs supervisord, not the poolvisor binary)")
 	if err := fs.Parse(args); err != nil {
+		return exitUsage
+	}
+	if o.fleetOnly && o.rollOnly {
+		fmt.Fprintln(stderr, "poolvisor-bench: -fleet-only and -roll-only exclude each other")
 		return exitUsage
 	}
 	if fs.NArg() > 0 || o.programs < 1 || o.samples < 1 || o.procSamples < 1 || o.warmup < 0 || o.procWarmup < 0 || o.fleetAgents < 1 {

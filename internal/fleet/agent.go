@@ -234,6 +234,9 @@ func (a *Agent) serve(ctx context.Context, m *nats.Msg, req *Request) Reply {
 		if req.RunID != "" {
 			ctx = ops.WithRunID(ctx, req.RunID)
 		}
+		if w := a.progressWatcher(*req); w != nil {
+			ctx = ops.WithWatcher(ctx, w)
+		}
 		out, err := a.local.ApplyAuthorized(ctx, req.Actor, req.Op, req.Fingerprint,
 			ops.VersionMeta{ApprovalID: req.ApprovalID, Approver: req.Approver})
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -156,10 +157,15 @@ func (h *Hub) asyncError(_ *nats.Conn, sub *nats.Subscription, err error) {
 		h.cfg.Log.Warn("fleet hub: NATS error", "subject", subject, "err", err)
 		return
 	}
-	h.cfg.Log.Warn("fleet hub: messages from agents were dropped (slow consumer); discovering the hosts again", "subject", subject)
 	if h.cfg.Dropped != nil {
 		h.cfg.Dropped()
 	}
+	if strings.HasPrefix(subject, progressPrefix) {
+		// A run's progress reports are snapshots: the next one says all.
+		h.cfg.Log.Info("fleet hub: progress reports were dropped (slow consumer); later ones supersede them", "subject", subject)
+		return
+	}
+	h.cfg.Log.Warn("fleet hub: messages from agents were dropped (slow consumer); discovering the hosts again", "subject", subject)
 	select {
 	case h.rescan <- struct{}{}:
 	default: // one is already due

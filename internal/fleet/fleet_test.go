@@ -133,6 +133,9 @@ type fleetEnv struct {
 	stop map[string]func()
 	// agentKeys are the hosts' own keys; the hub pins their public halves.
 	agentKeys map[string]ed25519.PrivateKey
+	// backend, when set, gives a host's agent these handlers instead of
+	// the stub's (progress_test.go: real supervisord).
+	backend func(host string) map[string]ops.Handler
 }
 
 func connect(t testing.TB, url string) *nats.Conn {
@@ -154,12 +157,19 @@ func newFleet(t *testing.T, hosts ...string) *fleetEnv {
 // newFleetOn starts the agents of hosts and a hub on srv, each connected by dial.
 func newFleetOn(t *testing.T, srv *natsbox.Server, dial func(name string) *nats.Conn, hosts ...string) *fleetEnv {
 	t.Helper()
+	return newFleetWith(t, srv, dial, nil, hosts...)
+}
+
+// newFleetWith is newFleetOn with the agents' handlers from backend (nil:
+// the stub hosts').
+func newFleetWith(t *testing.T, srv *natsbox.Server, dial func(name string) *nats.Conn, backend func(host string) map[string]ops.Handler, hosts ...string) *fleetEnv {
+	t.Helper()
 	pub, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	e := &fleetEnv{t: t, nats: srv, dial: dial, key: key, hosts: map[string]*stubHost{}, cancel: map[string]context.CancelFunc{}, stop: map[string]func(){},
-		agentKeys: map[string]ed25519.PrivateKey{}}
+		agentKeys: map[string]ed25519.PrivateKey{}, backend: backend}
 	for _, h := range hosts {
 		e.startAgent(h, pub)
 	}
@@ -218,7 +228,11 @@ func (e *fleetEnv) startAgent(host string, pub ed25519.PublicKey) {
 	if e.agentKeys[host] == nil {
 		e.agentKeys[host] = newKey(e.t)
 	}
-	local := ops.New(ops.Config{Host: host, Audit: sh.audit, Handlers: sh.files.add(sh.withXMLRPC(sh.handlers())),
+	handlers := sh.files.add(sh.withXMLRPC(sh.handlers()))
+	if e.backend != nil {
+		handlers = e.backend(host)
+	}
+	local := ops.New(ops.Config{Host: host, Audit: sh.audit, Handlers: handlers,
 		History: sh.files.versions, Authz: testPolicy(), Policy: testApprovals})
 	nc := e.dial(host)
 	ag := NewAgent(nc, local, AgentConfig{Host: host, Version: "test", HubKey: pub, Key: e.agentKeys[host],

@@ -64,6 +64,9 @@ type Hub struct {
 	relay    *relay
 	alerts   chan hostAlert
 	alertIDs *memoryReplays // alerts relayed, against replays
+	// applying is, by run ID, the host whose apply a group roll waits for:
+	// /ops cancel of the run reaches that host's agent (Cancel).
+	applying sync.Map
 }
 
 type hostAlert struct {
@@ -235,6 +238,12 @@ var ErrUnreachable = errors.New("unreachable")
 // until the deadline. An agent that is not connected, or does not answer
 // in time, is reported as unreachable.
 func (h *Hub) send(ctx context.Context, host, kind string, timeout time.Duration, req Request) (Reply, error) {
+	return h.sendWatching(ctx, host, kind, timeout, req, nil)
+}
+
+// sendWatching is send, taking host's progress reports from feed (nil:
+// none) while it waits for the answer.
+func (h *Hub) sendWatching(ctx context.Context, host, kind string, timeout time.Duration, req Request, feed *progressFeed) (Reply, error) {
 	now := h.cfg.Now()
 	id := make([]byte, 12)
 	_, _ = rand.Read(id)
@@ -247,7 +256,7 @@ func (h *Hub) send(ctx context.Context, host, kind string, timeout time.Duration
 	msg := nats.NewMsg(AgentSubject(host))
 	msg.Data = body
 	msg.Header.Set(sigHeader, hex.EncodeToString(ed25519.Sign(h.cfg.Key, body)))
-	return h.request(ctx, host, req.ID, msg, timeout)
+	return h.request(ctx, host, req.ID, msg, timeout, feed)
 }
 
 // unreachableErr turns a transport failure into the operation's error.

@@ -106,7 +106,10 @@ func (h *Hub) rollGroup(ctx context.Context, hosts []string, plans []*ops.Plan, 
 		}
 		step.State = ops.StepRunning
 		run.Report(progress)
-		r, err := h.send(ctx, host, KindApply, max(h.cfg.Timeout, ApplyTimeout), h.applyRequest(ctx, req, plans[i].Fingerprint))
+		r, err := h.applyInRoll(ctx, host, req, plans[i].Fingerprint, func(p ops.Progress) {
+			step.Note = hostNote(p)
+			run.Report(progress)
+		})
 		hr := hostResult(host, r, err)
 		results = append(results, hr)
 		if hr.Status != ops.StatusOK {
@@ -149,6 +152,19 @@ func (h *Hub) rollGroup(ctx context.Context, hosts []string, plans []*ops.Plan, 
 		extra["undo"] = undos
 	}
 	return combine(req.Op.Host, results, parts, extra)
+}
+
+// applyInRoll applies a group roll's write on host, handing the agent's
+// progress reports to take, and marks host as the one /ops cancel of the
+// run reaches until it answers.
+func (h *Hub) applyInRoll(ctx context.Context, host string, req ops.Request, fingerprint string, take func(ops.Progress)) (Reply, error) {
+	if run := ops.RunOf(ctx); run != nil {
+		h.applying.Store(run.ID, host)
+		defer h.applying.Delete(run.ID)
+	}
+	feed := h.watchProgress(ctx, host, take)
+	defer feed.close()
+	return h.sendWatching(ctx, host, KindApply, max(h.cfg.Timeout, ApplyTimeout), h.applyRequest(ctx, req, fingerprint), feed)
 }
 
 // leave marks steps untouched and returns their hosts' results.
@@ -254,17 +270,29 @@ func firstLine(s string) string {
 // Cancel passes /ops cancel of a hub run on to the agent applying it
 // (ops.Config.Cancel): the agent's run has the hub run's ID, and the agent
 // applies its own rule of who may cancel it. A group roll is the hub's own
-// and stops on the hub, between hosts.
+// and stops on the hub, between hosts; the host it is applying on when the
+// cancel comes is told too, so that its own roll stops between batches.
+// That host may have finished already: the hub's cancel stands either way.
 func (h *Hub) Cancel(ctx context.Context, r *ops.Run, by ops.Actor) error {
 	hosts := h.expand(r.Op.Host)
 	if r.Op.Host == "" || len(hosts) != 1 || hosts[0] != r.Op.Host {
+		if host, ok := h.applying.Load(r.ID); ok {
+			if err := h.cancelOn(ctx, host.(string), r, by); err != nil {
+				h.cfg.Log.Info("fleet hub: a group roll's cancel did not reach its current host's run", "run", r.ID, "host", host, "err", err)
+			}
+		}
 		return nil
 	}
+	return h.cancelOn(ctx, r.Op.Host, r, by)
+}
+
+// cancelOn asks host's agent to cancel its run of r.
+func (h *Hub) cancelOn(ctx context.Context, host string, r *ops.Run, by ops.Actor) error {
 	op := ops.Operation{Name: "ops.cancel", Target: r.ID, Text: "ops cancel " + r.ID}
-	rep, err := h.send(ctx, r.Op.Host, KindApply, h.cfg.Timeout, Request{Actor: by, Op: op})
+	rep, err := h.send(ctx, host, KindApply, h.cfg.Timeout, Request{Actor: by, Op: op})
 	if _, err := outcome(rep, err); err != nil {
 		status, msg := ops.UserError(err)
-		return &ops.Error{Status: status, Msg: fmt.Sprintf("run %s is marked cancelled on the hub, but the agent on %s answered: %s", r.ID, r.Op.Host, msg), Err: err}
+		return &ops.Error{Status: status, Msg: fmt.Sprintf("run %s is marked cancelled on the hub, but the agent on %s answered: %s", r.ID, host, msg), Err: err}
 	}
 	return nil
 }

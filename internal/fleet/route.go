@@ -172,18 +172,25 @@ func (h *Hub) planOne(ctx context.Context, host string, req ops.Request) (*ops.P
 	}, nil
 }
 
-// A rolling apply on one host is the agent's run, whose steps stay on the
-// agent; the hub reports it as one step, so that the surface shows the
-// run's ID, which /ops cancel on the hub passes on (Hub.Cancel).
+// A rolling apply on one host is the agent's run; the hub reports it as one
+// step, so that the surface shows the run's ID, which /ops cancel on the
+// hub passes on (Hub.Cancel), and the agent's own steps (its batches)
+// stream in as that step's note (progress.go).
 func (h *Hub) applyOne(ctx context.Context, host string, req ops.Request, fingerprint string) (ops.Outcome, error) {
 	run := ops.RunOf(ctx)
 	rolling := req.Op.Has(catalog.RollingFlag.Name)
 	progress := ops.Progress{Title: fmt.Sprintf("%s on %s", req.Op.Describe(), host),
 		Steps: []ops.Step{{Name: host, Items: []string{host}, State: ops.StepRunning}}}
+	var feed *progressFeed
 	if rolling {
 		run.Report(progress)
+		feed = h.watchProgress(ctx, host, func(p ops.Progress) {
+			progress.Steps[0].Note = hostNote(p)
+			run.Report(progress)
+		})
+		defer feed.close()
 	}
-	r, err := h.send(ctx, host, KindApply, max(h.cfg.Timeout, ApplyTimeout), h.applyRequest(ctx, req, fingerprint))
+	r, err := h.sendWatching(ctx, host, KindApply, max(h.cfg.Timeout, ApplyTimeout), h.applyRequest(ctx, req, fingerprint), feed)
 	out, err := outcome(r, err)
 	if rolling {
 		progress.Steps[0].State, progress.Finished = ops.StepDone, true

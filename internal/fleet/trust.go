@@ -137,8 +137,9 @@ const maxAlertIDs = 100000
 // request sends msg, a request to host with ID id, and waits until
 // timeout for host's signed reply to it. Answers that do not verify are
 // dropped and logged, and the wait goes on: a forged answer cannot shut
-// out the real one.
-func (h *Hub) request(ctx context.Context, host, id string, msg *nats.Msg, timeout time.Duration) (Reply, error) {
+// out the real one. Meanwhile host's progress reports from feed (nil:
+// none) are taken on this goroutine, the run's, one after the other.
+func (h *Hub) request(ctx context.Context, host, id string, msg *nats.Msg, timeout time.Duration, feed *progressFeed) (Reply, error) {
 	inbox := h.nc.NewRespInbox()
 	ch := make(chan *nats.Msg, 8)
 	sub, err := h.nc.ChanSubscribe(inbox, ch)
@@ -170,7 +171,10 @@ func (h *Hub) request(ctx context.Context, host, id string, msg *nats.Msg, timeo
 				h.cfg.Log.Warn("fleet hub: dropped a reply", "host", host, "reason", err)
 				continue
 			}
+			feed.drain(h) // the reports the agent sent before its answer
 			return r, nil
+		case m := <-feed.messages():
+			h.takeProgress(feed, m)
 		case <-ctx.Done():
 			return Reply{}, fmt.Errorf("%w: no answer from %s within %s", ErrUnreachable, host, timeout)
 		}

@@ -15,6 +15,7 @@
 //	poolvisor.discover              hub -> agents: who is there? (each answers with its announcement)
 //	poolvisor.hub.announce.HOST     agent -> hub: heartbeat with version and health
 //	poolvisor.hub.alert.HOST        agent -> hub: an alert to post, update or resolve
+//	poolvisor.progress.RUN.HOST     agent -> hub: the progress of its apply of the hub's run RUN (progress.go)
 package fleet
 
 import (

@@ -86,7 +86,12 @@ func (p Progress) Line() string {
 	line := fmt.Sprintf("[%s] %s: %d/%d done", p.RunID, p.Title, done, len(p.Steps))
 	for _, s := range p.Steps {
 		if s.State == StepRunning {
-			line += fmt.Sprintf(", %s running (%s)", s.Name, strings.Join(s.Items, ", "))
+			line += fmt.Sprintf(", %s running (%s", s.Name, strings.Join(s.Items, ", "))
+			// Where the step itself stands: a fleet host's own batches.
+			if note, _, _ := strings.Cut(s.Note, "\n"); note != "" {
+				line += "; " + note
+			}
+			line += ")"
 		}
 		if s.State == StepFailed {
 			line += fmt.Sprintf(", %s failed", s.Name)

@@ -2,7 +2,6 @@ package supervisor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -99,12 +98,23 @@ func (b *Backend) planRoll(ctx context.Context, req ops.Request) (roll, []map[st
 func startsecs(configs []map[string]any, p ProcessInfo) time.Duration {
 	for _, c := range configs {
 		if fmt.Sprint(c["group"]) == p.Group && fmt.Sprint(c["name"]) == p.Name {
-			if n, ok := c["startsecs"].(int); ok && n >= 0 {
+			if n, ok := asInt(c["startsecs"]); ok && n >= 0 {
 				return time.Duration(n) * time.Second
 			}
 		}
 	}
 	return time.Second
+}
+
+// asInt is an XML-RPC int as the decoder gives it in an any (an int64).
+func asInt(v any) (int, bool) {
+	switch n := v.(type) {
+	case int64:
+		return int(n), true
+	case int:
+		return n, true
+	}
+	return 0, false
 }
 
 // planRolling is the plan of a rolling restart: its batches, each with its
@@ -264,28 +274,18 @@ func (b *Backend) restartBatch(ctx context.Context, batch []ProcessInfo, settle 
 		return nil
 	}
 	sel := selection{target: strings.Join(names(batch), ", "), kind: "process", procs: batch}
-	for _, p := range batch {
-		if err := b.client.StopProcess(ctx, fullName(p), false); err != nil && !isFault(err, FaultNotRunning) {
-			return b.userError(err, displayName(p))
-		}
+	if err := b.stopBatch(ctx, batch); err != nil {
+		return err
 	}
 	if _, err := b.wait(ctx, sel, stoppedStates); err != nil {
 		return err
 	}
 	// supervisord spawns one process at a time (tens of milliseconds
-	// each): each process's settle time counts from when it is seen
-	// RUNNING right after its own start, not after the whole batch's.
-	running := map[string]seen{}
-	for _, p := range batch {
-		if err := b.client.StartProcess(ctx, fullName(p), false); err != nil {
-			var f *Fault
-			if !(errors.As(err, &f) && diedAtStart(true, f.Code)) {
-				return b.userError(err, displayName(p))
-			}
-		}
-		if info, err := b.client.GetProcessInfo(ctx, fullName(p)); err == nil && info.StateName == "RUNNING" {
-			running[fullName(p)] = seen{pid: info.PID, at: time.Now()}
-		}
+	// each): the settle time counts from when the starts answer, for the
+	// processes RUNNING then, else from when each is first seen RUNNING.
+	running, err := b.startBatch(ctx, batch)
+	if err != nil {
+		return err
 	}
 	return b.settled(ctx, batch, settle, running)
 }

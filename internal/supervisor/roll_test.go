@@ -3,6 +3,7 @@ package supervisor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -236,5 +237,96 @@ func TestRollingRestartSupervisordGone(t *testing.T) {
 		mustContain(t, "answer", msg, "0 of 3 batch(es) done", "The roll stopped at batch 1", "not restarted: the roll stopped at batch 1", "states now are not known")
 	case <-time.After(60 * time.Second):
 		t.Fatal("the roll did not stop when supervisord went away")
+	}
+}
+
+// TestRollingRestartSettlesForStartsecs: without --settle, a batch settles
+// for its programs' startsecs + 1 s, as supervisord reports startsecs
+// (an XML-RPC int, decoded as int64).
+func TestRollingRestartSettlesForStartsecs(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "queue", Command: rpcSleeperCmd, NumProcs: 2, StartSecs: 2})
+	b := newBackend(t, s, 5*time.Second)
+	waitAllRunning(t, b, "queue", 2)
+	p, err := plan(t, b, "supervisor.program.restart", "queue:*", ops.Arg{Key: "rolling", Value: "true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "plan", p.Summary, "batch 1 (settle 3s): queue:queue_00", "batch 2 (settle 3s): queue:queue_01")
+}
+
+// TestRollingRestartBatchLargerThanAMulticall: a batch of more processes
+// than one multicall carries is stopped and started in several, and still
+// never has more than its size down.
+func TestRollingRestartBatchLargerThanAMulticall(t *testing.T) {
+	t.Parallel()
+	n := maxMulticall + 2
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "queue", Command: rpcSleeperCmd, NumProcs: n,
+		Extra: map[string]string{"startsecs": "0"}})
+	b := newBackend(t, s, 10*time.Second)
+	b.cfg.PollInterval = 10 * time.Millisecond
+	before := waitAllRunning(t, b, "queue", n)
+	stop := make(chan struct{})
+	most := watchDown(b, "queue", stop)
+	_, err := run(t, b, "supervisor.program.restart", "queue:*", ops.Arg{Key: "rolling", Value: "true"},
+		ops.Arg{Key: "batch", Value: fmt.Sprint(n - 1)}, ops.Arg{Key: "settle", Value: "100ms"})
+	close(stop)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := most(); got > n-1 {
+		t.Errorf("%d processes were down at once; the batch is %d", got, n-1)
+	}
+	after := groupPIDs(t, b, "queue")
+	for name, pid := range before {
+		if after[name] == pid || after[name] == 0 {
+			t.Errorf("%s: pid %d → %d, want a new one", name, pid, after[name])
+		}
+	}
+}
+
+// TestMulticallFaults: each call of a multicall answers on its own: a
+// fault is a *Fault in its place, the others their values; stopping a
+// process already stopped is no error for a batch.
+func TestMulticallFaults(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "queue", Command: rpcSleeperCmd, NumProcs: 2,
+		Extra: map[string]string{"startsecs": "0"}})
+	b := newBackend(t, s, 5*time.Second)
+	waitAllRunning(t, b, "queue", 2)
+	ctx := context.Background()
+	res, err := b.client.multicall(ctx, []rpcCall{
+		{"supervisor.stopProcess", []any{"queue:nope", false}},
+		{"supervisor.getState", []any{}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, ok := res[0].(*Fault); !ok || f.Code != FaultBadName {
+		t.Errorf("result 0: %#v, want a BAD_NAME fault", res[0])
+	}
+	if m, ok := res[1].(map[string]any); !ok || m["statename"] != "RUNNING" {
+		t.Errorf("result 1: %#v", res[1])
+	}
+	procs := groupPIDs(t, b, "queue")
+	if len(procs) != 2 {
+		t.Fatalf("%v", procs)
+	}
+	batch := []ProcessInfo{{Group: "queue", Name: "queue_00"}}
+	if err := b.stopBatch(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.wait(ctx, selection{target: "queue_00", kind: "process", procs: batch}, stoppedStates); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.stopBatch(ctx, batch); err != nil {
+		t.Errorf("stopping a stopped process: %v", err)
+	}
+	running, err := b.startBatch(ctx, batch)
+	if err != nil || running["queue:queue_00"].pid == 0 || running["queue:queue_00"].pid == procs["queue_00"] {
+		t.Errorf("start: %v %v (pid before %d)", running, err, procs["queue_00"])
+	}
+	if _, err := b.startBatch(ctx, []ProcessInfo{{Group: "queue", Name: "nope"}}); err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("starting no such process: %v", err)
 	}
 }
