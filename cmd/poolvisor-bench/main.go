@@ -46,6 +46,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the in-process measurement (with -fleet-only, of the fleet) to this file")
 	fs.IntVar(&o.fleetAgents, "fleet-agents", 1000, "agents in the second fleet measurement")
 	fs.BoolVar(&o.fleetOnly, "fleet-only", false, "measure only the fleet, at -fleet-agents agents (no sandbox needed)")
+	fs.BoolVar(&o.socketOnly, "socket-only", false, "measure only exec through serve's socket against supervisorctl")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}

@@ -27,7 +27,7 @@ func TestUnknownShell(t *testing.T) {
 	}
 }
 
-// cases are command lines, the last word being completed ('' for an
+// cases are command lines, the last word being completed (” for an
 // empty one), and the candidates every shell must offer.
 var cases = []struct {
 	name, line, want string
