@@ -27,8 +27,8 @@ func TestUnknownShell(t *testing.T) {
 	}
 }
 
-// cases are command lines, the last word being completed (” for an
-// empty one), and the candidates every shell must offer.
+// cases are command lines, the last word being completed (two single
+// quotes for an empty one), and the candidates every shell must offer.
 var cases = []struct {
 	name, line, want string
 }{
