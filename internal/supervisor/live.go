@@ -99,7 +99,11 @@ func (b *Backend) Reconcile(ctx context.Context) error {
 	if len(procs) > 0 {
 		b.live.skew = procs[0].Now - asked.Unix()
 	}
+	was := b.live.current
 	b.live.current = b.live.epoch == epoch && b.live.listeners > 0
+	if b.live.current && !was {
+		b.log.Debug("live state current: reads are answered from it", "processes", len(procs))
+	}
 	return nil
 }
 
