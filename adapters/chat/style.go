@@ -189,7 +189,10 @@ func (s Style) TuneLines(t ops.FPMTune, maxLines int) []string {
 		}
 		line := fmt.Sprintf("%s %s · max children %s", s.Bold(s.Escape(view.PoolLabel(p.PHP, p.Name))), s.Code(p.PM),
 			s.Code(fmt.Sprintf("%d → %d", p.CurrentMaxChildren, p.AdvisedMaxChildren)))
-		if p.WorkerMB > 0 {
+		switch {
+		case p.MeasuredMB > 0:
+			line += fmt.Sprintf(" · %.1f MB a worker (idle workers measure %.1f; ask again after load)", p.WorkerMB, p.MeasuredMB)
+		case p.WorkerMB > 0:
 			line += fmt.Sprintf(" · %.1f MB a worker (%d samples)", p.WorkerMB, p.Samples)
 		}
 		line += fmt.Sprintf(" · %.0f MB at full load · demand %g", p.FullLoadMB, p.Demand)

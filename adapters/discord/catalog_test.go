@@ -6,6 +6,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	model "github.com/poolvisor/poolvisor/adapters/chat/form"
 	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/catalog/catalogtest"
 )
@@ -35,13 +36,19 @@ func TestAddedFlagReachesTreeAndForm(t *testing.T) {
 	if found != 2 {
 		t.Errorf("%d commands take --%s, want pool create and edit", found, fl.Name)
 	}
-	inputs := formInputs(catalogtest.PoolFlags())
-	i := slices.IndexFunc(inputs, func(in input) bool { return in.Flag == fl.Name })
-	if i < 0 {
-		t.Fatalf("the pool form has no input %s: %+v", fl.Name, inputs)
+	c, _ := model.LookupIn(catalogtest.Commands(), "fpm.pool.edit")
+	m := modalOf(formModel(c, formTarget{Name: "web"}), formPrefix+"fpm pool edit:web", "Fpm pool edit web")
+	var in *discordgo.TextInput
+	for _, row := range m.Components {
+		if ti := row.(discordgo.ActionsRow).Components[0].(discordgo.TextInput); ti.CustomID == fl.Name {
+			in = &ti
+		}
 	}
-	if in := inputs[i]; in.Label != fl.Label || in.Key != fl.Key || in.Hint != fl.Hint {
-		t.Errorf("input %+v, want the catalog's label, key and hint", in)
+	if in == nil {
+		t.Fatalf("the pool form has no input %s: %+v", fl.Name, m.Components)
+	}
+	if in.Label != fl.Label || in.Placeholder != fl.Hint {
+		t.Errorf("input %+v, want the catalog's label and hint", in)
 	}
 }
 

@@ -6,8 +6,8 @@ import (
 	"mime/multipart"
 	"net/textproto"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -22,32 +22,52 @@ type attachmentRef struct {
 	Filename string `json:"filename"`
 }
 
-// asFile reports whether a result goes as a file: it is a document
-// (ops.Result.Attachment) longer than the free text a message shows
-// (maxTextChars), which Render would cut, and not too large to send.
-func asFile(res ops.Result) bool {
-	f := res.Attachment
-	return f != nil && len(f.Content) > 0 && len(f.Content) <= maxFileBytes &&
-		utf8.RuneCountInString(res.Message) > maxTextChars
+// fileLimits are what chat.FileFor decides against: a document goes as a
+// file when its message summarises it, or when it is longer than the free
+// text a message shows (maxTextChars), which Render would cut; never one
+// larger than a bot may send.
+var fileLimits = chat.FileLimits{MaxTextChars: maxTextChars, MaxFileBytes: maxFileBytes}
+
+// sendsFile reports whether res's answer carries a file, with or instead
+// of its message. An HTTP answer to an interaction cannot: it is deferred
+// and edited with the file.
+func sendsFile(res ops.Result) bool {
+	u := chat.FileFor(res, fileLimits)
+	return u == chat.FileWith || u == chat.FileInstead
 }
 
-// withFile makes m a short note with res's document attached, keeping
-// m's visibility.
+// withFile gives m, res rendered, what res's document asks of it, keeping
+// m's visibility: the file attached to m when m summarises it; a short
+// note with the file in m's place when m would be cut; a note that the
+// file is too large to send; else m as it is.
 func withFile(m Message, res ops.Result) Message {
-	f := *res.Attachment
-	note := RenderText(fmt.Sprintf("📄 %s is too long for a message; it is attached as %s (%s).",
-		res.Operation, f.Name, byteSize(len(f.Content))))
-	note.Flags = m.Flags
-	note.Attachments = []attachmentRef{{ID: 0, Filename: f.Name}}
-	note.files = []ops.Attachment{f}
-	return note
+	use := chat.FileFor(res, fileLimits)
+	if use == chat.NoFile {
+		return m
+	}
+	f := chat.Document(res)
+	switch use {
+	case chat.FileInstead:
+		note := RenderText(fmt.Sprintf("📄 %s is too long for a message; it is attached as %s (%s).",
+			res.Operation, f.Name, chat.ByteSize(len(f.Content))))
+		note.Flags = m.Flags
+		m = note
+	case chat.FileTooLarge:
+		return withNote(m, fmt.Sprintf("⚠️ The whole answer, %s (%s), is larger than Discord takes; `poolvisor exec` on the host prints all of it.",
+			f.Name, chat.ByteSize(len(f.Content))))
+	}
+	m.Attachments = []attachmentRef{{ID: 0, Filename: f.Name}}
+	m.files = []ops.Attachment{f}
+	return m
 }
 
-func byteSize(n int) string {
-	if n < 1<<10 {
-		return fmt.Sprintf("%d bytes", n)
+// withNote puts note first in m's content, within maxContent.
+func withNote(m Message, note string) Message {
+	if m.Content != "" {
+		note += "\n" + m.Content
 	}
-	return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	m.Content = truncate(note, maxContent)
+	return m
 }
 
 // withFiles is a message's body with files, as Discord takes it: a

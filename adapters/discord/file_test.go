@@ -11,6 +11,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/adapters/chat/fleettest"
 	"github.com/poolvisor/poolvisor/adapters/discord/discordfake"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -76,5 +77,66 @@ func TestLongAuditExportArrivesAsAFile(t *testing.T) {
 	}
 	if !strings.Contains(c.Msg.Content+fmt.Sprint(c.Msg.Embeds), "attached") {
 		t.Errorf("no note with the file: %+v", c.Msg)
+	}
+}
+
+// A fleet answer across a thousand hosts is a summary whose document is
+// every host's answer: the deferral is edited with both, the summary as
+// the message and the whole answer as its file, for the asker alone.
+func TestFleetSummaryArrivesWithItsFile(t *testing.T) {
+	h := newHarness(t)
+	h.b.fleet.Store(true)
+	seq := h.fake.Seq()
+	r := h.command(vic, "supervisor", []string{"status"})
+	if r.Type != 5 || !strings.Contains(string(r.Data), `"flags":64`) {
+		t.Fatalf("want an ephemeral deferral (a read is the asker's alone), got %d %s", r.Type, r.Data)
+	}
+	c := h.wait(seq, "the edit with the file", func(c discordfake.Call) bool { return len(c.Files) > 0 })
+	if c.Method != "PATCH" || !strings.HasSuffix(c.Path, "/messages/@original") {
+		t.Errorf("the file came with %s %s, want the deferral's edit", c.Method, c.Path)
+	}
+	if len(c.Files) != 1 {
+		t.Fatalf("%d files", len(c.Files))
+	}
+	f := c.Files[0]
+	if f.Name != fleettest.FileName || !strings.HasPrefix(f.ContentType, "text/plain") {
+		t.Errorf("file %q (%s), want %s", f.Name, f.ContentType, fleettest.FileName)
+	}
+	if string(f.Content) != fleettest.Whole() {
+		t.Errorf("the file is not the whole answer (%d bytes, want %d)", len(f.Content), len(fleettest.Whole()))
+	}
+	shown := c.Msg.Content + fmt.Sprint(c.Msg.Embeds)
+	for _, want := range []string{"1000 of 1000 hosts answered", "web-0399", "web-0799", fleettest.FileName} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("the message lacks %q:\n%.2000s", want, shown)
+		}
+	}
+	if strings.Contains(shown, "web-0398") || strings.Contains(shown, "too long") {
+		t.Errorf("the message is not the summary:\n%.2000s", shown)
+	}
+}
+
+// A write across a thousand hosts is for the channel: the deferral is
+// public, and its edit carries the summary and the file.
+func TestFleetWriteSummaryAndFileInTheChannel(t *testing.T) {
+	h := newHarness(t)
+	h.b.fleet.Store(true)
+	seq := h.fake.Seq()
+	r := h.command(alice, "supervisor", []string{"stop"}, discordfake.Opt{Name: "program", Value: "web"})
+	if r.Type != 5 || strings.Contains(string(r.Data), `"flags":64`) {
+		t.Fatalf("want a public deferral (a write is the channel's), got %d %s", r.Type, r.Data)
+	}
+	c := h.wait(seq, "the edit with the file", func(c discordfake.Call) bool { return len(c.Files) > 0 })
+	if len(c.Files) != 1 || string(c.Files[0].Content) != fleettest.Whole() {
+		t.Fatalf("%d files; want the whole answer", len(c.Files))
+	}
+	shown := string(c.Body) // the payload_json, footers and all
+	for _, want := range []string{"1000 of 1000 hosts answered", "web-0399", "Requested by"} {
+		if !strings.Contains(shown, want) {
+			t.Errorf("the message lacks %q:\n%.2000s", want, shown)
+		}
+	}
+	if c.Msg.Flags&int(discordgo.MessageFlagsEphemeral) != 0 {
+		t.Error("the channel's answer is ephemeral")
 	}
 }

@@ -27,10 +27,8 @@ const (
 	rawField = "content"
 )
 
-var rawInputs = []input{{Flag: rawField, Label: "File", Paragraph: true, Required: true,
-	Hint: "The whole file; it is checked as a whole before anything changes"}}
-
-func isRaw(inputs []input) bool { return len(inputs) == 1 && inputs[0].Flag == rawField }
+// rawHint is the placeholder of the raw editor's input.
+const rawHint = "The whole file; it is checked as a whole before anything changes"
 
 // rawOps are the operations a raw editor can stand for, by command words.
 var rawOps = map[string]string{"supervisor edit": "supervisor.program.edit", "fpm pool edit": "fpm.pool.edit"}
@@ -66,8 +64,7 @@ func (a *Adapter) openRawForm(who ops.Actor, words string, t formTarget) *respon
 			"Change it with the command's options (set KEY=VALUE), or on the host with `poolvisor console` or `poolvisor exec`.",
 			code(firstNonEmpty(file, target)), len(content), maxInputValue))))
 	}
-	in := rawInputs[0]
-	ti := discordgo.TextInput{CustomID: in.Flag, Label: in.Label, Style: discordgo.TextInputParagraph, Placeholder: truncate(in.Hint, 100),
+	ti := discordgo.TextInput{CustomID: rawField, Label: "File", Style: discordgo.TextInputParagraph, Placeholder: rawHint,
 		Required: true, MaxLength: maxInputValue, Value: content}
 	return &response{Type: discordgo.InteractionResponseModal, Data: modalData{
 		CustomID:   truncate(rawPrefix+words+":"+t.String(), maxCustomID),

@@ -2,11 +2,13 @@ package discord
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
 
+	model "github.com/poolvisor/poolvisor/adapters/chat/form"
 	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/command"
@@ -20,41 +22,18 @@ const (
 	maxModalTitle  = 45
 	maxInputLabel  = 45
 	maxInputValue  = 4000
+	maxPlaceholder = 100
 )
 
 // formPrefix marks a modal's custom_id; the rest is the command words and
 // the target, like "pv:form:supervisor edit:web".
 const formPrefix = buttonPrefix + "form:"
 
-// input is one text input of a form: the flag it fills and its directive
-// in the file (to prefill an edit).
-type input struct {
-	Flag, Label, Key, Hint string
-	Paragraph, Required    bool
-}
-
-// formInputs makes an input of every flag of flags that Discord's forms
-// show. A modal has no select, so a choice says its choices in the hint.
-func formInputs(flags []catalog.Flag) []input {
-	var out []input
-	for _, f := range catalog.InForm(flags, catalog.DiscordForm) {
-		hint := f.Hint
-		if hint == "" && len(f.Choices) > 1 {
-			hint = strings.Join(f.Choices[:len(f.Choices)-1], ", ") + " or " + f.Choices[len(f.Choices)-1]
-		}
-		out = append(out, input{Flag: f.Name, Key: f.Key, Label: f.Label, Hint: hint,
-			Paragraph: f.Type == catalog.Repeat, Required: f.Required})
-	}
-	return out
-}
-
-// formOf returns the form a command opens, if it opens one: create, add
-// and edit given nothing but their target, and edit with raw alone (the
-// whole file in one field, rawInputs).
-func formOf(top string, path []string, given []optionValue) ([]input, formTarget, bool) {
+// formOf reports whether a command opens a form: create, add and edit
+// given nothing but their target, and edit with raw alone (the whole file
+// in one field, openRawForm); and what it acts on.
+func formOf(top string, path []string, given []optionValue) (raw bool, target formTarget, ok bool) {
 	words := top + " " + strings.Join(path, " ")
-	var target formTarget
-	raw := false
 	for _, o := range given {
 		switch o.Name {
 		case catalog.PoolOption, catalog.ProgramOption:
@@ -66,36 +45,33 @@ func formOf(top string, path []string, given []optionValue) ([]input, formTarget
 		case "raw":
 			raw, _ = o.Value.(bool)
 		default:
-			return nil, formTarget{}, false // options given: run them as typed
+			return false, formTarget{}, false // options given: run them as typed
 		}
 	}
 	if (target.Host != "" && !ops.ValidName(target.Host)) || (target.PHP != "" && !ops.ValidName(target.PHP)) {
-		return nil, formTarget{}, false // let the grammar say what is wrong with it
+		return false, formTarget{}, false // let the grammar say what is wrong with it
 	}
-	c, ok := formCommand(words)
+	c, ok := model.OfWords(words)
 	switch {
 	case !ok:
-		return nil, formTarget{}, false
+		return false, formTarget{}, false
 	case raw && slices.ContainsFunc(c.Flags, func(f catalog.Flag) bool { return f.Name == catalog.RawFlag.Name }):
-		return rawInputs, target, true
+		return true, target, true
 	case raw:
-		return nil, formTarget{}, false
+		return false, formTarget{}, false
 	}
-	return formInputs(c.Flags), target, true
+	return false, target, true
 }
 
-// formCommand returns the command of the catalog words stand for ("fpm
-// pool edit"), if it opens a form: one that takes a set of flags (the pool
-// or the program flags). The form shows those of them the catalog puts in
-// Discord's form: the most useful five; the others keep their defaults
-// (or, for an edit, their current values) and stay reachable as options.
-func formCommand(words string) (catalog.Command, bool) {
-	for _, c := range catalog.Commands {
-		if c.FlagSet != "" && strings.Join(c.Words, " ") == words {
-			return c, true
-		}
-	}
-	return catalog.Command{}, false
+// formModel is the form of c on target in Discord's layout: the catalog's
+// short list cut to a modal's five inputs. The name is the command's
+// option, so a form that adds has no name field. The flags the form does
+// not show keep their defaults (or, for an edit, their current values)
+// and stay reachable as options.
+func formModel(c catalog.Command, t formTarget) model.Form {
+	fm := model.New(c, t.Name, model.Layout{Show: model.Short.Show, MaxInputs: maxModalInputs})
+	fm.Host, fm.PHP = t.Host, t.PHP
+	return fm
 }
 
 // formTarget is what a form acts on: a pool or program (none for add and
@@ -143,12 +119,13 @@ type modalData struct {
 
 // openForm answers with a modal (type 9). An edit is prefilled with the
 // current values, read as the member (so RBAC applies) within fastAnswer.
-func (a *Adapter) openForm(who ops.Actor, words string, target formTarget, inputs []input) *response {
-	if isRaw(inputs) {
+func (a *Adapter) openForm(who ops.Actor, words string, target formTarget, raw bool) *response {
+	if raw {
 		return a.openRawForm(who, words, target)
 	}
-	current := map[string]string{}
-	if strings.HasSuffix(words, " edit") {
+	c, _ := model.OfWords(words)
+	fm := formModel(c, target)
+	if fm.Edit() {
 		show := strings.TrimSuffix(words, "edit") + "show " + command.Word(target.Name) + target.onHost()
 		res, ready := a.bg.Within(a.wait, func(ctx context.Context) ops.Result { return a.run.Run(ctx, who, show) }, func(context.Context, ops.Result) {})
 		if !ready {
@@ -157,22 +134,18 @@ func (a *Adapter) openForm(who ops.Actor, words string, target formTarget, input
 		if res.Status != ops.StatusOK {
 			return reply(ephemeral(Render(res)))
 		}
-		d := view.Decode(res.Data)
-		switch {
+		switch d := view.Decode(res.Data); {
 		case d.Program != nil:
-			current = d.Program.Directives
+			fm.Prefill(d.Program.Directives)
 		case d.Pool != nil:
-			current = d.Pool.Directives
+			fm.Prefill(d.Pool.Directives)
 		}
+	} else {
+		fm.Defaults(nil)
 	}
-	var rows []discordgo.MessageComponent
-	for _, in := range inputs[:min(len(inputs), maxModalInputs)] {
-		ti := discordgo.TextInput{CustomID: in.Flag, Label: truncate(in.Label, maxInputLabel), Style: discordgo.TextInputShort,
-			Placeholder: truncate(in.Hint, 100), Required: in.Required, MaxLength: maxInputValue, Value: truncate(current[in.Key], maxInputValue)}
-		if in.Paragraph {
-			ti.Style = discordgo.TextInputParagraph
-		}
-		rows = append(rows, discordgo.ActionsRow{Components: []discordgo.MessageComponent{ti}})
+	if fl, long := fm.TooLong(maxInputValue); long {
+		return reply(ephemeral(RenderText(fmt.Sprintf("⚠️ The %s of %s is longer than a Discord form field holds (%d characters); change it with the command's options or `raw`.",
+			fl.Label, code(target.Name), maxInputValue))))
 	}
 	title := strings.ToUpper(words[:1]) + words[1:] + " " + target.Name
 	if target.PHP != "" {
@@ -181,52 +154,45 @@ func (a *Adapter) openForm(who ops.Actor, words string, target formTarget, input
 	if target.Host != "" {
 		title += " on " + target.Host
 	}
-	return &response{Type: discordgo.InteractionResponseModal, Data: modalData{
-		CustomID: truncate(formPrefix+words+":"+target.String(), maxCustomID), Title: truncate(title, maxModalTitle), Components: rows}}
+	return &response{Type: discordgo.InteractionResponseModal, Data: modalOf(fm, formPrefix+words+":"+target.String(), title)}
 }
 
-// formText turns a submitted modal into command text: its words, target,
-// and a flag for every filled input (--set once per line).
-func formText(customID string, values map[string]string) (string, bool) {
+// modalOf draws form fm as a modal: a row of one text input a field. A
+// modal has no select, so a choice says its choices in the placeholder.
+func modalOf(fm model.Form, customID, title string) modalData {
+	var rows []discordgo.MessageComponent
+	for _, fl := range fm.Fields[:min(len(fm.Fields), maxModalInputs)] {
+		hint := fl.Hint
+		if hint == "" && len(fl.Choices) > 1 {
+			hint = strings.Join(fl.Choices[:len(fl.Choices)-1], ", ") + " or " + fl.Choices[len(fl.Choices)-1]
+		}
+		ti := discordgo.TextInput{CustomID: fl.Name, Label: truncate(fl.Label, maxInputLabel), Style: discordgo.TextInputShort,
+			Placeholder: truncate(hint, maxPlaceholder), Required: fl.Required, MaxLength: maxInputValue, Value: truncate(fl.Value, maxInputValue)}
+		if fl.Multiline() {
+			ti.Style = discordgo.TextInputParagraph
+		}
+		rows = append(rows, discordgo.ActionsRow{Components: []discordgo.MessageComponent{ti}})
+	}
+	return modalData{CustomID: truncate(customID, maxCustomID), Title: truncate(title, maxModalTitle), Components: rows}
+}
+
+// formText turns a submitted modal into the command text of its form, or
+// into what is wrong with its values by field; ok is false for a modal
+// that is no form of poolvisor's.
+func formText(customID string, values map[string]string) (text string, errs model.Errors, ok bool) {
 	rest, ok := strings.CutPrefix(customID, formPrefix)
 	if !ok {
-		return "", false
+		return "", nil, false
 	}
 	words, id, ok := strings.Cut(rest, ":")
-	c, isForm := formCommand(words)
+	c, isForm := model.OfWords(words)
 	if !ok || !isForm {
-		return "", false
+		return "", nil, false
 	}
-	inputs := formInputs(c.Flags)
-	target := parseFormTarget(id)
-	parts := []string{words, command.Word(target.Name)}
-	if target.Host != "" {
-		parts = append(parts, "--host", command.Word(target.Host))
-	}
-	if target.PHP != "" {
-		parts = append(parts, "--"+phpOpt.Name, command.Word(target.PHP))
-	}
-	flags := make([]string, 0, len(values))
-	for f := range values {
-		flags = append(flags, f)
-	}
-	slices.Sort(flags)
-	for _, f := range flags {
-		v := strings.TrimSpace(values[f])
-		if v == "" || !slices.ContainsFunc(inputs, func(in input) bool { return in.Flag == f }) {
-			continue
-		}
-		if f == catalog.Set {
-			for _, l := range strings.Split(v, "\n") {
-				if l = strings.TrimSpace(l); l != "" {
-					parts = append(parts, "--set", command.Word(l))
-				}
-			}
-			continue
-		}
-		parts = append(parts, "--"+f, command.Word(v))
-	}
-	return strings.Join(parts, " "), true
+	// Discord enforces Required itself on the modal it signs, so a field
+	// shown with a current value cannot come back empty (model.Form.Text).
+	text, errs = formModel(c, parseFormTarget(id)).Text(values, nil)
+	return text, errs, true
 }
 
 // submitted answers a submitted modal: a form with the plan of the command
@@ -249,9 +215,29 @@ func (a *Adapter) submitted(in *discordgo.Interaction) *response {
 	if op, ok := rawOperation(d.CustomID, values); ok {
 		return a.submitRaw(in, op)
 	}
-	text, ok := formText(d.CustomID, values)
+	text, errs, ok := formText(d.CustomID, values)
 	if !ok {
 		return reply(ephemeral(RenderText("⚠️ poolvisor does not know this form.")))
 	}
+	if len(errs) > 0 {
+		return reply(ephemeral(RenderText(fieldErrors(d.CustomID, errs))))
+	}
 	return a.submitPlan(in, text)
+}
+
+// fieldErrors says, for the member alone, what is wrong with a submitted
+// form's values, field by field in the form's order: a modal cannot show
+// an error under its inputs, and it is closed by now.
+func fieldErrors(customID string, errs model.Errors) string {
+	lines := []string{"⚠️ **Nothing was applied; the form cannot be applied as it is:**"}
+	rest, _ := strings.CutPrefix(customID, formPrefix)
+	words, id, _ := strings.Cut(rest, ":")
+	c, _ := model.OfWords(words)
+	fm := formModel(c, parseFormTarget(id))
+	for _, fl := range append(fm.Fields, model.Field{Name: catalog.Target, Label: "Name"}) {
+		if msg, ok := errs[fl.Name]; ok {
+			lines = append(lines, "• **"+escape(fl.Label)+"**: "+escape(msg))
+		}
+	}
+	return strings.Join(lines, "\n") + "\nRun the command again to open the form again."
 }

@@ -26,8 +26,8 @@ func TestFormText(t *testing.T) {
 		{"pv:form:supervisor delete:w", nil, "", false},
 		{"pv:ops approve x", nil, "", false},
 	} {
-		got, ok := formText(tc.id, tc.values)
-		if ok != tc.ok || got != tc.want {
+		got, errs, ok := formText(tc.id, tc.values)
+		if ok != tc.ok || got != tc.want || len(errs) > 0 {
 			t.Errorf("%s: %q %v, want %q %v", tc.id, got, ok, tc.want, tc.ok)
 		}
 	}

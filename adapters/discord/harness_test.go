@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolvisor/poolvisor/adapters/chat/fleettest"
 	"github.com/poolvisor/poolvisor/adapters/chat/rolltest"
 	"github.com/poolvisor/poolvisor/adapters/discord/discordfake"
 	"github.com/poolvisor/poolvisor/internal/approval"
@@ -46,9 +47,13 @@ type backend struct {
 	restarts atomic.Int32
 	delay    atomic.Int64                    // nanoseconds each list takes
 	roll     atomic.Pointer[rolltest.Roller] // when set, restart and stop roll
+	fleet    atomic.Bool                     // when set, list answers as a hub across a thousand hosts
 }
 
 func (b *backend) list(context.Context, ops.Request) (ops.Outcome, error) {
+	if b.fleet.Load() {
+		return fleettest.Answer()
+	}
 	time.Sleep(time.Duration(b.delay.Load()))
 	pid := 100 + int(b.restarts.Load())
 	return ops.Outcome{Message: "2 process(es) on test:",

@@ -70,8 +70,8 @@ func (a *Adapter) command(in *discordgo.Interaction) *response {
 		return reply(ephemeral(RenderText(fmt.Sprintf("⚠️ /%s %s is not a poolvisor command; the commands may be out of date.",
 			d.Name, strings.Join(path, " ")))))
 	}
-	if inputs, target, ok := formOf(d.Name, path, vals); ok {
-		return a.openForm(actor(in), d.Name+" "+strings.Join(path, " "), target, inputs)
+	if raw, target, ok := formOf(d.Name, path, vals); ok {
+		return a.openForm(actor(in), d.Name+" "+strings.Join(path, " "), target, raw)
 	}
 	// Whether a deferred answer is public must be chosen before the result
 	// is known: writes are, reads are not.
@@ -101,7 +101,7 @@ func (a *Adapter) runText(in *discordgo.Interaction, text string, public bool) *
 		return deferEphemeral
 	}
 	a.bg.Go(func(ctx context.Context) { pm.finish(ctx, func(context.Context, bool) {}) }) // the answer is the result
-	if asFile(res) && !isApprovalRequest(res) {
+	if sendsFile(res) {
 		// An HTTP answer cannot carry a file: defer, with the result's
 		// visibility, and edit the deferral with the file once it is in.
 		public := !private(res)
@@ -114,7 +114,7 @@ func (a *Adapter) runText(in *discordgo.Interaction, text string, public bool) *
 	if hasPrivate(res, who) && !isApprovalRequest(res) {
 		return a.answerPrivately(res, who, typed, tok)
 	}
-	m := resultMessage(res, who, typed)
+	m := withFile(resultMessage(res, who, typed), res) // a note, when the file is too large to send
 	a.bg.Go(func(ctx context.Context) { a.afterResult(ctx, res, who, tok) })
 	return reply(m)
 }

@@ -115,9 +115,7 @@ func (a *Adapter) tokenOf(in *discordgo.Interaction) token {
 // a short note, and shown to the asker alone in a follow-up.
 func (a *Adapter) finishDeferred(ctx context.Context, tok token, public bool, actor ops.Actor, command string, res ops.Result) {
 	m := resultMessage(res, actor, command)
-	if asFile(res) && !isApprovalRequest(res) {
-		m = withFile(m, res)
-	}
+	m = withFile(m, res)
 	if public && m.Flags&discordgo.MessageFlagsEphemeral != 0 {
 		note := RenderText(truncate(ops.RedactText(command), 200) + " was not applied; the reason is shown to the requester.")
 		if err := a.api.EditOriginal(ctx, a.cfg.ApplicationID, tok.Value, &note); err != nil {

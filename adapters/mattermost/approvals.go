@@ -24,7 +24,7 @@ const postedPlatform = "mattermost"
 // takes the old ones away.
 func (a *Adapter) props(channel string, buttons []Button) *Props {
 	p := &Props{Attachments: []Attachment{}}
-	if len(buttons) == 0 {
+	if len(buttons) == 0 || a.actionURL == "" { // websocket mode without public_url: no one to call back
 		return p
 	}
 	att := Attachment{Fallback: "Buttons: " + buttons[0].Label}

@@ -68,14 +68,8 @@ func (a *Adapter) command(ctx context.Context, name, args, userID, userName, tri
 		return ephemeralText("This request was already received.")
 	}
 	text := strings.TrimSpace(name + " " + args)
-	if c, ok := dialogFor(text); ok {
-		// The trigger_id lasts seconds: the dialog opens now, and
-		// whatever it leads to comes with its submission.
-		if err := a.api.OpenDialog(ctx, trigger, a.dialogURL, a.dialog(c, o.Channel)); err != nil {
-			a.log.Warn("mattermost: could not open a dialog", "err", err)
-			return ephemeralText("⚠️ Mattermost did not open the form (" + escape(err.Error()) + "). Try again, or give the values as flags (" + code("/"+c.Words[0]+" help") + ").")
-		}
-		return CommandResponse{ResponseType: Ephemeral}
+	if r, ok := a.openDialog(ctx, text, userID, userName, trigger, o); ok {
+		return r // the trigger_id lasts seconds: a form opens now, and what it leads to comes with its submission
 	}
 	var (
 		actor ops.Actor
@@ -101,6 +95,10 @@ func (a *Adapter) command(ctx context.Context, name, args, userID, userName, tri
 	if isApprovalRequest(res) { // a post of the bot's own, so a decision can update it
 		a.spawn(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
 		return ephemeralText(fmt.Sprintf("⏳ Approval request %s is posted in this channel; an approver decides with its buttons.", code(res.ApprovalID)))
+	}
+	if use := chat.FileFor(res, fileLimits); use != chat.NoFile { // files.go
+		a.spawn(func(ctx context.Context) { a.deliverFile(ctx, o, actor, res, use); a.followUp(ctx, actor, res) })
+		return ephemeralText(fileAck(use))
 	}
 	a.spawn(func(ctx context.Context) { a.followUp(ctx, actor, res) })
 	return a.answer(o, actor, res)
@@ -130,6 +128,11 @@ func (a *Adapter) deliver(ctx context.Context, o origin, actor ops.Actor, res op
 			r := CommandResponse{ResponseType: InChannel, Text: m.Text, Attachments: a.props(o.Channel, m.Buttons).Attachments}
 			return a.api.Respond(ctx, o.ResponseURL, r)
 		})
+		return
+	}
+	if use := chat.FileFor(res, fileLimits); use != chat.NoFile { // files.go
+		a.deliverFile(ctx, o, actor, res, use)
+		a.followUp(ctx, actor, res)
 		return
 	}
 	if err := a.api.Respond(ctx, o.ResponseURL, a.answer(o, actor, res)); err != nil {

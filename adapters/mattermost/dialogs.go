@@ -6,164 +6,170 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"unicode/utf8"
 
+	model "github.com/poolvisor/poolvisor/adapters/chat/form"
+	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/internal/catalog"
-	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 // Interactive dialogs are the forms of `supervisor add` and
-// `fpm pool create` typed without arguments (SPEC §1).
+// `fpm pool create` typed without arguments, and of `supervisor edit
+// NAME` and `fpm pool edit NAME [--php P]` typed without flags (SPEC §1),
+// drawn from the shared form model (adapters/chat/form) in its short
+// layout: a dialog holds five elements, so it shows the catalog's short
+// list (the fields Discord's modals show too); every other flag is typed.
+// An edit dialog starts with the current values, read as the user.
 // https://developers.mattermost.com/integrate/plugins/interactive-dialogs/
-//
-// A dialog holds at most maxDialogElements fields, so it shows the name
-// and the first fields of the catalog's short form (the one Discord's
-// five-input modals show too); every other flag is typed. Edit forms
-// (`edit NAME`, `edit NAME --raw`) are not built yet.
 const (
 	maxDialogElements = 5
 	maxDialogTitle    = 24
+	maxDisplayName    = 24   // an element's display_name
+	maxHelpText       = 150  // an element's help_text
+	maxTextDefault    = 150  // a text element's default
+	maxAreaDefault    = 3000 // a textarea's default
 )
 
 const dialogsPath = "/mattermost/dialogs"
 
-// dialogForms are the commands that open a dialog when typed alone.
-var dialogForms = []string{"supervisor.program.add", "fpm.pool.create"}
+// dialogLayout is the form model's short layout in a dialog's limit.
+var dialogLayout = model.Layout{Show: model.Short.Show, MaxInputs: maxDialogElements}
 
-// dialogFor returns the catalog's command of text when text is that
-// command alone, so it opens a dialog.
-func dialogFor(text string) (catalog.Command, bool) {
+// dialogFor returns the form text opens, when text is a form's command
+// alone: add and create with nothing, edit with a name and, for a pool,
+// --php NAME. text is also what a dialog's state carries back (openText).
+func dialogFor(text string) (model.Form, bool) {
 	w := strings.Fields(text)
-	for _, c := range catalog.Commands {
-		if slices.Contains(dialogForms, c.Op) && slices.Equal(w, c.Words) {
-			return c, true
+	for _, op := range model.Ops {
+		c, _ := model.Lookup(op)
+		n := len(c.Words)
+		if len(w) < n || !slices.Equal(w[:n], c.Words) {
+			continue
 		}
+		rest := w[n:]
+		fm := model.New(c, "", dialogLayout)
+		if !fm.Edit() {
+			return fm, len(rest) == 0
+		}
+		if len(rest) == 0 || !ops.ValidName(rest[0]) {
+			return model.Form{}, false
+		}
+		fm = model.New(c, rest[0], dialogLayout)
+		switch rest = rest[1:]; {
+		case len(rest) == 0:
+			return fm, true
+		case len(rest) == 2 && !fm.Program() && rest[0] == "--"+catalog.Instance && ops.ValidName(rest[1]):
+			fm.PHP = rest[1]
+			return fm, true
+		}
+		return model.Form{}, false
 	}
-	return catalog.Command{}, false
+	return model.Form{}, false
 }
 
-// dialogFlags are the flags a dialog of c shows, after the name.
-func dialogFlags(c catalog.Command) []catalog.Flag {
-	flags := catalog.InForm(c.Flags, catalog.DiscordForm)
-	return flags[:min(len(flags), maxDialogElements-1)]
+// openText is the command a dialog of fm stands for before its values:
+// what its state signs, and what dialogFor reads back.
+func openText(fm model.Form) string {
+	if fm.Edit() {
+		return fm.OpenText()
+	}
+	return fm.Words()
 }
 
-// Dialog is an interactive dialog.
-type Dialog struct {
-	CallbackID       string          `json:"callback_id"`
-	Title            string          `json:"title"`
-	IntroductionText string          `json:"introduction_text,omitempty"`
-	Elements         []DialogElement `json:"elements"`
-	SubmitLabel      string          `json:"submit_label,omitempty"`
-	State            string          `json:"state"`
+// openDialog opens the dialog text asks for, if it asks for one, and
+// reports whether it did. An edit dialog is prefilled from a show run as
+// the user, so RBAC decides what they may see; a show refused is the
+// answer instead.
+func (a *Adapter) openDialog(ctx context.Context, text, userID, userName, trigger string, o origin) (CommandResponse, bool) {
+	fm, ok := dialogFor(text)
+	if !ok || a.dialogURL == "" {
+		// Without a URL Mattermost can post to (websocket mode without
+		// public_url) there is no dialog: the grammar answers instead.
+		return CommandResponse{}, false
+	}
+	if fm.Edit() {
+		// The trigger_id lasts seconds, as the command's answer does: the
+		// show is not put off, and not waited for beyond fastAnswer.
+		showCtx, cancel := context.WithTimeout(ctx, fastAnswer)
+		defer cancel()
+		actor := a.actor(showCtx, userID, userName, o.Channel)
+		show := strings.TrimSuffix(fm.Words(), "edit") + "show" + strings.TrimPrefix(fm.OpenText(), fm.Words())
+		res := a.run.Run(showCtx, actor, show)
+		if res.Status != ops.StatusOK {
+			return a.answer(o, actor, res), true
+		}
+		switch d := view.Decode(res.Data); {
+		case d.Program != nil && fm.Program():
+			fm.Prefill(d.Program.Directives)
+		case d.Pool != nil && !fm.Program():
+			fm.Prefill(d.Pool.Directives)
+		default:
+			return ephemeralText("⚠️ The current values of " + code(fm.Target) + " could not be read; give the values to change as flags."), true
+		}
+	} else {
+		fm.Defaults(nil)
+	}
+	d, err := a.dialog(fm, o.Channel)
+	if err == nil {
+		err = a.api.OpenDialog(ctx, trigger, a.dialogURL, d)
+	}
+	if err != nil {
+		a.log.Warn("mattermost: could not open a dialog", "err", err)
+		return ephemeralText("⚠️ The form did not open (" + escape(err.Error()) + "). Try again, or give the values as flags (" + code("/"+fm.Cmd.Top()+" help") + ")."), true
+	}
+	return CommandResponse{ResponseType: Ephemeral}, true
 }
 
-// DialogElement is one field of a dialog.
-type DialogElement struct {
-	DisplayName string         `json:"display_name"`
-	Name        string         `json:"name"`
-	Type        string         `json:"type"` // text | textarea | select
-	SubType     string         `json:"subtype,omitempty"`
-	Default     string         `json:"default,omitempty"`
-	HelpText    string         `json:"help_text,omitempty"`
-	Optional    bool           `json:"optional"`
-	Options     []DialogOption `json:"options,omitempty"`
-}
-
-// DialogOption is a choice of a select.
-type DialogOption struct {
-	Text  string `json:"text"`
-	Value string `json:"value"`
-}
-
-// openDialog is the body of POST /api/v4/actions/dialogs/open.
-type openDialog struct {
-	TriggerID string `json:"trigger_id"`
-	URL       string `json:"url"`
-	Dialog    Dialog `json:"dialog"`
-}
-
-// DialogSubmission is what Mattermost posts when a dialog is submitted.
-type DialogSubmission struct {
-	Type       string         `json:"type"`
-	CallbackID string         `json:"callback_id"`
-	State      string         `json:"state"`
-	UserID     string         `json:"user_id"`
-	ChannelID  string         `json:"channel_id"`
-	TeamID     string         `json:"team_id"`
-	Submission map[string]any `json:"submission"`
-	Cancelled  bool           `json:"cancelled"`
-}
-
-// DialogResponse answers a submission: errors by field keep the dialog
-// open with each shown under its field; Error, under the whole dialog.
-type DialogResponse struct {
-	Errors map[string]string `json:"errors,omitempty"`
-	Error  string            `json:"error,omitempty"`
-}
-
-// dialog builds the dialog of c for channel. Its state is the command's
-// words signed for that channel, as a button's context is: Mattermost
-// does not sign submissions either.
-func (a *Adapter) dialog(c catalog.Command, channel string) Dialog {
-	words := strings.Join(c.Words, " ")
-	state, _ := json.Marshal(a.sign.context(channel, words))
-	d := Dialog{CallbackID: words, Title: truncateRunes("/"+words, maxDialogTitle), SubmitLabel: "Apply", State: string(state),
-		IntroductionText: "Checked with `--plan` before anything is written; other settings can be typed as flags (`/" + c.Words[0] + " help`)."}
-	d.Elements = append(d.Elements, DialogElement{DisplayName: "Name", Name: catalog.Target, Type: "text",
-		HelpText: "Letters, digits, _ . - (up to 64)"})
-	for _, f := range dialogFlags(c) {
-		e := DialogElement{DisplayName: f.Label, Name: f.Name, Type: "text", Default: f.Default, HelpText: f.Hint, Optional: !f.Required}
-		switch f.Type {
-		case catalog.Choice:
+// dialog draws form fm for channel. Its state is the form's command and
+// the fields shown with a current value, signed for that channel as a
+// button's context is: Mattermost does not sign submissions either.
+func (a *Adapter) dialog(fm model.Form, channel string) (Dialog, error) {
+	open := openText(fm)
+	state, _ := json.Marshal(a.sign.context(channel, open+"\n"+strings.Join(fm.Current(), ",")))
+	intro := "Checked with `--plan` before anything is written; other settings can be typed as flags (`/" + fm.Cmd.Top() + " help`)."
+	if fm.Edit() {
+		intro = "**" + escape(fm.Target) + "**: the current values. " + intro + " A setting is removed in the whole file: `/" + open + " --raw`."
+	}
+	d := Dialog{CallbackID: open, Title: truncateRunes("/"+fm.Words(), maxDialogTitle), SubmitLabel: "Apply", State: string(state),
+		IntroductionText: intro}
+	if f, long := fm.TooLong(maxAreaDefault); long {
+		return Dialog{}, fmt.Errorf("the %s of %s is longer than a dialog field holds; change it with flags or `--raw`", f.Label, fm.Target)
+	}
+	for _, f := range fm.Fields {
+		e := DialogElement{DisplayName: truncateRunes(f.Label, maxDisplayName), Name: f.Name, Type: "text", Default: f.Value,
+			HelpText: truncateRunes(f.Hint, maxHelpText), Optional: !f.Required}
+		switch {
+		case f.Type == catalog.Choice:
 			e.Type = "select"
 			for _, ch := range f.Choices {
 				e.Options = append(e.Options, DialogOption{Text: ch, Value: ch})
 			}
-		case catalog.Int:
+		case f.Multiline(), utf8.RuneCountInString(f.Value) > maxTextDefault:
+			e.Type = "textarea" // a long current value is shown whole, never cut
+		case f.Type == catalog.Int:
 			e.SubType = "number"
-		case catalog.Repeat:
-			e.Type = "textarea"
 		}
 		d.Elements = append(d.Elements, e)
 	}
-	return d
+	return d, nil
 }
 
-// submitted reads a submission back into command text, or says which
-// field is wrong.
-func submitted(words string, c catalog.Command, values map[string]any) (string, map[string]string) {
-	str := func(k string) string {
-		switch v := values[k].(type) {
+// submission reads a submission's values as text: Mattermost sends a
+// number element's value as a JSON number.
+func submission(sub map[string]any) map[string]string {
+	out := map[string]string{}
+	for k, v := range sub {
+		switch v := v.(type) {
 		case string:
-			return strings.TrimSpace(v)
+			out[k] = v
 		case float64:
-			return fmt.Sprint(v)
+			out[k] = strconv.FormatFloat(v, 'f', -1, 64)
 		}
-		return ""
 	}
-	name := str(catalog.Target)
-	if !ops.ValidName(name) {
-		return "", map[string]string{catalog.Target: "1 to 64 letters, digits, _ . -, starting with a letter or digit"}
-	}
-	text := words + " " + command.Word(name)
-	for _, f := range dialogFlags(c) {
-		v := str(f.Name)
-		if v == "" {
-			continue
-		}
-		if f.Type == catalog.Repeat {
-			for _, line := range strings.Split(v, "\n") {
-				if line = strings.TrimSpace(line); line != "" {
-					text += " --" + f.Name + " " + command.Word(line)
-				}
-			}
-			continue
-		}
-		text += " --" + f.Name + " " + command.Word(v)
-	}
-	return text, nil
+	return out
 }
 
 func (a *Adapter) dialogHandler() http.Handler {
@@ -175,7 +181,9 @@ func (a *Adapter) dialogHandler() http.Handler {
 			return
 		}
 		var state ActionContext
-		if json.Unmarshal([]byte(in.State), &state) != nil || state.Command != in.CallbackID || a.sign.verify(in.ChannelID, state) != nil {
+		err := json.Unmarshal([]byte(in.State), &state)
+		open, current, _ := strings.Cut(state.Command, "\n") // see dialog
+		if err != nil || open == "" || open != in.CallbackID || a.sign.verify(in.ChannelID, state) != nil {
 			a.log.Warn("mattermost: dialog submission refused", "err", ErrBadContext, "channel", in.ChannelID, "remote", r.RemoteAddr)
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
@@ -188,22 +196,23 @@ func (a *Adapter) dialogHandler() http.Handler {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		writeJSON(w, a.submit(r.Context(), in, state.Command))
+		writeJSON(w, a.submit(r.Context(), in, open, strings.Split(current, ",")))
 	})
 }
 
 // submit checks a dialog with a dry run (--plan) as the submitting user.
-// An invalid value comes back on its field (ops.Result.Field) and nothing
-// changes; a valid dialog closes and is applied in the background, its
-// result posted in the channel.
-func (a *Adapter) submit(ctx context.Context, in DialogSubmission, words string) DialogResponse {
-	c, ok := dialogFor(words)
+// An invalid value comes back on its field (the form model's checks, then
+// ops.Result.Field) and nothing changes; a valid dialog closes and is
+// applied in the background, through approval where the policy asks for
+// one, its result posted in the channel.
+func (a *Adapter) submit(ctx context.Context, in DialogSubmission, open string, current []string) DialogResponse {
+	fm, ok := dialogFor(open)
 	if !ok {
 		return DialogResponse{Error: "This form is not one poolvisor knows."}
 	}
-	text, errs := submitted(words, c, in.Submission)
-	if errs != nil {
-		return DialogResponse{Errors: errs}
+	text, errs := fm.Text(submission(in.Submission), current)
+	if len(errs) > 0 {
+		return DialogResponse{Errors: fitErrors(errs)}
 	}
 	var actor ops.Actor
 	apply := func(ctx context.Context, plan ops.Result) {
@@ -221,15 +230,25 @@ func (a *Adapter) submit(ctx context.Context, in DialogSubmission, words string)
 		return DialogResponse{} // the dialog closes; apply posts what follows
 	}
 	if plan.Status != ops.StatusOK {
-		msg := truncateRunes(strings.TrimSpace(plan.Summary()), 1000)
-		field := plan.Field
-		if field == "" || !slices.ContainsFunc(a.dialog(c, in.ChannelID).Elements, func(e DialogElement) bool { return e.Name == field }) {
-			return DialogResponse{Error: msg}
+		msg := truncateRunes(strings.TrimSpace(plan.Summary()), maxFieldError)
+		if field := fm.ErrorField(plan); field != "" {
+			return DialogResponse{Errors: map[string]string{field: msg}}
 		}
-		return DialogResponse{Errors: map[string]string{field: msg}}
+		return DialogResponse{Error: msg}
 	}
 	a.spawn(func(ctx context.Context) { apply(ctx, plan) })
 	return DialogResponse{}
+}
+
+// maxFieldError bounds an error shown under a field or the dialog.
+const maxFieldError = 1000
+
+func fitErrors(errs model.Errors) map[string]string {
+	out := make(map[string]string, len(errs))
+	for k, v := range errs {
+		out[k] = truncateRunes(v, maxFieldError)
+	}
+	return out
 }
 
 // show posts a result where no response_url leads: an approval request

@@ -1,6 +1,7 @@
 package mattermost
 
 import (
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -88,5 +89,119 @@ func TestForgedDialogSubmissionIsRefused(t *testing.T) {
 	b, _ := h.fake.Submit(forged, channel, map[string]any{"name": "x", "command": "/bin/true"})
 	if a.Status != http.StatusUnauthorized || b.Status != http.StatusUnauthorized || len(h.run.calls()) != 0 {
 		t.Errorf("moved %d, forged %d, ran %v", a.Status, b.Status, h.run.calls())
+	}
+}
+
+// TestEditDialog: `/supervisor edit web` opens a dialog holding web's
+// current values, read as the user; a field emptied is refused on that
+// field, a typed value on its own (a number), and a valid submission is
+// planned as the user and then applied through the pipeline, whose
+// approval request is posted in the channel.
+func TestEditDialog(t *testing.T) {
+	current := map[string]any{"program": map[string]any{"name": "web", "file": "/etc/supervisor/conf.d/web.conf",
+		"directives": map[string]any{"command": "/usr/bin/php worker.php", "user": "www-data", "autorestart": "true", "numprocs": "2"}}}
+	h := newHarness(t, func(a ops.Actor, text string) ops.Result {
+		switch {
+		case text == "supervisor show web" && a.ID == alice.ID:
+			return ops.Result{Status: ops.StatusOK, Operation: "supervisor.program.show", Data: current}
+		case text == "supervisor show web":
+			return ops.Result{Status: ops.StatusDenied, Operation: "supervisor.program.show", Message: "You may not read web."}
+		case strings.HasSuffix(text, "--plan"):
+			return ops.Result{Status: ops.StatusOK, Operation: "supervisor.program.edit", Message: "Would update web."}
+		case strings.HasPrefix(text, "supervisor edit web "):
+			p := pending("ef56ab")
+			p.Operation = "supervisor.program.edit"
+			return p
+		}
+		return ops.Result{Status: ops.StatusInvalid, Message: "unexpected " + text}
+	})
+
+	ans := h.command(olga, "tok-sup", "/supervisor", "edit web")
+	if !strings.Contains(ans.Response.Text, "may not read web") {
+		t.Errorf("a user who may not read web gets a form: %+v", ans.Response)
+	}
+
+	since := h.fake.Seq()
+	h.command(alice, "tok-sup", "/supervisor", "edit web")
+	d, err := h.fake.WaitDialog(wait, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	required := map[string]bool{}
+	for _, e := range d.Body.Elements {
+		got[e.Name], required[e.Name] = e.Default, !e.Optional
+	}
+	want := map[string]string{"command": "/usr/bin/php worker.php", "directory": "", "user": "www-data", "autorestart": "true", "set": ""}
+	if !maps.Equal(got, want) {
+		t.Errorf("the dialog starts with %v, want %v", got, want)
+	}
+	if !required["user"] || required["directory"] {
+		t.Errorf("a field with a current value is required, an empty one not: %v", required)
+	}
+	if d.Body.CallbackID != "supervisor edit web" {
+		t.Errorf("callback_id %q", d.Body.CallbackID)
+	}
+
+	for _, tt := range []struct {
+		name   string
+		values map[string]any
+		field  string
+	}{
+		{"emptied", map[string]any{"command": "/usr/bin/php worker.php", "user": ""}, "user"},
+		{"not a choice", map[string]any{"command": "/usr/bin/php worker.php", "user": "www-data", "autorestart": "sometimes"}, "autorestart"},
+		{"not KEY=VALUE", map[string]any{"command": "/usr/bin/php worker.php", "user": "www-data", "set": "stopsignal"}, "set"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			a, err := h.fake.Submit(d, channel, tt.values)
+			if err != nil || a.Status != 200 || a.Errors[tt.field] == "" {
+				t.Errorf("%v %+v", err, a)
+			}
+		})
+	}
+	if n := len(h.run.calls()); n != 2 {
+		t.Errorf("an invalid form ran something: %v", h.run.calls())
+	}
+
+	since = h.fake.Seq()
+	a, err := h.fake.Submit(d, channel, map[string]any{"command": "/usr/bin/php worker.php --queue=mail", "user": "www-data",
+		"autorestart": "true", "set": "stopsignal=TERM"})
+	if err != nil || a.Status != 200 || len(a.Errors) > 0 || a.Error != "" {
+		t.Fatalf("%v %+v", err, a)
+	}
+	h.waitPost(since, "the approval request", func(p mmfake.Post) bool { return strings.Contains(p.Message, "ef56ab") })
+	cmd := "supervisor edit web --command '/usr/bin/php worker.php --queue=mail' --user www-data --autorestart true --set stopsignal=TERM"
+	if calls := h.run.calls(); !slices.Contains(calls, cmd+" --plan") || !slices.Contains(calls, cmd) {
+		t.Errorf("ran %q, want the plan and then %q", calls, cmd)
+	}
+}
+
+// TestEditDialogStateIsSigned: the fields shown with a current value
+// travel signed, so a submission cannot claim none were shown to empty one.
+func TestEditDialogStateIsSigned(t *testing.T) {
+	h := newHarness(t, func(a ops.Actor, text string) ops.Result {
+		if text == "fpm pool show www --php 8.3" {
+			return ops.Result{Status: ops.StatusOK, Data: map[string]any{"pool": map[string]any{"name": "www",
+				"directives": map[string]any{"user": "www-data", "pm": "dynamic", "pm.max_children": "5"}}}}
+		}
+		return ops.Result{Status: ops.StatusOK, Message: "ok"}
+	})
+	since := h.fake.Seq()
+	h.command(alice, "tok-fpm", "/fpm", "pool edit www --php 8.3")
+	d, err := h.fake.WaitDialog(wait, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Body.CallbackID != "fpm pool edit www --php 8.3" {
+		t.Fatalf("callback_id %q", d.Body.CallbackID)
+	}
+	forged := d
+	forged.Body.State = strings.Replace(d.Body.State, `max-children`, `x`, 1)
+	if forged.Body.State == d.Body.State {
+		t.Fatalf("the state does not name the prefilled fields: %s", d.Body.State)
+	}
+	a, _ := h.fake.Submit(forged, channel, map[string]any{"user": "www-data", "pm": "dynamic", "max-children": ""})
+	if a.Status != http.StatusUnauthorized || len(h.run.calls()) != 1 {
+		t.Errorf("forged state: %d, ran %v", a.Status, h.run.calls())
 	}
 }

@@ -17,6 +17,11 @@
 // response_url when done. Approval requests are posts of the bot's own
 // (POST /api/v4/posts), so that a decision can replace their buttons
 // (PUT /api/v4/posts/{id}) wherever they were posted.
+//
+// In websocket mode (websocket.go) poolvisor also connects out to the
+// server's websocket and takes commands posted to the bot (wsposts.go),
+// so a host Mattermost cannot reach still serves it; the HTTP endpoints
+// then serve only when public_url is set.
 package mattermost
 
 import (
@@ -37,9 +42,8 @@ import (
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
-// ModeHTTP is the only mode so far: Mattermost calls poolvisor's
-// endpoints. (Websocket mode, receiving over /api/v4/websocket, is not
-// built yet; slash commands would still need a reachable URL.)
+// ModeHTTP: Mattermost calls poolvisor's endpoints. (ModeWebsocket, in
+// websocket.go, reads posts over the server's websocket besides.)
 const ModeHTTP = "http"
 
 // Commands are the slash commands, each the first word of the grammar.
@@ -47,6 +51,8 @@ var Commands = []string{"fpm", "supervisor", "ops"}
 
 // Config is what the adapter needs from poolvisor's configuration.
 type Config struct {
+	// Mode is ModeHTTP (default) or ModeWebsocket.
+	Mode string
 	// URL is the Mattermost server, like https://chat.example.com.
 	URL      string
 	BotToken string
@@ -58,7 +64,8 @@ type Config struct {
 	ActionSecret string
 	// PublicURL is poolvisor as Mattermost reaches it, like
 	// https://poolvisor.example.com: buttons call PublicURL +
-	// /mattermost/actions.
+	// /mattermost/actions. Only websocket mode may leave it empty: its
+	// posts then have no buttons (approvers type /ops approve ID).
 	PublicURL       string
 	NotifyChannelID string
 	// LookupGroups asks Mattermost for the groups of each user, when
@@ -87,6 +94,7 @@ type Adapter struct {
 	health    *health
 	wait      time.Duration // how long an answer may take to be inline
 	bg        *background.Group
+	ws        *wsConn // websocket mode's connection
 	// remembered, when set (tests), is told each approval request whose
 	// posts are all remembered, so a test clicks only after that.
 	remembered chan<- string
@@ -114,12 +122,23 @@ func New(cfg Config, run chat.Runner, claims chat.Claimer, log *slog.Logger, opt
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return nil, fmt.Errorf("mattermost: url %q is not an http(s) URL", cfg.URL)
 	}
-	pub, err := url.Parse(cfg.PublicURL)
-	if err != nil || (pub.Scheme != "http" && pub.Scheme != "https") || pub.Host == "" {
-		return nil, fmt.Errorf("mattermost: public_url %q is not an http(s) URL", cfg.PublicURL)
+	if cfg.Mode == "" {
+		cfg.Mode = ModeHTTP
 	}
-	if cfg.ActionSecret == "" {
-		return nil, errors.New("mattermost: action_secret is required: it signs the buttons' context")
+	if cfg.Mode != ModeHTTP && cfg.Mode != ModeWebsocket {
+		return nil, fmt.Errorf("mattermost: mode %q is neither %s nor %s", cfg.Mode, ModeHTTP, ModeWebsocket)
+	}
+	var actionURL, dialogURL string
+	if cfg.PublicURL != "" || cfg.Mode == ModeHTTP {
+		pub, err := url.Parse(cfg.PublicURL)
+		if err != nil || (pub.Scheme != "http" && pub.Scheme != "https") || pub.Host == "" {
+			return nil, fmt.Errorf("mattermost: public_url %q is not an http(s) URL", cfg.PublicURL)
+		}
+		if cfg.ActionSecret == "" {
+			return nil, errors.New("mattermost: action_secret is required: it signs the buttons' context")
+		}
+		actionURL = strings.TrimSuffix(pub.String(), "/") + actionsPath
+		dialogURL = strings.TrimSuffix(pub.String(), "/") + dialogsPath
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -130,9 +149,10 @@ func New(cfg Config, run chat.Runner, claims chat.Claimer, log *slog.Logger, opt
 	a := &Adapter{
 		cfg: cfg, run: run, claims: claims, log: log,
 		sign:      signer{key: []byte(cfg.ActionSecret)},
-		actionURL: strings.TrimSuffix(pub.String(), "/") + actionsPath,
-		dialogURL: strings.TrimSuffix(pub.String(), "/") + dialogsPath,
+		actionURL: actionURL,
+		dialogURL: dialogURL,
 		health:    &health{},
+		ws:        newWSConn(),
 		wait:      fastAnswer,
 		bg:        background.New("mattermost", log),
 	}
@@ -164,9 +184,15 @@ func (a *Adapter) Handler() http.Handler {
 // drainTimeout bounds how long shutdown waits for work in flight.
 const drainTimeout = 20 * time.Second
 
-// Run serves until ctx ends (the handlers do the work), then lets work in
-// flight finish, up to drainTimeout.
+// Run serves until ctx ends (the handlers do the work, and in websocket
+// mode the connection), then lets work in flight finish, up to
+// drainTimeout.
 func (a *Adapter) Run(ctx context.Context) error {
+	if a.cfg.Mode == ModeWebsocket {
+		err := a.runWebsocket(ctx)
+		a.bg.Drain(drainTimeout)
+		return err
+	}
 	<-ctx.Done()
 	a.bg.Drain(drainTimeout)
 	return nil

@@ -14,16 +14,20 @@ var (
 // Name is "mattermost".
 func (a *Adapter) Name() string { return "mattermost" }
 
-// Mode is ModeHTTP.
-func (a *Adapter) Mode() string { return ModeHTTP }
+// Mode is ModeHTTP or ModeWebsocket.
+func (a *Adapter) Mode() string { return a.cfg.Mode }
 
 // Routes are the slash command, button and dialog endpoints.
 func (a *Adapter) Routes() []chat.Route {
-	return []chat.Route{
-		{Pattern: "POST " + commandsPath, Handler: a.commandHandler()},
-		{Pattern: "POST " + actionsPath, Handler: a.actionHandler()},
-		{Pattern: "POST " + dialogsPath, Handler: a.dialogHandler()},
+	routes := []chat.Route{{Pattern: "POST " + commandsPath, Handler: a.commandHandler()}}
+	if a.actionURL == "" {
+		// Websocket mode without public_url: no button or dialog was
+		// given out, and there is no action secret to check one with.
+		return routes
 	}
+	return append(routes,
+		chat.Route{Pattern: "POST " + actionsPath, Handler: a.actionHandler()},
+		chat.Route{Pattern: "POST " + dialogsPath, Handler: a.dialogHandler()})
 }
 
 // Alerts is the adapter when it has a notify channel, nil otherwise.
@@ -41,5 +45,10 @@ func (a *Adapter) Health() ops.Component {
 	if err := a.health.err(); err != nil {
 		return ops.Component{Name: "mattermost", OK: false, Info: "REST API: " + err.Error()}
 	}
-	return ops.Component{Name: "mattermost", OK: true, Info: "http"}
+	if a.cfg.Mode == ModeWebsocket {
+		if up, err := a.ws.status(); !up {
+			return ops.Component{Name: "mattermost", OK: false, Info: "websocket: " + err.Error()}
+		}
+	}
+	return ops.Component{Name: "mattermost", OK: true, Info: a.cfg.Mode}
 }

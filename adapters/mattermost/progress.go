@@ -77,6 +77,8 @@ func (pp *progressPost) finish(ctx context.Context, actor ops.Actor, res ops.Res
 		post.ID = pp.id
 		if err := pp.a.api.UpdatePost(ctx, post); err != nil {
 			pp.a.log.Warn("mattermost: could not show a run's result", "err", err)
+		} else {
+			pp.a.fileAfterProgress(ctx, pp.channel, pp.id, res)
 		}
 		if id, ok := chat.Decided(res); ok {
 			pp.a.updateApproval(ctx, id, res, actor, "")

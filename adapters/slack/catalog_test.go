@@ -1,42 +1,48 @@
 package slack
 
 import (
-	"slices"
 	"strings"
 	"testing"
 
+	slackgo "github.com/slack-go/slack"
+
+	model "github.com/poolvisor/poolvisor/adapters/chat/form"
 	"github.com/poolvisor/poolvisor/internal/catalog/catalogtest"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 // TestAddedFlagReachesForm: a pool flag added to the catalog is a field of
-// the pool form, and a value typed in it becomes its flag.
+// Slack's pool form, drawn with the catalog's label and hint, and a value
+// typed in it becomes its flag.
 func TestAddedFlagReachesForm(t *testing.T) {
 	fl := catalogtest.Flag
-	fields := formFields(catalogtest.PoolFlags())
-	i := slices.IndexFunc(fields, func(f field) bool { return f.ID == fl.Name })
-	if i < 0 {
-		t.Fatalf("the pool form has no field %s: %+v", fl.Name, fields)
+	c, _ := model.LookupIn(catalogtest.Commands(), "fpm.pool.edit")
+	fm := model.New(c, "web", model.Full)
+	v := New(Config{}, fakeHost{}, nil, nil).buildView(form{Kind: formPoolEdit, Name: "web"}, fm, "", &meta{Channel: channel})
+	var found *slackgo.InputBlock
+	for _, b := range v.Blocks.BlockSet {
+		if in, ok := b.(*slackgo.InputBlock); ok && in.BlockID == fl.Name {
+			found = in
+		}
 	}
-	if f := fields[i]; f.Label != fl.Label || f.Hint != fl.Hint || f.Key != fl.Key {
-		t.Errorf("field %+v, want the catalog's label, hint and key", f)
+	if found == nil {
+		t.Fatalf("the pool form has no field %s", fl.Name)
 	}
-	if slices.ContainsFunc(poolFields, func(f field) bool { return f.ID == fl.Name }) {
-		t.Fatalf("the real pool form has %s; pick a test flag it does not have", fl.Name)
+	if found.Label.Text != fl.Label || found.Hint == nil || found.Hint.Text != fl.Hint {
+		t.Errorf("field %+v, want the catalog's label and hint", found)
 	}
-	saved := poolFields
-	defer func() { poolFields = saved }()
-	poolFields = fields // the form of the catalog with the flag (no test here runs in parallel)
-	req, errs := buildRequest(form{Kind: formPoolEdit, Name: "web"}, map[string]string{fl.Name: "4"}, meta{Name: "web"})
-	if len(errs) > 0 || !strings.Contains(req.text, "--"+fl.Name+" '4'") {
-		t.Errorf("buildRequest: %q, %v", req.text, errs)
+	text, errs := fm.Text(submitted(&slackgo.ViewState{Values: map[string]map[string]slackgo.BlockAction{
+		fl.Name: {valueAction: {Value: "4"}}}}), nil)
+	if len(errs) > 0 || !strings.Contains(text, "--"+fl.Name+" 4") {
+		t.Errorf("submitted: %q, %v", text, errs)
 	}
 }
 
 // TestErrorField: a refused plan goes on the field its error names; one
 // that names none, or a field the form lacks, on the form's first field.
 func TestErrorField(t *testing.T) {
-	fields := fieldsOf(form{Kind: formPoolCreate})
+	f := form{Kind: formPoolCreate}
+	fm := New(Config{}, fakeHost{}, nil, nil).model(f)
 	tests := []struct {
 		name string
 		res  ops.Result
@@ -49,7 +55,7 @@ func TestErrorField(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := errorField(tt.res, fields); got != tt.want {
+			if got := errorField(tt.res, f, fm); got != tt.want {
 				t.Errorf("errorField = %s, want %s", got, tt.want)
 			}
 		})

@@ -79,9 +79,15 @@ func (a *Adapter) inline(o origin, actor ops.Actor, res ops.Result) any {
 		return ephemeral(RenderText(fmt.Sprintf(":hourglass_flowing_sand: Approval request `%s` is posted in this channel; an approver decides with its buttons.",
 			escape(res.ApprovalID))))
 	}
-	if asFile(res) { // uploads take longer than an acknowledgement may
+	if use := fileUse(res); use != chat.NoFile { // uploads take longer than an acknowledgement may
 		a.bg.Go(func(ctx context.Context) { a.deliver(ctx, o, actor, res) })
-		return ephemeral(RenderText(":page_facing_up: The answer is long; it follows as a file in a moment."))
+		switch use {
+		case chat.FileInstead:
+			return ephemeral(RenderText(":page_facing_up: The answer is long; it follows as a file in a moment."))
+		case chat.FileWith:
+			return ephemeral(RenderText(":page_facing_up: The answer follows in a moment, with the whole of it as a file."))
+		}
+		return ephemeral(RenderText(":page_facing_up: The answer is long; it follows in a moment."))
 	}
 	msg, vis := Render(res), visibility(res)
 	if vis == visChannel {

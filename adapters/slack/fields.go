@@ -7,64 +7,61 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	model "github.com/poolvisor/poolvisor/adapters/chat/form"
 	"github.com/poolvisor/poolvisor/internal/catalog"
 )
 
-// field is one input of a form. Its ID is both the block_id and the flag
-// of the grammar it fills (--ID); Key is the directive it shows in a file.
-type field struct {
-	ID        string
-	Label     string
-	Hint      string
-	Key       string
-	Choices   []string // a select instead of a text input
-	Multiline bool
-	Required  bool
-}
-
-// Block ID of the name field (add and create) and of the raw editor.
+// Block IDs: a field's block_id is its name in the form model (the flag it
+// fills, catalog.Target, catalog.Instance), and the raw editor's is content.
 const (
-	fieldName    = catalog.Target
 	fieldContent = "content"
-	fieldSet     = catalog.Set
-	fieldPHP     = catalog.Instance // which PHP-FPM, in a new pool's form
-	valueAction  = "value"          // the action_id of every form input
+	valueAction  = "value" // the action_id of every form input
 )
 
-var nameField = field{ID: fieldName, Label: "Name", Required: true,
-	Hint: "1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit"}
+// rawField is the raw editor's one input: the whole file, drawn as a
+// multiline input (the type of the KEY=VALUE lines).
+var rawField = model.Field{Name: fieldContent, Label: "File", Type: catalog.Repeat, Required: true,
+	Hint: "The whole file; it is checked as a whole before anything changes"}
 
-// programFields and poolFields are the flags the catalog shows in Slack's
-// forms, in its order.
-var (
-	programFields = formFields(catalog.ProgramFlags)
-	poolFields    = formFields(catalog.PoolFlags)
-)
-
-// formFields makes a field of every flag of flags that Slack's forms show.
-func formFields(flags []catalog.Flag) []field {
-	var out []field
-	for _, f := range catalog.InForm(flags, catalog.SlackForm) {
-		out = append(out, field{ID: f.Name, Key: f.Key, Label: f.Label, Hint: f.Hint, Choices: f.Choices,
-			Multiline: f.Type == catalog.Repeat, Required: f.Required})
-	}
-	return out
+// formOps are the operations of the forms that the form model draws.
+var formOps = map[formKind]string{
+	formProgramAdd: "supervisor.program.add", formProgramEdit: "supervisor.program.edit",
+	formPoolCreate: "fpm.pool.create", formPoolEdit: "fpm.pool.edit",
 }
 
-// fieldsOf returns the inputs of a form, in order.
-func fieldsOf(f form) []field {
-	switch f.Kind {
-	case formProgramAdd:
-		return append([]field{nameField}, programFields...)
-	case formProgramEdit:
-		return programFields
-	case formPoolCreate:
-		return append([]field{nameField}, poolFields...)
-	case formPoolEdit:
-		return poolFields
+// model is form f in Slack's layout, its fields empty except a new pool's
+// choice of PHP-FPM on a host where several run. A raw editor has no model.
+func (a *Adapter) model(f form) model.Form {
+	c, _ := model.Lookup(formOps[f.Kind])
+	fm := model.New(c, f.Name, model.Full)
+	fm.PHP = f.PHP
+	if f.adds() {
+		fm.AskPHP(a.cfg.PHPInstances, a.cfg.DefaultPHP)
 	}
-	return []field{{ID: fieldContent, Label: "File", Multiline: true, Required: true,
-		Hint: "The whole file; it is checked as a whole before anything changes"}}
+	return fm
+}
+
+// modelWith is form f holding values as typed (a preview redraws them), the
+// fields of current marked as shown with a current value.
+func (a *Adapter) modelWith(f form, values map[string]string, current []string) model.Form {
+	fm := a.model(f)
+	for i, fl := range fm.Fields {
+		if v, ok := values[fl.Name]; ok {
+			fm.Fields[i].Value = v
+		}
+		if slices.Contains(current, fl.Name) {
+			fm.Fields[i].Current, fm.Fields[i].Required = true, true
+		}
+	}
+	return fm
+}
+
+// fieldsOf returns the inputs of form fm of kind f, in order.
+func fieldsOf(f form, fm model.Form) []model.Field {
+	if f.raw() {
+		return []model.Field{rawField}
+	}
+	return fm.Fields
 }
 
 var titles = map[formKind]string{
@@ -81,9 +78,10 @@ func (a *Adapter) hostIn(channel string) string {
 	return a.run.Host()
 }
 
-// buildView draws form f with initial values; it records the prefilled
-// fields in m and stores m in the view.
-func (a *Adapter) buildView(f form, values map[string]string, content string, m *meta) slackgo.ModalViewRequest {
+// buildView draws form fm of kind f (or, for a raw editor, content); it
+// records the fields shown with a current value in m and stores m in the
+// view.
+func (a *Adapter) buildView(f form, fm model.Form, content string, m *meta) slackgo.ModalViewRequest {
 	host := a.hostIn(m.Channel)
 	on := "*" + escape(host) + "*"
 	if f.PHP != "" {
@@ -94,20 +92,14 @@ func (a *Adapter) buildView(f form, values map[string]string, content string, m 
 		intro = "*" + escape(f.Name) + "* on " + on + ". The change is checked (like `--plan`) before anything is applied."
 	}
 	blocks := []slackgo.Block{section(intro)}
-	if f.Kind == formPoolCreate && f.PHP == "" && len(a.cfg.PHPInstances) > 1 {
-		php := catalog.PHPFlag // its choices are the instances configured here
-		blocks = append(blocks, inputBlock(field{ID: php.Name, Label: php.Label, Hint: php.Hint, Choices: a.cfg.PHPInstances,
-			Required: true}, a.cfg.DefaultPHP))
+	if !f.raw() {
+		m.Prefilled = fm.Current()
 	}
-	for _, fl := range fieldsOf(f) {
-		v := values[fl.ID]
-		if fl.ID == fieldContent {
-			v = content
+	for _, fl := range fieldsOf(f, fm) {
+		if fl.Name == fieldContent {
+			fl.Value = content
 		}
-		if v != "" && !f.adds() {
-			m.Prefilled = append(m.Prefilled, fl.ID)
-		}
-		blocks = append(blocks, inputBlock(fl, v))
+		blocks = append(blocks, inputBlock(fl))
 	}
 	raw, _ := json.Marshal(m)
 	return slackgo.ModalViewRequest{
@@ -121,7 +113,9 @@ func (a *Adapter) buildView(f form, values map[string]string, content string, m 
 	}
 }
 
-func inputBlock(fl field, value string) *slackgo.InputBlock {
+// inputBlock draws a field: a static select for a choice, else a plain
+// text input, multiline for KEY=VALUE lines.
+func inputBlock(fl model.Field) *slackgo.InputBlock {
 	var hint *slackgo.TextBlockObject
 	if fl.Hint != "" {
 		hint = plain(fl.Hint)
@@ -133,18 +127,18 @@ func inputBlock(fl field, value string) *slackgo.InputBlock {
 			opts[i] = slackgo.NewOptionBlockObject(c, plain(truncate(c, maxOptionText)), nil)
 		}
 		sel := slackgo.NewOptionsSelectBlockElement(slackgo.OptTypeStatic, plain("Choose"), valueAction, opts...)
-		if i := slices.IndexFunc(fl.Choices, func(c string) bool { return strings.EqualFold(c, value) }); i >= 0 {
+		if i := slices.IndexFunc(fl.Choices, func(c string) bool { return strings.EqualFold(c, fl.Value) }); i >= 0 {
 			sel.InitialOption = opts[i]
 		}
 		el = sel
 	} else {
-		in := slackgo.NewPlainTextInputBlockElement(nil, valueAction).WithMaxLength(maxInputLength).WithMultiline(fl.Multiline)
-		if value != "" {
-			in = in.WithInitialValue(truncate(value, maxInputLength))
+		in := slackgo.NewPlainTextInputBlockElement(nil, valueAction).WithMaxLength(maxInputLength).WithMultiline(fl.Multiline())
+		if fl.Value != "" {
+			in = in.WithInitialValue(truncate(fl.Value, maxInputLength))
 		}
 		el = in
 	}
-	b := slackgo.NewInputBlock(fl.ID, plain(fl.Label), hint, el)
+	b := slackgo.NewInputBlock(fl.Name, plain(fl.Label), hint, el)
 	b.Optional = !fl.Required
 	return b
 }

@@ -2,11 +2,11 @@ package slack
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 
+	model "github.com/poolvisor/poolvisor/adapters/chat/form"
 	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/command"
@@ -143,7 +143,7 @@ type meta struct {
 // show run as the actor, so RBAC decides what they may see. Anything that
 // keeps the form from opening is told to the actor.
 func (a *Adapter) openForm(ctx context.Context, actor ops.Actor, o origin, t trigger, f form) {
-	values := map[string]string{}
+	fm := a.model(f)
 	var content string
 	if !f.adds() {
 		showCtx, cancel := context.WithDeadline(ctx, t.Expires)
@@ -154,15 +154,25 @@ func (a *Adapter) openForm(ctx context.Context, actor ops.Actor, o origin, t tri
 			return
 		}
 		var err error
-		if values, content, err = a.current(f, res); err != nil {
+		if content, err = a.current(f, &fm, res); err != nil {
 			a.send(ctx, o, RenderText(":warning: "+escape(err.Error())), visEphemeral)
 			return
 		}
+	} else if !f.program() {
+		// A new pool starts with the configured user, group and process
+		// manager, where the catalog's defaults are not this host's.
+		d := a.cfg.PoolDefaults
+		fm.Defaults(map[string]string{"user": d.User, "group": d.Group, "pm": d.PM})
 	} else {
-		values = defaults(fieldsOf(f), f.program(), a.cfg.PoolDefaults)
+		fm.Defaults(nil)
+	}
+	if fl, long := fm.TooLong(maxInputLength); long {
+		a.send(ctx, o, RenderText(fmt.Sprintf(":warning: The %s of %s is longer than a Slack form field holds (%d); change it with flags or `--raw`.",
+			escape(fl.Label), escape(f.Name), maxInputLength)), visEphemeral)
+		return
 	}
 	m := meta{Channel: o.Channel, ResponseURL: o.ResponseURL, Name: f.Name, PHP: f.PHP}
-	view := a.buildView(f, values, content, &m)
+	view := a.buildView(f, fm, content, &m)
 	withPreview(&view, m, nil)
 	if a.cfg.Now().After(t.Expires) {
 		a.send(ctx, o, RenderText(":hourglass: The form could not open within Slack's 3 seconds. Try again, or give the values as flags (see `/"+
@@ -175,67 +185,30 @@ func (a *Adapter) openForm(ctx context.Context, actor ops.Actor, o origin, t tri
 	}
 }
 
-// defaults are the values a form that adds starts with: each flag's
-// default from the catalog, and for a pool the configured user, group
-// and process manager.
-func defaults(fields []field, program bool, d PoolDefaults) map[string]string {
-	flags := catalog.PoolFlags
-	if program {
-		flags = catalog.ProgramFlags
-	}
-	values := map[string]string{}
-	for _, fl := range fields {
-		if f, ok := catalog.Lookup(flags, fl.ID); ok && f.Default != "" {
-			values[fl.ID] = f.Default
-		}
-	}
-	if !program {
-		values["user"], values["group"] = d.User, d.Group
-		values["pm"] = firstNonEmpty(d.PM, values["pm"])
-	}
-	return values
-}
-
-// current reads the values an edit form starts with from a show result.
-func (a *Adapter) current(f form, res ops.Result) (map[string]string, string, error) {
-	var doc struct {
-		Program *view.Program `json:"program"`
-		Pool    *view.Pool    `json:"pool"`
-	}
-	raw, _ := json.Marshal(res.Data)
-	_ = json.Unmarshal(raw, &doc)
+// current reads what an edit form starts with from a show result: the
+// current directives into fm, or for a raw editor the file's content.
+func (a *Adapter) current(f form, fm *model.Form, res ops.Result) (string, error) {
+	d := view.Decode(res.Data)
 	var directives map[string]string
 	var file, content string
 	switch {
-	case f.program() && doc.Program != nil:
-		directives, file, content = doc.Program.Directives, doc.Program.File, doc.Program.Content
-	case !f.program() && doc.Pool != nil:
-		directives, file, content = doc.Pool.Directives, doc.Pool.File, doc.Pool.Content
+	case f.program() && d.Program != nil:
+		directives, file, content = d.Program.Directives, d.Program.File, d.Program.Content
+	case !f.program() && d.Pool != nil:
+		directives, file, content = d.Pool.Directives, d.Pool.File, d.Pool.Content
 	default:
-		return nil, "", fmt.Errorf("the current values of %s could not be read", f.Name)
+		return "", fmt.Errorf("the current values of %s could not be read", f.Name)
 	}
 	if !f.raw() {
-		return prefill(fieldsOf(f), directives), "", nil
+		fm.Prefill(directives)
+		return "", nil
 	}
 	if content == "" {
-		return nil, "", fmt.Errorf("the file of %s could not be read; edit it with flags instead", f.Name)
+		return "", fmt.Errorf("the file of %s could not be read; edit it with flags instead", f.Name)
 	}
 	if len(content) > maxInputLength {
-		return nil, "", fmt.Errorf("%s is %d bytes, more than a Slack form field holds (%d); edit it with flags (--set KEY=VALUE) instead",
+		return "", fmt.Errorf("%s is %d bytes, more than a Slack form field holds (%d); edit it with flags (--set KEY=VALUE) instead",
 			file, len(content), maxInputLength)
 	}
-	return nil, content, nil
-}
-
-// prefill maps a file's directives to the form's fields.
-func prefill(fields []field, directives map[string]string) map[string]string {
-	out := map[string]string{}
-	for _, fl := range fields {
-		for k, v := range directives {
-			if fl.Key != "" && strings.EqualFold(k, fl.Key) {
-				out[fl.ID] = v
-			}
-		}
-	}
-	return out
+	return content, nil
 }

@@ -248,7 +248,7 @@ func TestPoolForms(t *testing.T) {
 	for _, f := range []form{{Kind: formPoolCreate}, {Kind: formPoolEdit, Name: "api"}, {Kind: formPoolRaw, Name: "api"},
 		{Kind: formProgramAdd}, {Kind: formProgramEdit, Name: "web"}, {Kind: formProgramRaw, Name: "web"}} {
 		m := meta{Channel: channel, ResponseURL: "https://hooks.slack.com/commands/T0/1/" + strings.Repeat("x", 40), Name: f.Name}
-		v := a.buildView(f, map[string]string{"user": "www-data", "pm": "dynamic", "max-children": "5"}, strings.Repeat("; long\n", 400), &m)
+		v := a.buildView(f, a.modelWith(f, map[string]string{"user": "www-data", "pm": "dynamic", "max-children": "5"}, nil), strings.Repeat("; long\n", 400), &m)
 		// The largest preview: a plan whose diff is longer than any limit.
 		withPreview(&v, m, Render(loadResult(t, filepath.Join(fixtures, "long_diff.json"))).Blocks)
 		raw, err := json.Marshal(v)
@@ -263,15 +263,15 @@ func TestPoolForms(t *testing.T) {
 			t.Errorf("%s: Slack would refuse the form: %v", f.Kind, err)
 		}
 	}
-	req, errs := buildRequest(form{Kind: formPoolCreate}, map[string]string{
+	req, errs := a.buildRequest(form{Kind: formPoolCreate}, map[string]string{
 		"name": "api", "user": "www-data", "pm": "ondemand", "max-children": "8", "idle-timeout": "10s",
 		"set": "php_admin_value[memory_limit] = 256M",
 	}, meta{})
-	want := "fpm pool create 'api' --user 'www-data' --pm 'ondemand' --max-children '8' --idle-timeout '10s' --set 'php_admin_value[memory_limit] = 256M'"
+	want := "fpm pool create api --user www-data --pm ondemand --max-children 8 --idle-timeout 10s --set 'php_admin_value[memory_limit] = 256M'"
 	if len(errs) != 0 || req.text != want {
 		t.Errorf("pool create:\n got %s (%v)\nwant %s", req.text, errs, want)
 	}
-	req, _ = buildRequest(form{Kind: formPoolRaw}, map[string]string{"content": "[api]\npm = static\n"}, meta{Name: "api"})
+	req, _ = a.buildRequest(form{Kind: formPoolRaw}, map[string]string{"content": "[api]\npm = static\n"}, meta{Name: "api"})
 	if req.op == nil || req.op.Name != "fpm.pool.edit" || req.op.Target != "api" {
 		t.Errorf("raw pool edit: %+v", req.op)
 	}
@@ -314,7 +314,7 @@ func TestPoolFormsChoosePHP(t *testing.T) {
 	a := New(Config{PoolDefaults: PoolDefaults{User: "www-data", Group: "www-data"}, PHPInstances: []string{"7.4", "8.3"}, DefaultPHP: "8.3"},
 		fakeHost{}, nil, nil)
 	m := meta{Channel: channel}
-	v := a.buildView(form{Kind: formPoolCreate}, nil, "", &m)
+	v := a.buildView(form{Kind: formPoolCreate}, a.model(form{Kind: formPoolCreate}), "", &m)
 	raw, _ := json.Marshal(v)
 	var sv slackfake.View
 	if err := json.Unmarshal(raw, &sv); err != nil {
@@ -326,13 +326,13 @@ func TestPoolFormsChoosePHP(t *testing.T) {
 	if err := slackfake.ValidateView(sv); err != nil {
 		t.Errorf("Slack would refuse the form: %v", err)
 	}
-	req, errs := buildRequest(form{Kind: formPoolCreate}, map[string]string{"name": "api", "php": "7.4"}, meta{})
-	if want := "fpm pool create 'api' --php '7.4'"; len(errs) != 0 || req.text != want {
+	req, errs := a.buildRequest(form{Kind: formPoolCreate}, map[string]string{"name": "api", "php": "7.4"}, meta{})
+	if want := "fpm pool create api --php 7.4"; len(errs) != 0 || req.text != want {
 		t.Errorf("create: %q (%v), want %q", req.text, errs, want)
 	}
 
 	m = meta{Channel: channel, Name: "www", PHP: "7.4"}
-	v = a.buildView(form{Kind: formPoolEdit, Name: "www", PHP: "7.4"}, nil, "", &m)
+	v = a.buildView(form{Kind: formPoolEdit, Name: "www", PHP: "7.4"}, a.model(form{Kind: formPoolEdit, Name: "www", PHP: "7.4"}), "", &m)
 	raw, _ = json.Marshal(v)
 	if !strings.Contains(string(raw), "PHP-FPM *7.4*") || strings.Contains(string(raw), `"block_id":"php"`) {
 		t.Errorf("edit form of 7.4's www:\n%s", raw)
@@ -340,11 +340,11 @@ func TestPoolFormsChoosePHP(t *testing.T) {
 	if got := (form{Kind: formPoolEdit, Name: "www", PHP: "7.4"}).showText(); got != "fpm pool show www --php '7.4'" {
 		t.Errorf("prefilled from %q", got)
 	}
-	req, _ = buildRequest(form{Kind: formPoolEdit, Name: "www", PHP: "7.4"}, map[string]string{"max-children": "4"}, m)
-	if want := "fpm pool edit 'www' --php '7.4' --max-children '4'"; req.text != want {
+	req, _ = a.buildRequest(form{Kind: formPoolEdit, Name: "www", PHP: "7.4"}, map[string]string{"max-children": "4"}, m)
+	if want := "fpm pool edit www --php 7.4 --max-children 4"; req.text != want {
 		t.Errorf("edit: %q, want %q", req.text, want)
 	}
-	req, _ = buildRequest(form{Kind: formPoolRaw, Name: "www", PHP: "7.4"}, map[string]string{"content": "[www]\n"}, m)
+	req, _ = a.buildRequest(form{Kind: formPoolRaw, Name: "www", PHP: "7.4"}, map[string]string{"content": "[www]\n"}, m)
 	if v, _ := req.op.Get("php"); req.op == nil || v != "7.4" {
 		t.Errorf("raw edit: %+v", req.op)
 	}

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolvisor/poolvisor/adapters/chat/fleettest"
 	"github.com/poolvisor/poolvisor/adapters/chat/rolltest"
 	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
 	"github.com/poolvisor/poolvisor/internal/approval"
@@ -53,10 +54,14 @@ type backend struct {
 	lastOp   atomic.Value                    // ops.Operation of the last write applied
 	lastBy   atomic.Value                    // ops.Actor of the last write applied
 	roll     atomic.Pointer[rolltest.Roller] // when set, restart and stop roll
+	fleet    atomic.Bool                     // when set, list answers as a hub across a thousand hosts
 }
 
 func (b *backend) list(context.Context, ops.Request) (ops.Outcome, error) {
 	b.lists.Add(1)
+	if b.fleet.Load() {
+		return fleettest.Answer()
+	}
 	time.Sleep(time.Duration(b.delay.Load()))
 	pid := 100 + int(b.restarts.Load())
 	return ops.Outcome{Message: "1 process(es) on test:\n  NAME STATE PID\n  web RUNNING " + fmt.Sprint(pid),

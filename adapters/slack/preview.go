@@ -8,6 +8,7 @@ import (
 
 	slackgo "github.com/slack-go/slack"
 
+	model "github.com/poolvisor/poolvisor/adapters/chat/form"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -48,20 +49,21 @@ func (a *Adapter) preview(ctx context.Context, cb slackgo.InteractionCallback) {
 	}
 	var m meta
 	_ = json.Unmarshal([]byte(cb.View.PrivateMetadata), &m)
-	f := form{Kind: formKind(kind), Name: m.Name}
+	f := form{Kind: formKind(kind), Name: m.Name, PHP: m.PHP}
 	values := submitted(cb.View.State)
 	viewID, hash := cb.View.ID, cb.View.Hash
 	a.bg.Go(func(ctx context.Context) {
 		var shown []slackgo.Block
-		if req, errs := buildRequest(f, values, m); len(errs) > 0 {
-			shown = fieldProblems(f, errs)
+		fm := a.modelWith(f, values, m.Prefilled)
+		if req, errs := a.buildRequest(f, values, m); len(errs) > 0 {
+			shown = fieldProblems(fieldsOf(f, fm), errs)
 		} else {
 			actor := a.actorIn(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName), m.Channel)
 			shown = Render(req.run(ctx, a.run, actor, true)).Blocks
 		}
 		shown = append([]slackgo.Block{slackgo.NewDividerBlock()}, shown...)
 		scratch := meta{Channel: m.Channel, ResponseURL: m.ResponseURL, Name: m.Name}
-		v := a.buildView(f, values, values[fieldContent], &scratch)
+		v := a.buildView(f, fm, values[fieldContent], &scratch)
 		withPreview(&v, m, shown)
 		a.updateView(ctx, v, viewID, hash)
 	})
@@ -70,11 +72,11 @@ func (a *Adapter) preview(ctx context.Context, cb slackgo.InteractionCallback) {
 // fieldProblems lists what is wrong with a form's values, field by field,
 // in the form's order: a preview cannot mark the fields themselves (only
 // an answer to a submission can).
-func fieldProblems(f form, errs map[string]string) []slackgo.Block {
+func fieldProblems(fields []model.Field, errs map[string]string) []slackgo.Block {
 	labels := map[string]string{}
 	order := map[string]int{}
-	for i, fl := range fieldsOf(f) {
-		labels[fl.ID], order[fl.ID] = fl.Label, i
+	for i, fl := range fields {
+		labels[fl.Name], order[fl.Name] = fl.Label, i
 	}
 	ids := make([]string, 0, len(errs))
 	for id := range errs {

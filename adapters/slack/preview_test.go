@@ -59,7 +59,7 @@ func TestPreviewShowsThePlanInTheForm(t *testing.T) {
 		{"a refused form shows why", map[string]string{"command": "/no/such/binary", "user": "www-data", "autostart": "true"},
 			[]string{":warning:", "/no/such/binary does not exist"}},
 		{"a form that cannot be read names the fields", map[string]string{"command": "/bin/true", "autostart": "true", "set": "stopsignal"},
-			[]string{"The form cannot be applied as it is", "*User*: A key cannot be removed", "*Other settings*: Write one KEY=VALUE a line"}},
+			[]string{"The form cannot be applied as it is", "*User*: A form cannot remove user", "*Other settings*: Write one KEY=VALUE a line"}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

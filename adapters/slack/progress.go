@@ -111,6 +111,11 @@ func (pm *progressMessage) finish(ctx context.Context, actor ops.Actor, res ops.
 			orElse(ctx)
 			return
 		}
+		if use := fileUse(res); use == chat.FileWith || use == chat.FileInstead { // the whole answer, a roll across many hosts
+			if _, err := a.upload(ctx, pm.o, res, chat.Document(res), vis); err != nil {
+				a.log.Error("slack: could not upload a run's document", "run", res.Operation, "err", err)
+			}
+		}
 		if decided { // a typed /ops approve: the request's copies lose their buttons
 			a.afterDecision(ctx, res, actor)
 			return

@@ -77,7 +77,7 @@ func (a *Adapter) deliver(ctx context.Context, o origin, actor ops.Actor, res op
 		a.postApproval(ctx, o, res)
 		return
 	}
-	if asFile(res) {
+	if fileUse(res) != chat.NoFile {
 		a.sendFile(ctx, o, actor, res)
 		if _, ok := chat.Decided(res); !ok {
 			a.sendPrivate(ctx, o, actor, res)

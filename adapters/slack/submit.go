@@ -3,12 +3,11 @@ package slack
 import (
 	"context"
 	"encoding/json"
-	"slices"
 	"strings"
 
 	slackgo "github.com/slack-go/slack"
 
-	"github.com/poolvisor/poolvisor/internal/command"
+	model "github.com/poolvisor/poolvisor/adapters/chat/form"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -54,7 +53,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackgo.InteractionCall
 	var m meta
 	_ = json.Unmarshal([]byte(cb.View.PrivateMetadata), &m)
 	f := form{Kind: formKind(kind), Name: m.Name, PHP: m.PHP}
-	req, errs := buildRequest(f, submitted(cb.View.State), m)
+	req, errs := a.buildRequest(f, submitted(cb.View.State), m)
 	if len(errs) > 0 {
 		return slackgo.NewErrorsViewSubmissionResponse(errs)
 	}
@@ -74,7 +73,7 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackgo.InteractionCall
 	if plan.Status != ops.StatusOK {
 		msg := strings.TrimSpace(plan.Message)
 		return slackgo.NewErrorsViewSubmissionResponse(map[string]string{
-			errorField(plan, fieldsOf(f)): truncate(msg, maxFieldError),
+			errorField(plan, f, a.model(f)): truncate(msg, maxFieldError),
 		})
 	}
 	a.bg.Go(func(ctx context.Context) { a.applyForm(ctx, viewID, o, actor, req, plan) })
@@ -113,10 +112,11 @@ func submitted(state *slackgo.ViewState) map[string]string {
 	return out
 }
 
-// buildRequest turns a form's values into the command it stands for, or
-// into errors by field for what can be told without running anything.
-func buildRequest(f form, values map[string]string, m meta) (formRequest, map[string]string) {
-	errs := map[string]string{}
+// buildRequest turns a form's values into the command it stands for
+// (through the form model, as every platform's forms), or into errors by
+// field for what can be told without running anything. A raw editor's file
+// is an operation of its own.
+func (a *Adapter) buildRequest(f form, values map[string]string, m meta) (formRequest, map[string]string) {
 	if f.raw() {
 		op := ops.Operation{Name: "supervisor.program.edit", Target: m.Name, Text: "/supervisor edit " + m.Name + " --raw"}
 		if !f.program() {
@@ -128,53 +128,22 @@ func buildRequest(f form, values map[string]string, m meta) (formRequest, map[st
 		op.Args = append(op.Args, ops.Arg{Key: fieldContent, Value: values[fieldContent]})
 		return formRequest{op: &op}, nil
 	}
-	name := m.Name
-	if f.adds() {
-		name = strings.TrimSpace(values[fieldName])
-		if !ops.ValidName(name) {
-			errs[fieldName] = "Use 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit."
-		}
+	text, errs := a.model(f).Text(values, m.Prefilled)
+	if len(errs) > 0 {
+		return formRequest{}, errs
 	}
-	var b strings.Builder
-	b.WriteString(map[formKind]string{formProgramAdd: "supervisor add ", formProgramEdit: "supervisor edit ",
-		formPoolCreate: "fpm pool create ", formPoolEdit: "fpm pool edit "}[f.Kind])
-	b.WriteString(command.Quote(name))
-	if php := firstNonEmpty(f.PHP, strings.TrimSpace(values[fieldPHP])); php != "" && !f.program() {
-		b.WriteString(" --" + ops.InstanceArg + " " + command.Quote(php))
-	}
-	for _, fl := range fieldsOf(f) {
-		v := strings.TrimSpace(values[fl.ID])
-		switch {
-		case fl.ID == fieldName:
-		case fl.ID == fieldSet:
-			for _, line := range strings.Split(v, "\n") {
-				if line = strings.TrimSpace(line); line == "" {
-					continue
-				}
-				if k, _, ok := strings.Cut(line, "="); !ok || strings.TrimSpace(k) == "" {
-					errs[fieldSet] = "Write one KEY=VALUE a line; \"" + truncate(line, 80) + "\" has no KEY=."
-					continue
-				}
-				b.WriteString(" --set " + command.Quote(line))
-			}
-		case v == "" && slices.Contains(m.Prefilled, fl.ID):
-			errs[fl.ID] = "A key cannot be removed from this form; use the raw editor (`edit " + m.Name + " --raw`) to remove it."
-		case v != "":
-			b.WriteString(" --" + fl.ID + " " + command.Quote(v))
-		}
-	}
-	return formRequest{text: b.String()}, errs
+	return formRequest{text: text}, nil
 }
 
-// errorField picks the field of fields a refused plan is about: the flag
+// errorField picks the field of form fm a refused plan is about: the flag
 // or name its error concerns (Result.Field), when the form has that field.
 // An error that concerns none of them (the checks of php-fpm -t and
 // supervisord themselves, about the whole file; a flag this form has no
 // field for, like --preset) goes on the form's first field: Slack shows a
 // form's errors only under a field.
-func errorField(res ops.Result, fields []field) string {
-	if res.Field != "" && slices.ContainsFunc(fields, func(fl field) bool { return fl.ID == res.Field }) {
-		return res.Field
+func errorField(res ops.Result, f form, fm model.Form) string {
+	if field := fm.ErrorField(res); field != "" {
+		return field
 	}
-	return fields[0].ID
+	return fieldsOf(f, fm)[0].Name
 }

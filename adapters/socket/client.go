@@ -77,6 +77,7 @@ func (c *Client) Run(ctx context.Context, actor ops.Actor, text string) ops.Resu
 		return ops.Result{Status: ops.StatusFailed, Message: err.Error(), Data: map[string]any{}}
 	}
 	res := f.Result.Result
+	res.Attachment = f.Document
 	if f.Result.Private != "" {
 		res.Private = &ops.Private{To: actor, Text: f.Result.Private}
 	}

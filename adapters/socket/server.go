@@ -117,6 +117,9 @@ func (s *Server) handle(ctx context.Context, c *net.UnixConn) {
 		}
 		doc := shell.Document(res, actor)
 		reply.Result = &doc
+		if !req.JSON {
+			reply.Document = res.Attachment
+		}
 	}
 	if err := writeFrame(c, &mu, reply); err != nil {
 		s.Log.Warn("local socket: answer not delivered", "actor", actor.String(), "err", err)

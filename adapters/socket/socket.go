@@ -57,8 +57,12 @@ type Frame struct {
 	Progress *ops.Progress `json:"progress,omitempty"`
 	// Result ends the answer: the result as `exec --json` prints it.
 	Result *shell.Doc `json:"result,omitempty"`
-	Host   string     `json:"host,omitempty"`
-	Actor  *ops.Actor `json:"actor,omitempty"`
+	// Document is the result's document (ops.Result.Attachment), which
+	// its JSON leaves out: the whole of an answer whose message
+	// summarises it, which the shell prints. Only for a text answer.
+	Document *ops.Attachment `json:"document,omitempty"`
+	Host     string          `json:"host,omitempty"`
+	Actor    *ops.Actor      `json:"actor,omitempty"`
 	// Error ends the answer of a request that was not run.
 	Error string `json:"error,omitempty"`
 	// Output and Exit end the answer of a Rendered request: the text

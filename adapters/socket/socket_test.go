@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/poolvisor/poolvisor/adapters/chat/fleettest"
+	"github.com/poolvisor/poolvisor/adapters/shell"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -23,6 +25,9 @@ type runner struct{}
 func (runner) Host() string { return "h1" }
 
 func (runner) Run(ctx context.Context, actor ops.Actor, text string) ops.Result {
+	if text == "supervisor status --host all" {
+		return fleettest.Result()
+	}
 	if w := ops.WatcherOf(ctx); w != nil {
 		w(ops.Progress{RunID: "r1", Title: "step", Steps: []ops.Step{{Name: "batch 1", State: ops.StepRunning}}})
 	}
@@ -228,5 +233,43 @@ func TestExecNoServe(t *testing.T) {
 	_, _, err = Exec(context.Background(), ln.Addr().String(), "", "ops whoami", &out)
 	if err == nil || errors.Is(err, ErrNoServe) || !errors.Is(err, ErrStopped) {
 		t.Errorf("serve stopped: %v", err)
+	}
+}
+
+// An answer that summarises a document (a fleet answer across many
+// hosts) reaches exec through the socket with its document, so exec
+// prints every host, as it does without serve; --json prints the result
+// alone either way.
+func TestSummarisedAnswerKeepsItsDocument(t *testing.T) {
+	c, err := Dial(context.Background(), serve(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := ops.WithWatcher(context.Background(), func(ops.Progress) {})
+	res := c.Run(text, c.Actor, "supervisor status --host all")
+	if res.Attachment == nil || !res.Attachment.Summarised || string(res.Attachment.Content) != fleettest.Whole() {
+		t.Fatalf("the document did not come through: %+v", res.Attachment)
+	}
+	if out := shell.Render(res); !strings.Contains(out, fleettest.Host(398)) || !strings.Contains(out, fleettest.Host(999)) {
+		t.Errorf("exec does not print every host:\n%.500s", out)
+	}
+	if res := c.Run(context.Background(), c.Actor, "supervisor status --host all"); res.Attachment != nil {
+		t.Error("a --json answer carried the document")
+	}
+}
+
+// TestExecRenderedKeepsTheDocument: serve renders a summarised answer
+// (a fleet answer) with its whole document, as exec prints it directly.
+func TestExecRenderedKeepsTheDocument(t *testing.T) {
+	var out strings.Builder
+	code, _, err := Exec(context.Background(), serve(t), "", "supervisor status --host all", &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := shell.Render(fleettest.Result()) + "\n"; out.String() != want || code != fleettest.Result().Status.ExitCode() {
+		t.Errorf("exit %d, printed\n%.500s\nwant\n%.500s", code, out.String(), want)
+	}
+	if !strings.Contains(out.String(), fleettest.Host(999)) {
+		t.Errorf("not every host printed:\n%.500s", out.String())
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 
+	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/internal/alert"
 	"github.com/poolvisor/poolvisor/internal/approval"
 	"github.com/poolvisor/poolvisor/internal/audit"
@@ -62,7 +63,8 @@ type App struct {
 	maint        *maintenance.Store // windows and mutes
 
 	notifyMu  sync.Mutex
-	notifiers []alert.Notifier // every platform's with a notify channel, for announce
+	notifiers []alert.Notifier               // every platform's with a notify channel, for announce
+	directs   map[string]chat.DirectMessager // by platform: who can tell a grant's holder privately
 
 	holdMu sync.Mutex
 	holds  []*maintenance.Hold // around each notifier, for checkHolds

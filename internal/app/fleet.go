@@ -94,7 +94,7 @@ func (a *App) runAgent(ctx context.Context) error {
 		Log: a.Log.With("part", "fleet"),
 	})
 	if a.Alerts != nil {
-		a.Alerts.AddNotifier("hub", a.hold(ag.Notifier()))
+		a.Alerts.AddNotifier("hub", a.hold("hub", ag.Notifier()))
 	}
 	return ag.Run(ctx)
 }
@@ -133,7 +133,7 @@ func (a *App) addNotifier(platform string, n alert.Notifier) {
 	a.notifyMu.Lock()
 	a.notifiers = append(a.notifiers, n)
 	a.notifyMu.Unlock()
-	n = a.hold(n)
+	n = a.hold(platform, n)
 	switch {
 	case a.Hub != nil:
 		a.Hub.AddNotifier(platform, n)

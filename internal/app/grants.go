@@ -13,12 +13,12 @@ import (
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
-// remindBefore is how long before a grant ends its holder is reminded.
-const remindBefore = 5 * time.Minute
-
-// remindInterval is how often serve looks for grants about to end. Only
-// the reminder waits for it: expiry itself is judged at each decision.
-const remindInterval = 30 * time.Second
+// tellEvery is how often serve looks for grants whose holders are to be
+// told something: one that started, one about to end. Only the messages
+// wait for it: expiry itself is judged at each decision. Both are read
+// from the stored grants (deadline and what was sent), so a serve
+// restarted meanwhile tells each once, late at most by this.
+const tellEvery = time.Second
 
 // newGrants opens the grants store and returns the RBAC policy that
 // consults it at every decision, and the handlers of the grant operations.
@@ -70,22 +70,27 @@ func (a *App) announce(ctx context.Context, text string) error {
 	return errors.Join(errs...)
 }
 
-// runReminders tells the notify channels, remindBefore a grant ends, that
-// it is about to; until ctx ends. Each grant is reminded of once, by one
-// process.
+// runReminders tells each grant's holder, privately, that it started and,
+// rbac.grant_reminder before it ends, that it is about to; until ctx ends.
+// Each grant's holder is told each once, by one process.
 func (a *App) runReminders(ctx context.Context) {
-	t := time.NewTicker(remindInterval)
+	t := time.NewTicker(tellEvery)
 	defer t.Stop()
 	for {
-		ending, err := a.grants.Ending(ctx, time.Now(), remindBefore)
+		now := time.Now()
+		started, err := a.grants.Started(ctx, now)
+		if err != nil && ctx.Err() == nil {
+			a.Log.Error("could not read the grants that started", "err", err)
+		}
+		for _, g := range started {
+			a.tell(ctx, g, startText(g))
+		}
+		ending, err := a.grants.Ending(ctx, now, a.Config.RBAC.GrantReminder)
 		if err != nil && ctx.Err() == nil {
 			a.Log.Error("could not read the grants about to end", "err", err)
 		}
 		for _, g := range ending {
-			text := g.Who + ": your " + g.Kind + " " + g.ID + " of the role " + g.Role + " ends at " + g.Until.Format("15:04:05 UTC") + "."
-			if err := a.announce(ctx, text); err != nil {
-				a.Log.Error("could not remind of a grant's end", "id", g.ID, "err", err)
-			}
+			a.tell(ctx, g, endText(g, now))
 		}
 		select {
 		case <-ctx.Done():

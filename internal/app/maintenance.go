@@ -73,10 +73,10 @@ func (a *App) frozen(ctx context.Context, target string) (string, error) {
 	return a.maint.Frozen(ctx, hosts, time.Now())
 }
 
-// hold wraps a chat platform's notifier so that maintenance windows hold
-// its alerts back.
-func (a *App) hold(n alert.Notifier) alert.Notifier {
-	h := maintenance.NewHold(n, a.maint, a.Log.With("part", "maintenance"))
+// hold wraps the notifier of sink (a chat platform, or the hub's relay)
+// so that maintenance windows hold its alerts back.
+func (a *App) hold(sink string, n alert.Notifier) alert.Notifier {
+	h := maintenance.NewHold(sink, n, a.maint, a.Log.With("part", "maintenance"))
 	a.holdMu.Lock()
 	a.holds = append(a.holds, h)
 	a.holdMu.Unlock()

@@ -34,6 +34,7 @@ func (a *App) newMattermost(ctx context.Context) (chat.Platform, error) {
 	}
 	t := cfg.CommandTokens
 	mm, err := mattermost.New(mattermost.Config{
+		Mode:            cfg.Mode,
 		URL:             cfg.URL,
 		BotToken:        cfg.BotToken,
 		CommandTokens:   map[string]string{"fpm": t.FPM, "supervisor": t.Supervisor, "ops": t.Ops},

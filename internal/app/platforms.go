@@ -26,6 +26,7 @@ func (a *App) newPlatform(ctx context.Context, build func(*App, context.Context)
 		a.addNotifier(p.Name(), n)
 	}
 	a.chatHealth = append(a.chatHealth, p.Health)
+	a.addDirect(p)
 	return p, nil
 }
 

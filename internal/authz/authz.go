@@ -143,11 +143,7 @@ func (p *Policy) Allowed(a ops.Actor, op string) bool {
 	if p.allows(p.bound(a), op) {
 		return true
 	}
-	var temp []string
-	for _, t := range p.temporary(a) {
-		temp = append(temp, t.Role)
-	}
-	return p.allows(temp, op)
+	return p.temporaryAllows(a, op)
 }
 
 func (p *Policy) allows(roles []string, op string) bool {

@@ -50,6 +50,25 @@ func (p *Policy) temporary(a ops.Actor) []Temporary {
 	return out
 }
 
+// ExtendOp is the operation by which the holder of a grant asks for more
+// time on it (/ops extend): holding a grant allows asking, whatever the
+// role granted, since the request waits for an approver anyway. A
+// break-glass session gives no such right: its holder breaks the glass
+// again, announced again.
+const ExtendOp = "ops.extend"
+
+// temporaryAllows reports whether the temporary roles a holds now allow op.
+func (p *Policy) temporaryAllows(a ops.Actor, op string) bool {
+	var roles []string
+	for _, t := range p.temporary(a) {
+		if op == ExtendOp && !t.BreakGlass {
+			return true
+		}
+		roles = append(roles, t.Role)
+	}
+	return p.allows(roles, op)
+}
+
 // BreakGlass implements ops.BreakGlasser: the ID of the break-glass session
 // that alone lets a run op, or "" when a role bound to a, or a plain grant,
 // allows it (or nothing does).

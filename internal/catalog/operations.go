@@ -90,6 +90,11 @@ var Operations = []Operation{
 	{Name: "ops.cancel", Owner: OwnerCore, Kind: Write},
 	{Name: "ops.grants", Owner: OwnerCore},
 	{Name: "ops.grant", Owner: OwnerCore, Kind: Write, Approval: true},
+	// ops.extend is a grant's holder asking for more time: a new grant
+	// of the same role, which always waits for an approver (its plan says
+	// so whatever approvals.required holds), since nobody grants
+	// themselves. Holding a grant is what allows asking (authz).
+	{Name: "ops.extend", Owner: OwnerCore, Kind: Write},
 	{Name: "ops.breakglass", Owner: OwnerCore, Kind: Write},
 	{Name: "ops.review", Owner: OwnerCore, Kind: Write},
 	// SPEC §6 names one operation for maintenance, "write; read for the

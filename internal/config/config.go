@@ -205,6 +205,9 @@ type RBAC struct {
 	People map[string]Person `mapstructure:"people" yaml:"people"`
 	// MaxGrant bounds the DURATION of /ops grant and /ops breakglass.
 	MaxGrant time.Duration `mapstructure:"max_grant" yaml:"max_grant"`
+	// GrantReminder is how long before a grant or break-glass session
+	// ends its holder is reminded, privately.
+	GrantReminder time.Duration `mapstructure:"grant_reminder" yaml:"grant_reminder"`
 }
 
 // Person is one person's identities, by platform (slack, discord, local:

@@ -128,7 +128,7 @@ func defaults(hostname string) Config {
 		Discord:    Discord{Mode: "gateway", GuildIDs: []string{}},
 		Mattermost: Mattermost{Mode: "http"},
 		Local:      Local{Socket: DefaultSocket},
-		RBAC:       RBAC{Roles: defaultRoles(), Bindings: []Binding{}, People: map[string]Person{}, MaxGrant: 24 * time.Hour},
+		RBAC:       RBAC{Roles: defaultRoles(), Bindings: []Binding{}, People: map[string]Person{}, MaxGrant: 24 * time.Hour, GrantReminder: 5 * time.Minute},
 		Approvals: Approvals{
 			Required:            catalog.DefaultApprovals(),
 			ApproverRoles:       []string{"admin"},

@@ -128,7 +128,7 @@ func TestFileValues(t *testing.T) {
 				"slack_usergroups": {"S0614TZR7"}, "discord_users": {"80351110224678912"},
 				"discord_roles": {"41771983423143936"}, "local_users": {"deploy"}}}},
 			People:   map[string]Person{"alice": {"slack": {"U012ABCDEF"}, "discord": {"80351110224678912"}, "local": {"alice"}}},
-			MaxGrant: 24 * time.Hour,
+			MaxGrant: 24 * time.Hour, GrantReminder: 5 * time.Minute,
 		},
 		Approvals: Approvals{Required: []string{"fpm.pool.delete"}, ApproverRoles: []string{"root", "lead"},
 			AllowSelfApproval: true, TTL: 90 * time.Minute, MaxPendingPerPerson: 3, Retention: 48 * time.Hour},

@@ -59,26 +59,30 @@ func (c *Config) validateMattermost(p *problems) {
 	if !m.Enabled {
 		return
 	}
-	if m.Mode == "websocket" {
-		p.add("mattermost.mode", "websocket is not supported yet; use http")
-	}
+	ws := m.Mode == "websocket"
 	if m.URL == "" {
 		p.add("mattermost.url", "is required when mattermost is enabled (the server, like https://chat.example.com)")
 	}
-	if m.PublicURL == "" {
-		p.add("mattermost.public_url", "is required when mattermost is enabled: poolvisor's URL as the Mattermost server reaches it, for the buttons")
+	if m.PublicURL == "" && !ws {
+		p.add("mattermost.public_url", "is required when mattermost is enabled: poolvisor's URL as the Mattermost server reaches it, for the buttons (or use mode: websocket)")
 	}
 	if m.BotToken == "" {
 		p.add("mattermost.bot_token", "is required when mattermost is enabled (or set mattermost.bot_token_file)")
 	}
 	t := m.CommandTokens
-	if t.FPM == "" && t.Supervisor == "" && t.Ops == "" {
+	if t.FPM == "" && t.Supervisor == "" && t.Ops == "" && !ws {
 		p.add("mattermost.command_tokens", "names no token: set the token of each slash command (/fpm, /supervisor, /ops) you created")
+	}
+	// In websocket mode, posts come over the bot's own connection; slash
+	// commands, buttons and dialogs still come over HTTP, and only when
+	// Mattermost can reach poolvisor at public_url.
+	if ws && m.PublicURL == "" {
+		return
 	}
 	if len(m.ActionSecret) < minActionSecret {
 		p.add("mattermost.action_secret", "must be at least %d characters (or set mattermost.action_secret_file): it signs the buttons' context", minActionSecret)
 	}
 	if c.Listen == "" {
-		p.add("listen", "is required: mattermost receives slash commands and button clicks over HTTP")
+		p.add("listen", "is required: mattermost receives slash commands and button clicks over HTTP (mode: websocket without public_url needs none)")
 	}
 }

@@ -60,6 +60,9 @@ func (c *Config) validateRBAC(p *problems) {
 	if c.RBAC.MaxGrant <= 0 {
 		p.add("rbac.max_grant", "must be more than zero, like 24h: the longest /ops grant or /ops breakglass")
 	}
+	if c.RBAC.GrantReminder <= 0 {
+		p.add("rbac.grant_reminder", "must be more than zero, like 5m: how long before a grant ends its holder is reminded")
+	}
 }
 
 // validatePeople checks rbac.people: immutable IDs only, and no identity

@@ -65,7 +65,9 @@ func listedBelow(n int) string {
 	return ", below in full"
 }
 
-// textDocument is text as a plain-text file named for what it answers.
+// textDocument is the whole of an answer, as a plain-text file named for
+// what it answers, that the answer's text summarises: chat platforms send
+// it with every summarised answer, not only a long one.
 func textDocument(what, text string) *ops.Attachment {
 	name := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
@@ -73,5 +75,5 @@ func textDocument(what, text string) *ops.Attachment {
 		}
 		return '-'
 	}, what)
-	return &ops.Attachment{Name: "hosts-" + name + ".txt", ContentType: "text/plain; charset=utf-8", Content: []byte(text)}
+	return ops.Summary("hosts-"+name+".txt", "text/plain; charset=utf-8", []byte(text))
 }

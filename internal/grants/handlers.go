@@ -23,6 +23,8 @@ type RBAC interface {
 	// Bound returns the roles a's bindings give, without grants.
 	Bound(a ops.Actor) []string
 	SamePerson(a, b ops.Actor) bool
+	// Person is the person of rbac.people a is an identity of, or "".
+	Person(a ops.Actor) string
 }
 
 // Config is what the handlers are built from.
@@ -44,7 +46,7 @@ type Config struct {
 }
 
 // Handlers returns the handlers of ops.grant (and revoke), ops.grants,
-// ops.breakglass and ops.review.
+// ops.breakglass, ops.review and ops.extend.
 func Handlers(cfg Config) map[string]ops.Handler {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -58,6 +60,7 @@ func Handlers(cfg Config) map[string]ops.Handler {
 		"ops.grant":      planFunc(h.grant),
 		"ops.breakglass": planFunc(h.breakglass),
 		"ops.review":     planFunc(h.review),
+		"ops.extend":     planFunc(h.extend),
 	}
 }
 

@@ -68,7 +68,8 @@ CREATE TABLE IF NOT EXISTS grants (
 	revoked     INTEGER NOT NULL DEFAULT 0,
 	revoked_by  TEXT NOT NULL DEFAULT '',
 	reviewed_by TEXT NOT NULL DEFAULT '',
-	reminded    INTEGER NOT NULL DEFAULT 0
+	reminded    INTEGER NOT NULL DEFAULT 0,
+	told        INTEGER NOT NULL DEFAULT 0  -- whether its holder was told it started
 );
 CREATE INDEX IF NOT EXISTS grants_until ON grants (until);
 `
@@ -81,7 +82,38 @@ func New(ctx context.Context, db *sql.DB) (*Store, error) {
 	if _, err := db.ExecContext(ctx, schema); err != nil {
 		return nil, fmt.Errorf("create grants table: %w", err)
 	}
+	if err := addTold(ctx, db); err != nil {
+		return nil, err
+	}
 	return &Store{db: db}, nil
+}
+
+// addTold adds the told column to a grants table made before it existed.
+// Its default is 1 there, so that the grants of such a table count as
+// told (Add sets 0 for new ones): their holders were named in the
+// notify channel when they started, the way it was then.
+func addTold(ctx context.Context, db *sql.DB) error {
+	rows, err := db.QueryContext(ctx, `SELECT name FROM pragma_table_info('grants')`)
+	if err != nil {
+		return fmt.Errorf("read the grants table's columns: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return fmt.Errorf("read the grants table's columns: %w", err)
+		}
+		if name == "told" {
+			return nil
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read the grants table's columns: %w", err)
+	}
+	if _, err := db.ExecContext(ctx, `ALTER TABLE grants ADD COLUMN told INTEGER NOT NULL DEFAULT 1`); err != nil {
+		return fmt.Errorf("add the told column to the grants table: %w", err)
+	}
+	return nil
 }
 
 // idAlphabet leaves out what is easy to confuse read aloud (0/o, 1/l/i),
@@ -101,7 +133,7 @@ func newID() string {
 func (s *Store) Add(ctx context.Context, g Grant) (string, error) {
 	g.ID = newID()
 	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO grants (id, who, role, kind, until, reason, created, granted_by, approver) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		`INSERT INTO grants (id, who, role, kind, until, reason, created, granted_by, approver, told) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
 		g.ID, g.Who, g.Role, g.Kind, g.Until.UnixNano(), g.Reason, g.Created.UnixNano(), g.By, g.Approver)
 	if err != nil {
 		return "", fmt.Errorf("insert grant: %w", err)
@@ -197,17 +229,31 @@ func (s *Store) changed(ctx context.Context, res sql.Result, err error, id strin
 
 // Ending returns the active grants whose deadline falls before now+within
 // and that nobody was reminded of yet, and marks them reminded: of several
-// processes sharing data_dir, one reminds of each grant.
+// processes sharing data_dir, one reminds of each grant, once, whenever it
+// runs (a serve restarted within the lead still reminds).
 func (s *Store) Ending(ctx context.Context, now time.Time, within time.Duration) ([]Grant, error) {
-	list, err := s.query(ctx, now, `revoked = 0 AND reminded = 0 AND until > ? AND until <= ?`, now.UnixNano(), now.Add(within).UnixNano())
+	return s.claim(ctx, now, "reminded", `revoked = 0 AND reminded = 0 AND until > ? AND until <= ?`, now.UnixNano(), now.Add(within).UnixNano())
+}
+
+// Started returns the active grants whose holders were not told yet that
+// they hold them, and marks them told, once for every process sharing
+// data_dir. A grant given while serve was down is told of when it starts.
+func (s *Store) Started(ctx context.Context, now time.Time) ([]Grant, error) {
+	return s.claim(ctx, now, "told", `revoked = 0 AND told = 0 AND until > ?`, now.UnixNano())
+}
+
+// claim returns the grants where selects and sets their column flag to 1,
+// keeping those whose flag this call was the one to set.
+func (s *Store) claim(ctx context.Context, now time.Time, flag, where string, args ...any) ([]Grant, error) {
+	list, err := s.query(ctx, now, where, args...)
 	if err != nil {
 		return nil, err
 	}
 	var out []Grant
 	for _, g := range list {
-		res, err := s.db.ExecContext(ctx, `UPDATE grants SET reminded = 1 WHERE id = ? AND reminded = 0`, g.ID)
+		res, err := s.db.ExecContext(ctx, `UPDATE grants SET `+flag+` = 1 WHERE id = ? AND `+flag+` = 0`, g.ID)
 		if err != nil {
-			return out, fmt.Errorf("mark grant %s reminded: %w", g.ID, err)
+			return out, fmt.Errorf("mark grant %s %s: %w", g.ID, flag, err)
 		}
 		if n, _ := res.RowsAffected(); n == 1 {
 			out = append(out, g)

@@ -78,3 +78,77 @@ func TestStore(t *testing.T) {
 		t.Errorf("reminded twice of %v", again)
 	}
 }
+
+// TestStartedOnce: the holder of each grant is told it started once, by
+// whichever process asks first, and a grant ended before anyone asked is
+// not told of; a reopened database keeps what was told.
+func TestStartedOnce(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sqlitedb.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	id, err := s.Add(ctx, Grant{Who: "alice", Role: "operator", Kind: KindGrant, Until: now.Add(time.Minute), Created: now, By: "local:root"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Add(ctx, Grant{Who: "bob", Role: "operator", Kind: KindGrant, Until: now.Add(time.Second), Created: now, By: "local:root"}); err != nil {
+		t.Fatal(err)
+	}
+	started, err := s.Started(ctx, now.Add(2*time.Second))
+	if err != nil || len(started) != 1 || started[0].ID != id {
+		t.Fatalf("Started = %+v, %v; want %s alone", started, err, id)
+	}
+	db.Close()
+	if db, err = sqlitedb.Open(dir); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if s, err = New(ctx, db); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.Started(ctx, now.Add(3*time.Second)); len(again) != 0 {
+		t.Errorf("told twice: %+v", again)
+	}
+}
+
+// TestToldColumnAdded: a grants table from before the told column gets
+// it, its grants counting as told (their holders were told then, in the
+// notify channel), and new grants are told of.
+func TestToldColumnAdded(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlitedb.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	if _, err := db.ExecContext(ctx, `CREATE TABLE grants (id TEXT PRIMARY KEY, who TEXT NOT NULL, role TEXT NOT NULL, kind TEXT NOT NULL,
+		until INTEGER NOT NULL, reason TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL, granted_by TEXT NOT NULL,
+		approver TEXT NOT NULL DEFAULT '', revoked INTEGER NOT NULL DEFAULT 0, revoked_by TEXT NOT NULL DEFAULT '',
+		reviewed_by TEXT NOT NULL DEFAULT '', reminded INTEGER NOT NULL DEFAULT 0);
+		INSERT INTO grants (id, who, role, kind, until, created, granted_by) VALUES ('gold', 'alice', 'operator', 'grant', ?, ?, 'local:root')`,
+		now.Add(time.Hour).UnixNano(), now.UnixNano()); err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(ctx, db); err != nil { // a second process: the column is there already
+		t.Fatal(err)
+	}
+	id, err := s.Add(ctx, Grant{Who: "bob", Role: "operator", Kind: KindGrant, Until: now.Add(time.Hour), Created: now, By: "local:root"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if started, err := s.Started(ctx, now); err != nil || len(started) != 1 || started[0].ID != id {
+		t.Errorf("Started = %+v, %v; want the new %s alone", started, err, id)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/poolvisor/poolvisor/internal/daemonglob"
 )
 
 // flavor is how one packaging lays out an installation.
@@ -92,7 +94,7 @@ func (h *host) candidates() []flavor {
 		slices.SortFunc(ids, compareVersions)
 		return slices.Compact(ids)
 	}
-	debian := append(byID(h.glob("/usr/sbin/php-fpm*"), debianBinRE()), byID(h.glob("/etc/php/*/fpm/php-fpm.conf"), debianDirRE())...)
+	debian := append(byID(h.glob(daemonglob.C, "/usr/sbin/php-fpm*"), debianBinRE()), byID(h.glob(daemonglob.C, "/etc/php/*/fpm/php-fpm.conf"), debianDirRE())...)
 	slices.SortFunc(debian, compareVersions)
 	for _, v := range slices.Compact(debian) {
 		out = append(out, debianFlavor(v))
@@ -102,15 +104,15 @@ func (h *host) candidates() []flavor {
 	if h.exists("/etc/php-fpm.conf") || (h.exists("/usr/sbin/php-fpm") && !h.isLink("/usr/sbin/php-fpm")) {
 		out = append(out, rhelFlavor())
 	}
-	remi := append(h.glob("/opt/remi/php*/root/usr/sbin/php-fpm"), h.glob("/etc/opt/remi/php*/php-fpm.conf")...)
+	remi := append(h.glob(daemonglob.C, "/opt/remi/php*/root/usr/sbin/php-fpm"), h.glob(daemonglob.C, "/etc/opt/remi/php*/php-fpm.conf")...)
 	for _, id := range sortedIDs(byID(remi, remiRE())) {
 		out = append(out, remiFlavor(id))
 	}
 	var alpine []string
-	for _, d := range byID(h.glob("/usr/sbin/php-fpm*"), alpineBinRE()) {
+	for _, d := range byID(h.glob(daemonglob.C, "/usr/sbin/php-fpm*"), alpineBinRE()) {
 		alpine = append(alpine, "php"+d)
 	}
-	alpine = append(alpine, byID(h.glob("/etc/php*/php-fpm.conf"), alpineDirRE())...)
+	alpine = append(alpine, byID(h.glob(daemonglob.C, "/etc/php*/php-fpm.conf"), alpineDirRE())...)
 	for _, id := range sortedIDs(alpine) {
 		out = append(out, alpineFlavor(id))
 	}

@@ -19,6 +19,8 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/daemonglob"
 )
 
 // Layout is what Scan found on a host.
@@ -119,10 +121,11 @@ func (h *host) read(p string) (string, error) {
 	return string(b), err
 }
 
-// glob matches a host-path pattern and returns host paths, sorted as
-// supervisord and php-fpm's glob(3) sort them.
-func (h *host) glob(pattern string) []string {
-	matches, _ := filepath.Glob(h.real(pattern))
+// glob matches a host-path pattern with dialect's rules (supervisord's
+// Python glob or php-fpm's glob(3); glob(3)'s for systemd and the layouts
+// of distributions) and returns host paths, sorted as both sort them.
+func (h *host) glob(d daemonglob.Dialect, pattern string) []string {
+	matches := daemonglob.Glob(d, h.real(pattern))
 	out := make([]string, 0, len(matches))
 	for _, m := range matches {
 		rel, err := filepath.Rel(h.root, m)

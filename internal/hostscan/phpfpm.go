@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/daemonglob"
 )
 
 // PHPInstall is one PHP-FPM installation.
@@ -162,7 +164,7 @@ func (h *host) phpIncludes(in *PHPInstall, ini *iniFile) {
 					in.PoolDir, in.PoolExt = dir, ext
 				}
 			}
-			for _, file := range h.glob(glob) {
+			for _, file := range h.glob(daemonglob.C, glob) {
 				h.readPoolFile(in, file)
 			}
 		}

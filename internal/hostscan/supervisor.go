@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/poolvisor/poolvisor/internal/daemonglob"
 )
 
 // Supervisor is supervisord's setup as its config file describes it.
@@ -75,7 +77,7 @@ func (h *host) supervisorServices() []string {
 	var out []string
 	for _, unit := range supervisorUnits {
 		for _, d := range unitDirs {
-			dropins := h.glob(path.Join(d, unit+".d", "*.conf"))
+			dropins := h.glob(daemonglob.C, path.Join(d, unit+".d", "*.conf"))
 			slices.Reverse(dropins)
 			out = append(out, dropins...)
 		}

@@ -3,6 +3,8 @@ package hostscan
 import (
 	"path"
 	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/daemonglob"
 )
 
 // This file reads what supervisord's main config says: its XML-RPC server,
@@ -117,7 +119,7 @@ func (h *host) supervisorIncludes(s *Supervisor, ini *iniFile, here, node string
 				}
 			}
 		}
-		matches := h.glob(pattern)
+		matches := h.glob(daemonglob.Python, pattern)
 		if len(matches) == 0 {
 			h.note("[include] pattern %s matches no file yet", pattern)
 		}

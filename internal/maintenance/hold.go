@@ -2,6 +2,8 @@ package maintenance
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"strconv"
@@ -16,28 +18,30 @@ import (
 // maintenance window covers it, and posts one summary of them through
 // the notifier it wraps once the window has ended. It sits around each
 // chat platform's notifier, so it sees the alerts of this host and, on a
-// fleet hub, those the agents relay, each with its host.
+// fleet hub, those the agents relay, each with its host. What it holds is
+// counted in the database (held.go), so the summary survives a restart.
+//
+// An alert of a muted program or pool (/ops mute) during a window is
+// counted too, as muted: the summary says what the window and the mutes
+// kept from the channel together, so a mute cannot hide a crash from it.
 //
 // An alert held during a window and still open after it is posted when it
 // next changes; edits and recoveries of messages posted before the window
 // go through, since they add no message to the channel.
 type Hold struct {
+	sink  string
 	inner alert.Notifier
 	store *Store
 	log   *slog.Logger
 	now   func() time.Time
+	// prefix makes the refs of this Hold differ from those an earlier
+	// serve handed out.
+	prefix string
 
 	mu    sync.Mutex
 	seq   int
-	held  map[string]*heldAlerts // by host
-	refs  map[string]*heldRef    // by the ref Hold returned
-	alive map[string]string      // held ref -> the inner ref, once posted after its window
-}
-
-type heldAlerts struct {
-	total  int
-	counts map[string]int // "program STATE" -> troubles
-	order  []string
+	refs  map[string]*heldRef // by the ref Hold returned
+	alive map[string]string   // held ref -> the inner ref, once posted after its window
 }
 
 type heldRef struct {
@@ -49,10 +53,13 @@ var _ alert.Notifier = (*Hold)(nil)
 
 const heldPrefix = "held-in-maintenance:"
 
-// NewHold wraps inner.
-func NewHold(inner alert.Notifier, store *Store, log *slog.Logger) *Hold {
-	return &Hold{inner: inner, store: store, log: log, now: time.Now,
-		held: map[string]*heldAlerts{}, refs: map[string]*heldRef{}, alive: map[string]string{}}
+// NewHold wraps inner, the notifier of sink (a chat platform's name),
+// whose held alerts it keeps in store under that name.
+func NewHold(sink string, inner alert.Notifier, store *Store, log *slog.Logger) *Hold {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return &Hold{sink: sink, inner: inner, store: store, log: log, now: time.Now, prefix: heldPrefix + hex.EncodeToString(b) + ":",
+		refs: map[string]*heldRef{}, alive: map[string]string{}}
 }
 
 // covered reports whether a window covers host now. When the windows
@@ -86,46 +93,48 @@ func (h *Hold) muted(ctx context.Context, a alert.Alert) bool {
 func (h *Hold) PostAlert(ctx context.Context, a alert.Alert) (string, error) {
 	h.Check(ctx)
 	muted := h.muted(ctx, a)
-	if !muted && !h.covered(ctx, a.Host) {
+	covered := h.covered(ctx, a.Host)
+	if !muted && !covered {
 		return h.inner.PostAlert(ctx, a)
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	h.seq++
-	ref := heldPrefix + strconv.Itoa(h.seq)
+	ref := h.prefix + strconv.Itoa(h.seq)
 	h.refs[ref] = &heldRef{host: a.Host}
-	if !muted {
-		h.count(ref, a)
+	h.mu.Unlock()
+	if covered {
+		h.count(ctx, ref, a, muted)
 	}
 	return ref, nil
 }
 
-// count adds a's new troubles to its host's held alerts; h.mu is held.
-func (h *Hold) count(ref string, a alert.Alert) {
+// count adds a's new troubles to its host's held alerts.
+func (h *Hold) count(ctx context.Context, ref string, a alert.Alert, muted bool) {
+	h.mu.Lock()
 	r := h.refs[ref]
+	if r == nil {
+		h.mu.Unlock()
+		return
+	}
 	n := max(a.Count-r.lastCount, 0)
 	if r.lastCount == 0 {
 		n = max(n, 1)
 	}
 	r.lastCount = max(a.Count, r.lastCount)
+	host := r.host
+	h.mu.Unlock()
 	if n == 0 {
 		return
-	}
-	ha := h.held[r.host]
-	if ha == nil {
-		ha = &heldAlerts{counts: map[string]int{}}
-		h.held[r.host] = ha
 	}
 	key := a.Program + " " + a.State
 	if a.Kind == alert.KindHeld {
 		key = "alerts held by the post limit"
 	}
-	if _, seen := ha.counts[key]; !seen {
-		ha.order = append(ha.order, key)
+	if err := h.store.addHeld(ctx, h.sink, host, Held{Key: key, Muted: muted, Count: n}); err != nil {
+		h.log.Error("maintenance: a held alert is missing from the summary", "host", host, "program", a.Program, "err", err)
+		return
 	}
-	ha.counts[key] += n
-	ha.total += n
-	h.log.Debug("maintenance: alert held", "host", r.host, "program", a.Program, "state", a.State)
+	h.log.Debug("maintenance: alert held", "host", host, "program", a.Program, "state", a.State, "muted", muted)
 }
 
 // UpdateAlert implements alert.Notifier.
@@ -139,15 +148,12 @@ func (h *Hold) UpdateAlert(ctx context.Context, ref string, a alert.Alert) error
 	if posted {
 		return h.inner.UpdateAlert(ctx, inner, a)
 	}
-	if h.muted(ctx, a) {
+	muted := h.muted(ctx, a)
+	if h.covered(ctx, a.Host) {
+		h.count(ctx, ref, a, muted)
 		return nil
 	}
-	if h.covered(ctx, a.Host) {
-		h.mu.Lock()
-		if h.refs[ref] != nil {
-			h.count(ref, a)
-		}
-		h.mu.Unlock()
+	if muted {
 		return nil
 	}
 	// Held during a window that has ended, and still in trouble: post it.
@@ -178,36 +184,52 @@ func (h *Hold) PostRecovery(ctx context.Context, ref string, a alert.Alert) erro
 	return nil
 }
 
-// Check posts the summary of each host whose window has ended.
+// Check posts the summary of each host whose window has ended, from the
+// counts in the database: those of an earlier serve too.
 func (h *Hold) Check(ctx context.Context) {
-	h.mu.Lock()
-	hosts := make([]string, 0, len(h.held))
-	for host := range h.held {
-		hosts = append(hosts, host)
+	hosts, err := h.store.heldHosts(ctx, h.sink)
+	if err != nil {
+		h.log.Warn("maintenance: could not read the held alerts", "err", err)
+		return
 	}
-	h.mu.Unlock()
 	for _, host := range hosts {
 		if h.covered(ctx, host) {
 			continue
 		}
-		h.mu.Lock()
-		ha := h.held[host]
-		delete(h.held, host)
-		h.mu.Unlock()
-		if ha == nil {
+		held, err := h.store.takeHeld(ctx, h.sink, host)
+		if err != nil {
+			h.log.Warn("maintenance: could not read the held alerts", "host", host, "err", err)
 			continue
 		}
-		if _, err := h.inner.PostAlert(ctx, Summary(host, ha.total, ha.order, ha.counts)); err != nil {
+		if len(held) == 0 {
+			continue
+		}
+		if _, err := h.inner.PostAlert(ctx, Summary(host, held)); err != nil {
 			h.log.Warn("maintenance: could not post the summary of the held alerts", "host", host, "err", err)
 		}
 	}
 }
 
-// Summary is the alert that sums up what a window held back on host.
-func Summary(host string, total int, order []string, counts map[string]int) alert.Alert {
-	parts := make([]string, 0, len(order))
-	for _, k := range order {
-		parts = append(parts, fmt.Sprintf("%s ×%d", k, counts[k]))
+// Summary is the alert that sums up what a window held back on host: the
+// alerts it held, then those a mute silenced meanwhile.
+func Summary(host string, held []Held) alert.Alert {
+	var plain, muted []string
+	total := 0
+	for _, c := range held {
+		part := fmt.Sprintf("%s ×%d", c.Key, c.Count)
+		if c.Muted {
+			muted = append(muted, part)
+		} else {
+			plain = append(plain, part)
+		}
+		total += c.Count
 	}
-	return alert.Alert{Kind: alert.KindMaintenance, Host: host, Count: total, State: strings.Join(parts, ", ")}
+	state := strings.Join(plain, ", ")
+	if len(muted) > 0 {
+		if state != "" {
+			state += "; "
+		}
+		state += "muted (/ops mute): " + strings.Join(muted, ", ")
+	}
+	return alert.Alert{Kind: alert.KindMaintenance, Host: host, Count: total, State: state}
 }

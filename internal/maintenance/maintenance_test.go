@@ -155,7 +155,7 @@ func TestHoldSumsUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	inner := &fakeNotifier{}
-	h := NewHold(inner, s, slog.New(slog.DiscardHandler))
+	h := NewHold("test", inner, s, slog.New(slog.DiscardHandler))
 	h.now = func() time.Time { return now }
 	ref, err := h.PostAlert(ctx, alert.Alert{Kind: alert.KindProgram, Host: "web-01", Program: "web", State: "BACKOFF", Count: 1})
 	if err != nil {

@@ -173,11 +173,14 @@ func (o Ops) mute(_ context.Context, req ops.Request) (*ops.Plan, error) {
 			msg = fmt.Sprintf("%s on %s was not muted.", target, host)
 		case d == 0:
 			msg = fmt.Sprintf("The mute of %s on %s (by %s) has ended: its alerts are posted again.", target, host, old.By)
+		case had:
+			// A mute that runs is never stretched unseen: the renewal is
+			// announced as one, with the end it replaces.
+			msg = fmt.Sprintf("The mute of %s on %s is renewed: until %s instead of %s (set by %s).", target, host, stamp(m.Until), stamp(old.Until), old.By)
+			o.announce(ctx, fmt.Sprintf("%s renewed the mute of %s on %s: its alerts stay silenced until %s instead of %s (muted by %s).",
+				req.Actor, target, host, stamp(m.Until), stamp(old.Until), old.By))
 		default:
 			msg = fmt.Sprintf("Alerts of %s on %s are muted until %s.", target, host, stamp(m.Until))
-			if had {
-				msg += fmt.Sprintf(" (It was muted by %s until %s.)", old.By, stamp(old.Until))
-			}
 			o.announce(ctx, fmt.Sprintf("%s muted the alerts of %s on %s until %s.", req.Actor, target, host, stamp(m.Until)))
 		}
 		return ops.Outcome{Message: msg, Data: map[string]any{"mute": m}}, nil

@@ -112,7 +112,7 @@ func TestHoldEndsWithTheWindow(t *testing.T) {
 		t.Fatal(err)
 	}
 	inner := &fakeNotifier{}
-	h := NewHold(inner, s, discard)
+	h := NewHold("test", inner, s, discard)
 	h.now = func() time.Time { return now }
 	if _, err := h.PostAlert(ctx, alertOf("web-01", "web", "FATAL")); err != nil {
 		t.Fatal(err)

@@ -73,7 +73,7 @@ type Store struct {
 // covers says which hosts a window's target covers (a fleet hub's groups),
 // nil for the plain rule: the host itself or all.
 func New(ctx context.Context, db *sql.DB, schedule []Schedule, covers func(target, host string) bool) (*Store, error) {
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	if _, err := db.ExecContext(ctx, schema+heldSchema); err != nil {
 		return nil, fmt.Errorf("create maintenance tables: %w", err)
 	}
 	if covers == nil {
@@ -267,9 +267,15 @@ type muter struct {
 }
 
 // Muted implements alert.Muter. When the mutes cannot be read, nothing is
-// muted: a lost alert is worse than an unwanted one.
+// muted: a lost alert is worse than an unwanted one. While a window covers
+// the host nothing is muted here either: the alert goes on to the Hold,
+// which holds it anyway and counts it as muted in the window's summary.
 func (m muter) Muted(names []string, t time.Time) bool {
-	ok, err := m.s.Muted(context.Background(), m.host, names, t)
+	ctx := context.Background()
+	if ws, err := m.s.Covering(ctx, m.host, t); err == nil && len(ws) > 0 {
+		return false
+	}
+	ok, err := m.s.Muted(ctx, m.host, names, t)
 	if err != nil {
 		m.log.Warn("maintenance: could not read the mutes; alerts are posted", "err", err)
 	}

@@ -113,13 +113,17 @@ type TuneMeasure struct {
 // observed demand, divided by the cost of one worker (a high percentile of
 // its workers' PSS over several samples).
 type PoolTune struct {
-	PHP                string  `json:"php,omitempty"` // the instance, when there are several
-	Name               string  `json:"name"`
-	PM                 string  `json:"pm,omitempty"`
-	CurrentMaxChildren int64   `json:"current_max_children"`
-	AdvisedMaxChildren int64   `json:"advised_max_children"`
-	WorkerMB           float64 `json:"worker_mb"`
-	Samples            int     `json:"samples"`
+	PHP                string `json:"php,omitempty"` // the instance, when there are several
+	Name               string `json:"name"`
+	PM                 string `json:"pm,omitempty"`
+	CurrentMaxChildren int64  `json:"current_max_children"`
+	AdvisedMaxChildren int64  `json:"advised_max_children"`
+	// WorkerMB is what one worker is counted at: its measured cost, or
+	// a floor when that is an idle worker's (MeasuredMB then says what
+	// was measured, and Note why).
+	WorkerMB   float64 `json:"worker_mb"`
+	MeasuredMB float64 `json:"measured_mb,omitempty"`
+	Samples    int     `json:"samples"`
 	// Demand is the pool's weight in the split (see phpfpm's tune).
 	Demand     float64 `json:"demand"`
 	FullLoadMB float64 `json:"full_load_mb"`

@@ -59,8 +59,9 @@ type Result struct {
 	Private *Private `json:"-"`
 	// Attachment, when set, is Message as a document (an audit export), or
 	// the whole answer whose summary Message is (a fleet answer across many
-	// hosts): a chat platform sends it as a file where Message would be cut
-	// to fit in one message; the shell prints it.
+	// hosts, Attachment.Summarised): a chat platform sends a summarised
+	// one as a file with the message always, and any other where Message
+	// would be cut to fit in one message; the shell prints it.
 	Attachment *Attachment `json:"-"`
 
 	write int64 // the journal's id of the write, for its outcome entry
@@ -90,6 +91,19 @@ type Attachment struct {
 	Name        string
 	ContentType string
 	Content     []byte
+	// Summarised says that the result's text only summarises the document
+	// (the problem hosts of an answer from a thousand): without the file
+	// the reader would miss what the text leaves out, so chat platforms
+	// send it with the text, however short. Without it, the document is
+	// the text itself in a file's form (an audit export), worth sending
+	// only where the text would be cut.
+	Summarised bool
+}
+
+// Summary returns a document that the result's text summarises
+// (Attachment.Summarised).
+func Summary(name, contentType string, content []byte) *Attachment {
+	return &Attachment{Name: name, ContentType: contentType, Content: content, Summarised: true}
 }
 
 // Outcome is what a handler returns on success.

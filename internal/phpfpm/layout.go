@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/poolvisor/poolvisor/internal/daemonglob"
 )
 
 // maxIncludeDepth bounds includes within included files; php-fpm has no
@@ -108,9 +110,9 @@ func (l *loader) add(path string, data []byte, main bool, depth int) {
 // sorted, directories left out; with the overlay's files added or taken
 // away.
 func (l *loader) expand(glob string) []string {
-	matches, _ := filepath.Glob(glob)
+	matches := daemonglob.Glob(daemonglob.C, glob)
 	for p, data := range l.overlay {
-		if ok, _ := filepath.Match(glob, p); ok && data != nil && !slices.Contains(matches, p) {
+		if daemonglob.Match(daemonglob.C, glob, p) && data != nil && !slices.Contains(matches, p) {
 			matches = append(matches, p)
 		}
 	}
@@ -154,7 +156,7 @@ func (b *Backend) writable(path string, includes []string) string {
 		return regularFile(path)
 	}
 	for _, g := range includes {
-		if ok, _ := filepath.Match(g, path); !ok {
+		if !daemonglob.Match(daemonglob.C, g, path) {
 			continue
 		}
 		root := literalRoot(g)

@@ -32,6 +32,9 @@ func TestLoadOrder(t *testing.T) {
 	write("nested/n.conf", "[nested]\n")
 	write("b/b.conf", "[b]\n")
 	write("b/z.txt", "[notincluded]\n")
+	// php-fpm's glob(3) skips names that start with a dot: a panel's or an
+	// editor's backup is not read (Go's filepath.Glob would list it first).
+	write("a/.0-backup.conf", "[hiddenbackup]\n")
 	b, err := New(Config{Host: "t", Version: "8.2", Binary: "/usr/sbin/php-fpm8.2", MainConfig: main, PoolDir: filepath.Join(dir, "a"),
 		SocketDir: dir, DefaultUser: "u", DefaultGroup: "g", Service: ServiceConfig{Mode: "command", ReloadCommand: "true"}}, nil)
 	if err != nil {
@@ -50,6 +53,23 @@ func TestLoadOrder(t *testing.T) {
 	}
 	if e, _ := d.find("nested", "t"); !strings.Contains(e.why, "outside the directories") {
 		t.Errorf("a nested include outside the main config's include dirs: why = %q", e.why)
+	}
+
+	// [!_] negates a set for glob(3) (Go's glob reads ! as a character).
+	write("c/_off.conf", "[disabled]\n")
+	write("c/on.conf", "[enabled]\n")
+	cmain := write("c.conf", "[global]\ninclude = "+dir+"/c/[!_]*.conf\n")
+	cb, err := New(Config{Host: "t", Version: "8.2", Binary: "/usr/sbin/php-fpm8.2", MainConfig: cmain, PoolDir: filepath.Join(dir, "c"),
+		SocketDir: dir, DefaultUser: "u", DefaultGroup: "g", Service: ServiceConfig{Mode: "command", ReloadCommand: "true"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cd, err := cb.scanPools()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cd.pools) != 1 || cd.pools[0].name != "enabled" {
+		t.Errorf("include [!_]*.conf: pools %v, want [enabled]", cd.pools)
 	}
 
 	// Twice in one file: shown merged, as php-fpm reads it, not edited.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/poolvisor/poolvisor/internal/daemonglob"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/secret"
 )
@@ -209,7 +210,7 @@ func (b *Backend) checkIncluded(path string) error {
 		return ops.Fail(err, "cannot read php-fpm's main config %s", b.cfg.MainConfig)
 	}
 	for _, g := range m.includes {
-		if ok, _ := filepath.Match(g, path); ok {
+		if daemonglob.Match(daemonglob.C, g, path) {
 			return nil
 		}
 	}

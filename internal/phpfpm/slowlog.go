@@ -17,6 +17,7 @@ import (
 
 	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
+	"golang.org/x/sys/unix"
 )
 
 // slowlogReadMax bounds what fpm.pool.slowlog reads: the end of the file,
@@ -131,12 +132,21 @@ func slowlogFile(d map[string]string, pool string) (string, error) {
 // readTail reads at most limit bytes from the end of the regular file at
 // path, from the start of a line, and says whether there was more before.
 //
-// poolvisor reads as root a path from a pool's file, whose directory the
+// poolvisor reads as root a path from a pool's file, whose directories the
 // pool's user may own (a pool written before poolvisor): what is there is
 // judged before it is opened, since opening a device can act (a watchdog
-// starts counting), and a link there is not followed (it could lead to a
-// file that user may not read, whose entries poolvisor would show).
+// starts counting), and no link is followed that such a user could have
+// put anywhere on the way (it could lead to a file that user may not read,
+// whose entries poolvisor would show). Links that root (or poolvisor's own
+// user) owns, such as a distribution's /var/run -> /run, are followed:
+// trustedPath resolves them first, and the file is then opened with no
+// link allowed anywhere in the resolved path, so a directory swapped for a
+// link after the check is refused too.
 func readTail(path string, limit int64) ([]byte, bool, error) {
+	path, err := trustedPath(path)
+	if err != nil {
+		return nil, false, err
+	}
 	before, err := os.Lstat(path)
 	if err != nil {
 		return nil, false, err
@@ -147,10 +157,8 @@ func readTail(path string, limit int64) ([]byte, bool, error) {
 	case !before.Mode().IsRegular():
 		return nil, false, errNotRegular
 	}
-	// O_NOFOLLOW: a link put there since is refused; O_NONBLOCK: a FIFO
-	// put there since must not hang the read.
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
-	if errors.Is(err, syscall.ELOOP) {
+	f, err := openNoLinks(path)
+	if errors.Is(err, syscall.ELOOP) || errors.Is(err, syscall.EXDEV) {
 		return nil, false, errLink
 	}
 	if err != nil {
@@ -176,6 +184,77 @@ func readTail(path string, limit int64) ([]byte, bool, error) {
 		}
 	}
 	return data, off > 0, nil
+}
+
+// trustedPath resolves the links in the directories of the absolute path
+// whose owner is root or poolvisor's own user, and refuses (errLink) a
+// link anyone else owns; the last element is left as it is, for readTail
+// to judge. Only the owner of a link (or root) can have put it there.
+func trustedPath(path string) (string, error) {
+	// Not filepath.Clean: the kernel takes a ".." after a link from where
+	// the link leads, not by dropping the link's name.
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	file := parts[len(parts)-1]
+	parts = parts[:len(parts)-1]
+	if !filepath.IsAbs(path) || file == "" || file == "." || file == ".." {
+		return "", errNotRegular
+	}
+	resolved := "/"
+	for hops := 0; len(parts) > 0; {
+		part := parts[0]
+		parts = parts[1:]
+		if part == "" || part == "." {
+			continue
+		}
+		if part == ".." {
+			resolved = filepath.Dir(resolved)
+			continue
+		}
+		next := filepath.Join(resolved, part)
+		fi, err := os.Lstat(next)
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			resolved = next
+			continue
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok || (st.Uid != 0 && int(st.Uid) != os.Geteuid()) {
+			return "", errLink
+		}
+		if hops++; hops > 40 { // as the kernel's MAXSYMLINKS
+			return "", errLink
+		}
+		target, err := os.Readlink(next)
+		if err != nil {
+			return "", err
+		}
+		if filepath.IsAbs(target) {
+			resolved = "/"
+		}
+		parts = append(strings.Split(strings.Trim(target, "/"), "/"), parts...)
+	}
+	return filepath.Join(resolved, file), nil
+}
+
+// openNoLinks opens path for reading with no symbolic link allowed in any
+// of its elements (openat2's RESOLVE_NO_SYMLINKS) and without blocking on
+// a FIFO put there since the check. On a kernel older than 5.6, which has
+// no openat2, only the last element is guarded (O_NOFOLLOW).
+func openNoLinks(path string) (*os.File, error) {
+	how := unix.OpenHow{
+		Flags:   unix.O_RDONLY | unix.O_NONBLOCK | unix.O_NOFOLLOW | unix.O_CLOEXEC,
+		Resolve: unix.RESOLVE_NO_SYMLINKS | unix.RESOLVE_NO_MAGICLINKS,
+	}
+	fd, err := unix.Openat2(unix.AT_FDCWD, path, &how)
+	if errors.Is(err, unix.ENOSYS) {
+		return os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	return os.NewFile(uintptr(fd), path), nil
 }
 
 var (

@@ -24,6 +24,12 @@ const (
 	// costPercentile is the reading a worker's cost is: a high one, since
 	// max_children must hold when the workers are at their largest.
 	costPercentile = 0.9
+	// idleWorkerMB is the least a worker is counted at. A worker that has
+	// served nothing (a fresh pool, a quiet night) measures 2–5 MB, while
+	// the same worker holding a WordPress or Laravel request takes tens:
+	// sized by its idle size, a pool would be advised hundreds of
+	// workers that the host could never hold at once.
+	idleWorkerMB = 20
 )
 
 // Reserve of a measured budget: what the kernel and the processes that
@@ -170,12 +176,18 @@ func (b *Backend) poolAdvice(ctx context.Context, p poolEntry, kb []int64, denie
 		t.PM = "dynamic"
 	}
 	need := poolNeed{name: p.name, current: cur}
+	var idle string
 	if len(kb) > 0 {
 		// Rounded up to the tenth shown, so the figures add up as shown.
 		t.WorkerMB = math.Ceil(float64(percentile(kb, costPercentile))/1024*10) / 10
+		if t.WorkerMB < idleWorkerMB {
+			t.MeasuredMB, t.WorkerMB = t.WorkerMB, idleWorkerMB
+			idle = fmt.Sprintf("its workers measure %.1f MB, the size of a worker that has served little or nothing, so each is counted at %d MB; ask again once it has served its usual load", t.MeasuredMB, idleWorkerMB)
+		}
 		need.cost = t.WorkerMB
 	}
 	need.demand, t.Note = b.demand(ctx, p, len(kb))
+	t.Note = joinNotes(idle, t.Note)
 	t.Demand = round1(need.demand)
 	var why string
 	switch {
@@ -270,6 +282,9 @@ func tuneParts(host string, t ops.FPMTune) []ops.Part {
 		worker := "-"
 		if p.WorkerMB > 0 {
 			worker = fmt.Sprintf("%.1f MB", p.WorkerMB)
+		}
+		if p.MeasuredMB > 0 {
+			worker += fmt.Sprintf(" (idle: %.1f)", p.MeasuredMB)
 		}
 		rows = append(rows, []string{name, p.PM, strconv.FormatFloat(p.Demand, 'f', -1, 64), worker, strconv.Itoa(p.Samples),
 			fmt.Sprintf("%d → %d", p.CurrentMaxChildren, p.AdvisedMaxChildren), fmt.Sprintf("%.0f MB", p.FullLoadMB)})

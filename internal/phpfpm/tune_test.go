@@ -118,6 +118,14 @@ func TestTuneSharesTheBudget(t *testing.T) {
 	if idle := by["idle"]; !idle.Kept || idle.AdvisedMaxChildren != 3 || !strings.Contains(idle.Note, "too few") {
 		t.Errorf("idle = %+v", idle)
 	}
+	// The sandbox's workers serve a few bytes of PHP: each measures a few
+	// MB, an idle worker's size, and is counted at the floor instead, so
+	// the advice is not hundreds of workers the host could never hold.
+	for _, name := range []string{"warm", "cold"} {
+		if p := by[name]; p.MeasuredMB <= 0 || p.MeasuredMB >= idleWorkerMB || p.WorkerMB != idleWorkerMB || !strings.Contains(p.Note, "served little or nothing") {
+			t.Errorf("%s, idle workers: %+v", name, p)
+		}
+	}
 	// The idle pool is counted at the dearest worker, which may exceed its own.
 	dearest := max(by["hot"].WorkerMB, by["warm"].WorkerMB, by["cold"].WorkerMB)
 	sum += float64(by["idle"].AdvisedMaxChildren) * (dearest - by["idle"].WorkerMB)

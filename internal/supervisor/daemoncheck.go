@@ -9,10 +9,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/poolvisor/poolvisor/internal/daemonglob"
 	"github.com/poolvisor/poolvisor/internal/ops"
 	"github.com/poolvisor/poolvisor/internal/testhook"
 )
@@ -69,7 +69,7 @@ func (b *Backend) daemonCheck(ctx context.Context, c fileChange) error {
 	if c.path == b.cfg.ConfigFile {
 		main = c.new
 	}
-	patterns, err := includePatterns(b.cfg.ConfigFile)
+	patterns, err := includePatterns(b.cfg.ConfigFile, b.includeEnv)
 	if err != nil {
 		return ops.Fail(err, "could not read %s", b.cfg.ConfigFile)
 	}
@@ -160,11 +160,11 @@ func stageInclude(pattern, dst string, c fileChange, realNames map[string]string
 	if err := os.MkdirAll(dst, 0o700); err != nil {
 		return "", err
 	}
-	matches, _ := filepath.Glob(pattern)
-	if ok, _ := filepath.Match(pattern, c.path); ok && c.new != nil && !slices.Contains(matches, c.path) {
+	matches := daemonglob.Glob(daemonglob.Python, pattern)
+	if daemonglob.Match(daemonglob.Python, pattern, c.path) && c.new != nil && !slices.Contains(matches, c.path) {
 		matches = append(matches, c.path)
+		slices.Sort(matches)
 	}
-	sort.Strings(matches)
 	for j, m := range matches {
 		data := []byte(nil)
 		switch {

@@ -7,15 +7,20 @@ package supervisor
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
+
+	"github.com/poolvisor/poolvisor/internal/daemonglob"
 )
 
 // includePatterns returns the absolute globs of configFile's [include]
-// files= value, in order.
-func includePatterns(configFile string) ([]string, error) {
+// files= value, in order, expanded as supervisord expands it: %(here)s,
+// then Python's `value % expansions` with host_node_name and ENV_X from
+// supervisord's environment (env, called only when the value needs it;
+// nil: not known, and such a value is an error).
+func includePatterns(configFile string, env func() ExpansionEnv) ([]string, error) {
 	data, err := os.ReadFile(configFile)
 	if err != nil {
 		return nil, err
@@ -32,7 +37,10 @@ func includePatterns(configFile string) ([]string, error) {
 	if !found {
 		value = scanIncludeFiles(string(data))
 	}
-	value = strings.ReplaceAll(value, "%(here)s", here)
+	value, err = expandInclude(strings.ReplaceAll(value, "%(here)s", here), env)
+	if err != nil {
+		return nil, err
+	}
 	var out []string
 	for _, pattern := range strings.Fields(value) {
 		if !filepath.IsAbs(pattern) {
@@ -41,6 +49,61 @@ func includePatterns(configFile string) ([]string, error) {
 		out = append(out, filepath.Clean(pattern))
 	}
 	return out, nil
+}
+
+// expandInclude computes files= as supervisord's expand() does: %% is a
+// percent sign, %(name)s an expansion of host_node_name or ENV_<variable>
+// (here is replaced before), anything else stops supervisord.
+func expandInclude(value string, env func() ExpansionEnv) (string, error) {
+	if !strings.Contains(value, "%") {
+		return value, nil
+	}
+	var (
+		b      strings.Builder
+		lookup ExpansionEnv
+	)
+	for i := 0; i < len(value); {
+		if value[i] != '%' {
+			b.WriteByte(value[i])
+			i++
+			continue
+		}
+		if i+1 < len(value) && value[i+1] == '%' {
+			b.WriteByte('%')
+			i += 2
+			continue
+		}
+		x, ok := progExpansionAt(value, i)
+		if !ok || x.conv != 's' {
+			return "", fmt.Errorf("[include] files: supervisord cannot expand %q", value[i:min(len(value), i+24)])
+		}
+		var val string
+		switch name, isEnv := strings.CutPrefix(x.name, "ENV_"); {
+		case x.name == "host_node_name":
+			host, err := os.Hostname()
+			if err != nil {
+				return "", fmt.Errorf("[include] files: %%(host_node_name)s: %w", err)
+			}
+			val = host
+		case isEnv && name != "":
+			if lookup == nil && env != nil {
+				lookup = env()
+			}
+			if lookup == nil {
+				return "", fmt.Errorf("[include] files uses %%(%s)s and supervisord's environment is not known here", x.name)
+			}
+			v, ok := lookup(name)
+			if !ok {
+				return "", fmt.Errorf("[include] files uses %%(%s)s, and %s is not set in supervisord's environment", x.name, name)
+			}
+			val = v
+		default:
+			return "", fmt.Errorf("[include] files: supervisord has no %%(%s)s to expand there", x.name)
+		}
+		b.WriteString(fmt.Sprintf("%"+x.flag+x.width+"s", val))
+		i += x.n
+	}
+	return b.String(), nil
 }
 
 // scanIncludeFiles is the plain line scan of [include] files= for a main
@@ -65,16 +128,15 @@ func scanIncludeFiles(data string) string {
 
 // includedFiles returns supervisord's main config file and every file its
 // [include] section pulls in, in the order supervisord reads them.
-func includedFiles(configFile string) ([]string, error) {
-	patterns, err := includePatterns(configFile)
+func includedFiles(configFile string, env func() ExpansionEnv) ([]string, error) {
+	patterns, err := includePatterns(configFile, env)
 	if err != nil {
 		return nil, err
 	}
 	files := []string{configFile}
 	seen := map[string]bool{configFile: true}
 	for _, pattern := range patterns {
-		matches, _ := filepath.Glob(pattern) // only ErrBadPattern, which supervisord also ignores
-		sort.Strings(matches)
+		matches := daemonglob.Glob(daemonglob.Python, pattern) // sorted, as supervisord sorts them
 		for _, m := range matches {
 			if !seen[m] {
 				seen[m] = true
@@ -88,10 +150,10 @@ func includedFiles(configFile string) ([]string, error) {
 // findProgramFile returns the first file that declares [program:name],
 // looking in supervisord's included files and in poolvisor's program
 // directory.
-func findProgramFile(configFile, programDir, name string) (string, error) {
-	files, err := includedFiles(configFile)
+func findProgramFile(configFile, programDir, name string, env func() ExpansionEnv) (string, error) {
+	files, err := includedFiles(configFile, env)
 	if programDir != "" {
-		own, _ := filepath.Glob(filepath.Join(programDir, "*.conf"))
+		own := daemonglob.Glob(daemonglob.Python, filepath.Join(programDir, "*.conf"))
 		files = append(files, own...)
 	}
 	for _, path := range files {

@@ -51,7 +51,7 @@ type confFile struct {
 // readConf reads every file supervisord reads, in its order; a file that
 // vanished meanwhile is skipped, as supervisord skips it.
 func (b *Backend) readConf() ([]confFile, error) {
-	paths, err := includedFiles(b.cfg.ConfigFile)
+	paths, err := includedFiles(b.cfg.ConfigFile, b.includeEnv)
 	if err != nil {
 		return nil, ops.Fail(err, "could not read supervisord's config %s", b.cfg.ConfigFile)
 	}

@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -280,4 +282,159 @@ func TestDaemonCheckIgnoresWorkingDir(t *testing.T) {
 	if msg := wantStatus(t, err, ops.StatusInvalid); !strings.Contains(msg, "supervisord's own check") {
 		t.Errorf("a bad file: %q", msg)
 	}
+}
+
+// TestInetRisk: xmlrpc show warns when supervisord's XML-RPC interface, as
+// the host already has it, lets more than its password holder in: with no
+// password every local user (a PHP site's included) controls every program
+// as root; beyond loopback, whoever reaches the port.
+func TestInetRisk(t *testing.T) {
+	for _, tt := range []struct {
+		port string
+		pw   bool
+		want string
+	}{
+		{"127.0.0.1:9001", true, ""},
+		{"localhost:9001", true, ""},
+		{"[::1]:9001", true, ""},
+		{"127.0.0.1:9001", false, "every local user"},
+		{"*:9001", true, "beyond loopback"},
+		{":9001", true, "beyond loopback"},
+		{"9001", true, "beyond loopback"},
+		{"0.0.0.0:9001", false, "no password: anyone who can reach"},
+		{"10.0.0.5:9001", true, "beyond loopback"},
+	} {
+		if got := inetRisk(tt.port, tt.pw); (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			t.Errorf("inetRisk(%q, %v) = %q, want %q", tt.port, tt.pw, got, tt.want)
+		}
+	}
+
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 5*time.Second)
+	raw, err := os.ReadFile(b.cfg.ConfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// As a host set up by hand has it: loopback, no password.
+	if err := os.WriteFile(b.cfg.ConfigFile, append(raw, []byte("\n[inet_http_server]\nport = 127.0.0.1:19012 ; for the dashboard\n")...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := run(t, b, "supervisor.xmlrpc.show", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(res.Message, "Warning: it has no password") || !strings.Contains(res.Message, "/supervisor xmlrpc set") {
+		t.Errorf("xmlrpc show on a password-less interface: %q", res.Message)
+	}
+	if x := res.Data.(map[string]any)["xmlrpc"].(XMLRPC); x.Risk == "" {
+		t.Errorf("the data carries no risk: %+v", x)
+	}
+}
+
+// TestHiddenIncludes: supervisord reads [include] files= with Python's
+// glob, whose * skips names that start with a dot. A hand-kept backup
+// such as .web.conf (which sorts first) is not what supervisord reads, so
+// poolvisor must neither show it nor write to it.
+func TestHiddenIncludes(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 5*time.Second)
+	rpcWaitState(t, b.client, "web:web", "RUNNING")
+	hidden := filepath.Join(s.ProgramDir, ".web.conf")
+	backup := []byte("[program:web]\ncommand=" + rpcSleeperCmd + "\nstartsecs=9\n")
+	if err := os.WriteFile(hidden, backup, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path, err := findProgramFile(b.cfg.ConfigFile, b.cfg.ProgramDir, "web", b.includeEnv)
+	if err != nil || path != filepath.Join(s.ProgramDir, "web.conf") {
+		t.Fatalf("findProgramFile = %q, %v; want the web.conf supervisord reads", path, err)
+	}
+	files, err := includedFiles(b.cfg.ConfigFile, b.includeEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(files, hidden) {
+		t.Errorf("includedFiles lists %s, which supervisord does not read: %q", hidden, files)
+	}
+	_, err = run(t, b, "supervisor.program.edit", "web", ops.Arg{Key: "set", Value: "startsecs=2"})
+	wantStatus(t, err, ops.StatusOK)
+	if now, _ := os.ReadFile(hidden); string(now) != string(backup) {
+		t.Errorf("the hidden backup was written:\n%s", now)
+	}
+	if now, _ := os.ReadFile(filepath.Join(s.ProgramDir, "web.conf")); !strings.Contains(string(now), "startsecs=2") && !strings.Contains(string(now), "startsecs = 2") {
+		t.Errorf("web.conf was not edited:\n%s", now)
+	}
+}
+
+// TestIncludeExpansions: supervisord expands [include] files= with
+// %(here)s, %(host_node_name)s and %(ENV_X)s from its own environment
+// before globbing; a host whose include names a variable must show and
+// edit its programs like any other.
+func TestIncludeExpansions(t *testing.T) {
+	t.Setenv("PV_TEST_SITE_CONF", "set-for-supervisord-only")
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 5*time.Second)
+	rpcWaitState(t, b.client, "web:web", "RUNNING")
+	// supervisord was started with the variable; poolvisor must read it
+	// from supervisord, not from its own environment.
+	os.Unsetenv("PV_TEST_SITE_CONF")
+	raw, err := os.ReadFile(b.cfg.ConfigFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(mustIncluded(t, b))
+	for _, tt := range []struct {
+		name, files, wantErr string
+	}{
+		{"env", "%(ENV_PV_TEST_SITE_CONF)s", ""},
+		{"unset variable", "%(ENV_PV_NOT_SET)s", "PV_NOT_SET is not set in supervisord's environment"},
+		{"unknown name", "%(program_name)s", "has no %(program_name)s"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			// The variable holds no path here, so point at the real one
+			// with a literal and make the expansion part of the pattern.
+			value := s.ProgramDir + "/*.conf " + s.ProgramDir + "/" + tt.files + "-none/*.conf"
+			main := regexp.MustCompile(`(?m)^files\s*=.*$`).ReplaceAllLiteral(raw, []byte("files = "+value))
+			if err := os.WriteFile(b.cfg.ConfigFile, main, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.WriteFile(b.cfg.ConfigFile, raw, 0o600) })
+			got, err := includePatterns(b.cfg.ConfigFile, b.includeEnv)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("includePatterns = %q, %v; want an error with %q", got, err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := s.ProgramDir + "/set-for-supervisord-only-none/*.conf"; len(got) != 2 || got[1] != want {
+				t.Fatalf("includePatterns = %q, want the second to be %q", got, want)
+			}
+			if n := len(mustIncluded(t, b)); n != before {
+				t.Errorf("included files: %d, want %d", n, before)
+			}
+			path, err := findProgramFile(b.cfg.ConfigFile, b.cfg.ProgramDir, "web", b.includeEnv)
+			if err != nil || path != filepath.Join(s.ProgramDir, "web.conf") {
+				t.Errorf("findProgramFile = %q, %v", path, err)
+			}
+		})
+	}
+	host, _ := os.Hostname()
+	if got, err := expandInclude("/etc/%(host_node_name)s/%%/*.conf", nil); err != nil || got != "/etc/"+host+"/%/*.conf" {
+		t.Errorf("expandInclude host_node_name and %%%%: %q, %v", got, err)
+	}
+	if _, err := expandInclude("/etc/%(ENV_X)s/*.conf", nil); err == nil || !strings.Contains(err.Error(), "not known") {
+		t.Errorf("expandInclude without an environment: %v", err)
+	}
+}
+
+func mustIncluded(t *testing.T, b *Backend) []string {
+	t.Helper()
+	files, err := includedFiles(b.cfg.ConfigFile, b.includeEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
 }

@@ -39,6 +39,14 @@ func (b *Backend) expansionEnv(ctx context.Context) ExpansionEnv {
 	}
 }
 
+// includeEnv is supervisord's environment for expanding [include] files=,
+// asked of supervisord only when a value needs it.
+func (b *Backend) includeEnv() ExpansionEnv {
+	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.CallTimeout)
+	defer cancel()
+	return b.expansionEnv(ctx)
+}
+
 func (b *Backend) hostChecks(ctx context.Context) HostChecks {
 	return HostChecks{
 		Env: b.expansionEnv(ctx),

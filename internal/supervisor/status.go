@@ -138,7 +138,7 @@ func (b *Backend) show(ctx context.Context, req ops.Request) (ops.Outcome, error
 	prog := ops.Program{Name: name, Directives: map[string]string{}, Processes: processes(sel.procs).Programs}
 	prog.File = loc.path
 	if prog.File == "" {
-		prog.File, _ = findProgramFile(b.cfg.ConfigFile, b.cfg.ProgramDir, name)
+		prog.File, _ = findProgramFile(b.cfg.ConfigFile, b.cfg.ProgramDir, name, b.includeEnv)
 	}
 	// The directives as written in the file (what an edit changes); what
 	// supervisord reports, with its defaults filled in, when the file

@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/poolvisor/poolvisor/internal/daemonglob"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -30,7 +31,7 @@ func (b *Backend) writableGlobs() []string {
 	if len(b.cfg.Writable) > 0 {
 		return b.cfg.Writable
 	}
-	g, _ := includePatterns(b.cfg.ConfigFile)
+	g, _ := includePatterns(b.cfg.ConfigFile, b.includeEnv)
 	return g
 }
 
@@ -79,7 +80,7 @@ func (b *Backend) fileRefusal(path string) string {
 }
 
 func globMatches(glob, real string) bool {
-	if ok, _ := filepath.Match(glob, real); ok {
+	if daemonglob.Match(daemonglob.Python, glob, real) {
 		return true
 	}
 	dir := filepath.Dir(glob)
@@ -90,8 +91,7 @@ func globMatches(glob, real string) bool {
 	if err != nil {
 		return false
 	}
-	ok, _ := filepath.Match(filepath.Join(rdir, filepath.Base(glob)), real)
-	return ok
+	return daemonglob.Match(daemonglob.Python, filepath.Join(rdir, filepath.Base(glob)), real)
 }
 
 // newProgramPath is the file a new program gets: its own, in program_dir,
@@ -100,13 +100,13 @@ func globMatches(glob, real string) bool {
 func (b *Backend) newProgramPath(name string) string {
 	ext := ".conf"
 	dir := filepath.Clean(b.cfg.ProgramDir)
-	if patterns, err := includePatterns(b.cfg.ConfigFile); err == nil {
+	if patterns, err := includePatterns(b.cfg.ConfigFile, b.includeEnv); err == nil {
 		for _, p := range patterns {
 			if filepath.Dir(p) != dir {
 				continue
 			}
 			if e := filepath.Ext(p); e != "" && !strings.ContainsAny(e, `*?[\`) {
-				if ok, _ := filepath.Match(filepath.Base(p), name+e); ok {
+				if daemonglob.Match(daemonglob.Python, filepath.Base(p), name+e) {
 					ext = e
 					break
 				}

@@ -34,6 +34,31 @@ type XMLRPC struct {
 	Port        string `json:"port,omitempty"`
 	Username    string `json:"username,omitempty"`
 	PasswordSet bool   `json:"password_set"`
+	// Risk says, when the section as written lets more than its password
+	// holder in, who else (empty when it does not).
+	Risk string `json:"risk,omitempty"`
+}
+
+// inetRisk says who besides a password holder can control every program
+// through an [inet_http_server] on port with or without a password, ""
+// when nobody. supervisord takes "*:9001" and ":9001" as every interface.
+func inetRisk(port string, passwordSet bool) string {
+	host, _, err := net.SplitHostPort(port)
+	open := err != nil || host == "" || host == "*"
+	if !open {
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			open = host != "localhost"
+		}
+	}
+	switch {
+	case open && !passwordSet:
+		return "it listens beyond loopback with no password: anyone who can reach " + port + " can stop, start and change every program, as root"
+	case open:
+		return "it listens beyond loopback: anyone who can reach " + port + " and guesses or learns the password controls every program, as root"
+	case !passwordSet:
+		return "it has no password: every local user, a PHP site's user included, can stop, start and change every program through it, as root"
+	}
+	return ""
 }
 
 var usernameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9_.@-]{1,64}$`) })
@@ -87,6 +112,9 @@ func (b *Backend) xmlrpcShow(context.Context, ops.Request) (ops.Outcome, error) 
 			pw = "a password (not shown)"
 		}
 		msg = fmt.Sprintf("XML-RPC over TCP on %s: port %s, user %q, %s (%s).", b.cfg.Host, x.Port, x.Username, pw, x.File)
+		if x.Risk = inetRisk(x.Port, x.PasswordSet); x.Risk != "" {
+			msg += fmt.Sprintf("\nWarning: %s. /supervisor xmlrpc set --ip 127.0.0.1 --port N --username U sets a generated password on loopback; /supervisor xmlrpc disable turns it off.", x.Risk)
+		}
 	}
 	return ops.Outcome{Message: msg, Data: map[string]any{"xmlrpc": x}}, nil
 }

@@ -15,6 +15,10 @@ import (
 const (
 	maxDialogElements = 5
 	maxDialogTitle    = 24
+	maxDisplayName    = 24
+	maxHelpText       = 150
+	maxTextDefault    = 150
+	maxAreaDefault    = 3000
 )
 
 // Dialog is an opened interactive dialog: where it submits, for whom.
@@ -30,6 +34,7 @@ type Dialog struct {
 			Type        string `json:"type"`
 			SubType     string `json:"subtype"`
 			Default     string `json:"default"`
+			HelpText    string `json:"help_text"`
 			Optional    bool   `json:"optional"`
 			Options     []struct {
 				Text  string `json:"text"`
@@ -70,6 +75,10 @@ func (s *Server) openDialog(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		names[e.Name] = true
+		if msg := elementProblem(e.DisplayName, e.HelpText, e.Type, e.Default, len(e.Options)); msg != "" {
+			s.refuse(w, http.StatusBadRequest, fmt.Sprintf("element %q: %s", e.Name, msg))
+			return
+		}
 	}
 	switch {
 	case len(d.Body.Elements) > maxDialogElements:
@@ -143,4 +152,25 @@ func (s *Server) Submit(d Dialog, channel string, values map[string]any) (Dialog
 		}
 	}
 	return a, nil
+}
+
+// elementProblem says what Mattermost refuses in an element: a display
+// name or help text too long, a default longer than its type holds, a
+// select without options.
+func elementProblem(name, help, typ, def string, options int) string {
+	maxDefault := maxTextDefault
+	if typ == "textarea" {
+		maxDefault = maxAreaDefault
+	}
+	switch {
+	case name == "" || utf8.RuneCountInString(name) > maxDisplayName:
+		return fmt.Sprintf("display_name %q: 1 to %d characters", name, maxDisplayName)
+	case utf8.RuneCountInString(help) > maxHelpText:
+		return fmt.Sprintf("help_text longer than %d characters", maxHelpText)
+	case utf8.RuneCountInString(def) > maxDefault:
+		return fmt.Sprintf("a %s's default holds %d characters", typ, maxDefault)
+	case typ == "select" && options == 0:
+		return "a select without options"
+	}
+	return ""
 }

@@ -3,7 +3,7 @@
 // groups), the response_url of slash commands, and the server's side of
 // integrations: it sends slash commands as form posts and clicks buttons
 // by calling their integration URL with their context, as Mattermost
-// does. It speaks the documented wire formats with types of its own, so
+// does; and its websocket, which announces users' posts (websocket.go). It speaks the documented wire formats with types of its own, so
 // it checks the adapter rather than sharing its mistakes:
 //   - https://developers.mattermost.com/integrate/slash-commands/custom/
 //   - https://developers.mattermost.com/integrate/plugins/interactive-messages/
@@ -39,6 +39,9 @@ type Post struct {
 	RootID    string `json:"root_id,omitempty"`
 	Message   string `json:"message"`
 	Props     Props  `json:"props"`
+	// FileIDs are the files uploaded to the channel that the post shows
+	// (files.go).
+	FileIDs []string `json:"file_ids,omitempty"`
 	// For is the user an ephemeral post shows to; "" for everyone.
 	For string `json:"-"`
 	// Via says how it came: "api", "response_url", "ephemeral".
@@ -100,14 +103,16 @@ type Server struct {
 	dialogs  []Dialog
 	// outside are the channels the bot is not a member of.
 	outside map[string]bool
-	refused []string // what the fake refused, and why
+	refused []string  // what the fake refused, and why
+	ws      *wsHub    // the websocket's clients (websocket.go)
+	fs      fileState // files and direct channels (files.go)
 }
 
 type hook struct{ channel, user string }
 
 // New starts a fake Mattermost whose bot token is token.
 func New(token string) *Server {
-	s := &Server{token: token, changed: make(chan struct{}), groups: map[string][]string{}, hooks: map[string]hook{}, triggers: map[string]string{}, outside: map[string]bool{}}
+	s := &Server{token: token, changed: make(chan struct{}), groups: map[string][]string{}, hooks: map[string]hook{}, triggers: map[string]string{}, outside: map[string]bool{}, ws: newWSHub()}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v4/posts", s.auth(s.createPost))
 	mux.HandleFunc("PUT /api/v4/posts/{id}", s.auth(s.updatePost))
@@ -115,6 +120,9 @@ func New(token string) *Server {
 	mux.HandleFunc("GET /api/v4/users/{id}/groups", s.auth(s.userGroups))
 	mux.HandleFunc("POST /api/v4/actions/dialogs/open", s.auth(s.openDialog))
 	mux.HandleFunc("POST /hooks/commands/{id}", s.respond)
+	mux.HandleFunc("GET /api/v4/users/me", s.auth(s.me))
+	mux.HandleFunc("GET /api/v4/websocket", s.serveWebsocket) // authenticated by its challenge
+	s.fileRoutes(mux)                                         // files, and direct channels (files.go)
 	s.srv = httptest.NewServer(mux)
 	return s
 }

@@ -52,6 +52,10 @@ func (s *Server) createPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.ID, p.Via = NewID(), "api"
+	if why := s.attach(&p); why != "" {
+		s.refuse(w, http.StatusBadRequest, why)
+		return
+	}
 	s.add(&p)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusCreated)
@@ -91,6 +95,10 @@ func (s *Server) ephemeral(w http.ResponseWriter, r *http.Request) {
 	}
 	if why := check(in.Post); why != "" {
 		s.refuse(w, http.StatusBadRequest, why)
+		return
+	}
+	if len(in.Post.FileIDs) > 0 { // an ephemeral post is not stored: its files would be shown to nobody
+		s.refuse(w, http.StatusBadRequest, "an ephemeral post cannot carry files")
 		return
 	}
 	p := in.Post

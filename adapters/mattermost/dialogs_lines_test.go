@@ -1,0 +1,30 @@
+package mattermost
+
+import "testing"
+
+// TestDialogLineBreakIsRefusedOnItsField: a line break in a one-line
+// field (which Mattermost's text element cannot type, but a submission
+// made by hand can carry) is refused under that field before anything
+// is run, not as a form-wide error from the grammar.
+func TestDialogLineBreakIsRefusedOnItsField(t *testing.T) {
+	fm, ok := dialogFor("supervisor add")
+	if !ok {
+		t.Fatal("supervisor add opens no dialog")
+	}
+	tests := []struct {
+		name, field, value string
+	}{
+		{"line feed", "command", "/bin/true\n[program:x]\ncommand=/bin/sh"},
+		{"carriage return", "directory", "/srv\r[program:x]"},
+		{"NUL", "user", "www-data\x00root"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			values := map[string]any{"name": "worker", "command": "/bin/true", tt.field: tt.value}
+			text, errs := fm.Text(submission(values), nil)
+			if text != "" || errs[tt.field] == "" {
+				t.Errorf("text %q, errors %v", text, errs)
+			}
+		})
+	}
+}
