@@ -93,6 +93,27 @@ func TestStatusFromLiveState(t *testing.T) {
 		t.Errorf("the live state says %v, supervisord %v", live, direct)
 	}
 
+	// A group added outside poolvisor that does not start: no process
+	// changes state, PROCESS_GROUP_ADDED says it.
+	if _, err := e.sv.WriteProgram(sandbox.Program{Name: "idle", Command: loop("idle"), Autostart: new(bool)}); err != nil {
+		t.Fatal(err)
+	}
+	mark := len(logs.String())
+	if out, err := exec.Command("supervisorctl", "-c", e.sv.ConfigFile, "update").CombinedOutput(); err != nil {
+		t.Fatalf("supervisorctl update: %v: %s", err, out)
+	}
+	waitLog("event=PROCESS_GROUP_ADDED", mark) // not the periodic reconciliation
+	deadline = time.Now().Add(settle)
+	for {
+		if _, ok := status(false)["idle STOPPED"]; ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve does not show a group added outside poolvisor:\n%s", logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
 	// Stopped outside poolvisor: the event makes serve ask supervisord.
 	if out, err := exec.Command("supervisorctl", "-c", e.sv.ConfigFile, "stop", "web").CombinedOutput(); err != nil {
 		t.Fatalf("supervisorctl stop: %v: %s", err, out)

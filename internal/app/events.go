@@ -160,7 +160,8 @@ func (a *App) serveEvents(ctx context.Context) {
 	err := events.Serve(ctx, path, a.Log, events.Handler{Event: func(e events.Event) {
 		a.Log.Debug("supervisor event", "event", e.Name, "process", e.Group+":"+e.Process, "from", e.From, "pid", e.PID)
 		a.Supervisor.Observe(e)
-		if a.Alerts != nil && e.Group != supervisor.ListenerGroup { // watchListener alerts about it
+		// Group events (PROCESS_GROUP_*) are for the live state only.
+		if a.Alerts != nil && e.State() != "" && e.Group != supervisor.ListenerGroup { // watchListener alerts about it
 			// Handle queues the event behind the program's earlier ones and
 			// returns at once: the socket is never held up by a chat API.
 			a.Alerts.Handle(context.WithoutCancel(ctx), e)
