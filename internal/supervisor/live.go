@@ -26,13 +26,14 @@ import (
 //   - no event was lost: supervisord numbers each listener pool's events
 //     one by one (poolserial), and a full buffer discards numbered events,
 //     so the event socket reports a skipped number (Resync);
-//   - no call that adds or removes process groups (addProcessGroup,
-//     removeProcessGroup, reloadConfig, restart, shutdown) was made since:
-//     groups come and go without a process state event;
-//   - the snapshot is younger than liveMaxAge, which bounds how long a
-//     change made outside poolvisor without any state change (such as
-//     `supervisorctl update` adding a group that does not autostart) can
-//     go unseen.
+//   - this backend made no XML-RPC call but known reads since (a start,
+//     a stop, addProcessGroup, reloadConfig...): a read right after a
+//     write shows it before the write's events arrive, and groups come
+//     and go without a process state event. Groups added or removed
+//     outside poolvisor (supervisorctl update) send PROCESS_GROUP_ADDED
+//     or _REMOVED, which the listener takes too;
+//   - the snapshot is younger than liveMaxAge: a backstop, bounding how
+//     long anything the above miss could go unseen.
 //
 // When any of these fails, reads ask supervisord as before (one call shared
 // by the reads in flight) and a reconciliation is asked for at once. Only
