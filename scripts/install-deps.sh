@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages that poolvisor's demo and tests run for real:
-# supervisord (Debian package "supervisor") and php-fpm. As root it installs
+# supervisord (Debian package "supervisor") and php-fpm, and the shells whose
+# completion scripts the tests run (zsh, fish; bash is there). As root it installs
 # what is missing; otherwise it prints the exact command to run.
 # --fleet also wants nats-server, for make demo-fleet (the tests embed one).
 set -euo pipefail
@@ -10,6 +11,9 @@ command -v supervisord >/dev/null 2>&1 || need+=(supervisor)
 compgen -G "/usr/sbin/php-fpm*" >/dev/null || need+=(php-fpm)
 # systemd-analyze checks the shipped units (verify, and security exposure).
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+# `poolvisor completion zsh|fish` is tested in the real shells.
+command -v zsh >/dev/null 2>&1 || need+=(zsh)
+command -v fish >/dev/null 2>&1 || need+=(fish)
 if [ "${1:-}" = "--fleet" ]; then
   command -v nats-server >/dev/null 2>&1 || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 fi

@@ -41,7 +41,7 @@ func Actor(as string, allowImpersonation bool) (ops.Actor, error) {
 // object. It returns the exit code of SPEC §2.
 func Exec(ctx context.Context, r Runner, actor ops.Actor, text string, asJSON bool, out io.Writer) int {
 	if !asJSON { // JSON is one object: no lines before it
-		ctx = ops.WithWatcher(ctx, progressLines(out))
+		ctx = ops.WithWatcher(ctx, ProgressLines(out))
 	}
 	res := r.Run(ctx, actor, text)
 	if asJSON {
@@ -52,7 +52,7 @@ func Exec(ctx context.Context, r Runner, actor ops.Actor, text string, asJSON bo
 			return ops.StatusFailed.ExitCode()
 		}
 	} else {
-		fmt.Fprintln(out, renderFor(res, actor))
+		fmt.Fprintln(out, RenderFor(res, actor))
 	}
 	return res.Status.ExitCode()
 }
@@ -87,10 +87,10 @@ func Render(res ops.Result) string {
 	return fmt.Sprintf("[%s] %s", res.Status, msg)
 }
 
-// progressLines prints a line each time a step of a long write (a batch
+// ProgressLines prints a line each time a step of a long write (a batch
 // of a rolling restart, a host of a roll) begins, with the run's ID for
 // /ops cancel; the result follows when it ends.
-func progressLines(out io.Writer) ops.Watcher {
+func ProgressLines(out io.Writer) ops.Watcher {
 	return func(p ops.Progress) {
 		if !p.Finished && p.Count(ops.StepRunning) > 0 {
 			fmt.Fprintln(out, p.Line())
@@ -98,8 +98,8 @@ func progressLines(out io.Writer) ops.Watcher {
 	}
 }
 
-// renderFor is Render, followed by the text for actor alone, if any.
-func renderFor(res ops.Result, actor ops.Actor) string {
+// RenderFor is Render, followed by the text for actor alone, if any.
+func RenderFor(res ops.Result, actor ops.Actor) string {
 	if p := res.Private.For(actor); p != "" {
 		return Render(res) + "\n" + p
 	}
@@ -135,8 +135,8 @@ func Console(ctx context.Context, r Runner, actor ops.Actor, in io.Reader, out i
 		if ctx.Err() != nil {
 			return code
 		}
-		res := r.Run(ops.WithWatcher(ctx, progressLines(out)), actor, line)
-		fmt.Fprintln(out, renderFor(res, actor))
+		res := r.Run(ops.WithWatcher(ctx, ProgressLines(out)), actor, line)
+		fmt.Fprintln(out, RenderFor(res, actor))
 		code = res.Status.ExitCode()
 		prompt()
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"time"
 
@@ -83,13 +84,43 @@ func (c *Client) Run(ctx context.Context, actor ops.Actor, text string) ops.Resu
 	return res
 }
 
+// ErrNoServe says nothing answers on the socket: no request was sent, so
+// working directly instead is safe.
+var ErrNoServe = errors.New("no serve answers")
+
+// Exec runs text through serve at path as `poolvisor exec` does without
+// --json, in one connection: it prints progress lines and then the answer
+// to out, as serve rendered them, and returns the exit code and who serve
+// said the client is. An error wrapping ErrNoServe means the request was
+// never sent; any other means it may have run.
+func Exec(ctx context.Context, path, as, text string, out io.Writer) (code int, actor ops.Actor, err error) {
+	c := &Client{Path: path}
+	f, err := c.do(ctx, Request{Text: text, Watch: true, As: as, Rendered: true}, shell.ProgressLines(out))
+	if err != nil {
+		return ops.StatusFailed.ExitCode(), actor, err
+	}
+	if f.Actor != nil {
+		actor = *f.Actor
+	}
+	if f.Error != "" {
+		return ops.StatusFailed.ExitCode(), actor, errors.New("serve refused the request: " + f.Error)
+	}
+	if f.Output == nil {
+		return ops.StatusFailed.ExitCode(), actor, errors.New("serve sent no answer")
+	}
+	if _, err := io.WriteString(out, *f.Output+"\n"); err != nil {
+		return ops.StatusFailed.ExitCode(), actor, err
+	}
+	return f.Exit, actor, nil
+}
+
 // do sends one request and reads the answer up to its final frame,
 // passing progress reports to w.
 func (c *Client) do(ctx context.Context, req Request, w ops.Watcher) (Frame, error) {
 	d := net.Dialer{Timeout: dialTimeout}
 	conn, err := d.DialContext(ctx, "unix", c.Path)
 	if err != nil {
-		return Frame{}, err
+		return Frame{}, fmt.Errorf("%w on %s: %w", ErrNoServe, c.Path, err)
 	}
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })

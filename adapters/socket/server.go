@@ -90,9 +90,15 @@ func (s *Server) handle(ctx context.Context, c *net.UnixConn) {
 	switch {
 	case req.As != "":
 		s.Log.Warn("local socket: --as refused", "actor", actor.String(), "as", req.As)
-		doc := shell.Document(ops.Result{Status: ops.StatusDenied, Data: map[string]any{},
+		res := ops.Result{Status: ops.StatusDenied, Data: map[string]any{},
 			Message: "--as is refused on the socket: serve knows you as " + actor.String() +
-				" from the kernel (use --direct with a config that allows impersonation)"}, actor)
+				" from the kernel (use --direct with a config that allows impersonation)"}
+		if req.Rendered && !req.JSON {
+			out := shell.RenderFor(res, actor)
+			reply.Output, reply.Exit = &out, res.Status.ExitCode()
+			break
+		}
+		doc := shell.Document(res, actor)
 		reply.Result = &doc
 	case req.Hello:
 	default:
@@ -104,6 +110,11 @@ func (s *Server) handle(ctx context.Context, c *net.UnixConn) {
 			})
 		}
 		res := s.Runner.Run(ctx, actor, req.Text)
+		if req.Rendered && !req.JSON {
+			out := shell.RenderFor(res, actor)
+			reply.Output, reply.Exit = &out, res.Status.ExitCode()
+			break
+		}
 		doc := shell.Document(res, actor)
 		reply.Result = &doc
 		if !req.JSON {

@@ -45,6 +45,11 @@ type Request struct {
 	// Hello asks only who the client is and on which host: the final
 	// frame carries Host and Actor and no result.
 	Hello bool `json:"hello,omitempty"`
+	// Rendered asks for the answer as the text exec prints and its exit
+	// code (Frame.Output, Frame.Exit) instead of the result: a tenth of
+	// the bytes for a long status, and nothing to decode or render on
+	// the client, which starts afresh for each command.
+	Rendered bool `json:"rendered,omitempty"`
 }
 
 // Frame is one line of the answer.
@@ -60,6 +65,10 @@ type Frame struct {
 	Actor    *ops.Actor      `json:"actor,omitempty"`
 	// Error ends the answer of a request that was not run.
 	Error string `json:"error,omitempty"`
+	// Output and Exit end the answer of a Rendered request: the text
+	// exec prints (with the requester's private text) and its exit code.
+	Output *string `json:"output,omitempty"`
+	Exit   int     `json:"exit,omitempty"`
 }
 
 // final reports whether f ends the answer.

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -183,6 +184,58 @@ func TestBadRequests(t *testing.T) {
 	}
 }
 
+// TestExecRendered: exec's one-connection path prints the progress line,
+// then the answer as serve rendered it (with the private text, which is
+// the requester's), and returns the result's exit code.
+func TestExecRendered(t *testing.T) {
+	path := serve(t)
+	var out strings.Builder
+	code, actor, err := Exec(context.Background(), path, "", "ops whoami", &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	me, _ := user.Current()
+	if actor.String() != "local:"+me.Username || code != ops.StatusOK.ExitCode() {
+		t.Errorf("actor %s, exit %d", actor, code)
+	}
+	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
+	want := []string{"ops whoami by local:" + me.Username, "secret"}
+	if len(lines) != 3 || !strings.Contains(lines[0], "[r1] step") || !slices.Equal(lines[1:], want) {
+		t.Errorf("printed %q", out.String())
+	}
+
+	out.Reset()
+	code, _, err = Exec(context.Background(), path, "alice", "ops whoami", &out)
+	if err != nil || code != ops.StatusDenied.ExitCode() || !strings.Contains(out.String(), "--as is refused") {
+		t.Errorf("--as: exit %d, err %v, printed %q", code, err, out.String())
+	}
+}
+
+// TestExecNoServe: nothing on the path is ErrNoServe (exec then works
+// directly); a serve that stops mid-answer is not.
+func TestExecNoServe(t *testing.T) {
+	var out strings.Builder
+	_, _, err := Exec(context.Background(), filepath.Join(t.TempDir(), "none.sock"), "", "ops whoami", &out)
+	if !errors.Is(err, ErrNoServe) || out.Len() != 0 {
+		t.Errorf("no socket: %v, printed %q", err, out.String())
+	}
+	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "dead.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		if s, err := ln.Accept(); err == nil {
+			s.Read(make([]byte, 512))
+			s.Close()
+		}
+	}()
+	_, _, err = Exec(context.Background(), ln.Addr().String(), "", "ops whoami", &out)
+	if err == nil || errors.Is(err, ErrNoServe) || !errors.Is(err, ErrStopped) {
+		t.Errorf("serve stopped: %v", err)
+	}
+}
+
 // An answer that summarises a document (a fleet answer across many
 // hosts) reaches exec through the socket with its document, so exec
 // prints every host, as it does without serve; --json prints the result
@@ -202,5 +255,21 @@ func TestSummarisedAnswerKeepsItsDocument(t *testing.T) {
 	}
 	if res := c.Run(context.Background(), c.Actor, "supervisor status --host all"); res.Attachment != nil {
 		t.Error("a --json answer carried the document")
+	}
+}
+
+// TestExecRenderedKeepsTheDocument: serve renders a summarised answer
+// (a fleet answer) with its whole document, as exec prints it directly.
+func TestExecRenderedKeepsTheDocument(t *testing.T) {
+	var out strings.Builder
+	code, _, err := Exec(context.Background(), serve(t), "", "supervisor status --host all", &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := shell.Render(fleettest.Result()) + "\n"; out.String() != want || code != fleettest.Result().Status.ExitCode() {
+		t.Errorf("exit %d, printed\n%.500s\nwant\n%.500s", code, out.String(), want)
+	}
+	if !strings.Contains(out.String(), fleettest.Host(999)) {
+		t.Errorf("not every host printed:\n%.500s", out.String())
 	}
 }

@@ -20,6 +20,7 @@ type options struct {
 	fleetAgents int  // the second fleet measurement's agents
 	fleetOnly   bool // measure the fleet alone, at fleetAgents
 	rollOnly    bool // measure the rolling restart alone
+	socketOnly  bool // measure exec through serve's socket alone
 }
 
 // bench sets up the sandbox, measures both pairs and prints the report. The
@@ -71,6 +72,14 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 	if err != nil {
 		return err
 	}
+	if o.socketOnly {
+		r, err := measureSocket(ctx, e, o, bin, ctl, stderr)
+		if err != nil {
+			return err
+		}
+		report(stdout, m, o.programs, []result{r})
+		return nil
+	}
 
 	inProc, closeApp, err := inProcessPair(ctx, e, o, stderr)
 	if err != nil {
@@ -94,13 +103,7 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 		return err
 	}
 
-	fmt.Fprintf(stderr, "measuring exec through serve's socket: %d warm-up pairs, %d samples each...\n", o.procWarmup, o.procSamples)
-	sp, stopServe, err := socketPair(ctx, e, o, bin, ctl, stderr)
-	if err != nil {
-		return err
-	}
-	r7, err := measure(ctx, sp)
-	stopServe()
+	r7, err := measureSocket(ctx, e, o, bin, ctl, stderr)
 	if err != nil {
 		return err
 	}

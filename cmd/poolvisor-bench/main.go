@@ -47,11 +47,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&o.fleetAgents, "fleet-agents", 1000, "agents in the second fleet measurement")
 	fs.BoolVar(&o.fleetOnly, "fleet-only", false, "measure only the fleet, at -fleet-agents agents (no sandbox needed)")
 	fs.BoolVar(&o.rollOnly, "roll-only", false, "measure only the rolling restart rows (needs supervisord, not the poolvisor binary)")
+	fs.BoolVar(&o.socketOnly, "socket-only", false, "measure only exec through serve's socket against supervisorctl")
 	if err := fs.Parse(args); err != nil {
 		return exitUsage
 	}
-	if o.fleetOnly && o.rollOnly {
-		fmt.Fprintln(stderr, "poolvisor-bench: -fleet-only and -roll-only exclude each other")
+	if only := btoi(o.fleetOnly) + btoi(o.rollOnly) + btoi(o.socketOnly); only > 1 {
+		fmt.Fprintln(stderr, "poolvisor-bench: -fleet-only, -roll-only and -socket-only exclude each other")
 		return exitUsage
 	}
 	if fs.NArg() > 0 || o.programs < 1 || o.samples < 1 || o.procSamples < 1 || o.warmup < 0 || o.procWarmup < 0 || o.fleetAgents < 1 {
@@ -77,4 +78,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "poolvisor-bench:", err)
 		return exitFailed
 	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -50,6 +50,7 @@ func eventsCommand(dataDir string) (cmd, refused string) {
 func Events(ctx context.Context, socket string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fw := events.NewForwarder(socket)
 	defer fw.Close()
+	go fw.Keep(ctx)
 	var lastWarn atomic.Int64
 	done := make(chan error, 1)
 	go func() {
@@ -156,15 +157,16 @@ func (a *App) serveEvents(ctx context.Context) {
 		return
 	}
 	path := EventsSocket(a.Config.DataDir)
-	err := events.Serve(ctx, path, a.Log, func(e events.Event) {
+	err := events.Serve(ctx, path, a.Log, events.Handler{Event: func(e events.Event) {
 		a.Log.Debug("supervisor event", "event", e.Name, "process", e.Group+":"+e.Process, "from", e.From, "pid", e.PID)
 		a.Supervisor.Observe(e)
-		if a.Alerts != nil && e.Group != supervisor.ListenerGroup { // watchListener alerts about it
+		// Group events (PROCESS_GROUP_*) are for the live state only.
+		if a.Alerts != nil && e.State() != "" && e.Group != supervisor.ListenerGroup { // watchListener alerts about it
 			// Handle queues the event behind the program's earlier ones and
 			// returns at once: the socket is never held up by a chat API.
 			a.Alerts.Handle(context.WithoutCancel(ctx), e)
 		}
-	})
+	}, Conn: a.Supervisor.ListenerConnected, Lost: a.Supervisor.Resync})
 	if err != nil {
 		a.Log.Error("event socket stopped", "path", path, "err", err)
 	}

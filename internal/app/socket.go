@@ -53,19 +53,49 @@ func dialSocket(ctx context.Context, o LocalOptions, stderr io.Writer) *socket.C
 		return nil
 	}
 	c, err := socket.Dial(ctx, o.Socket)
-	if errors.Is(err, fs.ErrPermission) {
-		// Said even without --verbose: serve may well be running, and the
-		// direct mode that follows is likely to fail on the config.
-		fmt.Fprintf(stderr, "poolvisor: may not connect to serve on %s (is this user in local.socket_group?): working directly with %s\n", o.Socket, o.ConfigPath)
-		return nil
-	}
 	if err != nil {
-		say("direct, config %s: no serve answers on %s (%v)", o.ConfigPath, o.Socket, err)
+		sayDirect(o, err, stderr)
 		return nil
 	}
 	c.As = o.As
 	say("through serve on %s, as %s", o.Socket, c.Actor)
 	return c
+}
+
+// sayDirect says why exec or console works directly: serve did not answer
+// on the socket (err).
+func sayDirect(o LocalOptions, err error, stderr io.Writer) {
+	if errors.Is(err, fs.ErrPermission) {
+		// Said even without --verbose: serve may well be running, and the
+		// direct mode that follows is likely to fail on the config.
+		fmt.Fprintf(stderr, "poolvisor: may not connect to serve on %s (is this user in local.socket_group?): working directly with %s\n", o.Socket, o.ConfigPath)
+		return
+	}
+	if o.Verbose {
+		fmt.Fprintf(stderr, "poolvisor: direct, config %s: no serve answers on %s (%v)\n", o.ConfigPath, o.Socket, err)
+	}
+}
+
+// execSocket runs exec (without --json) through serve's socket in one
+// connection, serve rendering the answer: ok is false when no serve
+// answers, and exec then works directly, as dialSocket says.
+func execSocket(ctx context.Context, o LocalOptions, text string, stdout, stderr io.Writer) (code int, ok bool) {
+	if o.Direct {
+		dialSocket(ctx, o, stderr) // says so, with --verbose
+		return 0, false
+	}
+	code, actor, err := socket.Exec(ctx, o.Socket, o.As, text, stdout)
+	if errors.Is(err, socket.ErrNoServe) {
+		sayDirect(o, err, stderr)
+		return 0, false
+	}
+	if o.Verbose {
+		fmt.Fprintf(stderr, "poolvisor: through serve on %s, as %s\n", o.Socket, actor)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "poolvisor:", err)
+	}
+	return code, true
 }
 
 // SocketPath is where exec and console look for serve: --socket, else

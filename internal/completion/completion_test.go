@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -26,41 +27,119 @@ func TestUnknownShell(t *testing.T) {
 	}
 }
 
-// TestBash completes command lines with the bash script in a real bash.
-func TestBash(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("bash is not installed")
+// cases are command lines, the last word being completed (two single
+// quotes for an empty one), and the candidates every shell must offer.
+var cases = []struct {
+	name, line, want string
+}{
+	{"subcommands", "poolvisor ''", "exec completion"},
+	{"a subcommand's words", "poolvisor completion ''", "bash zsh fish"},
+	{"exec before --", "poolvisor exec ''", "--json --socket --"},
+	{"the command's first word", "poolvisor exec --json -- sup", "supervisor"},
+	{"a command's words, from the catalog", "poolvisor exec -- supervisor res", "restart restart-service"},
+	{"a command's flags, from the catalog", "poolvisor exec -- supervisor restart web --r", "--rolling"},
+	{"a flag's choices", "poolvisor exec -- supervisor restart web --on-failure ''", "stop rollback"},
+	{"an argument's choices", "poolvisor exec -- supervisor signal web K", "KILL"},
+	{"--php only for fpm", "poolvisor exec -- supervisor status --p", ""},
+}
+
+// shell returns the path of the named shell, skipping the test when it is
+// absent and the test cannot install it (not root): as root, `make test`
+// has installed it (scripts/install-deps.sh), so absent is a failure.
+func shell(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path
 	}
-	script, err := Script("bash", "poolvisor", subs)
+	if os.Geteuid() != 0 {
+		t.Skipf("%s is not installed (scripts/install-deps.sh installs it when run as root)", name)
+	}
+	t.Fatalf("%s is not installed, though running as root: run scripts/install-deps.sh", name)
+	return ""
+}
+
+// scriptFile writes the completion script for sh and returns its path.
+func scriptFile(t *testing.T, sh string) string {
+	t.Helper()
+	script, err := Script(sh, "poolvisor", subs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "c.bash")
+	path := filepath.Join(t.TempDir(), "c."+sh)
 	if err := os.WriteFile(path, []byte(script), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range []struct {
-		name, line, want string
-	}{
-		{"subcommands", "poolvisor ''", "exec completion"},
-		{"a subcommand's words", "poolvisor completion ''", "bash zsh fish"},
-		{"exec before --", "poolvisor exec ''", "--json --socket --"},
-		{"the command's first word", "poolvisor exec --json -- sup", "supervisor"},
-		{"a command's flags, from the catalog", "poolvisor exec -- supervisor restart web --r", "--rolling"},
-		{"a flag's choices", "poolvisor exec -- supervisor restart web --on-failure ''", "stop rollback"},
-		{"an argument's choices", "poolvisor exec -- supervisor signal web K", "KILL"},
-		{"--php only for fpm", "poolvisor exec -- supervisor status --p", ""},
-	} {
+	return path
+}
+
+// syntaxOK has sh read the script without running it.
+func syntaxOK(t *testing.T, sh string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command(sh, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s finds the script invalid: %v: %s", sh, err, out)
+	}
+}
+
+// check runs each case's program in a shell and compares the candidates
+// it prints, one a line or space-separated, with the case's, in any order.
+func check(t *testing.T, run func(line, cur string) *exec.Cmd) {
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			prog := "source " + path + "\nCOMP_WORDS=(" + c.line + ")\nCOMP_CWORD=$((${#COMP_WORDS[@]}-1))\n_poolvisor\necho \"${COMPREPLY[*]}\"\n"
-			out, err := exec.Command(bash, "--norc", "-c", prog).CombinedOutput()
+			words := strings.Fields(c.line)
+			cur := strings.Trim(words[len(words)-1], "'")
+			out, err := run(c.line, cur).CombinedOutput()
 			if err != nil {
 				t.Fatalf("%v: %s", err, out)
 			}
-			if got := strings.TrimSpace(string(out)); got != c.want {
+			got, want := strings.Fields(string(out)), strings.Fields(c.want)
+			slices.Sort(got) // fish sorts; the order is the shell's
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
 				t.Errorf("%s: got %q, want %q", c.line, got, c.want)
 			}
 		})
 	}
+}
+
+// TestBash completes command lines with the bash script in a real bash.
+func TestBash(t *testing.T) {
+	bash := shell(t, "bash")
+	path := scriptFile(t, "bash")
+	syntaxOK(t, bash, "--norc", "-n", path)
+	check(t, func(line, _ string) *exec.Cmd {
+		prog := "source " + path + "\nCOMP_WORDS=(" + line + ")\nCOMP_CWORD=$((${#COMP_WORDS[@]}-1))\n_poolvisor\necho \"${COMPREPLY[*]}\"\n"
+		return exec.Command(bash, "--norc", "-c", prog)
+	})
+}
+
+// TestZsh completes command lines with the zsh script in a real zsh, with
+// compinit loaded as in a user's shell. It calls the completion function
+// as zsh's bash layer (_bash_complete) does: arrays from 0, COMP_WORDS
+// and COMP_CWORD set. zsh's compgen hands every word to compadd, which
+// keeps those that begin with the word typed: the test keeps them too.
+func TestZsh(t *testing.T) {
+	zsh := shell(t, "zsh")
+	path := scriptFile(t, "zsh")
+	syntaxOK(t, zsh, "-f", "-n", path)
+	check(t, func(line, cur string) *exec.Cmd {
+		prog := "autoload -U compinit && compinit -u -d " + filepath.Join(t.TempDir(), "zcompdump") + "\n" +
+			"source " + path + "\n" +
+			"(( ${+_comps[poolvisor]} )) || { print -u2 'poolvisor has no completion'; exit 1 }\n" +
+			"setopt ksharrays\nCOMP_WORDS=(" + line + ")\nCOMP_CWORD=$((${#COMP_WORDS[@]}-1))\n_poolvisor\n" +
+			"for w in \"${COMPREPLY[@]}\"; do [[ $w == \"$1\"* ]] && print -r -- $w; done; true\n"
+		return exec.Command(zsh, "-f", "-c", prog, "zsh", cur)
+	})
+}
+
+// TestFish completes command lines with the fish script in a real fish,
+// through fish's own completion (complete -C).
+func TestFish(t *testing.T) {
+	fish := shell(t, "fish")
+	path := scriptFile(t, "fish")
+	syntaxOK(t, fish, "--no-config", "-n", path)
+	check(t, func(line, _ string) *exec.Cmd {
+		typed := strings.TrimSuffix(line, "''")
+		return exec.Command(fish, "--no-config", "-c", "source "+path+"; complete -C $argv[1]", typed)
+	})
 }

@@ -44,7 +44,7 @@ _%[3]s() {
             cands="$(__%[3]s_lookup "sub:exec") --"
         elif [[ $sub == exec ]]; then
             for (( i = ${#pv_path[@]}; i >= 0; i-- )); do
-                cands=$(__%[3]s_lookup "cmd:${pv_path[*]:0:i}") && break
+                cands=$(__%[3]s_lookup "cmd:${pv_path[*]:0:$i}") && break
             done
         else
             cands=$(__%[3]s_lookup "sub:$sub")

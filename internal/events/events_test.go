@@ -26,7 +26,7 @@ func TestListenSpeaksTheProtocol(t *testing.T) {
 		t.Fatalf("events %v", got)
 	}
 	e := got[0]
-	if e.State() != "EXITED" || e.Group != "queue" || e.Process != "queue_01" || e.PID != 4242 || e.Serial != 21 || e.Fields["expected"] != "0" {
+	if e.State() != "EXITED" || e.Group != "queue" || e.Process != "queue_01" || e.PID != 4242 || e.Serial != 21 || e.PoolSerial != 10 || e.Fields["expected"] != "0" {
 		t.Errorf("event %+v", e)
 	}
 }
@@ -44,7 +44,7 @@ func TestForwarderToServe(t *testing.T) {
 	defer cancel()
 	path := filepath.Join(t.TempDir(), SocketName)
 	got := make(chan Event, 1)
-	go Serve(ctx, path, slog.New(slog.DiscardHandler), func(e Event) { got <- e })
+	go Serve(ctx, path, slog.New(slog.DiscardHandler), Handler{Event: func(e Event) { got <- e }})
 
 	fw := NewForwarder(path)
 	defer fw.Close()
@@ -62,5 +62,73 @@ func TestForwarderToServe(t *testing.T) {
 		}
 	case <-time.After(time.Minute):
 		t.Fatal("nothing received")
+	}
+}
+
+// TestServeTellsConnectionsAndLostEvents: the bot learns when a listener
+// connects and goes (Keep reconnects to a restarted serve), and when a
+// connection's pool serials skip one.
+func TestServeTellsConnectionsAndLostEvents(t *testing.T) {
+	path := filepath.Join(t.TempDir(), SocketName)
+	conns := make(chan bool, 8)
+	lost := make(chan string, 8)
+	got := make(chan Event, 8)
+	h := Handler{
+		Event: func(e Event) { got <- e },
+		Conn:  func(open bool) { conns <- open },
+		Lost:  func(why string) { lost <- why },
+	}
+	serve := func() (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- Serve(ctx, path, slog.New(slog.DiscardHandler), h) }()
+		return func() { cancel(); <-done }
+	}
+	next := func(what string, ch chan bool) bool {
+		t.Helper()
+		select {
+		case v := <-ch:
+			return v
+		case <-time.After(time.Minute): // reached only on failure
+			t.Fatalf("no %s", what)
+		}
+		return false
+	}
+
+	stop := serve()
+	fw := NewForwarder(path)
+	kctx, kcancel := context.WithCancel(context.Background())
+	kept := make(chan struct{})
+	go func() { fw.Keep(kctx); close(kept) }()
+	defer func() { kcancel(); <-kept; fw.Close() }()
+	if !next("connection", conns) {
+		t.Fatal("first report is a close")
+	}
+	for _, serial := range []int64{7, 8, 10} {
+		if err := fw.Send(Event{Name: "PROCESS_STATE_RUNNING", Group: "w", Process: "w", PoolSerial: serial}); err != nil {
+			t.Fatal(err)
+		}
+		<-got
+	}
+	select {
+	case why := <-lost:
+		if !strings.Contains(why, "10 followed 8") {
+			t.Errorf("lost: %q", why)
+		}
+	default:
+		t.Error("a skipped pool serial was not reported")
+	}
+	if len(lost) != 0 {
+		t.Errorf("more reported lost than the one gap: %d", len(lost))
+	}
+
+	stop() // serve restarts: the connection ends, Keep makes a new one
+	if next("close", conns) {
+		t.Fatal("a stopped serve reported an open connection")
+	}
+	stop = serve()
+	defer stop()
+	if !next("reconnection", conns) {
+		t.Fatal("no reconnection to the new serve")
 	}
 }

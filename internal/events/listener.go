@@ -21,14 +21,17 @@ const maxPayload = 1 << 20
 
 // Event is one supervisord event.
 type Event struct {
-	Name    string            `json:"name"`    // eventname, like PROCESS_STATE_FATAL
-	Serial  int64             `json:"serial"`  // supervisord's serial
-	Process string            `json:"process"` // processname
-	Group   string            `json:"group"`   // groupname
-	From    string            `json:"from"`    // from_state
-	PID     int               `json:"pid,omitempty"`
-	Fields  map[string]string `json:"fields"` // every payload field (expected, tries, ...)
-	Time    time.Time         `json:"time"`
+	Name   string `json:"name"`   // eventname, like PROCESS_STATE_FATAL
+	Serial int64  `json:"serial"` // supervisord's serial
+	// PoolSerial numbers the events of the listener's pool one by one: a
+	// skipped number is an event supervisord discarded (a full buffer).
+	PoolSerial int64             `json:"pool_serial"`
+	Process    string            `json:"process"` // processname
+	Group      string            `json:"group"`   // groupname
+	From       string            `json:"from"`    // from_state
+	PID        int               `json:"pid,omitempty"`
+	Fields     map[string]string `json:"fields"` // every payload field (expected, tries, ...)
+	Time       time.Time         `json:"time"`
 }
 
 // State returns the state an event moves a process to: "FATAL" for
@@ -85,6 +88,7 @@ func parse(header map[string]string, payload string) Event {
 		From: f["from_state"], Fields: f, Time: time.Now().UTC(),
 	}
 	e.Serial, _ = strconv.ParseInt(header["serial"], 10, 64)
+	e.PoolSerial, _ = strconv.ParseInt(header["poolserial"], 10, 64)
 	e.PID, _ = strconv.Atoi(f["pid"])
 	return e
 }

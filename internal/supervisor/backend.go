@@ -83,6 +83,8 @@ func New(cfg Config, log *slog.Logger) (*Backend, error) {
 		return nil, fmt.Errorf("supervisor: %w", err)
 	}
 	b := &Backend{cfg: cfg, client: c, log: log, local: strings.HasPrefix(cfg.URL, "unix://"), python: supervisordPython}
+	b.live.kick = make(chan struct{}, 1)
+	c.changing = b.invalidate
 	b.announceDaemonCheck()
 	return b, nil
 }

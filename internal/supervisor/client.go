@@ -31,6 +31,21 @@ type Client struct {
 	timeout  time.Duration
 	http     *http.Client
 	observe  func(method, kind string) // told of every call, for metrics
+	// changing is told before and after every call that may change what
+	// getAllProcessInfo answers (any but the known reads): the backend's
+	// live state is not current across it.
+	changing func()
+}
+
+// readMethods are the calls that change nothing in supervisord.
+var readMethods = map[string]bool{
+	"supervisor.getAllProcessInfo": true, "supervisor.getProcessInfo": true,
+	"supervisor.getAllConfigInfo": true, "supervisor.getState": true,
+	"supervisor.getSupervisorVersion": true, "supervisor.getIdentification": true,
+	"supervisor.getPID": true, "supervisor.getAPIVersion": true, "supervisor.readLog": true,
+	"supervisor.readProcessStdoutLog": true, "supervisor.readProcessStderrLog": true,
+	"supervisor.tailProcessStdoutLog": true, "supervisor.tailProcessStderrLog": true,
+	"system.listMethods": true, "system.methodHelp": true, "system.methodSignature": true,
 }
 
 // Observe makes the client call fn after every call with the method and
@@ -122,6 +137,10 @@ func (c *Client) Call(ctx context.Context, method string, reply any, args ...any
 func (c *Client) call(ctx context.Context, limit time.Duration, doing, method string, reply any, args ...any) (err error) {
 	if c.observe != nil {
 		defer func() { c.observe(method, errorKind(err)) }()
+	}
+	if c.changing != nil && !readMethods[method] {
+		c.changing()
+		defer c.changing()
 	}
 	body, err := xmlrpc.EncodeMethodCall(method, args...)
 	if err != nil {

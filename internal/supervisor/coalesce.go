@@ -50,6 +50,7 @@ func (c *coalescer) do(ctx context.Context, fn func(context.Context) ([]ProcessI
 // that started before their action would show the state before it.
 func (b *Backend) readProcesses(ctx context.Context) ([]ProcessInfo, error) {
 	if procs, ok := b.liveProcesses(); ok {
+		b.log.Debug("read answered from the live state")
 		return procs, nil
 	}
 	return b.reads.do(ctx, b.client.GetAllProcessInfo)

@@ -12,12 +12,15 @@ import (
 const ListenerGroup = "poolvisor-events"
 
 // listenerFile renders the [eventlistener:...] section that runs command.
+// PROCESS_GROUP (a group added or removed) is there for serve's live
+// state: a group can come or go with no process changing state, such as
+// one added by `supervisorctl update` that does not autostart.
 func (b *Backend) listenerFile(command string) []byte {
 	return []byte(fmt.Sprintf(`; Installed by poolvisor (/supervisor events enable): forwards process state
 ; changes to the running bot. Remove it with /supervisor events disable.
 [eventlistener:%s]
 command=%s
-events=PROCESS_STATE
+events=PROCESS_STATE,PROCESS_GROUP
 buffer_size=100
 autostart=true
 autorestart=true
