@@ -112,7 +112,7 @@ func (a *Adapter) openDialog(ctx context.Context, text, userID, userName, trigge
 	} else {
 		fm.Defaults(nil)
 	}
-	d, err := a.dialog(fm, o.Channel)
+	d, err := a.dialog(fm, o.Channel, userID)
 	if err == nil {
 		err = a.api.OpenDialog(ctx, trigger, a.dialogURL, d)
 	}
@@ -123,12 +123,15 @@ func (a *Adapter) openDialog(ctx context.Context, text, userID, userName, trigge
 	return CommandResponse{ResponseType: Ephemeral}, true
 }
 
-// dialog draws form fm for channel. Its state is the form's command and
-// the fields shown with a current value, signed for that channel as a
-// button's context is: Mattermost does not sign submissions either.
-func (a *Adapter) dialog(fm model.Form, channel string) (Dialog, error) {
+// dialog draws form fm for user in channel. Its state is the form's
+// command, the fields shown with a current value and the user, signed for
+// that channel as a button's context is: Mattermost does not sign
+// submissions either. The user is signed in because, unlike a button's
+// context, the state reaches the opener's client: without it, the opener
+// could post the state to the dialog URL with anyone's user_id.
+func (a *Adapter) dialog(fm model.Form, channel, user string) (Dialog, error) {
 	open := openText(fm)
-	state, _ := json.Marshal(a.sign.context(channel, open+"\n"+strings.Join(fm.Current(), ",")))
+	state, _ := json.Marshal(a.sign.context(channel, open+"\n"+strings.Join(fm.Current(), ",")+"\n"+user))
 	intro := "Checked with `--plan` before anything is written; other settings can be typed as flags (`/" + fm.Cmd.Top() + " help`)."
 	if fm.Edit() {
 		intro = "**" + escape(fm.Target) + "**: the current values. " + intro + " A setting is removed in the whole file: `/" + open + " --raw`."
@@ -182,8 +185,9 @@ func (a *Adapter) dialogHandler() http.Handler {
 		}
 		var state ActionContext
 		err := json.Unmarshal([]byte(in.State), &state)
-		open, current, _ := strings.Cut(state.Command, "\n") // see dialog
-		if err != nil || open == "" || open != in.CallbackID || a.sign.verify(in.ChannelID, state) != nil {
+		open, rest, _ := strings.Cut(state.Command, "\n") // see dialog
+		current, user, _ := strings.Cut(rest, "\n")
+		if err != nil || open == "" || open != in.CallbackID || user == "" || user != in.UserID || a.sign.verify(in.ChannelID, state) != nil {
 			a.log.Warn("mattermost: dialog submission refused", "err", ErrBadContext, "channel", in.ChannelID, "remote", r.RemoteAddr)
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return

@@ -92,6 +92,30 @@ func TestForgedDialogSubmissionIsRefused(t *testing.T) {
 	}
 }
 
+// TestDialogStateIsTheOpenersOnly: a dialog's state reaches the client of
+// the user who opened it (Mattermost sends the whole dialog, url and state
+// included, to open it there). Posted straight to the dialog URL with
+// another user's user_id, it must not run anything in that user's name.
+func TestDialogStateIsTheOpenersOnly(t *testing.T) {
+	h := newHarness(t, okAnswer)
+	since := h.fake.Seq()
+	h.command(alice, "tok-sup", "/supervisor", "add")
+	d, err := h.fake.WaitDialog(wait, since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	asOlga := d
+	asOlga.User = olga.ID
+	a, err := h.fake.Submit(asOlga, channel, map[string]any{"name": "x", "command": "/bin/true"})
+	if err != nil || a.Status != http.StatusUnauthorized || len(h.run.calls()) != 0 {
+		t.Errorf("alice's dialog submitted as olga: %v %+v, ran %v as %v", err, a, h.run.calls(), h.run.by)
+	}
+	a, err = h.fake.Submit(d, channel, map[string]any{"name": "x", "command": "/bin/true"})
+	if err != nil || a.Status != http.StatusOK || !slices.Contains(h.run.calls(), "supervisor add x --command /bin/true --plan") {
+		t.Errorf("alice's own submission: %v %+v, ran %v", err, a, h.run.calls())
+	}
+}
+
 // TestEditDialog: `/supervisor edit web` opens a dialog holding web's
 // current values, read as the user; a field emptied is refused on that
 // field, a typed value on its own (a number), and a valid submission is

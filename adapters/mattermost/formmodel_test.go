@@ -14,7 +14,7 @@ import (
 func TestDrawsTheFormModel(t *testing.T) {
 	h := newHarness(t, func(ops.Actor, string) ops.Result { return ops.Result{Status: ops.StatusOK} })
 	fm := formtest.Fixture(t, dialogLayout)
-	d, err := h.a.dialog(fm, channel)
+	d, err := h.a.dialog(fm, channel, alice.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,12 +43,12 @@ func TestLongCurrentValue(t *testing.T) {
 	h := newHarness(t, func(ops.Actor, string) ops.Result { return ops.Result{Status: ops.StatusOK} })
 	fm := formtest.Fixture(t, dialogLayout)
 	fm.Fields[0].Value = strings.Repeat("x", maxTextDefault+1)
-	d, err := h.a.dialog(fm, channel)
+	d, err := h.a.dialog(fm, channel, alice.ID)
 	if err != nil || d.Elements[0].Type != "textarea" || d.Elements[0].Default != fm.Fields[0].Value {
 		t.Errorf("%v %+v", err, d.Elements[0])
 	}
 	fm.Fields[0].Value = strings.Repeat("x", maxAreaDefault+1)
-	if _, err := h.a.dialog(fm, channel); err == nil || !strings.Contains(err.Error(), "--raw") {
+	if _, err := h.a.dialog(fm, channel, alice.ID); err == nil || !strings.Contains(err.Error(), "--raw") {
 		t.Errorf("a value longer than a dialog holds: %v", err)
 	}
 }

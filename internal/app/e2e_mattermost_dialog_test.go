@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io/fs"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -147,5 +148,41 @@ func TestMattermostDialogInlineErrorChangesNothing(t *testing.T) {
 	me.waitRunning("worker")
 	if log, _ := supervisordLog(t, me.sv, logAt); !strings.Contains(log, "spawned: 'worker'") {
 		t.Errorf("supervisord's log does not show the added program, so its silence above proves nothing:\n%s", log)
+	}
+}
+
+// TestMattermostDialogStateIsNoPassForAnotherUser: vic, a viewer, opens
+// the add dialog (Mattermost hands its state and URL to vic's client) and
+// posts it straight to serve's dialog URL as alice, an admin. Nothing is
+// planned, written or started in alice's name.
+func TestMattermostDialogStateIsNoPassForAnotherUser(t *testing.T) {
+	me := newMattermostEnv(t, sandbox.Program{Name: "web", Command: loop("serving")})
+	pid := me.waitRunning("web")["web RUNNING"]
+	since := me.fake.Seq()
+	me.slash(mVic, "supervisor add")
+	d, err := me.fake.WaitDialog(settle, since)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, me.logs.String())
+	}
+	files, writes := configFiles(t, me.sv), daemonWriteCounts(t, me.base)
+	asAlice := d
+	asAlice.User = mAlice.ID
+	a, err := me.fake.Submit(asAlice, mmChannel, map[string]any{"name": "evil", "command": "/bin/sh -c 'while true; do sleep 1; done'"})
+	if err != nil || a.Status != http.StatusUnauthorized {
+		t.Errorf("vic's dialog submitted as alice: %v %+v", err, a)
+	}
+	if after := configFiles(t, me.sv); !maps.EqualFunc(files, after, bytes.Equal) {
+		t.Errorf("config files changed: %v", slices.Sorted(maps.Keys(after)))
+	}
+	if after := daemonWriteCounts(t, me.base); !maps.Equal(writes, after) {
+		t.Errorf("serve called supervisord to change it: %v, then %v", writes, after)
+	}
+	// vic's own submission runs as vic, whom RBAC refuses.
+	a, err = me.fake.Submit(d, mmChannel, map[string]any{"name": "evil", "command": "/bin/true"})
+	if err != nil || a.Status != http.StatusOK || a.Error == "" {
+		t.Errorf("vic's own submission: %v %+v", err, a)
+	}
+	if got := me.want("vic", "supervisor status", "ok", 0).programs(t); len(got) != 1 || got["web RUNNING"] != pid {
+		t.Errorf("programs after: %v (web was pid %d)", got, pid)
 	}
 }

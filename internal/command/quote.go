@@ -1,6 +1,9 @@
 package command
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
 // Quote makes s one word of the grammar whatever it holds: single quotes
 // keep everything literally, and a quote inside closes the quotes,
@@ -10,9 +13,12 @@ func Quote(s string) string {
 }
 
 // Word is s as one word of the grammar, quoted (as Quote does) only when
-// it is empty or holds a blank, a quote or a backslash.
+// it is empty or holds a blank, a quote or a backslash. A blank is any
+// that tokenize splits words on (unicode.IsSpace: a no-break space, an em
+// space), not only ASCII's: left bare, such a value would be several
+// words, and a form's field could add flags (--host all) of its own.
 func Word(s string) string {
-	if s != "" && !strings.ContainsAny(s, " \t'\"\\") {
+	if s != "" && !strings.ContainsAny(s, "'\"\\") && !strings.ContainsFunc(s, unicode.IsSpace) {
 		return s
 	}
 	return Quote(s)

@@ -8,6 +8,7 @@ import (
 	"github.com/poolvisor/poolvisor/adapters/chat/form"
 	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/catalog/catalogtest"
+	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -166,5 +167,32 @@ func TestTooLong(t *testing.T) {
 	}
 	if _, long := f.TooLong(11); long {
 		t.Error("11 characters are too long for 11")
+	}
+}
+
+// TestValueSmugglesNoFlag: a field's value is one value of its flag
+// whatever blank it holds. The grammar splits words on every Unicode space
+// (a no-break space, an em space), so a value holding one, if left
+// unquoted, would add flags of its own: --host all in a form opened for
+// one host, or --user root beside a command pasted from a web page.
+func TestValueSmugglesNoFlag(t *testing.T) {
+	fm := mustForm(t, "supervisor.program.edit", "web", form.Short)
+	fm.Host = "web-01"
+	for _, blank := range []string{"\u00a0", "\u2003", "\u3000", "\u205f", "\u1680"} {
+		dir := "/srv/app" + blank + "--host" + blank + "all" + blank + "--user" + blank + "root"
+		text, errs := fm.Text(map[string]string{"command": "/usr/bin/php worker.php", "directory": dir}, nil)
+		if len(errs) > 0 {
+			t.Errorf("%U: %v", []rune(blank)[0], errs)
+			continue
+		}
+		op, err := command.Parser{}.Parse(text)
+		if err != nil {
+			t.Errorf("%U: %q: %v", []rune(blank)[0], text, err)
+			continue
+		}
+		got, _ := op.Get("directory")
+		if op.Host != "web-01" || got != dir || op.Has("user") {
+			t.Errorf("%U: %q ran on host %q with directory %q, user given: %v", []rune(blank)[0], text, op.Host, got, op.Has("user"))
+		}
 	}
 }
