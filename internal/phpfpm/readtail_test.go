@@ -98,3 +98,20 @@ func kernelHasOpenat2() bool {
 	}
 	return !errors.Is(err, unix.ENOSYS)
 }
+
+// A hard link is a second name someone made for a file: refused, since
+// with fs.protected_hardlinks off a pool's user could link a file they
+// cannot read into their log directory.
+func TestReadTailHardLink(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "secret")
+	if err := os.WriteFile(secret, []byte("[05-Dec-2026 01:00:00]  [pool www] pid 1\nscript_filename = /SECRET\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(secret, filepath.Join(dir, "www.slow")); err != nil {
+		t.Fatal(err)
+	}
+	if data, _, err := readTail(filepath.Join(dir, "www.slow"), 1<<20); !errors.Is(err, errHardLink) {
+		t.Fatalf("read through a hard link: %q, %v", data, err)
+	}
+}

@@ -172,6 +172,12 @@ func readTail(path string, limit int64) ([]byte, bool, error) {
 	if !fi.Mode().IsRegular() || !os.SameFile(before, fi) {
 		return nil, false, errNotRegular
 	}
+	// A second name for the file is a hard link someone made: where
+	// fs.protected_hardlinks is off, a pool's user may link a file they
+	// cannot read into their own log directory. php-fpm's own log has one.
+	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Nlink > 1 {
+		return nil, false, errHardLink
+	}
 	off := max(0, fi.Size()-limit)
 	data, err := io.ReadAll(io.NewSectionReader(f, off, limit))
 	if err != nil {
@@ -260,6 +266,7 @@ func openNoLinks(path string) (*os.File, error) {
 var (
 	errNotRegular = errors.New("not a regular file")
 	errLink       = errors.New("a symbolic link")
+	errHardLink   = errors.New("a file with more than one name (a hard link)")
 )
 
 // slowlogReadError says why the slow log could not be read, exactly.
@@ -272,6 +279,8 @@ func (b *Backend) slowlogReadError(pool, path string, err error) error {
 		return ops.Failedf("%s cannot be read on %s: poolvisor's user may not read it (permission denied)", where, b.cfg.Host)
 	case errors.Is(err, errLink):
 		return ops.Failedf("%s is a symbolic link on %s; poolvisor does not follow it (it reads as root, and the link may lead where the pool's user may not read)", where, b.cfg.Host)
+	case errors.Is(err, errHardLink):
+		return ops.Failedf("%s has more than one name on %s (a hard link); poolvisor reads only a file with one name there (it reads as root, and the other name may be a file the pool's user may not read)", where, b.cfg.Host)
 	case errors.Is(err, errNotRegular):
 		return ops.Failedf("%s is not a regular file on %s; poolvisor reads only a regular file there", where, b.cfg.Host)
 	}
