@@ -18,18 +18,7 @@ import (
 // expansionEnv looks names up in supervisord's own environment when it runs
 // on this host (that is what %(ENV_X)s expands from), else in poolvisor's.
 func (b *Backend) expansionEnv(ctx context.Context) ExpansionEnv {
-	env := map[string]string{}
-	if b.local {
-		if pid, err := b.client.GetPID(ctx); err == nil {
-			if raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid)); err == nil {
-				for _, kv := range strings.Split(string(raw), "\x00") {
-					if k, v, ok := strings.Cut(kv, "="); ok {
-						env[k] = v
-					}
-				}
-			}
-		}
-	}
+	env, _ := b.supervisordEnv(ctx)
 	return func(name string) (string, bool) {
 		if len(env) > 0 {
 			v, ok := env[name]
@@ -40,11 +29,43 @@ func (b *Backend) expansionEnv(ctx context.Context) ExpansionEnv {
 }
 
 // includeEnv is supervisord's environment for expanding [include] files=,
-// asked of supervisord only when a value needs it.
+// asked of supervisord only when a value needs it, or nil when it cannot
+// be read: the include globs decide which files poolvisor reads and (by
+// default) may write, so poolvisor's own environment never stands in.
 func (b *Backend) includeEnv() ExpansionEnv {
 	ctx, cancel := context.WithTimeout(context.Background(), b.cfg.CallTimeout)
 	defer cancel()
-	return b.expansionEnv(ctx)
+	env, ok := b.supervisordEnv(ctx)
+	if !ok {
+		return nil
+	}
+	return func(name string) (string, bool) {
+		v, ok := env[name]
+		return v, ok
+	}
+}
+
+// supervisordEnv reads supervisord's own environment from /proc, when it
+// runs on this host and its process can be read.
+func (b *Backend) supervisordEnv(ctx context.Context) (map[string]string, bool) {
+	if !b.local {
+		return nil, false
+	}
+	pid, err := b.client.GetPID(ctx)
+	if err != nil {
+		return nil, false
+	}
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", pid))
+	if err != nil {
+		return nil, false
+	}
+	env := map[string]string{}
+	for _, kv := range strings.Split(string(raw), "\x00") {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	return env, true
 }
 
 func (b *Backend) hostChecks(ctx context.Context) HostChecks {
