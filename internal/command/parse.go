@@ -151,6 +151,11 @@ func (g *grammar) parseRest(sp *catalog.Command, words []string, op *ops.Operati
 			return err
 		}
 		if name == "host" {
+			// Never the last one wins: a value that smuggled a second
+			// --host would move a write to other hosts.
+			if op.Host != "" {
+				return ops.InvalidField(name, "--host is given twice")
+			}
 			op.Host = value
 			continue
 		}

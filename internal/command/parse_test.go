@@ -84,6 +84,7 @@ func TestParseRefuses(t *testing.T) {
 		{"plan on advice without --apply", "/fpm tune --plan", "--plan goes with --apply"},
 		{"php on supervisor", "/supervisor status --php 8.3", "does not take --php"},
 		{"php twice", "/fpm pools --php 8.3 --php 7.4", "--php is given twice"},
+		{"host twice", "/supervisor restart web --host web-01 --host all", "--host is given twice"},
 		{"php not a name", "/fpm pools --php ../x", "--php must name a PHP-FPM instance"},
 		{"missing name", "/supervisor start", "missing NAME|GROUP:*|all"},
 		{"extra word", "/supervisor start web now", `unexpected "now"`},
