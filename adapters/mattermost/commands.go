@@ -97,10 +97,14 @@ func (a *Adapter) command(ctx context.Context, name, args, userID, userName, tri
 		return ephemeralText(fmt.Sprintf("⏳ Approval request %s is posted in this channel; an approver decides with its buttons.", code(res.ApprovalID)))
 	}
 	if use := chat.FileFor(res, fileLimits); use != chat.NoFile { // files.go
-		a.spawn(func(ctx context.Context) { a.deliverFile(ctx, o, actor, res, use); a.followUp(ctx, actor, res) })
+		a.spawn(func(ctx context.Context) {
+			a.deliverFile(ctx, o, actor, res, use)
+			a.tellPrivate(ctx, o, actor, res)
+			a.followUp(ctx, actor, res)
+		})
 		return ephemeralText(fileAck(use))
 	}
-	a.spawn(func(ctx context.Context) { a.followUp(ctx, actor, res) })
+	a.spawn(func(ctx context.Context) { a.tellPrivate(ctx, o, actor, res); a.followUp(ctx, actor, res) })
 	return a.answer(o, actor, res)
 }
 
@@ -132,12 +136,14 @@ func (a *Adapter) deliver(ctx context.Context, o origin, actor ops.Actor, res op
 	}
 	if use := chat.FileFor(res, fileLimits); use != chat.NoFile { // files.go
 		a.deliverFile(ctx, o, actor, res, use)
+		a.tellPrivate(ctx, o, actor, res)
 		a.followUp(ctx, actor, res)
 		return
 	}
 	if err := a.api.Respond(ctx, o.ResponseURL, a.answer(o, actor, res)); err != nil {
 		a.log.Warn("mattermost: could not post a late answer", "err", err)
 	}
+	a.tellPrivate(ctx, o, actor, res)
 	a.followUp(ctx, actor, res)
 }
 
@@ -146,6 +152,20 @@ func (a *Adapter) deliver(ctx context.Context, o origin, actor ops.Actor, res op
 func (a *Adapter) followUp(ctx context.Context, actor ops.Actor, res ops.Result) {
 	if id, ok := chat.Decided(res); ok {
 		a.updateApproval(ctx, id, res, actor, "")
+	}
+}
+
+// tellPrivate shows what a result holds for the asker alone (a generated
+// password) when its answer went to the channel, where answer leaves it
+// out: as an ephemeral post, never a stored one. A decision's goes with
+// updateApproval.
+func (a *Adapter) tellPrivate(ctx context.Context, o origin, actor ops.Actor, res ops.Result) {
+	p := res.Private.For(actor)
+	if _, decided := chat.Decided(res); p == "" || decided || visibility(res) != InChannel {
+		return
+	}
+	if err := a.api.Ephemeral(ctx, actor.ID, Post{ChannelID: o.Channel, Message: "🔒 Only you see this: " + code(p)}); err != nil {
+		a.log.Warn("mattermost: could not tell the asker what is theirs alone", "err", err)
 	}
 }
 

@@ -230,6 +230,17 @@ func (s *Server) Post(id string) (Post, bool) {
 	return Post{}, false
 }
 
+// Posts returns every post so far, ephemeral ones included, as they are now.
+func (s *Server) Posts() []Post {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Post, len(s.posts))
+	for i, p := range s.posts {
+		out[i] = *p
+	}
+	return out
+}
+
 // Seq is the number of changes so far: Wait(since) sees only later ones.
 func (s *Server) Seq() int {
 	s.mu.Lock()
