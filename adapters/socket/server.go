@@ -70,6 +70,12 @@ func (s *Server) Serve(ctx context.Context, ln *Listener) error {
 	}
 }
 
+// Refuser is a Runner that can record a request refused before it runs
+// (ops.Pipeline.Refuse), so a refused --as is in the audit.
+type Refuser interface {
+	Refuse(ctx context.Context, actor ops.Actor, text string, status ops.Status, msg string) ops.Result
+}
+
 // handle answers the one request of c.
 func (s *Server) handle(ctx context.Context, c *net.UnixConn) {
 	cred, err := peerCred(c)
@@ -90,9 +96,13 @@ func (s *Server) handle(ctx context.Context, c *net.UnixConn) {
 	switch {
 	case req.As != "":
 		s.Log.Warn("local socket: --as refused", "actor", actor.String(), "as", req.As)
-		res := ops.Result{Status: ops.StatusDenied, Data: map[string]any{},
-			Message: "--as is refused on the socket: serve knows you as " + actor.String() +
-				" from the kernel (use --direct with a config that allows impersonation)"}
+		msg := "--as is refused on the socket: serve knows you as " + actor.String() +
+			" from the kernel (use --direct with a config that allows impersonation)"
+		res := ops.Result{Status: ops.StatusDenied, Data: map[string]any{}, Message: msg}
+		if r, ok := s.Runner.(Refuser); ok { // an attempt to act as someone else is audited
+			res = r.Refuse(ctx, actor, req.Text, ops.StatusDenied, msg+"; asked --as "+req.As)
+			res.Message = msg
+		}
 		if req.Rendered && !req.JSON {
 			out := shell.RenderFor(res, actor)
 			reply.Output, reply.Exit = &out, res.Status.ExitCode()

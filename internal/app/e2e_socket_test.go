@@ -143,9 +143,14 @@ func TestLocalSocket(t *testing.T) {
 	})
 
 	t.Run("--as is refused on the socket", func(t *testing.T) {
-		out, errOut, code := s.run(nil, "exec", "--as", "alice", "--", "ops whoami")
+		out, errOut, code := s.run(nil, "exec", "--as", "alice", "--", "supervisor stop web")
 		if code != 3 || !strings.Contains(out, "--as is refused on the socket") {
 			t.Errorf("--as alice: exit %d\n%s\n%s", code, out, errOut)
+		}
+		// The attempt to act as someone else is in the audit, as who tried.
+		audit := s.json(nil, "ops audit 20 --format json").Message
+		if !strings.Contains(audit, "asked --as alice") || !strings.Contains(audit, "supervisor.program.stop") || !strings.Contains(audit, `"denied"`) {
+			t.Errorf("the refused --as is not in the audit:\n%s", audit)
 		}
 	})
 

@@ -135,6 +135,19 @@ func (p *Pipeline) Run(ctx context.Context, actor Actor, text string) Result {
 	return p.Execute(ctx, actor, op)
 }
 
+// Refuse answers text for actor with status and msg without running it,
+// for a refusal made before the pipeline (the local socket's --as), and
+// records it in the audit like any other denial: the operation as the
+// grammar reads it, its arguments masked as always.
+func (p *Pipeline) Refuse(ctx context.Context, actor Actor, text string, status Status, msg string) Result {
+	op, _ := p.cfg.Parser.Parse(text)
+	op.Text = text
+	res := Result{Status: status, Operation: op.Name, Message: msg, Data: map[string]any{}}
+	p.record(ctx, actor, op, res)
+	p.observe(op.Name, res.Status, p.cfg.Now())
+	return res
+}
+
 // Execute runs an already parsed operation (from a button or a form) for actor.
 func (p *Pipeline) Execute(ctx context.Context, actor Actor, op Operation) Result {
 	start := p.cfg.Now()
