@@ -1,11 +1,8 @@
 package slack
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -17,24 +14,17 @@ import (
 	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
 	"github.com/poolvisor/poolvisor/internal/command"
+	"github.com/poolvisor/poolvisor/internal/golden"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // fixtures are the neutral results every chat adapter renders.
 const fixtures = "../testdata/results"
 
 func loadResult(t *testing.T, path string) ops.Result {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var res ops.Result
-	if err := json.Unmarshal(raw, &res); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	golden.Load(t, path, &res)
 	return res
 }
 
@@ -54,38 +44,11 @@ func checkLimits(t *testing.T, name string, m Message) {
 }
 
 func TestRenderGolden(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(fixtures, "*.json"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no fixtures in %s: %v", fixtures, err)
-	}
-	for _, path := range paths {
-		name := strings.TrimSuffix(filepath.Base(path), ".json")
-		t.Run(name, func(t *testing.T) {
-			m := Render(loadResult(t, path))
-			checkLimits(t, name, m)
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(m); err != nil {
-				t.Fatal(err)
-			}
-			got := buf.Bytes()
-			golden := filepath.Join("testdata", "golden", name+".json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the golden file; run with -update and read the diff:\n%s", name, got)
-			}
-		})
-	}
+	golden.EachFixture(t, fixtures, func(t *testing.T, name, path string) {
+		m := Render(loadResult(t, path))
+		checkLimits(t, name, m)
+		golden.Check(t, filepath.Join("testdata", "golden", name+".json"), golden.JSON(t, m))
+	})
 }
 
 func manyPrograms(n int) []ops.Process {
