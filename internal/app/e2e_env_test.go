@@ -121,3 +121,23 @@ func discordSection(mode, publicKey string, fake *discordfake.Server) string {
   notify_channel_id: "%s"
 `, mode, dBot, dApp, publicKey, dGuild, fake.APIURL(), dNotify)
 }
+
+// fpmInstance is the YAML keys of a php-fpm instance run by the sandbox
+// master f, and the extra lines given, each line indented by indent.
+func fpmInstance(f *sandbox.PHPFPM, indent string, extra ...string) string {
+	lines := append([]string{
+		fmt.Sprintf("version: %q", f.Version),
+		"binary: " + f.Binary,
+		"main_config: " + f.MainConfig,
+		"pool_dir: " + f.PoolDir,
+		"socket_dir: " + f.SocketDir,
+		"protected_pools: [www]",
+		fmt.Sprintf("defaults: {user: %s, group: %s}", f.User, f.Group),
+		"service: {mode: signal, pid_file: " + f.PIDFile + "}",
+	}, extra...)
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(indent + l + "\n")
+	}
+	return b.String()
+}

@@ -35,18 +35,7 @@ func newSaturationEnv(t *testing.T) (*slackEnv, *sandbox.PHPFPM, string) {
 		Extra: map[string]string{"request_slowlog_timeout": "1s", "slowlog": filepath.Join(logs, "shop.slow.log")}})
 	addr := freeAddr(t)
 	path := e2eConfig{listen: addr, log: "debug",
-		phpfpm: fmt.Sprintf(`phpfpm:
-  enabled: true
-  version: "%s"
-  binary: %s
-  main_config: %s
-  pool_dir: %s
-  socket_dir: %s
-  protected_pools: [www]
-  memory_budget_mb: 256
-  defaults: {user: %s, group: %s}
-  service: {mode: signal, pid_file: %s}
-`, f.Version, f.Binary, f.MainConfig, f.PoolDir, f.SocketDir, f.User, f.Group, f.PIDFile),
+		phpfpm:   "phpfpm:\n  enabled: true\n" + fpmInstance(f, "  ", "memory_budget_mb: 256"),
 		sections: "alerts: {pool_interval: 1s, stable_after: 10m}\n" + slackSection("http", fake),
 		roles: `  roles:
     admin: ["*"]

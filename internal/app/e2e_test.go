@@ -95,10 +95,11 @@ func newEnv(t *testing.T, progs ...sandbox.Program) *env {
 	return newEnvWith(t, envOptions{}, progs...)
 }
 
-// envOptions change newEnv's config: serve's socket (none by default) and
-// bindings added to the four people's.
+// envOptions change newEnv's config: serve's socket (none by default),
+// bindings added to the four people's and the phpfpm section (disabled).
 type envOptions struct {
 	socket, socketGroup string
+	phpfpm              string // the whole phpfpm section, "phpfpm:\n  ..."
 	bindings            string // YAML lines of rbac.bindings, each "    - {...}\n"
 }
 
@@ -107,8 +108,9 @@ func newEnvWith(t *testing.T, o envOptions, progs ...sandbox.Program) *env {
 	t.Helper()
 	sv := sandbox.Supervisor(t, progs...)
 	path := e2eConfig{
-		sv:    sv,
-		local: fmt.Sprintf(`{allow_impersonation: true, socket: "%s", socket_group: "%s"}`, o.socket, o.socketGroup),
+		sv:     sv,
+		phpfpm: o.phpfpm,
+		local:  fmt.Sprintf(`{allow_impersonation: true, socket: "%s", socket_group: "%s"}`, o.socket, o.socketGroup),
 		bindings: []string{
 			"{role: admin, local_users: [alice, bob]}",
 			"{role: operator, local_users: [olga]}",
