@@ -1,15 +1,13 @@
 package discord
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/poolvisor/poolvisor/internal/alert"
+	"github.com/poolvisor/poolvisor/internal/golden"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -19,43 +17,17 @@ const alertFixtures = "../testdata/alerts"
 // TestAlertGolden renders each shared alert fixture and compares it with
 // this platform's golden file.
 func TestAlertGolden(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(alertFixtures, "*.json"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no fixtures in %s: %v", alertFixtures, err)
-	}
-	for _, path := range paths {
-		name := strings.TrimSuffix(filepath.Base(path), ".json")
-		t.Run(name, func(t *testing.T) {
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var a alert.Alert
-			if err := json.Unmarshal(raw, &a); err != nil {
-				t.Fatalf("%s: %v", path, err)
-			}
-			action := "" // the fixtures' commands fit a custom_id
-			if a.Action != "" && !a.Recovered {
-				action = buttonPrefix + a.Action
-			}
-			m := alertMessage(a, action)
-			checkLimits(t, name, m)
-			got := encode(t, m)
-			golden := filepath.Join("testdata", "golden", "alert_"+name+".json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the golden file; run with -update and read the diff:\n%s", name, got)
-			}
-		})
-	}
+	golden.EachFixture(t, alertFixtures, func(t *testing.T, name, path string) {
+		var a alert.Alert
+		golden.Load(t, path, &a)
+		action := "" // the fixtures' commands fit a custom_id
+		if a.Action != "" && !a.Recovered {
+			action = buttonPrefix + a.Action
+		}
+		m := alertMessage(a, action)
+		checkLimits(t, name, m)
+		golden.Check(t, filepath.Join("testdata", "golden", "alert_"+name+".json"), encode(t, m))
+	})
 }
 
 // TestPoolDetailIsEscaped: the slow log's script and frame and the reason

@@ -1,52 +1,34 @@
 package discord
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/poolvisor/poolvisor/adapters/chat/fleettest"
 	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/adapters/discord/discordfake"
+	"github.com/poolvisor/poolvisor/internal/golden"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // fixtures are the neutral results every chat adapter renders.
 const fixtures = "../testdata/results"
 
 func loadResult(t *testing.T, path string) ops.Result {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var res ops.Result
-	if err := json.Unmarshal(raw, &res); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	golden.Load(t, path, &res)
 	return res
 }
 
 func encode(t *testing.T, m Message) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(m); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return golden.JSON(t, m)
 }
 
 // checkLimits fails when Discord would refuse m.
@@ -58,31 +40,11 @@ func checkLimits(t *testing.T, name string, m Message) {
 }
 
 func TestRenderGolden(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(fixtures, "*.json"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no fixtures in %s: %v", fixtures, err)
-	}
-	for _, path := range paths {
-		name := strings.TrimSuffix(filepath.Base(path), ".json")
-		t.Run(name, func(t *testing.T) {
-			m := Render(loadResult(t, path))
-			checkLimits(t, name, m)
-			got := encode(t, m)
-			golden := filepath.Join("testdata", "golden", name+".json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the golden file; run with -update and read the diff:\n%s", name, got)
-			}
-		})
-	}
+	golden.EachFixture(t, fixtures, func(t *testing.T, name, path string) {
+		m := Render(loadResult(t, path))
+		checkLimits(t, name, m)
+		golden.Check(t, filepath.Join("testdata", "golden", name+".json"), encode(t, m))
+	})
 }
 
 // TestRenderHuge renders results far beyond every limit and checks that
@@ -219,56 +181,6 @@ func TestRenderDiffs(t *testing.T) {
 	}
 }
 
-// fleetAnswer is an answer from several hosts as the hub combines it
-// (fleet.combine): a section a host in the message, a part a host in the
-// data, failed when any host failed.
-func fleetAnswer(op string, hosts []string, part func(host string) (ops.Status, string, any)) ops.Result {
-	var failed []string
-	var parts []map[string]any
-	var body ops.Body
-	for _, h := range hosts {
-		status, msg, data := part(h)
-		parts = append(parts, map[string]any{"host": h, "status": status, "message": msg, "data": data})
-		body.Hosts = append(body.Hosts, ops.HostSection{Host: h, Status: status, Parts: []ops.Part{ops.Prose(msg)}, Data: data})
-		if status != ops.StatusOK {
-			failed = append(failed, h)
-		}
-	}
-	res := ops.Result{Status: ops.StatusOK, Operation: op, Data: map[string]any{"target": "all", "hosts": parts}}
-	if len(failed) > 0 {
-		res.Status = ops.StatusFailed
-		body.Parts = []ops.Part{ops.Prose(fmt.Sprintf("%d of %d hosts did not answer or failed (%s).", len(failed), len(hosts), strings.Join(failed, ", ")))}
-	}
-	res.Body, res.Message = body, ops.Text(body, nil)
-	return res
-}
-
-func hostNames(prefix string, n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = fmt.Sprintf("%s%03d", prefix, i)
-	}
-	return out
-}
-
-var moreRE = regexp.MustCompile(`… and (\d+) more`)
-
-// namedOrCounted is how many of hosts the text names, plus how many it
-// says it leaves out.
-func namedOrCounted(text string, hosts []string) int {
-	n := 0
-	for _, h := range hosts {
-		if strings.Contains(text, h) {
-			n++
-		}
-	}
-	for _, m := range moreRE.FindAllStringSubmatch(text, -1) {
-		k, _ := strconv.Atoi(m[1])
-		n += k
-	}
-	return n
-}
-
 func programList(n int) func(string) (ops.Status, string, any) {
 	return func(h string) (ops.Status, string, any) {
 		procs := make([]map[string]any, n)
@@ -294,16 +206,16 @@ func TestRenderHostsNamesEveryHost(t *testing.T) {
 	}{
 		{"60 hosts, 2 failed", fixture(t, "fleet_status_many"), 1, true},
 		{"3 hosts, 1 unreachable", fixture(t, "fleet_status_all"), 4, true},
-		{"9 hosts of 100 processes", fleetAnswer("supervisor.program.list", hostNames("h", 9), programList(100)), 10, true},
-		{"9 logs", fleetAnswer("supervisor.program.logs", hostNames("h", 9), logs), 10, true},
-		{"10 hosts", fleetAnswer("supervisor.program.list", hostNames("h", 10), programList(3)), 1, true},
-		{"900 hosts, every tenth unreachable", fleetAnswer("supervisor.program.list", hostNames("h", 900), func(h string) (ops.Status, string, any) {
+		{"9 hosts of 100 processes", fleettest.Combine("supervisor.program.list", fleettest.Names("h", 9), programList(100)), 10, true},
+		{"9 logs", fleettest.Combine("supervisor.program.logs", fleettest.Names("h", 9), logs), 10, true},
+		{"10 hosts", fleettest.Combine("supervisor.program.list", fleettest.Names("h", 10), programList(3)), 1, true},
+		{"900 hosts, every tenth unreachable", fleettest.Combine("supervisor.program.list", fleettest.Names("h", 900), func(h string) (ops.Status, string, any) {
 			if strings.HasSuffix(h, "0") {
 				return ops.StatusFailed, "host unreachable: no agent for " + h + " is connected", map[string]any{}
 			}
 			return programList(2)(h)
 		}), 1, false},
-		{"a group edit with diffs", withDiffs(fleetAnswer("supervisor.program.edit", hostNames("web-", 4), func(h string) (ops.Status, string, any) {
+		{"a group edit with diffs", withDiffs(fleettest.Combine("supervisor.program.edit", fleettest.Names("web-", 4), func(h string) (ops.Status, string, any) {
 			return ops.StatusOK, "Updated web on " + h + ".", map[string]any{}
 		}), manyDiffs(4, 40)), 5, true},
 	}
@@ -327,7 +239,7 @@ func TestRenderHostsNamesEveryHost(t *testing.T) {
 					t.Errorf("%s is not named", p.Host)
 				}
 			}
-			if n := namedOrCounted(all, names); n < len(names) {
+			if n := fleettest.NamedOrCounted(all, names); n < len(names) {
 				t.Errorf("%d of %d hosts are named or counted", n, len(names))
 			}
 			for i, e := range m.Embeds {
@@ -365,7 +277,7 @@ func TestRenderHostsAnEmbedEach(t *testing.T) {
 	}
 
 	// Cut to share the message, each list says so and keeps its first lines.
-	m = Render(fleetAnswer("supervisor.program.list", hostNames("h", 9), programList(100)))
+	m = Render(fleettest.Combine("supervisor.program.list", fleettest.Names("h", 9), programList(100)))
 	for _, e := range m.Embeds[1:] {
 		if !strings.Contains(e.Description, "🔴 **worker\\_000** `FATAL`") || !strings.Contains(e.Description, "shows all of it.*") {
 			t.Errorf("a cut list lost its first lines or its note:\n%s", e.Description)
@@ -404,7 +316,7 @@ func TestRenderOpsHosts(t *testing.T) {
 	}
 
 	var infos []ops.HostInfo
-	names := hostNames("h", 400)
+	names := fleettest.Names("h", 400)
 	for i, n := range names {
 		infos = append(infos, ops.HostInfo{Name: n, Healthy: i%7 != 0, Version: "1.4.0",
 			Components: []ops.Component{{Name: "supervisord", OK: true, Info: strings.Repeat("x", 300)}}})
@@ -412,7 +324,7 @@ func TestRenderOpsHosts(t *testing.T) {
 	for _, n := range []int{24, 400} {
 		big := Render(ops.Result{Status: ops.StatusOK, Operation: "ops.hosts", Message: "All hosts answer.", Data: map[string]any{"hosts": infos[:n]}})
 		checkLimits(t, fmt.Sprint(n, " hosts"), big)
-		if c := namedOrCounted(string(encode(t, big)), names[:n]); c < n {
+		if c := fleettest.NamedOrCounted(string(encode(t, big)), names[:n]); c < n {
 			t.Errorf("%d of %d hosts are named or counted", c, n)
 		}
 	}

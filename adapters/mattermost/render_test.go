@@ -1,38 +1,28 @@
 package mattermost
 
 import (
-	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/poolvisor/poolvisor/internal/golden"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // fixtures are the neutral results every chat adapter renders.
 const fixtures = "../testdata/results"
 
 func loadResult(t *testing.T, path string) ops.Result {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var res ops.Result
-	if err := json.Unmarshal(raw, &res); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	golden.Load(t, path, &res)
 	return res
 }
 
-// golden is a rendered message as a golden file: the Markdown Mattermost
+// goldenText is a rendered message as a golden file: the Markdown Mattermost
 // shows, then its buttons.
-func golden(m Message) []byte {
+func goldenText(m Message) []byte {
 	var b strings.Builder
 	b.WriteString(m.Text)
 	b.WriteString("\n")
@@ -46,37 +36,13 @@ func golden(m Message) []byte {
 }
 
 func TestRenderGolden(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(fixtures, "*.json"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
-	for _, path := range paths {
-		name := strings.TrimSuffix(filepath.Base(path), ".json")
-		t.Run(name, func(t *testing.T) {
-			m := Render(loadResult(t, path))
-			if n := utf8.RuneCountInString(m.Text); n > maxPostChars {
-				t.Errorf("message is %d characters; Mattermost takes %d", n, maxPostChars)
-			}
-			got := golden(m)
-			file := filepath.Join("testdata", "golden", name+".md")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(file, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if string(got) != string(want) {
-				t.Errorf("rendering differs from %s (run with -update and read the diff):\n%s", file, got)
-			}
-		})
-	}
+	golden.EachFixture(t, fixtures, func(t *testing.T, name, path string) {
+		m := Render(loadResult(t, path))
+		if n := utf8.RuneCountInString(m.Text); n > maxPostChars {
+			t.Errorf("message is %d characters; Mattermost takes %d", n, maxPostChars)
+		}
+		golden.Check(t, filepath.Join("testdata", "golden", name+".md"), goldenText(m))
+	})
 }
 
 func TestRenderEscapesWhatComesFromOutside(t *testing.T) {

@@ -1,14 +1,13 @@
 package slack
 
 import (
-	"bytes"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/poolvisor/poolvisor/internal/alert"
+	"github.com/poolvisor/poolvisor/internal/golden"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -18,45 +17,13 @@ const alertFixtures = "../testdata/alerts"
 // TestAlertGolden renders each shared alert fixture and compares it with
 // this platform's golden file.
 func TestAlertGolden(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(alertFixtures, "*.json"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no fixtures in %s: %v", alertFixtures, err)
-	}
-	for _, path := range paths {
-		name := strings.TrimSuffix(filepath.Base(path), ".json")
-		t.Run(name, func(t *testing.T) {
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var a alert.Alert
-			if err := json.Unmarshal(raw, &a); err != nil {
-				t.Fatalf("%s: %v", path, err)
-			}
-			m := alertMessage(a)
-			checkLimits(t, name, m)
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(m); err != nil {
-				t.Fatal(err)
-			}
-			golden := filepath.Join("testdata", "golden", "alert_"+name+".json")
-			if *update {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("%s differs from the golden file; run with -update and read the diff:\n%s", name, buf.Bytes())
-			}
-		})
-	}
+	golden.EachFixture(t, alertFixtures, func(t *testing.T, name, path string) {
+		var a alert.Alert
+		golden.Load(t, path, &a)
+		m := alertMessage(a)
+		checkLimits(t, name, m)
+		golden.Check(t, filepath.Join("testdata", "golden", "alert_"+name+".json"), golden.JSON(t, m))
+	})
 }
 
 // TestPoolDetailIsEscaped: the slow log's script and frame and the reason

@@ -1,40 +1,29 @@
 package slack
 
 import (
-	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
-	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	slackgo "github.com/slack-go/slack"
 
+	"github.com/poolvisor/poolvisor/adapters/chat/fleettest"
 	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/adapters/slack/slackfake"
 	"github.com/poolvisor/poolvisor/internal/command"
+	"github.com/poolvisor/poolvisor/internal/golden"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // fixtures are the neutral results every chat adapter renders.
 const fixtures = "../testdata/results"
 
 func loadResult(t *testing.T, path string) ops.Result {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var res ops.Result
-	if err := json.Unmarshal(raw, &res); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	golden.Load(t, path, &res)
 	return res
 }
 
@@ -54,38 +43,11 @@ func checkLimits(t *testing.T, name string, m Message) {
 }
 
 func TestRenderGolden(t *testing.T) {
-	paths, err := filepath.Glob(filepath.Join(fixtures, "*.json"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no fixtures in %s: %v", fixtures, err)
-	}
-	for _, path := range paths {
-		name := strings.TrimSuffix(filepath.Base(path), ".json")
-		t.Run(name, func(t *testing.T) {
-			m := Render(loadResult(t, path))
-			checkLimits(t, name, m)
-			var buf bytes.Buffer
-			enc := json.NewEncoder(&buf)
-			enc.SetEscapeHTML(false)
-			enc.SetIndent("", "  ")
-			if err := enc.Encode(m); err != nil {
-				t.Fatal(err)
-			}
-			got := buf.Bytes()
-			golden := filepath.Join("testdata", "golden", name+".json")
-			if *update {
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("%s differs from the golden file; run with -update and read the diff:\n%s", name, got)
-			}
-		})
-	}
+	golden.EachFixture(t, fixtures, func(t *testing.T, name, path string) {
+		m := Render(loadResult(t, path))
+		checkLimits(t, name, m)
+		golden.Check(t, filepath.Join("testdata", "golden", name+".json"), golden.JSON(t, m))
+	})
 }
 
 func manyPrograms(n int) []ops.Process {
@@ -297,56 +259,6 @@ func TestRenderDiffs(t *testing.T) {
 	}
 }
 
-// fleetAnswer is an answer from several hosts as the hub combines it
-// (fleet.combine): a section a host in the message, a part a host in the
-// data, failed when any host failed.
-func fleetAnswer(op string, hosts []string, part func(host string) (ops.Status, string, any)) ops.Result {
-	var failed []string
-	var parts []map[string]any
-	var body ops.Body
-	for _, h := range hosts {
-		status, msg, data := part(h)
-		parts = append(parts, map[string]any{"host": h, "status": status, "message": msg, "data": data})
-		body.Hosts = append(body.Hosts, ops.HostSection{Host: h, Status: status, Parts: []ops.Part{ops.Prose(msg)}, Data: data})
-		if status != ops.StatusOK {
-			failed = append(failed, h)
-		}
-	}
-	res := ops.Result{Status: ops.StatusOK, Operation: op, Data: map[string]any{"target": "all", "hosts": parts}}
-	if len(failed) > 0 {
-		res.Status = ops.StatusFailed
-		body.Parts = []ops.Part{ops.Prose(fmt.Sprintf("%d of %d hosts did not answer or failed (%s).", len(failed), len(hosts), strings.Join(failed, ", ")))}
-	}
-	res.Body, res.Message = body, ops.Text(body, nil)
-	return res
-}
-
-func hostNames(prefix string, n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = fmt.Sprintf("%s%03d", prefix, i)
-	}
-	return out
-}
-
-var moreRE = regexp.MustCompile(`… and (\d+) more`)
-
-// namedOrCounted is how many of hosts the text names, plus how many it
-// says it leaves out.
-func namedOrCounted(text string, hosts []string) int {
-	n := 0
-	for _, h := range hosts {
-		if strings.Contains(text, h) {
-			n++
-		}
-	}
-	for _, m := range moreRE.FindAllStringSubmatch(text, -1) {
-		k, _ := strconv.Atoi(m[1])
-		n += k
-	}
-	return n
-}
-
 func TestRenderHostsNamesEveryHost(t *testing.T) {
 	procs := func(n int) func(string) (ops.Status, string, any) {
 		return func(h string) (ops.Status, string, any) {
@@ -360,14 +272,14 @@ func TestRenderHostsNamesEveryHost(t *testing.T) {
 	}{
 		{"60 hosts, 2 failed", loadResult(t, filepath.Join(fixtures, "fleet_status_many.json")), true},
 		{"3 hosts, 1 unreachable", loadResult(t, filepath.Join(fixtures, "fleet_status_all.json")), true},
-		{"9 hosts of 300 processes", fleetAnswer("supervisor.program.list", hostNames("h", 9), procs(300)), true},
-		{"600 hosts, every tenth unreachable", fleetAnswer("supervisor.program.list", hostNames("h", 600), func(h string) (ops.Status, string, any) {
+		{"9 hosts of 300 processes", fleettest.Combine("supervisor.program.list", fleettest.Names("h", 9), procs(300)), true},
+		{"600 hosts, every tenth unreachable", fleettest.Combine("supervisor.program.list", fleettest.Names("h", 600), func(h string) (ops.Status, string, any) {
 			if strings.HasSuffix(h, "0") {
 				return ops.StatusFailed, "host unreachable: no agent for " + h + " is connected", map[string]any{}
 			}
 			return procs(4)(h)
 		}), false},
-		{"a group edit with diffs", withDiffs(fleetAnswer("supervisor.program.edit", hostNames("web-", 12), func(h string) (ops.Status, string, any) {
+		{"a group edit with diffs", withDiffs(fleettest.Combine("supervisor.program.edit", fleettest.Names("web-", 12), func(h string) (ops.Status, string, any) {
 			return ops.StatusOK, "Updated web on " + h + ".", map[string]any{}
 		}), manyDiffs(12, 40)), true},
 	}
@@ -404,7 +316,7 @@ func TestRenderHostsNamesEveryHost(t *testing.T) {
 			if lastFailed > firstOK {
 				t.Errorf("a failed host is shown after a host that answered ok")
 			}
-			if n := namedOrCounted(all, names); n < len(names) {
+			if n := fleettest.NamedOrCounted(all, names); n < len(names) {
 				t.Errorf("%d of %d hosts are named or counted", n, len(names))
 			}
 			if len(tt.res.Diffs) > 0 && !strings.Contains(all, "+new line 0 of 0") {
@@ -453,14 +365,14 @@ func TestRenderOpsHosts(t *testing.T) {
 	}
 
 	var infos []ops.HostInfo
-	names := hostNames("h", 700)
+	names := fleettest.Names("h", 700)
 	for i, n := range names {
 		infos = append(infos, ops.HostInfo{Name: n, Healthy: i%7 != 0, Version: "1.4.0",
 			Components: []ops.Component{{Name: "supervisord", OK: true, Info: strings.Repeat("x", 300)}}})
 	}
 	big := Render(ops.Result{Status: ops.StatusOK, Operation: "ops.hosts", Message: "700 of 700 hosts answer.", Data: map[string]any{"hosts": infos}})
 	checkLimits(t, "700 hosts", big)
-	if n := namedOrCounted(blocksText(t, big), names); n < len(names) {
+	if n := fleettest.NamedOrCounted(blocksText(t, big), names); n < len(names) {
 		t.Errorf("%d of %d hosts are named or counted", n, len(names))
 	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,9 +11,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/poolvisor/poolvisor/internal/config"
+	"github.com/poolvisor/poolvisor/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite testdata/init/*.yaml")
 
 // fixtures are internal/hostscan's fixture hosts.
 const fixtures = "../../internal/hostscan/testdata/hosts"
@@ -92,20 +90,7 @@ func TestInitFixtures(t *testing.T) {
 				t.Fatalf("exit %d:\n%s", code, stderr)
 			}
 			stdout = adminLine(stdout)
-			golden := filepath.Join("testdata", "init", name+".yaml")
-			if *update {
-				os.MkdirAll(filepath.Dir(golden), 0o755)
-				if err := os.WriteFile(golden, []byte(stdout), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test -update once)", err)
-			}
-			if stdout != string(want) {
-				t.Errorf("init --root %s differs from %s; got:\n%s", name, golden, stdout)
-			}
+			golden.Check(t, filepath.Join("testdata", "init", name+".yaml"), []byte(stdout))
 			var doc struct {
 				PHPFPM struct {
 					Instances []struct {

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,47 +45,21 @@ type discordEnv struct {
 
 func newDiscordEnv(t *testing.T, mode string, progs ...sandbox.Program) *discordEnv {
 	t.Helper()
-	fake := discordfake.New(dApp, dBot)
-	t.Cleanup(fake.Close)
+	fake := newDiscordFake(t)
 	key := discordfake.NewKey()
 	publicKey := "" // gateway mode needs none
 	if mode == "http" {
 		publicKey = key.PublicHex()
 	}
 	sv := sandbox.Supervisor(t, progs...)
-	dir := t.TempDir()
 	addr := freeAddr(t)
-	cfg := fmt.Sprintf(`host: e2e
-data_dir: %s/data
-listen: %s
-log: {level: debug}
-phpfpm: {enabled: false}
-supervisor:
-  url: %s
-  config_file: %s
-  program_dir: %s
-  log_dir: %s
-discord:
-  enabled: true
-  mode: %s
-  bot_token: %s
-  application_id: "%s"
-  public_key: "%s"
-  guild_ids: ["%s"]
-  api_url: %s
-  notify_channel_id: "%s"
-local: {allow_impersonation: true}
-rbac:
-  bindings:
-    - {role: admin, discord_users: ["%s"], local_users: [alice]}
-    - {role: operator, discord_roles: ["%s"]}
-    - {role: viewer, discord_users: ["%s"], local_users: [vic]}
-`, dir, addr, sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir, mode, dBot, dApp, publicKey, dGuild, fake.APIURL(), dNotify,
-		dAlice.ID, dOpsRole, dVic.ID)
-	path := filepath.Join(dir, "poolvisor.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := e2eConfig{listen: addr, log: "debug", sv: sv, sections: discordSection(mode, publicKey, fake),
+		bindings: []string{
+			fmt.Sprintf(`{role: admin, discord_users: ["%s"], local_users: [alice]}`, dAlice.ID),
+			fmt.Sprintf(`{role: operator, discord_roles: ["%s"]}`, dOpsRole),
+			fmt.Sprintf(`{role: viewer, discord_users: ["%s"], local_users: [vic]}`, dVic.ID),
+		},
+	}.write(t)
 	de := &discordEnv{env: &env{t: t, config: path, sv: sv}, mode: mode, fake: fake, key: key, base: "http://" + addr}
 	de.logs = startServe(t, path, de.base)
 	if mode == "gateway" {

@@ -16,27 +16,8 @@ import (
 // newFPMEnv is newEnv with a real php-fpm master (signal mode) beside supervisord.
 func newFPMEnv(t *testing.T, pools ...sandbox.Pool) (*env, *sandbox.PHPFPM) {
 	t.Helper()
-	e := newEnv(t)
 	f := sandbox.FPMDaemonized(t, pools...)
-	cfg, err := os.ReadFile(e.config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fpm := fmt.Sprintf(`phpfpm:
-  enabled: true
-  version: "%s"
-  binary: %s
-  main_config: %s
-  pool_dir: %s
-  socket_dir: %s
-  protected_pools: [www]
-  defaults: {user: %s, group: %s}
-  service: {mode: signal, pid_file: %s}
-`, f.Version, f.Binary, f.MainConfig, f.PoolDir, f.SocketDir, f.User, f.Group, f.PIDFile)
-	cfg = []byte(strings.Replace(string(cfg), "phpfpm: {enabled: false}\n", fpm, 1))
-	if err := os.WriteFile(e.config, cfg, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	e := newEnvWith(t, envOptions{phpfpm: "phpfpm:\n  enabled: true\n" + fpmInstance(f, "  ")})
 	return e, f
 }
 

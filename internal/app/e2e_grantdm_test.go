@@ -1,9 +1,6 @@
 package app_test
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,40 +13,17 @@ import (
 // and stops serve itself (startSlackServe), to restart it.
 func newSlackGrantEnv(t *testing.T, progs ...sandbox.Program) *slackEnv {
 	t.Helper()
-	fake := slackfake.New(slackBot, slackApp)
-	t.Cleanup(fake.Close)
+	fake := newSlackFake(t)
 	sv := sandbox.Supervisor(t, append([]sandbox.Program{{Name: "web", Command: loop("serving")}}, progs...)...)
-	dir := t.TempDir()
-	cfg := fmt.Sprintf(`host: e2e
-data_dir: %s/data
-listen: %s # serve is given one of its own each start
-log: {level: debug}
-phpfpm: {enabled: false}
-supervisor:
-  url: %s
-  config_file: %s
-  program_dir: %s
-  log_dir: %s
-slack:
-  enabled: true
-  mode: http
-  bot_token: %s
-  app_token: %s
-  signing_secret: %s
-  api_url: %s
-  notify_channel: %s
-local: {allow_impersonation: true}
-rbac:
-  bindings:
-    - {role: admin, slack_users: [U0ALICE, U0BOB], local_users: [alice, bob]}
-    - {role: viewer, slack_users: [U0VIC], local_users: [vic]}
-  max_grant: 1h
-  grant_reminder: 25s
-`, dir, freeAddr(t), sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir, slackBot, slackApp, slackSecret, fake.APIURL(), slackNotify)
-	path := filepath.Join(dir, "poolvisor.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := e2eConfig{
+		listen: freeAddr(t), // serve is given one of its own each start
+		log:    "debug", sv: sv, sections: slackSection("http", fake),
+		bindings: []string{
+			"{role: admin, slack_users: [U0ALICE, U0BOB], local_users: [alice, bob]}",
+			"{role: viewer, slack_users: [U0VIC], local_users: [vic]}",
+		},
+		rbac: "  max_grant: 1h\n  grant_reminder: 25s\n",
+	}.write(t)
 	return &slackEnv{env: &env{t: t, config: path, sv: sv}, fake: fake}
 }
 

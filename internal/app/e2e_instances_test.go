@@ -17,32 +17,12 @@ import (
 // masters of the one installed PHP stand in for two versions.
 func newInstancesEnv(t *testing.T, pools ...sandbox.Pool) (*env, map[string]*sandbox.PHPFPM) {
 	t.Helper()
-	e := newEnv(t)
 	fpms := map[string]*sandbox.PHPFPM{"old": sandbox.FPMDaemonized(t, pools...), "new": sandbox.FPMDaemonized(t, pools...)}
-	var b strings.Builder
-	b.WriteString("phpfpm:\n  enabled: true\n  default_instance: new\n  instances:\n")
+	yaml := "phpfpm:\n  enabled: true\n  default_instance: new\n  instances:\n"
 	for _, name := range []string{"old", "new"} {
-		f := fpms[name]
-		fmt.Fprintf(&b, `    - name: %s
-      version: "%s"
-      binary: %s
-      main_config: %s
-      pool_dir: %s
-      socket_dir: %s
-      protected_pools: [www]
-      defaults: {user: %s, group: %s}
-      service: {mode: signal, pid_file: %s}
-`, name, f.Version, f.Binary, f.MainConfig, f.PoolDir, f.SocketDir, f.User, f.Group, f.PIDFile)
+		yaml += "    - name: " + name + "\n" + fpmInstance(fpms[name], "      ")
 	}
-	cfg, err := os.ReadFile(e.config)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg = []byte(strings.Replace(string(cfg), "phpfpm: {enabled: false}\n", b.String(), 1))
-	if err := os.WriteFile(e.config, cfg, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return e, fpms
+	return newEnvWith(t, envOptions{phpfpm: yaml}), fpms
 }
 
 func TestInstancesEndToEnd(t *testing.T) {

@@ -3,8 +3,6 @@ package app_test
 import (
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -47,19 +45,9 @@ func newMattermostEnv(t *testing.T, progs ...sandbox.Program) *mmEnv {
 	t.Cleanup(fake.Close)
 	fake.SetGroups(mOlga.ID, mmOpsTeam)
 	sv := sandbox.Supervisor(t, progs...)
-	dir := t.TempDir()
 	addr := freeAddr(t)
-	cfg := fmt.Sprintf(`host: e2e
-data_dir: %s/data
-listen: %s
-log: {level: debug}
-phpfpm: {enabled: false}
-supervisor:
-  url: %s
-  config_file: %s
-  program_dir: %s
-  log_dir: %s
-mattermost:
+	path := e2eConfig{listen: addr, log: "debug", sv: sv,
+		sections: fmt.Sprintf(`mattermost:
   enabled: true
   url: %s
   public_url: http://%s
@@ -67,18 +55,13 @@ mattermost:
   command_tokens: {supervisor: %s, ops: %s}
   action_secret: %s
   notify_channel_id: %s
-local: {allow_impersonation: true}
-rbac:
-  bindings:
-    - {role: admin, mattermost_users: [%s, %s], local_users: [alice]}
-    - {role: operator, mattermost_groups: [%s]}
-    - {role: viewer, mattermost_users: [%s], local_users: [vic]}
-`, dir, addr, sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir, fake.URL(), addr, mmBot, mmTokSup, mmTokOps, mmSecret, mmNotify,
-		mAlice.ID, mBob.ID, mmOpsTeam, mVic.ID)
-	path := filepath.Join(dir, "poolvisor.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, fake.URL(), addr, mmBot, mmTokSup, mmTokOps, mmSecret, mmNotify),
+		bindings: []string{
+			fmt.Sprintf("{role: admin, mattermost_users: [%s, %s], local_users: [alice]}", mAlice.ID, mBob.ID),
+			fmt.Sprintf("{role: operator, mattermost_groups: [%s]}", mmOpsTeam),
+			fmt.Sprintf("{role: viewer, mattermost_users: [%s], local_users: [vic]}", mVic.ID),
+		},
+	}.write(t)
 	me := &mmEnv{env: &env{t: t, config: path, sv: sv}, fake: fake, base: "http://" + addr}
 	me.logs = startServe(t, path, me.base)
 	return me

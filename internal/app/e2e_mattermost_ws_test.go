@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,34 +21,20 @@ func newMattermostWSEnv(t *testing.T, progs ...sandbox.Program) *mmEnv {
 	fake := mmfake.New(mmBot)
 	t.Cleanup(fake.Close)
 	sv := sandbox.Supervisor(t, progs...)
-	dir := t.TempDir()
 	addr := freeAddr(t)
-	cfg := fmt.Sprintf(`host: e2e
-data_dir: %s/data
-listen: %s
-log: {level: debug}
-phpfpm: {enabled: false}
-supervisor:
-  url: %s
-  config_file: %s
-  program_dir: %s
-  log_dir: %s
-mattermost:
+	path := e2eConfig{listen: addr, log: "debug", sv: sv,
+		sections: fmt.Sprintf(`mattermost:
   enabled: true
   mode: websocket
   url: %s
   bot_token: %s
   notify_channel_id: %s
-local: {allow_impersonation: true}
-rbac:
-  bindings:
-    - {role: admin, mattermost_users: [%s, %s], local_users: [alice]}
-    - {role: viewer, mattermost_users: [%s], local_users: [vic]}
-`, dir, addr, sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir, fake.URL(), mmBot, mmNotify, mAlice.ID, mBob.ID, mVic.ID)
-	path := filepath.Join(dir, "poolvisor.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`, fake.URL(), mmBot, mmNotify),
+		bindings: []string{
+			fmt.Sprintf("{role: admin, mattermost_users: [%s, %s], local_users: [alice]}", mAlice.ID, mBob.ID),
+			fmt.Sprintf("{role: viewer, mattermost_users: [%s], local_users: [vic]}", mVic.ID),
+		},
+	}.write(t)
 	me := &mmEnv{env: &env{t: t, config: path, sv: sv}, fake: fake, base: "http://" + addr}
 	me.logs = startServe(t, path, me.base)
 	if err := fake.WaitConnected(settle, 1); err != nil {

@@ -29,55 +29,25 @@ const holdMS = 1500
 // always waits for approval.
 func newSaturationEnv(t *testing.T) (*slackEnv, *sandbox.PHPFPM, string) {
 	t.Helper()
-	fake := slackfake.New(slackBot, slackApp)
-	t.Cleanup(fake.Close)
-	fake.SetUsergroup("S0OPS", sOlga.UserID)
+	fake := newSlackFake(t)
 	logs := phpDir(t)
 	f := sandbox.FPMDaemonized(t, sandbox.Pool{Name: "shop", PM: "dynamic", MaxChildren: 1, StatusPath: "/status",
 		Extra: map[string]string{"request_slowlog_timeout": "1s", "slowlog": filepath.Join(logs, "shop.slow.log")}})
-	dir := t.TempDir()
 	addr := freeAddr(t)
-	cfg := fmt.Sprintf(`host: e2e
-data_dir: %s/data
-listen: %s
-log: {level: debug}
-supervisor: {enabled: false}
-phpfpm:
-  enabled: true
-  version: "%s"
-  binary: %s
-  main_config: %s
-  pool_dir: %s
-  socket_dir: %s
-  protected_pools: [www]
-  memory_budget_mb: 256
-  defaults: {user: %s, group: %s}
-  service: {mode: signal, pid_file: %s}
-alerts: {pool_interval: 1s, stable_after: 10m}
-slack:
-  enabled: true
-  mode: http
-  bot_token: %s
-  app_token: %s
-  signing_secret: %s
-  api_url: %s
-  notify_channel: %s
-local: {allow_impersonation: true}
-rbac:
-  roles:
+	path := e2eConfig{listen: addr, log: "debug",
+		phpfpm:   "phpfpm:\n  enabled: true\n" + fpmInstance(f, "  ", "memory_budget_mb: 256"),
+		sections: "alerts: {pool_interval: 1s, stable_after: 10m}\n" + slackSection("http", fake),
+		roles: `  roles:
     admin: ["*"]
     operator: [fpm.tune, fpm.tune.apply, fpm.pool.slowlog, ops.approvals]
     viewer: [fpm.tune]
-  bindings:
-    - {role: admin, slack_users: [U0ALICE, U0BOB], local_users: [alice]}
-    - {role: operator, slack_usergroups: [S0OPS]}
-    - {role: viewer, slack_users: [U0VIC], local_users: [vic]}
-`, dir, addr, f.Version, f.Binary, f.MainConfig, f.PoolDir, f.SocketDir, f.User, f.Group, f.PIDFile,
-		slackBot, slackApp, slackSecret, fake.APIURL(), slackNotify)
-	path := filepath.Join(dir, "poolvisor.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`,
+		bindings: []string{
+			"{role: admin, slack_users: [U0ALICE, U0BOB], local_users: [alice]}",
+			"{role: operator, slack_usergroups: [S0OPS]}",
+			"{role: viewer, slack_users: [U0VIC], local_users: [vic]}",
+		},
+	}.write(t)
 	script := filepath.Join(phpDir(t), "checkout.php")
 	php := fmt.Sprintf("<?php\nfunction charge() {\n    usleep(%d);\n}\ncharge();\necho 'done';\n", holdMS*1000)
 	if err := os.WriteFile(script, []byte(php), 0o644); err != nil {

@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -55,41 +53,17 @@ func newSlackEnv(t *testing.T, mode string, progs ...sandbox.Program) *slackEnv 
 // (security keys come from the file only, never from the environment).
 func newSlackEnvWith(t *testing.T, mode, extra string, progs ...sandbox.Program) *slackEnv {
 	t.Helper()
-	fake := slackfake.New(slackBot, slackApp)
-	t.Cleanup(fake.Close)
-	fake.SetUsergroup("S0OPS", sOlga.UserID)
+	fake := newSlackFake(t)
 	sv := sandbox.Supervisor(t, progs...)
-	dir := t.TempDir()
 	addr := freeAddr(t)
-	cfg := fmt.Sprintf(`host: e2e
-data_dir: %s/data
-listen: %s
-log: {level: debug}
-phpfpm: {enabled: false}
-supervisor:
-  url: %s
-  config_file: %s
-  program_dir: %s
-  log_dir: %s
-slack:
-  enabled: true
-  mode: %s
-  bot_token: %s
-  app_token: %s
-  signing_secret: %s
-  api_url: %s
-  notify_channel: %s
-local: {allow_impersonation: true}
-rbac:
-  bindings:
-    - {role: admin, slack_users: [U0ALICE, U0BOB], local_users: [alice]}
-    - {role: operator, slack_usergroups: [S0OPS]}
-    - {role: viewer, slack_users: [U0VIC], local_users: [vic]}
-`, dir, addr, sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir, mode, slackBot, slackApp, slackSecret, fake.APIURL(), slackNotify) + extra
-	path := filepath.Join(dir, "poolvisor.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := e2eConfig{listen: addr, log: "debug", sv: sv, sections: slackSection(mode, fake),
+		bindings: []string{
+			"{role: admin, slack_users: [U0ALICE, U0BOB], local_users: [alice]}",
+			"{role: operator, slack_usergroups: [S0OPS]}",
+			"{role: viewer, slack_users: [U0VIC], local_users: [vic]}",
+		},
+		extra: extra,
+	}.write(t)
 	se := &slackEnv{env: &env{t: t, config: path, sv: sv}, fake: fake, base: "http://" + addr}
 	se.logs = startServe(t, path, se.base)
 	if mode == "socket" {

@@ -95,10 +95,11 @@ func newEnv(t *testing.T, progs ...sandbox.Program) *env {
 	return newEnvWith(t, envOptions{}, progs...)
 }
 
-// envOptions change newEnv's config: serve's socket (none by default) and
-// bindings added to the four people's.
+// envOptions change newEnv's config: serve's socket (none by default),
+// bindings added to the four people's and the phpfpm section (disabled).
 type envOptions struct {
 	socket, socketGroup string
+	phpfpm              string // the whole phpfpm section, "phpfpm:\n  ..."
 	bindings            string // YAML lines of rbac.bindings, each "    - {...}\n"
 }
 
@@ -106,27 +107,17 @@ type envOptions struct {
 func newEnvWith(t *testing.T, o envOptions, progs ...sandbox.Program) *env {
 	t.Helper()
 	sv := sandbox.Supervisor(t, progs...)
-	dir := t.TempDir()
-	cfg := fmt.Sprintf(`host: e2e
-data_dir: %s/data
-listen: ""
-phpfpm: {enabled: false}
-supervisor:
-  url: %s
-  config_file: %s
-  program_dir: %s
-  log_dir: %s
-local: {allow_impersonation: true, socket: "%s", socket_group: "%s"}
-rbac:
-  bindings:
-    - {role: admin, local_users: [alice, bob]}
-    - {role: operator, local_users: [olga]}
-    - {role: viewer, local_users: [vic]}
-%s`, dir, sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir, o.socket, o.socketGroup, o.bindings)
-	path := filepath.Join(dir, "poolvisor.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := e2eConfig{
+		sv:     sv,
+		phpfpm: o.phpfpm,
+		local:  fmt.Sprintf(`{allow_impersonation: true, socket: "%s", socket_group: "%s"}`, o.socket, o.socketGroup),
+		bindings: []string{
+			"{role: admin, local_users: [alice, bob]}",
+			"{role: operator, local_users: [olga]}",
+			"{role: viewer, local_users: [vic]}",
+		},
+		rbac: o.bindings,
+	}.write(t)
 	return &env{t: t, config: path, sv: sv}
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -135,11 +134,8 @@ type restartWindow struct {
 
 func newSoak(t *testing.T) *soak {
 	t.Helper()
-	sfake := slackfake.New(slackBot, slackApp)
-	t.Cleanup(sfake.Close)
-	sfake.SetUsergroup("S0OPS", sOlga.UserID)
-	dfake := discordfake.New(dApp, dBot)
-	t.Cleanup(dfake.Close)
+	sfake := newSlackFake(t)
+	dfake := newDiscordFake(t)
 	key := discordfake.NewKey()
 
 	progs := []sandbox.Program{
@@ -150,50 +146,17 @@ func newSoak(t *testing.T) *soak {
 		progs = append(progs, sandbox.Program{Name: p, Command: loop(p), Extra: map[string]string{"autorestart": "true"}})
 	}
 	sv := sandbox.Supervisor(t, progs...)
-	dir := t.TempDir()
 	addr := freeAddr(t)
 	// Warnings only: serve's log is kept in memory for the failure report.
-	cfg := fmt.Sprintf(`host: soak
-data_dir: %s/data
-listen: %s
-log: {level: warn}
-phpfpm: {enabled: false}
-supervisor:
-  url: %s
-  config_file: %s
-  program_dir: %s
-  log_dir: %s
-slack:
-  enabled: true
-  mode: http
-  bot_token: %s
-  signing_secret: %s
-  api_url: %s
-  notify_channel: %s
-discord:
-  enabled: true
-  mode: http
-  bot_token: %s
-  application_id: "%s"
-  public_key: "%s"
-  guild_ids: ["%s"]
-  api_url: %s
-  notify_channel_id: "%s"
-local: {allow_impersonation: true}
-approvals: {required: [supervisor.program.restart]} # stops and starts run at once in the soak's mix
-rbac:
-  bindings:
-    - {role: admin, slack_users: [U0ALICE], discord_users: ["%s"], local_users: [alice]}
-    - {role: operator, slack_usergroups: [S0OPS], discord_roles: ["%s"]}
-    - {role: viewer, slack_users: [U0VIC], discord_users: ["%s"], local_users: [vic]}
-`, dir, addr, sv.URL, sv.ConfigFile, sv.ProgramDir, sv.LogDir,
-		slackBot, slackSecret, sfake.APIURL(), slackNotify,
-		dBot, dApp, key.PublicHex(), dGuild, dfake.APIURL(), dNotify,
-		dAlice.ID, dOpsRole, dVic.ID)
-	path := filepath.Join(dir, "poolvisor.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	path := e2eConfig{host: "soak", listen: addr, log: "warn", sv: sv,
+		sections: slackSection("http", sfake) + discordSection("http", key.PublicHex(), dfake) +
+			"approvals: {required: [supervisor.program.restart]} # stops and starts run at once in the soak's mix\n",
+		bindings: []string{
+			fmt.Sprintf(`{role: admin, slack_users: [U0ALICE], discord_users: ["%s"], local_users: [alice]}`, dAlice.ID),
+			fmt.Sprintf(`{role: operator, slack_usergroups: [S0OPS], discord_roles: ["%s"]}`, dOpsRole),
+			fmt.Sprintf(`{role: viewer, slack_users: [U0VIC], discord_users: ["%s"], local_users: [vic]}`, dVic.ID),
+		},
+	}.write(t)
 	e := &env{t: t, config: path, sv: sv}
 	s := &soak{
 		t: t, env: e, sfake: sfake, dfake: dfake, key: key, base: "http://" + addr, sv: sv,

@@ -8,7 +8,6 @@ import (
 
 	"github.com/poolvisor/poolvisor/internal/authz"
 	"github.com/poolvisor/poolvisor/internal/ops"
-	"github.com/poolvisor/poolvisor/internal/sqlitedb"
 )
 
 // TestExtend: only a grant's holder (by identity or as its person) may ask
@@ -18,15 +17,8 @@ import (
 // the new grant runs on from the old deadline.
 func TestExtend(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlitedb.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, db := openStore(t, t.TempDir())
 	defer db.Close()
-	store, err := New(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
 	now := time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC)
 	active := func(at time.Time) ([]authz.Temporary, error) {
 		list, err := store.Active(ctx, at)

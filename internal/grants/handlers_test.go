@@ -8,7 +8,6 @@ import (
 
 	"github.com/poolvisor/poolvisor/internal/authz"
 	"github.com/poolvisor/poolvisor/internal/ops"
-	"github.com/poolvisor/poolvisor/internal/sqlitedb"
 )
 
 // TestGrantOfAnApproverRole: what makes someone an approver is the name of
@@ -19,15 +18,8 @@ import (
 // role may grant one.
 func TestGrantOfAnApproverRole(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlitedb.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, db := openStore(t, t.TempDir())
 	defer db.Close()
-	store, err := New(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := authz.New(map[string][]string{
 		"viewer":   {"ops.grants"},
 		"operator": {"viewer", "supervisor.program.start"},

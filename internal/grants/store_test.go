@@ -2,6 +2,7 @@ package grants
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"testing"
 	"time"
@@ -9,17 +10,26 @@ import (
 	"github.com/poolvisor/poolvisor/internal/sqlitedb"
 )
 
-func TestStore(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
+// openStore opens the grants in the database in dir, as a process of its
+// own would; the caller closes db.
+func openStore(t *testing.T, dir string) (*Store, *sql.DB) {
+	t.Helper()
 	db, err := sqlitedb.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(ctx, db)
+	s, err := New(context.Background(), db)
 	if err != nil {
+		db.Close()
 		t.Fatal(err)
 	}
+	return s, db
+}
+
+func TestStore(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, db := openStore(t, dir)
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	g, err := s.Add(ctx, Grant{Who: "alice", Role: "operator", Kind: KindGrant, Until: now.Add(time.Minute), Created: now, By: "local:root"})
 	if err != nil {
@@ -32,14 +42,8 @@ func TestStore(t *testing.T) {
 	db.Close()
 
 	// A new connection, as a restarted process has.
-	db, err = sqlitedb.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, db = openStore(t, dir)
 	defer db.Close()
-	if s, err = New(ctx, db); err != nil {
-		t.Fatal(err)
-	}
 	if list, _ := s.Active(ctx, now); len(list) != 2 {
 		t.Fatalf("after reopening: %d active grants, want 2", len(list))
 	}
@@ -85,14 +89,7 @@ func TestStore(t *testing.T) {
 func TestStartedOnce(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := sqlitedb.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, db := openStore(t, dir)
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	id, err := s.Add(ctx, Grant{Who: "alice", Role: "operator", Kind: KindGrant, Until: now.Add(time.Minute), Created: now, By: "local:root"})
 	if err != nil {
@@ -106,13 +103,8 @@ func TestStartedOnce(t *testing.T) {
 		t.Fatalf("Started = %+v, %v; want %s alone", started, err, id)
 	}
 	db.Close()
-	if db, err = sqlitedb.Open(dir); err != nil {
-		t.Fatal(err)
-	}
+	s, db = openStore(t, dir)
 	defer db.Close()
-	if s, err = New(ctx, db); err != nil {
-		t.Fatal(err)
-	}
 	if again, _ := s.Started(ctx, now.Add(3*time.Second)); len(again) != 0 {
 		t.Errorf("told twice: %+v", again)
 	}

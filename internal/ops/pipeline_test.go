@@ -67,7 +67,9 @@ var (
 	eve   = ops.Actor{Platform: "local", ID: "eve"}   // nobody
 )
 
-func newFixture(t *testing.T) *fixture {
+// newStores are the approvals and the audit trail of a pipeline, in a new
+// SQLite database closed when t ends.
+func newStores(t *testing.T) (*approval.Store, *audit.Log) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlitedb.Open(t.TempDir())
@@ -83,6 +85,12 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return store, trail
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	store, trail := newStores(t)
 	policy := authz.New(map[string][]string{
 		"viewer":   {"supervisor.program.list", "ops.*"},
 		"operator": {"viewer", "supervisor.program.restart", "supervisor.program.stop"},

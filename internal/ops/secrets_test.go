@@ -7,12 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/poolvisor/poolvisor/internal/approval"
 	"github.com/poolvisor/poolvisor/internal/audit"
 	"github.com/poolvisor/poolvisor/internal/authz"
 	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
-	"github.com/poolvisor/poolvisor/internal/sqlitedb"
 )
 
 func TestRedactArgs(t *testing.T) {
@@ -52,20 +50,7 @@ func (secretive) Plan(_ context.Context, req ops.Request) (*ops.Plan, error) {
 
 func newSecretPipeline(t *testing.T) (*ops.Pipeline, *audit.Log) {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlitedb.Open(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	store, err := approval.New(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	trail, err := audit.New(ctx, db, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, trail := newStores(t)
 	policy := authz.New(map[string][]string{"viewer": {"ops.*"}, "admin": {"*"}}, []authz.Binding{
 		{Role: "admin", Users: map[string][]string{"local": []string{"alice", "bob"}}},
 		{Role: "admin", Users: map[string][]string{"local": []string{"olga"}}},

@@ -63,20 +63,28 @@ func TestWorkersGarbage(t *testing.T) {
 	t.Parallel()
 	f := sandbox.FPM(t, sandbox.Pool{Name: "api", StatusPath: "/status"})
 	b := testBackend(t, f)
+	fakeStatusPool(t, f, "Content-Type: text/html\r\n\r\n<html>not a status page</html>")
+	r := run(t, b, op("fpm.pool.workers", "fake"))
+	if r.status != ops.StatusFailed || !strings.Contains(r.msg, "did not answer with php-fpm's status JSON") {
+		t.Errorf("garbage: %s %s", r.status, r.msg)
+	}
+}
+
+// fakeStatusPool adds the pool fake to f's pool files, its listen a
+// FastCGI server that answers every request with answer (headers and
+// body); php-fpm is not reloaded on it, so only poolvisor reads it.
+func fakeStatusPool(t *testing.T, f *sandbox.PHPFPM, answer string) {
+	t.Helper()
 	sock := filepath.Join(f.SocketDir, "fake.sock")
 	l, err := net.Listen("unix", sock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Close() })
-	go serveText(l, "Content-Type: text/html\r\n\r\n<html>not a status page</html>")
+	go serveText(l, answer)
 	conf := "[fake]\nlisten = " + sock + "\npm = static\npm.max_children = 1\npm.status_path = /status\n"
 	if err := os.WriteFile(filepath.Join(f.PoolDir, "fake.conf"), []byte(conf), 0o644); err != nil {
 		t.Fatal(err)
-	}
-	r := run(t, b, op("fpm.pool.workers", "fake"))
-	if r.status != ops.StatusFailed || !strings.Contains(r.msg, "did not answer with php-fpm's status JSON") {
-		t.Errorf("garbage: %s %s", r.status, r.msg)
 	}
 }
 
@@ -125,19 +133,9 @@ func TestWorkersForeignPIDs(t *testing.T) {
 	t.Parallel()
 	f := sandbox.FPM(t, sandbox.Pool{Name: "api", StatusPath: "/status"})
 	b := testBackend(t, f)
-	sock := filepath.Join(f.SocketDir, "fake.sock")
-	l, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
 	page := fmt.Sprintf(`{"pool":"fake","process manager":"static","processes":[`+
 		`{"pid":1,"state":"Idle","request uri":"/init"},{"pid":%d,"state":"Idle","request uri":"/poolvisor"}]}`, os.Getpid())
-	go serveText(l, "Content-Type: application/json\r\n\r\n"+page)
-	conf := "[fake]\nlisten = " + sock + "\npm = static\npm.max_children = 1\npm.status_path = /status\n"
-	if err := os.WriteFile(filepath.Join(f.PoolDir, "fake.conf"), []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	fakeStatusPool(t, f, "Content-Type: application/json\r\n\r\n"+page)
 	r := run(t, b, op("fpm.pool.workers", "fake"))
 	if r.status != ops.StatusOK {
 		t.Fatalf("workers: %s %s", r.status, r.msg)

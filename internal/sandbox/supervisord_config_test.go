@@ -66,18 +66,7 @@ stopasgroup=true
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := tt.program.render("/logs")
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want one mentioning %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(got) != tt.want {
-				t.Errorf("got:\n%s\nwant:\n%s", got, tt.want)
-			}
+			checkRendered(t, got, err, tt.want, tt.wantErr)
 		})
 	}
 }
@@ -101,5 +90,23 @@ func TestSocketPath(t *testing.T) {
 				t.Errorf("not stable: %q then %q", path, again)
 			}
 		})
+	}
+}
+
+// checkRendered fails t unless a config part rendered as want, or failed
+// with an error that mentions wantErr when that is set.
+func checkRendered(t *testing.T, got []byte, err error, want, wantErr string) {
+	t.Helper()
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want one mentioning %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
 	}
 }
