@@ -76,8 +76,17 @@ func (b *Backend) planRoll(ctx context.Context, req ops.Request) (roll, []map[st
 		}
 	}
 	if len(running) == 0 {
-		return r, nil, ops.Invalidf("no process of %s is running on %s, so there is nothing to roll (%s); /supervisor start starts them",
-			sel.target, b.cfg.Host, stateList(r.idle))
+		hint := "/supervisor start starts them"
+		for _, p := range r.idle {
+			if p.StateName == "STARTING" || p.StateName == "BACKOFF" {
+				// Right after supervisord starts, or a restart: a roll
+				// leaves what is not RUNNING alone, so it waits for them.
+				hint = "they are still starting: roll once they are RUNNING (after their startsecs), or restart them now without --rolling"
+				break
+			}
+		}
+		return r, nil, ops.Invalidf("no process of %s is running on %s, so there is nothing to roll (%s); %s",
+			sel.target, b.cfg.Host, stateList(r.idle), hint)
 	}
 	for i := 0; i < len(running); i += r.size {
 		batch := running[i:min(i+r.size, len(running))]

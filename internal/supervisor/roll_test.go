@@ -200,7 +200,21 @@ func TestRollingRestartRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := run(t, b, "supervisor.program.restart", "queue:*", rolling)
-	mustContain(t, "nothing running", wantStatus(t, err, ops.StatusInvalid), "nothing to roll")
+	msg := wantStatus(t, err, ops.StatusInvalid)
+	mustContain(t, "nothing running", msg, "nothing to roll")
+	mustContain(t, "nothing running", msg, "/supervisor start starts them")
+}
+
+// TestRollingRestartWhileStarting: right after supervisord starts (or a
+// restart) the processes are STARTING for their startsecs; a roll leaves
+// them alone, and says to wait rather than to start them.
+func TestRollingRestartWhileStarting(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "slow", Command: rpcSleeperCmd, NumProcs: 2, StartSecs: 30})
+	b := newBackend(t, s, 5*time.Second)
+	rpcWaitState(t, b.client, "slow:slow_00", "STARTING")
+	_, err := run(t, b, "supervisor.program.restart", "slow:*", ops.Arg{Key: "rolling", Value: "true"})
+	mustContain(t, "starting", wantStatus(t, err, ops.StatusInvalid), "they are still starting: roll once they are RUNNING")
 }
 
 // TestRollingRestartSupervisordGone: supervisord going away in the middle
