@@ -22,13 +22,16 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/poolvisor ./cmd/poolvisor
+# Two binaries (README, "Two binaries"): poolvisor, the thin client, hands
+# serve and every other command to poolvisord beside it, keeping its PID.
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/poolvisor ./cmd/poolvisor \
+    && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/poolvisord ./cmd/poolvisord
 
 FROM debian:bookworm-slim
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates supervisor \
     && rm -rf /var/lib/apt/lists/* /etc/supervisor/conf.d/*
-COPY --from=build /out/poolvisor /usr/local/bin/poolvisor
+COPY --from=build /out/poolvisor /out/poolvisord /usr/local/bin/
 COPY configs/poolvisor.example.yaml /usr/share/poolvisor/poolvisor.example.yaml
 # Inside a container loopback is the container's own: listen where the
 # published port reaches. Publish it on the host's loopback

@@ -8,8 +8,12 @@ export PATH := $(PATH):/usr/local/go/bin
 
 all: build
 
+# Two binaries, side by side: poolvisor is the thin client that starts fast
+# (version, completion, exec and status through serve's socket) and hands
+# everything else to poolvisord, the full program, found next to it.
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/poolvisor ./cmd/poolvisor
+	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/poolvisord ./cmd/poolvisord
 	$(GO) build -trimpath -o bin/poolvisor-sandbox ./cmd/poolvisor-sandbox
 
 # System packages the demo and the tests run for real (supervisor, php-fpm).
@@ -67,8 +71,10 @@ release:
 	for arch in amd64 arm64; do \
 	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch GOFLAGS=-mod=readonly \
 	    $(GO) build $(RELEASE_FLAGS) -o dist/poolvisor-$(VERSION)-linux-$$arch ./cmd/poolvisor || exit 1; \
+	  CGO_ENABLED=0 GOOS=linux GOARCH=$$arch GOFLAGS=-mod=readonly \
+	    $(GO) build $(RELEASE_FLAGS) -o dist/poolvisord-$(VERSION)-linux-$$arch ./cmd/poolvisord || exit 1; \
 	done
-	cd dist && sha256sum poolvisor-* > SHA256SUMS && cat SHA256SUMS
+	cd dist && sha256sum poolvisor-* poolvisord-* > SHA256SUMS && cat SHA256SUMS
 
 clean:
 	rm -rf bin dist .sandbox .sandbox-fleet

@@ -20,7 +20,7 @@ const (
 )
 
 // poolvisorBinary returns path, or bin/poolvisor in the repository root when
-// path is empty, after checking that it exists.
+// path is empty, after checking that it exists (and bin/poolvisord with it).
 func poolvisorBinary(path string) (string, error) {
 	if path != "" {
 		if _, err := os.Stat(path); err != nil {
@@ -33,10 +33,13 @@ func poolvisorBinary(path string) (string, error) {
 		return "", err
 	}
 	path = filepath.Join(root, "bin", "poolvisor")
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("%s is missing: run `make build` first (or pass -poolvisor FILE)", path)
-	} else if err != nil {
-		return "", fmt.Errorf("poolvisor binary: %w", err)
+	// The thin client hands serve and direct mode to poolvisord beside it.
+	for _, p := range []string{path, filepath.Join(root, "bin", "poolvisord")} {
+		if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("%s is missing: run `make build` first (or pass -poolvisor FILE)", p)
+		} else if err != nil {
+			return "", fmt.Errorf("poolvisor binary: %w", err)
+		}
 	}
 	return path, nil
 }

@@ -1,10 +1,19 @@
-// Command poolvisor is a ChatOps bot for PHP hosts: it runs PHP-FPM pools and
-// Supervisor programs from Slack, Discord and the local shell. This file only
-// reads the command line; internal/app does the rest.
+// Command poolvisor is the thin client of poolvisor, made to start fast:
+// it answers `version` and `completion` itself, and runs `exec` and
+// `status` through a running serve's socket. Everything else, and exec or
+// status whenever they are to work directly (--direct, or no serve
+// answers), it hands to poolvisord, the full program, by replacing itself
+// with it: same arguments, same environment.
+//
+// Why two binaries: the full program links Prometheus, NATS, SQLite,
+// the chat SDKs and more, whose package inits and pages cost tens of
+// milliseconds before main runs; a status through the socket needs none of
+// them. dependency_test.go keeps this binary's imports thin.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,150 +22,131 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/poolvisor/poolvisor/internal/app"
-	"github.com/poolvisor/poolvisor/internal/command"
-	"github.com/poolvisor/poolvisor/internal/config"
-	"golang.org/x/term"
+	"github.com/poolvisor/poolvisor/adapters/shell"
+	"github.com/poolvisor/poolvisor/adapters/socket"
+	"github.com/poolvisor/poolvisor/cmd/internal/cli"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
+// version is set at build time with -ldflags "-X main.version=...", as
+// poolvisord's is.
 var version = "dev"
 
-const usage = `poolvisor runs the PHP-FPM pools and Supervisor programs of a host from chat.
-
-Usage:
-  poolvisor serve   --config FILE        run the bot: HTTP endpoints and/or socket connections
-  poolvisor exec    [--socket PATH] [--direct] [--config FILE] [--as USER] [--json] [--verbose] -- TEXT
-                                         run one command as a local user and print the result
-  poolvisor console [--socket PATH] [--direct] [--config FILE] [--as USER] [--verbose]
-                                         an interactive shell (one command per line)
-  poolvisor status  [TARGET]             short for: poolvisor exec -- supervisor status [TARGET]
-  poolvisor completion bash|zsh|fish     print a shell completion script
-  poolvisor check-config --config FILE   load, validate, print the effective config (secrets redacted)
-  poolvisor init    [--out FILE [--force]]
-                                         detect supervisord and every PHP-FPM here; write a starting config
-  poolvisor audit export [--config FILE] [--since DURATION] [--format csv|json]
-                                         print the audit trail, secrets masked (reads the data directory)
-  poolvisor keygen  --out FILE           write an Ed25519 key pair for fleet signing
-  poolvisor keygen  --nats --out FILE    write a NATS user nkey seed (fleet mode's nats.credentials_file)
-  poolvisor events  --socket FILE        supervisord event listener (installed by /supervisor events enable)
-  poolvisor version
-
---config defaults to $POOLVISOR_CONFIG, then /etc/poolvisor/poolvisor.yaml.
-exec, console and status go through a running serve when it answers on its
-socket (--socket, else $POOLVISOR_SOCKET, else /run/poolvisor/poolvisor.sock),
-reading no config; serve knows them by their unix user. Otherwise, or with
---direct, they run here with --config.
-Try: poolvisor exec -- ops help
-`
-
-func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
-
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		return app.ExitUsage
+func main() {
+	args := os.Args[1:]
+	code, handled := run(args, os.Stdout, os.Stderr)
+	if handled {
+		os.Exit(code)
 	}
-	if args[0] == "init" { // flags of its own, no --config: it writes one
-		return runInit(args[1:], stdout, stderr)
-	}
-	if args[0] == "audit" { // a subcommand of its own: audit export
-		return runAudit(args[1:], stdout, stderr)
-	}
-	if args[0] == "completion" {
-		return runCompletion(args[1:], stdout, stderr)
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	cmd, args := args[0], args[1:]
-	fs := flag.NewFlagSet("poolvisor "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", config.DefaultPath(), "config file")
-	var o app.LocalOptions
-	switch cmd {
-	case "exec", "console", "status":
-		fs.StringVar(&o.As, "as", "", "act as this local user (direct mode, with local.allow_impersonation)")
-		fs.StringVar(&o.Socket, "socket", "", "serve's socket (default $POOLVISOR_SOCKET, then "+config.DefaultSocket+")")
-		fs.BoolVar(&o.Direct, "direct", false, "do not use serve's socket: run here with --config")
-		fs.BoolVar(&o.Verbose, "verbose", false, "say on stderr whether serve's socket or --config was used")
-		if cmd != "console" {
-			fs.BoolVar(&o.JSON, "json", false, "print the result as one JSON object")
-		}
-	case "keygen":
-		fs.String("out", "", "file for the private key; the public key goes to FILE.pub")
-		fs.Bool("nats", false, "write a NATS user nkey seed instead; its public key is for the NATS server's config")
-	case "events":
-		fs.String("socket", "", "the bot's event socket (<data_dir>/events.sock)")
-	case "serve", "check-config":
-	case "version", "--version", "-v":
-		fmt.Fprintln(stdout, "poolvisor", version)
-		return 0
-	case "help", "--help", "-h":
-		fmt.Fprint(stdout, usage)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "poolvisor: unknown command %q\n\n%s", cmd, usage)
-		return app.ExitUsage
-	}
-	if err := fs.Parse(args); err != nil {
-		return app.ExitUsage
-	}
-	o.ConfigPath = *configPath
-	o.Socket = app.SocketPath(o.Socket)
-
-	switch cmd {
-	case "serve":
-		return app.Serve(ctx, *configPath, version, stderr)
-	case "check-config":
-		return app.CheckConfig(*configPath, stdout, stderr)
-	case "keygen":
-		out := fs.Lookup("out").Value.String()
-		if out == "" {
-			fmt.Fprintln(stderr, "poolvisor keygen: --out FILE is required")
-			return app.ExitUsage
-		}
-		if fs.Lookup("nats").Value.String() == "true" {
-			return app.KeygenNATS(out, stdout, stderr)
-		}
-		return app.Keygen(out, stdout, stderr)
-	case "events":
-		socket := fs.Lookup("socket").Value.String()
-		if socket == "" {
-			fmt.Fprintln(stderr, "poolvisor events: --socket FILE is required")
-			return app.ExitUsage
-		}
-		return app.Events(ctx, socket, stdin, stdout, stderr)
-	case "status": // short for exec -- supervisor status [TARGET]
-		if fs.NArg() > 1 {
-			fmt.Fprintln(stderr, "poolvisor status: at most one TARGET, like: poolvisor status 'queue:*'")
-			return app.ExitUsage
-		}
-		return app.Exec(ctx, o, shellJoin(append([]string{"supervisor", "status"}, fs.Args()...)), stdout, stderr)
-	case "exec":
-		text := strings.Join(fs.Args(), " ")
-		if strings.TrimSpace(text) == "" {
-			fmt.Fprintln(stderr, "poolvisor exec: give the command after --, like: poolvisor exec -- supervisor status")
-			return app.ExitUsage
-		}
-		if len(fs.Args()) > 1 {
-			text = shellJoin(fs.Args())
-		}
-		return app.Exec(ctx, o, text, stdout, stderr)
-	default: // console
-		f, isFile := stdin.(*os.File)
-		o.Interactive = isFile && term.IsTerminal(int(f.Fd()))
-		return app.Console(ctx, o, stdin, stdout, stderr)
-	}
+	os.Exit(handOver(args, wantsJSON(args), os.Stdout, os.Stderr))
 }
 
-// shellJoin re-quotes words the shell already split, so that
-// `poolvisor exec -- supervisor add w --command "php artisan queue:work"`
-// reaches the grammar with the command as one word.
-func shellJoin(words []string) string {
-	quoted := make([]string, len(words))
-	for i, w := range words {
-		quoted[i] = command.Word(w)
+// run does what the thin client does itself; handled is false for
+// everything poolvisord is to do.
+func run(args []string, stdout, stderr io.Writer) (code int, handled bool) {
+	if len(args) == 0 {
+		return 0, false
 	}
-	return strings.Join(quoted, " ")
+	switch args[0] {
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "poolvisor", version)
+		return 0, true
+	case "completion":
+		return cli.Completion(args[1:], stdout, stderr), true
+	case "exec", "status":
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return runSocket(ctx, args[0], args[1:], stdout, stderr)
+	}
+	return 0, false
+}
+
+// localOptions are the flags of exec and status, as poolvisord reads them.
+type localOptions struct {
+	as, socket            string
+	direct, verbose, json bool
+	text                  string
+}
+
+// parseLocal reads exec's or status's command line; ok is false when it is
+// not one to run through the socket as it stands (a bad command line
+// included: poolvisord says what is wrong with it, as it always has).
+func parseLocal(cmd string, args []string) (o localOptions, ok bool) {
+	fs := flag.NewFlagSet("poolvisor "+cmd, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	// --config is only read in direct mode, which is poolvisord's.
+	fs.String("config", "", "")
+	fs.StringVar(&o.as, "as", "", "")
+	fs.StringVar(&o.socket, "socket", "", "")
+	fs.BoolVar(&o.direct, "direct", false, "")
+	fs.BoolVar(&o.verbose, "verbose", false, "")
+	fs.BoolVar(&o.json, "json", false, "")
+	if err := fs.Parse(args); err != nil || o.direct {
+		return o, false
+	}
+	words := fs.Args()
+	switch cmd {
+	case "status": // short for exec -- supervisor status [TARGET]
+		if len(words) > 1 {
+			return o, false
+		}
+		o.text = cli.ShellJoin(append([]string{"supervisor", "status"}, words...))
+	default:
+		o.text = strings.Join(words, " ")
+		if strings.TrimSpace(o.text) == "" {
+			return o, false
+		}
+		if len(words) > 1 {
+			o.text = cli.ShellJoin(words)
+		}
+	}
+	o.socket = socketPath(o.socket)
+	return o, true
+}
+
+// runSocket runs exec or status through serve's socket as poolvisord
+// would; handled is false when poolvisord is to run it: direct mode, or
+// no serve answered, so nothing was sent.
+func runSocket(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) (code int, handled bool) {
+	o, ok := parseLocal(cmd, args)
+	if !ok {
+		return 0, false
+	}
+	if o.json {
+		c, err := socket.Dial(ctx, o.socket)
+		if err != nil {
+			return 0, false
+		}
+		c.As = o.as
+		if o.verbose {
+			fmt.Fprintf(stderr, "poolvisor: through serve on %s, as %s\n", o.socket, c.Actor)
+		}
+		return shell.Exec(ctx, c, c.Actor, o.text, true, stdout), true
+	}
+	code, actor, err := socket.Exec(ctx, o.socket, o.as, o.text, stdout)
+	if errors.Is(err, socket.ErrNoServe) {
+		return 0, false
+	}
+	if o.verbose {
+		fmt.Fprintf(stderr, "poolvisor: through serve on %s, as %s\n", o.socket, actor)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "poolvisor:", err)
+	}
+	return code, true
+}
+
+// defaultSocket is config.DefaultSocket, which this binary cannot import
+// without viper; a test keeps the two equal.
+const defaultSocket = "/run/poolvisor/poolvisor.sock"
+
+// socketPath is app.SocketPath: --socket, else $POOLVISOR_SOCKET, else
+// the default.
+func socketPath(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if p := os.Getenv("POOLVISOR_SOCKET"); p != "" {
+		return p
+	}
+	return defaultSocket
 }

@@ -26,6 +26,7 @@ func TestEventListenerEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 		copyFile(t, binary, filepath.Join(open, "poolvisor"))
+		copyFile(t, binary+"d", filepath.Join(open, "poolvisord")) // what runs exec directly
 		if err := os.Chmod(open, 0o777); err != nil {
 			t.Fatal(err)
 		}

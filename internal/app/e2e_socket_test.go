@@ -45,6 +45,7 @@ func newSockEnv(t *testing.T) *sockEnv {
 	}
 	bin := filepath.Join(dir, "poolvisor")
 	copyFile(t, binary, bin)
+	copyFile(t, binary+"d", bin+"d") // poolvisord, which the thin poolvisor hands over to
 	group := ""
 	if os.Geteuid() == 0 {
 		group = "nogroup" // nobody's, so that the clients below may connect

@@ -18,7 +18,8 @@ import (
 	"github.com/poolvisor/poolvisor/internal/sandbox"
 )
 
-// binary is the poolvisor built once for every end-to-end test.
+// binary is the poolvisor (the thin client, poolvisord beside it) built
+// once for every end-to-end test.
 var binary string
 
 // settle bounds every wait for a condition in these tests: generous, so
@@ -37,11 +38,15 @@ func TestMain(m *testing.M) {
 	// never answers, so that a serve running on this machine is not used.
 	os.Setenv("POOLVISOR_SOCKET", filepath.Join(dir, "no-serve.sock"))
 	// The test hooks let a test stop a write at a named point (testhook).
-	build := exec.Command("go", "build", "-tags", "poolvisor_testhooks", "-o", binary, "../../cmd/poolvisor")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		fmt.Fprintln(os.Stderr, "build poolvisor:", err)
-		os.Exit(1)
+	// Both binaries, side by side as installed: the thin poolvisor the
+	// tests run hands what it does not do itself to poolvisord next to it.
+	for _, cmd := range []string{"poolvisor", "poolvisord"} {
+		build := exec.Command("go", "build", "-tags", "poolvisor_testhooks", "-o", filepath.Join(dir, cmd), "../../cmd/"+cmd)
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			fmt.Fprintln(os.Stderr, "build "+cmd+":", err)
+			os.Exit(1)
+		}
 	}
 	code := m.Run()
 	os.RemoveAll(dir)

@@ -1,11 +1,10 @@
-package main
+package cli
 
 import (
 	"fmt"
 	"io"
 	"strings"
 
-	"github.com/poolvisor/poolvisor/internal/app"
 	"github.com/poolvisor/poolvisor/internal/completion"
 )
 
@@ -26,16 +25,16 @@ var subcommands = []completion.Subcommand{
 	{Name: "help"},
 }
 
-// runCompletion prints the completion script of `poolvisor completion SHELL`.
-func runCompletion(args []string, stdout, stderr io.Writer) int {
+// Completion prints the completion script of `poolvisor completion SHELL`.
+func Completion(args []string, stdout, stderr io.Writer) int {
 	if len(args) != 1 {
 		fmt.Fprintf(stderr, "poolvisor completion: name one shell: %s\n", strings.Join(completion.Shells, ", "))
-		return app.ExitUsage
+		return ExitUsage
 	}
 	script, err := completion.Script(args[0], "poolvisor", subcommands)
 	if err != nil {
 		fmt.Fprintln(stderr, "poolvisor completion:", err)
-		return app.ExitUsage
+		return ExitUsage
 	}
 	fmt.Fprint(stdout, script)
 	return 0

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+
+	"github.com/poolvisor/poolvisor/adapters/shell"
+	"github.com/poolvisor/poolvisor/cmd/internal/cli"
+	"github.com/poolvisor/poolvisor/internal/ops"
+)
+
+// daemonName is the full program's file name.
+const daemonName = "poolvisord"
+
+// findDaemon returns poolvisord's path: next to this executable first, so
+// that the two binaries of one install go together, else on $PATH.
+func findDaemon() (string, error) {
+	var next string
+	if self, err := os.Executable(); err == nil {
+		if self, err := filepath.EvalSymlinks(self); err == nil {
+			next = filepath.Join(filepath.Dir(self), daemonName)
+			if isExecutable(next) {
+				return next, nil
+			}
+		}
+	}
+	// exec.LookPath refuses a relative $PATH entry (exec.ErrDot): a
+	// poolvisord in the working directory is never run.
+	p, err := exec.LookPath(daemonName)
+	if err == nil {
+		return p, nil
+	}
+	if next == "" {
+		return "", fmt.Errorf("%s is not on $PATH (%v); poolvisor needs it for this command: install both binaries", daemonName, err)
+	}
+	return "", fmt.Errorf("%s is neither next to this poolvisor (%s) nor on $PATH; poolvisor needs it for this command: install both binaries", daemonName, next)
+}
+
+func isExecutable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
+}
+
+// handOver replaces this process with poolvisord, given the same
+// arguments and environment. It returns only when that failed, with the
+// exit code of a run that could not start (and, for --json, the one JSON
+// object scripts expect).
+func handOver(args []string, json bool, stdout, stderr io.Writer) int {
+	path, err := findDaemon()
+	if err == nil {
+		err = syscall.Exec(path, append([]string{path}, args...), os.Environ())
+		err = fmt.Errorf("run %s: %w", path, err)
+	}
+	if json {
+		shell.Exec(context.Background(), failing{err}, ops.Actor{}, "", true, stdout)
+	}
+	fmt.Fprintln(stderr, "poolvisor:", err)
+	return cli.ExitFailed
+}
+
+// wantsJSON says whether exec or status was asked for --json, for the
+// one JSON object a failed hand-over still prints.
+func wantsJSON(args []string) bool {
+	if len(args) == 0 || (args[0] != "exec" && args[0] != "status") {
+		return false
+	}
+	o, _ := parseLocal(args[0], args[1:])
+	return o.json
+}
+
+// failing is a shell.Runner that answers every request with one error.
+type failing struct{ err error }
+
+var _ shell.Runner = failing{}
+
+func (f failing) Run(context.Context, ops.Actor, string) ops.Result {
+	return ops.Result{Status: ops.StatusFailed, Message: f.err.Error(), Data: map[string]any{}}
+}
+func (f failing) Host() string { return "" }
