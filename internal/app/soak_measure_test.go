@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,7 +125,10 @@ func servePID(t *testing.T, config string) int {
 			continue
 		}
 		args := strings.Split(strings.TrimRight(string(raw), "\x00"), "\x00")
-		if len(args) > 1 && args[0] == binary && args[1] == "serve" && slices.Contains(args, config) {
+		// The thin poolvisor hands serve to the poolvisord beside it, in
+		// the same process: its command line then names poolvisord.
+		daemon := filepath.Join(filepath.Dir(binary), "poolvisord")
+		if len(args) > 1 && (args[0] == binary || args[0] == daemon) && args[1] == "serve" && slices.Contains(args, config) {
 			return pid
 		}
 	}
