@@ -202,18 +202,6 @@ func (f Form) TooLong(max int) (Field, bool) {
 	return Field{}, false
 }
 
-// Current returns the names of the fields shown with a current value, for
-// a platform to carry to the submission.
-func (f Form) Current() []string {
-	var out []string
-	for _, fl := range f.Fields {
-		if fl.Current {
-			out = append(out, fl.Name)
-		}
-	}
-	return out
-}
-
 // Field returns the field named name.
 func (f Form) Field(name string) (Field, bool) {
 	i := slices.IndexFunc(f.Fields, func(fl Field) bool { return fl.Name == name })
