@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -70,13 +71,7 @@ func (f Form) Shown() Shown {
 // or ','.
 func (s Shown) Encode() string {
 	parts := make([]string, 0, len(s))
-	for _, name := range slices.Sorted(func(yield func(string) bool) {
-		for k := range s {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
+	for _, name := range slices.Sorted(maps.Keys(s)) {
 		parts = append(parts, name+":"+s[name])
 	}
 	return strings.Join(parts, ",")
