@@ -40,7 +40,15 @@ func (a *Adapter) submitForm(in *discordgo.Interaction, fm model.Form, values ma
 		text string
 		errs model.Errors
 	)
+	if !fm.Edit() { // a form that adds needs nothing but its values: checked at once
+		if text, errs = fm.Text(values, model.Base{}); len(errs) > 0 {
+			return reply(ephemeral(RenderText(fieldErrors(fm, errs))))
+		}
+	}
 	res, ready := a.bg.Within(a.wait, func(ctx context.Context) ops.Result {
+		if !fm.Edit() {
+			return a.run.Run(ctx, who, text+" --plan")
+		}
 		if text, errs = fm.Submit(ctx, a.run, who, values, shown); len(errs) > 0 {
 			return ops.Result{Status: ops.StatusInvalid, Operation: fm.Cmd.Op}
 		}

@@ -232,10 +232,19 @@ func (a *Adapter) submit(ctx context.Context, in DialogSubmission, open string, 
 		a.show(ctx, in.ChannelID, actor, a.run.Run(ctx, actor, text))
 	}
 	// An edit reads its item again before it is weighed (the form model),
-	// so the command is made in the background too, within the answer's
-	// time; what is wrong then comes inline, or later for the user alone.
+	// so its command is made in the background, within the answer's time;
+	// what is wrong then comes inline, or later for the user alone. A form
+	// that adds is checked at once, as it needs nothing but its values.
+	if !fm.Edit() {
+		if text, errs = fm.Text(submission(in.Submission), model.Base{}); len(errs) > 0 {
+			return DialogResponse{Errors: fitErrors(errs)}
+		}
+	}
 	plan, inTime := a.within(func(ctx context.Context) ops.Result {
 		actor = a.actor(ctx, in.UserID, "", in.ChannelID)
+		if !fm.Edit() {
+			return a.run.Run(ctx, actor, text+" --plan")
+		}
 		if text, errs = fm.Submit(ctx, a.run, actor, submission(in.Submission), shown); len(errs) > 0 {
 			return ops.Result{Status: ops.StatusInvalid, Operation: fm.Cmd.Op, Message: problemsText(fm, errs)}
 		}

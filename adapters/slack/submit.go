@@ -63,9 +63,20 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackgo.InteractionCall
 		errs  model.Errors
 	)
 	// An edit reads its item again before it is weighed (the form model),
-	// so the request is built in the background too, within Slack's time.
+	// so its request is built in the background, within Slack's time; any
+	// other is checked at once, as it needs nothing but its values.
+	reads := !f.raw() && a.model(f).Edit()
+	if !reads {
+		if req, errs = a.buildRequest(ctx, ops.Actor{}, f, values, m); len(errs) > 0 {
+			return slackgo.NewErrorsViewSubmissionResponse(inline(errs, f, a.model(f)))
+		}
+		o.Command = req.describe()
+	}
 	plan, inTime := a.bg.Within(a.wait, func(ctx context.Context) ops.Result {
 		actor = a.actorIn(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName), m.Channel)
+		if !reads {
+			return req.run(ctx, a.run, actor, true)
+		}
 		if req, errs = a.buildRequest(ctx, actor, f, values, m); len(errs) > 0 {
 			return ops.Result{Status: ops.StatusInvalid, Message: problemsText(fieldsOf(f, a.model(f)), errs)}
 		}
