@@ -37,7 +37,7 @@ import (
 const Whole = ""
 
 // Shown is what an edit form showed: each field that shows a directive, by
-// name, with the digest of its starting value ("" shown digests too).
+// name, with the digest of its starting value (an empty one included).
 type Shown map[string]string
 
 // digestLen is how many bytes of SHA-256 a digest keeps: a chance change
