@@ -31,23 +31,26 @@ func TestDrawsTheFormModel(t *testing.T) {
 	}
 	formtest.Check(t, fm, drawn, maxInputLabel)
 
+	// The one field changed is sent, alone.
 	values[catalogtest.Flag.Name] = "6"
-	c, _ := model.LookupIn(catalogtest.Commands(), "fpm.pool.edit")
-	got, errs := formModel(c, formTarget{Name: "www"}).Text(values, nil)
-	want := "fpm pool edit www --user www-data --listen /run/php/www.sock --pm ondemand --max-children 8 --" + catalogtest.Flag.Name + " 6"
+	base := model.Base{Shown: fm.Shown(), Now: formtest.Current}
+	got, errs := fm.Text(values, base)
+	want := "fpm pool edit www --" + catalogtest.Flag.Name + " 6"
 	if len(errs) > 0 || got != want {
 		t.Errorf("submitted: %q %v, want %q", got, errs, want)
 	}
 
-	text, errs, ok := formText(id, map[string]string{"max-children": "many", "pm": "Static"})
-	if !ok || text != "" || !strings.Contains(errs["max-children"], "whole number") || len(errs) != 1 {
-		t.Errorf("a word for a number: %q %v %v", text, errs, ok)
+	values[catalogtest.Flag.Name], values["max-children"], values["pm"] = "4", "many", "Static"
+	text, errs := fm.Text(values, base)
+	if text != "" || !strings.Contains(errs["max-children"], "whole number") || len(errs) != 1 {
+		t.Errorf("a word for a number: %q %v", text, errs)
 	}
-	msg := fieldErrors(id, errs)
+	msg := fieldErrors(fm, errs)
 	if !strings.Contains(msg, "**Max children**: ") || !strings.Contains(msg, "Nothing was applied") {
 		t.Errorf("the member reads:\n%s", msg)
 	}
-	if text, _, _ := formText(id, map[string]string{"pm": "Static"}); text != "fpm pool edit www --pm static" {
+	values["max-children"] = "8"
+	if text, _ := fm.Text(values, base); text != "fpm pool edit www --pm static" {
 		t.Errorf("a choice typed in another case: %q", text)
 	}
 }

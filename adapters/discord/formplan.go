@@ -6,6 +6,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	model "github.com/poolvisor/poolvisor/adapters/chat/form"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -28,14 +29,32 @@ const (
 	applyNote  = "Apply runs: /"
 )
 
-// submitPlan answers a submitted form with its plan, for the member alone:
-// within fastAnswer, else deferred and edited in when it is ready.
-func (a *Adapter) submitPlan(in *discordgo.Interaction, text string) *response {
+// submitForm answers a submitted form with the plan of the command its
+// values stand for, for the member alone: within fastAnswer, else deferred
+// and edited in when it is ready. An edit is weighed first against what
+// its form showed and the item read again as the member (the form model);
+// what is wrong with the values is told instead, field by field.
+func (a *Adapter) submitForm(in *discordgo.Interaction, fm model.Form, values map[string]string, shown model.Shown) *response {
 	who, tok := actor(in), a.tokenOf(in)
+	var (
+		text string
+		errs model.Errors
+	)
+	if !fm.Edit() { // a form that adds needs nothing but its values: checked at once
+		if text, errs = fm.Text(values, model.Base{}); len(errs) > 0 {
+			return reply(ephemeral(RenderText(fieldErrors(fm, errs))))
+		}
+	}
 	res, ready := a.bg.Within(a.wait, func(ctx context.Context) ops.Result {
+		if !fm.Edit() {
+			return a.run.Run(ctx, who, text+" --plan")
+		}
+		if text, errs = fm.Submit(ctx, a.run, who, values, shown); len(errs) > 0 {
+			return ops.Result{Status: ops.StatusInvalid, Operation: fm.Cmd.Op}
+		}
 		return a.run.Run(ctx, who, text+" --plan")
 	}, func(ctx context.Context, res ops.Result) {
-		m := a.planMessage(ctx, res, text)
+		m := a.formAnswer(ctx, fm, res, text, errs)
 		if err := a.api.EditOriginal(ctx, a.cfg.ApplicationID, tok.Value, &m); err != nil {
 			a.log.Error("discord: could not show a form's plan", "err", err)
 		}
@@ -44,7 +63,16 @@ func (a *Adapter) submitPlan(in *discordgo.Interaction, text string) *response {
 		return deferEphemeral
 	}
 	// The store is the local database: quick enough for the answer's path.
-	return reply(ephemeral(a.planMessage(context.Background(), res, text)))
+	return reply(ephemeral(a.formAnswer(context.Background(), fm, res, text, errs)))
+}
+
+// formAnswer is what a submitted form is answered with: what is wrong with
+// its values, or its plan.
+func (a *Adapter) formAnswer(ctx context.Context, fm model.Form, res ops.Result, text string, errs model.Errors) Message {
+	if len(errs) > 0 {
+		return RenderText(fieldErrors(fm, errs))
+	}
+	return a.planMessage(ctx, res, text)
 }
 
 // planMessage draws the plan of a form's command text. A plan that can be

@@ -154,7 +154,32 @@ func (a *Adapter) openForm(who ops.Actor, words string, target formTarget, raw b
 	if target.Host != "" {
 		title += " on " + target.Host
 	}
-	return &response{Type: discordgo.InteractionResponseModal, Data: modalOf(fm, formPrefix+words+":"+target.String(), title)}
+	customID := formPrefix + words + ":" + target.String()
+	if fm.Edit() {
+		// The store is the local database: quick enough for the answer's path.
+		key, err := a.plans.putForm(context.Background(), formOpened{Words: words, Target: target.String(), Shown: fm.Shown().Encode(), User: who.ID})
+		if err != nil {
+			a.log.Error("discord: could not keep what an edit form shows", "err", err)
+			return reply(ephemeral(RenderText("⚠️ The form could not be opened; give the options to change instead.")))
+		}
+		customID = formKey + key
+	}
+	return &response{Type: discordgo.InteractionResponseModal, Data: modalOf(fm, customID, title)}
+}
+
+// formKey prefixes the custom_id of an edit form's modal, before the key to
+// what it showed in the plan store (formOpened); "key" is no command's
+// words.
+const formKey = formPrefix + "key:"
+
+// formOpened is an edit form as it opened, kept in the plan store: what it
+// is for, what it showed (the form model's digests, no value) and the
+// member it opened for.
+type formOpened struct {
+	Words  string `json:"words"`
+	Target string `json:"target"` // formTarget.String()
+	Shown  string `json:"shown"`  // model.Shown.Encode()
+	User   string `json:"user"`
 }
 
 // modalOf draws form fm as a modal: a row of one text input a field. A
@@ -176,23 +201,39 @@ func modalOf(fm model.Form, customID, title string) modalData {
 	return modalData{CustomID: truncate(customID, maxCustomID), Title: truncate(title, maxModalTitle), Components: rows}
 }
 
-// formText turns a submitted modal into the command text of its form, or
-// into what is wrong with its values by field; ok is false for a modal
-// that is no form of poolvisor's.
-func formText(customID string, values map[string]string) (text string, errs model.Errors, ok bool) {
+// formIn returns the form of a submitted modal's custom_id; ok is false for
+// a modal that is no form of poolvisor's. An edit form's comes from the
+// plan store with what it showed, taken once and only by the member it
+// opened for; refused says why it does not, and nothing is run.
+func (a *Adapter) formIn(ctx context.Context, customID string, who ops.Actor) (fm model.Form, shown model.Shown, refused string, ok bool) {
 	rest, ok := strings.CutPrefix(customID, formPrefix)
 	if !ok {
-		return "", nil, false
+		return model.Form{}, nil, "", false
+	}
+	if key, kept := strings.CutPrefix(customID, formKey); kept {
+		f, found, mine := a.plans.takeForm(ctx, key, who.ID)
+		c, isForm := model.OfWords(f.Words)
+		switch {
+		case !found:
+			return model.Form{}, nil, "This form is no longer kept (it was submitted already, or opened more than " + formMemory.String() +
+				" ago); nothing was applied. Run the command again to open it again.", true
+		case !mine:
+			return model.Form{}, nil, "This form was opened by someone else; nothing was applied.", true
+		case !isForm:
+			return model.Form{}, nil, "", false
+		}
+		shown, _ = model.DecodeShown(f.Shown) // nil when unreadable: the model asks to reopen
+		return formModel(c, parseFormTarget(f.Target)), shown, "", true
 	}
 	words, id, ok := strings.Cut(rest, ":")
 	c, isForm := model.OfWords(words)
 	if !ok || !isForm {
-		return "", nil, false
+		return model.Form{}, nil, "", false
 	}
-	// Discord enforces Required itself on the modal it signs, so a field
-	// shown with a current value cannot come back empty (model.Form.Text).
-	text, errs = formModel(c, parseFormTarget(id)).Text(values, nil)
-	return text, errs, true
+	// A form that adds shows nothing current; an edit's custom_id without a
+	// key (a modal opened before poolvisor kept them) has no shown, which
+	// the model refuses.
+	return formModel(c, parseFormTarget(id)), nil, "", true
 }
 
 // submitted answers a submitted modal: a form with the plan of the command
@@ -215,25 +256,24 @@ func (a *Adapter) submitted(in *discordgo.Interaction) *response {
 	if op, ok := rawOperation(d.CustomID, values); ok {
 		return a.submitRaw(in, op)
 	}
-	text, errs, ok := formText(d.CustomID, values)
-	if !ok {
+	fm, shown, refused, ok := a.formIn(context.Background(), d.CustomID, actor(in))
+	switch {
+	case !ok:
 		return reply(ephemeral(RenderText("⚠️ poolvisor does not know this form.")))
+	case refused != "":
+		return reply(ephemeral(RenderText("⚠️ " + refused)))
 	}
-	if len(errs) > 0 {
-		return reply(ephemeral(RenderText(fieldErrors(d.CustomID, errs))))
-	}
-	return a.submitPlan(in, text)
+	return a.submitForm(in, fm, values, shown)
 }
 
 // fieldErrors says, for the member alone, what is wrong with a submitted
 // form's values, field by field in the form's order: a modal cannot show
 // an error under its inputs, and it is closed by now.
-func fieldErrors(customID string, errs model.Errors) string {
+func fieldErrors(fm model.Form, errs model.Errors) string {
 	lines := []string{"⚠️ **Nothing was applied; the form cannot be applied as it is:**"}
-	rest, _ := strings.CutPrefix(customID, formPrefix)
-	words, id, _ := strings.Cut(rest, ":")
-	c, _ := model.OfWords(words)
-	fm := formModel(c, parseFormTarget(id))
+	if msg, ok := errs[model.Whole]; ok {
+		lines = append(lines, "• "+escape(msg))
+	}
 	for _, fl := range append(fm.Fields, model.Field{Name: catalog.Target, Label: "Name"}) {
 		if msg, ok := errs[fl.Name]; ok {
 			lines = append(lines, "• **"+escape(fl.Label)+"**: "+escape(msg))

@@ -1,15 +1,22 @@
 package discord
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
+	model "github.com/poolvisor/poolvisor/adapters/chat/form"
 	"github.com/poolvisor/poolvisor/adapters/discord/discordfake"
+	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
-func TestFormText(t *testing.T) {
+// TestFormIn: a modal's custom_id names its form, target, host and PHP;
+// an edit's without a key to what it showed (a modal opened before they
+// were kept) carries no shown, which the model refuses.
+func TestFormIn(t *testing.T) {
+	a := newHarness(t).a
 	for _, tc := range []struct {
 		id     string
 		values map[string]string
@@ -22,13 +29,27 @@ func TestFormText(t *testing.T) {
 		{"pv:form:fpm pool edit:shop@web-02", map[string]string{"max-children": "12"}, "fpm pool edit shop --host web-02 --max-children 12", true},
 		{"pv:form:fpm pool edit:www#7.4", map[string]string{"max-children": "4"}, "fpm pool edit www --php 7.4 --max-children 4", true},
 		{"pv:form:fpm pool create:api#8.3", map[string]string{"user": "app"}, "fpm pool create api --php 8.3 --user app", true},
-		{"pv:form:fpm pool edit:www@web-02#7.4", nil, "fpm pool edit www --host web-02 --php 7.4", true},
+		{"pv:form:fpm pool edit:www@web-02#7.4", map[string]string{"user": "app"}, "fpm pool edit www --host web-02 --php 7.4 --user app", true},
 		{"pv:form:supervisor delete:w", nil, "", false},
 		{"pv:ops approve x", nil, "", false},
 	} {
-		got, errs, ok := formText(tc.id, tc.values)
-		if ok != tc.ok || got != tc.want || len(errs) > 0 {
-			t.Errorf("%s: %q %v, want %q %v", tc.id, got, ok, tc.want, tc.ok)
+		fm, shown, refused, ok := a.formIn(context.Background(), tc.id, ops.Actor{ID: alice.ID})
+		if ok != tc.ok || refused != "" || shown != nil {
+			t.Errorf("%s: ok %v, refused %q, shown %v", tc.id, ok, refused, shown)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		base := model.Base{}
+		if fm.Edit() {
+			if _, errs := fm.Text(tc.values, base); errs[model.Whole] == "" {
+				t.Errorf("%s: an edit without what it showed is not refused: %v", tc.id, errs)
+			}
+			base = model.Base{Shown: fm.Shown(), Now: map[string]string{}} // as an empty form would have shown
+		}
+		if got, errs := fm.Text(tc.values, base); got != tc.want || len(errs) > 0 {
+			t.Errorf("%s: %q %v, want %q", tc.id, got, errs, tc.want)
 		}
 	}
 }
@@ -44,6 +65,21 @@ type modal struct {
 			Value    string `json:"value"`
 		} `json:"components"`
 	} `json:"components"`
+}
+
+// values are the modal's inputs as Discord submits them: each with the
+// value it opened with, but for the changes given as name, value pairs.
+func (m modal) values(changes ...string) map[string]string {
+	out := map[string]string{}
+	for _, row := range m.Components {
+		for _, in := range row.Components {
+			out[in.CustomID] = in.Value
+		}
+	}
+	for i := 0; i+1 < len(changes); i += 2 {
+		out[changes[i]] = changes[i+1]
+	}
+	return out
 }
 
 func TestForms(t *testing.T) {
@@ -73,11 +109,11 @@ func TestForms(t *testing.T) {
 		if err := json.Unmarshal(a.Data, &m); err != nil || a.Type != 9 {
 			t.Fatalf("type %d %s %v", a.Type, a.Data, err)
 		}
-		if m.CustomID != "pv:form:supervisor edit:web@test" || !strings.Contains(m.Title, "on test") ||
+		if !strings.HasPrefix(m.CustomID, formKey) || !strings.Contains(m.Title, "on test") ||
 			!strings.Contains(string(a.Data), `"value":"/usr/bin/php -S 0:80 it's"`) {
 			t.Errorf("modal: %s", a.Data)
 		}
-		s := h.interact(discordfake.Submit(appID, guild, channel, alice, m.CustomID, map[string]string{"user": "app"}))
+		s := h.interact(discordfake.Submit(appID, guild, channel, alice, m.CustomID, m.values("user", "app")))
 		b := s.msg(t).Buttons()
 		if len(b) != 2 || b[0].CustomID != planRun+"supervisor edit web --host test --user app" {
 			t.Errorf("Apply runs %+v", b)
@@ -138,9 +174,10 @@ func TestForms(t *testing.T) {
 
 	t.Run("a viewer's form is refused", func(t *testing.T) {
 		a := h.command(vic, "supervisor", []string{"edit"}, discordfake.Opt{Name: "program", Value: "web"})
-		if a.Type == 9 {
+		var m modal
+		if err := json.Unmarshal(a.Data, &m); err == nil && a.Type == 9 {
 			// Reading is allowed; the submission is not.
-			s := h.interact(discordfake.Submit(appID, guild, channel, vic, "pv:form:supervisor edit:web", map[string]string{"user": "x"}))
+			s := h.interact(discordfake.Submit(appID, guild, channel, vic, m.CustomID, m.values("user", "x")))
 			if m := s.msg(t); m.Flags&64 == 0 || !strings.Contains(m.Text(), "may not") {
 				t.Errorf("viewer's submission: %s", m.Text())
 			}

@@ -48,6 +48,7 @@ type backend struct {
 	delay    atomic.Int64                    // nanoseconds each list takes
 	roll     atomic.Pointer[rolltest.Roller] // when set, restart and stop roll
 	fleet    atomic.Bool                     // when set, list answers as a hub across a thousand hosts
+	user     atomic.Pointer[string]          // when set, the user web's show says it runs as
 }
 
 func (b *backend) list(context.Context, ops.Request) (ops.Outcome, error) {
@@ -93,12 +94,16 @@ func (w write) Plan(_ context.Context, req ops.Request) (*ops.Plan, error) {
 	}}, nil
 }
 
-func show(_ context.Context, req ops.Request) (ops.Outcome, error) {
+func (b *backend) show(_ context.Context, req ops.Request) (ops.Outcome, error) {
 	if req.Op.Target != "web" {
 		return ops.Outcome{}, ops.Invalidf("no program named %s", req.Op.Target)
 	}
+	user := "www-data"
+	if u := b.user.Load(); u != nil {
+		user = *u
+	}
 	return ops.Outcome{Message: "Program web", Data: map[string]any{"program": ops.Program{Name: "web", File: "/etc/supervisor/conf.d/web.conf",
-		Directives: map[string]string{"command": "/usr/bin/php -S 0:80 it's", "autorestart": "true", "user": "www-data"}}}}, nil
+		Directives: map[string]string{"command": "/usr/bin/php -S 0:80 it's", "autorestart": "true", "user": user}}}}, nil
 }
 
 type harness struct {
@@ -158,7 +163,7 @@ func newHarnessWith(t *testing.T, config func(*Config), tweak func(*Adapter)) *h
 			"supervisor.program.list":    ops.ReadFunc(b.list),
 			"supervisor.program.restart": restart{b},
 			"supervisor.program.stop":    restart{b},
-			"supervisor.program.show":    ops.ReadFunc(show),
+			"supervisor.program.show":    ops.ReadFunc(b.show),
 			"supervisor.program.add":     w,
 			"supervisor.program.edit":    w,
 			"supervisor.xmlrpc.set":      xmlrpcSet{},

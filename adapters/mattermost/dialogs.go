@@ -124,14 +124,15 @@ func (a *Adapter) openDialog(ctx context.Context, text, userID, userName, trigge
 }
 
 // dialog draws form fm for user in channel. Its state is the form's
-// command, the fields shown with a current value and the user, signed for
+// command, what an edit showed (the form model's digests, no value) and
+// the user, signed for
 // that channel as a button's context is: Mattermost does not sign
 // submissions either. The user is signed in because, unlike a button's
 // context, the state reaches the opener's client: without it, the opener
 // could post the state to the dialog URL with anyone's user_id.
 func (a *Adapter) dialog(fm model.Form, channel, user string) (Dialog, error) {
 	open := openText(fm)
-	state, _ := json.Marshal(a.sign.context(channel, open+"\n"+strings.Join(fm.Current(), ",")+"\n"+user))
+	state, _ := json.Marshal(a.sign.context(channel, open+"\n"+fm.Shown().Encode()+"\n"+user))
 	intro := "Checked with `--plan` before anything is written; other settings can be typed as flags (`/" + fm.Cmd.Top() + " help`)."
 	if fm.Edit() {
 		intro = "**" + escape(fm.Target) + "**: the current values. " + intro + " A setting is removed in the whole file: `/" + open + " --raw`."
@@ -200,7 +201,11 @@ func (a *Adapter) dialogHandler() http.Handler {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		writeJSON(w, a.submit(r.Context(), in, open, strings.Split(current, ",")))
+		shown, ok := model.DecodeShown(current)
+		if !ok {
+			shown = nil // a dialog opened before poolvisor kept digests: the model asks to reopen it
+		}
+		writeJSON(w, a.submit(r.Context(), in, open, shown))
 	})
 }
 
@@ -209,16 +214,16 @@ func (a *Adapter) dialogHandler() http.Handler {
 // ops.Result.Field) and nothing changes; a valid dialog closes and is
 // applied in the background, through approval where the policy asks for
 // one, its result posted in the channel.
-func (a *Adapter) submit(ctx context.Context, in DialogSubmission, open string, current []string) DialogResponse {
+func (a *Adapter) submit(ctx context.Context, in DialogSubmission, open string, shown model.Shown) DialogResponse {
 	fm, ok := dialogFor(open)
 	if !ok {
 		return DialogResponse{Error: "This form is not one poolvisor knows."}
 	}
-	text, errs := fm.Text(submission(in.Submission), current)
-	if len(errs) > 0 {
-		return DialogResponse{Errors: fitErrors(errs)}
-	}
-	var actor ops.Actor
+	var (
+		actor ops.Actor
+		text  string
+		errs  model.Errors
+	)
 	apply := func(ctx context.Context, plan ops.Result) {
 		if plan.Status != ops.StatusOK {
 			a.show(ctx, in.ChannelID, actor, plan)
@@ -226,12 +231,32 @@ func (a *Adapter) submit(ctx context.Context, in DialogSubmission, open string, 
 		}
 		a.show(ctx, in.ChannelID, actor, a.run.Run(ctx, actor, text))
 	}
+	// An edit reads its item again before it is weighed (the form model),
+	// so its command is made in the background, within the answer's time;
+	// what is wrong then comes inline, or later for the user alone. A form
+	// that adds is checked at once, as it needs nothing but its values.
+	if !fm.Edit() {
+		if text, errs = fm.Text(submission(in.Submission), model.Base{}); len(errs) > 0 {
+			return DialogResponse{Errors: fitErrors(errs)}
+		}
+	}
 	plan, inTime := a.within(func(ctx context.Context) ops.Result {
 		actor = a.actor(ctx, in.UserID, "", in.ChannelID)
+		if !fm.Edit() {
+			return a.run.Run(ctx, actor, text+" --plan")
+		}
+		if text, errs = fm.Submit(ctx, a.run, actor, submission(in.Submission), shown); len(errs) > 0 {
+			return ops.Result{Status: ops.StatusInvalid, Operation: fm.Cmd.Op, Message: problemsText(fm, errs)}
+		}
 		return a.run.Run(ctx, actor, text+" --plan")
 	}, apply)
 	if !inTime {
 		return DialogResponse{} // the dialog closes; apply posts what follows
+	}
+	if len(errs) > 0 {
+		whole := errs[model.Whole]
+		delete(errs, model.Whole)
+		return DialogResponse{Errors: fitErrors(errs), Error: truncateRunes(whole, maxFieldError)}
 	}
 	if plan.Status != ops.StatusOK {
 		msg := truncateRunes(strings.TrimSpace(plan.Summary()), maxFieldError)
@@ -242,6 +267,18 @@ func (a *Adapter) submit(ctx context.Context, in DialogSubmission, open string, 
 	}
 	a.spawn(func(ctx context.Context) { apply(ctx, plan) })
 	return DialogResponse{}
+}
+
+// problemsText is what is wrong with a dialog's values as a message, for a
+// submission whose dialog has closed (too late to show it inline).
+func problemsText(fm model.Form, errs model.Errors) string {
+	lines := []string{"Nothing was applied; the form cannot be applied as it is:"}
+	for _, f := range append([]model.Field{{Name: model.Whole}}, fm.Fields...) {
+		if msg, ok := errs[f.Name]; ok {
+			lines = append(lines, "• "+strings.TrimPrefix(f.Label+": ", ": ")+msg)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // maxFieldError bounds an error shown under a field or the dialog.

@@ -1,6 +1,10 @@
 package mattermost
 
-import "testing"
+import (
+	"testing"
+
+	model "github.com/poolvisor/poolvisor/adapters/chat/form"
+)
 
 // TestDialogLineBreakIsRefusedOnItsField: a line break in a one-line
 // field (which Mattermost's text element cannot type, but a submission
@@ -21,7 +25,7 @@ func TestDialogLineBreakIsRefusedOnItsField(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			values := map[string]any{"name": "worker", "command": "/bin/true", tt.field: tt.value}
-			text, errs := fm.Text(submission(values), nil)
+			text, errs := fm.Text(submission(values), model.Base{})
 			if text != "" || errs[tt.field] == "" {
 				t.Errorf("text %q, errors %v", text, errs)
 			}

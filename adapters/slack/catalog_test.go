@@ -32,7 +32,7 @@ func TestAddedFlagReachesForm(t *testing.T) {
 		t.Errorf("field %+v, want the catalog's label and hint", found)
 	}
 	text, errs := fm.Text(submitted(&slackgo.ViewState{Values: map[string]map[string]slackgo.BlockAction{
-		fl.Name: {valueAction: {Value: "4"}}}}), nil)
+		fl.Name: {valueAction: {Value: "4"}}}}), model.Base{Shown: fm.Shown(), Now: map[string]string{}})
 	if len(errs) > 0 || !strings.Contains(text, "--"+fl.Name+" 4") {
 		t.Errorf("submitted: %q, %v", text, errs)
 	}

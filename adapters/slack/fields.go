@@ -79,8 +79,7 @@ func (a *Adapter) hostIn(channel string) string {
 }
 
 // buildView draws form fm of kind f (or, for a raw editor, content); it
-// records the fields shown with a current value in m and stores m in the
-// view.
+// records what an edit form shows in m and stores m in the view.
 func (a *Adapter) buildView(f form, fm model.Form, content string, m *meta) slackgo.ModalViewRequest {
 	host := a.hostIn(m.Channel)
 	on := "*" + escape(host) + "*"
@@ -92,8 +91,8 @@ func (a *Adapter) buildView(f form, fm model.Form, content string, m *meta) slac
 		intro = "*" + escape(f.Name) + "* on " + on + ". The change is checked (like `--plan`) before anything is applied."
 	}
 	blocks := []slackgo.Block{section(intro)}
-	if !f.raw() {
-		m.Prefilled = fm.Current()
+	if !f.raw() && fm.Edit() {
+		m.Shown = fm.Shown().Encode()
 	}
 	for _, fl := range fieldsOf(f, fm) {
 		if fl.Name == fieldContent {

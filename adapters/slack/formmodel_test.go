@@ -13,8 +13,8 @@ import (
 
 // TestDrawsTheFormModel: Slack draws the shared fixture form, field for
 // field (the flag added to the catalog among them), keeps which fields
-// showed a current value, and a submission of its values becomes the
-// command the model makes of them.
+// showed (as digests), and a submission of its values becomes the command
+// the model makes of them: the one field changed, alone.
 func TestDrawsTheFormModel(t *testing.T) {
 	fm := formtest.Fixture(t, model.Full)
 	a := New(Config{}, fakeHost{}, nil, nil)
@@ -42,8 +42,8 @@ func TestDrawsTheFormModel(t *testing.T) {
 		drawn = append(drawn, d)
 	}
 	formtest.Check(t, fm, drawn, 0)
-	if !slices.Equal(m.Prefilled, fm.Current()) {
-		t.Errorf("the view keeps %v as prefilled, want %v", m.Prefilled, fm.Current())
+	if m.shown() == nil || !slices.Equal(m.shown().Current(), model.Shown(fm.Shown()).Current()) {
+		t.Errorf("the view keeps %q as what it showed, want %v", m.Shown, fm.Shown())
 	}
 
 	values := map[string]map[string]slackgo.BlockAction{}
@@ -56,9 +56,8 @@ func TestDrawsTheFormModel(t *testing.T) {
 	}
 	values[catalogtest.Flag.Name][valueAction] = slackgo.BlockAction{Value: "6"}
 	sub := submitted(&slackgo.ViewState{Values: values})
-	got, errs := fm.Text(sub, m.Prefilled)
-	want := "fpm pool edit www --user www-data --listen /run/php/www.sock --pm ondemand --max-children 8 --status-path /status --" +
-		catalogtest.Flag.Name + " 6"
+	got, errs := fm.Text(sub, model.Base{Shown: m.shown(), Now: formtest.Current})
+	want := "fpm pool edit www --" + catalogtest.Flag.Name + " 6"
 	if len(errs) > 0 || got != want {
 		t.Errorf("submitted: %q %v, want %q", got, errs, want)
 	}

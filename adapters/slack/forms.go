@@ -130,13 +130,24 @@ func (f form) onPHP() string {
 }
 
 // meta travels in the view's private_metadata: where the command was typed,
-// so the result goes there, and which fields were prefilled.
+// so the result goes there, and for an edit what the form showed, as the
+// form model's digests (model.Shown.Encode), never the values.
 type meta struct {
-	Channel     string   `json:"c"`
-	ResponseURL string   `json:"u,omitempty"`
-	Name        string   `json:"n,omitempty"`
-	Prefilled   []string `json:"p,omitempty"`
-	PHP         string   `json:"php,omitempty"` // the instance --php named
+	Channel     string `json:"c"`
+	ResponseURL string `json:"u,omitempty"`
+	Name        string `json:"n,omitempty"`
+	Shown       string `json:"s,omitempty"`
+	PHP         string `json:"php,omitempty"` // the instance --php named
+}
+
+// shown is what an edit form showed, read back from m; nil when m does not
+// hold it (a form opened by an older poolvisor), which the model refuses.
+func (m meta) shown() model.Shown {
+	s, ok := model.DecodeShown(m.Shown)
+	if !ok || m.Shown == "" {
+		return nil
+	}
+	return s
 }
 
 // openForm opens the modal f for actor. An edit form is prefilled from a

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -263,7 +264,7 @@ func TestPoolForms(t *testing.T) {
 			t.Errorf("%s: Slack would refuse the form: %v", f.Kind, err)
 		}
 	}
-	req, errs := a.buildRequest(form{Kind: formPoolCreate}, map[string]string{
+	req, errs := a.buildRequest(context.Background(), ops.Actor{}, form{Kind: formPoolCreate}, map[string]string{
 		"name": "api", "user": "www-data", "pm": "ondemand", "max-children": "8", "idle-timeout": "10s",
 		"set": "php_admin_value[memory_limit] = 256M",
 	}, meta{})
@@ -271,7 +272,7 @@ func TestPoolForms(t *testing.T) {
 	if len(errs) != 0 || req.text != want {
 		t.Errorf("pool create:\n got %s (%v)\nwant %s", req.text, errs, want)
 	}
-	req, _ = a.buildRequest(form{Kind: formPoolRaw}, map[string]string{"content": "[api]\npm = static\n"}, meta{Name: "api"})
+	req, _ = a.buildRequest(context.Background(), ops.Actor{}, form{Kind: formPoolRaw}, map[string]string{"content": "[api]\npm = static\n"}, meta{Name: "api"})
 	if req.op == nil || req.op.Name != "fpm.pool.edit" || req.op.Target != "api" {
 		t.Errorf("raw pool edit: %+v", req.op)
 	}
@@ -286,6 +287,18 @@ func (fakeHost) Run(context.Context, ops.Actor, string) ops.Result {
 }
 func (fakeHost) Execute(context.Context, ops.Actor, ops.Operation) ops.Result {
 	return ops.Result{Status: ops.StatusFailed}
+}
+
+// poolReads is a Runner whose every read is of a pool with no directive,
+// and records them.
+type poolReads struct {
+	fakeHost
+	asked []string
+}
+
+func (r *poolReads) Run(_ context.Context, _ ops.Actor, text string) ops.Result {
+	r.asked = append(r.asked, text)
+	return ops.Result{Status: ops.StatusOK, Data: map[string]any{"pool": map[string]any{"name": "www", "directives": map[string]string{}}}}
 }
 
 // channelHosts is a fleet hub's Runner: a channel has a default host.
@@ -326,7 +339,7 @@ func TestPoolFormsChoosePHP(t *testing.T) {
 	if err := slackfake.ValidateView(sv); err != nil {
 		t.Errorf("Slack would refuse the form: %v", err)
 	}
-	req, errs := a.buildRequest(form{Kind: formPoolCreate}, map[string]string{"name": "api", "php": "7.4"}, meta{})
+	req, errs := a.buildRequest(context.Background(), ops.Actor{}, form{Kind: formPoolCreate}, map[string]string{"name": "api", "php": "7.4"}, meta{})
 	if want := "fpm pool create api --php 7.4"; len(errs) != 0 || req.text != want {
 		t.Errorf("create: %q (%v), want %q", req.text, errs, want)
 	}
@@ -340,11 +353,17 @@ func TestPoolFormsChoosePHP(t *testing.T) {
 	if got := (form{Kind: formPoolEdit, Name: "www", PHP: "7.4"}).showText(); got != "fpm pool show www --php '7.4'" {
 		t.Errorf("prefilled from %q", got)
 	}
-	req, _ = a.buildRequest(form{Kind: formPoolEdit, Name: "www", PHP: "7.4"}, map[string]string{"max-children": "4"}, m)
-	if want := "fpm pool edit www --php 7.4 --max-children 4"; req.text != want {
-		t.Errorf("edit: %q, want %q", req.text, want)
+	// The edit is weighed against www read again, of 7.4.
+	reads := &poolReads{}
+	a.run = reads
+	req, errs = a.buildRequest(context.Background(), ops.Actor{}, form{Kind: formPoolEdit, Name: "www", PHP: "7.4"}, map[string]string{"max-children": "4"}, m)
+	if want := "fpm pool edit www --php 7.4 --max-children 4"; req.text != want || len(errs) > 0 {
+		t.Errorf("edit: %q %v, want %q", req.text, errs, want)
 	}
-	req, _ = a.buildRequest(form{Kind: formPoolRaw, Name: "www", PHP: "7.4"}, map[string]string{"content": "[www]\n"}, m)
+	if !slices.Equal(reads.asked, []string{"fpm pool show www --php 7.4"}) {
+		t.Errorf("read %q", reads.asked)
+	}
+	req, _ = a.buildRequest(context.Background(), ops.Actor{}, form{Kind: formPoolRaw, Name: "www", PHP: "7.4"}, map[string]string{"content": "[www]\n"}, m)
 	if v, _ := req.op.Get("php"); req.op == nil || v != "7.4" {
 		t.Errorf("raw edit: %+v", req.op)
 	}

@@ -55,6 +55,7 @@ type backend struct {
 	lastBy   atomic.Value                    // ops.Actor of the last write applied
 	roll     atomic.Pointer[rolltest.Roller] // when set, restart and stop roll
 	fleet    atomic.Bool                     // when set, list answers as a hub across a thousand hosts
+	user     atomic.Pointer[string]          // when set, the user web's show says it runs as
 }
 
 func (b *backend) list(context.Context, ops.Request) (ops.Outcome, error) {
@@ -106,12 +107,16 @@ func (w write) Plan(_ context.Context, req ops.Request) (*ops.Plan, error) {
 	}}, nil
 }
 
-func show(_ context.Context, req ops.Request) (ops.Outcome, error) {
+func (b *backend) show(_ context.Context, req ops.Request) (ops.Outcome, error) {
 	if req.Op.Target != "web" {
 		return ops.Outcome{}, ops.Invalidf("no program named %s", req.Op.Target)
 	}
+	user := "www-data"
+	if u := b.user.Load(); u != nil {
+		user = *u
+	}
 	return ops.Outcome{Message: "Program web", Data: map[string]any{"program": ops.Program{Name: "web", File: "/etc/supervisor/conf.d/web.conf",
-		Directives: map[string]string{"command": "/usr/bin/php -S 0:80 it's", "autostart": "true", "user": "www-data"},
+		Directives: map[string]string{"command": "/usr/bin/php -S 0:80 it's", "autostart": "true", "user": user},
 		Content:    "[program:web]\ncommand=/bin/true\n"}}}, nil
 }
 
@@ -159,7 +164,7 @@ func newHarness(t *testing.T, mode string, tweaks ...func(*Config)) *harness {
 		Policy: ops.ApprovalPolicy{Required: []string{"supervisor.program.restart"}, ApproverRoles: []string{"admin"}, TTL: 15 * time.Minute},
 		Handlers: map[string]ops.Handler{
 			"supervisor.program.list":    ops.ReadFunc(b.list),
-			"supervisor.program.show":    ops.ReadFunc(show),
+			"supervisor.program.show":    ops.ReadFunc(b.show),
 			"supervisor.program.restart": restart{b},
 			"supervisor.program.stop":    restart{b},
 			"supervisor.program.add":     write{b},

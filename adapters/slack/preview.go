@@ -54,11 +54,11 @@ func (a *Adapter) preview(ctx context.Context, cb slackgo.InteractionCallback) {
 	viewID, hash := cb.View.ID, cb.View.Hash
 	a.bg.Go(func(ctx context.Context) {
 		var shown []slackgo.Block
-		fm := a.modelWith(f, values, m.Prefilled)
-		if req, errs := a.buildRequest(f, values, m); len(errs) > 0 {
+		fm := a.modelWith(f, values, m.shown().Current())
+		actor := a.actorIn(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName), m.Channel)
+		if req, errs := a.buildRequest(ctx, actor, f, values, m); len(errs) > 0 {
 			shown = fieldProblems(fieldsOf(f, fm), errs)
 		} else {
-			actor := a.actorIn(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName), m.Channel)
 			shown = Render(req.run(ctx, a.run, actor, true)).Blocks
 		}
 		shown = append([]slackgo.Block{slackgo.NewDividerBlock()}, shown...)
@@ -72,7 +72,7 @@ func (a *Adapter) preview(ctx context.Context, cb slackgo.InteractionCallback) {
 // fieldProblems lists what is wrong with a form's values, field by field,
 // in the form's order: a preview cannot mark the fields themselves (only
 // an answer to a submission can).
-func fieldProblems(fields []model.Field, errs map[string]string) []slackgo.Block {
+func fieldProblems(fields []model.Field, errs model.Errors) []slackgo.Block {
 	labels := map[string]string{}
 	order := map[string]int{}
 	for i, fl := range fields {
@@ -85,6 +85,10 @@ func fieldProblems(fields []model.Field, errs map[string]string) []slackgo.Block
 	sort.Slice(ids, func(i, j int) bool { return order[ids[i]] < order[ids[j]] })
 	lines := []string{statusMarks[ops.StatusInvalid] + " *The form cannot be applied as it is:*"}
 	for _, id := range ids {
+		if id == model.Whole {
+			lines = append(lines, "• "+escape(truncate(errs[id], maxFieldError)))
+			continue
+		}
 		lines = append(lines, "• *"+escape(firstNonEmpty(labels[id], id))+"*: "+escape(truncate(errs[id], maxFieldError)))
 	}
 	var out []slackgo.Block
@@ -101,4 +105,16 @@ func (a *Adapter) updateView(ctx context.Context, v slackgo.ModalViewRequest, vi
 	if _, err := a.api.UpdateViewContext(ctx, v, "", hash, viewID); err != nil {
 		a.log.Warn("slack: could not show a form's preview", "view", viewID, "err", err)
 	}
+}
+
+// problemsText is what is wrong with a form's values as a plain message,
+// for a submission whose form has closed (too late to show it inline).
+func problemsText(fields []model.Field, errs model.Errors) string {
+	lines := []string{"Nothing was applied; the form cannot be applied as it is:"}
+	for _, fl := range append([]model.Field{{Name: model.Whole}}, fields...) {
+		if msg, ok := errs[fl.Name]; ok {
+			lines = append(lines, "• "+strings.TrimPrefix(fl.Label+": ", ": ")+truncate(msg, maxFieldError))
+		}
+	}
+	return strings.Join(lines, "\n")
 }

@@ -53,22 +53,43 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackgo.InteractionCall
 	var m meta
 	_ = json.Unmarshal([]byte(cb.View.PrivateMetadata), &m)
 	f := form{Kind: formKind(kind), Name: m.Name, PHP: m.PHP}
-	req, errs := a.buildRequest(f, submitted(cb.View.State), m)
-	if len(errs) > 0 {
-		return slackgo.NewErrorsViewSubmissionResponse(errs)
-	}
+	values := submitted(cb.View.State)
 	a.responses.seen(m.ResponseURL)
-	o := origin{Channel: m.Channel, User: cb.User.ID, ResponseURL: m.ResponseURL, Command: req.describe()}
+	o := origin{Channel: m.Channel, User: cb.User.ID, ResponseURL: m.ResponseURL}
 	viewID := cb.View.ID
-	var actor ops.Actor
+	var (
+		actor ops.Actor
+		req   formRequest
+		errs  model.Errors
+	)
+	// An edit reads its item again before it is weighed (the form model),
+	// so its request is built in the background, within Slack's time; any
+	// other is checked at once, as it needs nothing but its values.
+	reads := !f.raw() && a.model(f).Edit()
+	if !reads {
+		if req, errs = a.buildRequest(ctx, ops.Actor{}, f, values, m); len(errs) > 0 {
+			return slackgo.NewErrorsViewSubmissionResponse(inline(errs, f, a.model(f)))
+		}
+		o.Command = req.describe()
+	}
 	plan, inTime := a.bg.Within(a.wait, func(ctx context.Context) ops.Result {
 		actor = a.actorIn(ctx, cb.User.ID, firstNonEmpty(cb.User.Name, cb.User.Profile.DisplayName), m.Channel)
+		if !reads {
+			return req.run(ctx, a.run, actor, true)
+		}
+		if req, errs = a.buildRequest(ctx, actor, f, values, m); len(errs) > 0 {
+			return ops.Result{Status: ops.StatusInvalid, Message: problemsText(fieldsOf(f, a.model(f)), errs)}
+		}
+		o.Command = req.describe()
 		return req.run(ctx, a.run, actor, true)
 	}, func(ctx context.Context, plan ops.Result) {
 		a.applyForm(ctx, viewID, o, actor, req, plan)
 	})
 	if !inTime {
 		return nil // the form closes; applyForm posts what follows
+	}
+	if len(errs) > 0 {
+		return slackgo.NewErrorsViewSubmissionResponse(inline(errs, f, a.model(f)))
 	}
 	if plan.Status != ops.StatusOK {
 		msg := strings.TrimSpace(plan.Message)
@@ -78,6 +99,20 @@ func (a *Adapter) viewSubmission(ctx context.Context, cb slackgo.InteractionCall
 	}
 	a.bg.Go(func(ctx context.Context) { a.applyForm(ctx, viewID, o, actor, req, plan) })
 	return nil
+}
+
+// inline is errs as Slack shows them, under fields: what concerns the whole
+// form (model.Whole) under its first field, since Slack shows a form's
+// errors only under one.
+func inline(errs model.Errors, f form, fm model.Form) map[string]string {
+	out := make(map[string]string, len(errs))
+	for field, msg := range errs {
+		if field == model.Whole {
+			field = fieldsOf(f, fm)[0].Name
+		}
+		out[field] = strings.TrimSpace(out[field] + " " + truncate(msg, maxFieldError))
+	}
+	return out
 }
 
 // applyForm applies a checked form once (a retried submission is claimed
@@ -114,9 +149,10 @@ func submitted(state *slackgo.ViewState) map[string]string {
 
 // buildRequest turns a form's values into the command it stands for
 // (through the form model, as every platform's forms), or into errors by
-// field for what can be told without running anything. A raw editor's file
-// is an operation of its own.
-func (a *Adapter) buildRequest(f form, values map[string]string, m meta) (formRequest, map[string]string) {
+// field for what can be told without running anything; an edit is
+// weighed against what its form showed and the item read again as actor.
+// A raw editor's file is an operation of its own.
+func (a *Adapter) buildRequest(ctx context.Context, actor ops.Actor, f form, values map[string]string, m meta) (formRequest, model.Errors) {
 	if f.raw() {
 		op := ops.Operation{Name: "supervisor.program.edit", Target: m.Name, Text: "/supervisor edit " + m.Name + " --raw"}
 		if !f.program() {
@@ -128,7 +164,7 @@ func (a *Adapter) buildRequest(f form, values map[string]string, m meta) (formRe
 		op.Args = append(op.Args, ops.Arg{Key: fieldContent, Value: values[fieldContent]})
 		return formRequest{op: &op}, nil
 	}
-	text, errs := a.model(f).Text(values, m.Prefilled)
+	text, errs := a.model(f).Submit(ctx, a.run, actor, values, m.shown())
 	if len(errs) > 0 {
 		return formRequest{}, errs
 	}

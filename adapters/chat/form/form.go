@@ -10,15 +10,17 @@
 // blocks, Discord's text inputs, Mattermost's dialog elements) and reading
 // a submission back into the values by field name that Text takes.
 //
+// An edit sends only what the person changed, weighed against what the
+// form showed and the item at submission (edit.go): a value changed
+// underneath is never silently put back.
+//
 // An emptied field on edit: a field that shows a current value is
 // Required, so no platform lets it be submitted empty, and Text refuses
-// it on that field where the platform tells it which fields were shown
-// with a value (Slack and Mattermost carry that; Discord's modal is signed
-// by Discord, which enforces Required). The grammar has no flag that
-// removes a directive, and leaving it unchanged would quietly ignore what
-// the operator did, so removing a setting is the raw editor's work
-// (`edit NAME --raw`), which the error says. A field that was empty and is
-// left empty changes nothing.
+// it on that field (it knows from Shown which fields had a value). The
+// grammar has no flag that removes a directive, and leaving it unchanged
+// would quietly ignore what the operator did, so removing a setting is the
+// raw editor's work (`edit NAME --raw`), which the error says. A field
+// that was empty and is left empty changes nothing.
 package form
 
 import (
@@ -198,18 +200,6 @@ func (f Form) TooLong(max int) (Field, bool) {
 		}
 	}
 	return Field{}, false
-}
-
-// Current returns the names of the fields shown with a current value, for
-// a platform to carry to the submission.
-func (f Form) Current() []string {
-	var out []string
-	for _, fl := range f.Fields {
-		if fl.Current {
-			out = append(out, fl.Name)
-		}
-	}
-	return out
 }
 
 // Field returns the field named name.

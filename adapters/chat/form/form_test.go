@@ -74,7 +74,7 @@ func TestStartingValues(t *testing.T) {
 	}
 	edit := mustForm(t, "fpm.pool.edit", "www", form.Full)
 	edit.Prefill(map[string]string{"PM.Max_Children": "8", "user": "www-data", "group": "", "pm": "OnDemand"})
-	if got := edit.Current(); !slices.Equal(got, []string{"user", "pm", "max-children"}) {
+	if got := edit.Shown().Current(); !slices.Equal(got, []string{"max-children", "pm", "user"}) {
 		t.Errorf("current %v", got)
 	}
 	if fl, _ := edit.Field("pm"); fl.Value != "ondemand" {
@@ -95,40 +95,43 @@ func TestStartingValues(t *testing.T) {
 func TestText(t *testing.T) {
 	edit := mustForm(t, "fpm.pool.edit", "www", form.Full)
 	edit.Host, edit.PHP = "web-02", "8.3"
+	edit.Prefill(map[string]string{"user": "www-data"})
+	shown := form.Base{Shown: edit.Shown(), Now: map[string]string{"user": "www-data"}}
 	add := mustForm(t, "supervisor.program.add", "", form.Full)
 	php := mustForm(t, "fpm.pool.create", "", form.Full)
 	php.AskPHP([]string{"7.4", "8.3"}, "8.3")
 	tests := []struct {
-		name    string
-		f       form.Form
-		values  map[string]string
-		current []string
-		want    string
-		errs    []string // the fields with an error
+		name   string
+		f      form.Form
+		values map[string]string
+		base   form.Base
+		want   string
+		errs   []string // the fields with an error
 	}{
-		{"edit", edit, map[string]string{"max-children": " 12 ", "pm": "STATIC", "unknown": "x"}, nil,
+		{"edit", edit, map[string]string{"user": "www-data", "max-children": " 12 ", "pm": "STATIC", "unknown": "x"}, shown,
 			"fpm pool edit www --host web-02 --php 8.3 --pm static --max-children 12", nil},
-		{"emptying a current value is refused", edit, map[string]string{"user": "", "listen": ""}, []string{"user"}, "", []string{"user"}},
-		{"a field left out is emptied", edit, map[string]string{"listen": "/run/a.sock"}, []string{"user"}, "", []string{"user"}},
-		{"an empty field that was empty changes nothing", edit, map[string]string{"user": "www-data", "listen": ""}, []string{"user"},
-			"fpm pool edit www --host web-02 --php 8.3 --user www-data", nil},
-		{"types", edit, map[string]string{"max-children": "-1", "pm": "lazy", "user": "a\nb"}, nil, "", []string{"max-children", "pm", "user"}},
-		{"set lines", add, map[string]string{"name": "w", "command": "php artisan queue:work", "set": "priority=5\n\n stopsignal = TERM "}, nil,
+		{"emptying a current value is refused", edit, map[string]string{"user": "", "listen": ""}, shown, "", []string{"user"}},
+		{"a field left out is emptied", edit, map[string]string{"listen": "/run/a.sock"}, shown, "", []string{"user"}},
+		{"an empty field that was empty changes nothing", edit, map[string]string{"user": "www-data", "listen": "", "set": "rlimit_files=1024"}, shown,
+			"fpm pool edit www --host web-02 --php 8.3 --set rlimit_files=1024", nil},
+		{"types", edit, map[string]string{"max-children": "-1", "pm": "lazy", "user": "a\nb"}, shown, "", []string{"max-children", "pm", "user"}},
+		{"an edit without what its form showed", edit, map[string]string{"user": "nobody"}, form.Base{}, "", []string{form.Whole}},
+		{"set lines", add, map[string]string{"name": "w", "command": "php artisan queue:work", "set": "priority=5\n\n stopsignal = TERM "}, form.Base{},
 			"supervisor add w --command 'php artisan queue:work' --set priority=5 --set 'stopsignal = TERM'", nil},
-		{"a section smuggled into a value", add, map[string]string{"name": "w", "command": "/bin/true\n[program:root]\ncommand=/bin/sh"}, nil, "", []string{"command"}},
-		{"NUL in a set line", add, map[string]string{"name": "w", "command": "x", "set": "priority=5\nenvironment=A=\x00"}, nil, "", []string{"set"}},
-		{"CRLF lines", add, map[string]string{"name": "w", "command": "x", "set": "priority=5\r\nstopsignal=TERM\r\n"}, nil,
+		{"a section smuggled into a value", add, map[string]string{"name": "w", "command": "/bin/true\n[program:root]\ncommand=/bin/sh"}, form.Base{}, "", []string{"command"}},
+		{"NUL in a set line", add, map[string]string{"name": "w", "command": "x", "set": "priority=5\nenvironment=A=\x00"}, form.Base{}, "", []string{"set"}},
+		{"CRLF lines", add, map[string]string{"name": "w", "command": "x", "set": "priority=5\r\nstopsignal=TERM\r\n"}, form.Base{},
 			"supervisor add w --command x --set priority=5 --set stopsignal=TERM", nil},
-		{"a set line without KEY=", add, map[string]string{"name": "w", "command": "x", "set": "priority=5\n=3"}, nil, "", []string{"set"}},
-		{"bad name", add, map[string]string{"name": "../etc", "command": "x"}, nil, "", []string{catalog.Target}},
-		{"quoting cannot add a flag", add, map[string]string{"name": "w", "command": "x' --user root '"}, nil,
+		{"a set line without KEY=", add, map[string]string{"name": "w", "command": "x", "set": "priority=5\n=3"}, form.Base{}, "", []string{"set"}},
+		{"bad name", add, map[string]string{"name": "../etc", "command": "x"}, form.Base{}, "", []string{catalog.Target}},
+		{"quoting cannot add a flag", add, map[string]string{"name": "w", "command": "x' --user root '"}, form.Base{},
 			`supervisor add w --command 'x'\'' --user root '\'''`, nil},
-		{"php chosen", php, map[string]string{"name": "api", "php": "7.4"}, nil, "fpm pool create api --php 7.4", nil},
-		{"php not offered", php, map[string]string{"name": "api", "php": "5.6"}, nil, "", []string{"php"}},
+		{"php chosen", php, map[string]string{"name": "api", "php": "7.4"}, form.Base{}, "fpm pool create api --php 7.4", nil},
+		{"php not offered", php, map[string]string{"name": "api", "php": "5.6"}, form.Base{}, "", []string{"php"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, errs := tt.f.Text(tt.values, tt.current)
+			got, errs := tt.f.Text(tt.values, tt.base)
 			var fields []string
 			for k := range errs {
 				fields = append(fields, k)
@@ -140,7 +143,7 @@ func TestText(t *testing.T) {
 			}
 		})
 	}
-	_, errs := edit.Text(map[string]string{"user": ""}, []string{"user"})
+	_, errs := edit.Text(map[string]string{"user": ""}, shown)
 	if !strings.Contains(errs["user"], "edit www --raw") {
 		t.Errorf("emptying a current value does not lead to the raw editor: %q", errs["user"])
 	}
@@ -180,7 +183,7 @@ func TestValueSmugglesNoFlag(t *testing.T) {
 	fm.Host = "web-01"
 	for _, blank := range []string{"\u00a0", "\u2003", "\u3000", "\u205f", "\u1680"} {
 		dir := "/srv/app" + blank + "--host" + blank + "all" + blank + "--user" + blank + "root"
-		text, errs := fm.Text(map[string]string{"command": "/usr/bin/php worker.php", "directory": dir}, nil)
+		text, errs := fm.Text(map[string]string{"command": "/usr/bin/php worker.php", "directory": dir}, form.Base{Shown: fm.Shown()})
 		if len(errs) > 0 {
 			t.Errorf("%U: %v", []rune(blank)[0], errs)
 			continue

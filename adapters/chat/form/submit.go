@@ -18,13 +18,21 @@ type Errors map[string]string
 // Text turns the values submitted in form f (by field name; fields the
 // form lacks are ignored) into the command text they stand for: the
 // command's words, the name, --host and --php, then one flag for each
-// filled field in the form's order (--set once per line). current names
-// the fields that were shown with a value (Form.Current), when the
-// platform carried them: emptying one of them is refused. What can be told
+// filled field in the form's order (--set once per line). What can be told
 // without running anything is checked by the field's type, and comes back
 // in Errors, with no command.
-func (f Form) Text(values map[string]string, current []string) (string, Errors) {
+//
+// An edit (see edit.go) sends only the fields changed from what the form
+// showed (base.Shown), refuses on its field one whose value on the host
+// (base.Now) is no longer what the form showed, and refuses emptying a
+// field shown with a value. An edit that changes nothing is an error on
+// the whole form (Whole, Form.Nothing): there is nothing to run.
+func (f Form) Text(values map[string]string, base Base) (string, Errors) {
 	errs := Errors{}
+	if f.Edit() && base.Shown == nil {
+		return "", Errors{Whole: reopen}
+	}
+	current, changes := base.Shown.Current(), 0
 	name := f.Target
 	if _, asks := f.Field(catalog.Target); asks {
 		name = strings.TrimSpace(values[catalog.Target])
@@ -47,6 +55,16 @@ func (f Form) Text(values map[string]string, current []string) (string, Errors) 
 			continue
 		}
 		v := strings.TrimSpace(values[fl.Name])
+		if f.Edit() {
+			send, msg := fl.edited(v, base)
+			if msg != "" {
+				errs[fl.Name] = msg
+			}
+			if !send {
+				continue
+			}
+		}
+		changes++
 		if v == "" {
 			if slices.Contains(current, fl.Name) {
 				errs[fl.Name] = fmt.Sprintf("A form cannot remove %s; remove it in the whole file: edit %s --raw.", firstNonEmpty(fl.Key, fl.Name), f.Target)
@@ -78,6 +96,9 @@ func (f Form) Text(values map[string]string, current []string) (string, Errors) 
 	}
 	if len(errs) > 0 {
 		return "", errs
+	}
+	if f.Edit() && changes == 0 {
+		return "", Errors{Whole: f.Nothing()}
 	}
 	return strings.Join(parts, " "), nil
 }
