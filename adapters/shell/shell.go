@@ -52,7 +52,7 @@ func Exec(ctx context.Context, r Runner, actor ops.Actor, text string, asJSON bo
 			return ops.StatusFailed.ExitCode()
 		}
 	} else {
-		fmt.Fprintln(out, RenderFor(res, actor))
+		fmt.Fprintln(out, Printable(RenderFor(res, actor)))
 	}
 	return res.Status.ExitCode()
 }
@@ -93,7 +93,7 @@ func Render(res ops.Result) string {
 func ProgressLines(out io.Writer) ops.Watcher {
 	return func(p ops.Progress) {
 		if !p.Finished && p.Count(ops.StepRunning) > 0 {
-			fmt.Fprintln(out, p.Line())
+			fmt.Fprintln(out, Printable(p.Line()))
 		}
 	}
 }
@@ -109,13 +109,15 @@ func RenderFor(res ops.Result, actor ops.Actor) string {
 // Console reads one command per line from in until EOF, `exit` or `quit`,
 // and returns the exit code of the last command.
 func Console(ctx context.Context, r Runner, actor ops.Actor, in io.Reader, out io.Writer, interactive bool) int {
+	// Through the socket, the host and the actor are serve's word.
 	prompt := func() {
 		if interactive {
-			fmt.Fprintf(out, "%s@%s> ", actor.ID, r.Host())
+			fmt.Fprint(out, Printable(fmt.Sprintf("%s@%s> ", actor.ID, r.Host())))
 		}
 	}
 	if interactive {
-		fmt.Fprintf(out, "poolvisor console on %s as %s. Type `help` for what you may run, `exit` to leave.\n", r.Host(), actor)
+		fmt.Fprint(out, Printable(fmt.Sprintf("poolvisor console on %s as %s.", r.Host(), actor)),
+			" Type `help` for what you may run, `exit` to leave.\n")
 	}
 	code := 0
 	sc := bufio.NewScanner(in)
@@ -136,7 +138,7 @@ func Console(ctx context.Context, r Runner, actor ops.Actor, in io.Reader, out i
 			return code
 		}
 		res := r.Run(ops.WithWatcher(ctx, ProgressLines(out)), actor, line)
-		fmt.Fprintln(out, RenderFor(res, actor))
+		fmt.Fprintln(out, Printable(RenderFor(res, actor)))
 		code = res.Status.ExitCode()
 		prompt()
 	}

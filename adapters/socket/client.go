@@ -48,7 +48,7 @@ func Dial(ctx context.Context, path string) (*Client, error) {
 		return nil, err
 	}
 	if f.Error != "" {
-		return nil, errors.New(f.Error)
+		return nil, errors.New(shell.Printable(f.Error))
 	}
 	if f.Actor == nil {
 		return nil, fmt.Errorf("%s: not a poolvisor socket", path)
@@ -68,7 +68,7 @@ func (c *Client) Run(ctx context.Context, actor ops.Actor, text string) ops.Resu
 	req := Request{Text: text, Watch: w != nil, JSON: w == nil, As: c.As}
 	f, err := c.do(ctx, req, w)
 	if err == nil && f.Error != "" {
-		err = errors.New("serve refused the request: " + f.Error)
+		err = errors.New("serve refused the request: " + shell.Printable(f.Error))
 	}
 	if err == nil && f.Result == nil {
 		err = errors.New("serve sent no result")
@@ -103,15 +103,32 @@ func Exec(ctx context.Context, path, as, text string, out io.Writer) (code int, 
 		actor = *f.Actor
 	}
 	if f.Error != "" {
-		return ops.StatusFailed.ExitCode(), actor, errors.New("serve refused the request: " + f.Error)
+		return ops.StatusFailed.ExitCode(), actor, errors.New("serve refused the request: " + shell.Printable(f.Error))
 	}
 	if f.Output == nil {
 		return ops.StatusFailed.ExitCode(), actor, errors.New("serve sent no answer")
 	}
-	if _, err := io.WriteString(out, *f.Output+"\n"); err != nil {
+	// What answers on the socket is trusted with neither the terminal nor
+	// the exit status: its text is printed as text, and an exit code
+	// that is no status's (256 would reach the shell as 0) is a failure.
+	if _, err := io.WriteString(out, shell.Printable(*f.Output)+"\n"); err != nil {
 		return ops.StatusFailed.ExitCode(), actor, err
 	}
+	if !statusExit(f.Exit) {
+		return ops.StatusFailed.ExitCode(), actor, fmt.Errorf("serve sent exit code %d, which no status has", f.Exit)
+	}
 	return f.Exit, actor, nil
+}
+
+// statusExit reports whether code is the exit code of one of SPEC §2's
+// statuses.
+func statusExit(code int) bool {
+	for _, s := range []ops.Status{ops.StatusOK, ops.StatusFailed, ops.StatusInvalid, ops.StatusDenied, ops.StatusPending, ops.StatusConflict} {
+		if s.ExitCode() == code {
+			return true
+		}
+	}
+	return false
 }
 
 // do sends one request and reads the answer up to its final frame,

@@ -118,7 +118,7 @@ func runSocket(ctx context.Context, cmd string, args []string, stdout, stderr io
 		}
 		c.As = o.as
 		if o.verbose {
-			fmt.Fprintf(stderr, "poolvisor: through serve on %s, as %s\n", o.socket, c.Actor)
+			fmt.Fprintf(stderr, "poolvisor: through serve on %s, as %s\n", o.socket, shell.Printable(c.Actor.String()))
 		}
 		return shell.Exec(ctx, c, c.Actor, o.text, true, stdout), true
 	}
@@ -127,7 +127,7 @@ func runSocket(ctx context.Context, cmd string, args []string, stdout, stderr io
 		return 0, false
 	}
 	if o.verbose {
-		fmt.Fprintf(stderr, "poolvisor: through serve on %s, as %s\n", o.socket, actor)
+		fmt.Fprintf(stderr, "poolvisor: through serve on %s, as %s\n", o.socket, shell.Printable(actor.String()))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "poolvisor:", err)

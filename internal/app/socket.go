@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/poolvisor/poolvisor/adapters/shell"
 	"github.com/poolvisor/poolvisor/adapters/socket"
 	"github.com/poolvisor/poolvisor/internal/config"
 )
@@ -58,7 +59,7 @@ func dialSocket(ctx context.Context, o LocalOptions, stderr io.Writer) *socket.C
 		return nil
 	}
 	c.As = o.As
-	say("through serve on %s, as %s", o.Socket, c.Actor)
+	say("through serve on %s, as %s", o.Socket, shell.Printable(c.Actor.String()))
 	return c
 }
 
@@ -90,7 +91,7 @@ func execSocket(ctx context.Context, o LocalOptions, text string, stdout, stderr
 		return 0, false
 	}
 	if o.Verbose {
-		fmt.Fprintf(stderr, "poolvisor: through serve on %s, as %s\n", o.Socket, actor)
+		fmt.Fprintf(stderr, "poolvisor: through serve on %s, as %s\n", o.Socket, shell.Printable(actor.String()))
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "poolvisor:", err)
