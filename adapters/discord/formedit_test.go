@@ -67,8 +67,8 @@ func TestEditFormSendsOnlyWhatChanged(t *testing.T) {
 	set("deploy")
 	r := h.interact(discordfake.Submit(appID, guild, channel, alice, m.CustomID, m.values("autorestart", "false")))
 	b := r.msg(t).Buttons()
-	if len(b) != 2 || b[0].CustomID != planRun+"supervisor edit web --autorestart false" {
-		t.Fatalf("Apply runs %+v", b)
+	if len(b) != 2 || !strings.HasPrefix(b[0].CustomID, planEdit) || !strings.Contains(r.msg(t).Text(), applyNote+"supervisor edit web --autorestart false") {
+		t.Fatalf("Apply runs %+v: %s", b, r.msg(t).Text())
 	}
 	if a := h.interact(discordfake.Click(appID, guild, channel, alice, "900000000000000009", b[0].CustomID)); !strings.Contains(a.msg(t).Text(), "Updated web") {
 		t.Errorf("Apply: %s", a.Data)
@@ -80,5 +80,36 @@ func TestEditFormSendsOnlyWhatChanged(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("not applied")
+	}
+}
+
+// TestEditFormApplyChecksAgain: the plan of an edit form is applied when
+// its member clicks Apply, which may be long after the form was weighed.
+// A field it changes that was changed on the host meanwhile is refused
+// then too, not overwritten with what the member decided on against the
+// value the form showed.
+func TestEditFormApplyChecksAgain(t *testing.T) {
+	h := newHarness(t)
+	set := func(user string) { h.b.user.Store(&user) }
+	set("deploy")
+	a := h.command(alice, "supervisor", []string{"edit"}, discordfake.Opt{Name: "program", Value: "web"})
+	var m modal
+	if err := json.Unmarshal(a.Data, &m); err != nil || a.Type != 9 {
+		t.Fatalf("type %d %s %v", a.Type, a.Data, err)
+	}
+	r := h.interact(discordfake.Submit(appID, guild, channel, alice, m.CustomID, m.values("user", "app")))
+	b := r.msg(t).Buttons()
+	if len(b) != 2 || !strings.Contains(r.msg(t).Text(), "supervisor edit web --user app") {
+		t.Fatalf("plan %s, buttons %+v", r.msg(t).Text(), b)
+	}
+	set("ops") // someone else's change, after the plan
+	got := h.interact(discordfake.Click(appID, guild, channel, alice, "900000000000000019", b[0].CustomID)).msg(t).Text()
+	if !strings.Contains(got, "Changed since") || !strings.Contains(got, "ops") {
+		t.Errorf("Apply after a change underneath: %s", got)
+	}
+	select { // the click's answer came after its run: nothing is in flight
+	case op := <-h.w.applied:
+		t.Errorf("applied %+v over the change", op)
+	default:
 	}
 }

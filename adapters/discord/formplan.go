@@ -23,8 +23,11 @@ import (
 // key to it after planKey, in the adapter's planStore, which keeps it across
 // restarts when the adapter has a posted.Store.
 const (
-	planRun    = buttonPrefix + "plan:run:"
-	planKey    = buttonPrefix + "plan:key:"
+	planRun = buttonPrefix + "plan:run:"
+	planKey = buttonPrefix + "plan:key:"
+	// planEdit is an edit form's Apply: a key to its command and what its
+	// form showed and changes (editPlan), weighed again on the click.
+	planEdit   = buttonPrefix + "plan:edit:"
 	planCancel = buttonPrefix + "plan:cancel"
 	applyNote  = "Apply runs: /"
 )
@@ -54,7 +57,7 @@ func (a *Adapter) submitForm(in *discordgo.Interaction, fm model.Form, values ma
 		}
 		return a.run.Run(ctx, who, text+" --plan")
 	}, func(ctx context.Context, res ops.Result) {
-		m := a.formAnswer(ctx, fm, res, text, errs)
+		m := a.formAnswer(ctx, fm, res, text, errs, values, shown)
 		if err := a.api.EditOriginal(ctx, a.cfg.ApplicationID, tok.Value, &m); err != nil {
 			a.log.Error("discord: could not show a form's plan", "err", err)
 		}
@@ -63,26 +66,76 @@ func (a *Adapter) submitForm(in *discordgo.Interaction, fm model.Form, values ma
 		return deferEphemeral
 	}
 	// The store is the local database: quick enough for the answer's path.
-	return reply(ephemeral(a.formAnswer(context.Background(), fm, res, text, errs)))
+	return reply(ephemeral(a.formAnswer(context.Background(), fm, res, text, errs, values, shown)))
 }
 
 // formAnswer is what a submitted form is answered with: what is wrong with
 // its values, or its plan.
-func (a *Adapter) formAnswer(ctx context.Context, fm model.Form, res ops.Result, text string, errs model.Errors) Message {
+func (a *Adapter) formAnswer(ctx context.Context, fm model.Form, res ops.Result, text string, errs model.Errors, values map[string]string, shown model.Shown) Message {
 	if len(errs) > 0 {
 		return RenderText(fieldErrors(fm, errs))
 	}
-	return a.planMessage(ctx, res, text)
+	var edit *editPlan
+	if fm.Edit() {
+		edit = &editPlan{Words: fm.Words(), Target: formTarget{fm.Target, fm.Host, fm.PHP}.String(),
+			Shown: shown.Encode(), Sent: fm.Sent(values, shown).Encode(), Text: text}
+	}
+	return a.planMessage(ctx, res, text, edit)
+}
+
+// editPlan is the plan of an edit form, kept for its Apply button: the
+// command, and what the form showed and what it changes (the form model's
+// digests, no value), for Apply to weigh the edit again (model.Recheck).
+// The plan is applied on a click, maybe long after the form was weighed;
+// what it changes may have been changed on the host meanwhile.
+type editPlan struct {
+	Words  string `json:"words"`
+	Target string `json:"target"` // formTarget.String()
+	Shown  string `json:"shown"`  // model.Shown.Encode()
+	Sent   string `json:"sent"`   // model.Form.Sent(...).Encode()
+	Text   string `json:"text"`
+}
+
+// recheck weighs edit again as who, just before Apply runs it: a result to
+// answer instead when it is not to run.
+func (a *Adapter) recheck(ctx context.Context, who ops.Actor, edit editPlan) (ops.Result, bool) {
+	c, isForm := model.OfWords(edit.Words)
+	shown, okShown := model.DecodeShown(edit.Shown)
+	sent, okSent := model.DecodeShown(edit.Sent)
+	if !isForm || !okShown || !okSent {
+		return ops.Result{Status: ops.StatusFailed, Message: "This plan's form is not one poolvisor knows; nothing was applied. Run the command again."}, false
+	}
+	fm := formModel(c, parseFormTarget(edit.Target))
+	errs := fm.Recheck(ctx, a.run, who, shown, sent)
+	if len(errs) == 0 {
+		return ops.Result{}, true
+	}
+	lines := []string{"Nothing was applied: what this plan changes was changed since the form was opened."}
+	if msg, ok := errs[model.Whole]; ok {
+		lines = append(lines, "• "+msg)
+	}
+	for _, fl := range fm.Fields {
+		if msg, ok := errs[fl.Name]; ok {
+			lines = append(lines, "• "+fl.Label+": "+msg)
+		}
+	}
+	return ops.Result{Status: ops.StatusConflict, Operation: fm.Cmd.Op, Message: strings.Join(lines, "\n")}, false
 }
 
 // planMessage draws the plan of a form's command text. A plan that can be
 // applied gets the Apply and Cancel buttons and, in its first footer, the
 // command Apply runs; one that cannot shows why, and how to try again.
-func (a *Adapter) planMessage(ctx context.Context, res ops.Result, text string) Message {
+func (a *Adapter) planMessage(ctx context.Context, res ops.Result, text string, edit *editPlan) Message {
 	note := applyNote + text
 	apply := discordgo.Button{Label: "Apply", Style: discordgo.SuccessButton, CustomID: planRun + text}
 	kept := true
-	if res.Status == ops.StatusOK && len(note) <= maxFooter && len(apply.CustomID) > maxCustomID {
+	if res.Status == ops.StatusOK && len(note) <= maxFooter && edit != nil {
+		key, err := a.plans.putEdit(ctx, *edit)
+		if err != nil {
+			a.log.Error("discord: could not keep an edit form's plan for its Apply button", "err", err)
+		}
+		apply.CustomID, kept = planEdit+key, err == nil
+	} else if res.Status == ops.StatusOK && len(note) <= maxFooter && len(apply.CustomID) > maxCustomID {
 		key, err := a.plans.put(ctx, text)
 		if err != nil {
 			a.log.Error("discord: could not keep a form's plan for its Apply button", "err", err)
@@ -115,7 +168,7 @@ func setFirstFooter(m *Message, text string) {
 
 // planButton reports whether customID is a plan's Apply button.
 func planButton(customID string) bool {
-	return strings.HasPrefix(customID, planRun) || strings.HasPrefix(customID, planKey)
+	return strings.HasPrefix(customID, planRun) || strings.HasPrefix(customID, planKey) || strings.HasPrefix(customID, planEdit)
 }
 
 // planCommand returns the command of a plan's Apply button: from its
@@ -157,7 +210,15 @@ func (a *Adapter) formButton(ctx context.Context, in *discordgo.Interaction) (*r
 		setFirstFooter(&m, "Cancelled by "+firstNonEmpty(who.Name, who.ID)+"; nothing was applied.")
 		return updateMessage(fit(m)), true
 	}
-	text, known := a.planCommand(ctx, id)
+	var edit *editPlan
+	text, known := "", false
+	if key, ok := strings.CutPrefix(id, planEdit); ok {
+		if e, found := a.plans.takeEdit(ctx, key); found {
+			edit, text, known = &e, e.Text, true
+		}
+	} else {
+		text, known = a.planCommand(ctx, id)
+	}
 	if !known {
 		return reply(ephemeral(RenderText("This plan is no longer kept (it is more than a day old); nothing was applied. Run the command again for a new one."))), true
 	}
@@ -167,6 +228,11 @@ func (a *Adapter) formButton(ctx context.Context, in *discordgo.Interaction) (*r
 		clicked = msgRef{Channel: firstNonEmpty(in.Message.ChannelID, in.ChannelID), Message: in.Message.ID}
 	}
 	res, ready := a.bg.Within(a.wait, func(ctx context.Context) ops.Result {
+		if edit != nil {
+			if refused, ok := a.recheck(ctx, who, *edit); !ok {
+				return refused
+			}
+		}
 		return a.run.Run(ctx, who, text)
 	}, func(ctx context.Context, res ops.Result) {
 		a.clickedLate(ctx, tok, clicked, who, text, res)

@@ -123,7 +123,7 @@ func TestPlanMessageStaysWithinLimits(t *testing.T) {
 	for _, name := range []string{"plan_add", "long_diff", "edit_with_diff", "invalid_command"} {
 		for _, text := range []string{"supervisor edit web --numprocs 4", "supervisor edit web --set " + strings.Repeat("x", 1900)} {
 			res := loadResult(t, "../testdata/results/"+name+".json")
-			m := a.planMessage(context.Background(), res, text)
+			m := a.planMessage(context.Background(), res, text, nil)
 			checkLimits(t, name, m)
 			got, ok := "", false
 			for _, row := range m.Components {

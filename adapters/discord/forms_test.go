@@ -115,8 +115,8 @@ func TestForms(t *testing.T) {
 		}
 		s := h.interact(discordfake.Submit(appID, guild, channel, alice, m.CustomID, m.values("user", "app")))
 		b := s.msg(t).Buttons()
-		if len(b) != 2 || b[0].CustomID != planRun+"supervisor edit web --host test --user app" {
-			t.Errorf("Apply runs %+v", b)
+		if len(b) != 2 || !strings.HasPrefix(b[0].CustomID, planEdit) || !strings.Contains(s.msg(t).Text(), applyNote+"supervisor edit web --host test --user app") {
+			t.Errorf("Apply runs %+v: %s", b, s.msg(t).Text())
 		}
 	})
 

@@ -22,6 +22,7 @@ import (
 type planStore struct {
 	cmds  *posted.Tracker[string]
 	forms *posted.Tracker[formOpened]
+	edits *posted.Tracker[editPlan]
 }
 
 // formMemory is how long an edit form can be submitted after it opened:
@@ -31,7 +32,8 @@ const formMemory = 2 * time.Hour
 
 func newPlanStore(s *posted.Store, now func() time.Time) *planStore {
 	return &planStore{cmds: posted.New[string](s, "discord-plan", now),
-		forms: posted.New[formOpened](s, "discord-form", now).For(formMemory)}
+		forms: posted.New[formOpened](s, "discord-form", now).For(formMemory),
+		edits: posted.New[editPlan](s, "discord-edit", now)}
 }
 
 // newKey is a random key, of 16 characters.
@@ -67,6 +69,22 @@ func (s *planStore) takeForm(ctx context.Context, key, user string) (f formOpene
 		return formOpened{}, false, false // taken meanwhile
 	}
 	return taken[0], true, true
+}
+
+// putEdit keeps an edit form's plan and returns its key.
+func (s *planStore) putEdit(ctx context.Context, e editPlan) (string, error) {
+	key := newKey()
+	return key, s.edits.Add(ctx, key, e)
+}
+
+// takeEdit returns and forgets the edit form's plan kept under key, if it
+// is still kept.
+func (s *planStore) takeEdit(ctx context.Context, key string) (editPlan, bool) {
+	taken, _ := s.edits.Take(ctx, key)
+	if len(taken) == 0 {
+		return editPlan{}, false
+	}
+	return taken[0], true
 }
 
 // take returns and forgets the text stored under key, if it is still kept.

@@ -190,10 +190,68 @@ func (fl Field) edited(v string, base Base) (send bool, msg string) {
 		return true, ""
 	case strings.TrimSpace(now) == strings.TrimSpace(fl.canonical(v)):
 		return false, "" // someone made the same change meanwhile
-	case strings.TrimSpace(now) == "":
-		return false, "Changed since this form was opened (now unset); open the form again to see it."
 	}
-	return false, fmt.Sprintf("Changed since this form was opened (now %q); open the form again to see it.", cut(now, 80))
+	return false, changed(now)
+}
+
+// changed is the refusal of a field whose value on the host (now) is no
+// longer the one its form showed.
+func changed(now string) string {
+	if strings.TrimSpace(now) == "" {
+		return "Changed since this form was opened (now unset); open the form again to see it."
+	}
+	return fmt.Sprintf("Changed since this form was opened (now %q); open the form again to see it.", cut(now, 80))
+}
+
+// Sent is what an edit with values sends, as Text weighs it against
+// shown: the digest of each field's value it changes (no value), for a
+// platform that applies the edit later than it weighed it (Discord's
+// Apply button) to keep beside shown and give Recheck.
+func (f Form) Sent(values map[string]string, shown Shown) Shown {
+	s := Shown{}
+	for _, fl := range f.Fields {
+		d, ok := shown[fl.Name]
+		v := fl.canonical(strings.TrimSpace(values[fl.Name]))
+		if fl.Key != "" && ok && v != "" && digest(v) != d {
+			s[fl.Name] = digest(v)
+		}
+	}
+	return s
+}
+
+// Recheck weighs an edit again just before it is applied, when that is a
+// click after its plan rather than its submission: reading the item as
+// actor, each field it sends (sent, from Sent) must still hold what the
+// form showed, or already what is sent. Else the field is refused as Text
+// refuses it, and nothing is to be applied: the member decided on a value
+// they no longer see, and Apply would silently overwrite the change.
+func (f Form) Recheck(ctx context.Context, run Runner, actor ops.Actor, shown, sent Shown) Errors {
+	if !f.Edit() || len(sent) == 0 {
+		return nil
+	}
+	res := run.Run(ctx, actor, f.ShowText())
+	if res.Status != ops.StatusOK {
+		return Errors{Whole: fmt.Sprintf("%s could not be read again, so nothing was changed: %s", f.Target, cut(strings.TrimSpace(res.Summary()), 300))}
+	}
+	now, ok := f.Read(res)
+	if !ok {
+		return Errors{Whole: fmt.Sprintf("The current values of %s could not be read, so nothing was changed.", f.Target)}
+	}
+	errs := Errors{}
+	for _, fl := range f.Fields {
+		d, sends := sent[fl.Name]
+		if !sends || fl.Key == "" {
+			continue
+		}
+		n := fl.canonical(directive(now, fl.Key))
+		if h := digest(n); h != shown[fl.Name] && h != d {
+			errs[fl.Name] = changed(n)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
 }
 
 // directive is the value of key in directives, its key compared without

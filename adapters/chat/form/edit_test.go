@@ -145,3 +145,38 @@ func TestSubmitReadsTheItemAgain(t *testing.T) {
 		t.Errorf("without what the form showed: %q %v, read %v", got, errs, r.asked)
 	}
 }
+
+// TestRecheck: an edit applied later than it was weighed is weighed again
+// on the fields it sends, and only on those: one changed on the host since
+// (to anything but what is sent) is refused; a field it leaves alone may
+// change freely.
+func TestRecheck(t *testing.T) {
+	f := mustForm(t, "fpm.pool.edit", "www", form.Short)
+	f.Prefill(map[string]string{"user": "www-data", "pm": "dynamic", "pm.max_children": "5"})
+	shown := f.Shown()
+	sent := f.Sent(map[string]string{"user": "www-data", "pm": "Dynamic", "max-children": " 9 "}, shown)
+	if got := sent.Current(); !slices.Equal(got, []string{"max-children"}) {
+		t.Fatalf("Sent names %v, want max-children alone", got)
+	}
+	for _, c := range []struct {
+		name string
+		now  map[string]string
+		want string // the field refused, if any
+	}{
+		{"nothing changed", map[string]string{"user": "www-data", "pm": "dynamic", "pm.max_children": "5"}, ""},
+		{"a field not sent changed", map[string]string{"user": "app", "pm": "static", "pm.max_children": "5"}, ""},
+		{"the same change made meanwhile", map[string]string{"user": "www-data", "pm": "dynamic", "pm.max_children": "9"}, ""},
+		{"the field sent changed", map[string]string{"user": "www-data", "pm": "dynamic", "pm.max_children": "20"}, "max-children"},
+		{"the field sent removed", map[string]string{"user": "www-data", "pm": "dynamic"}, "max-children"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			errs := f.Recheck(context.Background(), &reader{now: c.now}, ops.Actor{ID: "U1"}, shown, sent)
+			if _, refused := errs[c.want]; (c.want == "") != (len(errs) == 0) || c.want != "" && !refused {
+				t.Errorf("Recheck = %v, want a refusal of %q", errs, c.want)
+			}
+		})
+	}
+	if errs := f.Recheck(context.Background(), &reader{}, ops.Actor{ID: "U1"}, shown, sent); errs[form.Whole] == "" {
+		t.Errorf("an item gone: %v", errs)
+	}
+}
