@@ -25,7 +25,7 @@ func findDaemon() (string, error) {
 		if self, err := filepath.EvalSymlinks(self); err == nil {
 			next = filepath.Join(filepath.Dir(self), daemonName)
 			if isExecutable(next) {
-				return next, nil
+				return next, trusted(next)
 			}
 		}
 	}
@@ -33,12 +33,36 @@ func findDaemon() (string, error) {
 	// poolvisord in the working directory is never run.
 	p, err := exec.LookPath(daemonName)
 	if err == nil {
-		return p, nil
+		return p, trusted(p)
 	}
 	if next == "" {
 		return "", fmt.Errorf("%s is not on $PATH (%v); poolvisor needs it for this command: install both binaries", daemonName, err)
 	}
 	return "", fmt.Errorf("%s is neither next to this poolvisor (%s) nor on $PATH; poolvisor needs it for this command: install both binaries", daemonName, next)
+}
+
+// trusted refuses, when poolvisor runs as root, a poolvisord that someone
+// else could have put there: root would run it with root's rights (a
+// $PATH a user set, an install whose directory anyone may write). The
+// file and its directory must be root's and writable by no one else.
+func trusted(path string) error {
+	if os.Geteuid() != 0 {
+		return nil
+	}
+	for _, p := range []string{path, filepath.Dir(path)} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return err
+		}
+		st, ok := fi.Sys().(*syscall.Stat_t)
+		if !ok {
+			return fmt.Errorf("cannot tell who owns %s, so poolvisor, running as root, does not run %s", p, path)
+		}
+		if st.Uid != 0 || fi.Mode().Perm()&0o022 != 0 {
+			return fmt.Errorf("%s is not root's alone (owner uid %d, mode %v), so poolvisor, running as root, does not run %s; install it root-owned and writable by root only", p, st.Uid, fi.Mode().Perm(), path)
+		}
+	}
+	return nil
 }
 
 func isExecutable(path string) bool {

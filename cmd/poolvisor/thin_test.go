@@ -244,3 +244,61 @@ func TestWithoutPoolvisord(t *testing.T) {
 		t.Errorf("--json without poolvisord: %v: %+v", err, o)
 	}
 }
+
+// TestUntrustedPoolvisord: running as root, the thin client does not hand
+// over to a poolvisord that another user owns or could have replaced (a
+// $PATH someone set, a directory anyone may write): root would run it.
+func TestUntrustedPoolvisord(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("the check applies to root (run the tests as root, as CI does)")
+	}
+	raw, err := os.ReadFile(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"POOLVISOR_SOCKET=" + filepath.Join(t.TempDir(), "none.sock")}
+	for _, tt := range []struct {
+		name      string
+		dirMode   os.FileMode
+		owner     int
+		wantError string
+	}{
+		{"owned by another user", 0o755, 65534, "is not root's alone (owner uid 65534"},
+		{"in a directory anyone may write", 0o777, 0, "is not root's alone (owner uid 0, mode -rwxrwxrwx)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "bin")
+			if err := os.Mkdir(dir, tt.dirMode); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(dir, tt.dirMode); err != nil { // past the umask
+				t.Fatal(err)
+			}
+			daemon := filepath.Join(dir, "poolvisord")
+			if err := os.WriteFile(daemon, raw, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chown(daemon, tt.owner, tt.owner); err != nil {
+				t.Fatal(err)
+			}
+			o := runBin(t, alone, append(env, "PATH="+dir), "status", "--direct")
+			if o.code != 1 || !strings.Contains(o.stderr, tt.wantError) {
+				t.Errorf("hand-over to %s: %+v", daemon, o)
+			}
+		})
+	}
+	// The same file, root's in a root-only directory, is run.
+	dir := filepath.Join(t.TempDir(), "bin")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "poolvisord"), raw, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if o := runBin(t, alone, append(env, "PATH="+dir), "version"); o.code != 0 {
+		t.Errorf("version: %+v", o)
+	}
+	if o := runBin(t, alone, append(env, "PATH="+dir), "check-config", "--config", filepath.Join(t.TempDir(), "none.yaml")); strings.Contains(o.stderr, "not root's alone") {
+		t.Errorf("a root-owned poolvisord was refused: %+v", o)
+	}
+}
