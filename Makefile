@@ -10,9 +10,12 @@ all: build
 
 # Two binaries, side by side: poolvisor is the thin client that starts fast
 # (version, completion, exec and status through serve's socket) and hands
-# everything else to poolvisord, the full program, found next to it.
+# everything else to poolvisord, the full program, found next to it. The
+# client is built without cgo: it resolves no names, and a static binary
+# skips the dynamic loader's few milliseconds at every start (releases build
+# both without cgo already).
 build:
-	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/poolvisor ./cmd/poolvisor
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/poolvisor ./cmd/poolvisor
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/poolvisord ./cmd/poolvisord
 	$(GO) build -trimpath -o bin/poolvisor-sandbox ./cmd/poolvisor-sandbox
 
