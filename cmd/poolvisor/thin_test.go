@@ -54,8 +54,9 @@ type outcome struct {
 // supervisord's "uptime 0:00:03" and the table's "3s" (whose column may
 // widen, hence spaces are collapsed too).
 var (
-	uptime = regexp.MustCompile(`uptime \d+:\d\d:\d\d|\b(\d+[dhms])+\b`)
-	spaces = regexp.MustCompile(` +`)
+	uptime  = regexp.MustCompile(`uptime \d+:\d\d:\d\d|\b(\d+[dhms])+\b`)
+	seconds = regexp.MustCompile(`"uptime_seconds":\d+`) // in --json, kept valid JSON
+	spaces  = regexp.MustCompile(` +`)
 )
 
 // runBin runs bin with args and env (PATH holding no poolvisord) and returns
@@ -71,7 +72,10 @@ func runBin(t *testing.T, bin string, env []string, args ...string) outcome {
 	if code < 0 {
 		t.Fatalf("%s %q: %v", bin, args, err)
 	}
-	blank := func(s string) string { return spaces.ReplaceAllString(uptime.ReplaceAllString(s, "UPTIME"), " ") }
+	blank := func(s string) string {
+		s = seconds.ReplaceAllString(s, `"uptime_seconds":0`)
+		return spaces.ReplaceAllString(uptime.ReplaceAllString(s, "UPTIME"), " ")
+	}
 	return outcome{blank(stdout.String()), blank(stderr.String()), code}
 }
 
@@ -89,6 +93,16 @@ func newHost(t *testing.T) host {
 	sv := sandbox.Supervisor(t,
 		sandbox.Program{Name: "web", Command: `/bin/sh -c "while true; do sleep 3600; done"`},
 		sandbox.Program{Name: "idle", Command: "/bin/true", Autostart: new(bool)})
+	// The two sides of a comparison run one after the other: web must be
+	// RUNNING before, or one may see it STARTING and the other not.
+	for deadline := time.Now().Add(settle); ; time.Sleep(50 * time.Millisecond) {
+		if st, err := sv.ProcessStates(context.Background()); err == nil && st["web:web"] == "RUNNING" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("web never RUNNING")
+		}
+	}
 	dir := t.TempDir()
 	h := host{config: filepath.Join(dir, "poolvisor.yaml"), socket: filepath.Join(dir, "p.sock")}
 	cfg := fmt.Sprintf(`host: thin

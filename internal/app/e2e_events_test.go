@@ -30,10 +30,17 @@ func TestEventListenerEndToEnd(t *testing.T) {
 		if err := os.Chmod(open, 0o777); err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command(filepath.Join(open, "poolvisor"), "exec", "--config", e.config, "--as", "alice", "--", "supervisor events enable")
+		// poolvisord is what installs itself as the listener.
+		cmd := exec.Command(filepath.Join(open, "poolvisord"), "exec", "--config", e.config, "--as", "alice", "--", "supervisor events enable")
 		out, err := cmd.CombinedOutput()
 		if cmd.ProcessState.ExitCode() != 1 || !strings.Contains(string(out), "writable by its group or by others") {
 			t.Errorf("events enable from a replaceable binary: %v\n%s", err, out)
+		}
+		// The thin client, as root, does not even hand over to it.
+		cmd = exec.Command(filepath.Join(open, "poolvisor"), "exec", "--config", e.config, "--as", "alice", "--", "supervisor events enable")
+		out, err = cmd.CombinedOutput()
+		if os.Geteuid() == 0 && (cmd.ProcessState.ExitCode() != 1 || !strings.Contains(string(out), "is not root's alone")) {
+			t.Errorf("the thin client handed over to a replaceable poolvisord: %v\n%s", err, out)
 		}
 		if _, err := os.Stat(filepath.Join(e.sv.ProgramDir, "poolvisor-events.conf")); err == nil {
 			t.Errorf("the listener was installed")
