@@ -77,7 +77,11 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 		if err != nil {
 			return err
 		}
-		report(stdout, m, o.programs, []result{r})
+		rv, err := measureStartup(ctx, o, bin, stderr)
+		if err != nil {
+			return err
+		}
+		report(stdout, m, o.programs, []result{r, rv})
 		return nil
 	}
 
@@ -104,6 +108,10 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 	}
 
 	r7, err := measureSocket(ctx, e, o, bin, ctl, stderr)
+	if err != nil {
+		return err
+	}
+	rv, err := measureStartup(ctx, o, bin, stderr)
 	if err != nil {
 		return err
 	}
@@ -139,7 +147,7 @@ func bench(ctx context.Context, o options, stdout, stderr io.Writer) (err error)
 		return err
 	}
 
-	report(stdout, m, o.programs, []result{r1, r2, r7, r3, r4, r4k, r5, r6})
+	report(stdout, m, o.programs, []result{r1, r2, r7, rv, r3, r4, r4k, r5, r6})
 	reportFleet(stdout, []fleetRun{fr4, fr4k})
 	reportSlack(stdout, rs)
 	return nil
