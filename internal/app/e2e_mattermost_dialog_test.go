@@ -81,14 +81,7 @@ func TestMattermostDialogInlineErrorChangesNothing(t *testing.T) {
 	me := newMattermostEnv(t, sandbox.Program{Name: "web", Command: loop("serving")})
 	pid := me.waitRunning("web")["web RUNNING"]
 
-	since := me.fake.Seq()
-	if ans := me.slash(mAlice, "supervisor add"); ans.Response.Text != "" {
-		t.Fatalf("opening the dialog answered %+v", ans.Response)
-	}
-	d, err := me.fake.WaitDialog(settle, since)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, me.logs.String())
-	}
+	d, _ := me.dialog(mAlice, "supervisor add")
 
 	tests := []struct {
 		name   string
@@ -131,7 +124,7 @@ func TestMattermostDialogInlineErrorChangesNothing(t *testing.T) {
 	// would have seen a change.
 	writes := daemonWriteCounts(t, me.base)
 	_, logAt := supervisordLog(t, me.sv, 0)
-	since = me.fake.Seq()
+	since := me.fake.Seq()
 	a, err := me.fake.Submit(d, mmChannel, map[string]any{"name": "worker", "command": "/bin/sh -c 'while true; do sleep 1; done'"})
 	if err != nil || a.Status != 200 || len(a.Errors) > 0 || a.Error != "" {
 		t.Fatalf("a sound submission: %v %+v", err, a)
@@ -158,12 +151,7 @@ func TestMattermostDialogInlineErrorChangesNothing(t *testing.T) {
 func TestMattermostDialogStateIsNoPassForAnotherUser(t *testing.T) {
 	me := newMattermostEnv(t, sandbox.Program{Name: "web", Command: loop("serving")})
 	pid := me.waitRunning("web")["web RUNNING"]
-	since := me.fake.Seq()
-	me.slash(mVic, "supervisor add")
-	d, err := me.fake.WaitDialog(settle, since)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, me.logs.String())
-	}
+	d, _ := me.dialog(mVic, "supervisor add")
 	files, writes := configFiles(t, me.sv), daemonWriteCounts(t, me.base)
 	asAlice := d
 	asAlice.User = mAlice.ID

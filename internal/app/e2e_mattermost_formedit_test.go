@@ -23,16 +23,7 @@ func TestMattermostEditDialogKeepsAChangeMadeUnderneath(t *testing.T) {
 	me := newMattermostEnv(t, sandbox.Program{Name: "web", Command: loop("serving")})
 	me.waitRunning("web")
 
-	since := me.fake.Seq()
-	me.slash(mAlice, "supervisor edit web")
-	d, err := me.fake.WaitDialog(settle, since)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, me.logs.String())
-	}
-	values := map[string]any{}
-	for _, e := range d.Body.Elements {
-		values[e.Name] = e.Default
-	}
+	d, values := me.dialog(mAlice, "supervisor edit web")
 	if values["command"] != loop("serving") {
 		t.Fatalf("the dialog starts with %v, want web's command", values)
 	}
@@ -53,7 +44,7 @@ func TestMattermostEditDialogKeepsAChangeMadeUnderneath(t *testing.T) {
 	}
 
 	values["autorestart"] = "false"
-	since = me.fake.Seq()
+	since := me.fake.Seq()
 	if a, err := me.fake.Submit(d, mmChannel, values); err != nil || a.Status != 200 || len(a.Errors) > 0 || a.Error != "" {
 		t.Fatalf("%v %+v\n%s", err, a, me.logs.String())
 	}

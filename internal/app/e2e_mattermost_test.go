@@ -91,6 +91,26 @@ func (me *mmEnv) wait(since int, what string, match func(mmfake.Post) bool) mmfa
 	return p
 }
 
+// dialog has who type text, a command that opens a dialog, and returns
+// the dialog Mattermost was asked to open, with each element's starting
+// value by name.
+func (me *mmEnv) dialog(who mmfake.User, text string) (mmfake.Dialog, map[string]any) {
+	me.t.Helper()
+	since := me.fake.Seq()
+	if ans := me.slash(who, text); ans.Response.Text != "" {
+		me.t.Fatalf("%q answered %+v instead of opening a dialog", text, ans.Response)
+	}
+	d, err := me.fake.WaitDialog(settle, since)
+	if err != nil {
+		me.t.Fatalf("%v\n%s", err, me.logs.String())
+	}
+	values := map[string]any{}
+	for _, e := range d.Body.Elements {
+		values[e.Name] = e.Default
+	}
+	return d, values
+}
+
 func (me *mmEnv) click(p mmfake.Post, button string, who mmfake.User) mmfake.Click {
 	me.t.Helper()
 	c, err := me.fake.Click(p, button, who)
