@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/poolvisor/poolvisor/internal/ops"
+	"github.com/poolvisor/poolvisor/internal/printable"
 )
 
 // Runner is the part of the core pipeline this adapter uses.
@@ -44,17 +45,41 @@ func Exec(ctx context.Context, r Runner, actor ops.Actor, text string, asJSON bo
 		ctx = ops.WithWatcher(ctx, ProgressLines(out))
 	}
 	res := r.Run(ctx, actor, text)
-	if asJSON {
-		enc := json.NewEncoder(out)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(Document(res, actor)); err != nil {
-			fmt.Fprintf(out, `{"status":"failed","operation":%q,"message":"could not encode the result","data":{}}`+"\n", res.Operation)
-			return ops.StatusFailed.ExitCode()
-		}
-	} else {
-		fmt.Fprintln(out, Printable(RenderFor(res, actor)))
+	if !asJSON {
+		fmt.Fprintln(out, printable.String(RenderFor(res, actor)))
+		return res.Status.ExitCode()
 	}
+	doc, err := JSONText(res, actor)
+	if err != nil {
+		doc = FailedJSON(res.Operation, "could not encode the result: "+err.Error())
+		res.Status = ops.StatusFailed
+	}
+	fmt.Fprintln(out, doc)
 	return res.Status.ExitCode()
+}
+
+// JSONText returns res as `exec --json` prints it to actor (Document), one
+// line without its line feed, and with nothing in it a terminal would act
+// on: printable.JSON escapes what encoding/json leaves raw (DEL, the C1
+// set, bidirectional marks), for `jq -r` to print as harmlessly.
+func JSONText(res ops.Result, actor ops.Actor) (string, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(Document(res, actor)); err != nil {
+		return "", err
+	}
+	return printable.JSON(strings.TrimSuffix(b.String(), "\n"))
+}
+
+// FailedJSON is the JSON object of a failed result with message, as
+// `exec --json` prints it where there is no result to encode.
+func FailedJSON(operation, message string) string {
+	doc, err := JSONText(ops.Result{Status: ops.StatusFailed, Operation: operation, Message: message, Data: map[string]any{}}, ops.Actor{})
+	if err != nil { // a failed result of two strings always encodes
+		panic(err)
+	}
+	return doc
 }
 
 // Doc is what `exec --json` prints: the result and, beside it, the text for
@@ -92,10 +117,19 @@ func Render(res ops.Result) string {
 // /ops cancel; the result follows when it ends.
 func ProgressLines(out io.Writer) ops.Watcher {
 	return func(p ops.Progress) {
-		if !p.Finished && p.Count(ops.StepRunning) > 0 {
-			fmt.Fprintln(out, Printable(p.Line()))
+		if line, ok := ProgressLine(p); ok {
+			fmt.Fprintln(out, printable.String(line))
 		}
 	}
+}
+
+// ProgressLine returns the line exec prints for p, if any: one when a step
+// begins, none when the run ends (the result follows then).
+func ProgressLine(p ops.Progress) (string, bool) {
+	if p.Finished || p.Count(ops.StepRunning) == 0 {
+		return "", false
+	}
+	return p.Line(), true
 }
 
 // RenderFor is Render, followed by the text for actor alone, if any.
@@ -112,11 +146,11 @@ func Console(ctx context.Context, r Runner, actor ops.Actor, in io.Reader, out i
 	// Through the socket, the host and the actor are serve's word.
 	prompt := func() {
 		if interactive {
-			fmt.Fprint(out, Printable(fmt.Sprintf("%s@%s> ", actor.ID, r.Host())))
+			fmt.Fprint(out, printable.String(fmt.Sprintf("%s@%s> ", actor.ID, r.Host())))
 		}
 	}
 	if interactive {
-		fmt.Fprint(out, Printable(fmt.Sprintf("poolvisor console on %s as %s.", r.Host(), actor)),
+		fmt.Fprint(out, printable.String(fmt.Sprintf("poolvisor console on %s as %s.", r.Host(), actor)),
 			" Type `help` for what you may run, `exit` to leave.\n")
 	}
 	code := 0
@@ -138,7 +172,7 @@ func Console(ctx context.Context, r Runner, actor ops.Actor, in io.Reader, out i
 			return code
 		}
 		res := r.Run(ops.WithWatcher(ctx, ProgressLines(out)), actor, line)
-		fmt.Fprintln(out, Printable(RenderFor(res, actor)))
+		fmt.Fprintln(out, printable.String(RenderFor(res, actor)))
 		code = res.Status.ExitCode()
 		prompt()
 	}

@@ -3,11 +3,13 @@ package socket
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/poolvisor/poolvisor/adapters/socket/wire"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -27,7 +29,7 @@ func impostor(t *testing.T, frames ...Frame) string {
 			if err != nil {
 				return
 			}
-			var req Request
+			var req wire.Request
 			json.NewDecoder(c).Decode(&req)
 			enc := json.NewEncoder(c)
 			for _, f := range frames {
@@ -45,40 +47,50 @@ func impostor(t *testing.T, frames ...Frame) string {
 func TestImpostorIsPrintedHarmlessly(t *testing.T) {
 	const evil = "\x1b]52;c;Y3VybCBldmlsIHwgc2g=\x07\x1b[1A\x1b[2K\r"
 	out := func(s string) *string { return &s }
-	step := &ops.Progress{RunID: evil, Title: evil, Steps: []ops.Step{{Name: evil, State: ops.StepRunning}}}
+	ans := func(a wire.Answer) Frame { return Frame{Answer: a} }
 	for _, c := range []struct {
 		name   string
 		frames []Frame
 		code   int
 	}{
-		{"escapes in the answer", []Frame{{Progress: step}, {Output: out("[failed] no" + evil + "ok"), Exit: 1}}, 1},
-		{"escapes in a refusal", []Frame{{Error: "no" + evil}}, 1},
-		{"an exit code that wraps to 0", []Frame{{Output: out("[failed] no"), Exit: 256}}, 1},
-		{"a negative exit code", []Frame{{Output: out("[failed] no"), Exit: -255}}, 1},
-		{"an exit code of no status", []Frame{{Output: out("[failed] no"), Exit: 77}}, 1},
-		{"a status's own code", []Frame{{Output: out("[pending_approval] a1"), Exit: 4}}, 4},
+		{"escapes in the answer", []Frame{ans(wire.Answer{Line: out(evil)}), ans(wire.Answer{Output: out("[failed] no" + evil + "ok"), Exit: 1, Who: evil})}, 1},
+		{"escapes in a refusal", []Frame{ans(wire.Answer{Error: "no" + evil})}, 1},
+		{"an exit code that wraps to 0", []Frame{ans(wire.Answer{Output: out("[failed] no"), Exit: 256})}, 1},
+		{"a negative exit code", []Frame{ans(wire.Answer{Output: out("[failed] no"), Exit: -255})}, 1},
+		{"an exit code of no status", []Frame{ans(wire.Answer{Output: out("[failed] no"), Exit: 77})}, 1},
+		{"a status's own code", []Frame{ans(wire.Answer{Output: out(`{"status":"pending_approval"}`), Exit: 4})}, 4},
+		{"not JSON for --json", []Frame{ans(wire.Answer{Output: out(evil), Exit: 0})}, 0},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			var printed strings.Builder
-			code, _, err := Exec(context.Background(), impostor(t, c.frames...), "", "supervisor status", &printed)
-			if code != c.code {
-				t.Errorf("exit %d, want %d", code, c.code)
-			}
-			msg := ""
-			if err != nil {
-				msg = err.Error()
-			}
-			if s := printed.String() + msg; strings.ContainsAny(s, "\x1b\r\a") {
-				t.Errorf("printed %q, error %q", printed.String(), msg)
-			}
-		})
+		for _, asJSON := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s, json %v", c.name, asJSON), func(t *testing.T) {
+				var printed strings.Builder
+				code, who, err := wire.Exec(impostor(t, c.frames...), wire.Request{Text: "supervisor status", JSON: asJSON, Watch: true}, &printed)
+				want := c.code
+				if asJSON && c.code != 4 {
+					want = 1 // the answer is no JSON
+				}
+				if code != want {
+					t.Errorf("exit %d, want %d", code, want)
+				}
+				msg := ""
+				if err != nil {
+					msg = err.Error()
+				}
+				if s := printed.String() + msg + who; strings.ContainsAny(s, "\x1b\r\a") {
+					t.Errorf("printed %q, error %q, who %q", printed.String(), msg, who)
+				}
+				if asJSON && !json.Valid([]byte(printed.String())) {
+					t.Errorf("--json printed %q", printed.String())
+				}
+			})
+		}
 	}
 
 	// Dial's hello and Run's answers: the errors a terminal may show.
-	if _, err := Dial(context.Background(), impostor(t, Frame{Error: "x" + evil})); err == nil || strings.ContainsAny(err.Error(), "\x1b\r\a") {
+	if _, err := Dial(context.Background(), impostor(t, Frame{Answer: wire.Answer{Error: "x" + evil}})); err == nil || strings.ContainsAny(err.Error(), "\x1b\r\a") {
 		t.Errorf("hello: %q", err)
 	}
-	c := &Client{Path: impostor(t, Frame{Error: "x" + evil})}
+	c := &Client{Path: impostor(t, Frame{Answer: wire.Answer{Error: "x" + evil}})}
 	if res := c.Run(context.Background(), ops.Actor{}, "x"); strings.ContainsAny(res.Message, "\x1b\r\a") {
 		t.Errorf("run: %q", res.Message)
 	}

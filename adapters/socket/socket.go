@@ -1,19 +1,16 @@
 // Package socket is the local socket of `poolvisor serve`: exec and console
 // send their command to the running bot instead of building one of their
 // own, and are known by what the kernel says of the connecting process
-// (SO_PEERCRED), never by what they claim.
-//
-// The protocol is one request per connection: the client writes one JSON
-// Request; the server answers with JSON lines, a Frame each, progress
-// reports of a long write first, then one final frame with the result
-// (or an error when the request was not run). A connection that ends
-// without a final frame means serve stopped while the command ran.
+// (SO_PEERCRED), never by what they claim. The protocol, and the client
+// of rendered answers that the thin client runs, are package wire's; this
+// package serves it, and is the client of a console, which reads results.
 package socket
 
 import (
 	"time"
 
 	"github.com/poolvisor/poolvisor/adapters/shell"
+	"github.com/poolvisor/poolvisor/adapters/socket/wire"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -31,27 +28,6 @@ const (
 	maxConns = 64
 )
 
-// Request is what a client sends, once per connection.
-type Request struct {
-	// Text is the command, as typed after `poolvisor exec --`.
-	Text string `json:"text"`
-	// JSON says the client prints the result as one JSON object: no
-	// progress reports then, whatever Watch says.
-	JSON bool `json:"json,omitempty"`
-	// Watch asks for progress reports of a long write.
-	Watch bool `json:"watch,omitempty"`
-	// As is --as, which the socket refuses: the kernel names the client.
-	As string `json:"as,omitempty"`
-	// Hello asks only who the client is and on which host: the final
-	// frame carries Host and Actor and no result.
-	Hello bool `json:"hello,omitempty"`
-	// Rendered asks for the answer as the text exec prints and its exit
-	// code (Frame.Output, Frame.Exit) instead of the result: a tenth of
-	// the bytes for a long status, and nothing to decode or render on
-	// the client, which starts afresh for each command.
-	Rendered bool `json:"rendered,omitempty"`
-}
-
 // Frame is one line of the answer.
 type Frame struct {
 	Progress *ops.Progress `json:"progress,omitempty"`
@@ -63,13 +39,10 @@ type Frame struct {
 	Document *ops.Attachment `json:"document,omitempty"`
 	Host     string          `json:"host,omitempty"`
 	Actor    *ops.Actor      `json:"actor,omitempty"`
-	// Error ends the answer of a request that was not run.
-	Error string `json:"error,omitempty"`
-	// Output and Exit end the answer of a Rendered request: the text
-	// exec prints (with the requester's private text) and its exit code.
-	Output *string `json:"output,omitempty"`
-	Exit   int     `json:"exit,omitempty"`
+	// Answer holds the frame's parts that a Rendered request reads, its
+	// error included.
+	wire.Answer
 }
 
 // final reports whether f ends the answer.
-func (f Frame) final() bool { return f.Progress == nil }
+func (f Frame) final() bool { return f.Progress == nil && f.Line == nil }

@@ -2,6 +2,7 @@ package socket
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/poolvisor/poolvisor/adapters/chat/fleettest"
 	"github.com/poolvisor/poolvisor/adapters/shell"
+	"github.com/poolvisor/poolvisor/adapters/socket/wire"
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -33,6 +36,11 @@ func (runner) Run(ctx context.Context, actor ops.Actor, text string) ops.Result 
 	}
 	return ops.Result{Status: ops.StatusOK, Operation: "ops.echo", Message: text + " by " + actor.String(),
 		Data: map[string]any{"n": 9007199254740993}, Private: &ops.Private{To: actor, Text: "secret"}}
+}
+
+// execText runs text through serve at path as exec does without --json.
+func execText(path, as, text string, out io.Writer) (code int, who string, err error) {
+	return wire.Exec(path, wire.Request{Text: text, As: as, Watch: true}, out)
 }
 
 // serve starts a Server on a socket in a fresh directory and returns its path.
@@ -190,13 +198,13 @@ func TestBadRequests(t *testing.T) {
 func TestExecRendered(t *testing.T) {
 	path := serve(t)
 	var out strings.Builder
-	code, actor, err := Exec(context.Background(), path, "", "ops whoami", &out)
+	code, who, err := execText(path, "", "ops whoami", &out)
 	if err != nil {
 		t.Fatal(err)
 	}
 	me, _ := user.Current()
-	if actor.String() != "local:"+me.Username || code != ops.StatusOK.ExitCode() {
-		t.Errorf("actor %s, exit %d", actor, code)
+	if who != "local:"+me.Username || code != ops.StatusOK.ExitCode() {
+		t.Errorf("actor %s, exit %d", who, code)
 	}
 	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
 	want := []string{"ops whoami by local:" + me.Username, "secret"}
@@ -205,18 +213,18 @@ func TestExecRendered(t *testing.T) {
 	}
 
 	out.Reset()
-	code, _, err = Exec(context.Background(), path, "alice", "ops whoami", &out)
+	code, _, err = execText(path, "alice", "ops whoami", &out)
 	if err != nil || code != ops.StatusDenied.ExitCode() || !strings.Contains(out.String(), "--as is refused") {
 		t.Errorf("--as: exit %d, err %v, printed %q", code, err, out.String())
 	}
 }
 
-// TestExecNoServe: nothing on the path is ErrNoServe (exec then works
+// TestExecNoServe: nothing on the path is wire.ErrNoServe (exec then works
 // directly); a serve that stops mid-answer is not.
 func TestExecNoServe(t *testing.T) {
 	var out strings.Builder
-	_, _, err := Exec(context.Background(), filepath.Join(t.TempDir(), "none.sock"), "", "ops whoami", &out)
-	if !errors.Is(err, ErrNoServe) || out.Len() != 0 {
+	_, _, err := execText(filepath.Join(t.TempDir(), "none.sock"), "", "ops whoami", &out)
+	if !errors.Is(err, wire.ErrNoServe) || out.Len() != 0 {
 		t.Errorf("no socket: %v, printed %q", err, out.String())
 	}
 	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "dead.sock"))
@@ -230,8 +238,8 @@ func TestExecNoServe(t *testing.T) {
 			s.Close()
 		}
 	}()
-	_, _, err = Exec(context.Background(), ln.Addr().String(), "", "ops whoami", &out)
-	if err == nil || errors.Is(err, ErrNoServe) || !errors.Is(err, ErrStopped) {
+	_, _, err = execText(ln.Addr().String(), "", "ops whoami", &out)
+	if err == nil || errors.Is(err, wire.ErrNoServe) || !errors.Is(err, wire.ErrStopped) {
 		t.Errorf("serve stopped: %v", err)
 	}
 }
@@ -262,7 +270,7 @@ func TestSummarisedAnswerKeepsItsDocument(t *testing.T) {
 // (a fleet answer) with its whole document, as exec prints it directly.
 func TestExecRenderedKeepsTheDocument(t *testing.T) {
 	var out strings.Builder
-	code, _, err := Exec(context.Background(), serve(t), "", "supervisor status --host all", &out)
+	code, _, err := execText(serve(t), "", "supervisor status --host all", &out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,5 +279,99 @@ func TestExecRenderedKeepsTheDocument(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), fleettest.Host(999)) {
 		t.Errorf("not every host printed:\n%.500s", out.String())
+	}
+}
+
+// TestWireKeepsOpsFacts: what package wire keeps of internal/ops and
+// adapters/shell, not to import them, is what they say.
+func TestWireKeepsOpsFacts(t *testing.T) {
+	highest := 0
+	for _, s := range []ops.Status{ops.StatusOK, ops.StatusFailed, ops.StatusInvalid, ops.StatusDenied, ops.StatusPending, ops.StatusConflict} {
+		highest = max(highest, s.ExitCode())
+	}
+	if wire.MaxExit != highest {
+		t.Errorf("wire.MaxExit %d, the highest status exit code is %d", wire.MaxExit, highest)
+	}
+	if lists := []string{catalog.PoolList, catalog.ProgramList}; !slices.Equal(wire.NamesKinds, lists) {
+		t.Errorf("wire.NamesKinds %q, the catalog's lists are %q", wire.NamesKinds, lists)
+	}
+	const msg = "run /usr/sbin/poolvisord: permission denied \x7f"
+	if got, want := wire.FailedJSON(msg), shell.FailedJSON("", msg); got != want {
+		t.Errorf("wire.FailedJSON = %s, shell says %s", got, want)
+	}
+}
+
+// TestExecWords: words as the shell split them reach the grammar one word
+// each, quoted by serve; text and words together are refused.
+func TestExecWords(t *testing.T) {
+	path := serve(t)
+	var out strings.Builder
+	code, _, err := wire.Exec(path, wire.Request{Words: []string{"supervisor", "add", "w", "--command", "php artisan queue:work", "--user", "a\u00a0b"}}, &out)
+	if err != nil || code != 0 {
+		t.Fatalf("exit %d, err %v", code, err)
+	}
+	if want := `supervisor add w --command 'php artisan queue:work' --user 'a` + "\u00a0" + `b' by local:`; !strings.HasPrefix(out.String(), want) {
+		t.Errorf("printed %q, want it to start with %q", out.String(), want)
+	}
+	out.Reset()
+	code, _, err = wire.Exec(path, wire.Request{Text: "ops whoami", Words: []string{"ops", "whoami"}}, &out)
+	if err == nil || code != 1 || !strings.Contains(err.Error(), "text and words") {
+		t.Errorf("both: exit %d, err %v, printed %q", code, err, out.String())
+	}
+}
+
+// TestExecJSON: --json through the socket is one JSON object, serve's
+// rendering of the result, with the private text and no progress lines.
+func TestExecJSON(t *testing.T) {
+	var out strings.Builder
+	code, _, err := wire.Exec(serve(t), wire.Request{Text: "ops whoami", JSON: true, Watch: true}, &out)
+	if err != nil || code != 0 {
+		t.Fatalf("exit %d, err %v", code, err)
+	}
+	var doc struct {
+		Status, Operation, Private string
+		Data                       map[string]json.Number
+	}
+	dec := json.NewDecoder(strings.NewReader(out.String()))
+	dec.UseNumber()
+	if err := dec.Decode(&doc); err != nil || dec.More() {
+		t.Fatalf("not one JSON object (%v): %q", err, out.String())
+	}
+	if doc.Status != "ok" || doc.Operation != "ops.echo" || doc.Private != "secret" || doc.Data["n"] != "9007199254740993" {
+		t.Errorf("decoded %+v from %q", doc, out.String())
+	}
+}
+
+// namer is runner that names programs for local actors alone.
+type namer struct{ runner }
+
+func (namer) Names(_ context.Context, actor ops.Actor, kind string) ([]string, error) {
+	if actor.Platform != "local" {
+		return nil, errors.New("denied")
+	}
+	return []string{kind + "-a", kind + "-b"}, nil
+}
+
+// TestNames: a names request is answered by the runner's Namer, for the
+// kinds of wire.NamesKinds alone.
+func TestNames(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.sock")
+	ln, err := Listen(path, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- (&Server{Runner: namer{}, Log: slog.New(slog.DiscardHandler)}).Serve(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+	got, err := wire.Names(path, "program")
+	if err != nil || !slices.Equal(got, []string{"program-a", "program-b"}) {
+		t.Errorf("programs: %q, %v", got, err)
+	}
+	if got, err := wire.Names(path, "secret"); err == nil || got != nil {
+		t.Errorf("a kind of no names: %q, %v", got, err)
+	}
+	if got, err := wire.Names(serve(t), "pool"); err == nil || got != nil {
+		t.Errorf("a serve that names nothing: %q, %v", got, err)
 	}
 }

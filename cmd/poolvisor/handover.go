@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
@@ -9,9 +8,8 @@ import (
 	"path/filepath"
 	"syscall"
 
-	"github.com/poolvisor/poolvisor/adapters/shell"
+	"github.com/poolvisor/poolvisor/adapters/socket/wire"
 	"github.com/poolvisor/poolvisor/cmd/internal/cli"
-	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 // daemonName is the full program's file name.
@@ -81,7 +79,7 @@ func handOver(args []string, json bool, stdout, stderr io.Writer) int {
 		err = fmt.Errorf("run %s: %w", path, err)
 	}
 	if json {
-		shell.Exec(context.Background(), failing{err}, ops.Actor{}, "", true, stdout)
+		fmt.Fprintln(stdout, wire.FailedJSON(err.Error()))
 	}
 	fmt.Fprintln(stderr, "poolvisor:", err)
 	return cli.ExitFailed
@@ -96,13 +94,3 @@ func wantsJSON(args []string) bool {
 	o, _ := parseLocal(args[0], args[1:])
 	return o.json
 }
-
-// failing is a shell.Runner that answers every request with one error.
-type failing struct{ err error }
-
-var _ shell.Runner = failing{}
-
-func (f failing) Run(context.Context, ops.Actor, string) ops.Result {
-	return ops.Result{Status: ops.StatusFailed, Message: f.err.Error(), Data: map[string]any{}}
-}
-func (f failing) Host() string { return "" }

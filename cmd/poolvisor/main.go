@@ -1,6 +1,6 @@
 // Command poolvisor is the thin client of poolvisor, made to start fast:
-// it answers `version` and `completion` itself, and runs `exec` and
-// `status` through a running serve's socket. Everything else, and exec or
+// it answers `version` itself, runs `exec` and `status` through a running
+// serve's socket, and asks it for the names that shell completion offers. Everything else, and exec or
 // status whenever they are to work directly (--direct, or no serve
 // answers), it hands to poolvisord, the full program, by replacing itself
 // with it: same arguments, same environment.
@@ -8,22 +8,20 @@
 // Why two binaries: the full program links Prometheus, NATS, SQLite,
 // the chat SDKs and more, whose package inits and pages cost tens of
 // milliseconds before main runs; a status through the socket needs none of
-// them. dependency_test.go keeps this binary's imports thin.
+// them. It links the standard library and three small packages of ours
+// (wire, printable, cli); dependency_test.go keeps it so.
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"strings"
-	"syscall"
+	"unicode"
 
-	"github.com/poolvisor/poolvisor/adapters/shell"
-	"github.com/poolvisor/poolvisor/adapters/socket"
+	"github.com/poolvisor/poolvisor/adapters/socket/wire"
 	"github.com/poolvisor/poolvisor/cmd/internal/cli"
 )
 
@@ -50,12 +48,13 @@ func run(args []string, stdout, stderr io.Writer) (code int, handled bool) {
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "poolvisor", version)
 		return 0, true
-	case "completion":
-		return cli.Completion(args[1:], stdout, stderr), true
+	case namesCommand:
+		return names(args[1:], stdout), true
 	case "exec", "status":
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		defer stop()
-		return runSocket(ctx, args[0], args[1:], stdout, stderr)
+		// No signal handling: an interrupt ends the client, which closes
+		// the connection, as a handler would (and setting one up is a
+		// tenth of a status's time).
+		return runSocket(args[0], args[1:], stdout, stderr)
 	}
 	return 0, false
 }
@@ -64,7 +63,7 @@ func run(args []string, stdout, stderr io.Writer) (code int, handled bool) {
 type localOptions struct {
 	as, socket            string
 	direct, verbose, json bool
-	text                  string
+	words                 []string // the command (cli.CommandWords)
 }
 
 // parseLocal reads exec's or status's command line; ok is false when it is
@@ -83,22 +82,11 @@ func parseLocal(cmd string, args []string) (o localOptions, ok bool) {
 	if err := fs.Parse(args); err != nil || o.direct {
 		return o, false
 	}
-	words := fs.Args()
-	switch cmd {
-	case "status": // short for exec -- supervisor status [TARGET]
-		if len(words) > 1 {
-			return o, false
-		}
-		o.text = cli.ShellJoin(append([]string{"supervisor", "status"}, words...))
-	default:
-		o.text = strings.Join(words, " ")
-		if strings.TrimSpace(o.text) == "" {
-			return o, false
-		}
-		if len(words) > 1 {
-			o.text = cli.ShellJoin(words)
-		}
+	words, err := cli.CommandWords(cmd, fs.Args())
+	if err != nil {
+		return o, false
 	}
+	o.words = words
 	o.socket = socketPath(o.socket)
 	return o, true
 }
@@ -106,33 +94,61 @@ func parseLocal(cmd string, args []string) (o localOptions, ok bool) {
 // runSocket runs exec or status through serve's socket as poolvisord
 // would; handled is false when poolvisord is to run it: direct mode, or
 // no serve answered, so nothing was sent.
-func runSocket(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) (code int, handled bool) {
+func runSocket(cmd string, args []string, stdout, stderr io.Writer) (code int, handled bool) {
 	o, ok := parseLocal(cmd, args)
 	if !ok {
 		return 0, false
 	}
-	if o.json {
-		c, err := socket.Dial(ctx, o.socket)
-		if err != nil {
-			return 0, false
-		}
-		c.As = o.as
-		if o.verbose {
-			fmt.Fprintf(stderr, "poolvisor: through serve on %s, as %s\n", o.socket, shell.Printable(c.Actor.String()))
-		}
-		return shell.Exec(ctx, c, c.Actor, o.text, true, stdout), true
+	req := wire.Request{JSON: o.json, Watch: true, As: o.as}
+	if len(o.words) == 1 { // the whole command, as typed
+		req.Text = o.words[0]
+	} else {
+		req.Words = o.words
 	}
-	code, actor, err := socket.Exec(ctx, o.socket, o.as, o.text, stdout)
-	if errors.Is(err, socket.ErrNoServe) {
+	code, who, err := wire.Exec(o.socket, req, stdout)
+	if errors.Is(err, wire.ErrNoServe) {
 		return 0, false
 	}
 	if o.verbose {
-		fmt.Fprintf(stderr, "poolvisor: through serve on %s, as %s\n", o.socket, shell.Printable(actor.String()))
+		fmt.Fprintf(stderr, "poolvisor: through serve on %s, as %s\n", o.socket, who)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "poolvisor:", err)
 	}
 	return code, true
+}
+
+// namesCommand is what the completion scripts run for the names of
+// programs and pools: `poolvisor __names KIND [--socket PATH]`.
+const namesCommand = "__names"
+
+// names prints the names of a list that serve lets this user see, one a
+// line, for shell completion: nothing (and no error) when serve does not
+// answer or the user may not list them, as a TAB press should. Only names
+// of letters, digits and _ . - : * @ + are printed: a name in a
+// hand-written config could hold anything, and one with a blank, a $, a
+// quote or a backtick would be more than one inert word to a shell.
+func names(args []string, stdout io.Writer) int {
+	fs := flag.NewFlagSet("poolvisor "+namesCommand, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	sock := fs.String("socket", "", "")
+	if fs.Parse(args) != nil || fs.NArg() != 1 {
+		return cli.ExitUsage
+	}
+	list, err := wire.Names(socketPath(*sock), fs.Arg(0))
+	if err != nil {
+		return 0
+	}
+	for _, n := range list {
+		if n != "" && !strings.ContainsFunc(n, notNameRune) {
+			fmt.Fprintln(stdout, n)
+		}
+	}
+	return 0
+}
+
+func notNameRune(r rune) bool {
+	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("_.-:*@+", r)
 }
 
 // defaultSocket is config.DefaultSocket, which this binary cannot import

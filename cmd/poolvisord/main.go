@@ -13,11 +13,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/poolvisor/poolvisor/cmd/internal/cli"
 	"github.com/poolvisor/poolvisor/internal/app"
+	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/config"
 	"golang.org/x/term"
 )
@@ -67,7 +67,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runAudit(args[1:], stdout, stderr)
 	}
 	if args[0] == "completion" {
-		return cli.Completion(args[1:], stdout, stderr)
+		return completionScript(args[1:], stdout, stderr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -130,20 +130,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return app.ExitUsage
 		}
 		return app.Events(ctx, socket, stdin, stdout, stderr)
-	case "status": // short for exec -- supervisor status [TARGET]
-		if fs.NArg() > 1 {
-			fmt.Fprintln(stderr, "poolvisor status: at most one TARGET, like: poolvisor status 'queue:*'")
+	case "status", "exec":
+		words, err := cli.CommandWords(cmd, fs.Args())
+		if err != nil {
+			fmt.Fprintln(stderr, err)
 			return app.ExitUsage
 		}
-		return app.Exec(ctx, o, cli.ShellJoin(append([]string{"supervisor", "status"}, fs.Args()...)), stdout, stderr)
-	case "exec":
-		text := strings.Join(fs.Args(), " ")
-		if strings.TrimSpace(text) == "" {
-			fmt.Fprintln(stderr, "poolvisor exec: give the command after --, like: poolvisor exec -- supervisor status")
-			return app.ExitUsage
-		}
-		if len(fs.Args()) > 1 {
-			text = cli.ShellJoin(fs.Args())
+		text := words[0]
+		if len(words) > 1 {
+			text = command.Join(words)
 		}
 		return app.Exec(ctx, o, text, stdout, stderr)
 	default: // console

@@ -59,12 +59,8 @@ func loadAndBuild(ctx context.Context, path string, stderr io.Writer, minLevel s
 // Exec runs `poolvisor exec`: one command, its result on stdout, and the exit
 // code of SPEC §2.
 func Exec(ctx context.Context, o LocalOptions, text string, stdout, stderr io.Writer) int {
-	if !o.JSON {
-		if code, ok := execSocket(ctx, o, text, stdout, stderr); ok {
-			return code
-		}
-	} else if c := dialSocket(ctx, o, stderr); c != nil {
-		return shell.Exec(ctx, c, c.Actor, text, o.JSON, stdout)
+	if code, ok := execSocket(o, text, stdout, stderr); ok {
+		return code
 	}
 	a, err := loadAndBuild(ctx, o.ConfigPath, stderr, slog.LevelError)
 	if err != nil {

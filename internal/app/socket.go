@@ -8,9 +8,10 @@ import (
 	"io/fs"
 	"os"
 
-	"github.com/poolvisor/poolvisor/adapters/shell"
 	"github.com/poolvisor/poolvisor/adapters/socket"
+	"github.com/poolvisor/poolvisor/adapters/socket/wire"
 	"github.com/poolvisor/poolvisor/internal/config"
+	"github.com/poolvisor/poolvisor/internal/printable"
 )
 
 // listenSocket opens local.socket for serve, or returns nil when there is
@@ -59,7 +60,7 @@ func dialSocket(ctx context.Context, o LocalOptions, stderr io.Writer) *socket.C
 		return nil
 	}
 	c.As = o.As
-	say("through serve on %s, as %s", o.Socket, shell.Printable(c.Actor.String()))
+	say("through serve on %s, as %s", o.Socket, printable.String(c.Actor.String()))
 	return c
 }
 
@@ -77,21 +78,21 @@ func sayDirect(o LocalOptions, err error, stderr io.Writer) {
 	}
 }
 
-// execSocket runs exec (without --json) through serve's socket in one
-// connection, serve rendering the answer: ok is false when no serve
-// answers, and exec then works directly, as dialSocket says.
-func execSocket(ctx context.Context, o LocalOptions, text string, stdout, stderr io.Writer) (code int, ok bool) {
+// execSocket runs exec through serve's socket in one connection, serve
+// rendering the answer (text, or the JSON object): ok is false when no
+// serve answers, and exec then works directly, as dialSocket says.
+func execSocket(o LocalOptions, text string, stdout, stderr io.Writer) (code int, ok bool) {
 	if o.Direct {
-		dialSocket(ctx, o, stderr) // says so, with --verbose
+		dialSocket(context.Background(), o, stderr) // says so, with --verbose
 		return 0, false
 	}
-	code, actor, err := socket.Exec(ctx, o.Socket, o.As, text, stdout)
-	if errors.Is(err, socket.ErrNoServe) {
+	code, who, err := wire.Exec(o.Socket, wire.Request{Text: text, JSON: o.JSON, Watch: true, As: o.As}, stdout)
+	if errors.Is(err, wire.ErrNoServe) {
 		sayDirect(o, err, stderr)
 		return 0, false
 	}
 	if o.Verbose {
-		fmt.Fprintf(stderr, "poolvisor: through serve on %s, as %s\n", o.Socket, shell.Printable(actor.String()))
+		fmt.Fprintf(stderr, "poolvisor: through serve on %s, as %s\n", o.Socket, who)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "poolvisor:", err)

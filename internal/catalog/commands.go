@@ -47,9 +47,27 @@ type Arg struct {
 	Desc     string // Discord's option description
 }
 
+// The live lists that complete arguments: Discord's autocomplete and the
+// shell's completion (through serve's socket) offer their names.
+const (
+	PoolList    = "pool"    // the pools
+	ProgramList = "program" // the processes, and their groups as GROUP:*
+)
+
+// List returns the live list that completes a, or "" for none.
+func (a Arg) List() string {
+	switch a.Kind {
+	case Pool:
+		return PoolList
+	case Program, Process:
+		return ProgramList
+	}
+	return ""
+}
+
 // Auto reports whether Discord autocompletes a: pools and programs come
 // from the live lists.
-func (a Arg) Auto() bool { return a.Kind == Pool || a.Kind == Program || a.Kind == Process }
+func (a Arg) Auto() bool { return a.List() != "" }
 
 // KV is an argument a command's words imply, like decision=deny.
 type KV struct{ Key, Value string }

@@ -23,3 +23,14 @@ func Word(s string) string {
 	}
 	return Quote(s)
 }
+
+// Join makes words, as a shell split them (exec's arguments), one command
+// of the grammar: each stays one word, so that `poolvisor exec -- supervisor
+// add w --command "php artisan queue:work"` keeps the command whole.
+func Join(words []string) string {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = Word(w)
+	}
+	return strings.Join(quoted, " ")
+}

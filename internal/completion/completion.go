@@ -28,18 +28,26 @@ type Subcommand struct {
 // Shells are the shells Script writes for.
 var Shells = []string{"bash", "zsh", "fish"}
 
+// Lists are the catalog's live lists, whose names the scripts ask serve
+// for where a command's argument takes one: the candidate @LIST stands
+// for them (Marker).
+var Lists = []string{catalog.PoolList, catalog.ProgramList}
+
+// Marker is the candidate that stands for the names of list.
+func Marker(list string) string { return "@" + list }
+
 // Script returns the completion script for shell, for the program prog
 // with the subcommands subs. The words of exec (after --) and status
 // come from the catalog.
 func Script(shell, prog string, subs []Subcommand) (string, error) {
-	t := table(subs)
+	t, lists := table(subs), strings.Join(Lists, " ")
 	switch shell {
 	case "bash":
-		return fmt.Sprintf(bashScript, prog, t, fname(prog)), nil
+		return fmt.Sprintf(bashScript, prog, t, fname(prog), lists), nil
 	case "zsh":
-		return fmt.Sprintf(zshScript, prog, t, fname(prog)), nil
+		return fmt.Sprintf(zshScript, prog, t, fname(prog), lists), nil
 	case "fish":
-		return fmt.Sprintf(fishScript, prog, t, fname(prog)), nil
+		return fmt.Sprintf(fishScript, prog, t, fname(prog), lists), nil
 	}
 	return "", fmt.Errorf("no completion for %q: use one of %s", shell, strings.Join(Shells, ", "))
 }
@@ -84,6 +92,9 @@ func table(subs []Subcommand) string {
 			}
 			for _, a := range c.Args {
 				add(key, a.Choices...)
+				if l := a.List(); l != "" {
+					add(key, Marker(l))
+				}
 			}
 		}
 	}

@@ -7,12 +7,33 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/poolvisor/poolvisor/internal/catalog"
 )
 
 var subs = []Subcommand{
 	{Name: "exec", Words: []string{"--json", "--socket"}},
+	{Name: "status", Words: []string{"--json", Marker(catalog.ProgramList)}},
 	{Name: "completion", Words: Shells},
 }
+
+// namesProgram stands for `poolvisor __names LIST [--socket PATH]`, which
+// cmd/poolvisor's tests run against a real serve: it prints what the thin
+// client would, the names of a list, one a line, and others when given a
+// socket, to show the script passes the one typed.
+const namesProgram = `#!/bin/sh
+[ "$1" = __names ] || exit 2
+shift
+if [ "$1" = --socket ]; then
+	[ "$2" = /run/other.sock ] && echo "other-$3"
+	exit 0
+fi
+case $1 in
+pool) printf 'www\nshop\n' ;;
+program) printf 'web\nqueue:*\nqueue_00\n%s\n' 'xx$(touch${IFS}pwned)' ;;
+*) exit 2 ;;
+esac
+`
 
 func TestTableHoldsNoQuotes(t *testing.T) {
 	// The scripts quote the table whole.
@@ -32,7 +53,7 @@ func TestUnknownShell(t *testing.T) {
 var cases = []struct {
 	name, line, want string
 }{
-	{"subcommands", "poolvisor ''", "exec completion"},
+	{"subcommands", "poolvisor ''", "exec status completion"},
 	{"a subcommand's words", "poolvisor completion ''", "bash zsh fish"},
 	{"exec before --", "poolvisor exec ''", "--json --socket --"},
 	{"the command's first word", "poolvisor exec --json -- sup", "supervisor"},
@@ -41,6 +62,12 @@ var cases = []struct {
 	{"a flag's choices", "poolvisor exec -- supervisor restart web --on-failure ''", "stop rollback"},
 	{"an argument's choices", "poolvisor exec -- supervisor signal web K", "KILL"},
 	{"--php only for fpm", "poolvisor exec -- supervisor status --p", ""},
+	{"names of programs, from serve", "poolvisor exec -- supervisor restart q", "queue:* queue_00"},
+	{"a group's * is no file name pattern", "poolvisor exec -- supervisor restart queue:", "queue:*"},
+	{"names of pools, from serve", "poolvisor exec -- fpm pool show ''", "www shop --host --php"},
+	{"names from the socket typed", "poolvisor exec --socket /run/other.sock -- supervisor restart o", "other-program"},
+	{"status completes names", "poolvisor status w", "web"},
+	{"a name is a word, never code", "poolvisor exec -- supervisor restart xx", "xx$(touch${IFS}pwned)"},
 }
 
 // shell returns the path of the named shell, skipping the test when it is
@@ -83,12 +110,23 @@ func syntaxOK(t *testing.T, sh string, args ...string) {
 
 // check runs each case's program in a shell and compares the candidates
 // it prints, one a line or space-separated, with the case's, in any order.
+// The shell runs in a directory that holds a file a * would match, with
+// namesProgram as poolvisor on its $PATH.
 func check(t *testing.T, run func(line, cur string) *exec.Cmd) {
+	bin, dir := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "poolvisor"), []byte(namesProgram), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "queue:x"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			words := strings.Fields(c.line)
 			cur := strings.Trim(words[len(words)-1], "'")
-			out, err := run(c.line, cur).CombinedOutput()
+			cmd := run(c.line, cur)
+			cmd.Dir, cmd.Env = dir, append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
+			out, err := cmd.CombinedOutput()
 			if err != nil {
 				t.Fatalf("%v: %s", err, out)
 			}
@@ -97,6 +135,9 @@ func check(t *testing.T, run func(line, cur string) *exec.Cmd) {
 			slices.Sort(want)
 			if !slices.Equal(got, want) {
 				t.Errorf("%s: got %q, want %q", c.line, got, c.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "pwned")); err == nil {
+				t.Fatalf("%s: the shell ran a name", c.line)
 			}
 		})
 	}

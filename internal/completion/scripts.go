@@ -1,7 +1,13 @@
 package completion
 
-// The scripts take, in order: the program's name, the table, and the
-// program's name as part of a function name. The table holds no quotes.
+// The scripts take, in order: the program's name, the table, the
+// program's name as part of a function name, and the live lists (pool
+// program). The table holds no quotes. A candidate @LIST stands for the
+// names of that list, which the program prints (`poolvisor __names LIST`,
+// through serve's socket) when the shell needs them; the program prints
+// only names that are safe as one word of the shell's (no $, quote,
+// blank or bracket), and the scripts take its output as words, never as
+// code, and keep a * (GROUP:*) from file name expansion.
 
 // bashScript completes poolvisor's subcommands, their flags, and the
 // command text after `exec --` by the longest path of typed words in the
@@ -21,16 +27,37 @@ __%[3]s_lookup() {
     return 1
 }
 
+# __%[3]s_names replaces each @LIST of the candidates $1 with the names
+# serve lists for it (on the socket $2, if given): none when no serve
+# answers.
+__%[3]s_names() {
+    local cands=$1 list names
+    for list in %[4]s; do
+        if [[ $cands == *@$list* ]]; then
+            if [[ -n $2 ]]; then
+                names=$(%[1]s __names --socket "$2" $list 2>/dev/null)
+            else
+                names=$(%[1]s __names $list 2>/dev/null)
+            fi
+            cands=${cands//@$list/$names}
+        fi
+    done
+    printf '%%s\n' "$cands"
+}
+
 _%[3]s() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
-    local cands
+    local cands sock= w
     if (( COMP_CWORD == 1 )); then
         cands=$(__%[3]s_lookup "sub:")
     else
-        local sub=${COMP_WORDS[1]} i w dashdash=0
+        local sub=${COMP_WORDS[1]} i dashdash=0
         local -a pv_path=()
         for (( i = 2; i < COMP_CWORD; i++ )); do
             w=${COMP_WORDS[i]}
+            if [[ $dashdash == 0 && ${COMP_WORDS[i-1]} == --socket ]]; then
+                sock=$w
+            fi
             if [[ $sub == exec && $dashdash == 0 ]]; then
                 [[ $w == -- ]] && dashdash=1
                 continue
@@ -49,8 +76,15 @@ _%[3]s() {
         else
             cands=$(__%[3]s_lookup "sub:$sub")
         fi
+        [[ $cands == *@* ]] && cands=$(__%[3]s_names "$cands" "$sock")
     fi
-    COMPREPLY=($(compgen -W "$cands" -- "$cur"))
+    # Each candidate that begins with the word typed, as it is: compgen -W
+    # would expand $(...) in a name, and COMPREPLY=($(...)) match a * to
+    # file names.
+    COMPREPLY=()
+    while IFS= read -r w; do
+        [[ -n $w && $w == "$cur"* ]] && COMPREPLY+=("$w")
+    done < <(printf '%%s\n' "$cands" | tr ' ' '\n')
 }
 complete -F _%[3]s %[1]s
 `
@@ -76,7 +110,24 @@ function __%[3]s_lookup
     return 1
 end
 
-function __%[3]s_complete
+# __%[3]s_names prints its input, a candidate a line, with each @LIST
+# replaced by the names serve lists for it (on the socket $argv[1], if
+# given): none when no serve answers.
+function __%[3]s_names
+    while read -l w
+        set -l list (string replace -r -- '^@' '' $w)
+        if test "$list" = "$w"
+            printf '%%s\n' $w
+        else if test -n "$argv[1]"
+            %[1]s __names --socket $argv[1] $list 2>/dev/null
+        else
+            %[1]s __names $list 2>/dev/null
+        end
+    end
+end
+
+# __%[3]s_candidates prints what may follow the typed words.
+function __%[3]s_candidates
     set -l tokens (commandline -opc)
     set -e tokens[1]
     if test (count $tokens) -eq 0
@@ -90,7 +141,12 @@ function __%[3]s_complete
     end
     set -l dashdash 0
     set -l pv_path
+    set -l prev
     for w in $tokens
+        if test $dashdash -eq 0 -a "$prev" = --socket
+            set -g __%[3]s_socket $w
+        end
+        set prev $w
         if test "$sub" = exec -a $dashdash -eq 0
             test "$w" = '--'; and set dashdash 1
             continue
@@ -109,6 +165,12 @@ function __%[3]s_complete
         end
         __%[3]s_lookup 'cmd:'
     end
+end
+
+function __%[3]s_complete
+    set -g __%[3]s_socket
+    set -l cands (__%[3]s_candidates)
+    printf '%%s\n' $cands | __%[3]s_names $__%[3]s_socket
 end
 
 complete -c %[1]s -f -a '(__%[3]s_complete)'

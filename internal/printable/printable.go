@@ -1,17 +1,7 @@
-package shell
-
-import (
-	"fmt"
-	"strings"
-	"unicode"
-	"unicode/utf8"
-)
-
-// Printable returns s made safe to write to a terminal: every control
-// character but line feed and tab (ESC, CR, backspace, DEL, the C1 set
-// with its one-byte CSI), every bidirectional formatting mark, and every
-// byte that is not UTF-8 is written as a visible escape (\x1b, \u202e)
-// or U+FFFD instead.
+// Package printable makes text from elsewhere safe to write to a
+// terminal. It imports nothing but the standard library, so that the thin
+// client, which prints what serve's socket sends, can use it and still
+// start fast.
 //
 // What exec and console print comes, through the socket, from whatever
 // answers there, and holds text that chat users and programs wrote (a
@@ -19,7 +9,23 @@ import (
 // reports). Written raw, an escape sequence could retitle the terminal,
 // set its clipboard (OSC 52), redraw an earlier line or turn "[failed]"
 // into what looks like success; root is the likely reader.
-func Printable(s string) string {
+package printable
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// String returns s made safe to write to a terminal: every control
+// character but line feed and tab (ESC, CR, backspace, DEL, the C1 set
+// with its one-byte CSI), every bidirectional formatting mark, and every
+// byte that is not UTF-8 is written as a visible escape (\x1b, \u202e)
+// or U+FFFD instead.
+func String(s string) string {
 	if utf8.ValidString(s) && !strings.ContainsFunc(s, unprintable) {
 		return s
 	}
@@ -41,4 +47,50 @@ func Printable(s string) string {
 
 func unprintable(r rune) bool {
 	return r != '\n' && r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029')
+}
+
+// ErrNotJSON says that what was to be printed as JSON is not JSON.
+var ErrNotJSON = errors.New("not a JSON text")
+
+// JSON returns the JSON text doc with every character that String would
+// escape written as a JSON escape (\u001b, \u007f, \u202e; \ufffd for a
+// byte that is not UTF-8) instead: the same value to a JSON parser, and
+// nothing a terminal acts on for `jq -r` or a person to print. encoding/json
+// leaves DEL, the C1 set and the bidirectional marks raw. doc that is not
+// JSON is refused.
+func JSON(doc string) (string, error) {
+	if !json.Valid([]byte(doc)) {
+		return "", ErrNotJSON
+	}
+	if utf8.ValidString(doc) && !strings.ContainsFunc(doc, unprintable) {
+		return doc, nil
+	}
+	var b strings.Builder
+	inString, escaped := false, false
+	for i, r := range doc {
+		bad := unprintable(r) || (r == utf8.RuneError && !strings.HasPrefix(doc[i:], string(utf8.RuneError)))
+		switch {
+		case !inString && bad:
+			// Valid JSON has no such character between its tokens but
+			// for CR, which is white space there.
+			b.WriteByte(' ')
+		case bad:
+			if r == utf8.RuneError {
+				b.WriteString(`\ufffd`)
+				break
+			}
+			fmt.Fprintf(&b, `\u%04x`, r) // all in the BMP
+		default:
+			b.WriteRune(r)
+		}
+		switch {
+		case escaped:
+			escaped = false
+		case inString && r == '\\':
+			escaped = true
+		case r == '"':
+			inString = !inString
+		}
+	}
+	return b.String(), nil
 }

@@ -1,14 +1,13 @@
 // Package cli is what the two poolvisor binaries share of the command
 // line: the thin client cmd/poolvisor and the full program cmd/poolvisord
 // (the split is tailscale's: a small CLI that starts fast, handing what it
-// does not do itself to the daemon binary). It imports nothing heavy, as
-// the thin client's dependency test checks.
+// does not do itself to the daemon binary). It imports nothing but the
+// standard library, as the thin client's dependency test checks.
 package cli
 
 import (
+	"errors"
 	"strings"
-
-	"github.com/poolvisor/poolvisor/internal/command"
 )
 
 // Exit codes for failures before any operation runs; internal/app has the
@@ -19,13 +18,20 @@ const (
 	ExitUsage  = 2 // bad command line
 )
 
-// ShellJoin re-quotes words the shell already split, so that
-// `poolvisor exec -- supervisor add w --command "php artisan queue:work"`
-// reaches the grammar with the command as one word.
-func ShellJoin(words []string) string {
-	quoted := make([]string, len(words))
-	for i, w := range words {
-		quoted[i] = command.Word(w)
+// CommandWords returns the command that exec or status (cmd) runs, given
+// the arguments left after their flags: for status, `supervisor status`
+// and its TARGET; for exec, the arguments. One word is the whole command
+// as typed (`exec -- "supervisor status"`); several are words the shell
+// split, each to stay one word of the grammar (command.Join).
+func CommandWords(cmd string, args []string) ([]string, error) {
+	if cmd == "status" { // short for exec -- supervisor status [TARGET]
+		if len(args) > 1 {
+			return nil, errors.New("poolvisor status: at most one TARGET, like: poolvisor status 'queue:*'")
+		}
+		return append([]string{"supervisor", "status"}, args...), nil
 	}
-	return strings.Join(quoted, " ")
+	if strings.TrimSpace(strings.Join(args, " ")) == "" {
+		return nil, errors.New("poolvisor exec: give the command after --, like: poolvisor exec -- supervisor status")
+	}
+	return args, nil
 }
