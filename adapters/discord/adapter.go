@@ -23,6 +23,7 @@ import (
 
 	"github.com/poolvisor/poolvisor/adapters/chat"
 	"github.com/poolvisor/poolvisor/adapters/chat/background"
+	"github.com/poolvisor/poolvisor/adapters/names"
 )
 
 // Runner is the part of the core pipeline this adapter uses.
@@ -66,7 +67,7 @@ type Adapter struct {
 	claims    Claimer
 	log       *slog.Logger
 	approvals *approvalMessages
-	lists     *listCache
+	lists     *names.Cache
 	plans     *planStore    // the commands of long form plans' Apply buttons
 	alerts    *alertActions // the commands of long alert buttons
 	wait      time.Duration // how long an answer may take to be inline (fastAnswer)
@@ -119,7 +120,7 @@ func New(cfg Config, run Runner, claims Claimer, log *slog.Logger, opts ...Optio
 	if a.approvals == nil { // no WithPosted
 		a.approvals = newApprovalMessages(nil, cfg.Now)
 	}
-	a.lists = newListCache(cfg.Now)
+	a.lists = names.NewCache(cfg.Now)
 	if a.plans == nil { // no WithPosted
 		a.plans = newPlanStore(nil, cfg.Now)
 	}

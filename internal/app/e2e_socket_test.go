@@ -188,6 +188,51 @@ func TestLocalSocket(t *testing.T) {
 		}
 	})
 
+	t.Run("names for completion, as the user may list them", func(t *testing.T) {
+		if out, errOut, code := s.run(nil, "__names", "program"); code != 0 || out != "web\n" {
+			t.Errorf("programs: exit %d, %q, %s", code, out, errOut)
+		}
+		if out, _, code := s.run(nil, "__names", "pool"); code != 0 || out != "" {
+			t.Errorf("pools of a host without PHP-FPM: exit %d, %q", code, out)
+		}
+		if out, _, code := s.run(nil, "__names", "--socket", filepath.Join(t.TempDir(), "none.sock"), "program"); code != 0 || out != "" {
+			t.Errorf("no serve: exit %d, %q", code, out)
+		}
+		if out, _, code := s.run(asNobody(t, "nogroup", "users"), "__names", "program"); code != 0 || out != "web\n" {
+			t.Errorf("a viewer: exit %d, %q", code, out)
+		}
+		if out, _, code := s.run(asNobody(t, "nogroup"), "__names", "program"); code != 0 || out != "" {
+			t.Errorf("an unbound uid: exit %d, %q", code, out)
+		}
+	})
+
+	t.Run("bash completes names from serve", func(t *testing.T) {
+		bash, err := exec.LookPath("bash")
+		if err != nil {
+			t.Skip("bash is not installed")
+		}
+		script, errOut, code := s.run(nil, "completion", "bash")
+		if code != 0 {
+			t.Fatalf("completion bash: exit %d: %s", code, errOut)
+		}
+		path := filepath.Join(t.TempDir(), "poolvisor.bash")
+		if err := os.WriteFile(path, []byte(script), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		for line, want := range map[string]string{
+			"poolvisor exec -- supervisor restart w": "web",
+			"poolvisor status w":                     "web",
+		} {
+			prog := "source " + path + "\nCOMP_WORDS=(" + line + ")\nCOMP_CWORD=$((${#COMP_WORDS[@]}-1))\n_poolvisor\necho \"${COMPREPLY[*]}\"\n"
+			cmd := exec.Command(bash, "--norc", "-c", prog)
+			cmd.Env = append(os.Environ(), "PATH="+filepath.Dir(s.bin)+":"+os.Getenv("PATH"), "POOLVISOR_SOCKET="+s.sock)
+			out, err := cmd.CombinedOutput()
+			if err != nil || strings.TrimSpace(string(out)) != want {
+				t.Errorf("%s: %v: %q, want %q", line, err, out, want)
+			}
+		}
+	})
+
 	t.Run("socket mode and group", func(t *testing.T) {
 		fi, err := os.Lstat(s.sock)
 		if err != nil {

@@ -2,10 +2,16 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/poolvisor/poolvisor/adapters/chat"
+	"github.com/poolvisor/poolvisor/adapters/names"
 	"github.com/poolvisor/poolvisor/adapters/shell"
+	"github.com/poolvisor/poolvisor/adapters/socket"
+	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
@@ -20,11 +26,35 @@ type localRunner struct {
 
 	once   sync.Once
 	relays []chat.Platform
+
+	// lists are each local user's names for shell completion.
+	lists *names.Cache
 }
 
-var _ shell.Runner = (*localRunner)(nil)
+var (
+	_ shell.Runner = (*localRunner)(nil)
+	_ socket.Namer = (*localRunner)(nil)
+)
 
-func (a *App) localRunner() *localRunner { return &localRunner{Pipeline: a.Pipeline, app: a} }
+func (a *App) localRunner() *localRunner {
+	return &localRunner{Pipeline: a.Pipeline, app: a, lists: names.NewCache(time.Now)}
+}
+
+// Names lists the pools or programs (catalog.PoolList, ProgramList) that
+// actor may list, for the shell's completion: read through the pipeline
+// as actor (authorized and audited), each list kept names.TTL per user.
+func (r *localRunner) Names(ctx context.Context, actor ops.Actor, list string) ([]string, error) {
+	// The role may come from the groups (local_groups): the same user
+	// with other groups is another key.
+	key := actor.String() + " " + strings.Join(actor.Groups, ",") + " " + list
+	switch list {
+	case catalog.PoolList:
+		return r.lists.Get(key, func() []string { return names.Pools(ctx, r, actor, "") }), nil
+	case catalog.ProgramList:
+		return r.lists.Get(key, func() []string { return names.Processes(ctx, r, actor, "") }), nil
+	}
+	return nil, fmt.Errorf("no list %q", list)
+}
 
 // Run runs text, then relays the result when it is an approval request or
 // decision.
