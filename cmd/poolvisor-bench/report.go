@@ -74,13 +74,13 @@ func report(w io.Writer, m machine, programs int, results []result) {
 	for _, r := range results {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", r.pair.a.name, r.a.n, ms(r.a.median), ms(r.a.p90))
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", r.pair.b.name, r.b.n, ms(r.b.median), ms(r.b.p90))
-		fmt.Fprintf(tw, "  ratio of medians\t\t%.2f\ttarget ≤ %s: %s\n", r.ratio(), target(r.pair.target), verdict(r))
+		fmt.Fprintf(tw, "  ratio of medians\t\t%s\ttarget ≤ %s: %s\n", ratio(r.ratio()), target(r.pair.target), verdict(r))
 	}
 	tw.Flush()
 
 	fmt.Fprintln(w, "\nREADME rows (| measurement | poolvisor | baseline | ratio | target |):")
 	for _, r := range results {
-		fmt.Fprintf(w, "| %s | %s | %s | %.2f | ≤ %s |\n", r.pair.title, ms(r.a.median), ms(r.b.median), r.ratio(), target(r.pair.target))
+		fmt.Fprintf(w, "| %s | %s | %s | %s | ≤ %s |\n", r.pair.title, ms(r.a.median), ms(r.b.median), ratio(r.ratio()), target(r.pair.target))
 	}
 }
 
@@ -94,6 +94,15 @@ func verdict(r result) string {
 func target(t float64) string { return strconv.FormatFloat(t, 'f', -1, 64) }
 
 // ms formats d in milliseconds with three significant digits or more.
+// ratio prints a ratio with two decimals, or three below 0.1, where two
+// would round 0.048 and 0.052 alike to a target of 0.05.
+func ratio(r float64) string {
+	if r < 0.1 {
+		return fmt.Sprintf("%.3f", r)
+	}
+	return fmt.Sprintf("%.2f", r)
+}
+
 func ms(d time.Duration) string {
 	v := float64(d) / float64(time.Millisecond)
 	switch {
