@@ -98,6 +98,31 @@ func TestSecretsNeverReadBack(t *testing.T) {
 			"supervisor delete vault", "ops approvals")
 	})
 
+	t.Run("supervisor command line", func(t *testing.T) {
+		cmd := strings.ReplaceAll(loop("cmd"), `"`, `\"`) + " --api-token cmdsecret42"
+		out, r := e.rawExec("alice", `supervisor add cmdtok --command "`+cmd+`"`)
+		if r.Status != "ok" {
+			t.Fatalf("add: %s\n%s", r.Status, out)
+		}
+		if file, _ := os.ReadFile(filepath.Join(e.sv.ProgramDir, "cmdtok.conf")); !strings.Contains(string(file), "--api-token cmdsecret42") {
+			t.Fatalf("the secret did not reach the file:\n%s", file)
+		}
+		secrets := []string{"cmdsecret42"}
+		if strings.Contains(out, "cmdsecret42") {
+			t.Errorf("the add's answer shows the secret:\n%s", out)
+		}
+		e.noSecret(t, secrets, "vic", "supervisor show cmdtok", "ops audit 50", "supervisor history cmdtok", "supervisor history cmdtok --version 1")
+		e.noSecret(t, secrets, "alice", "supervisor edit cmdtok --set startsecs=0 --plan", "supervisor delete cmdtok --plan")
+		if _, r := e.rawExec("alice", "supervisor edit cmdtok --set startsecs=0 --plan"); r.Status != "ok" {
+			t.Errorf("the plan whose diff is checked: %s", r.Status)
+		}
+		// Edited around the mark, the command would lose its secret.
+		out, r = e.rawExec("alice", `supervisor edit cmdtok --command "`+strings.ReplaceAll(loop("cmd"), `"`, `\"`)+` --api-token ••••"`)
+		if r.Status != "invalid" || !strings.Contains(out, "type it in full") {
+			t.Errorf("an edit keeping the mark: %s\n%s", r.Status, out)
+		}
+	})
+
 	t.Run("fpm env", func(t *testing.T) {
 		out, r := e.rawExec("alice", "fpm pool create shop --preset small --set env[DB_PASSWORD]=hunter2secret --set env[DB_HOST]=db.internal")
 		if r.Status != "ok" {

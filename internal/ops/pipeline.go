@@ -207,6 +207,11 @@ func (p *Pipeline) execute(ctx context.Context, actor Actor, op *Operation) Resu
 	if op.Name == "ops.approve" {
 		return p.decide(ctx, actor, *op)
 	}
+	if KindOf(op.Name) == Write {
+		if err := noMasks(*op); err != nil {
+			return p.fail(res, err)
+		}
+	}
 	h, ok := p.handlers[op.Name]
 	if !ok {
 		return p.fail(res, Failedf("%s is not available on %s", op.Name, p.cfg.Host))
@@ -234,6 +239,19 @@ func (p *Pipeline) execute(ctx context.Context, actor Actor, op *Operation) Resu
 	}
 	res.breakglass = through
 	return res
+}
+
+// noMasks refuses a write whose value holds secret.Mark: a secret poolvisor
+// showed masked (a program's command in a form, a `show`), retyped around
+// the mark, which would be written as the value. A whole file (content)
+// is the backends' to unmask: they give back the lines kept as shown.
+func noMasks(op Operation) error {
+	for _, a := range op.Args {
+		if a.Key != "content" && strings.Contains(a.Value, secret.Mark) {
+			return InvalidField(a.Key, "--%s holds %s, a secret poolvisor shows masked: its real value is not shown, so type it in full, or leave --%s out to keep it as it is", a.Key, secret.Mark, a.Key)
+		}
+	}
+	return nil
 }
 
 // frozen refuses a backend's write by anyone but an approver while a

@@ -23,6 +23,7 @@ func TestRedactArgs(t *testing.T) {
 		{"secret flag", "password", "pw1", "••••"},
 		{"env flag", "env", `DB_PASSWORD=x,A=1`, `DB_PASSWORD=••••,A=1`},
 		{"command with a secret", "command", `/bin/app --api-key=abc`, `/bin/app --api-key=••••`},
+		{"command with a secret flag", "command", `/bin/app --api-token abc --tries 3`, `/bin/app --api-token •••• --tries 3`},
 		{"whole file", "content", "[program:w]\nenvironment=DB_PASSWORD=\"x\"\ncommand=/bin/w\n", "[program:w]\nenvironment=DB_PASSWORD=\"••••\"\ncommand=/bin/w\n"},
 		{"plain flag", "user", "www-data", "www-data"},
 	} {
@@ -152,5 +153,19 @@ func TestUnparsedRequestAuditedWithoutSecrets(t *testing.T) {
 	raw, _ := json.Marshal(entries)
 	if strings.Contains(string(raw), "hunter2secret") || len(entries) != 2 {
 		t.Errorf("audit of unparsed requests: %s", raw)
+	}
+}
+
+// TestMaskedValueIsNotWritten: a value that holds the mark (a command
+// shown masked, edited around it) is refused on its field, before the
+// backend plans anything: written, the mark would replace the secret.
+func TestMaskedValueIsNotWritten(t *testing.T) {
+	p, _ := newSecretPipeline(t)
+	res := p.Run(context.Background(), alice, `supervisor add w --command "/bin/w --api-token ••••"`)
+	if res.Status != ops.StatusInvalid || res.Field != "command" || !strings.Contains(res.Message, "type it in full") {
+		t.Fatalf("got %s on %q: %s", res.Status, res.Field, res.Message)
+	}
+	if res := p.Run(context.Background(), alice, `supervisor add w --command "/bin/w --api-token t"`); res.Status != ops.StatusOK {
+		t.Fatalf("the real value: %s %s", res.Status, res.Message)
 	}
 }

@@ -7,9 +7,10 @@ import (
 
 // File masks the secrets of a config file in supervisord's or php-fpm's
 // ini syntax, line for line: the value of a key that names a secret
-// (password=, env[DB_PASSWORD] =, php_admin_value[mail.token] =) and the
-// secret variables of environment=, with the continuation lines of either
-// (supervisord reads an indented line as more of the value above it).
+// (password=, env[DB_PASSWORD] =, php_admin_value[mail.token] =), the
+// secret variables of environment=, and the secrets of a command= line
+// (Text), with the continuation lines of each (supervisord reads an
+// indented line as more of the value above it).
 // Commented-out lines are masked too. Keys, sections and the number of
 // lines stay as they are, so a diff of masked files still shows what
 // changed where.
@@ -19,6 +20,7 @@ func File(text string) string {
 		none = iota
 		secretValue
 		environment
+		command
 	)
 	state := none
 	for i, l := range lines {
@@ -33,6 +35,9 @@ func File(text string) string {
 		case !blank(body[0]) || state == none:
 		case state == environment:
 			lines[i] = Pairs(body) + eol
+			continue
+		case state == command:
+			lines[i] = Text(body) + eol
 			continue
 		case !strings.Contains(body, "="):
 			lines[i] = body[:len(body)-len(strings.TrimLeft(body, " \t"))] + Mark + eol
@@ -50,6 +55,9 @@ func File(text string) string {
 		case strings.EqualFold(k, environmentKey):
 			lines[i] = lead + key + rest[sep:sep+1] + Pairs(value) + eol
 			state = environment
+		case strings.EqualFold(k, commandKey):
+			lines[i] = lead + key + rest[sep:sep+1] + Text(value) + eol
+			state = command
 		case Name(k):
 			v := strings.TrimLeft(value, " \t")
 			if v != "" {

@@ -33,17 +33,24 @@ func Name(name string) bool {
 }
 
 // environmentKey is supervisord's program key whose value holds
-// KEY="value" pairs.
-const environmentKey = "environment"
+// KEY="value" pairs; commandKey is its command line, whose flags and
+// variables may hold secrets (`--api-token x`, `DB_PASSWORD=x app`).
+const (
+	environmentKey = "environment"
+	commandKey     = "command"
+)
 
 // Value returns the value of directive key as answers show it: masked when
 // key names a secret; for supervisord's environment, with the value of
-// each secret variable masked and the others kept.
+// each secret variable masked and the others kept; for its command, with
+// the secrets of the command line masked (Text).
 func Value(key, value string) string {
 	k := strings.TrimSpace(key)
 	switch {
 	case strings.EqualFold(k, environmentKey):
 		return Pairs(value)
+	case strings.EqualFold(k, commandKey):
+		return Text(value)
 	case Name(k) && strings.TrimSpace(value) != "":
 		return Mark
 	}
@@ -70,18 +77,80 @@ func Directives(directives map[string]string) map[string]string {
 // showing a secret is not.
 func Pairs(s string) string { return pairs(s, false) }
 
-// Text masks the secrets in a command line as typed: every NAME=value
-// whose NAME is a secret (a bare value ends at a space, quote or comma),
-// and the word after a flag like --password.
+// Text masks the secrets in a command line: a chat command as typed, or a
+// program's command= (which supervisord splits as a shell would): every
+// NAME=value whose NAME is a secret (a bare value ends at a space, quote
+// or comma), and the word after a flag like --password or --api-token
+// (a quoted word keeps its quotes around the mark). Blanks stay as they
+// are, so a masked command= line still lines up in a diff.
 func Text(s string) string {
-	words := strings.Fields(pairs(s, true))
-	for i := 0; i+1 < len(words); i++ {
-		w := words[i]
-		if strings.HasPrefix(w, "--") && !strings.Contains(w, "=") && Name(w) {
-			words[i+1] = Mark
+	s = pairs(s, true)
+	var b strings.Builder
+	maskNext := false
+	for i := 0; i < len(s); {
+		j := i
+		for j < len(s) && blank(s[j]) {
+			j++
+		}
+		b.WriteString(s[i:j])
+		if j == len(s) {
+			break
+		}
+		end := wordEnd(s, j)
+		w := s[j:end]
+		switch {
+		case maskNext && (w[0] == '"' || w[0] == '\'') && len(w) > 1 && w[len(w)-1] == w[0]:
+			b.WriteString(w[:1] + Mark + w[:1])
+		case maskNext:
+			b.WriteString(Mark)
+		default:
+			b.WriteString(quoted(w))
+		}
+		maskNext = !maskNext && strings.HasPrefix(w, "--") && !strings.Contains(w, "=") && Name(w)
+		i = end
+	}
+	return b.String()
+}
+
+// quoted returns the word w with Text applied inside each of its quoted
+// parts: `--command "app --token t"` is a command line within one.
+func quoted(w string) string {
+	var b strings.Builder
+	for i := 0; i < len(w); {
+		q := w[i]
+		if q != '"' && q != '\'' {
+			b.WriteByte(q)
+			i++
+			continue
+		}
+		n := strings.IndexByte(w[i+1:], q)
+		if n < 0 {
+			b.WriteString(w[i:i+1] + Text(w[i+1:]))
+			break
+		}
+		b.WriteString(w[i:i+1] + Text(w[i+1:i+1+n]) + w[i+1+n:i+2+n])
+		i += n + 2
+	}
+	return b.String()
+}
+
+// wordEnd returns where the word that starts at s[i] ends: at the next
+// blank outside quotes.
+func wordEnd(s string, i int) int {
+	var quote byte
+	for ; i < len(s); i++ {
+		switch c := s[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case blank(c):
+			return i
 		}
 	}
-	return strings.Join(words, " ")
+	return i
 }
 
 func nameChar(c byte) bool {

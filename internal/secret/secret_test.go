@@ -51,7 +51,10 @@ func TestValue(t *testing.T) {
 		{"php_admin_value[mail.api_key]", "k", Mark},
 		{"password", "{SHA}abc", Mark},
 		{"password", "", ""},
-		{"command", "/bin/app --token=abc", "/bin/app --token=abc"},
+		{"command", "/bin/app --token=abc", "/bin/app --token=••••"},
+		{"command", "php artisan queue:work  --api-key 'a b' --tries=3", "php artisan queue:work  --api-key '••••' --tries=3"},
+		{"command", "DB_PASSWORD=x /bin/app --password", "DB_PASSWORD=•••• /bin/app --password"},
+		{"command", "/bin/app --tries 3", "/bin/app --tries 3"},
 		{"env[DB_HOST]", "db", "db"},
 	} {
 		if got := Value(tc.key, tc.in); got != tc.want {
@@ -67,6 +70,9 @@ func TestText(t *testing.T) {
 		{`supervisor edit w --set "environment=DB_PASSWORD=hunter2 B=1"`, `supervisor edit w --set "environment=DB_PASSWORD=•••• B=1"`},
 		{`fpm pool edit api --set env[DB_PASSWORD]=hunter2`, `fpm pool edit api --set env[DB_PASSWORD]=••••`},
 		{`login --password hunter2 --user x`, `login --password •••• --user x`},
+		{`login  --secret "two words"  --user x`, `login  --secret "••••"  --user x`},
+		{`supervisor add w --command "app --token t" --user x`, `supervisor add w --command "app --token ••••" --user x`},
+		{`x --command 'a --secret "s s" b'`, `x --command 'a --secret "••••" b'`},
 		{`supervisor status`, `supervisor status`},
 	} {
 		if got := Text(tc.in); got != tc.want {
@@ -78,7 +84,8 @@ func TestText(t *testing.T) {
 func TestFile(t *testing.T) {
 	in := strings.Join([]string{
 		"[program:web]",
-		"command=/usr/bin/web",
+		"command=/usr/bin/web --api-token t0k --tries 3",
+		"  --password hunter2",
 		`environment=A="1",DB_PASSWORD="hunter2secret",`,
 		`  API_TOKEN=tok123,`,
 		"",
@@ -98,7 +105,8 @@ func TestFile(t *testing.T) {
 	}, "\n")
 	want := strings.Join([]string{
 		"[program:web]",
-		"command=/usr/bin/web",
+		"command=/usr/bin/web --api-token •••• --tries 3",
+		"  --password ••••",
 		`environment=A="1",DB_PASSWORD="••••",`,
 		`  API_TOKEN=••••,`,
 		"",

@@ -50,3 +50,33 @@ func TestRawEditKeepsMaskedSecrets(t *testing.T) {
 		t.Errorf("a refused raw edit changed the file:\n%s", again)
 	}
 }
+
+// TestCommandSecretsMasked: a secret on the command line (`--api-token
+// x`) is masked in show's directives and file, as environment's are; a
+// raw edit that keeps the command line as shown keeps the secret.
+func TestCommandSecretsMasked(t *testing.T) {
+	t.Parallel()
+	const command = rpcSleeperCmd + " --api-token cmdsecret42"
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: command})
+	b := newBackend(t, s, 2*time.Second)
+	rpcWaitState(t, b.client, "web:web", "RUNNING")
+	path := filepath.Join(s.ProgramDir, "web.conf")
+
+	out, err := run(t, b, "supervisor.program.show", "web")
+	wantStatus(t, err, ops.StatusOK)
+	prog := out.Data.(map[string]any)["program"].(ops.Program)
+	if strings.Contains(out.Message+prog.Content+prog.Directives["command"], "cmdsecret42") ||
+		prog.Directives["command"] != rpcSleeperCmd+" --api-token ••••" {
+		t.Fatalf("show reveals the secret:\n%s\n%s\n%v", out.Message, prog.Content, prog.Directives)
+	}
+
+	edited := strings.Replace(prog.Content, "startsecs=1", "startsecs=0", 1)
+	if edited == prog.Content {
+		t.Fatalf("no startsecs=1 to edit in:\n%s", prog.Content)
+	}
+	_, err = run(t, b, "supervisor.program.edit", "web", ops.Arg{Key: "content", Value: edited})
+	wantStatus(t, err, ops.StatusOK)
+	if now, _ := os.ReadFile(path); !strings.Contains(string(now), command) || !strings.Contains(string(now), "startsecs=0") {
+		t.Fatalf("a raw edit lost the command's secret:\n%s", now)
+	}
+}
