@@ -45,7 +45,7 @@ func impostor(t *testing.T, frames ...Frame) string {
 // never a terminal's escape sequence, and its exit code is one of SPEC
 // §2's, whatever the socket sends.
 func TestImpostorIsPrintedHarmlessly(t *testing.T) {
-	const evil = "\x1b]52;c;Y3VybCBldmlsIHwgc2g=\x07\x1b[1A\x1b[2K\r"
+	const evil = "\x1b]52;c;Y3VybCBldmlsIHwgc2g=\x07\x1b[1A\x1b[2K\r\u009b2K\u202e\x7f"
 	out := func(s string) *string { return &s }
 	ans := func(a wire.Answer) Frame { return Frame{Answer: a} }
 	for _, c := range []struct {
@@ -76,7 +76,7 @@ func TestImpostorIsPrintedHarmlessly(t *testing.T) {
 				if err != nil {
 					msg = err.Error()
 				}
-				if s := printed.String() + msg + who; strings.ContainsAny(s, "\x1b\r\a") {
+				if s := printed.String() + msg + who; strings.ContainsAny(s, "\x1b\r\a\u009b\u202e\x7f") {
 					t.Errorf("printed %q, error %q, who %q", printed.String(), msg, who)
 				}
 				if asJSON && !json.Valid([]byte(printed.String())) {
@@ -87,11 +87,11 @@ func TestImpostorIsPrintedHarmlessly(t *testing.T) {
 	}
 
 	// Dial's hello and Run's answers: the errors a terminal may show.
-	if _, err := Dial(context.Background(), impostor(t, Frame{Answer: wire.Answer{Error: "x" + evil}})); err == nil || strings.ContainsAny(err.Error(), "\x1b\r\a") {
+	if _, err := Dial(context.Background(), impostor(t, Frame{Answer: wire.Answer{Error: "x" + evil}})); err == nil || strings.ContainsAny(err.Error(), "\x1b\r\a\u009b\u202e\x7f") {
 		t.Errorf("hello: %q", err)
 	}
 	c := &Client{Path: impostor(t, Frame{Answer: wire.Answer{Error: "x" + evil}})}
-	if res := c.Run(context.Background(), ops.Actor{}, "x"); strings.ContainsAny(res.Message, "\x1b\r\a") {
+	if res := c.Run(context.Background(), ops.Actor{}, "x"); strings.ContainsAny(res.Message, "\x1b\r\a\u009b\u202e\x7f") {
 		t.Errorf("run: %q", res.Message)
 	}
 }

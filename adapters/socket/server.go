@@ -104,8 +104,11 @@ func (s *Server) handle(ctx context.Context, c *net.UnixConn) {
 	}
 	var mu sync.Mutex // the watcher may report while the result is written
 	reply := Frame{Host: s.Runner.Host(), Actor: &actor}
+	reply.Who = actor.String()
 	switch {
 	case req.Hello:
+	case req.Names != "" && req.As != "":
+		reply.Error = "--as is refused on the socket: serve knows you as " + actor.String() + " from the kernel"
 	case req.Names != "":
 		reply.Names, reply.Error = s.names(ctx, actor, req.Names)
 	default:
@@ -187,7 +190,7 @@ func (s *Server) answer(reply *Frame, req wire.Request, res ops.Result, actor op
 			out, code = shell.FailedJSON(res.Operation, "could not encode the result: "+err.Error()), ops.StatusFailed.ExitCode()
 		}
 	}
-	reply.Output, reply.Exit, reply.Who = &out, code, actor.String()
+	reply.Output, reply.Exit = &out, code
 }
 
 // names answers a Names request.
@@ -199,6 +202,9 @@ func (s *Server) names(ctx context.Context, actor ops.Actor, kind string) ([]str
 	if !ok {
 		return nil, "this serve names nothing"
 	}
+	// The client waits NamesTimeout, as a TAB press should.
+	ctx, cancel := context.WithTimeout(ctx, wire.NamesTimeout)
+	defer cancel()
 	names, err := n.Names(ctx, actor, kind)
 	if err != nil {
 		s.Log.Debug("local socket: names", "actor", actor.String(), "kind", kind, "err", err)

@@ -17,7 +17,7 @@ import (
 // Limits of a request. A client that sends more, or takes longer, is cut
 // off; others are not affected.
 const (
-	MaxRequest  = 64 << 10        // bytes of one request
+	MaxRequest  = wire.MaxRequest // bytes of one request
 	ReadTimeout = 5 * time.Second // to send the whole request
 	// writeTimeout bounds writing one frame, so a client that stops
 	// reading cannot hold up the write whose progress it watches.

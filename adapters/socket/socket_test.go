@@ -375,3 +375,35 @@ func TestNames(t *testing.T) {
 		t.Errorf("a serve that names nothing: %q, %v", got, err)
 	}
 }
+
+// TestNamesWaitBounded: a serve that never answers costs a TAB press
+// wire.NamesTimeout, not the shell.
+func TestNamesWaitBounded(t *testing.T) {
+	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "hang.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	hold := make(chan struct{})
+	defer close(hold)
+	go func() {
+		if c, err := ln.Accept(); err == nil {
+			defer c.Close()
+			c.Read(make([]byte, 4096))
+			<-hold // never answers
+		}
+	}()
+	if names, err := wire.Names(ln.Addr().String(), "program"); err == nil || names != nil || !strings.Contains(err.Error(), "did not answer within") {
+		t.Fatalf("names %q, err %v", names, err)
+	}
+}
+
+// TestRequestTooLarge: a command longer than serve takes is refused by
+// the client, before anything is sent, in words serve would use.
+func TestRequestTooLarge(t *testing.T) {
+	var out strings.Builder
+	code, _, err := wire.Exec(serve(t), wire.Request{Words: []string{"ops", "whoami", strings.Repeat("a", wire.MaxRequest)}}, &out)
+	if code != 1 || err == nil || !strings.Contains(err.Error(), "nothing was sent") || out.Len() != 0 {
+		t.Errorf("exit %d, err %v, printed %q", code, err, out.String())
+	}
+}

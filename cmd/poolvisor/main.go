@@ -18,7 +18,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"sync"
+	"syscall"
 	"unicode"
 
 	"github.com/poolvisor/poolvisor/adapters/socket/wire"
@@ -51,9 +54,6 @@ func run(args []string, stdout, stderr io.Writer) (code int, handled bool) {
 	case namesCommand:
 		return names(args[1:], stdout), true
 	case "exec", "status":
-		// No signal handling: an interrupt ends the client, which closes
-		// the connection, as a handler would (and setting one up is a
-		// tenth of a status's time).
 		return runSocket(args[0], args[1:], stdout, stderr)
 	}
 	return 0, false
@@ -105,6 +105,9 @@ func runSocket(cmd string, args []string, stdout, stderr io.Writer) (code int, h
 	} else {
 		req.Words = o.words
 	}
+	if o.json {
+		stdout = jsonOnInterrupt(stdout)
+	}
 	code, who, err := wire.Exec(o.socket, req, stdout)
 	if errors.Is(err, wire.ErrNoServe) {
 		return 0, false
@@ -118,14 +121,49 @@ func runSocket(cmd string, args []string, stdout, stderr io.Writer) (code int, h
 	return code, true
 }
 
+// jsonOnInterrupt returns stdout for `exec --json`, which prints one JSON
+// object whatever happens: an interrupt (SIGINT, SIGTERM) that comes
+// before the answer prints a failed one and exits 130. Without --json
+// the default ends the client (closing the connection) as well, and
+// costs nothing: installing a handler is a tenth of a status's time.
+func jsonOnInterrupt(stdout io.Writer) io.Writer {
+	w := &onceWriter{w: stdout}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sig
+		w.mu.Lock() // held to the end: the answer is not printed after this
+		if !w.wrote {
+			fmt.Fprintln(w.w, wire.FailedJSON("interrupted ("+s.String()+") before serve answered: the command may or may not have run (see `ops audit`)"))
+		}
+		os.Exit(130)
+	}()
+	return w
+}
+
+// onceWriter says whether anything was written through it.
+type onceWriter struct {
+	mu    sync.Mutex
+	w     io.Writer
+	wrote bool
+}
+
+func (o *onceWriter) Write(b []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.wrote = true
+	return o.w.Write(b)
+}
+
 // namesCommand is what the completion scripts run for the names of
-// programs and pools: `poolvisor __names KIND [--socket PATH]`.
+// programs and pools: `poolvisor __names [--socket PATH] LIST`.
 const namesCommand = "__names"
 
 // names prints the names of a list that serve lets this user see, one a
 // line, for shell completion: nothing (and no error) when serve does not
 // answer or the user may not list them, as a TAB press should. Only names
-// of letters, digits and _ . - : * @ + are printed: a name in a
+// of letters, digits and _ . - : * @ + are printed, and none that begins
+// with - (a flag) or @ (the scripts' mark of a list): a name in a
 // hand-written config could hold anything, and one with a blank, a $, a
 // quote or a backtick would be more than one inert word to a shell.
 func names(args []string, stdout io.Writer) int {
@@ -140,7 +178,7 @@ func names(args []string, stdout io.Writer) int {
 		return 0
 	}
 	for _, n := range list {
-		if n != "" && !strings.ContainsFunc(n, notNameRune) {
+		if n != "" && !strings.ContainsFunc(n, notNameRune) && !strings.HasPrefix(n, "-") && !strings.HasPrefix(n, "@") {
 			fmt.Fprintln(stdout, n)
 		}
 	}

@@ -45,8 +45,8 @@ func (a *App) localRunner() *localRunner {
 // as actor (authorized and audited), each list kept names.TTL per user.
 func (r *localRunner) Names(ctx context.Context, actor ops.Actor, list string) ([]string, error) {
 	// The role may come from the groups (local_groups): the same user
-	// with other groups is another key.
-	key := actor.String() + " " + strings.Join(actor.Groups, ",") + " " + list
+	// with other groups is another key. NUL is in no name.
+	key := strings.Join(append([]string{actor.String(), list}, actor.Groups...), "\x00")
 	switch list {
 	case catalog.PoolList:
 		return r.lists.Get(key, func() []string { return names.Pools(ctx, r, actor, "") }), nil

@@ -66,6 +66,7 @@ var cases = []struct {
 	{"a group's * is no file name pattern", "poolvisor exec -- supervisor restart queue:", "queue:*"},
 	{"names of pools, from serve", "poolvisor exec -- fpm pool show ''", "www shop --host --php"},
 	{"names from the socket typed", "poolvisor exec --socket /run/other.sock -- supervisor restart o", "other-program"},
+	{"names from --socket=PATH", "poolvisor exec --socket=/run/other.sock -- supervisor restart o", "other-program"},
 	{"status completes names", "poolvisor status w", "web"},
 	{"a name is a word, never code", "poolvisor exec -- supervisor restart xx", "xx$(touch${IFS}pwned)"},
 }
@@ -144,14 +145,53 @@ func check(t *testing.T, run func(line, cur string) *exec.Cmd) {
 }
 
 // TestBash completes command lines with the bash script in a real bash.
+// COMP_WORDS is split as bash splits it, at colons too (COMP_WORDBREAKS);
+// what bash would insert (the candidate after the last colon, a *
+// escaped) is printed back whole, to compare with the other shells'.
 func TestBash(t *testing.T) {
 	bash := shell(t, "bash")
 	path := scriptFile(t, "bash")
 	syntaxOK(t, bash, "--norc", "-n", path)
-	check(t, func(line, _ string) *exec.Cmd {
-		prog := "source " + path + "\nCOMP_WORDS=(" + line + ")\nCOMP_CWORD=$((${#COMP_WORDS[@]}-1))\n_poolvisor\necho \"${COMPREPLY[*]}\"\n"
-		return exec.Command(bash, "--norc", "-c", prog)
+	check(t, func(line, cur string) *exec.Cmd {
+		return exec.Command(bash, "--norc", "-c", bashProg(path, line)+
+			`for w in "${COMPREPLY[@]}"; do w=${w//\\\*/*}; printf '%s\n' "$1$w"; done`+"\n", "bash", cur[:strings.LastIndex(cur, ":")+1])
 	})
+}
+
+// bashProg sources the script at path and completes line as bash would
+// have split it.
+func bashProg(path, line string) string {
+	return "source " + path + "\nCOMP_WORDS=(" + strings.ReplaceAll(line, ":", " : ") + ")\nCOMP_CWORD=$((${#COMP_WORDS[@]}-1))\n_poolvisor\n"
+}
+
+// TestBashInserts: what bash inserts is the candidate after the colon the
+// word breaks at, with a * escaped, so that neither the completion nor
+// the command it ends up in matches file names (the shell runs in a
+// directory holding queue:x).
+func TestBashInserts(t *testing.T) {
+	bash := shell(t, "bash")
+	path := scriptFile(t, "bash")
+	bin, dir := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(bin, "poolvisor"), []byte(namesProgram), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "queue:x"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for line, want := range map[string]string{
+		"poolvisor exec -- supervisor restart queue:":   `\*`,
+		"poolvisor exec -- supervisor restart queue:q":  ``,
+		"poolvisor exec -- supervisor restart queue":    `queue:\* queue_00`,
+		"poolvisor status --socket=/run/other.sock o":   `other-program`,
+		"poolvisor status --socket '/run/other.sock' o": `other-program`,
+	} {
+		cmd := exec.Command(bash, "--norc", "-c", bashProg(path, line)+`echo "${COMPREPLY[*]}"`)
+		cmd.Dir, cmd.Env = dir, append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"))
+		out, err := cmd.CombinedOutput()
+		if err != nil || strings.TrimSpace(string(out)) != want {
+			t.Errorf("%s: %v: %q, want %q", line, err, out, want)
+		}
+	}
 }
 
 // TestZsh completes command lines with the zsh script in a real zsh, with

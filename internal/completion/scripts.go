@@ -45,18 +45,52 @@ __%[3]s_names() {
     printf '%%s\n' "$cands"
 }
 
+# __%[3]s_rejoin sets pv_words and pv_cword to COMP_WORDS and COMP_CWORD
+# with the words bash split at a colon (COMP_WORDBREAKS) put together
+# again: queue:* comes as "queue" ":" "*". No word of poolvisor's has a
+# blank beside a colon. zsh does not split there.
+__%[3]s_rejoin() {
+    pv_words=() pv_cword=0
+    local i w n=-1
+    for (( i = 0; i < ${#COMP_WORDS[@]}; i++ )); do
+        w=${COMP_WORDS[i]}
+        if [[ -z ${ZSH_VERSION-} ]] && (( n >= 0 )) && [[ $w == :* || ${pv_words[n]} == *: ]]; then
+            pv_words[n]+=$w
+        else
+            pv_words+=("$w")
+            n=$(( ${#pv_words[@]} - 1 ))
+        fi
+        (( i == COMP_CWORD )) && pv_cword=$n
+    done
+}
+
+# __%[3]s_socket prints the socket a --socket word (its value, or
+# --socket=VALUE) names, unquoted and with ~ expanded as the shell would.
+__%[3]s_socket() {
+    local s=${1#--socket=}
+    s=${s#[\"\']}
+    s=${s%%[\"\']}
+    [[ $s == "~/"* ]] && s=$HOME/${s#"~/"}
+    printf '%%s\n' "$s"
+}
+
 _%[3]s() {
-    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+    local -a pv_words
+    local pv_cword
+    __%[3]s_rejoin
+    local cur=${pv_words[pv_cword]} prev=${pv_words[pv_cword-1]}
     local cands sock= w
-    if (( COMP_CWORD == 1 )); then
+    if (( pv_cword == 1 )); then
         cands=$(__%[3]s_lookup "sub:")
     else
-        local sub=${COMP_WORDS[1]} i dashdash=0
+        local sub=${pv_words[1]} i dashdash=0
         local -a pv_path=()
-        for (( i = 2; i < COMP_CWORD; i++ )); do
-            w=${COMP_WORDS[i]}
-            if [[ $dashdash == 0 && ${COMP_WORDS[i-1]} == --socket ]]; then
-                sock=$w
+        for (( i = 2; i < pv_cword; i++ )); do
+            w=${pv_words[i]}
+            if [[ $dashdash == 0 && ${pv_words[i-1]} == --socket ]]; then
+                sock=$(__%[3]s_socket "$w")
+            elif [[ $dashdash == 0 && $w == --socket=* ]]; then
+                sock=$(__%[3]s_socket "$w")
             fi
             if [[ $sub == exec && $dashdash == 0 ]]; then
                 [[ $w == -- ]] && dashdash=1
@@ -80,10 +114,19 @@ _%[3]s() {
     fi
     # Each candidate that begins with the word typed, as it is: compgen -W
     # would expand $(...) in a name, and COMPREPLY=($(...)) match a * to
-    # file names.
+    # file names. bash inserts a candidate as it is, after the last colon
+    # of the word (its word break): so the part up to that colon goes,
+    # and a * is escaped, or the command would match it to file names.
+    # zsh quotes what it inserts itself.
+    local done=
+    [[ -z ${ZSH_VERSION-} && $cur == *:* ]] && done=${cur%%"${cur##*:}"}
     COMPREPLY=()
     while IFS= read -r w; do
-        [[ -n $w && $w == "$cur"* ]] && COMPREPLY+=("$w")
+        if [[ -n $w && $w == "$cur"* ]]; then
+            w=${w#"$done"}
+            [[ -z ${ZSH_VERSION-} ]] && w=${w//\*/\\*}
+            COMPREPLY+=("$w")
+        fi
     done < <(printf '%%s\n' "$cands" | tr ' ' '\n')
 }
 complete -F _%[3]s %[1]s
@@ -145,6 +188,8 @@ function __%[3]s_candidates
     for w in $tokens
         if test $dashdash -eq 0 -a "$prev" = --socket
             set -g __%[3]s_socket $w
+        else if test $dashdash -eq 0; and string match -q -- '--socket=*' $w
+            set -g __%[3]s_socket (string replace -- '--socket=' '' $w)
         end
         set prev $w
         if test "$sub" = exec -a $dashdash -eq 0

@@ -55,9 +55,11 @@ var ErrNotJSON = errors.New("not a JSON text")
 // JSON returns the JSON text doc with every character that String would
 // escape written as a JSON escape (\u001b, \u007f, \u202e; \ufffd for a
 // byte that is not UTF-8) instead: the same value to a JSON parser, and
-// nothing a terminal acts on for `jq -r` or a person to print. encoding/json
-// leaves DEL, the C1 set and the bidirectional marks raw. doc that is not
-// JSON is refused.
+// nothing a terminal acts on when the text is printed as it is.
+// encoding/json leaves DEL, the C1 set and the bidirectional marks raw.
+// (A program that decodes it, like `jq -r`, gets the characters back:
+// what it prints is its own to make safe.) doc that is not JSON is
+// refused.
 func JSON(doc string) (string, error) {
 	if !json.Valid([]byte(doc)) {
 		return "", ErrNotJSON

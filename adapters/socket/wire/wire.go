@@ -18,7 +18,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"syscall"
+	"time"
 
 	"github.com/poolvisor/poolvisor/internal/printable"
 )
@@ -85,8 +87,15 @@ const MaxExit = 5
 // exitFailed is the failed status's exit code.
 const exitFailed = 1
 
-// MaxAnswer bounds what a client reads of one answer.
-const MaxAnswer = 64 << 20
+// Limits: MaxRequest bounds one request (serve cuts off a client that
+// sends more), MaxAnswer what a client reads of one answer, and
+// NamesTimeout how long completion waits for names: a TAB press must not
+// hang the shell on a serve that does not answer.
+const (
+	MaxRequest   = 64 << 10
+	MaxAnswer    = 64 << 20
+	NamesTimeout = 2 * time.Second
+)
 
 var (
 	// ErrNoServe says nothing answers on the socket: no request was
@@ -130,7 +139,10 @@ func Exec(path string, req Request, out io.Writer) (code int, who string, err er
 		text = *a.Output
 	}
 	if req.JSON && a.Output != nil {
-		if text, err = printable.JSON(text); err != nil {
+		if text, err = printable.JSON(text); err == nil && !strings.HasPrefix(strings.TrimLeft(text, " \t\r\n"), "{") {
+			err = errors.New("not a JSON object")
+		}
+		if err != nil {
 			err = fmt.Errorf("serve's answer: %w", err)
 		}
 	} else if a.Output != nil {
@@ -148,9 +160,10 @@ func Exec(path string, req Request, out io.Writer) (code int, who string, err er
 	return a.Exit, printable.String(a.Who), nil
 }
 
-// Names asks serve at path for the names of kind that the client may see.
+// Names asks serve at path for the names of kind that the client may see,
+// waiting at most NamesTimeout.
 func Names(path, kind string) ([]string, error) {
-	a, err := roundTrip(path, Request{Names: kind}, nil)
+	a, err := roundTripWithin(path, Request{Names: kind}, nil, NamesTimeout)
 	if err == nil && a.Error != "" {
 		err = errors.New("serve refused the request: " + printable.String(a.Error))
 	}
@@ -175,25 +188,47 @@ func failedJSON(message string) string {
 func FailedJSON(message string) string { return failedJSON(message) }
 
 // roundTrip sends req and reads the answer up to its final frame, passing
-// progress lines to progress.
+// progress lines to progress. It waits as long as the command runs (a
+// rolling restart may take minutes).
 func roundTrip(path string, req Request, progress func(string)) (Answer, error) {
+	return roundTripWithin(path, req, progress, 0)
+}
+
+// roundTripWithin is roundTrip, giving up on an answer not read within
+// limit (0: no limit).
+func roundTripWithin(path string, req Request, progress func(string), limit time.Duration) (Answer, error) {
+	b, err := json.Marshal(req)
+	if err != nil {
+		return Answer{}, err
+	}
+	if len(b) > MaxRequest {
+		return Answer{}, fmt.Errorf("the request is %d bytes, more than serve takes (%d KiB): nothing was sent", len(b), MaxRequest>>10)
+	}
 	c, err := dial(path)
 	if err != nil {
 		return Answer{}, err
 	}
 	defer c.close()
-	b, err := json.Marshal(req)
-	if err != nil {
-		return Answer{}, err
+	if limit > 0 {
+		tv := syscall.NsecToTimeval(limit.Nanoseconds())
+		if err := syscall.SetsockoptTimeval(int(c), syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
+			return Answer{}, err
+		}
 	}
 	if err := c.writeAll(b); err != nil {
 		return Answer{}, fmt.Errorf("send to serve: %w", err)
 	}
-	dec := json.NewDecoder(io.LimitReader(c, MaxAnswer))
+	r := &io.LimitedReader{R: c, N: MaxAnswer}
+	dec := json.NewDecoder(r)
 	for {
 		var a Answer
 		if err := dec.Decode(&a); err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+			switch {
+			case r.N <= 0:
+				return Answer{}, fmt.Errorf("serve's answer is larger than %d MiB: the command may or may not have run", MaxAnswer>>20)
+			case errors.Is(err, syscall.EAGAIN):
+				return Answer{}, fmt.Errorf("serve did not answer within %v", limit)
+			case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET):
 				return Answer{}, ErrStopped
 			}
 			return Answer{}, fmt.Errorf("serve's answer: %w", err)
@@ -213,8 +248,9 @@ func roundTrip(path string, req Request, progress func(string)) (Answer, error) 
 type conn int
 
 // dial connects to the socket at path. It does not wait: a serve whose
-// backlog is full is as good as none (EAGAIN), which a blocking connect
-// would wait on for ever.
+// backlog is full (EAGAIN), which a blocking connect would wait on for
+// ever, is busy, and said so; it is not "no serve", after which exec
+// would work directly, beside a serve that is running.
 func dial(path string) (conn, error) {
 	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, 0)
 	if err != nil {
@@ -226,6 +262,9 @@ func dial(path string) (conn, error) {
 	}
 	if err != nil {
 		syscall.Close(fd)
+		if errors.Is(err, syscall.EAGAIN) {
+			return -1, fmt.Errorf("serve on %s is busy (its queue of connections is full): nothing was sent; try again", path)
+		}
 		return -1, fmt.Errorf("%w on %s: %w", ErrNoServe, path, err)
 	}
 	return conn(fd), nil
