@@ -43,8 +43,12 @@ func execText(path, as, text string, out io.Writer) (code int, who string, err e
 	return wire.Exec(path, wire.Request{Text: text, As: as, Watch: true}, out)
 }
 
-// serve starts a Server on a socket in a fresh directory and returns its path.
-func serve(t *testing.T) string {
+// serve starts a Server of runner{} on a socket in a fresh directory and
+// returns its path.
+func serve(t *testing.T) string { return serveWith(t, runner{}) }
+
+// serveWith is serve with r as the runner.
+func serveWith(t *testing.T, r shell.Runner) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "p.sock")
 	ln, err := Listen(path, "")
@@ -53,7 +57,7 @@ func serve(t *testing.T) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- (&Server{Runner: runner{}, Log: slog.New(slog.DiscardHandler)}).Serve(ctx, ln) }()
+	go func() { done <- (&Server{Runner: r, Log: slog.New(slog.DiscardHandler)}).Serve(ctx, ln) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return path
 }
@@ -355,15 +359,7 @@ func (namer) Names(_ context.Context, actor ops.Actor, kind string) ([]string, e
 // TestNames: a names request is answered by the runner's Namer, for the
 // kinds of wire.NamesKinds alone.
 func TestNames(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "p.sock")
-	ln, err := Listen(path, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- (&Server{Runner: namer{}, Log: slog.New(slog.DiscardHandler)}).Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-done })
+	path := serveWith(t, namer{})
 	got, err := wire.Names(path, "program")
 	if err != nil || !slices.Equal(got, []string{"program-a", "program-b"}) {
 		t.Errorf("programs: %q, %v", got, err)
