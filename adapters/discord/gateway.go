@@ -20,11 +20,12 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/poolvisor/poolvisor/adapters/chat"
 )
 
 // Gateway opcodes.
@@ -149,9 +150,7 @@ type gateway struct {
 	minBackoff, maxBackoff time.Duration
 	invalidWait            func() time.Duration
 
-	connected atomic.Bool
-	mu        sync.Mutex
-	lastErr   error // why it is not connected, for /healthz
+	link chat.Link // up or not, and why not, for /healthz
 
 	// The session, kept across connections; only run's goroutine writes
 	// them, except seq, which the heartbeats read.
@@ -178,7 +177,7 @@ func (g *gateway) run(ctx context.Context) error {
 	failures := 0
 	for {
 		ready, err := g.connect(ctx)
-		g.down(err)
+		g.link.Down(err)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -193,7 +192,7 @@ func (g *gateway) run(ctx context.Context) error {
 			// serve (Slack, HTTP, alerts) goes on, and /healthz says why
 			// Discord is down instead of the client looping on new
 			// sessions (each counts against the daily session starts).
-			g.down(errOversizedStop)
+			g.link.Down(errOversizedStop)
 			g.log.Error("discord: Gateway stopped", "err", errOversizedStop)
 			<-ctx.Done()
 			return nil
@@ -222,45 +221,9 @@ func (g *gateway) run(ctx context.Context) error {
 	}
 }
 
-// backoff is the wait after failures connections in a row that failed: a
-// moment after a connection that worked, then doubling up to maxBackoff,
-// each with jitter so that many bots do not come back at once.
+// backoff is the wait after failures connections in a row that failed.
 func (g *gateway) backoff(failures int) time.Duration {
-	d := g.minBackoff
-	for i := 1; i < failures && d < g.maxBackoff; i++ {
-		d *= 2
-	}
-	d = min(d, g.maxBackoff)
-	if failures == 0 {
-		return rand.N(d + 1)
-	}
-	return d/2 + rand.N(d/2+1)
-}
-
-// up records that the session is ready (READY or RESUMED received).
-func (g *gateway) up() {
-	g.mu.Lock()
-	g.lastErr = nil
-	g.mu.Unlock()
-	g.connected.Store(true)
-}
-
-// down records that the connection ended, and why.
-func (g *gateway) down(err error) {
-	g.connected.Store(false)
-	g.mu.Lock()
-	g.lastErr = err
-	g.mu.Unlock()
-}
-
-// status reports whether the session is up and, when it is not, why.
-func (g *gateway) status() (bool, error) {
-	if g.connected.Load() {
-		return true, nil
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return false, g.lastErr
+	return chat.Backoff(g.minBackoff, g.maxBackoff, failures)
 }
 
 // tooLarge handles a frame over maxFrameBytes: the session is dropped so

@@ -235,11 +235,11 @@ func (g *gateway) connect(ctx context.Context) (ready bool, err error) {
 				}
 				g.sessionID, g.resumeURL = r.SessionID, r.ResumeURL
 				ready = true
-				g.up()
+				g.link.Up()
 				g.log.Info("discord: Gateway session ready", "bot", r.User.Username, "bot_id", r.User.ID)
 			case "RESUMED":
 				ready = true
-				g.up()
+				g.link.Up()
 				g.log.Info("discord: Gateway session resumed", "seq", g.seq.Load())
 			default:
 				g.oversized = 0 // frames of a normal size flow again

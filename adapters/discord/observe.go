@@ -9,13 +9,8 @@ func (a *Adapter) Health() ops.Component {
 	if a.gw == nil {
 		return ops.Component{Name: "discord", OK: true, Info: "HTTP interactions"}
 	}
-	ok, why := a.gw.status()
-	if ok {
-		return ops.Component{Name: "discord", OK: true, Info: "Gateway connected"}
+	if ok, why := a.gw.link.Status(); !ok {
+		return ops.Component{Name: "discord", OK: false, Info: "Gateway: " + why.Error()}
 	}
-	info := "Gateway not connected"
-	if why != nil {
-		info += ": " + why.Error()
-	}
-	return ops.Component{Name: "discord", OK: false, Info: info}
+	return ops.Component{Name: "discord", OK: true, Info: "Gateway connected"}
 }

@@ -46,7 +46,7 @@ func (a *Adapter) Health() ops.Component {
 		return ops.Component{Name: "mattermost", OK: false, Info: "REST API: " + err.Error()}
 	}
 	if a.cfg.Mode == ModeWebsocket {
-		if up, err := a.ws.status(); !up {
+		if up, err := a.ws.Status(); !up {
 			return ops.Component{Name: "mattermost", OK: false, Info: "websocket: " + err.Error()}
 		}
 	}

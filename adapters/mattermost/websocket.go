@@ -109,7 +109,7 @@ func (a *Adapter) runWebsocket(ctx context.Context) error {
 	failures := 0
 	for {
 		up, err := a.connectOnce(ctx, target)
-		a.ws.down(err)
+		a.ws.Down(err)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -213,7 +213,7 @@ func (a *Adapter) connectOnce(ctx context.Context, target string) (bool, error) 
 			}
 			authed = true
 			a.observe("websocket.connect", false)
-			a.ws.up()
+			a.ws.Up()
 			a.log.Info("mattermost: websocket connected", "bot", me.Username)
 			go a.ping(conn, &wmu, pingDone)
 		case m.Event == "posted" && authed:
