@@ -7,6 +7,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	model "github.com/poolvisor/poolvisor/adapters/chat/form"
 	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/internal/command"
 	"github.com/poolvisor/poolvisor/internal/ops"
@@ -24,7 +25,7 @@ const (
 	rawPrefix = buttonPrefix + "raw:"
 	// rawField is the custom_id of its input, and the argument that
 	// carries a whole file to the backends.
-	rawField = "content"
+	rawField = model.RawField
 )
 
 // rawHint is the placeholder of the raw editor's input.
@@ -85,12 +86,9 @@ func rawOperation(customID string, values map[string]string) (ops.Operation, boo
 	if !ok || !ops.ValidName(t.Name) || (t.Host != "" && !ops.ValidName(t.Host)) || (t.PHP != "" && !ops.ValidName(t.PHP)) {
 		return ops.Operation{}, false
 	}
-	op := ops.Operation{Name: name, Target: t.Name, Host: t.Host, Text: "/" + words + " " + t.Name + t.onHost() + " --raw"}
-	if t.PHP != "" {
-		op.Args = append(op.Args, ops.Arg{Key: ops.InstanceArg, Value: t.PHP})
-	}
-	op.Args = append(op.Args, ops.Arg{Key: rawField, Value: values[rawField]})
-	return op, true
+	fm, ok := model.RawEditor(name, t.Name, t.PHP)
+	fm.Host = t.Host
+	return fm.RawOperation(values[rawField]), ok
 }
 
 // submitRaw applies a submitted file as the member, and answers like a

@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	model "github.com/poolvisor/poolvisor/adapters/chat/form"
-	"github.com/poolvisor/poolvisor/adapters/chat/view"
 	"github.com/poolvisor/poolvisor/internal/catalog"
 	"github.com/poolvisor/poolvisor/internal/ops"
 )
@@ -70,6 +69,25 @@ func dialogFor(text string) (model.Form, bool) {
 	return model.Form{}, false
 }
 
+// rawDialogFor returns the edit form whose raw editor text asks for: an
+// edit with --raw (SPEC §1), and for a pool --php NAME, in either order.
+func rawDialogFor(text string) (model.Form, bool) {
+	w := strings.Fields(text)
+	i := slices.Index(w, "--"+catalog.RawFlag.Name)
+	if i < 0 {
+		return model.Form{}, false
+	}
+	fm, ok := dialogFor(strings.Join(slices.Delete(w, i, i+1), " "))
+	return fm, ok && fm.Edit()
+}
+
+// isDialog reports whether text opens a dialog: a form or a raw editor.
+func isDialog(text string) bool {
+	_, form := dialogFor(text)
+	_, raw := rawDialogFor(text)
+	return form || raw
+}
+
 // openText is the command a dialog of fm stands for before its values:
 // what its state signs, and what dialogFor reads back.
 func openText(fm model.Form) string {
@@ -85,34 +103,49 @@ func openText(fm model.Form) string {
 // answer instead.
 func (a *Adapter) openDialog(ctx context.Context, text, userID, userName, trigger string, o origin) (CommandResponse, bool) {
 	fm, ok := dialogFor(text)
+	raw := false
+	if !ok {
+		fm, raw = rawDialogFor(text)
+		ok = raw
+	}
 	if !ok || a.dialogURL == "" {
 		// Without a URL Mattermost can post to (websocket mode without
 		// public_url) there is no dialog: the grammar answers instead.
 		return CommandResponse{}, false
 	}
+	var d Dialog
+	var err error
 	if fm.Edit() {
 		// The trigger_id lasts seconds, as the command's answer does: the
 		// show is not put off, and not waited for beyond fastAnswer.
 		showCtx, cancel := context.WithTimeout(ctx, fastAnswer)
 		defer cancel()
 		actor := a.actor(showCtx, userID, userName, o.Channel)
-		show := strings.TrimSuffix(fm.Words(), "edit") + "show" + strings.TrimPrefix(fm.OpenText(), fm.Words())
-		res := a.run.Run(showCtx, actor, show)
+		res := a.run.Run(showCtx, actor, fm.ShowText())
 		if res.Status != ops.StatusOK {
 			return a.answer(o, actor, res), true
 		}
-		switch d := view.Decode(res.Data); {
-		case d.Program != nil && fm.Program():
-			fm.Prefill(d.Program.Directives)
-		case d.Pool != nil && !fm.Program():
-			fm.Prefill(d.Pool.Directives)
-		default:
+		if raw {
+			path, content, ok := fm.RawFile(res)
+			switch {
+			case !ok:
+				return ephemeralText("⚠️ The file of " + code(fm.Target) + " could not be read; change it with the command's flags instead."), true
+			case utf8.RuneCountInString(content) > maxAreaDefault:
+				return ephemeralText(fmt.Sprintf("⚠️ %s is %d characters long, more than a dialog field holds (%d). Change it with the command's flags (`--set KEY=VALUE`), or on the host with `poolvisor exec`.",
+					code(firstNonEmpty(path, fm.Target)), utf8.RuneCountInString(content), maxAreaDefault)), true
+			}
+			d = a.rawDialog(fm, path, content, o.Channel, userID)
+		} else if directives, ok := fm.Read(res); ok {
+			fm.Prefill(directives)
+		} else {
 			return ephemeralText("⚠️ The current values of " + code(fm.Target) + " could not be read; give the values to change as flags."), true
 		}
 	} else {
 		fm.Defaults(nil)
 	}
-	d, err := a.dialog(fm, o.Channel, userID)
+	if !raw {
+		d, err = a.dialog(fm, o.Channel, userID)
+	}
 	if err == nil {
 		err = a.api.OpenDialog(ctx, trigger, a.dialogURL, d)
 	}
@@ -159,6 +192,21 @@ func (a *Adapter) dialog(fm model.Form, channel, user string) (Dialog, error) {
 		d.Elements = append(d.Elements, e)
 	}
 	return d, nil
+}
+
+// rawDialog draws the raw editor of fm's item: its file (path) in one
+// textarea, as its show gave it, secrets masked. Its state is signed as
+// a form's, with no digests: the backend weighs the whole file.
+func (a *Adapter) rawDialog(fm model.Form, path, content, channel, user string) Dialog {
+	open := fm.RawText()
+	state, _ := json.Marshal(a.sign.context(channel, open+"\n\n"+user))
+	intro := "**" + escape(fm.Target) + "**: " + code(path) + ", the whole file. Secrets show as `••••`: a line left as it is keeps its value; " +
+		"one changed around the mark is refused. Checked as a whole (and by " + map[bool]string{true: "supervisord", false: "`php-fpm -t`"}[fm.Program()] +
+		") with `--plan` before anything is written."
+	return Dialog{CallbackID: open, Title: truncateRunes("Edit the file of "+fm.Target, maxDialogTitle), SubmitLabel: "Apply", State: string(state),
+		IntroductionText: intro,
+		Elements: []DialogElement{{DisplayName: "File", Name: model.RawField, Type: "textarea", Default: content,
+			HelpText: "The whole file; it is checked as a whole before anything changes"}}}
 }
 
 // submission reads a submission's values as text: Mattermost sends a
@@ -217,6 +265,9 @@ func (a *Adapter) dialogHandler() http.Handler {
 func (a *Adapter) submit(ctx context.Context, in DialogSubmission, open string, shown model.Shown) DialogResponse {
 	fm, ok := dialogFor(open)
 	if !ok {
+		if fm, ok = rawDialogFor(open); ok {
+			return a.submitRaw(in, fm)
+		}
 		return DialogResponse{Error: "This form is not one poolvisor knows."}
 	}
 	var (
@@ -264,6 +315,37 @@ func (a *Adapter) submit(ctx context.Context, in DialogSubmission, open string, 
 			return DialogResponse{Errors: map[string]string{field: msg}}
 		}
 		return DialogResponse{Error: msg}
+	}
+	a.spawn(func(ctx context.Context) { apply(ctx, plan) })
+	return DialogResponse{}
+}
+
+// submitRaw checks a submitted raw editor with a dry run as the
+// submitting user, as submit does a form: what the backend refuses (the
+// daemon's own check, a masked secret on a changed line) comes back under
+// the file, and nothing changes; a file that passes is applied in the
+// background.
+func (a *Adapter) submitRaw(in DialogSubmission, fm model.Form) DialogResponse {
+	op := fm.RawOperation(submission(in.Submission)[model.RawField])
+	var actor ops.Actor
+	apply := func(ctx context.Context, plan ops.Result) {
+		if plan.Status != ops.StatusOK {
+			a.show(ctx, in.ChannelID, actor, plan)
+			return
+		}
+		a.show(ctx, in.ChannelID, actor, a.run.Execute(ctx, actor, op))
+	}
+	plan, inTime := a.within(func(ctx context.Context) ops.Result {
+		actor = a.actor(ctx, in.UserID, "", in.ChannelID)
+		dry := op
+		dry.DryRun = true
+		return a.run.Execute(ctx, actor, dry)
+	}, apply)
+	if !inTime {
+		return DialogResponse{} // the dialog closes; apply posts what follows
+	}
+	if plan.Status != ops.StatusOK {
+		return DialogResponse{Errors: map[string]string{model.RawField: truncateRunes(strings.TrimSpace(plan.Summary()), maxFieldError)}}
 	}
 	a.spawn(func(ctx context.Context) { apply(ctx, plan) })
 	return DialogResponse{}

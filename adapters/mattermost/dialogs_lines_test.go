@@ -32,3 +32,23 @@ func TestDialogLineBreakIsRefusedOnItsField(t *testing.T) {
 		})
 	}
 }
+
+// TestRawDialogFor: an edit with --raw, and for a pool --php in either
+// order, opens the raw editor; nothing else does.
+func TestRawDialogFor(t *testing.T) {
+	for text, want := range map[string]string{
+		"supervisor edit web --raw":          "supervisor edit web --raw",
+		"fpm pool edit www --raw --php 8.2":  "fpm pool edit www --php 8.2 --raw",
+		"fpm pool edit www --php 8.2 --raw":  "fpm pool edit www --php 8.2 --raw",
+		"supervisor add --raw":               "",
+		"supervisor edit --raw":              "",
+		"supervisor edit web":                "",
+		"supervisor edit web --raw --php 8":  "",
+		"fpm pool edit www --raw --user bob": "",
+	} {
+		fm, ok := rawDialogFor(text)
+		if got := map[bool]string{true: fm.RawText()}[ok]; got != want {
+			t.Errorf("rawDialogFor(%q) = %q, want %q", text, got, want)
+		}
+	}
+}

@@ -125,7 +125,7 @@ func (a *Adapter) postCommand(ctx context.Context, p wsPost, userName, text, roo
 		}
 		return
 	}
-	if _, ok := dialogFor(text); ok {
+	if isDialog(text) {
 		// A dialog needs the trigger_id of a slash command or a click.
 		reply(ctx, "A form opens only from the slash command "+code("/"+text)+"; here, give the values as flags (see "+code(strings.Fields(text)[0]+" help")+").")
 		return

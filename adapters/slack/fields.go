@@ -14,7 +14,7 @@ import (
 // Block IDs: a field's block_id is its name in the form model (the flag it
 // fills, catalog.Target, catalog.Instance), and the raw editor's is content.
 const (
-	fieldContent = "content"
+	fieldContent = model.RawField
 	valueAction  = "value" // the action_id of every form input
 )
 

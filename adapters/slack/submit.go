@@ -154,14 +154,9 @@ func submitted(state *slackgo.ViewState) map[string]string {
 // A raw editor's file is an operation of its own.
 func (a *Adapter) buildRequest(ctx context.Context, actor ops.Actor, f form, values map[string]string, m meta) (formRequest, model.Errors) {
 	if f.raw() {
-		op := ops.Operation{Name: "supervisor.program.edit", Target: m.Name, Text: "/supervisor edit " + m.Name + " --raw"}
-		if !f.program() {
-			op = ops.Operation{Name: "fpm.pool.edit", Target: m.Name, Text: "/fpm pool edit " + m.Name + f.onPHP() + " --raw"}
-			if f.PHP != "" {
-				op.Args = []ops.Arg{{Key: ops.InstanceArg, Value: f.PHP}}
-			}
-		}
-		op.Args = append(op.Args, ops.Arg{Key: fieldContent, Value: values[fieldContent]})
+		edit := map[bool]string{true: "supervisor.program.edit", false: "fpm.pool.edit"}[f.program()]
+		fm, _ := model.RawEditor(edit, m.Name, f.PHP)
+		op := fm.RawOperation(values[fieldContent])
 		return formRequest{op: &op}, nil
 	}
 	text, errs := a.model(f).Submit(ctx, a.run, actor, values, m.shown())
