@@ -238,7 +238,9 @@ func TestTuneSharedAcrossInstances(t *testing.T) {
 	pools := []sandbox.Pool{{Name: "app", MaxChildren: 2, StatusPath: "/status"}}
 	fa, fb := sandbox.FPM(t, pools...), sandbox.FPM(t, pools...)
 	a, b := testBackend(t, fa), testBackend(t, fb)
-	in := func(name string, be *Backend) Instance { return Instance{Name: name, Backend: be, Handlers: be.Handlers()} }
+	in := func(name string, be *Backend) Instance {
+		return Instance{Name: name, Backend: be, Handlers: be.Handlers()}
+	}
 	NewInstances("web-test", []Instance{in("a", a), in("b", b)}, "a")
 
 	// The alert's advice, measured: one budget for both.
@@ -281,5 +283,12 @@ func TestTuneSharedAcrossInstances(t *testing.T) {
 	}
 	if r := run(t, b, op("fpm.tune", "", "budget-mb", "400")); r.status != ops.StatusFailed || !strings.Contains(r.msg, "not running") {
 		t.Errorf("b down: %s %s", r.status, r.msg)
+	}
+	// Both down: each says its own why, not the split's.
+	if err := fa.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, a, op("fpm.tune", "", "budget-mb", "400")); r.status != ops.StatusFailed || !strings.Contains(r.msg, "not running") {
+		t.Errorf("both down, a: %s %s", r.status, r.msg)
 	}
 }

@@ -62,7 +62,7 @@ type shared struct {
 // of a second), and splits their one budget among all their pools. A
 // member that cannot be measured is left out, its error in errs; the
 // others still share the budget. The error is the split's own: a bad
-// --budget-mb, no memory left, a budget too small, or no member measured.
+// --budget-mb, no memory left, or a budget too small.
 func (g *tuneGroup) split(ctx context.Context, op ops.Operation, sharers []member) (shared, error) {
 	flag, given, err := budgetFlag(op)
 	if err != nil {
@@ -90,7 +90,7 @@ func (g *tuneGroup) split(ctx context.Context, op ops.Operation, sharers []membe
 		pssKB += ms[i].pssKB
 	}
 	if len(in) == 0 {
-		return shared{}, errors.Join(errs...)
+		return sh, nil // each says why it was not measured (adviceOf)
 	}
 	b := &sh.budget
 	switch {
