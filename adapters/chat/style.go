@@ -201,5 +201,10 @@ func (s Style) TuneLines(t ops.FPMTune, maxLines int) []string {
 		}
 		lines = append(lines, line)
 	}
-	return append(lines, fmt.Sprintf("At full load: %.0f MB of the %d MB budget (%s).", t.FullLoadMB, t.BudgetMB, s.Escape(t.BudgetSource)))
+	total := fmt.Sprintf("At full load: %.0f MB of the %d MB budget (%s)", t.FullLoadMB, t.BudgetMB, s.Escape(t.BudgetSource))
+	if sh := t.Shared; sh != nil && sh.FullLoadMB != t.FullLoadMB {
+		// One instance's part of a budget it shares: the whole's load too.
+		total += fmt.Sprintf(", %.0f MB with the pools of every instance that shares it", sh.FullLoadMB)
+	}
+	return append(lines, total+".")
 }

@@ -87,21 +87,35 @@ type PoolFigures struct {
 }
 
 // FPMTune is the data of fpm.tune and fpm.tune.apply: the memory budget
-// of one PHP-FPM instance and how it is shared among its pools.
+// of one PHP-FPM instance, or of several that share one, and how it is
+// shared among their pools.
 type FPMTune struct {
 	BudgetMB int64 `json:"budget_mb"`
 	// BudgetSource says where the budget comes from: "--budget-mb",
-	// "phpfpm.memory_budget_mb" or "measured".
+	// "phpfpm.memory_budget_mb" or "measured", and which instances share
+	// it when there are several ("measured, shared by PHP 7.4, 8.3").
 	BudgetSource string `json:"budget_source"`
 	// Measured holds the inputs of a measured budget.
 	Measured *TuneMeasure `json:"measured,omitempty"`
-	Pools    []PoolTune   `json:"pools"`
+	// Shared is set when BudgetMB is one budget of several instances.
+	Shared *TuneShare `json:"shared,omitempty"`
+	Pools  []PoolTune `json:"pools"`
 	// FullLoadMB is the memory every pool takes at its advised size.
 	FullLoadMB float64 `json:"full_load_mb"`
 }
 
+// TuneShare says which instances share one budget: their pools are sized
+// by one split of it, so together they fit it.
+type TuneShare struct {
+	Instances []string `json:"instances"`
+	// FullLoadMB is the memory the pools of all of them take at their
+	// advised sizes.
+	FullLoadMB float64 `json:"full_load_mb"`
+}
+
 // TuneMeasure is what a measured budget was computed from:
-// MemAvailable + InstancePSS − Reserve.
+// MemAvailable + InstancePSS − Reserve (with a shared budget, InstancePSS
+// is the sum of the sharing instances').
 type TuneMeasure struct {
 	MemTotalMB     int64 `json:"mem_total_mb"`
 	MemAvailableMB int64 `json:"mem_available_mb"`

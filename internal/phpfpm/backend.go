@@ -34,6 +34,10 @@ type Backend struct {
 	cfg Config
 	log *slog.Logger
 	mu  sync.Mutex // with the pool dir's flock: one write or service action at a time
+	// group is the host's instances when there are several (tunegroup.go):
+	// /fpm tune shares one budget among those that share one. Set by
+	// NewInstances before any operation runs; nil with one instance.
+	group *tuneGroup
 }
 
 // New returns a Backend. It does not contact php-fpm: the bot starts and

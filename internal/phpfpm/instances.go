@@ -29,17 +29,32 @@ type Instance struct {
 
 // Instances runs the fpm.* operations of several PHP-FPM installations.
 type Instances struct {
-	host string
-	list []Instance
-	def  string // "" when no default: a command must say --php
+	host  string
+	list  []Instance
+	def   string     // "" when no default: a command must say --php
+	group *tuneGroup // the instances that are up, when there are several
 }
 
 // NewInstances returns the dispatcher for list, in the order given (lists
 // and status follow it). def names the instance a command without --php
 // concerns; "" means none, and such a command is refused where it would
-// be ambiguous.
+// be ambiguous. With several instances up, it gives their backends the
+// group through which /fpm tune shares one budget among them.
 func NewInstances(host string, list []Instance, def string) *Instances {
-	return &Instances{host: host, list: list, def: def}
+	s := &Instances{host: host, list: list, def: def}
+	g := &tuneGroup{host: host}
+	for _, in := range list {
+		if in.Backend != nil {
+			g.members = append(g.members, member{name: in.Name, b: in.Backend})
+		}
+	}
+	if len(g.members) > 1 {
+		s.group = g
+		for _, m := range g.members {
+			m.b.group = g
+		}
+	}
+	return s
 }
 
 var _ ops.Backend = (*Instances)(nil)

@@ -25,6 +25,9 @@ type answer struct {
 
 // readAll runs a read on every instance, one after the other.
 func (s *Instances) readAll(ctx context.Context, op string, req ops.Request) (ops.Outcome, error) {
+	if op == "fpm.tune" {
+		return s.tuneAll(ctx, req)
+	}
 	answers := make([]answer, len(s.list))
 	for i, in := range s.list {
 		a := answer{name: in.Name}
@@ -40,13 +43,10 @@ func (s *Instances) readAll(ctx context.Context, op string, req ops.Request) (op
 		}
 		answers[i] = a
 	}
-	switch op {
-	case "fpm.pool.list":
+	if op == "fpm.pool.list" {
 		return s.mergeList(answers)
-	case "fpm.service.status":
-		return s.mergeStatus(answers)
 	}
-	return s.mergeTune(answers)
+	return s.mergeStatus(answers)
 }
 
 func runRead(ctx context.Context, h ops.Handler, req ops.Request) (ops.Outcome, error) {
@@ -147,45 +147,97 @@ func answerText(a answer) string {
 	return a.out.Text()
 }
 
-func (s *Instances) mergeTune(answers []answer) (ops.Outcome, error) {
+// tuneAll answers fpm.tune for every instance: those that share a budget
+// from one split of it (tunegroup.go), shown as one table under that
+// budget, then each other instance under its own. The data counts a
+// shared budget once: budget_mb is the shared budget plus the others'.
+func (s *Instances) tuneAll(ctx context.Context, req ops.Request) (ops.Outcome, error) {
+	var sharers []member
+	if s.group != nil {
+		sharers = s.group.sharers(req.Op)
+	}
+	isSharer := map[string]bool{}
+	for _, m := range sharers {
+		isSharer[m.name] = true
+	}
+	var sh shared
+	var shErr error
+	if len(sharers) > 0 {
+		sh, shErr = s.group.split(ctx, req.Op, sharers)
+	}
 	data := ops.FPMTune{Pools: []ops.PoolTune{}}
-	var parts []string
-	ok := 0
+	whole := sh.budget // the shared budget's own table
+	whole.Pools = []ops.PoolTune{}
+	var own, notes []ops.Part
+	var sources []string
+	single := "" // the source of the last own budget, as an instance alone says it
 	var firstErr error
-	for _, a := range answers {
-		t, isTune := a.data.(ops.FPMTune)
-		if a.bad || !isTune {
-			if a.e == nil {
-				a.e = ops.Failedf("PHP %s gave no sizing advice", a.name)
-			}
-			parts = append(parts, fmt.Sprintf("PHP %s: %s", a.name, a.err))
-			if firstErr == nil {
-				firstErr = a.e
-			}
+	ok, sharedOK := 0, false
+	failed := func(name string, err error) {
+		_, msg := ops.UserError(err)
+		notes = append(notes, ops.Prose(fmt.Sprintf("PHP %s: %s", name, msg)))
+		if firstErr == nil {
+			firstErr = err
+		}
+	}
+	for _, in := range s.list {
+		var a advice
+		var err error
+		switch {
+		case in.Backend == nil:
+			err = ops.Failedf("%s", in.Off)
+		case isSharer[in.Name] && shErr != nil:
+			err = shErr
+		case isSharer[in.Name]:
+			a, err = sh.adviceOf(in.Backend, "")
+		default:
+			a, err = in.Backend.advise(ctx, req)
+		}
+		if err != nil {
+			failed(in.Name, err)
 			continue
 		}
-		// Each instance shares its own budget among its own pools; the
-		// whole is their sum.
-		data.BudgetMB += t.BudgetMB
-		data.FullLoadMB = round1(data.FullLoadMB + t.FullLoadMB)
-		if data.BudgetSource == "" || data.BudgetSource == t.BudgetSource {
-			data.BudgetSource = t.BudgetSource
-		} else {
-			data.BudgetSource = "per instance"
-		}
 		ok++
+		t := a.data
 		for _, p := range t.Pools {
-			p.PHP = a.name
+			p.PHP = in.Name
 			data.Pools = append(data.Pools, p)
+			if isSharer[in.Name] {
+				whole.Pools = append(whole.Pools, p)
+			}
 		}
-		parts = append(parts, "PHP "+a.name+": "+a.out.Text())
+		data.FullLoadMB = round1(data.FullLoadMB + t.FullLoadMB)
+		if isSharer[in.Name] {
+			whole.FullLoadMB = round1(whole.FullLoadMB + t.FullLoadMB)
+			sharedOK = true
+			continue
+		}
+		data.BudgetMB += t.BudgetMB
+		sources = append(sources, t.BudgetSource+" of PHP "+in.Name)
+		single = t.BudgetSource
+		own = append(own, ops.Prose("PHP "+in.Name+":"))
+		own = append(own, tuneParts(s.host, t)...)
 	}
 	if ok == 0 {
 		// Every instance refused alike (a bad --budget-mb): one answer says it.
 		return ops.Outcome{}, firstErr
 	}
-	if ok > 1 && data.BudgetSource == "measured" {
-		parts = append(parts, "Each measured budget counts the same free memory once per instance: set memory_budget_mb for each of phpfpm.instances to split the host between them.")
+	var parts []ops.Part
+	if sharedOK {
+		if whole.Shared != nil {
+			whole.FullLoadMB = whole.Shared.FullLoadMB // the same sum, as the split added it
+		}
+		data.BudgetMB += whole.BudgetMB
+		data.Measured, data.Shared = whole.Measured, whole.Shared
+		sources = append([]string{whole.BudgetSource}, sources...)
+		parts = append(parts, tuneParts(s.host, whole)...)
 	}
-	return ops.Outcome{Message: strings.Join(parts, "\n\n"), Data: data}, nil
+	data.BudgetSource = strings.Join(sources, "; ")
+	if len(sources) == 1 && !sharedOK {
+		data.BudgetSource = single // one instance's own budget: as it says it alone
+	}
+	parts = append(parts, own...)
+	parts = append(parts, notes...)
+	parts = append(parts, ops.Prose("Advice only, nothing was changed; /fpm tune --apply plans these edits (one write, through approval)."))
+	return ops.Parts(data, parts...), nil
 }

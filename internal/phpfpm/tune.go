@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,56 +59,98 @@ type advice struct {
 }
 
 // advise measures the instance and splits its budget among its pools; with
-// a target, it reports that pool only (the split is the instance's).
+// a target, it reports that pool only (the split is the instance's). An
+// instance that shares a budget with others of the host (tunegroup.go)
+// gets its part of the one split of that budget.
 func (b *Backend) advise(ctx context.Context, req ops.Request) (advice, error) {
-	d, err := b.scanPools()
+	if g := b.group; g != nil {
+		if sharers := g.sharers(req.Op); slices.ContainsFunc(sharers, func(m member) bool { return m.b == b }) {
+			if err := b.hasPool(req.Op.Target); err != nil {
+				return advice{}, err
+			}
+			sh, err := g.split(ctx, req.Op, sharers)
+			if err != nil {
+				return advice{}, err
+			}
+			return sh.adviceOf(b, req.Op.Target)
+		}
+	}
+	m, err := b.measure(ctx, req.Op.Target)
 	if err != nil {
 		return advice{}, err
 	}
-	target := req.Op.Target
+	data := ops.FPMTune{Pools: []ops.PoolTune{}}
+	if err := b.budget(req.Op, m.pssKB, &data); err != nil {
+		return advice{}, err
+	}
+	if _, err := split(float64(data.BudgetMB), []*measured{m}); err != nil {
+		var small errBudget
+		if errors.As(err, &small) {
+			return advice{}, ops.Invalidf("PHP-FPM on %s cannot be sized within %d MB (%s): one worker of each pool and the pools that keep their size need %.0f MB. Nothing was changed; give a larger --budget-mb.",
+				b.cfg.Host, data.BudgetMB, data.BudgetSource, small.need)
+		}
+		return advice{}, err
+	}
+	return m.advice(data, req.Op.Target), nil
+}
+
+// measured is one instance as the advice sees it before any budget: its
+// pools, each one's worker cost and demand, and the PSS of the whole
+// instance.
+type measured struct {
+	dir   *poolDir
+	pools []ops.PoolTune // in the order of dir.pools, advice not yet set
+	needs []poolNeed     // likewise
+	pssKB int64
+}
+
+// hasPool checks that target, when given, is one of the instance's pools.
+func (b *Backend) hasPool(target string) error {
+	if target == "" {
+		return nil
+	}
+	d, err := b.scanPools()
+	if err != nil {
+		return err
+	}
+	_, err = d.find(target, b.cfg.Host)
+	return err
+}
+
+// measure scans the instance's pools (target, when given, among them) and
+// samples its workers: what the split of a budget needs of it.
+func (b *Backend) measure(ctx context.Context, target string) (*measured, error) {
+	d, err := b.scanPools()
+	if err != nil {
+		return nil, err
+	}
 	if target != "" {
 		if _, err := d.find(target, b.cfg.Host); err != nil {
-			return advice{}, err
+			return nil, err
 		}
 	}
 	master := b.masterPID(ctx)
 	if master == 0 {
-		return advice{}, ops.Failedf("php-fpm is not running on %s: its workers' memory and demand are what the advice rests on", b.cfg.Host)
+		return nil, ops.Failedf("php-fpm is not running on %s: its workers' memory and demand are what the advice rests on", b.cfg.Host)
 	}
 	samples, instanceKB, denied, err := sampleWorkers(ctx, master)
 	if err != nil {
-		return advice{}, ops.Fail(err, "the sampling of php-fpm's workers was cut short")
+		return nil, ops.Fail(err, "the sampling of php-fpm's workers was cut short")
 	}
-	data := ops.FPMTune{Pools: []ops.PoolTune{}}
-	if err := b.budget(req.Op, instanceKB, &data); err != nil {
-		return advice{}, err
-	}
-	needs := make([]poolNeed, len(d.pools))
+	m := &measured{dir: d, pools: make([]ops.PoolTune, len(d.pools)), needs: make([]poolNeed, len(d.pools)), pssKB: instanceKB}
 	for i, p := range d.pools {
-		t, need := b.poolAdvice(ctx, p, samples[p.name], denied)
-		data.Pools = append(data.Pools, t)
-		needs[i] = need
+		m.pools[i], m.needs[i] = b.poolAdvice(ctx, p, samples[p.name], denied)
 	}
-	advised, err := share(float64(data.BudgetMB), needs)
-	var small errBudget
-	if errors.As(err, &small) {
-		return advice{}, ops.Invalidf("PHP-FPM on %s cannot be sized within %d MB (%s): one worker of each pool and the pools that keep their size need %.0f MB. Nothing was changed; give a larger --budget-mb.",
-			b.cfg.Host, data.BudgetMB, data.BudgetSource, small.need)
-	}
-	if err != nil {
-		return advice{}, err
-	}
-	dearest := 0.0
-	for _, n := range needs {
-		if !n.kept {
-			dearest = max(dearest, n.cost)
-		}
-	}
-	a := advice{dir: d, pools: map[string]poolEntry{}}
-	for i := range data.Pools {
-		p := &data.Pools[i]
-		p.AdvisedMaxChildren = advised[i]
-		p.FullLoadMB = round1(float64(advised[i]) * keptCost(needs[i], dearest))
+	return m, nil
+}
+
+// advice is m's part of a split, under the budget data holds: every pool,
+// or the target alone.
+func (m *measured) advice(data ops.FPMTune, target string) advice {
+	data.Pools = []ops.PoolTune{}
+	data.FullLoadMB = 0
+	for _, p := range m.pools {
+		data.Pools = append(data.Pools, p)
 		data.FullLoadMB = round1(data.FullLoadMB + p.FullLoadMB)
 	}
 	if target != "" {
@@ -118,11 +161,11 @@ func (b *Backend) advise(ctx context.Context, req ops.Request) (advice, error) {
 			}
 		}
 	}
-	for _, p := range d.pools {
+	a := advice{dir: m.dir, pools: map[string]poolEntry{}, data: data}
+	for _, p := range m.dir.pools {
 		a.pools[p.name] = p
 	}
-	a.data = data
-	return a, nil
+	return a
 }
 
 // budget sets the budget: --budget-mb, else phpfpm.memory_budget_mb, else
@@ -140,11 +183,11 @@ func (b *Backend) advise(ctx context.Context, req ops.Request) (advice, error) {
 // added back, since the advice replaces it; the reserve is a tenth of
 // MemTotal, at least 256 MB, for what starts later.
 func (b *Backend) budget(op ops.Operation, instanceKB int64, data *ops.FPMTune) error {
-	if v, ok := op.Get("budget-mb"); ok {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n <= 0 {
-			return ops.InvalidField("budget-mb", "--budget-mb %q is not a positive number of megabytes", v)
-		}
+	n, given, err := budgetFlag(op)
+	if err != nil {
+		return err
+	}
+	if given {
 		data.BudgetMB, data.BudgetSource = n, "--budget-mb"
 		return nil
 	}
@@ -152,19 +195,42 @@ func (b *Backend) budget(op ops.Operation, instanceKB int64, data *ops.FPMTune) 
 		data.BudgetMB, data.BudgetSource = int64(b.cfg.MemoryBudgetMB), "phpfpm.memory_budget_mb"
 		return nil
 	}
-	total, avail, err := memInfo()
+	m, err := measureBudget(b.cfg.Host, instanceKB, "its own PSS")
 	if err != nil {
-		return ops.Fail(err, "cannot read the host's memory from /proc/meminfo; give the budget with --budget-mb or phpfpm.memory_budget_mb")
+		return err
 	}
-	m := ops.TuneMeasure{MemTotalMB: total / 1024, MemAvailableMB: avail / 1024, InstancePSSMB: instanceKB / 1024,
-		ReserveMB: max(reserveMinMB, total/1024/reserveDivisor)}
 	data.Measured = &m
 	data.BudgetMB, data.BudgetSource = m.MemAvailableMB+m.InstancePSSMB-m.ReserveMB, "measured"
-	if data.BudgetMB <= 0 {
-		return ops.Failedf("nothing is left for PHP-FPM on %s: MemAvailable %d MB + its own PSS %d MB − reserve %d MB ≤ 0; give the budget with --budget-mb",
-			b.cfg.Host, m.MemAvailableMB, m.InstancePSSMB, m.ReserveMB)
-	}
 	return nil
+}
+
+// budgetFlag is --budget-mb, when given.
+func budgetFlag(op ops.Operation) (int64, bool, error) {
+	v, ok := op.Get("budget-mb")
+	if !ok {
+		return 0, false, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, false, ops.InvalidField("budget-mb", "--budget-mb %q is not a positive number of megabytes", v)
+	}
+	return n, true, nil
+}
+
+// measureBudget reads the host's memory for a measured budget (see
+// budget) of PHP-FPM whose PSS is pssKB; pss names it in the refusal.
+func measureBudget(host string, pssKB int64, pss string) (ops.TuneMeasure, error) {
+	total, avail, err := memInfo()
+	if err != nil {
+		return ops.TuneMeasure{}, ops.Fail(err, "cannot read the host's memory from /proc/meminfo; give the budget with --budget-mb or phpfpm.memory_budget_mb")
+	}
+	m := ops.TuneMeasure{MemTotalMB: total / 1024, MemAvailableMB: avail / 1024, InstancePSSMB: pssKB / 1024,
+		ReserveMB: max(reserveMinMB, total/1024/reserveDivisor)}
+	if m.MemAvailableMB+m.InstancePSSMB-m.ReserveMB <= 0 {
+		return ops.TuneMeasure{}, ops.Failedf("nothing is left for PHP-FPM on %s: MemAvailable %d MB + %s %d MB − reserve %d MB ≤ 0; give the budget with --budget-mb",
+			host, m.MemAvailableMB, pss, m.InstancePSSMB, m.ReserveMB)
+	}
+	return m, nil
 }
 
 // poolAdvice is what is known of one pool before the split: its worker
@@ -268,10 +334,14 @@ func sampleWorkers(ctx context.Context, master int) (byPool map[string][]int64, 
 // total at full load, notes.
 func tuneParts(host string, t ops.FPMTune) []ops.Part {
 	head := fmt.Sprintf("Memory budget for PHP-FPM on %s: %d MB (%s)", host, t.BudgetMB, t.BudgetSource)
-	if m := t.Measured; m != nil {
-		head += fmt.Sprintf(" = MemAvailable %d MB + its own PSS %d MB − reserve %d MB", m.MemAvailableMB, m.InstancePSSMB, m.ReserveMB)
+	pss, among := "its own PSS", "the pools"
+	if t.Shared != nil {
+		pss, among = "their PSS", "the pools of PHP "+strings.Join(t.Shared.Instances, ", ")
 	}
-	head += ", shared among the pools by demand; a worker costs the 90th percentile of its pool's PSS readings."
+	if m := t.Measured; m != nil {
+		head += fmt.Sprintf(" = MemAvailable %d MB + %s %d MB − reserve %d MB", m.MemAvailableMB, pss, m.InstancePSSMB, m.ReserveMB)
+	}
+	head += ", shared among " + among + " by demand; a worker costs the 90th percentile of its pool's PSS readings."
 	rows := [][]string{{"POOL", "PM", "DEMAND", "WORKER", "SAMPLES", "MAX CHILDREN", "FULL LOAD"}}
 	var notes []string
 	for _, p := range t.Pools {
@@ -292,8 +362,12 @@ func tuneParts(host string, t ops.FPMTune) []ops.Part {
 			notes = append(notes, fmt.Sprintf("  %s: %s", name, p.Note))
 		}
 	}
-	parts := []ops.Part{ops.Prose(head), ops.RowsTable(rows...),
-		ops.Prose(fmt.Sprintf("At full load: %.0f MB of the %d MB budget.", t.FullLoadMB, t.BudgetMB))}
+	full := fmt.Sprintf("At full load: %.0f MB of the %d MB budget.", t.FullLoadMB, t.BudgetMB)
+	if s := t.Shared; s != nil && s.FullLoadMB != t.FullLoadMB {
+		// One instance's part: the budget is the whole, so say the whole's load.
+		full = fmt.Sprintf("At full load: %.0f MB of the %d MB budget, %.0f MB with the pools of every instance that shares it.", t.FullLoadMB, t.BudgetMB, s.FullLoadMB)
+	}
+	parts := []ops.Part{ops.Prose(head), ops.RowsTable(rows...), ops.Prose(full)}
 	if len(notes) > 0 {
 		parts = append(parts, ops.Prose(strings.Join(notes, "\n")))
 	}

@@ -228,3 +228,67 @@ func TestTuneApply(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestTuneSharedAcrossInstances: two php-fpm masters as the instances of
+// one host. The alert's advice and --apply's plan of one instance are its
+// part of the one budget both share, and a master that is not running is
+// left out of the split while the other is still advised.
+func TestTuneSharedAcrossInstances(t *testing.T) {
+	t.Parallel()
+	pools := []sandbox.Pool{{Name: "app", MaxChildren: 2, StatusPath: "/status"}}
+	fa, fb := sandbox.FPM(t, pools...), sandbox.FPM(t, pools...)
+	a, b := testBackend(t, fa), testBackend(t, fb)
+	in := func(name string, be *Backend) Instance {
+		return Instance{Name: name, Backend: be, Handlers: be.Handlers()}
+	}
+	NewInstances("web-test", []Instance{in("a", a), in("b", b)}, "a")
+
+	// The alert's advice, measured: one budget for both.
+	adv, err := a.PoolAdvice(context.Background(), "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if adv.BudgetSource != "measured, shared by PHP a, b" || adv.Shared == nil || adv.Shared.FullLoadMB > float64(adv.BudgetMB) ||
+		adv.Measured == nil || adv.Measured.MemAvailableMB+adv.Measured.InstancePSSMB-adv.Measured.ReserveMB != adv.BudgetMB {
+		t.Errorf("alert advice = %+v (measured %+v, shared %+v)", adv, adv.Measured, adv.Shared)
+	}
+
+	// --apply's plan: the budget it names is the shared one, and the size
+	// it writes is a's part of it: about half, not all of it.
+	plan, err := a.Handlers()["fpm.tune.apply"].Plan(context.Background(), ops.Request{Op: op("fpm.tune.apply", "", "budget-mb", "400")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan.Summary, "to share 400 MB (--budget-mb, shared by PHP a, b)") || len(plan.Changes) != 1 {
+		t.Fatalf("plan = %+v", plan)
+	}
+	// Each app worker is counted at least at idleWorkerMB (20): alone, a
+	// would be advised up to 20 workers; sharing, at most 19 (b's app
+	// holds one at least).
+	pf, err := ParsePoolFile("app", plan.Changes[0].After)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := strconv.Atoi(pf.Directives()["pm.max_children"]); n < 1 || n > 19 {
+		t.Errorf("a's app advised %d workers of a 400 MB budget it shares", n)
+	}
+
+	// b not running: a is still advised, b says why.
+	if err := fb.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	one := tuneData(t, run(t, a, op("fpm.tune", "", "budget-mb", "400")))
+	if one.BudgetSource != "--budget-mb" || one.Shared != nil {
+		t.Errorf("with b down, a = %+v", one)
+	}
+	if r := run(t, b, op("fpm.tune", "", "budget-mb", "400")); r.status != ops.StatusFailed || !strings.Contains(r.msg, "not running") {
+		t.Errorf("b down: %s %s", r.status, r.msg)
+	}
+	// Both down: each says its own why, not the split's.
+	if err := fa.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, a, op("fpm.tune", "", "budget-mb", "400")); r.status != ops.StatusFailed || !strings.Contains(r.msg, "not running") {
+		t.Errorf("both down, a: %s %s", r.status, r.msg)
+	}
+}

@@ -85,6 +85,38 @@ func share(budget float64, pools []poolNeed) ([]int64, error) {
 	}
 }
 
+// split shares budget (MB) among the pools of every instance of ms in one
+// call of share, so that demand decides across them, and sets each pool's
+// advised size and memory at full load. It returns the memory of all of
+// them at full load.
+func split(budget float64, ms []*measured) (float64, error) {
+	var needs []poolNeed
+	for _, m := range ms {
+		needs = append(needs, m.needs...)
+	}
+	advised, err := share(budget, needs)
+	if err != nil {
+		return 0, err
+	}
+	dearest := 0.0
+	for _, n := range needs {
+		if !n.kept {
+			dearest = max(dearest, n.cost)
+		}
+	}
+	full, i := 0.0, 0
+	for _, m := range ms {
+		for j := range m.pools {
+			p := &m.pools[j]
+			p.AdvisedMaxChildren = advised[i]
+			p.FullLoadMB = round1(float64(advised[i]) * keptCost(needs[i], dearest))
+			full = round1(full + p.FullLoadMB)
+			i++
+		}
+	}
+	return full, nil
+}
+
 // keptCost is what one worker of a kept pool is counted at.
 func keptCost(p poolNeed, dearest float64) float64 {
 	if p.cost > 0 {

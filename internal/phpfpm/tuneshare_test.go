@@ -2,8 +2,13 @@ package phpfpm
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/poolvisor/poolvisor/internal/ops"
 )
 
 func TestShare(t *testing.T) {
@@ -84,5 +89,91 @@ func TestPercentile(t *testing.T) {
 	}
 	if got := percentile([]int64{4}, 0.9); got != 4 {
 		t.Errorf("p90 of one = %d", got)
+	}
+}
+
+// TestSplitAcrossInstances: two instances' pools share one budget in one
+// split, so that together they fit it (each advised alone would take the
+// whole) and demand decides across instances: the busiest pool gets the
+// most, whichever instance holds it.
+func TestSplitAcrossInstances(t *testing.T) {
+	mk := func(needs ...poolNeed) *measured {
+		m := &measured{needs: needs}
+		for _, n := range needs {
+			m.pools = append(m.pools, ops.PoolTune{Name: n.name, CurrentMaxChildren: n.current})
+		}
+		return m
+	}
+	old := mk(poolNeed{name: "www", cost: 20, demand: 3}, poolNeed{name: "app", cost: 40, demand: 1})
+	cur := mk(poolNeed{name: "www", cost: 20, demand: 1}, poolNeed{name: "legacy", current: 5, cost: 30, kept: true})
+	const budget = 1000
+	full, err := split(budget, []*measured{old, cur})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, advised := 0.0, []int64{}
+	for _, m := range []*measured{old, cur} {
+		for _, p := range m.pools {
+			sum += p.FullLoadMB
+			advised = append(advised, p.AdvisedMaxChildren)
+		}
+	}
+	if sum > budget || math.Abs(full-sum) > 0.01 {
+		t.Errorf("the pools of both take %.1f MB (split says %.1f) of one %d MB budget: %+v %+v", sum, full, budget, old.pools, cur.pools)
+	}
+	// One call of share over every pool: the same advice.
+	want, err := share(budget, append(slices.Clone(old.needs), cur.needs...))
+	if err != nil || !slices.Equal(advised, want) {
+		t.Errorf("advised %v, share over all pools %v (%v)", advised, want, err)
+	}
+	if cur.pools[1].AdvisedMaxChildren != 5 || cur.pools[1].FullLoadMB != 150 {
+		t.Errorf("the kept pool = %+v", cur.pools[1])
+	}
+	if o, n := old.pools[0].AdvisedMaxChildren, cur.pools[0].AdvisedMaxChildren; o < 2*n {
+		t.Errorf("old's www (demand 3) gets %d workers, new's www (demand 1) %d", o, n)
+	}
+	// Each alone with the whole budget, as before, would over-commit it.
+	alone := 0.0
+	for _, m := range []*measured{mk(old.needs...), mk(cur.needs...)} {
+		f, err := split(budget, []*measured{m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone += f
+	}
+	if alone <= budget {
+		t.Errorf("advised alone, the two take %.1f MB: the test does not show the over-commit", alone)
+	}
+}
+
+// TestTuneGroupSharers: --budget-mb is every instance's budget; without
+// it, an instance with its own phpfpm.memory_budget_mb keeps it, and the
+// others share the measured one (only when two or more do).
+func TestTuneGroupSharers(t *testing.T) {
+	a, b, own := &Backend{}, &Backend{}, &Backend{cfg: Config{MemoryBudgetMB: 512}}
+	names := func(ms []member) string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, m.name)
+		}
+		return strings.Join(out, ",")
+	}
+	tests := []struct {
+		name    string
+		members []member
+		op      ops.Operation
+		want    string
+	}{
+		{"--budget-mb covers all", []member{{"a", a}, {"b", b}, {"own", own}}, op("fpm.tune", "", "budget-mb", "4096"), "a,b,own"},
+		{"measured: those without their own", []member{{"a", a}, {"b", b}, {"own", own}}, op("fpm.tune", ""), "a,b"},
+		{"one without its own is alone", []member{{"a", a}, {"own", own}}, op("fpm.tune", ""), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := &tuneGroup{members: tt.members}
+			if got := names(g.sharers(tt.op)); got != tt.want {
+				t.Errorf("sharers = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
