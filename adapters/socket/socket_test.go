@@ -402,4 +402,10 @@ func TestRequestTooLarge(t *testing.T) {
 	if code != 1 || err == nil || !strings.Contains(err.Error(), "nothing was sent") || out.Len() != 0 {
 		t.Errorf("exit %d, err %v, printed %q", code, err, out.String())
 	}
+	// With no serve, exec works directly, where the grammar says what is
+	// wrong with so long a command: the size is serve's limit alone.
+	big := wire.Request{Words: []string{"ops", "whoami", strings.Repeat("a", wire.MaxRequest)}}
+	if _, _, err := wire.Exec(filepath.Join(t.TempDir(), "none.sock"), big, &out); !errors.Is(err, wire.ErrNoServe) {
+		t.Errorf("no serve: %v, want ErrNoServe", err)
+	}
 }

@@ -201,14 +201,14 @@ func roundTripWithin(path string, req Request, progress func(string), limit time
 	if err != nil {
 		return Answer{}, err
 	}
-	if len(b) > MaxRequest {
-		return Answer{}, fmt.Errorf("the request is %d bytes, more than serve takes (%d KiB): nothing was sent", len(b), MaxRequest>>10)
-	}
-	c, err := dial(path)
+	c, err := dial(path) // first: with no serve, exec works directly, whatever the size
 	if err != nil {
 		return Answer{}, err
 	}
 	defer c.close()
+	if len(b) > MaxRequest {
+		return Answer{}, fmt.Errorf("the request is %d bytes, more than serve takes (%d KiB): nothing was sent", len(b), MaxRequest>>10)
+	}
 	if limit > 0 {
 		tv := syscall.NsecToTimeval(limit.Nanoseconds())
 		if err := syscall.SetsockoptTimeval(int(c), syscall.SOL_SOCKET, syscall.SO_RCVTIMEO, &tv); err != nil {
