@@ -78,10 +78,14 @@ func Directives(directives map[string]string) map[string]string {
 func Pairs(s string) string { return pairs(s, false) }
 
 // Text masks the secrets in a command line: a chat command as typed, or a
-// program's command= (which supervisord splits as a shell would): every
-// NAME=value whose NAME is a secret (a bare value ends at a space, quote
-// or comma), and the word after a flag like --password or --api-token
-// (a quoted word keeps its quotes around the mark). Blanks stay as they
+// program's command= (which supervisord splits as a shell would, its
+// continuation lines joined with line breaks): every NAME=value whose
+// NAME is a secret (a bare value ends at a space, quote or comma), and
+// the word after a flag like --password or --api-token (a quoted word
+// keeps its quotes around the mark), on the same line or the next.
+// Inside a quoted word the same rules apply (`--command "app --token
+// t"`), and a quoted word that is a secret NAME=value is masked to its
+// closing quote ('DB_PASSWORD=a b'). Blanks and line breaks stay as they
 // are, so a masked command= line still lines up in a diff.
 func Text(s string) string {
 	s = pairs(s, true)
@@ -89,7 +93,7 @@ func Text(s string) string {
 	maskNext := false
 	for i := 0; i < len(s); {
 		j := i
-		for j < len(s) && blank(s[j]) {
+		for j < len(s) && space(s[j]) {
 			j++
 		}
 		b.WriteString(s[i:j])
@@ -106,14 +110,17 @@ func Text(s string) string {
 		default:
 			b.WriteString(quoted(w))
 		}
-		maskNext = !maskNext && strings.HasPrefix(w, "--") && !strings.Contains(w, "=") && Name(w)
+		flag := strings.Trim(w, `"'`)
+		maskNext = !maskNext && strings.HasPrefix(flag, "--") && !strings.Contains(flag, "=") && Name(flag)
 		i = end
 	}
 	return b.String()
 }
 
 // quoted returns the word w with Text applied inside each of its quoted
-// parts: `--command "app --token t"` is a command line within one.
+// parts: `--command "app --token t"` is a command line within one. A
+// quoted part that is a secret NAME=value is masked whole: the quotes
+// make its value one, blanks and all.
 func quoted(w string) string {
 	var b strings.Builder
 	for i := 0; i < len(w); {
@@ -124,18 +131,27 @@ func quoted(w string) string {
 			continue
 		}
 		n := strings.IndexByte(w[i+1:], q)
+		inner, closing := w[i+1:], ""
+		if n >= 0 {
+			inner, closing = w[i+1:i+1+n], w[i+1+n:i+2+n]
+		}
+		if k, _, ok := strings.Cut(inner, "="); ok && k != "" && strings.IndexFunc(k, func(r rune) bool { return r > 0x7f || !nameChar(byte(r)) }) < 0 && Name(k) {
+			inner = k + "=" + Mark
+		} else {
+			inner = Text(inner)
+		}
+		b.WriteString(w[i:i+1] + inner + closing)
 		if n < 0 {
-			b.WriteString(w[i:i+1] + Text(w[i+1:]))
 			break
 		}
-		b.WriteString(w[i:i+1] + Text(w[i+1:i+1+n]) + w[i+1+n:i+2+n])
 		i += n + 2
 	}
 	return b.String()
 }
 
 // wordEnd returns where the word that starts at s[i] ends: at the next
-// blank outside quotes.
+// space outside quotes, a backslash keeping the character after it in the
+// word (`a\ b` is one word to the shell, and to supervisord).
 func wordEnd(s string, i int) int {
 	var quote byte
 	for ; i < len(s); i++ {
@@ -144,14 +160,20 @@ func wordEnd(s string, i int) int {
 			if c == quote {
 				quote = 0
 			}
+		case c == '\\' && i+1 < len(s):
+			i++
 		case c == '"' || c == '\'':
 			quote = c
-		case blank(c):
+		case space(c):
 			return i
 		}
 	}
 	return i
 }
+
+// space is what separates the words of a command line: a blank, or the
+// line break supervisord joins a value's continuation lines with.
+func space(c byte) bool { return blank(c) || c == '\n' || c == '\r' }
 
 func nameChar(c byte) bool {
 	return c == '_' || c == '.' || c == '-' || c == '[' || c == ']' ||

@@ -165,3 +165,74 @@ func TestRestore(t *testing.T) {
 		t.Errorf("a changed line that keeps a mark: Unrestored = %d, want 3", n)
 	}
 }
+
+// TestCommandAcrossLines: supervisord joins a command's continuation
+// lines with line breaks, and splits words across them: a flag at the end
+// of one line takes the first word of the next. A comment line between
+// does not end the value (configparser skips it).
+func TestCommandAcrossLines(t *testing.T) {
+	if got := Value("command", "/usr/bin/web\n--password hunter2"); got != "/usr/bin/web\n--password ••••" {
+		t.Errorf("Value over two lines: %q", got)
+	}
+	for _, tc := range []struct{ name, in, want string }{
+		{"the value on the next line", "[program:web]\ncommand=/usr/bin/web --password\n  hunter2\nuser=app\n",
+			"[program:web]\ncommand=/usr/bin/web --password\n  ••••\nuser=app\n"},
+		{"a comment between", "[program:w]\ncommand=/bin/w\n; note\n  --api-token t0k\n",
+			"[program:w]\ncommand=/bin/w\n; note\n  --api-token ••••\n"},
+		{"a blank line between", "[program:w]\ncommand=/bin/w --token\n\n  t0k\n",
+			"[program:w]\ncommand=/bin/w --token\n\n  ••••\n"},
+		{"environment after a comment", "[program:w]\nenvironment=A=1,\n# more\n  API_TOKEN=x\n",
+			"[program:w]\nenvironment=A=1,\n# more\n  API_TOKEN=••••\n"},
+		{"CRLF", "[program:w]\r\ncommand=/bin/w --password\r\n  hunter2\r\n", "[program:w]\r\ncommand=/bin/w --password\r\n  ••••\r\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := File(tc.in); got != tc.want {
+				t.Errorf("File:\n%q\nwant:\n%q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestTextWholeWords: a word is what the shell (and supervisord) takes
+// for one: quotes and backslashes included.
+func TestTextWholeWords(t *testing.T) {
+	for in, want := range map[string]string{
+		`app --password a\ b --x`:       `app --password •••• --x`,
+		`env 'DB_PASSWORD=a b' app`:     `env 'DB_PASSWORD=••••' app`,
+		`app "--token" x`:               `app "--token" ••••`,
+		`app --tries "3 4" --secret=s1`: `app --tries "3 4" --secret=••••`,
+	} {
+		if got := Text(in); got != want {
+			t.Errorf("Text(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// TestUnmaskRefusesAMovedSecret: a masked line moved where File would not
+// mask it (away from the value it belongs to) would get its secret back
+// in clear: refused. Left where it was shown, it keeps its value.
+func TestUnmaskRefusesAMovedSecret(t *testing.T) {
+	current := "[program:w]\ncommand=/bin/w\n  --api-token t0k\ndirectory=/srv\n"
+	shown := File(current)
+	if !strings.Contains(shown, "  --api-token ••••") {
+		t.Fatalf("shown:\n%s", shown)
+	}
+	kept := strings.Replace(shown, "directory=/srv", "directory=/srv/app", 1)
+	if got, err := Unmask(kept, current); err != nil || !strings.Contains(got, "--api-token t0k") {
+		t.Errorf("kept in place: %v\n%s", err, got)
+	}
+	moved := "[program:w]\ncommand=/bin/w\ndirectory=/srv\n  --api-token ••••\n"
+	if got, err := Unmask(moved, current); err == nil || !strings.Contains(err.Error(), "moved away") {
+		t.Errorf("moved under directory=: %v\n%s", err, got)
+	}
+}
+
+// TestUnrestoredLineByLine: a mark written by hand elsewhere in the file
+// (a comment) does not let a changed masked line through.
+func TestUnrestoredLineByLine(t *testing.T) {
+	current := "[program:w]\n; old token: ••••\ncommand=/bin/w --token t0k\n"
+	edited := "[program:w]\n; old token: ••••\ncommand=/bin/w2 --token ••••\n"
+	if _, err := Unmask(edited, current); err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Errorf("a changed masked line: %v", err)
+	}
+}

@@ -80,3 +80,61 @@ func TestCommandSecretsMasked(t *testing.T) {
 		t.Fatalf("a raw edit lost the command's secret:\n%s", now)
 	}
 }
+
+// TestCommandSecretOnAContinuationLine: a token on a continuation line of
+// command= (supervisord joins the lines, then splits the words) is masked
+// in show's directives and file. A raw edit that adds a comment line above
+// the masked line keeps it masked where it stands; one that moves the
+// masked line under another key, where it would show in clear, is refused
+// and changes nothing.
+func TestCommandSecretOnAContinuationLine(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 2*time.Second)
+	rpcWaitState(t, b.client, "web:web", "RUNNING")
+	path := filepath.Join(s.ProgramDir, "web.conf")
+	orig, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hand := strings.Replace(string(orig), "command="+rpcSleeperCmd, "command="+rpcSleeperCmd+" --api-token\n  cmdsecret42", 1)
+	if hand == string(orig) {
+		t.Fatalf("no command line in:\n%s", orig)
+	}
+	if err := os.WriteFile(path, []byte(hand), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	show := func() ops.Program {
+		t.Helper()
+		out, err := run(t, b, "supervisor.program.show", "web")
+		wantStatus(t, err, ops.StatusOK)
+		prog := out.Data.(map[string]any)["program"].(ops.Program)
+		if strings.Contains(out.Message+prog.Content+prog.Directives["command"], "cmdsecret42") {
+			t.Fatalf("show reveals the secret:\n%s\n%s\n%v", out.Message, prog.Content, prog.Directives)
+		}
+		return prog
+	}
+	prog := show()
+
+	commented := strings.Replace(prog.Content, "\n  ••••", "\n; the token stays\n  ••••", 1)
+	if commented == prog.Content {
+		t.Fatalf("no masked continuation line in:\n%s", prog.Content)
+	}
+	_, err = run(t, b, "supervisor.program.edit", "web", ops.Arg{Key: "content", Value: commented})
+	wantStatus(t, err, ops.StatusOK)
+	now, _ := os.ReadFile(path)
+	if !strings.Contains(string(now), "; the token stays\n  cmdsecret42") {
+		t.Fatalf("the raw edit lost the token:\n%s", now)
+	}
+	prog = show()
+
+	moved := strings.Replace(prog.Content, "\n  ••••", "", 1)
+	moved = strings.Replace(moved, "\nstartsecs=", "\nstartsecs=1\n  ••••\nstartretries_unused=", 1)
+	_, err = run(t, b, "supervisor.program.edit", "web", ops.Arg{Key: "content", Value: moved})
+	if msg := wantStatus(t, err, ops.StatusInvalid); !strings.Contains(msg, "moved away") {
+		t.Errorf("a masked line moved under startsecs=: %q", msg)
+	}
+	if again, _ := os.ReadFile(path); string(again) != string(now) {
+		t.Errorf("a refused raw edit changed the file:\n%s", again)
+	}
+}
