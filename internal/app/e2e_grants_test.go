@@ -41,6 +41,9 @@ func newGrantsEnv(t *testing.T) *env {
 	if err := os.WriteFile(e.config, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// An approval weighs what a stop would change; requested while web is
+	// STARTING and approved once it is RUNNING, it is a conflict.
+	e.waitRunning("web")
 	return e
 }
 
