@@ -88,7 +88,10 @@ func rawOperation(customID string, values map[string]string) (ops.Operation, boo
 	}
 	fm, ok := model.RawEditor(name, t.Name, t.PHP)
 	fm.Host = t.Host
-	return fm.RawOperation(values[rawField]), ok
+	// The modal's custom_id (100 characters) has no room for the digest of
+	// the file shown: a file changed while the editor was open is not
+	// told apart here (the approval's diff shows what the write changes).
+	return fm.RawOperation(values[rawField], ""), ok
 }
 
 // submitRaw applies a submitted file as the member, and answers like a

@@ -196,10 +196,11 @@ func (a *Adapter) dialog(fm model.Form, channel, user string) (Dialog, error) {
 
 // rawDialog draws the raw editor of fm's item: its file (path) in one
 // textarea, as its show gave it, secrets masked. Its state is signed as
-// a form's, with no digests: the backend weighs the whole file.
+// a form's, with the digest of the file shown in place of a form's: the
+// backend weighs the file on disk against it.
 func (a *Adapter) rawDialog(fm model.Form, path, content, channel, user string) Dialog {
 	open := fm.RawText()
-	state, _ := json.Marshal(a.sign.context(channel, open+"\n\n"+user))
+	state, _ := json.Marshal(a.sign.context(channel, open+"\n"+ops.Digest([]byte(content))+"\n"+user))
 	intro := "**" + escape(fm.Target) + "**: " + code(path) + ", the whole file. Secrets show as `••••`: a line left as it is keeps its value; " +
 		"one changed around the mark is refused. Checked as a whole (and by " + map[bool]string{true: "supervisord", false: "`php-fpm -t`"}[fm.Program()] +
 		") with `--plan` before anything is written."
@@ -249,11 +250,7 @@ func (a *Adapter) dialogHandler() http.Handler {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		shown, ok := model.DecodeShown(current)
-		if !ok {
-			shown = nil // a dialog opened before poolvisor kept digests: the model asks to reopen it
-		}
-		writeJSON(w, a.submit(r.Context(), in, open, shown))
+		writeJSON(w, a.submit(r.Context(), in, open, current))
 	})
 }
 
@@ -262,13 +259,17 @@ func (a *Adapter) dialogHandler() http.Handler {
 // ops.Result.Field) and nothing changes; a valid dialog closes and is
 // applied in the background, through approval where the policy asks for
 // one, its result posted in the channel.
-func (a *Adapter) submit(ctx context.Context, in DialogSubmission, open string, shown model.Shown) DialogResponse {
+func (a *Adapter) submit(ctx context.Context, in DialogSubmission, open, current string) DialogResponse {
 	fm, ok := dialogFor(open)
 	if !ok {
 		if fm, ok = rawDialogFor(open); ok {
-			return a.submitRaw(in, fm)
+			return a.submitRaw(in, fm, current)
 		}
 		return DialogResponse{Error: "This form is not one poolvisor knows."}
+	}
+	shown, ok := model.DecodeShown(current)
+	if !ok {
+		shown = nil // a dialog opened before poolvisor kept digests: the model asks to reopen it
 	}
 	var (
 		actor ops.Actor
@@ -322,11 +323,11 @@ func (a *Adapter) submit(ctx context.Context, in DialogSubmission, open string, 
 
 // submitRaw checks a submitted raw editor with a dry run as the
 // submitting user, as submit does a form: what the backend refuses (the
-// daemon's own check, a masked secret on a changed line) comes back under
-// the file, and nothing changes; a file that passes is applied in the
-// background.
-func (a *Adapter) submitRaw(in DialogSubmission, fm model.Form) DialogResponse {
-	op := fm.RawOperation(submission(in.Submission)[model.RawField])
+// daemon's own check, a masked secret on a changed line, the file changed
+// since it was shown, whose digest is shown) comes back under the file,
+// and nothing changes; a file that passes is applied in the background.
+func (a *Adapter) submitRaw(in DialogSubmission, fm model.Form, shown string) DialogResponse {
+	op := fm.RawOperation(submission(in.Submission)[model.RawField], shown)
 	var actor ops.Actor
 	apply := func(ctx context.Context, plan ops.Result) {
 		if plan.Status != ops.StatusOK {

@@ -131,7 +131,8 @@ func (f form) onPHP() string {
 
 // meta travels in the view's private_metadata: where the command was typed,
 // so the result goes there, and for an edit what the form showed, as the
-// form model's digests (model.Shown.Encode), never the values.
+// form model's digests (model.Shown.Encode), never the values; for a raw
+// editor, the digest of the file it showed (ops.Digest).
 type meta struct {
 	Channel     string `json:"c"`
 	ResponseURL string `json:"u,omitempty"`
@@ -184,6 +185,9 @@ func (a *Adapter) openForm(ctx context.Context, actor ops.Actor, o origin, t tri
 	}
 	m := meta{Channel: o.Channel, ResponseURL: o.ResponseURL, Name: f.Name, PHP: f.PHP}
 	view := a.buildView(f, fm, content, &m)
+	if f.raw() { // what the backend weighs the file against at submission
+		m.Shown = ops.Digest([]byte(content))
+	}
 	withPreview(&view, m, nil)
 	if a.cfg.Now().After(t.Expires) {
 		a.send(ctx, o, RenderText(":hourglass: The form could not open within Slack's 3 seconds. Try again, or give the values as flags (see `/"+

@@ -156,7 +156,7 @@ func (a *Adapter) buildRequest(ctx context.Context, actor ops.Actor, f form, val
 	if f.raw() {
 		edit := map[bool]string{true: "supervisor.program.edit", false: "fpm.pool.edit"}[f.program()]
 		fm, _ := model.RawEditor(edit, m.Name, f.PHP)
-		op := fm.RawOperation(values[fieldContent])
+		op := fm.RawOperation(values[fieldContent], m.Shown) // m.Shown: the digest of the file shown
 		return formRequest{op: &op}, nil
 	}
 	text, errs := a.model(f).Submit(ctx, a.run, actor, values, m.shown())

@@ -17,7 +17,8 @@ import (
 // file in a dialog, the token on its command line masked. A file that
 // supervisord refuses comes back under the field and changes nothing; a
 // file with one line added, the masked line left as shown, is planned,
-// held for approval and applied, and keeps the token.
+// held for approval and applied, and keeps the token. A dialog whose file
+// was written meanwhile is a conflict.
 func TestMattermostRawDialog(t *testing.T) {
 	const token = "rawsecret77"
 	me := newMattermostEnv(t, sandbox.Program{Name: "web", Command: loop("serving") + " --api-token " + token})
@@ -71,5 +72,25 @@ func TestMattermostRawDialog(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("web's file after the approval:\n%s\n%s", now, me.logs.String())
 		}
+	}
+
+	// Written by hand while a raw dialog is open: its submission is a
+	// conflict under the file, and the hand's change stands.
+	d, values = me.dialog(mAlice, "supervisor edit web --raw")
+	hand, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hand = append(hand, []byte("startretries=5\n")...)
+	if err := os.WriteFile(path, hand, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	values["content"] = strings.Replace(values["content"].(string), "stopwaitsecs=7", "stopwaitsecs=8", 1)
+	a, err = me.fake.Submit(d, mmChannel, values)
+	if err != nil || a.Status != 200 || !strings.Contains(a.Errors["content"], "changed since its editor opened") {
+		t.Errorf("a file written while the dialog was open: %v %+v", err, a)
+	}
+	if now, _ := os.ReadFile(path); string(now) != string(hand) {
+		t.Errorf("the conflicting dialog changed the file:\n%s", now)
 	}
 }

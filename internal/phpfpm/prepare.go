@@ -57,6 +57,11 @@ func (w poolWrite) prepare(op ops.Operation, d *poolDir) (change, *candidate, er
 			return c, nil, err
 		}
 		c.path = e.file
+		if whole { // the pool weighed against what its editor showed, as show gives it
+			if err := ops.CheckShown(op, secret.File(string(pf.section())), "Pool "+name); err != nil {
+				return c, nil, err
+			}
+		}
 	case writeDelete:
 		e, pf, before, err := d.editable(name, b.cfg.Host)
 		if err != nil {

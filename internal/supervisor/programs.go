@@ -84,6 +84,11 @@ func (h programWrite) Plan(ctx context.Context, req ops.Request) (*ops.Plan, err
 		f = cur
 	}
 	if raw {
+		if !h.add { // the file weighed against the one its editor showed, as show gives it
+			if err := ops.CheckShown(req.Op, secret.File(string(ProgramSection(name, old))), "The file of program "+name); err != nil {
+				return nil, err
+			}
+		}
 		if f, err = rawWrite(name, content, old, cur); err != nil {
 			return nil, err
 		}

@@ -138,3 +138,46 @@ func TestCommandSecretOnAContinuationLine(t *testing.T) {
 		t.Errorf("a refused raw edit changed the file:\n%s", again)
 	}
 }
+
+// TestRawEditWeighsTheFileShown: a raw edit carries the digest of the file
+// its editor showed; when someone wrote the file meanwhile, the edit is a
+// conflict and writes nothing (written as it stood, the editor's file
+// would undo their change). Without a digest (the shell, a rollback) it
+// is not weighed.
+func TestRawEditWeighsTheFileShown(t *testing.T) {
+	t.Parallel()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
+	b := newBackend(t, s, 2*time.Second)
+	rpcWaitState(t, b.client, "web:web", "RUNNING")
+	path := filepath.Join(s.ProgramDir, "web.conf")
+	out, err := run(t, b, "supervisor.program.show", "web")
+	wantStatus(t, err, ops.StatusOK)
+	shown := out.Data.(map[string]any)["program"].(ops.Program).Content
+	edited := strings.Replace(shown, "startsecs=1", "startsecs=0", 1)
+	digest := ops.Arg{Key: ops.ShownArg, Value: ops.Digest([]byte(shown))}
+
+	// Someone writes the file while the editor is open.
+	hand, _ := os.ReadFile(path)
+	hand = append(hand, []byte("stopwaitsecs=9\n")...)
+	if err := os.WriteFile(path, hand, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = run(t, b, "supervisor.program.edit", "web", digest, ops.Arg{Key: "content", Value: edited})
+	if msg := wantStatus(t, err, ops.StatusConflict); !strings.Contains(msg, "changed since its editor opened") {
+		t.Errorf("message %q", msg)
+	}
+	if now, _ := os.ReadFile(path); string(now) != string(hand) {
+		t.Errorf("a conflicting raw edit changed the file:\n%s", now)
+	}
+
+	// Opened again, it applies.
+	out, err = run(t, b, "supervisor.program.show", "web")
+	wantStatus(t, err, ops.StatusOK)
+	shown = out.Data.(map[string]any)["program"].(ops.Program).Content
+	digest.Value = ops.Digest([]byte(shown))
+	_, err = run(t, b, "supervisor.program.edit", "web", digest, ops.Arg{Key: "content", Value: strings.Replace(shown, "startsecs=1", "startsecs=0", 1)})
+	wantStatus(t, err, ops.StatusOK)
+	if now, _ := os.ReadFile(path); !strings.Contains(string(now), "startsecs=0") || !strings.Contains(string(now), "stopwaitsecs=9") {
+		t.Errorf("the raw edit of the file as it is now:\n%s", now)
+	}
+}

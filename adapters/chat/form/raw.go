@@ -33,11 +33,16 @@ func (f Form) RawFile(res ops.Result) (path, content string, ok bool) {
 }
 
 // RawOperation is the edit that a submitted raw editor of f stands for:
-// the whole file content, for f's item on its host and PHP-FPM.
-func (f Form) RawOperation(content string) ops.Operation {
+// the whole file content, for f's item on its host and PHP-FPM. shown is
+// the digest of the file the editor showed (ops.Digest of it), which the
+// backend weighs the file against ("" for none).
+func (f Form) RawOperation(content, shown string) ops.Operation {
 	op := ops.Operation{Name: f.Cmd.Op, Target: f.Target, Host: f.Host, Text: "/" + f.RawText()}
 	if f.PHP != "" && !f.Program() {
 		op.Args = append(op.Args, ops.Arg{Key: ops.InstanceArg, Value: f.PHP})
+	}
+	if shown != "" {
+		op.Args = append(op.Args, ops.Arg{Key: ops.ShownArg, Value: shown})
 	}
 	op.Args = append(op.Args, ops.Arg{Key: RawField, Value: content})
 	return op
