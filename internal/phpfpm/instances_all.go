@@ -238,6 +238,16 @@ func (s *Instances) tuneAll(ctx context.Context, req ops.Request) (ops.Outcome, 
 	}
 	parts = append(parts, own...)
 	parts = append(parts, notes...)
-	parts = append(parts, ops.Prose("Advice only, nothing was changed; /fpm tune --apply plans these edits (one write, through approval)."))
+	parts = append(parts, ops.Prose("Advice only, nothing was changed; "+s.applyHint()))
 	return ops.Parts(data, parts...), nil
+}
+
+// applyHint says what /fpm tune --apply changes on a host with several
+// instances: one of them, each write reaching only the instance it names.
+func (s *Instances) applyHint() string {
+	hint := "/fpm tune --apply --" + ops.InstanceArg + " NAME plans NAME's part (one write, through approval)"
+	if s.def != "" {
+		return hint + "; without --" + ops.InstanceArg + ", PHP " + s.def + "'s."
+	}
+	return hint + "."
 }

@@ -47,7 +47,11 @@ func (b *Backend) tune(ctx context.Context, req ops.Request) (ops.Outcome, error
 		return ops.Outcome{}, err
 	}
 	parts := tuneParts(b.cfg.Host, a.data)
-	parts = append(parts, ops.Prose("Advice only, nothing was changed; /fpm tune --apply plans these edits (one write, through approval)."))
+	apply := "/fpm tune --apply"
+	if name, ok := req.Op.Get(ops.InstanceArg); ok {
+		apply += " --" + ops.InstanceArg + " " + name // without it, --apply would go to the default instance
+	}
+	parts = append(parts, ops.Prose("Advice only, nothing was changed; "+apply+" plans these edits (one write, through approval)."))
 	return ops.Parts(a.data, parts...), nil
 }
 
