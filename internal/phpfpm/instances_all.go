@@ -224,8 +224,14 @@ func (s *Instances) tuneAll(ctx context.Context, req ops.Request) (ops.Outcome, 
 	}
 	var parts []ops.Part
 	if sharedOK {
-		if whole.Shared != nil {
-			whole.FullLoadMB = whole.Shared.FullLoadMB // the same sum, as the split added it
+		if sh := whole.Shared; sh != nil {
+			// The same sum, as the split added it; the pools of an instance
+			// held at their current size are not in the table, and the
+			// line under it says the whole's load with them.
+			whole.FullLoadMB = sh.FullLoadMB
+			for _, h := range sh.Held {
+				whole.FullLoadMB = round1(whole.FullLoadMB - h.MB)
+			}
 		}
 		data.BudgetMB += whole.BudgetMB
 		data.Measured, data.Shared = whole.Measured, whole.Shared
