@@ -179,7 +179,8 @@ func (s Style) WorkersTotal(workers []ops.FPMWorker) string {
 
 // TuneLines are the advice of fpm.tune, one line a pool, up to maxLines,
 // then the total: its size now and advised, what one worker costs and
-// what the pool takes at full load, and why a pool keeps its size.
+// what the pool takes at full load, and why a pool keeps its size; last,
+// each sharing instance held at its current size because it is down.
 func (s Style) TuneLines(t ops.FPMTune, maxLines int) []string {
 	var lines []string
 	for i, p := range t.Pools {
@@ -206,5 +207,12 @@ func (s Style) TuneLines(t ops.FPMTune, maxLines int) []string {
 		// One instance's part of a budget it shares: the whole's load too.
 		total += fmt.Sprintf(", %.0f MB with the pools of every instance that shares it", sh.FullLoadMB)
 	}
-	return append(lines, total+".")
+	lines = append(lines, total+".")
+	if sh := t.Shared; sh != nil {
+		// A sharing instance that is down holds its pools' current size.
+		for _, h := range sh.Held {
+			lines = append(lines, s.Escape(h.Sentence()))
+		}
+	}
+	return lines
 }

@@ -1,6 +1,11 @@
 package ops
 
-import commands "github.com/poolvisor/poolvisor/internal/catalog"
+import (
+	"fmt"
+	"strconv"
+
+	commands "github.com/poolvisor/poolvisor/internal/catalog"
+)
 
 // InstanceArg is the argument (the grammar's --php) that names the PHP-FPM
 // installation an fpm.* operation concerns, on hosts that run several.
@@ -109,8 +114,29 @@ type FPMTune struct {
 type TuneShare struct {
 	Instances []string `json:"instances"`
 	// FullLoadMB is the memory the pools of all of them take at their
-	// advised sizes.
+	// advised sizes, and those of Held at their current ones.
 	FullLoadMB float64 `json:"full_load_mb"`
+	// Held are the instances of Instances that could not be measured
+	// (php-fpm not running): their pools still hold their share, counted
+	// at their current size and taken out of the budget before the rest
+	// is split, so that they fit it when they start again.
+	Held []TuneHeld `json:"held,omitempty"`
+}
+
+// TuneHeld is a sharing instance counted at its current size: Workers
+// (the sum of its pools' pm.max_children) × WorkerMB (the dearest worker
+// measured among the instances that are up, at least an idle worker's
+// floor) = MB of the budget.
+type TuneHeld struct {
+	PHP string `json:"php"`
+	// Why is why it was not measured: "not running", or the error.
+	Why      string  `json:"why"`
+	Workers  int64   `json:"workers"`
+	WorkerMB float64 `json:"worker_mb"`
+	MB       float64 `json:"mb"`
+	// Unread is set when its pool files could not be read either: then
+	// nothing is counted for it, and Why says so.
+	Unread bool `json:"unread,omitempty"`
 }
 
 // TuneMeasure is what a measured budget was computed from:
@@ -171,4 +197,18 @@ type FPMWorker struct {
 	RSSKB      int64  `json:"rss_kb"`
 	PSSKB      int64  `json:"pss_kb"`
 	SharedKB   int64  `json:"shared_kb"`
+}
+
+// Sentence says what the split of a shared budget counted for h, in the
+// words the advice and every chat surface use.
+func (h TuneHeld) Sentence() string {
+	who := "PHP " + h.PHP + " is not running"
+	if h.Why != "not running" {
+		who = "PHP " + h.PHP + " could not be measured (" + h.Why + ")"
+	}
+	if h.Unread {
+		return who + ": nothing is counted for its pools, so when it runs again the host may hold more than the budget."
+	}
+	mb := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	return fmt.Sprintf("%s: its pools are counted at their current size, %d workers × %s MB = %s MB of the budget.", who, h.Workers, mb(h.WorkerMB), mb(h.MB))
 }

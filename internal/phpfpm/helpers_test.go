@@ -69,6 +69,12 @@ func run(t *testing.T, b *Backend, op ops.Operation) result {
 	if !ok {
 		t.Fatalf("no handler for %s", op.Name)
 	}
+	return runOn(t, h, op)
+}
+
+// runOn plans and applies op with handler h (an Instances' route, say).
+func runOn(t *testing.T, h ops.Handler, op ops.Operation) result {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	plan, err := h.Plan(ctx, ops.Request{Actor: ops.Actor{Platform: "local", ID: "tester"}, Op: op})

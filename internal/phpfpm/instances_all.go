@@ -224,8 +224,14 @@ func (s *Instances) tuneAll(ctx context.Context, req ops.Request) (ops.Outcome, 
 	}
 	var parts []ops.Part
 	if sharedOK {
-		if whole.Shared != nil {
-			whole.FullLoadMB = whole.Shared.FullLoadMB // the same sum, as the split added it
+		if sh := whole.Shared; sh != nil {
+			// The same sum, as the split added it; the pools of an instance
+			// held at their current size are not in the table, and the
+			// line under it says the whole's load with them.
+			whole.FullLoadMB = sh.FullLoadMB
+			for _, h := range sh.Held {
+				whole.FullLoadMB = round1(whole.FullLoadMB - h.MB)
+			}
 		}
 		data.BudgetMB += whole.BudgetMB
 		data.Measured, data.Shared = whole.Measured, whole.Shared
@@ -238,6 +244,16 @@ func (s *Instances) tuneAll(ctx context.Context, req ops.Request) (ops.Outcome, 
 	}
 	parts = append(parts, own...)
 	parts = append(parts, notes...)
-	parts = append(parts, ops.Prose("Advice only, nothing was changed; /fpm tune --apply plans these edits (one write, through approval)."))
+	parts = append(parts, ops.Prose("Advice only, nothing was changed; "+s.applyHint()))
 	return ops.Parts(data, parts...), nil
+}
+
+// applyHint says what /fpm tune --apply changes on a host with several
+// instances: one of them, each write reaching only the instance it names.
+func (s *Instances) applyHint() string {
+	hint := "/fpm tune --apply --" + ops.InstanceArg + " NAME plans NAME's part (one write, through approval)"
+	if s.def != "" {
+		return hint + "; without --" + ops.InstanceArg + ", PHP " + s.def + "'s."
+	}
+	return hint + "."
 }

@@ -40,6 +40,10 @@ const (
 	reserveDivisor = 10 // a tenth of MemTotal, at least reserveMinMB
 )
 
+// errNotRunning is why an instance whose master is not running cannot be
+// measured; a budget it shares still holds its pools (tunegroup.go).
+var errNotRunning = errors.New("php-fpm is not running")
+
 // tune answers fpm.tune: the advice, changing nothing.
 func (b *Backend) tune(ctx context.Context, req ops.Request) (ops.Outcome, error) {
 	a, err := b.advise(ctx, req)
@@ -47,7 +51,11 @@ func (b *Backend) tune(ctx context.Context, req ops.Request) (ops.Outcome, error
 		return ops.Outcome{}, err
 	}
 	parts := tuneParts(b.cfg.Host, a.data)
-	parts = append(parts, ops.Prose("Advice only, nothing was changed; /fpm tune --apply plans these edits (one write, through approval)."))
+	apply := "/fpm tune --apply"
+	if name, ok := req.Op.Get(ops.InstanceArg); ok {
+		apply += " --" + ops.InstanceArg + " " + name // without it, --apply would go to the default instance
+	}
+	parts = append(parts, ops.Prose("Advice only, nothing was changed; "+apply+" plans these edits (one write, through approval)."))
 	return ops.Parts(a.data, parts...), nil
 }
 
@@ -131,7 +139,7 @@ func (b *Backend) measure(ctx context.Context, target string) (*measured, error)
 	}
 	master := b.masterPID(ctx)
 	if master == 0 {
-		return nil, ops.Failedf("php-fpm is not running on %s: its workers' memory and demand are what the advice rests on", b.cfg.Host)
+		return nil, ops.Fail(errNotRunning, "php-fpm is not running on %s: its workers' memory and demand are what the advice rests on", b.cfg.Host)
 	}
 	samples, instanceKB, denied, err := sampleWorkers(ctx, master)
 	if err != nil {
@@ -335,13 +343,25 @@ func sampleWorkers(ctx context.Context, master int) (byPool map[string][]int64, 
 func tuneParts(host string, t ops.FPMTune) []ops.Part {
 	head := fmt.Sprintf("Memory budget for PHP-FPM on %s: %d MB (%s)", host, t.BudgetMB, t.BudgetSource)
 	pss, among := "its own PSS", "the pools"
-	if t.Shared != nil {
-		pss, among = "their PSS", "the pools of PHP "+strings.Join(t.Shared.Instances, ", ")
+	var held []string
+	if sh := t.Shared; sh != nil {
+		up := measuredOf(sh)
+		pss, among = "their PSS", "the pools of PHP "+strings.Join(up, ", ")
+		if len(up) == 1 {
+			pss = "PHP " + up[0] + "'s PSS"
+		}
+		for _, h := range sh.Held {
+			held = append(held, h.Sentence())
+		}
 	}
 	if m := t.Measured; m != nil {
 		head += fmt.Sprintf(" = MemAvailable %d MB + %s %d MB − reserve %d MB", m.MemAvailableMB, pss, m.InstancePSSMB, m.ReserveMB)
 	}
-	head += ", shared among " + among + " by demand; a worker costs the 90th percentile of its pool's PSS readings."
+	share := ", shared among "
+	if len(held) > 0 {
+		share = "; the pools of PHP " + heldNames(t.Shared.Held) + " hold their current size of it (below), and the rest is shared among "
+	}
+	head += share + among + " by demand; a worker costs the 90th percentile of its pool's PSS readings."
 	rows := [][]string{{"POOL", "PM", "DEMAND", "WORKER", "SAMPLES", "MAX CHILDREN", "FULL LOAD"}}
 	var notes []string
 	for _, p := range t.Pools {
@@ -367,11 +387,27 @@ func tuneParts(host string, t ops.FPMTune) []ops.Part {
 		// One instance's part: the budget is the whole, so say the whole's load.
 		full = fmt.Sprintf("At full load: %.0f MB of the %d MB budget, %.0f MB with the pools of every instance that shares it.", t.FullLoadMB, t.BudgetMB, s.FullLoadMB)
 	}
-	parts := []ops.Part{ops.Prose(head), ops.RowsTable(rows...), ops.Prose(full)}
+	parts := []ops.Part{ops.Prose(head)}
+	if len(held) > 0 {
+		parts = append(parts, ops.Prose(strings.Join(held, "\n")))
+	}
+	parts = append(parts, ops.RowsTable(rows...), ops.Prose(full))
 	if len(notes) > 0 {
 		parts = append(parts, ops.Prose(strings.Join(notes, "\n")))
 	}
 	return parts
+}
+
+// measuredOf is the instances of sh whose pools the split sized: every
+// one but those held at their current size.
+func measuredOf(sh *ops.TuneShare) []string {
+	var out []string
+	for _, name := range sh.Instances {
+		if !slices.ContainsFunc(sh.Held, func(h ops.TuneHeld) bool { return h.PHP == name }) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 func joinNotes(a, b string) string {

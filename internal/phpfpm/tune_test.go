@@ -3,6 +3,7 @@ package phpfpm
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -231,8 +232,9 @@ func TestTuneApply(t *testing.T) {
 
 // TestTuneSharedAcrossInstances: two php-fpm masters as the instances of
 // one host. The alert's advice and --apply's plan of one instance are its
-// part of the one budget both share, and a master that is not running is
-// left out of the split while the other is still advised.
+// part of the one budget both share, and a master that is not running
+// still holds its pools' current size out of that budget while the other
+// is advised, by its own tune, --apply and the table of all instances.
 func TestTuneSharedAcrossInstances(t *testing.T) {
 	t.Parallel()
 	pools := []sandbox.Pool{{Name: "app", MaxChildren: 2, StatusPath: "/status"}}
@@ -241,7 +243,7 @@ func TestTuneSharedAcrossInstances(t *testing.T) {
 	in := func(name string, be *Backend) Instance {
 		return Instance{Name: name, Backend: be, Handlers: be.Handlers()}
 	}
-	NewInstances("web-test", []Instance{in("a", a), in("b", b)}, "a")
+	all := NewInstances("web-test", []Instance{in("a", a), in("b", b)}, "a")
 
 	// The alert's advice, measured: one budget for both.
 	adv, err := a.PoolAdvice(context.Background(), "app")
@@ -273,16 +275,62 @@ func TestTuneSharedAcrossInstances(t *testing.T) {
 		t.Errorf("a's app advised %d workers of a 400 MB budget it shares", n)
 	}
 
-	// b not running: a is still advised, b says why.
+	// b not running: its pools hold their current size (app's 2 workers)
+	// at the dearest worker measured in a, out of the budget; a shares
+	// the rest, so that both fit it when b starts again. b says why.
 	if err := fb.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	one := tuneData(t, run(t, a, op("fpm.tune", "", "budget-mb", "400")))
-	if one.BudgetSource != "--budget-mb" || one.Shared != nil {
-		t.Errorf("with b down, a = %+v", one)
+	res := run(t, a, op("fpm.tune", "", "budget-mb", "400"))
+	one := tuneData(t, res)
+	if one.BudgetSource != "--budget-mb, shared by PHP a, b" || one.Shared == nil || len(one.Shared.Held) != 1 {
+		t.Fatalf("with b down, a = %+v (shared %+v)", one, one.Shared)
+	}
+	held, dearest := one.Shared.Held[0], 0.0
+	for _, p := range one.Pools {
+		dearest = max(dearest, p.WorkerMB)
+	}
+	if held.PHP != "b" || held.Why != "not running" || held.Workers != 2 || held.WorkerMB != max(dearest, idleWorkerMB) || held.MB != 2*held.WorkerMB {
+		t.Errorf("b held = %+v (a's dearest worker %.1f MB)", held, dearest)
+	}
+	aMB := 0.0
+	for _, p := range one.Pools {
+		aMB += float64(p.AdvisedMaxChildren) * p.WorkerMB
+	}
+	if aMB+held.MB > 400 || math.Abs(one.Shared.FullLoadMB-(one.FullLoadMB+held.MB)) > 0.1 {
+		t.Errorf("a's advice %.1f MB + b's current size %.1f MB over 400 MB (shared full load %.1f): %+v", aMB, held.MB, one.Shared.FullLoadMB, one.Pools)
+	}
+	sentence := fmt.Sprintf("PHP b is not running: its pools are counted at their current size, 2 workers × %s MB = %s MB of the budget.",
+		strconv.FormatFloat(held.WorkerMB, 'f', -1, 64), strconv.FormatFloat(held.MB, 'f', -1, 64))
+	if !strings.Contains(res.msg, sentence) || !strings.Contains(res.msg, "the pools of PHP b hold their current size of it (below), and the rest is shared among the pools of PHP a") {
+		t.Errorf("a's advice with b down does not name b (%q):\n%s", sentence, res.msg)
 	}
 	if r := run(t, b, op("fpm.tune", "", "budget-mb", "400")); r.status != ops.StatusFailed || !strings.Contains(r.msg, "not running") {
 		t.Errorf("b down: %s %s", r.status, r.msg)
+	}
+	// --apply with b down: allowed, within what b leaves, and its summary
+	// names b as counted at its current size.
+	plan, err = a.Handlers()["fpm.tune.apply"].Plan(context.Background(), ops.Request{Op: op("fpm.tune.apply", "", "budget-mb", "400")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan.Summary, "PHP b is not running: its pools are counted at their current size") || len(plan.Changes) != 1 {
+		t.Fatalf("plan with b down = %+v", plan)
+	}
+	if pf, err = ParsePoolFile("app", plan.Changes[0].After); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := strconv.Atoi(pf.Directives()["pm.max_children"]); n < 1 || float64(n)*dearest+held.MB > 400 {
+		t.Errorf("with b down, a's app advised %d workers of %.1f MB besides b's %.1f MB of 400", n, dearest, held.MB)
+	}
+	// The table of all instances says it too, and that --apply changes one.
+	r := runOn(t, all.Handlers()["fpm.tune"], op("fpm.tune", "", "budget-mb", "400"))
+	if r.status != ops.StatusOK || !strings.Contains(r.msg, "PHP b is not running: its pools are counted at their current size") ||
+		!strings.Contains(r.msg, "/fpm tune --apply --php NAME plans NAME's part (one write, through approval); without --php, PHP a's.") {
+		t.Errorf("all instances with b down: %s\n%s", r.status, r.msg)
+	}
+	if d, ok := r.data.(ops.FPMTune); !ok || d.Shared == nil || len(d.Shared.Held) != 1 || d.Shared.Held[0].PHP != "b" {
+		t.Errorf("all instances' data with b down: %+v", r.data)
 	}
 	// Both down: each says its own why, not the split's.
 	if err := fa.Stop(); err != nil {

@@ -48,11 +48,21 @@ func (t tuneApply) Plan(ctx context.Context, req ops.Request) (*ops.Plan, error)
 	if err := b.phpCheckFiles(ctx, overlay); err != nil {
 		return nil, err
 	}
-	summary := fmt.Sprintf("resize pools %s of PHP-FPM on %s to share %d MB (%s):\n  write %s\n  then %s, and check that every pool accepts connections\n  php-fpm's own test of the result passed",
-		strings.Join(resized, ", "), b.cfg.Host, a.data.BudgetMB, a.data.BudgetSource, strings.Join(files, ", "), b.describe("reload"))
+	// A sharing instance that is down holds its pools' current size out
+	// of the budget: the approver sees which, and a plan made again once
+	// it is back (measured, no longer held) is not the one approved.
+	fp := strings.Join(fps, " ")
+	var held string
+	if sh := a.data.Shared; sh != nil {
+		for _, h := range sh.Held {
+			held += "\n  " + h.Sentence()
+			fp += " held:" + h.PHP
+		}
+	}
+	summary := fmt.Sprintf("resize pools %s of PHP-FPM on %s to share %d MB (%s):%s\n  write %s\n  then %s, and check that every pool accepts connections\n  php-fpm's own test of the result passed",
+		strings.Join(resized, ", "), b.cfg.Host, a.data.BudgetMB, a.data.BudgetSource, held, strings.Join(files, ", "), b.describe("reload"))
 	// The fingerprint holds what would be written too: the advice rests on
 	// samples, and an approver approves these sizes, not fresh ones.
-	fp := strings.Join(fps, " ")
 	for _, c := range cs {
 		fp += " " + digest(c.after)
 	}

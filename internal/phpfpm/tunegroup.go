@@ -3,6 +3,8 @@ package phpfpm
 import (
 	"context"
 	"errors"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -60,9 +62,12 @@ type shared struct {
 
 // split measures sharers, concurrently (each samples its workers for most
 // of a second), and splits their one budget among all their pools. A
-// member that cannot be measured is left out, its error in errs; the
-// others still share the budget. The error is the split's own: a bad
-// --budget-mb, no memory left, or a budget too small.
+// member that cannot be measured (its master not running) still holds
+// its share: its pools are counted at their current size (hold), that
+// memory is taken out of the budget, and the others share the rest; its
+// error stays in errs for its own advice. When none can be measured, each
+// says its own why. The error is the split's own: a bad --budget-mb, no
+// memory left, or a budget too small.
 func (g *tuneGroup) split(ctx context.Context, op ops.Operation, sharers []member) (shared, error) {
 	flag, given, err := budgetFlag(op)
 	if err != nil {
@@ -77,16 +82,19 @@ func (g *tuneGroup) split(ctx context.Context, op ops.Operation, sharers []membe
 	wg.Wait()
 	sh := shared{of: map[*Backend]*measured{}, errs: map[*Backend]error{}}
 	var in []*measured
-	var names []string
+	var names, up []string
+	var held []ops.TuneHeld
 	var pssKB int64
 	for i, m := range sharers {
+		names = append(names, m.name)
 		if errs[i] != nil {
 			sh.errs[m.b] = errs[i]
+			held = append(held, hold(m, errs[i]))
 			continue
 		}
 		sh.of[m.b] = ms[i]
 		in = append(in, ms[i])
-		names = append(names, m.name)
+		up = append(up, m.name)
 		pssKB += ms[i].pssKB
 	}
 	if len(in) == 0 {
@@ -108,23 +116,83 @@ func (g *tuneGroup) split(ctx context.Context, op ops.Operation, sharers []membe
 		b.Measured = &m
 		b.BudgetMB, b.BudgetSource = m.MemAvailableMB+m.InstancePSSMB-m.ReserveMB, "measured"
 	}
-	if len(in) > 1 {
-		b.BudgetSource += ", shared by PHP " + strings.Join(names, ", ")
-		b.Shared = &ops.TuneShare{Instances: names}
-	}
-	full, err := split(float64(b.BudgetMB), in)
+	b.BudgetSource += ", shared by PHP " + strings.Join(names, ", ")
+	b.Shared = &ops.TuneShare{Instances: names, Held: held}
+	full, err := splitHolding(float64(b.BudgetMB), in, held)
 	var small errBudget
 	if errors.As(err, &small) {
-		return shared{}, ops.Invalidf("PHP-FPM on %s (PHP %s) cannot be sized within %d MB (%s): one worker of each pool and the pools that keep their size need %.0f MB. Nothing was changed; give a larger --budget-mb.",
-			g.host, strings.Join(names, ", "), b.BudgetMB, b.BudgetSource, small.need)
+		need := "one worker of each pool and the pools that keep their size need"
+		if len(held) > 0 {
+			need = "one worker of each pool of PHP " + strings.Join(up, ", ") + ", the pools that keep their size and those of PHP " + heldNames(held) + " at their current size need"
+		}
+		return shared{}, ops.Invalidf("PHP-FPM on %s (PHP %s) cannot be sized within %d MB (%s): %s %.0f MB. Nothing was changed; give a larger --budget-mb.",
+			g.host, strings.Join(names, ", "), b.BudgetMB, b.BudgetSource, need, small.need)
 	}
 	if err != nil {
 		return shared{}, err
 	}
-	if b.Shared != nil {
-		b.Shared.FullLoadMB = full
-	}
+	b.Shared.FullLoadMB = full
 	return sh, nil
+}
+
+// hold is member m, which could not be measured (why), as the split counts
+// it: the sum of its pools' pm.max_children, read from its pool files,
+// which need no running master. splitHolding prices them.
+func hold(m member, why error) ops.TuneHeld {
+	h := ops.TuneHeld{PHP: m.name, Why: "not running"}
+	if !errors.Is(why, errNotRunning) {
+		_, h.Why = ops.UserError(why)
+	}
+	d, err := m.b.scanPools()
+	if err != nil {
+		_, msg := ops.UserError(err)
+		h.Unread, h.Why = true, h.Why+"; its pool files could not be read either ("+msg+")"
+		return h
+	}
+	for _, p := range d.pools {
+		n, _ := strconv.ParseInt(p.directives["pm.max_children"], 10, 64)
+		h.Workers += max(0, n)
+	}
+	return h
+}
+
+// splitHolding splits budget (MB) among the pools of in once held, the
+// sharers that could not be measured, have taken their pools' current
+// size out of it, each worker at the dearest cost measured in in (at
+// least idleWorkerMB: an unmeasured worker is not counted as cheap). It
+// sets each held's WorkerMB and MB, and returns the memory of all at full
+// load, held included; a budget too small says the need with them.
+func splitHolding(budget float64, in []*measured, held []ops.TuneHeld) (float64, error) {
+	cost := float64(idleWorkerMB)
+	for _, m := range in {
+		for _, n := range m.needs {
+			cost = max(cost, n.cost)
+		}
+	}
+	heldMB := 0.0
+	for i := range held {
+		h := &held[i]
+		h.WorkerMB, h.MB = cost, round1(float64(h.Workers)*cost)
+		heldMB = round1(heldMB + h.MB)
+	}
+	full, err := split(budget-heldMB, in)
+	var small errBudget
+	if errors.As(err, &small) {
+		return 0, errBudget{budget: budget, need: small.need + heldMB}
+	}
+	if err != nil {
+		return 0, err
+	}
+	return round1(full + heldMB), nil
+}
+
+// heldNames is the names of held, joined.
+func heldNames(held []ops.TuneHeld) string {
+	names := make([]string, len(held))
+	for i, h := range held {
+		names[i] = h.PHP
+	}
+	return strings.Join(names, ", ")
 }
 
 // adviceOf is member b's part of the split: every pool of it, or target
@@ -144,6 +212,7 @@ func (sh shared) adviceOf(b *Backend, target string) (advice, error) {
 	}
 	if data.Shared != nil {
 		s := *data.Shared
+		s.Held = slices.Clone(s.Held)
 		data.Shared = &s
 	}
 	return m.advice(data, target), nil

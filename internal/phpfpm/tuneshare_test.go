@@ -177,3 +177,60 @@ func TestTuneGroupSharers(t *testing.T) {
 		})
 	}
 }
+
+// TestSplitHolding: a sharing instance that could not be measured holds
+// its pools' current size, at the dearest worker measured among the
+// others, out of the budget; the others share the rest, so that all fit
+// it once it runs again.
+func TestSplitHolding(t *testing.T) {
+	mk := func(needs ...poolNeed) *measured {
+		m := &measured{needs: needs}
+		for _, n := range needs {
+			m.pools = append(m.pools, ops.PoolTune{Name: n.name, CurrentMaxChildren: n.current})
+		}
+		return m
+	}
+	t.Run("the rest is shared", func(t *testing.T) {
+		up := mk(poolNeed{name: "www", cost: 30, demand: 2}, poolNeed{name: "app", cost: 25, demand: 1})
+		held := []ops.TuneHeld{{PHP: "b", Why: "not running", Workers: 10}}
+		const budget = 1000
+		full, err := splitHolding(budget, []*measured{up}, held)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h := held[0]; h.WorkerMB != 30 || h.MB != 300 {
+			t.Errorf("held = %+v, want 10 workers at the dearest 30 MB", h)
+		}
+		sum := 0.0
+		var advised []int64
+		for _, p := range up.pools {
+			sum += p.FullLoadMB
+			advised = append(advised, p.AdvisedMaxChildren)
+		}
+		if sum+held[0].MB > budget || math.Abs(full-(sum+held[0].MB)) > 0.01 {
+			t.Errorf("up takes %.1f MB + held %.1f MB (full %.1f) of %d MB", sum, held[0].MB, full, budget)
+		}
+		if want, err := share(budget-300, up.needs); err != nil || !slices.Equal(advised, want) {
+			t.Errorf("advised %v, share of the 700 MB left %v (%v)", advised, want, err)
+		}
+	})
+	t.Run("an unmeasured worker is not counted as cheap", func(t *testing.T) {
+		up := mk(poolNeed{name: "www", cost: 5, demand: 1})
+		held := []ops.TuneHeld{{PHP: "b", Workers: 4}}
+		if _, err := splitHolding(500, []*measured{up}, held); err != nil {
+			t.Fatal(err)
+		}
+		if h := held[0]; h.WorkerMB != idleWorkerMB || h.MB != 4*idleWorkerMB {
+			t.Errorf("held = %+v, want at least %d MB a worker", h, idleWorkerMB)
+		}
+	})
+	t.Run("a budget the held pools leave too little of", func(t *testing.T) {
+		up := mk(poolNeed{name: "www", cost: 30, demand: 1})
+		held := []ops.TuneHeld{{PHP: "b", Workers: 10}}
+		_, err := splitHolding(320, []*measured{up}, held)
+		var small errBudget
+		if !errors.As(err, &small) || small.need != 330 || small.budget != 320 {
+			t.Errorf("err = %v (%+v), want a need of 300 MB held + one 30 MB worker", err, small)
+		}
+	})
+}
