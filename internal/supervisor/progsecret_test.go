@@ -18,10 +18,7 @@ import (
 // such a line without retyping the secret is refused, changing nothing.
 func TestRawEditKeepsMaskedSecrets(t *testing.T) {
 	t.Parallel()
-	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
-	b := newBackend(t, s, 2*time.Second)
-	rpcWaitState(t, b.client, "web:web", "RUNNING")
-	path := filepath.Join(s.ProgramDir, "web.conf")
+	b, path := runningWeb(t, rpcSleeperCmd)
 	_, err := run(t, b, "supervisor.program.edit", "web", ops.Arg{Key: "set", Value: `environment=APP_ENV="prod",DB_PASSWORD="hunter2secret"`})
 	wantStatus(t, err, ops.StatusOK)
 
@@ -57,10 +54,7 @@ func TestRawEditKeepsMaskedSecrets(t *testing.T) {
 func TestCommandSecretsMasked(t *testing.T) {
 	t.Parallel()
 	const command = rpcSleeperCmd + " --api-token cmdsecret42"
-	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: command})
-	b := newBackend(t, s, 2*time.Second)
-	rpcWaitState(t, b.client, "web:web", "RUNNING")
-	path := filepath.Join(s.ProgramDir, "web.conf")
+	b, path := runningWeb(t, command)
 
 	out, err := run(t, b, "supervisor.program.show", "web")
 	wantStatus(t, err, ops.StatusOK)
@@ -89,10 +83,7 @@ func TestCommandSecretsMasked(t *testing.T) {
 // and changes nothing.
 func TestCommandSecretOnAContinuationLine(t *testing.T) {
 	t.Parallel()
-	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
-	b := newBackend(t, s, 2*time.Second)
-	rpcWaitState(t, b.client, "web:web", "RUNNING")
-	path := filepath.Join(s.ProgramDir, "web.conf")
+	b, path := runningWeb(t, rpcSleeperCmd)
 	orig, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -146,10 +137,7 @@ func TestCommandSecretOnAContinuationLine(t *testing.T) {
 // is not weighed.
 func TestRawEditWeighsTheFileShown(t *testing.T) {
 	t.Parallel()
-	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: rpcSleeperCmd})
-	b := newBackend(t, s, 2*time.Second)
-	rpcWaitState(t, b.client, "web:web", "RUNNING")
-	path := filepath.Join(s.ProgramDir, "web.conf")
+	b, path := runningWeb(t, rpcSleeperCmd)
 	out, err := run(t, b, "supervisor.program.show", "web")
 	wantStatus(t, err, ops.StatusOK)
 	shown := out.Data.(map[string]any)["program"].(ops.Program).Content
@@ -180,4 +168,14 @@ func TestRawEditWeighsTheFileShown(t *testing.T) {
 	if now, _ := os.ReadFile(path); !strings.Contains(string(now), "startsecs=0") || !strings.Contains(string(now), "stopwaitsecs=9") {
 		t.Errorf("the raw edit of the file as it is now:\n%s", now)
 	}
+}
+
+// runningWeb starts supervisord with program web running command, and
+// returns its backend and web's file.
+func runningWeb(t *testing.T, command string) (*Backend, string) {
+	t.Helper()
+	s := sandbox.Supervisor(t, sandbox.Program{Name: "web", Command: command})
+	b := newBackend(t, s, 2*time.Second)
+	rpcWaitState(t, b.client, "web:web", "RUNNING")
+	return b, filepath.Join(s.ProgramDir, "web.conf")
 }
