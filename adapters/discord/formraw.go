@@ -65,33 +65,56 @@ func (a *Adapter) openRawForm(who ops.Actor, words string, t formTarget) *respon
 			"Change it with the command's options (set KEY=VALUE), or on the host with `poolvisor console` or `poolvisor exec`.",
 			code(firstNonEmpty(file, target)), len(content), maxInputValue))))
 	}
+	// What the editor shows is kept, as an edit form's is, for the member
+	// it opened for: its digest is what the backend weighs the file
+	// against on submission (a file written meanwhile is a conflict).
+	key, err := a.plans.putForm(context.Background(), formOpened{Words: words, Target: t.String(), Shown: ops.Digest([]byte(content)), User: who.ID})
+	if err != nil {
+		a.log.Error("discord: could not keep what a raw editor shows", "err", err)
+		return reply(ephemeral(RenderText("⚠️ The editor could not be opened; give the options to change instead.")))
+	}
 	ti := discordgo.TextInput{CustomID: rawField, Label: "File", Style: discordgo.TextInputParagraph, Placeholder: rawHint,
 		Required: true, MaxLength: maxInputValue, Value: content}
 	return &response{Type: discordgo.InteractionResponseModal, Data: modalData{
-		CustomID:   truncate(rawPrefix+words+":"+t.String(), maxCustomID),
+		CustomID:   rawKey + key,
 		Title:      truncate("Edit the file of "+target, maxModalTitle),
 		Components: []discordgo.MessageComponent{discordgo.ActionsRow{Components: []discordgo.MessageComponent{ti}}},
 	}}
 }
 
-// rawOperation turns a submitted raw editor into the edit it stands for.
-func rawOperation(customID string, values map[string]string) (ops.Operation, bool) {
-	rest, ok := strings.CutPrefix(customID, rawPrefix)
-	if !ok {
-		return ops.Operation{}, false
+// rawKey prefixes the custom_id of a raw editor's modal, before the key
+// to what it showed in the plan store (formOpened, Shown holding the
+// digest of the file); "key" is no command's words.
+const rawKey = rawPrefix + "key:"
+
+// rawOperation turns a submitted raw editor into the edit it stands for,
+// from the plan store, taken once and only by the member it opened for;
+// ok is false for a modal that is no raw editor, refused says why one is
+// not applied.
+func (a *Adapter) rawOperation(ctx context.Context, customID string, who ops.Actor, values map[string]string) (op ops.Operation, refused string, ok bool) {
+	key, isRaw := strings.CutPrefix(customID, rawKey)
+	if !isRaw {
+		if strings.HasPrefix(customID, rawPrefix) { // opened before the editors were kept
+			return ops.Operation{}, "This editor was opened by an older poolvisor; nothing was applied. Run the command again to open it again.", true
+		}
+		return ops.Operation{}, "", false
 	}
-	words, id, _ := strings.Cut(rest, ":")
-	t := parseFormTarget(id)
-	name, ok := rawOps[words]
-	if !ok || !ops.ValidName(t.Name) || (t.Host != "" && !ops.ValidName(t.Host)) || (t.PHP != "" && !ops.ValidName(t.PHP)) {
-		return ops.Operation{}, false
+	f, found, mine := a.plans.takeForm(ctx, key, who.ID)
+	switch {
+	case !found:
+		return ops.Operation{}, "This editor is no longer kept (it was submitted already, or opened more than " + formMemory.String() +
+			" ago); nothing was applied. Run the command again to open it again.", true
+	case !mine:
+		return ops.Operation{}, "This editor was opened by someone else; nothing was applied.", true
+	}
+	t := parseFormTarget(f.Target)
+	name, known := rawOps[f.Words]
+	if !known || !ops.ValidName(t.Name) || (t.Host != "" && !ops.ValidName(t.Host)) || (t.PHP != "" && !ops.ValidName(t.PHP)) {
+		return ops.Operation{}, "", false
 	}
 	fm, ok := model.RawEditor(name, t.Name, t.PHP)
 	fm.Host = t.Host
-	// The modal's custom_id (100 characters) has no room for the digest of
-	// the file shown: a file changed while the editor was open is not
-	// told apart here (the approval's diff shows what the write changes).
-	return fm.RawOperation(values[rawField], ""), ok
+	return fm.RawOperation(values[rawField], f.Shown), "", ok
 }
 
 // submitRaw applies a submitted file as the member, and answers like a

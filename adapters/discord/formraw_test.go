@@ -41,7 +41,7 @@ func TestRawForm(t *testing.T) {
 	if err := json.Unmarshal(a.Data, &m); err != nil || a.Type != 9 {
 		t.Fatalf("type %d %s %v", a.Type, a.Data, err)
 	}
-	if m.CustomID != "pv:raw:supervisor edit:web" || len(m.Components) != 1 || m.Components[0].Components[0].Value != file {
+	if !strings.HasPrefix(m.CustomID, rawKey) || len(m.Components) != 1 || m.Components[0].Components[0].Value != file {
 		t.Errorf("raw editor: %+v", m)
 	}
 	if len(m.Title) > maxModalTitle || len(m.CustomID) > maxCustomID {
@@ -55,7 +55,8 @@ func TestRawForm(t *testing.T) {
 	}
 	select {
 	case op := <-h.w.applied:
-		if c, _ := op.Get("content"); c != edited || op.Name != "supervisor.program.edit" || op.Target != "web" {
+		shown, _ := op.Get(ops.ShownArg)
+		if c, _ := op.Get("content"); c != edited || op.Name != "supervisor.program.edit" || op.Target != "web" || shown != ops.Digest([]byte(file)) {
 			t.Errorf("applied %+v", op)
 		}
 	case <-time.After(5 * time.Second):
@@ -70,22 +71,50 @@ func TestRawForm(t *testing.T) {
 		}
 	})
 
+	t.Run("an editor is submitted once, by its opener", func(t *testing.T) {
+		a := h.interact(discordfake.Submit(appID, guild, channel, alice, m.CustomID, map[string]string{"content": edited}))
+		if !strings.Contains(a.msg(t).Text(), "no longer kept") {
+			t.Errorf("submitted twice: type %d %s", a.Type, a.Data)
+		}
+		a = h.command(alice, "supervisor", []string{"edit"}, web, raw)
+		var again modal
+		if err := json.Unmarshal(a.Data, &again); err != nil {
+			t.Fatal(err)
+		}
+		a = h.interact(discordfake.Submit(appID, guild, channel, bob, again.CustomID, map[string]string{"content": edited}))
+		if !strings.Contains(a.msg(t).Text(), "opened by someone else") {
+			t.Errorf("another member's submission: type %d %s", a.Type, a.Data)
+		}
+	})
+
 	t.Run("raw is only for edit", func(t *testing.T) {
 		if _, _, ok := formOf("supervisor", []string{"add"}, []optionValue{{Name: "program", Value: "w"}, {Name: "raw", Value: true}}); ok {
 			t.Error("add with raw opens a form")
 		}
-		if _, ok := rawOperation("pv:raw:supervisor delete:web", map[string]string{"content": "x"}); ok {
-			t.Error("a raw editor deletes")
+		// A custom_id made by hand names no kept editor: nothing runs.
+		a := h.interact(discordfake.Submit(appID, guild, channel, alice, rawPrefix+"supervisor delete:web", map[string]string{"content": "x"}))
+		if !strings.Contains(a.msg(t).Text(), "nothing was applied") {
+			t.Errorf("a forged raw editor: type %d %s", a.Type, a.Data)
 		}
 	})
 }
 
 func TestRawOperationCarriesTheHost(t *testing.T) {
-	op, ok := rawOperation(rawPrefix+"fpm pool edit:shop@web-02", map[string]string{"content": "[shop]\n"})
-	if !ok || op.Name != "fpm.pool.edit" || op.Target != "shop" || op.Host != "web-02" || op.Text != "/fpm pool edit shop --host web-02 --raw" {
-		t.Errorf("%+v %v", op, ok)
+	h := newHarnessWith(t, func(*Config) {}, func(*Adapter) {})
+	who := ops.Actor{Platform: "discord", ID: "u1"}
+	keep := func(target string) string {
+		key, err := h.a.plans.putForm(context.Background(), formOpened{Words: "fpm pool edit", Target: target, Shown: "d1", User: who.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rawKey + key
 	}
-	if _, ok := rawOperation(rawPrefix+"fpm pool edit:shop@web 02", nil); ok {
+	op, refused, ok := h.a.rawOperation(context.Background(), keep("shop@web-02"), who, map[string]string{"content": "[shop]\n"})
+	shown, _ := op.Get(ops.ShownArg)
+	if !ok || refused != "" || op.Name != "fpm.pool.edit" || op.Target != "shop" || op.Host != "web-02" || op.Text != "/fpm pool edit shop --host web-02 --raw" || shown != "d1" {
+		t.Errorf("%+v %q %v", op, refused, ok)
+	}
+	if _, _, ok := h.a.rawOperation(context.Background(), keep("shop@web 02"), who, nil); ok {
 		t.Error("a host that is not a name was taken")
 	}
 }

@@ -253,7 +253,10 @@ func (a *Adapter) submitted(in *discordgo.Interaction) *response {
 			}
 		}
 	}
-	if op, ok := rawOperation(d.CustomID, values); ok {
+	if op, refused, ok := a.rawOperation(context.Background(), d.CustomID, actor(in), values); ok {
+		if refused != "" {
+			return reply(ephemeral(RenderText("⚠️ " + refused)))
+		}
 		return a.submitRaw(in, op)
 	}
 	fm, shown, refused, ok := a.formIn(context.Background(), d.CustomID, actor(in))
