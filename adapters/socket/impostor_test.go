@@ -60,6 +60,7 @@ func TestImpostorIsPrintedHarmlessly(t *testing.T) {
 		{"an exit code of no status", []Frame{ans(wire.Answer{Output: out("[failed] no"), Exit: 77})}, 1},
 		{"a status's own code", []Frame{ans(wire.Answer{Output: out(`{"status":"pending_approval"}`), Exit: 4})}, 4},
 		{"not JSON for --json", []Frame{ans(wire.Answer{Output: out(evil), Exit: 0})}, 0},
+		{"a refusal with an answer beside it", []Frame{ans(wire.Answer{Error: "no", Output: out(`{"status":"ok"}`), Exit: 0})}, 1},
 	} {
 		for _, asJSON := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s, json %v", c.name, asJSON), func(t *testing.T) {
@@ -78,6 +79,9 @@ func TestImpostorIsPrintedHarmlessly(t *testing.T) {
 				}
 				if s := printed.String() + msg + who; strings.ContainsAny(s, "\x1b\r\a\u009b\u202e\x7f") {
 					t.Errorf("printed %q, error %q, who %q", printed.String(), msg, who)
+				}
+				if strings.Contains(c.name, "refusal") && strings.Contains(printed.String(), `"status":"ok"`) {
+					t.Errorf("a refused request printed the answer beside it as success: %q", printed.String())
 				}
 				if asJSON && !json.Valid([]byte(printed.String())) {
 					t.Errorf("--json printed %q", printed.String())

@@ -132,20 +132,19 @@ func Exec(path string, req Request, out io.Writer) (code int, who string, err er
 	}
 	if err == nil && (a.Exit < 0 || a.Exit > MaxExit) {
 		err = fmt.Errorf("serve sent exit code %d, which no status has", a.Exit)
-		a.Output = nil
 	}
 	text := ""
-	if a.Output != nil {
+	if err == nil {
 		text = *a.Output
 	}
-	if req.JSON && a.Output != nil {
+	if err == nil && req.JSON {
 		if text, err = printable.JSON(text); err == nil && !strings.HasPrefix(strings.TrimLeft(text, " \t\r\n"), "{") {
 			err = errors.New("not a JSON object")
 		}
 		if err != nil {
 			err = fmt.Errorf("serve's answer: %w", err)
 		}
-	} else if a.Output != nil {
+	} else if err == nil {
 		text = printable.String(text)
 	}
 	switch {
